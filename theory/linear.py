@@ -1,0 +1,418 @@
+"""Shallow and deep linear state-space models of BYJL25 with diagonal transition matrices.
+
+Glossary (code name → BYJL25 symbol, arXiv:2506.19296 v1, Eq. 1–3 and Lemma 3.1):
+
+=====================  ==========================================================
+``eigenvalues[k][i]``  ``λ_{k+1,i}``, the diagonal of ``A_{k+1}``
+``B[0]``               ``B_1 ∈ C^m`` (input map of layer 1)
+``B[k]`` (k ≥ 1)       ``B_{k+1} ∈ C^{m×m}`` (coupling from layer k to layer k+1)
+``C``                  ``C ∈ C^m``; the output is ``y(t) = C^T h_l(t)``
+``depth``, ``width``   ``l``, ``m`` (``n`` for a shallow model)
+``kernel(T)``          ``ρ(0), …, ρ(T-1)`` with ``y(t) = Σ_{s<t} ρ(s) x(t-s)``
+``norm()``             ``‖θ‖``, the entrywise max-modulus norm of Eq. 3
+``residues``           ``r_i = c_i b_i`` of a shallow model, ``ρ(s) = Σ_i r_i λ_i^s``
+=====================  ==========================================================
+
+Recurrence (same-step input, ``h_k(0) = 0``)::
+
+    h_1(t) = A_1 h_1(t-1) + B_1 x(t)
+    h_k(t) = A_k h_k(t-1) + B_k h_{k-1}(t)      k = 2..l
+    y(t)   = C^T h_l(t)
+
+Every model keeps the number kind of its entries (see :mod:`theory.numbers`): kernels of an
+exact model are exact, of an mpmath model are at the current precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    abs_squared,
+    as_array,
+    convert,
+    kind_of,
+    max_abs,
+)
+
+__all__ = [
+    "W",
+    "UnstableModelError",
+    "ShallowSSM",
+    "DeepSSM",
+    "NORMS",
+]
+
+#: The variable of generating functions ``ρ̂(w) = Σ_s ρ(s) w^s`` (``w = z^{-1}``).
+W = sympy.Symbol("w")
+
+
+class UnstableModelError(InvalidParameterError):
+    """An eigenvalue has modulus ``≥ 1`` (BYJL25 requires ``|λ| < 1``)."""
+
+
+def _is_stable(x: Any) -> bool:
+    """``|x| < 1`` decided in the kind of ``x`` (exactly for sympy numbers)."""
+    if isinstance(x, sympy.Basic):
+        val = sympy.simplify(abs_squared(x))
+        verdict = val < 1
+        if isinstance(verdict, sympy.logic.boolalg.BooleanAtom):
+            return bool(verdict)
+        raise InvalidParameterError(f"eigenvalues: cannot decide exactly whether |{x}| < 1")
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return bool(mpmath.fabs(x) < 1)
+    return bool(abs(complex(x)) < 1)
+
+
+def _spectrum(values: Any, kind: NumberKind, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Validate a diagonal spectrum: shape, finiteness, stability."""
+    arr = as_array(values, kind, name)
+    if arr.ndim == len(shape) + 1 and arr.shape[-1] == arr.shape[-2]:
+        # a stack of square matrices was given: accept only diagonal ones
+        off = arr.copy()
+        idx = np.arange(arr.shape[-1])
+        off[..., idx, idx] = 0
+        if any(x != 0 for x in off.flat):
+            raise InvalidParameterError(
+                f"{name}: the transition matrices must be diagonal; pass their eigenvalues "
+                f"(got a non-diagonal matrix of shape {arr.shape})"
+            )
+        arr = np.ascontiguousarray(arr[..., idx, idx])
+    if arr.shape != shape:
+        raise InvalidParameterError(f"{name}: expected shape {shape}, got {arr.shape}")
+    for x in arr.flat:
+        if not _is_stable(x):
+            raise UnstableModelError(
+                f"{name}: eigenvalue {x} has modulus >= 1; the models require |λ| < 1"
+            )
+    return arr
+
+
+def _max_row_sum(mat: np.ndarray) -> Any:
+    """Induced ∞-norm (largest absolute row sum) of a 2-D array in its number kind."""
+    if mat.dtype != object:
+        return float(np.max(np.sum(np.abs(mat), axis=1)))
+    rows = [sum((max_abs(np.array([x], dtype=object)) for x in row), start=0) for row in mat]
+    return sympy.Max(*rows) if any(isinstance(r, sympy.Basic) for r in rows) else max(rows)
+
+
+def _max_of(values: Sequence[Any]) -> Any:
+    if any(isinstance(v, sympy.Basic) for v in values):
+        return sympy.Max(*values)
+    return max(values)
+
+
+#: Norms of a realization that the suite can use; "max_modulus" is BYJL25's Eq. 3 reading
+#: (the entrywise ∞-norm); "row_sum" is the alternative reading (induced ∞-norm of each of
+#: ``B_1`` as a column, ``B_k``, and ``C^T`` as a row).
+NORMS = ("max_modulus", "row_sum")
+
+
+def _norm(matrices: Sequence[np.ndarray], which: str) -> Any:
+    if which == "max_modulus":
+        return _max_of([max_abs(m) for m in matrices])
+    if which == "row_sum":
+        return _max_of([_max_row_sum(m) for m in matrices])
+    raise InvalidParameterError(f"which: unknown norm {which!r}; choose one of {NORMS}")
+
+
+def _powers(lam: np.ndarray, T: int) -> np.ndarray:
+    """``P[s, i] = lam[i] ** s`` for ``s < T`` (explicit powers, not a recurrence)."""
+    s = np.arange(T).reshape(-1, 1)
+    if lam.dtype != object:
+        return lam.reshape(1, -1) ** s
+    out = np.empty((T, lam.size), dtype=object)
+    for t in range(T):
+        for i, x in enumerate(lam.flat):
+            out[t, i] = sympy.expand(x**t) if isinstance(x, sympy.Basic) else x**t
+    return out
+
+
+def _expanded(arr: np.ndarray) -> np.ndarray:
+    """Expand exact entries into canonical ``a + b·I`` form (other kinds pass through)."""
+    if arr.dtype == object and any(isinstance(x, sympy.Basic) for x in arr.flat):
+        return np.array([sympy.expand(x) for x in arr.flat] + [None], dtype=object)[:-1].reshape(
+            arr.shape)
+    return arr
+
+
+def _zeros(shape: tuple[int, ...], kind: NumberKind, dtype: Any) -> np.ndarray:
+    if kind is NumberKind.FLOAT:
+        return np.zeros(shape, dtype=dtype)
+    zero = sympy.Integer(0) if kind is NumberKind.EXACT else mpmath.mpf(0)
+    out = np.empty(shape, dtype=object)
+    out.fill(zero)
+    return out
+
+
+def _check_length(T: Any) -> int:
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise InvalidParameterError(f"T: expected a non-negative integer length, got {T!r}")
+    return int(T)
+
+
+def _to_sympy(x: Any) -> Any:
+    if isinstance(x, sympy.Basic):
+        return x
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        dps = mpmath.mp.dps
+        return sympy.Float(mpmath.nstr(mpmath.re(x), dps), dps) + sympy.I * sympy.Float(
+            mpmath.nstr(mpmath.im(x), dps), dps
+        )
+    c = complex(x)
+    return sympy.Float(c.real) + sympy.I * sympy.Float(c.imag) if c.imag else sympy.Float(c.real)
+
+
+class DeepSSM:
+    """Deep linear SSM of depth ``l`` and width ``m`` with diagonal ``A_k`` (BYJL25 Eq. 1).
+
+    Parameters
+    ----------
+    eigenvalues
+        ``l`` sequences of ``m`` numbers: the diagonals of ``A_1, …, A_l``, each of modulus < 1.
+        (A stack of diagonal matrices is accepted too; a non-diagonal one is refused.)
+    B
+        ``[B_1, B_2, …, B_l]`` with ``B_1`` of shape ``(m,)`` and ``B_k`` of shape ``(m, m)``.
+    C
+        Readout of shape ``(m,)``; ``y(t) = C^T h_l(t)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        On wrong shapes or lengths, depth or width below 1, non-finite or non-numeric entries,
+        a non-diagonal transition matrix, or mixed number kinds.
+    UnstableModelError
+        If some ``|λ_{k,i}| ≥ 1``.
+    """
+
+    def __init__(self, eigenvalues: Any, B: Sequence[Any], C: Any) -> None:
+        if isinstance(B, np.ndarray) and B.dtype != object:
+            B = list(B)  # an (l, m, m)-array cannot hold B_1 of shape (m,)
+        if not isinstance(B, (list, tuple)) or len(B) == 0:
+            raise InvalidParameterError(
+                "B: expected a list [B_1 (m,), B_2 (m, m), ..., B_l (m, m)] with l >= 1"
+            )
+        self.kind = kind_of(eigenvalues, *B, C)
+        depth = len(B)
+        C_arr = as_array(C, self.kind, "C", ndim=1)
+        width = C_arr.shape[0]
+        if width < 1:
+            raise InvalidParameterError("C: width m must be at least 1 (got an empty C)")
+        self.eigenvalues = _spectrum(eigenvalues, self.kind, "eigenvalues", (depth, width))
+        B_list = [as_array(B[0], self.kind, "B[0] (B_1)")]
+        if B_list[0].shape != (width,):
+            raise InvalidParameterError(
+                f"B[0] (B_1): expected shape ({width},), got {B_list[0].shape}"
+            )
+        for k in range(1, depth):
+            Bk = as_array(B[k], self.kind, f"B[{k}] (B_{k + 1})")
+            if Bk.shape != (width, width):
+                raise InvalidParameterError(
+                    f"B[{k}] (B_{k + 1}): expected shape ({width}, {width}), got {Bk.shape}"
+                )
+            B_list.append(Bk)
+        if self.kind is NumberKind.FLOAT:
+            dtype = np.result_type(self.eigenvalues, C_arr, *B_list)
+            self.eigenvalues = self.eigenvalues.astype(dtype)
+            B_list = [b.astype(dtype) for b in B_list]
+            C_arr = C_arr.astype(dtype)
+        self.B = B_list
+        self.C = C_arr
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def depth(self) -> int:
+        """Number of layers ``l``."""
+        return len(self.B)
+
+    @property
+    def width(self) -> int:
+        """Hidden units per layer ``m``."""
+        return int(self.C.shape[0])
+
+    @property
+    def dtype(self) -> Any:
+        """numpy dtype of the stored entries (``object`` for the exact and mpmath kinds)."""
+        return self.C.dtype
+
+    def parameter_matrices(self) -> list[np.ndarray]:
+        """``[B_1, B_2, …, B_l, C]``, the entries that the realization norm bounds."""
+        return [*self.B, self.C]
+
+    def norm(self, which: str = "max_modulus") -> Any:
+        """Realization norm ``‖θ‖`` (BYJL25 Eq. 3); ``which`` is one of :data:`NORMS`.
+
+        ``"max_modulus"`` (default): the largest modulus of an entry of ``B_1``, any ``B_k``,
+        or ``C``. The transition matrices carry no norm bound. Exact for exact entries.
+        """
+        mats = [self.B[0].reshape(-1, 1), *self.B[1:], self.C.reshape(1, -1)]
+        return _norm(mats, which)
+
+    # ------------------------------------------------------------------ kernels
+    def kernel(self, T: int, method: str = "closed_form") -> np.ndarray:
+        """Impulse response ``ρ(0), …, ρ(T-1)`` in the model's number kind.
+
+        Parameters
+        ----------
+        T
+            Number of kernel entries (``T ≥ 0``).
+        method
+            ``"closed_form"``: BYJL25 Lemma 3.1 (Eq. 2), the sum over ``s_1+…+s_l = s`` of
+            ``C^T A_l^{s_l} B_l ⋯ A_1^{s_1} B_1``, with explicit powers; ``"recurrence"``: run
+            the recurrence of Eq. 1 on a unit impulse.
+        """
+        T = _check_length(T)
+        if method == "closed_form":
+            return self._kernel_closed_form(T)
+        if method == "recurrence":
+            x = _zeros((T,), self.kind, self.dtype)
+            if T:
+                x[0] = x[0] + 1
+            return self.simulate(x)
+        raise InvalidParameterError(
+            f"method: expected 'closed_form' or 'recurrence', got {method!r}"
+        )
+
+    def _kernel_closed_form(self, T: int) -> np.ndarray:
+        # v_k[s] = Σ_{s_1+…+s_k = s} A_k^{s_k} B_k ⋯ A_1^{s_1} B_1, built layer by layer as an
+        # explicit convolution with the power table of A_k (Lemma 3.1 regrouped by s_k).
+        P = _powers(self.eigenvalues[0], T)
+        v = P * self.B[0].reshape(1, -1)  # (T, m)
+        for k in range(1, self.depth):
+            u = v @ self.B[k].T  # u[s] = B_k v_{k-1}[s]
+            P = _powers(self.eigenvalues[k], T)
+            nxt = _zeros(v.shape, self.kind, v.dtype)
+            for s in range(T):
+                # Σ_{j=0}^{s} A_k^j u[s-j]
+                nxt[s] = np.sum(P[: s + 1] * u[s::-1], axis=0)
+            v = nxt
+        return _expanded(v @ self.C)
+
+    def simulate(self, x: Any) -> np.ndarray:
+        """Run the recurrence of BYJL25 Eq. 1 on a scalar input sequence ``x`` of shape ``(T,)``.
+
+        The arithmetic is in the model's number kind (a plain sequential loop: this is the
+        reference, not the fast path; see :mod:`verify.scan` for scale).
+        """
+        xs = as_array(x, self.kind, "x", ndim=1)
+        T = xs.shape[0]
+        dtype = np.result_type(self.dtype, xs.dtype) if self.kind is NumberKind.FLOAT else object
+        h = [_zeros((self.width,), self.kind, dtype) for _ in range(self.depth)]
+        y = _zeros((T,), self.kind, dtype)
+        for t in range(T):
+            h[0] = self.eigenvalues[0] * h[0] + self.B[0] * xs[t]
+            for k in range(1, self.depth):
+                h[k] = self.eigenvalues[k] * h[k] + self.B[k] @ h[k - 1]
+            y[t] = self.C @ h[-1]
+        return _expanded(y)
+
+    def transfer_function(self, w: sympy.Symbol = W) -> sympy.Expr:
+        """Generating function ``ρ̂(w) = C^T Π_k (I - w A_k)^{-1} B_k`` as a sympy expression.
+
+        Float and mpmath entries become sympy Floats; exact entries stay exact.
+        """
+        vec = sympy.Matrix([_to_sympy(b) for b in self.B[0]])
+        vec = sympy.Matrix([vec[i] / (1 - _to_sympy(self.eigenvalues[0][i]) * w)
+                            for i in range(self.width)])
+        for k in range(1, self.depth):
+            Bk = sympy.Matrix(self.width, self.width,
+                              lambda i, j: _to_sympy(self.B[k][i, j]))
+            vec = Bk * vec
+            vec = sympy.Matrix([vec[i] / (1 - _to_sympy(self.eigenvalues[k][i]) * w)
+                                for i in range(self.width)])
+        C = sympy.Matrix([_to_sympy(c) for c in self.C])
+        return (C.T * vec)[0, 0]
+
+    # ------------------------------------------------------------------ conversions
+    def to_kind(self, kind: NumberKind) -> DeepSSM:
+        """The same model with its entries converted to ``kind`` (exact → float rounds)."""
+        return DeepSSM(
+            convert(self.eigenvalues, kind, "eigenvalues"),
+            [convert(b, kind, f"B[{k}]") for k, b in enumerate(self.B)],
+            convert(self.C, kind, "C"),
+        )
+
+    def __repr__(self) -> str:
+        return f"DeepSSM(depth={self.depth}, width={self.width}, kind={self.kind.value})"
+
+
+class ShallowSSM(DeepSSM):
+    """Shallow (depth-1) diagonal linear SSM of width ``n`` (BYJL25 §3, the class ``H^n_{c,1}``).
+
+    Parameters
+    ----------
+    eigenvalues, B, C
+        1-D sequences of equal length ``n ≥ 1``: ``A = diag(eigenvalues)``, ``B = (b_i)``,
+        ``C = (c_i)``. The kernel is ``ρ(s) = Σ_i c_i b_i λ_i^s``.
+    """
+
+    def __init__(self, eigenvalues: Any, B: Any, C: Any) -> None:
+        kind = kind_of(eigenvalues, B, C)
+        lam = as_array(eigenvalues, kind, "eigenvalues")
+        if lam.ndim == 2 and lam.shape[0] == lam.shape[1]:
+            lam = lam[None]  # a diagonal matrix: validated (and unpacked) below
+        elif lam.ndim == 1:
+            lam = lam[None]
+        else:
+            raise InvalidParameterError(
+                f"eigenvalues: expected a 1-D sequence, got shape {lam.shape}"
+            )
+        Bv = as_array(B, kind, "B", ndim=1)
+        Cv = as_array(C, kind, "C", ndim=1)
+        n = Cv.shape[0]
+        if Bv.shape != (n,):
+            raise InvalidParameterError(f"B: expected shape ({n},) like C, got {Bv.shape}")
+        super().__init__(lam, [Bv], Cv)
+
+    @property
+    def residues(self) -> np.ndarray:
+        """``r_i = c_i b_i``, so that ``ρ(s) = Σ_i r_i λ_i^s``."""
+        return self.C * self.B[0]
+
+    @property
+    def poles(self) -> np.ndarray:
+        """The eigenvalues ``λ_i`` (poles of ``ρ̂`` in ``z = 1/w``)."""
+        return self.eigenvalues[0]
+
+    @classmethod
+    def from_residues(cls, eigenvalues: Any, residues: Any) -> ShallowSSM:
+        """The minimal-norm realization ``b_i = c_i = sqrt(r_i)`` of ``ρ(s) = Σ r_i λ_i^s``.
+
+        Its norm ``max_i |r_i|^{1/2}`` is the shallow norm of the target when the ``λ_i`` are
+        distinct [rebuilt, BYJL25 §1.4 of the project's docs].
+        """
+        kind = kind_of(eigenvalues, residues)
+        r = as_array(residues, kind, "residues", ndim=1)
+        if kind is NumberKind.EXACT:
+            root = np.array([sympy.sqrt(x) for x in r], dtype=object)
+        elif kind is NumberKind.MPMATH:
+            root = np.array([mpmath.sqrt(x) for x in r], dtype=object)
+        else:
+            root = np.sqrt(r.astype(complex)) if np.any(r < 0) or np.iscomplexobj(r) \
+                else np.sqrt(r)
+        return cls(eigenvalues, root, root)
+
+    def kernel(self, T: int, method: str = "closed_form") -> np.ndarray:
+        """``ρ(s) = Σ_i r_i λ_i^s`` for ``s < T`` (``method="recurrence"`` runs Eq. 1)."""
+        T = _check_length(T)
+        if method == "closed_form":
+            return _expanded(_powers(self.poles, T) @ self.residues)
+        return super().kernel(T, method)
+
+    def to_kind(self, kind: NumberKind) -> ShallowSSM:
+        """The same model with its entries converted to ``kind`` (exact → float rounds)."""
+        return ShallowSSM(
+            convert(self.poles, kind, "eigenvalues"),
+            convert(self.B[0], kind, "B"),
+            convert(self.C, kind, "C"),
+        )
+
+    def __repr__(self) -> str:
+        return f"ShallowSSM(width={self.width}, kind={self.kind.value})"

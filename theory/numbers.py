@@ -1,0 +1,355 @@
+"""Number kinds, working precision and tolerances, and a polynomial-root wrapper.
+
+Every construction in :mod:`theory` accepts its entries in one of three *number kinds* and keeps
+that kind in what it returns:
+
+========  =====================================  ===============================================
+kind      entries                                 used for
+========  =====================================  ===============================================
+exact     sympy numbers (Integer, Rational,       proofs: equalities hold with zero error
+          algebraic numbers, ``I``)
+mpmath    ``mpmath.mpf`` / ``mpmath.mpc`` at the  constructions whose numbers are not algebraic
+          current ``mp.dps``                      in closed form; agreement to the precision
+float     Python / numpy numbers (stored as       scale: thousands of instances, long sequences
+          ``float64`` or ``complex128``)
+========  =====================================  ===============================================
+
+Arrays of every kind are numpy arrays: ``float64``/``complex128`` for the float kind and
+``dtype=object`` arrays of sympy or mpmath scalars for the other two, so that one piece of code
+(``@``, ``*``, ``**``) serves all kinds.
+
+Tolerances are derived from the working precision, never written as bare constants: see
+:func:`tolerance`.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import numbers
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+__all__ = [
+    "NumberKind",
+    "InvalidParameterError",
+    "kind_of",
+    "as_array",
+    "convert",
+    "is_finite",
+    "abs_squared",
+    "real_part",
+    "tolerance",
+    "max_abs",
+    "polyroots",
+]
+
+
+class InvalidParameterError(ValueError):
+    """A parameter has the wrong shape, kind or value; the message names the parameter."""
+
+
+class NumberKind(enum.Enum):
+    """The three arithmetic tiers of the suite (see the module docstring)."""
+
+    EXACT = "exact"
+    MPMATH = "mpmath"
+    FLOAT = "float"
+
+    @property
+    def tier(self) -> str:
+        """The name of the verification tier this kind produces (as shown in reports)."""
+        return {"exact": "exact (sympy)", "mpmath": "mpmath", "float": "float64"}[self.value]
+
+
+def _scalar_kind(x: Any) -> NumberKind | None:
+    """Kind forced by one scalar, or ``None`` when the scalar fits every kind (an integer)."""
+    if isinstance(x, sympy.Basic):
+        return NumberKind.EXACT
+    if isinstance(x, Fraction):
+        return NumberKind.EXACT
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return NumberKind.MPMATH
+    if isinstance(x, (bool, np.bool_)):
+        return None
+    if isinstance(x, (numbers.Integral, np.integer)):
+        return None
+    if isinstance(x, (numbers.Number, np.number)):
+        return NumberKind.FLOAT
+    return None
+
+
+def _flatten(values: Any) -> Iterable[Any]:
+    if isinstance(values, np.ndarray):
+        if values.dtype != object:
+            # a numeric numpy array: its dtype decides
+            yield values.dtype.type(0) if values.size == 0 else values.flat[0]
+            return
+        yield from values.flat
+        return
+    if isinstance(values, (list, tuple)):
+        for v in values:
+            yield from _flatten(v)
+        return
+    yield values
+
+
+def kind_of(*values: Any) -> NumberKind:
+    """Return the number kind of a collection of scalars, arrays or nested sequences.
+
+    Rules: any sympy number or :class:`fractions.Fraction` makes the collection exact; any mpmath
+    number makes it mpmath; any other non-integer number makes it float. Integers alone are
+    float. Mixing exact and mpmath numbers, or exact numbers and floats, is refused because it
+    would silently lose the exactness the caller asked for.
+
+    Raises
+    ------
+    InvalidParameterError
+        If the values mix incompatible kinds.
+    """
+    seen: set[NumberKind] = set()
+    for v in values:
+        for x in _flatten(v):
+            k = _scalar_kind(x)
+            if k is not None:
+                seen.add(k)
+    if NumberKind.EXACT in seen and len(seen) > 1:
+        other = sorted(k.value for k in seen if k is not NumberKind.EXACT)
+        raise InvalidParameterError(
+            f"entries mix exact (sympy) numbers with {', '.join(other)} numbers; convert them "
+            "to one kind first (sympy.Rational for exact, mpmath.mpf for high precision)"
+        )
+    if NumberKind.EXACT in seen:
+        return NumberKind.EXACT
+    if NumberKind.MPMATH in seen:
+        return NumberKind.MPMATH
+    return NumberKind.FLOAT
+
+
+def _to_scalar(x: Any, kind: NumberKind, name: str) -> Any:
+    if kind is NumberKind.EXACT:
+        if isinstance(x, Fraction):
+            return sympy.Rational(x.numerator, x.denominator)
+        if isinstance(x, (float, np.floating, complex, np.complexfloating)):
+            raise InvalidParameterError(
+                f"{name}: a floating-point entry {x!r} cannot enter an exact model; "
+                "use sympy.Rational or sympy.nsimplify"
+            )
+        if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+            raise InvalidParameterError(f"{name}: an mpmath entry cannot enter an exact model")
+        return sympy.sympify(x)
+    if kind is NumberKind.MPMATH:
+        return mpmath.mpmathify(x)
+    return x
+
+
+def convert(values: Any, kind: NumberKind, name: str = "values") -> np.ndarray:
+    """Convert scalars or nested sequences to an array of the given number kind.
+
+    Unlike :func:`as_array` this converts between kinds on purpose (e.g. exact → mpmath →
+    float to compare a certificate with a float computation); exact → float rounds.
+    """
+    if kind is NumberKind.FLOAT:
+        arr = np.asarray(values, dtype=object)
+        out = np.empty(arr.shape, dtype=complex)
+        for idx, x in np.ndenumerate(arr):
+            out[idx] = complex(x)
+        if np.all(out.imag == 0):
+            return out.real.copy()
+        return out
+    arr = np.asarray(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, x in np.ndenumerate(arr):
+        if kind is NumberKind.MPMATH and isinstance(x, sympy.Basic):
+            re, im = (sympy.re(x), sympy.im(x))
+            dps = mpmath.mp.dps + 5
+            re_v = mpmath.mpf(str(sympy.N(re, dps)))
+            im_v = mpmath.mpf(str(sympy.N(im, dps)))
+            out[idx] = re_v if im_v == 0 else mpmath.mpc(re_v, im_v)
+        elif kind is NumberKind.EXACT and isinstance(x, (float, complex, np.floating,
+                                                         np.complexfloating)):
+            c = complex(x)
+            out[idx] = sympy.Rational(c.real) + sympy.I * sympy.Rational(c.imag)
+        else:
+            out[idx] = _to_scalar(x, kind, name)
+    return out
+
+
+def as_array(
+    values: Any,
+    kind: NumberKind,
+    name: str,
+    ndim: int | None = None,
+) -> np.ndarray:
+    """Turn ``values`` into an array of ``kind`` and check it is finite.
+
+    Parameters
+    ----------
+    values
+        A scalar, a nested sequence or an array.
+    kind
+        The number kind of the whole model (from :func:`kind_of`).
+    name
+        Parameter name used in error messages.
+    ndim
+        Required number of dimensions, if any.
+
+    Raises
+    ------
+    InvalidParameterError
+        On a wrong number of dimensions, a non-numeric entry, or a NaN/inf entry.
+    """
+    if kind is NumberKind.FLOAT:
+        try:
+            arr = np.asarray(values)
+        except ValueError as exc:  # ragged
+            raise InvalidParameterError(f"{name}: not a rectangular array ({exc})") from None
+        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+            raise InvalidParameterError(f"{name}: entries must be numbers, got dtype {arr.dtype}")
+        arr = arr.astype(complex if np.iscomplexobj(arr) else float)
+    else:
+        try:
+            arr = np.array(values, dtype=object)
+        except ValueError as exc:
+            raise InvalidParameterError(f"{name}: not a rectangular array ({exc})") from None
+        flat = [_to_scalar(x, kind, name) for x in arr.flat]
+        for x in flat:
+            if not isinstance(x, (sympy.Basic, mpmath.mpf, mpmath.mpc, numbers.Number)):
+                raise InvalidParameterError(f"{name}: entry {x!r} is not a number")
+        arr = np.array(flat + [None], dtype=object)[:-1].reshape(arr.shape)
+    if ndim is not None and arr.ndim != ndim:
+        raise InvalidParameterError(
+            f"{name}: expected a {ndim}-dimensional array, got shape {arr.shape}"
+        )
+    if not is_finite(arr):
+        raise InvalidParameterError(f"{name}: entries must be finite (no NaN or inf)")
+    return arr
+
+
+def is_finite(arr: np.ndarray) -> bool:
+    """True when every entry of ``arr`` (any kind) is a finite number."""
+    if arr.dtype != object:
+        return bool(np.all(np.isfinite(arr)))
+    for x in arr.flat:
+        if isinstance(x, sympy.Basic):
+            if x.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or x.free_symbols:
+                return False
+        elif isinstance(x, (mpmath.mpf, mpmath.mpc)):
+            if not mpmath.isfinite(x):
+                return False
+    return True
+
+
+def abs_squared(x: Any) -> Any:
+    """``|x|²`` in the kind of ``x``; exact for sympy numbers (no square root is taken)."""
+    if isinstance(x, sympy.Basic):
+        return sympy.expand(x * sympy.conjugate(x))
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.re(x) ** 2 + mpmath.im(x) ** 2
+    return abs(complex(x)) ** 2
+
+
+def real_part(x: Any) -> Any:
+    """Real part in the kind of ``x``."""
+    if isinstance(x, sympy.Basic):
+        return sympy.re(x)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.re(x)
+    return complex(x).real
+
+
+def max_abs(arr: Any) -> Any:
+    """Largest modulus of the entries of ``arr``, in the kind of the entries (0 if empty).
+
+    For exact entries the result is a sympy number (square roots are kept symbolic).
+    """
+    a = np.asarray(arr, dtype=object if isinstance(arr, np.ndarray) and arr.dtype == object
+                   else None)
+    if a.size == 0:
+        return 0
+    if a.dtype != object:
+        return float(np.max(np.abs(a)))
+    if any(isinstance(x, sympy.Basic) for x in a.flat):
+        squares = [sympy.nsimplify(abs_squared(x)) if not isinstance(x, sympy.Basic)
+                   else abs_squared(x) for x in a.flat]
+        return sympy.sqrt(sympy.Max(*squares))
+    return max(mpmath.fabs(x) for x in a.flat)
+
+
+def tolerance(kind: NumberKind, scale: Any = 1) -> Any:
+    """Agreement tolerance for results computed in ``kind``.
+
+    ``0`` for the exact kind; ``scale · ε^0.8`` otherwise, where ``ε`` is the unit roundoff of the
+    working precision (``2^-52`` for float64, ``2^-mp.prec`` for mpmath). The exponent 0.8 leaves
+    room for the error growth of short recurrences while still failing any result that is wrong
+    beyond roundoff.
+    """
+    if kind is NumberKind.EXACT:
+        return 0
+    if kind is NumberKind.MPMATH:
+        return mpmath.mpf(scale) * mpmath.mpf(2) ** (-0.8 * mpmath.mp.prec)
+    return float(scale) * float(np.finfo(float).eps) ** 0.8
+
+
+_POLYROOTS_HAS_ASC = "asc" in inspect.signature(mpmath.polyroots).parameters
+
+
+def polyroots(
+    coeffs_ascending: Sequence[Any],
+    *,
+    maxsteps: int = 200,
+    extraprec: int | None = None,
+) -> list[Any]:
+    """Roots of ``Σ_k a_k w^k`` at the current mpmath precision, with a convergence check.
+
+    The coefficient order is explicit: ``coeffs_ascending[k]`` multiplies ``w^k``. (mpmath 1.4
+    changed the default order of ``polyroots``; every call in the suite goes through here.)
+
+    Parameters
+    ----------
+    coeffs_ascending
+        Coefficients, constant term first. Trailing zeros (vanishing leading coefficients) are
+        dropped; the polynomial must not be identically zero.
+    maxsteps, extraprec
+        Passed to :func:`mpmath.polyroots`; ``extraprec`` defaults to the working precision.
+
+    Returns
+    -------
+    list
+        The roots as mpmath numbers (``degree`` of them, with multiplicity).
+
+    Raises
+    ------
+    InvalidParameterError
+        If the polynomial is zero.
+    ArithmeticError
+        If the root finder did not reach the working precision.
+    """
+    coeffs = list(convert(list(coeffs_ascending), NumberKind.MPMATH, "coeffs_ascending"))
+    while coeffs and coeffs[-1] == 0:
+        coeffs.pop()
+    if not coeffs:
+        raise InvalidParameterError("coeffs_ascending: the zero polynomial has no roots")
+    if len(coeffs) == 1:
+        return []
+    prec = mpmath.mp.prec
+    extra = prec if extraprec is None else extraprec
+    if _POLYROOTS_HAS_ASC:
+        roots, err = mpmath.polyroots(
+            coeffs, maxsteps=maxsteps, extraprec=extra, error=True, asc=True
+        )
+    else:  # mpmath < 1.4: descending order only
+        roots, err = mpmath.polyroots(
+            coeffs[::-1], maxsteps=maxsteps, extraprec=extra, error=True
+        )
+    if err > mpmath.mpf(2) ** (-0.8 * prec) * max(1, max(abs(r) for r in roots)):
+        raise ArithmeticError(
+            f"polyroots did not converge to the working precision (error estimate {err}); "
+            "raise maxsteps or the precision"
+        )
+    return list(roots)
