@@ -3,7 +3,7 @@
 Nothing here prints, writes files, or draws random numbers without an explicit generator.
 """
 
-from theory.linear import NORMS, W, DeepSSM, ShallowSSM, UnstableModelError
+from theory.linear import NORMS, DeepSSM, ShallowSSM, UnstableModelError, W
 from theory.numbers import InvalidParameterError, NumberKind, kind_of, polyroots, tolerance
 
 __all__ = [

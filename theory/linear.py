@@ -38,8 +38,10 @@ from theory.numbers import (
     abs_squared,
     as_array,
     convert,
+    from_domain,
     kind_of,
     max_abs,
+    to_domain,
 )
 
 __all__ = [
@@ -131,25 +133,38 @@ def _powers(lam: np.ndarray, T: int) -> np.ndarray:
     out = np.empty((T, lam.size), dtype=object)
     for t in range(T):
         for i, x in enumerate(lam.flat):
-            out[t, i] = sympy.expand(x**t) if isinstance(x, sympy.Basic) else x**t
+            out[t, i] = x**t
     return out
 
 
-def _expanded(arr: np.ndarray) -> np.ndarray:
-    """Expand exact entries into canonical ``a + b·I`` form (other kinds pass through)."""
-    if arr.dtype == object and any(isinstance(x, sympy.Basic) for x in arr.flat):
-        return np.array([sympy.expand(x) for x in arr.flat] + [None], dtype=object)[:-1].reshape(
-            arr.shape)
-    return arr
-
-
-def _zeros(shape: tuple[int, ...], kind: NumberKind, dtype: Any) -> np.ndarray:
-    if kind is NumberKind.FLOAT:
+def _zeros(shape: tuple[int, ...], zero: Any, dtype: Any) -> np.ndarray:
+    """Zeros of the given dtype; for object arrays, filled with the element ``zero``."""
+    if np.dtype(dtype) != np.dtype(object):
         return np.zeros(shape, dtype=dtype)
-    zero = sympy.Integer(0) if kind is NumberKind.EXACT else mpmath.mpf(0)
     out = np.empty(shape, dtype=object)
     out.fill(zero)
     return out
+
+
+class _Arithmetic:
+    """A model's entries in the form its kernels compute with, and the way back.
+
+    Exact entries become elements of one sympy domain (see :func:`theory.numbers.to_domain`);
+    mpmath and float entries are used as stored.
+    """
+
+    def __init__(self, kind: NumberKind, arrays: list[np.ndarray]) -> None:
+        self.domain = None
+        if kind is NumberKind.EXACT:
+            self.domain, arrays = to_domain(*arrays)
+            self.zero = self.domain.zero
+        else:
+            self.zero = mpmath.mpf(0) if kind is NumberKind.MPMATH else 0
+        self.arrays = arrays
+
+    def back(self, arr: np.ndarray) -> np.ndarray:
+        """Convert a result to the model's number kind."""
+        return arr if self.domain is None else from_domain(self.domain, arr)
 
 
 def _check_length(T: Any) -> int:
@@ -272,28 +287,35 @@ class DeepSSM:
         if method == "closed_form":
             return self._kernel_closed_form(T)
         if method == "recurrence":
-            x = _zeros((T,), self.kind, self.dtype)
-            if T:
-                x[0] = x[0] + 1
-            return self.simulate(x)
+            return self._impulse_response(T)
         raise InvalidParameterError(
             f"method: expected 'closed_form' or 'recurrence', got {method!r}"
         )
 
+    def _arithmetic(self, *extra: np.ndarray) -> _Arithmetic:
+        return _Arithmetic(self.kind, [self.eigenvalues, self.C, *self.B, *extra])
+
     def _kernel_closed_form(self, T: int) -> np.ndarray:
         # v_k[s] = Σ_{s_1+…+s_k = s} A_k^{s_k} B_k ⋯ A_1^{s_1} B_1, built layer by layer as an
         # explicit convolution with the power table of A_k (Lemma 3.1 regrouped by s_k).
-        P = _powers(self.eigenvalues[0], T)
-        v = P * self.B[0].reshape(1, -1)  # (T, m)
+        ar = self._arithmetic()
+        lam, C, *B = ar.arrays
+        v = _powers(lam[0], T) * B[0].reshape(1, -1)  # (T, m)
         for k in range(1, self.depth):
-            u = v @ self.B[k].T  # u[s] = B_k v_{k-1}[s]
-            P = _powers(self.eigenvalues[k], T)
-            nxt = _zeros(v.shape, self.kind, v.dtype)
+            u = v @ B[k].T  # u[s] = B_k v_{k-1}[s]
+            P = _powers(lam[k], T)
+            nxt = _zeros(v.shape, ar.zero, v.dtype)
             for s in range(T):
                 # Σ_{j=0}^{s} A_k^j u[s-j]
                 nxt[s] = np.sum(P[: s + 1] * u[s::-1], axis=0)
             v = nxt
-        return _expanded(v @ self.C)
+        return ar.back(v @ C if T else _zeros((0,), ar.zero, v.dtype))
+
+    def _impulse_response(self, T: int) -> np.ndarray:
+        x = _zeros((T,), 0, self.dtype)
+        if T:
+            x[0] = 1
+        return self._run(self._arithmetic(), x)
 
     def simulate(self, x: Any) -> np.ndarray:
         """Run the recurrence of BYJL25 Eq. 1 on a scalar input sequence ``x`` of shape ``(T,)``.
@@ -302,16 +324,21 @@ class DeepSSM:
         reference, not the fast path; see :mod:`verify.scan` for scale).
         """
         xs = as_array(x, self.kind, "x", ndim=1)
+        ar = self._arithmetic(xs)
+        return self._run(ar, ar.arrays[-1])
+
+    def _run(self, ar: _Arithmetic, xs: np.ndarray) -> np.ndarray:
+        lam, C, *B = ar.arrays[: 2 + self.depth]
         T = xs.shape[0]
         dtype = np.result_type(self.dtype, xs.dtype) if self.kind is NumberKind.FLOAT else object
-        h = [_zeros((self.width,), self.kind, dtype) for _ in range(self.depth)]
-        y = _zeros((T,), self.kind, dtype)
+        h = [_zeros((self.width,), ar.zero, dtype) for _ in range(self.depth)]
+        y = _zeros((T,), ar.zero, dtype)
         for t in range(T):
-            h[0] = self.eigenvalues[0] * h[0] + self.B[0] * xs[t]
+            h[0] = lam[0] * h[0] + B[0] * xs[t]
             for k in range(1, self.depth):
-                h[k] = self.eigenvalues[k] * h[k] + self.B[k] @ h[k - 1]
-            y[t] = self.C @ h[-1]
-        return _expanded(y)
+                h[k] = lam[k] * h[k] + B[k] @ h[k - 1]
+            y[t] = C @ h[-1]
+        return ar.back(y)
 
     def transfer_function(self, w: sympy.Symbol = W) -> sympy.Expr:
         """Generating function ``ρ̂(w) = C^T Π_k (I - w A_k)^{-1} B_k`` as a sympy expression.
@@ -322,8 +349,7 @@ class DeepSSM:
         vec = sympy.Matrix([vec[i] / (1 - _to_sympy(self.eigenvalues[0][i]) * w)
                             for i in range(self.width)])
         for k in range(1, self.depth):
-            Bk = sympy.Matrix(self.width, self.width,
-                              lambda i, j: _to_sympy(self.B[k][i, j]))
+            Bk = sympy.Matrix([[_to_sympy(x) for x in row] for row in self.B[k]])
             vec = Bk * vec
             vec = sympy.Matrix([vec[i] / (1 - _to_sympy(self.eigenvalues[k][i]) * w)
                                 for i in range(self.width)])
@@ -403,7 +429,9 @@ class ShallowSSM(DeepSSM):
         """``ρ(s) = Σ_i r_i λ_i^s`` for ``s < T`` (``method="recurrence"`` runs Eq. 1)."""
         T = _check_length(T)
         if method == "closed_form":
-            return _expanded(_powers(self.poles, T) @ self.residues)
+            ar = _Arithmetic(self.kind, [self.poles, self.residues])
+            lam, r = ar.arrays
+            return ar.back(_powers(lam, T) @ r if T else _zeros((0,), ar.zero, r.dtype))
         return super().kernel(T, method)
 
     def to_kind(self, kind: NumberKind) -> ShallowSSM:

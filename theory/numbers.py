@@ -34,6 +34,8 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy
+from sympy.polys.constructor import construct_domain
+from sympy.polys.domains.domain import Domain
 
 __all__ = [
     "NumberKind",
@@ -47,6 +49,8 @@ __all__ = [
     "tolerance",
     "max_abs",
     "polyroots",
+    "to_domain",
+    "from_domain",
 ]
 
 
@@ -294,6 +298,36 @@ def tolerance(kind: NumberKind, scale: Any = 1) -> Any:
     if kind is NumberKind.MPMATH:
         return mpmath.mpf(scale) * mpmath.mpf(2) ** (-0.8 * mpmath.mp.prec)
     return float(scale) * float(np.finfo(float).eps) ** 0.8
+
+
+def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
+    """Convert exact arrays to elements of one common sympy domain, for fast exact arithmetic.
+
+    Gaussian rationals land in ``QQ_I``, rationals in ``QQ``, algebraic numbers in an algebraic
+    field ``QQ<θ>``; anything else falls back to the (slow but exact) ``EX`` domain. Domain
+    elements support ``+``, ``*`` and integer powers inside numpy object arrays, roughly a hundred
+    times faster than sympy expressions, and convert back exactly with :func:`from_domain`.
+    """
+    flat = [x for a in arrays for x in a.flat]
+    if not flat:
+        return sympy.QQ, [np.empty(a.shape, dtype=object) for a in arrays]
+    K, elems = construct_domain(flat, extension=True)
+    out, pos = [], 0
+    for a in arrays:
+        arr = np.empty(a.shape, dtype=object)
+        for idx in np.ndindex(a.shape):
+            arr[idx] = elems[pos]
+            pos += 1
+        out.append(arr)
+    return K, out
+
+
+def from_domain(K: Domain, arr: np.ndarray) -> np.ndarray:
+    """Exact sympy numbers from an array of elements of the domain ``K`` (canonical form)."""
+    out = np.empty(arr.shape, dtype=object)
+    for idx, x in np.ndenumerate(arr):
+        out[idx] = sympy.expand(K.to_sympy(x))
+    return out
 
 
 _POLYROOTS_HAS_ASC = "asc" in inspect.signature(mpmath.polyroots).parameters

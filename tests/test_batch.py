@@ -1,0 +1,42 @@
+"""Tests of verify.batch: the vectorized closed form and scan-core kernels of deep models."""
+
+import numpy as np
+import pytest
+
+from theory.numbers import NumberKind, tolerance
+from verify.batch import DeepBatch
+from verify.sampling import random_deep_batch
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (1, 3), (2, 2), (3, 1), (4, 3)])
+@pytest.mark.parametrize("T", [0, 1, 2, 17])
+def test_batched_kernels_match_single_models(depth, width, T):
+    batch = random_deep_batch(np.random.default_rng(depth * 10 + width), 6, depth, width)
+    closed = batch.kernel_closed_form(T)
+    scanned = batch.kernel_scan(T)
+    assert closed.shape == scanned.shape == (6, T)
+    for i in range(6):
+        ref = batch.model(i).kernel(T, "recurrence")
+        scale = batch.absolute().model(i).kernel(T).real + 1e-300
+        assert np.all(np.abs(closed[i] - ref) <= tolerance(NumberKind.FLOAT) * scale)
+        assert np.all(np.abs(scanned[i] - ref) <= tolerance(NumberKind.FLOAT) * scale)
+
+
+def test_real_batches_stay_real():
+    batch = random_deep_batch(np.random.default_rng(0), 4, 2, 2, complex_=False)
+    assert not np.iscomplexobj(batch.kernel_closed_form(5))
+
+
+def test_absolute_batch_bounds_kernel():
+    batch = random_deep_batch(np.random.default_rng(1), 20, 3, 2)
+    k = np.abs(batch.kernel_closed_form(12))
+    bound = batch.absolute().kernel_closed_form(12).real
+    assert np.all(k <= bound * (1 + 1e-12))
+
+
+def test_batch_of_square_shape_is_read_as_diagonal():
+    # n == m: the scan call must not read the (n, m) eigenvalue array as a dense matrix
+    batch = random_deep_batch(np.random.default_rng(2), 3, 2, 3)
+    assert isinstance(batch, DeepBatch)
+    ref = np.array([batch.model(i).kernel(6) for i in range(3)])
+    assert np.allclose(batch.kernel_scan(6), ref, rtol=0, atol=1e-12 * np.abs(ref).max())

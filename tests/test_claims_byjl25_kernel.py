@@ -1,0 +1,75 @@
+"""Tests of the Lemma 3.1 claim: it holds at every tier, and its checks reject broken kernels."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+from theory.linear import DeepSSM
+from verify.claims import byjl25_kernel as mod
+from verify.registry import get_claim
+from verify.runner import run_claim
+from verify.sampling import random_deep_batch
+
+
+def test_claim_holds_at_all_tiers():
+    res = run_claim(get_claim("byjl25.lemma3.1"), instances=30, seed=1)
+    assert res.ok, [(t.tier, t.verdict, t.error) for t in res.tiers]
+    assert [t.tier.split()[0] for t in res.tiers] == ["exact", "mpmath", "float64"]
+    assert math.isinf(res.tiers[0].worst_margin)
+
+
+def test_exact_check_rejects_an_off_by_one_power(monkeypatch):
+    # a deliberately broken closed form: powers shifted by one step
+    import theory.linear as lin
+
+    original = lin._powers
+    monkeypatch.setattr(lin, "_powers", lambda lam, T: original(lam, T + 1)[1:])
+    R = sympy.Rational
+    model = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    assert mod.exact_margin(model) == -math.inf
+
+
+def test_mpmath_check_rejects_a_perturbed_kernel(monkeypatch):
+    import mpmath
+
+    model = mod._sample_mpmath(np.random.default_rng(0), 1)[0]
+    assert mod.mpmath_margin(model) > 0
+    original = DeepSSM._kernel_closed_form
+
+    def broken(self, T):
+        k = original(self, T)
+        k[-1] = k[-1] * (1 + mpmath.mpf(10) ** -30)
+        return k
+
+    monkeypatch.setattr(DeepSSM, "_kernel_closed_form", broken)
+    assert mod.mpmath_margin(model) < 0
+
+
+def test_float_check_rejects_a_perturbed_coupling(monkeypatch):
+    batch = random_deep_batch(np.random.default_rng(5), 50, 3, 2)
+    assert np.all(mod.float_margins(batch) >= 0)
+    original = type(batch).kernel_scan
+
+    def broken(self, T):
+        k = original(self, T)
+        k[7, 5] += 1e-9 * (1 + abs(k[7, 5]))
+        return k
+
+    monkeypatch.setattr(type(batch), "kernel_scan", broken)
+    margins = mod.float_margins(batch)
+    assert margins[7] < 0 and np.sum(margins < 0) == 1
+
+
+def test_relative_errors_zero_scale_requires_exact_zero():
+    z = np.zeros((1, 3))
+    assert mod.relative_errors(z, z, z)[0] == 0
+    assert math.isinf(mod.relative_errors(z, z + [[0, 1e-30, 0]], z)[0])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exact_tier_compares_enough_terms(seed):
+    # 2lm+1 terms: a model with l = m = 3 uses 19 coefficients
+    model = mod._sample_exact(np.random.default_rng(seed), 1)[0]
+    assert mod.exact_margin(model) == math.inf

@@ -1,0 +1,158 @@
+"""Random instances for the claim checks: stable spectra and deep linear SSMs in every number kind.
+
+Spectra are drawn from a mixture of *styles* that stress different failure modes:
+
+=============  ================================================================
+``disk``       uniform in the disk ``|λ| ≤ 0.95`` (complex) or ``[-0.95, 0.95]``
+``clustered``  all eigenvalues within ``1e-3`` of one random centre
+``tiny``       moduli spread log-uniformly over ``[1e-6, 1e-1]``
+``near_unit``  moduli ``1 - 10^{-u}``, ``u ∈ [2, 5]``
+``zeros``      about half the eigenvalues exactly 0 (pass-through modes)
+=============  ================================================================
+
+Exact instances use Gaussian rationals with small denominators, stable by exact comparison.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.linear import DeepSSM
+from verify.batch import DeepBatch
+
+__all__ = [
+    "SPECTRUM_STYLES",
+    "stable_spectrum",
+    "random_deep_batch",
+    "random_deep_exact",
+    "random_deep_mpmath",
+    "gaussian_rational",
+]
+
+SPECTRUM_STYLES = ("disk", "clustered", "tiny", "near_unit", "zeros")
+
+
+def stable_spectrum(
+    rng: np.random.Generator, shape: tuple[int, ...], style: str, complex_: bool = True
+) -> np.ndarray:
+    """Eigenvalues of modulus < 1 of the given ``style`` (see the module docstring).
+
+    The last axis of ``shape`` is one spectrum (clustering and zeroing act along it).
+    """
+    if style not in SPECTRUM_STYLES:
+        raise ValueError(f"style: expected one of {SPECTRUM_STYLES}, got {style!r}")
+    phase = (np.exp(1j * rng.uniform(-np.pi, np.pi, shape)) if complex_
+             else rng.choice([-1.0, 1.0], shape))
+    if style == "disk":
+        mod = 0.95 * np.sqrt(rng.uniform(0, 1, shape)) if complex_ else \
+            rng.uniform(0, 0.95, shape)
+        lam = mod * phase
+    elif style == "clustered":
+        centre = stable_spectrum(rng, (*shape[:-1], 1), "disk", complex_) * 0.98
+        jitter = rng.uniform(-1e-3, 1e-3, shape)
+        if complex_:
+            jitter = jitter + 1j * rng.uniform(-1e-3, 1e-3, shape)
+        lam = centre + jitter
+    elif style == "tiny":
+        lam = 10.0 ** rng.uniform(-6, -1, shape) * phase
+    elif style == "near_unit":
+        lam = (1 - 10.0 ** (-rng.uniform(2, 5, shape))) * phase
+    else:  # zeros
+        lam = stable_spectrum(rng, shape, "disk", complex_)
+        lam = np.where(rng.uniform(0, 1, shape) < 0.5, 0, lam)
+    return np.asarray(lam, dtype=complex if complex_ else float)
+
+
+def random_deep_batch(
+    rng: np.random.Generator,
+    n: int,
+    depth: int,
+    width: int,
+    complex_: bool = True,
+    styles: tuple[str, ...] = SPECTRUM_STYLES,
+) -> DeepBatch:
+    """``n`` random deep models; each instance draws its spectrum style from ``styles``.
+
+    Entries of ``B_1, B_k, C`` are standard normal (complex normal when ``complex_``).
+    """
+    chosen = [str(s) for s in rng.choice(styles, size=n)]
+    lam = np.empty((n, depth, width), dtype=complex if complex_ else float)
+    for style in set(chosen):
+        idx = np.array([i for i, s in enumerate(chosen) if s == style])
+        lam[idx] = stable_spectrum(rng, (idx.size, depth, width), style, complex_)
+
+    def entries(shape: tuple[int, ...]) -> np.ndarray:
+        z = rng.standard_normal(shape)
+        return z + 1j * rng.standard_normal(shape) if complex_ else z
+
+    return DeepBatch(lam, entries((n, width)), entries((n, depth - 1, width, width)),
+                     entries((n, width)), chosen)
+
+
+def gaussian_rational(rng: np.random.Generator, max_den: int = 7, max_abs: int = 3) -> sympy.Expr:
+    """A random ``a + b·I``, ``a, b`` rational with denominator ≤ ``max_den`` and modulus ≤ ``max_abs``.
+    """
+    def part() -> sympy.Rational:
+        den = int(rng.integers(1, max_den + 1))
+        return sympy.Rational(int(rng.integers(-max_abs * den, max_abs * den + 1)), den)
+
+    return part() + sympy.I * part()
+
+
+def _exact_stable(rng: np.random.Generator, max_den: int) -> sympy.Expr:
+    while True:
+        lam = gaussian_rational(rng, max_den, 1)
+        if sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1:
+            return lam
+
+
+def random_deep_exact(rng: np.random.Generator, depth: int, width: int,
+                      max_den: int = 7) -> DeepSSM:
+    """A deep model with Gaussian-rational entries, exactly stable (``|λ|² < 1`` as rationals).
+
+    About one eigenvalue in five is exactly zero, and one layer in three repeats an eigenvalue of
+    the layer below, so pass-through modes and shared poles are exercised.
+    """
+    lam = [[_exact_stable(rng, max_den) for _ in range(width)] for _ in range(depth)]
+    for k in range(depth):
+        for i in range(width):
+            if rng.uniform() < 0.2:
+                lam[k][i] = sympy.Integer(0)
+        if k > 0 and rng.uniform() < 1 / 3:
+            lam[k][0] = lam[k - 1][int(rng.integers(width))]
+    B = [[gaussian_rational(rng, max_den) for _ in range(width)]]
+    B += [[[gaussian_rational(rng, max_den) for _ in range(width)] for _ in range(width)]
+          for _ in range(depth - 1)]
+    C = [gaussian_rational(rng, max_den) for _ in range(width)]
+    return DeepSSM(lam, B, C)
+
+
+def random_deep_mpmath(rng: np.random.Generator, depth: int, width: int) -> DeepSSM:
+    """A deep model with mpmath entries at the current precision (full-precision random digits).
+
+    Spectra mix the styles of :func:`stable_spectrum`; every float draw is refined by a random
+    perturbation far below float resolution so the entries use the whole working precision.
+    """
+    style = str(rng.choice(SPECTRUM_STYLES))
+    lam = stable_spectrum(rng, (depth, width), style)
+    tiny = mpmath.mpf(2) ** -60
+
+    def refine(z: complex) -> mpmath.mpc:
+        if z == 0:
+            return mpmath.mpc(0)
+        return mpmath.mpc(z) * (1 + tiny * mpmath.mpf(float(rng.uniform(-1, 1))))
+
+    def normal(shape: tuple[int, ...]) -> np.ndarray:
+        z = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+        out = np.empty(shape, dtype=object)
+        for idx, v in np.ndenumerate(z):
+            out[idx] = refine(complex(v))
+        return out
+
+    lam_mp = np.empty(lam.shape, dtype=object)
+    for idx, v in np.ndenumerate(lam):
+        lam_mp[idx] = refine(complex(v)) * (1 - tiny) if v != 0 else mpmath.mpc(0)
+    B = [normal((width,))] + [normal((width, width)) for _ in range(depth - 1)]
+    return DeepSSM(lam_mp, B, normal((width,)))
