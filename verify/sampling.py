@@ -92,7 +92,9 @@ def random_deep_batch(
 
 
 def gaussian_rational(rng: np.random.Generator, max_den: int = 7, max_abs: int = 3) -> sympy.Expr:
-    """A random ``a + b·I``, ``a, b`` rational with denominator ≤ ``max_den`` and modulus ≤ ``max_abs``.
+    """A random Gaussian rational ``a + b·I``.
+
+    ``a`` and ``b`` have denominators at most ``max_den`` and moduli at most ``max_abs``.
     """
     def part() -> sympy.Rational:
         den = int(rng.integers(1, max_den + 1))
