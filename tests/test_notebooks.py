@@ -1,0 +1,91 @@
+"""Every notebook runs headless without a cell error, and is committed without outputs.
+
+The kernel is the interpreter running the tests: a kernel spec pointing at ``sys.executable`` is
+written to a temporary Jupyter data directory (put first on ``JUPYTER_PATH``), so a notebook
+always sees the same installed packages as the tests, in a fresh virtual environment too.
+Figures are drawn with the non-interactive Agg backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from ipykernel.kernelspec import install as install_kernelspec
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+KERNEL_NAME = "ssm-theory-verify-tests"
+CELL_TIMEOUT = 300  # seconds per cell
+
+
+@pytest.fixture(scope="module")
+def kernel_name(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    prefix = tmp_path_factory.mktemp("jupyter")
+    install_kernelspec(kernel_name=KERNEL_NAME, prefix=str(prefix))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(prefix / "share" / "jupyter"))
+        mp.setenv("MPLBACKEND", "Agg")
+        yield KERNEL_NAME
+
+
+def _execute(nb: nbformat.NotebookNode, kernel_name: str, cwd: Path) -> None:
+    """Run every cell of ``nb`` in place; raises on the first cell error."""
+    NotebookClient(
+        nb,
+        kernel_name=kernel_name,
+        timeout=CELL_TIMEOUT,
+        allow_errors=False,
+        resources={"metadata": {"path": str(cwd)}},
+    ).execute()
+
+
+def _stored_outputs(nb: nbformat.NotebookNode) -> list[int]:
+    """Indices of code cells that carry outputs or an execution count."""
+    return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+            and (cell.get("outputs") or cell.get("execution_count") is not None)]
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "notebooks/ holds no .ipynb file"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert _stored_outputs(nb) == [], f"{path.name}: clear the outputs before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_executes(path: Path, kernel_name: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    _execute(nb, kernel_name, path.parent)
+    errors = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
+              if o.output_type == "error"]
+    assert errors == []
+    assert _stored_outputs(nb), "executing the notebook produced no output at all"
+
+
+# ---------------------------------------------------------------- negative controls
+def test_a_failing_cell_fails_the_run(kernel_name: str, tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import os\nassert os.environ['MPLBACKEND'] == 'Agg'"),
+        nbformat.v4.new_code_cell("assert 1 + 1 == 3, 'deliberately broken cell'"),
+    ])
+    with pytest.raises(CellExecutionError, match="deliberately broken cell"):
+        _execute(nb, kernel_name, tmp_path)
+
+
+def test_a_stored_output_is_noticed() -> None:
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"},
+                                           execution_count=1)]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x"), cell])
+    assert _stored_outputs(nb) == [1]
+    cell.outputs = []
+    assert _stored_outputs(nb) == [1]  # the execution count alone still counts
