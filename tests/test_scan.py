@@ -1,0 +1,516 @@
+"""Tests of verify.scan: every fast path against the per-step loop and an mpmath oracle."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory.linear import UnstableModelError
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from verify import scan
+from verify.scan import choose_chunk, kernel, linear_scan, max_relative_error, scan_stack
+
+TOL = tolerance(NumberKind.FLOAT)  # eps^0.8 relative to the magnitude bound of the problem
+LONG_TOL = 1e-14  # the accuracy target of the spec at |λ| = 1 - 1e-5, T = 65536
+SPECIAL_T = (0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65)  # {0, 1, 2, 2^k, 2^k ± 1}
+
+
+# ----------------------------------------------------------------------------------------------
+# oracles and comparison
+# ----------------------------------------------------------------------------------------------
+
+
+def mp_scan(A, B, C, x, D=None, dps=30):
+    """The recurrence in mpmath at ``dps`` digits; unbatched parameters, ``x (..., T, d)``."""
+    A, B, C, x = (np.asarray(v) for v in (A, B, C, x))
+    dense = A.ndim == 2
+    m, d = B.shape
+    p = C.shape[0]
+    out = np.empty(x.shape[:-1] + (p,), dtype=complex)
+    with mpmath.workdps(dps):
+        mpA = [[mpmath.mpmathify(complex(v)) for v in row] for row in np.atleast_2d(A)]
+        mpB = [[mpmath.mpmathify(complex(v)) for v in row] for row in B]
+        mpC = [[mpmath.mpmathify(complex(v)) for v in row] for row in C]
+        mpD = None if D is None else [[mpmath.mpmathify(complex(v)) for v in row] for row in D]
+        for idx in np.ndindex(*x.shape[:-2]):
+            h = [mpmath.mpc(0)] * m
+            for t in range(x.shape[-2]):
+                u = [mpmath.mpmathify(complex(v)) for v in x[idx + (t,)]]
+                if dense:
+                    h = [mpmath.fsum(mpA[i][k] * h[k] for k in range(m)) for i in range(m)]
+                else:
+                    h = [mpA[0][i] * h[i] for i in range(m)]
+                h = [h[i] + mpmath.fsum(mpB[i][a] * u[a] for a in range(d)) for i in range(m)]
+                for q in range(p):
+                    yq = mpmath.fsum(mpC[q][k] * h[k] for k in range(m))
+                    if mpD is not None:
+                        yq += mpmath.fsum(mpD[q][a] * u[a] for a in range(d))
+                    out[idx + (t, q)] = complex(yq)
+    return out
+
+
+def magnitude(A, B, C, x, D=None):
+    """Per-sequence bound on the sizes of all partial sums: the scan of the absolute values.
+
+    Needs ``ρ(|A|) < 1`` (diagonal ``A``, or dense with absolute row sums < 1).
+    """
+    absD = None if D is None else np.abs(D)
+    y = linear_scan(np.abs(A), np.abs(B), np.abs(C), np.abs(x), absD, method="sequential")
+    return np.abs(y).max(axis=-2) if y.shape[-2] else np.zeros(y.shape[:-2] + y.shape[-1:])
+
+
+def assert_scan_close(y, ref, scale, tol=TOL):
+    """``max_t |y - ref| ≤ tol · scale`` for every sequence (batch index and channel)."""
+    assert y.shape == ref.shape
+    if y.shape[-2] == 0:
+        return
+    err = np.abs(y - ref.astype(np.result_type(y, ref))).max(axis=-2)
+    bad = ~(err <= tol * scale)
+    assert not bad.any(), f"error {err[bad].max():.3e} > {tol:.1e} · scale"
+
+
+# ----------------------------------------------------------------------------------------------
+# problem generators (spectra and well-conditioned bases, not raw entries)
+# ----------------------------------------------------------------------------------------------
+
+
+def make_dense(rng, m, radius=0.8, complex_=False):
+    """A non-normal dense ``A = Q R Qᵀ`` (``R`` upper triangular) with ``‖A‖_∞ = radius``."""
+    R = np.triu(rng.uniform(-1, 1, (m, m)), 1) * 0.5 + np.diag(rng.uniform(-1, 1, m))
+    if complex_:
+        R = R + 1j * np.triu(rng.uniform(-1, 1, (m, m))) * 0.5
+    Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    A = Q @ R @ Q.T
+    return A * (radius / np.abs(A).sum(axis=1).max())
+
+
+def make_model(rng, m, d, p, *, dense=False, complex_=False, with_d=False, radius=0.9):
+    def draw(shape):
+        z = rng.standard_normal(shape)
+        return z + 1j * rng.standard_normal(shape) if complex_ else z
+
+    if dense:
+        A = make_dense(rng, m, radius, complex_)
+    else:
+        A = radius * rng.uniform(0, 1, m)
+        A = A * np.exp(2j * np.pi * rng.random(m)) if complex_ else A * rng.choice([-1, 1], m)
+    return A, draw((m, d)), draw((p, m)), (draw((p, d)) if with_d else None)
+
+
+# ----------------------------------------------------------------------------------------------
+# agreement with the loop and with mpmath
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("T", SPECIAL_T)
+@pytest.mark.parametrize(
+    "kind", ["real-diagonal", "complex-diagonal", "real-dense", "complex-dense"]
+)
+def test_special_lengths_match_loop_and_mpmath(T, kind):
+    rng = np.random.default_rng(T)
+    dense, complex_ = kind.endswith("dense"), kind.startswith("complex")
+    A, B, C, D = make_model(rng, 3, 2, 2, dense=dense, complex_=complex_, with_d=True)
+    x = rng.standard_normal((2, T, 2))
+    ref = mp_scan(A, B, C, x, D)
+    scale = magnitude(A, B, C, x, D)
+    seq = linear_scan(A, B, C, x, D, method="sequential")
+    assert_scan_close(seq, ref, scale)
+    for chunk in (None, 1, 2, 4, 7, 16):
+        y = linear_scan(A, B, C, x, D, chunk=chunk)
+        assert y.shape == (2, T, 2)
+        assert_scan_close(y, ref, scale)
+        assert_scan_close(y, seq, scale)
+
+
+def test_pass_through_mode_lambda_zero():
+    """λ = 0 makes ``y_t = C B x_t``; mixed with slow modes, no NaN (no λ^-k anywhere)."""
+    rng = np.random.default_rng(1)
+    B, C = rng.standard_normal((2, 1)), rng.standard_normal((1, 2))
+    x = rng.standard_normal((3, 300, 1))
+    y = linear_scan(np.zeros(2), B, C, x, chunk=16)
+    assert_scan_close(y, x * (C @ B)[0, 0], magnitude(np.zeros(2), B, C, x))
+    lam = np.array([0.0, 0.5, -(1 - 1e-3), 0.0])
+    B, C = rng.standard_normal((4, 1)), rng.standard_normal((1, 4))
+    y = linear_scan(lam, B, C, x[:, :40], chunk=16)
+    assert_scan_close(y, mp_scan(lam, B, C, x[:, :40]).real, magnitude(lam, B, C, x[:, :40]))
+    assert np.all(np.isfinite(linear_scan(lam, B, C, x, chunk=64)))
+
+
+def test_dense_non_commuting_matches_mpmath():
+    rng = np.random.default_rng(2)
+    A, B, C, D = make_model(rng, 4, 1, 1, dense=True, complex_=True, radius=0.95)
+    assert np.linalg.norm(A @ A.conj().T - A.conj().T @ A) > 1e-2  # non-normal
+    assert np.linalg.norm(A @ (B @ B.conj().T) - (B @ B.conj().T) @ A) > 1e-2
+    x = rng.standard_normal((2, 70, 1))
+    ref = mp_scan(A, B, C, x)
+    for chunk in (None, 3, 8, 32):
+        assert_scan_close(linear_scan(A, B, C, x, chunk=chunk), ref, magnitude(A, B, C, x))
+
+
+def test_real_inputs_give_real_output_and_complex_otherwise():
+    rng = np.random.default_rng(3)
+    A, B, C, _ = make_model(rng, 3, 1, 1)
+    x = rng.standard_normal((2, 20, 1))
+    assert linear_scan(A, B, C, x).dtype == np.float64
+    assert linear_scan(A, B, C, x.astype(np.float32)).dtype == np.float64
+    assert linear_scan(A, B, C, x + 0j).dtype == np.complex128
+    assert linear_scan(A + 0j, B, C, x).dtype == np.complex128
+    assert linear_scan(A, B, C, x, method="reference").dtype == np.longdouble
+
+
+@pytest.mark.parametrize("T", [0, 1, 5])
+def test_empty_and_short_sequences_shape(T):
+    rng = np.random.default_rng(4)
+    A, B, C, _ = make_model(rng, 3, 2, 4)
+    for method in ("auto", "sequential", "reference"):
+        y = linear_scan(A, B, C, np.ones((2, 3, T, 2)), method=method)
+        assert y.shape == (2, 3, T, 4)
+    assert linear_scan(A, B, C, np.ones((0, T, 2))).shape == (0, T, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# long memory: |λ| = 1 - 1e-5, T = 65536
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_memory():
+    rng = np.random.default_rng(5)
+    lam = (1 - 1e-5) * np.exp(2j * np.pi * np.array([0.0, 0.13, 0.5, 0.71]))
+    B = rng.standard_normal((4, 1)) + 1j * rng.standard_normal((4, 1))
+    C = rng.standard_normal((1, 4)) + 1j * rng.standard_normal((1, 4))
+    x = rng.standard_normal((2, 65536, 1))
+    return lam, B, C, x, linear_scan(lam, B, C, x, method="reference")
+
+
+@pytest.mark.parametrize("chunk", [None, 16, 64, 256])
+def test_long_memory_accuracy(long_memory, chunk):
+    lam, B, C, x, ref = long_memory
+    assert max_relative_error(linear_scan(lam, B, C, x, chunk=chunk), ref) <= LONG_TOL
+
+
+def test_long_memory_real_modes():
+    rng = np.random.default_rng(6)
+    lam = np.array([1 - 1e-5, -(1 - 1e-5), 0.3])
+    B, C = rng.standard_normal((3, 1)), rng.standard_normal((2, 3))
+    x = rng.standard_normal((1, 65536, 1))
+    ref = linear_scan(lam, B, C, x, method="reference")
+    assert max_relative_error(linear_scan(lam, B, C, x), ref) <= LONG_TOL
+
+
+def test_long_memory_without_extended_carry_fails(long_memory, monkeypatch):
+    """Negative control: with the extended-precision carry switched off the error is too big."""
+    lam, B, C, x, ref = long_memory
+    monkeypatch.setattr(scan, "_SLOW_STEP", np.inf)
+    assert max_relative_error(linear_scan(lam, B, C, x, chunk=16), ref) > LONG_TOL
+
+
+@pytest.mark.parametrize("T", [8192, pytest.param(65536, marks=pytest.mark.slow)])
+def test_long_double_reference_agrees_with_mpmath(T):
+    """The reference itself: one slow mode against 30-digit mpmath.
+
+    The long-double result is compared exactly (as the float64 pair ``hi + lo``); it must stay
+    16 times below float64 roundoff so that it can certify the 1e-14 accuracy target.
+    """
+    rng = np.random.default_rng(7)
+    lam = np.array([(1 - 1e-5) * np.exp(0.3j)])
+    x = rng.standard_normal(T)
+    ref = linear_scan(lam, np.ones((1, 1)), np.ones((1, 1)), x[:, None], method="reference")
+    hi = ref[:, 0].astype(np.complex128)
+    lo = (ref[:, 0] - hi).astype(np.complex128)
+    with mpmath.workdps(30):
+        mu, h, err, scale = mpmath.mpc(complex(lam[0])), mpmath.mpc(0), 0, 0
+        for v, a, b in zip(x, hi, lo, strict=True):
+            h = mu * h + float(v)
+            err = max(err, abs(mpmath.mpc(a) + mpmath.mpc(b) - h))
+            scale = max(scale, abs(h))
+    assert err / scale <= np.finfo(np.float64).eps / 16
+
+
+# ----------------------------------------------------------------------------------------------
+# parameter batching
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dense", [False, True])
+@pytest.mark.parametrize(
+    "param_batch, x_batch",
+    [((5,), (5,)), ((4, 1), (4, 3)), ((3,), (2, 1)), ((), (2, 3)), ((2, 3), ())],
+)
+def test_batched_parameters_match_loop_over_instances(dense, param_batch, x_batch):
+    rng = np.random.default_rng(8)
+    m, d, p, T = 3, 2, 2, 37
+    models = [make_model(rng, m, d, p, dense=dense, complex_=True, with_d=True)
+              for _ in range(math.prod(param_batch))]
+    A, B, C, D = (np.stack([mod[i] for mod in models]).reshape(param_batch + models[0][i].shape)
+                  for i in range(4))
+    x = rng.standard_normal(x_batch + (T, d))
+    y = linear_scan(A, B, C, x, D, chunk=8, diagonal=not dense)
+    batch = np.broadcast_shapes(param_batch, x_batch)
+    assert y.shape == batch + (T, p)
+    xs = np.broadcast_to(x, batch + (T, d))
+    for idx in np.ndindex(*batch):
+        pidx = idx[len(batch) - len(param_batch):]
+        pidx = tuple(i if s > 1 else 0 for i, s in zip(pidx, param_batch, strict=True))
+        one = [v[pidx] for v in (A, B, C, D)]
+        expected = linear_scan(one[0], one[1], one[2], xs[idx], one[3], method="sequential")
+        assert_scan_close(y[idx], expected, 1 + np.abs(expected).max(axis=0))
+
+
+def test_batched_square_diagonal_needs_the_keyword():
+    """A (m, m) array is one dense matrix unless ``diagonal=True`` says it holds m spectra."""
+    rng = np.random.default_rng(9)
+    lam = rng.uniform(-0.9, 0.9, (3, 3))
+    B, C = rng.standard_normal((3, 1)), rng.standard_normal((1, 3))
+    x = rng.standard_normal((3, 10, 1))
+    y = linear_scan(lam, B, C, x, diagonal=True)
+    for g in range(3):
+        assert_scan_close(y[g], linear_scan(lam[g], B, C, x[g], method="sequential"), 10)
+    dense = linear_scan(lam * 0.3, B, C, x)
+    assert_scan_close(dense, mp_scan(lam * 0.3, B, C, x), magnitude(lam * 0.3, B, C, x))
+
+
+# ----------------------------------------------------------------------------------------------
+# random shapes (hypothesis)
+# ----------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 6),
+    d=st.integers(1, 3),
+    p=st.integers(1, 3),
+    T=st.integers(0, 70),
+    batch=st.lists(st.integers(1, 3), max_size=2).map(tuple),
+    dense=st.booleans(),
+    complex_params=st.booleans(),
+    complex_x=st.booleans(),
+    with_d=st.booleans(),
+    chunk=st.one_of(st.none(), st.integers(1, 9)),
+)
+def test_random_shapes_chunked_equals_loop(
+    seed, m, d, p, T, batch, dense, complex_params, complex_x, with_d, chunk
+):
+    rng = np.random.default_rng(seed)
+    A, B, C, D = make_model(rng, m, d, p, dense=dense, complex_=complex_params, with_d=with_d,
+                            radius=rng.uniform(0, 0.99))
+    x = rng.standard_normal(batch + (T, d))
+    if complex_x:
+        x = x + 1j * rng.standard_normal(x.shape)
+    y = linear_scan(A, B, C, x, D, chunk=chunk)
+    ref = linear_scan(A, B, C, x, D, method="reference")
+    assert y.shape == ref.shape == batch + (T, p)
+    assert_scan_close(y, ref, magnitude(A, B, C, x, D))
+    seq = linear_scan(A, B, C, x, D, method="sequential")
+    assert_scan_close(seq, ref, magnitude(A, B, C, x, D))
+
+
+# ----------------------------------------------------------------------------------------------
+# negative controls of the comparison
+# ----------------------------------------------------------------------------------------------
+
+
+def test_broken_chunk_carry_is_detected(monkeypatch):
+    rng = np.random.default_rng(10)
+    A, B, C, _ = make_model(rng, 4, 1, 1, complex_=True)
+    x = rng.standard_normal((2, 200, 1))
+    ref = linear_scan(A, B, C, x, method="reference")
+    scale = magnitude(A, B, C, x)
+    assert_scan_close(linear_scan(A, B, C, x, chunk=8), ref, scale)
+    original = scan._carry
+
+    def perturbed(Z, step, diagonal, H):
+        original(Z, step * (1 + 1e-9), diagonal, H)
+
+    monkeypatch.setattr(scan, "_carry", perturbed)
+    broken = linear_scan(A, B, C, x, chunk=8)
+    assert max_relative_error(broken, ref) > TOL
+    with pytest.raises(AssertionError):
+        assert_scan_close(broken, ref, scale)
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_perturbed_transition_is_detected(dense):
+    rng = np.random.default_rng(11)
+    A, B, C, _ = make_model(rng, 4, 1, 1, dense=dense)
+    x = rng.standard_normal((2, 100, 1))
+    ref = linear_scan(A, B, C, x, method="reference")
+    broken = linear_scan(A * (1 + 1e-10), B, C, x)
+    assert max_relative_error(broken, ref) > TOL
+    with pytest.raises(AssertionError):
+        assert_scan_close(broken, ref, magnitude(A, B, C, x))
+
+
+def test_max_relative_error_definition():
+    ref = np.array([[[1.0], [2.0]], [[0.0], [0.0]]])
+    assert max_relative_error(ref, ref) == 0.0
+    assert max_relative_error(ref + [[[0.0], [0.2]], [[0.0], [0.0]]], ref) == pytest.approx(0.1)
+    assert max_relative_error(ref + [[[0.0], [0.0]], [[0.0], [1e-300]]], ref) == np.inf
+    assert max_relative_error(ref * np.nan, ref) == np.inf
+    with pytest.raises(InvalidParameterError, match="^y:"):
+        max_relative_error(ref[0], ref)
+
+
+# ----------------------------------------------------------------------------------------------
+# kernel and stack
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dense", [False, True])
+@pytest.mark.parametrize("T", [0, 1, 5, 300])
+def test_kernel_is_the_impulse_response(dense, T):
+    rng = np.random.default_rng(12)
+    A, B, C, D = make_model(rng, 5, 2, 3, dense=dense, complex_=True, with_d=True)
+    K = kernel(A, B, C, T, D)
+    assert K.shape == (T, 3, 2)
+    impulses = np.zeros((2, T, 2))
+    impulses[0, :1, 0] = impulses[1, :1, 1] = 1
+    response = linear_scan(A, B, C, impulses, D, method="reference")  # (2, T, p)
+    scale = magnitude(A, B, C, impulses, D)
+    assert_scan_close(np.moveaxis(K, -1, 0), response, scale)
+
+
+def test_kernel_batched_and_long():
+    rng = np.random.default_rng(13)
+    lam = (1 - 1e-5) * np.exp(2j * np.pi * rng.random((2, 3)))
+    B, C = rng.standard_normal((3, 1)), rng.standard_normal((1, 3))
+    K = kernel(lam, B, C, 20000)
+    assert K.shape == (2, 20000, 1, 1)
+    s = np.arange(20000)
+    for g in range(2):
+        with mpmath.workdps(30):
+            exact = [complex(sum(mpmath.mpc(complex(lam[g, k])) ** int(t) * C[0, k] * B[k, 0]
+                                 for k in range(3))) for t in s[::997]]
+        assert_scan_close(K[g, ::997, 0], np.array(exact)[:, None],
+                          np.abs(C) @ np.abs(B), tol=10 * np.finfo(float).eps)
+
+
+def test_scan_stack_with_tanh_equals_manual_composition():
+    rng = np.random.default_rng(14)
+    layers = [make_model(rng, 4, 1, 3)[:3], make_model(rng, 5, 3, 3, dense=True, with_d=True),
+              make_model(rng, 3, 3, 1)[:3]]
+    x = rng.standard_normal((2, 50, 1))
+    y = scan_stack(layers, x, np.tanh)
+    manual = x
+    for i, layer in enumerate(layers):
+        u = np.tanh(manual) if i else manual
+        manual = linear_scan(*layer[:3], u, *layer[3:], method="sequential")
+    assert_scan_close(y, manual, 1 + np.abs(manual).max(axis=-2))
+    linear_only = scan_stack(layers, x)
+    assert max_relative_error(linear_only, y) > 1e-3  # the activation acts between layers
+
+
+def test_scan_stack_errors_name_the_layer():
+    rng = np.random.default_rng(15)
+    good = make_model(rng, 3, 1, 2)[:3]
+    bad = make_model(rng, 3, 3, 1)[:3]  # expects d = 3, gets p = 2
+    with pytest.raises(InvalidParameterError, match=r"^layers\[1\]: x:"):
+        scan_stack([good, bad], np.ones((4, 1)))
+    with pytest.raises(InvalidParameterError, match="^layers:"):
+        scan_stack([], np.ones((4, 1)))
+    with pytest.raises(InvalidParameterError, match=r"^layers\[0\]:"):
+        scan_stack([good[:2]], np.ones((4, 1)))
+    with pytest.raises(InvalidParameterError, match="^activation:"):
+        scan_stack([good], np.ones((4, 1)), activation=3)
+
+
+def test_choose_chunk_follows_the_shape():
+    assert choose_chunk(64, 1, 1, 4096) == 64
+    assert choose_chunk(256, 1, 1, 16384, diagonal=False) == 256
+    assert choose_chunk(64, 64, 64, 4096) == 4
+    assert choose_chunk(16, 1, 1, 10) == 10
+    assert choose_chunk(16, 1, 1, 0) == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# bad input
+# ----------------------------------------------------------------------------------------------
+
+GOOD = dict(A=np.array([0.5, -0.2]), B=np.ones((2, 1)), C=np.ones((1, 2)), x=np.ones((3, 1)))
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (dict(A=np.array([0.5, 0.2, 0.1])), "A"),  # m from A disagrees with B
+        (dict(B=np.ones(2)), "B"),
+        (dict(C=np.ones((1, 3))), "C"),
+        (dict(D=np.ones((2, 1))), "D"),
+        (dict(x=np.ones((3, 2))), "x"),
+        (dict(x=np.ones(3)), "x"),
+        (dict(A=np.array(0.5)), "A"),
+        (dict(A=np.array([0.5, np.nan])), "A"),
+        (dict(B=np.array([[1.0], [np.inf]])), "B"),
+        (dict(C=np.array([[np.nan, 1.0]])), "C"),
+        (dict(D=np.array([[np.inf]])), "D"),
+        (dict(x=np.array([[1.0], [np.nan], [2.0]])), "x"),
+        (dict(x=np.array([["a"], ["b"], ["c"]])), "x"),
+        (dict(B=np.ones((2, 1), dtype=bool)), "B"),
+        (dict(A=np.ones((4, 2)) * 0.1, B=np.ones((3, 2, 1))), "A, B, C, D"),
+        (dict(A=np.ones((4, 2)) * 0.1, x=np.ones((3, 3, 1))), "x"),
+    ],
+)
+def test_bad_input_names_the_parameter(change, name):
+    args = {**GOOD, **change}
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        linear_scan(args["A"], args["B"], args["C"], args["x"], args.get("D"))
+
+
+@pytest.mark.parametrize(
+    "A", [np.array([0.5, 1.0]), np.array([0.5, 0.6 + 0.8j]), np.array([[0.5, 0.0], [0.0, -1.2]]),
+          np.array([[0.0, 1.0], [-1.0, 0.0]]), np.array([[0.9, 10.0], [0.0, 1.0]])]
+)
+def test_unstable_transition_is_refused(A):
+    with pytest.raises(UnstableModelError, match="^A:"):
+        linear_scan(A, GOOD["B"], GOOD["C"], GOOD["x"])
+    with pytest.raises(UnstableModelError, match="^A:"):
+        kernel(A, GOOD["B"], GOOD["C"], 4)
+
+
+def test_stable_non_normal_dense_is_accepted():
+    """‖A‖ > 1 but ρ(A) < 1: the norm test of powers certifies it, nothing is refused."""
+    A = np.array([[0.9, 10.0], [0.0, 0.5]])
+    y = linear_scan(A, GOOD["B"], GOOD["C"], np.ones((100, 1)))
+    assert_scan_close(y, mp_scan(A, GOOD["B"], GOOD["C"], np.ones((100, 1))).real,
+                      magnitude(A, GOOD["B"], GOOD["C"], np.ones((100, 1))))
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [(dict(method="fast"), "method"), (dict(chunk=0), "chunk"), (dict(chunk=2.5), "chunk"),
+     (dict(chunk=True), "chunk")],
+)
+def test_bad_options_name_the_option(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+
+
+@pytest.mark.parametrize("T", [-1, 2.0, True])
+def test_kernel_bad_length(T):
+    with pytest.raises(InvalidParameterError, match="^T:"):
+        kernel(GOOD["A"], GOOD["B"], GOOD["C"], T)
+
+
+# ----------------------------------------------------------------------------------------------
+# benchmark smoke run
+# ----------------------------------------------------------------------------------------------
+
+
+def test_benchmark_quick_smoke_run(capsys, monkeypatch):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scan.py"
+    spec = importlib.util.spec_from_file_location("bench_scan", path)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_scan", module)  # dataclasses look the module up
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "S1 complex diagonal" in out and "of dgemm throughput" in out
