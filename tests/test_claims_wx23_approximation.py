@@ -1,0 +1,84 @@
+"""Tests of verify.claims.wx23_approximation: claims hold; checks reject broken inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+
+from verify.claims import wx23_approximation as mod
+from verify.registry import get_claim
+from verify.runner import run_claim
+
+R = sympy.Rational
+
+CLAIM_IDS = [
+    "wx23.result_a.relu",
+    "wx23.result_a.smooth",
+    "wx23.result_b1",
+    "wx23.result_b2.balanced_truncation",
+    "wx23.result_b2.exponential_sum",
+]
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_claim_holds_on_a_few_instances(claim_id):
+    result = run_claim(get_claim(claim_id), instances=4, seed=11)
+    assert result.ok, [(t.tier, t.verdict, t.error, t.worst_instance) for t in result.tiers]
+
+
+def test_relu_exact_bound_is_attained_and_tightening_fails():
+    # f = x²: M_2 = 2 exactly, and the midpoint error equals h² M_2 / 8
+    inst = {"a": R(0), "b": R(1), "N": 5, "coeffs": [0, 0, 1, 0], "extra": []}
+    assert mod.relu_exact_margin(inst) == 0.0
+    assert mod.relu_exact_margin(inst, bound_factor=R(1, 2)) < 0
+
+
+def test_relu_and_smooth_float_reject_tightened_bounds():
+    rng = np.random.default_rng(3)
+    insts = mod._sample_float_a(rng, 30, 40)
+    assert min(mod.relu_float_margin(i) for i in insts) >= 0
+    assert min(mod.relu_float_margin(i, bound_factor=0.25) for i in insts) < 0
+    assert min(mod.smooth_float_margin(i) for i in insts[:10]) >= 0
+    assert min(mod.smooth_float_margin(i, bound_factor=0.25) for i in insts[:10]) < 0
+
+
+def test_smooth_mpmath_rejects_tightened_bound():
+    inst = mod._sample_smooth_mpmath(np.random.default_rng(4), 1)[0]
+    assert mod.smooth_mpmath_margin(inst) >= 0
+    assert mod.smooth_mpmath_margin(inst, bound_factor=0.1) < 0
+
+
+def test_b1_rejects_a_wrong_tap():
+    taps = np.array([[[R(1)]], [[R(-2, 3)]], [[R(1, 2)]]], dtype=object)
+    x = np.array([[R(k)] for k in range(1, 7)], dtype=object)
+    assert mod.b1_exact_margin(taps, x) == math.inf
+    good = mod.shift_register(taps)
+    C = good.C.copy()
+    C[0, 1] = R(-1, 3)
+    broken = type(good)(good.W, good.U, C)
+    assert mod.b1_exact_margin(taps, x, layer=broken) == -math.inf
+    inst = {"T": 7, "p": 1, "d": 2, "seed": 5, "length": 2048}
+    assert mod.b1_float_margin(inst) >= 0 and mod.b1_float_margin(inst, corrupt=True) < 0
+
+
+def test_balanced_truncation_rejects_omitted_singular_value():
+    rng = np.random.default_rng(6)
+    taps = rng.standard_normal((8, 1, 1)) * 0.7 ** np.arange(8)[:, None, None]
+    assert mod.bt_margin(taps, 7, seed=1) >= 0
+    assert mod.bt_margin(taps, 7, seed=1, drop_first=True) < 0
+
+
+def test_exponential_sum_rejects_tightened_bound():
+    inst = {"family": "damped_sine", "amp": 1.0, "lam": 1.0, "omega": 3.0, "phi": 0.0, "n": 16}
+    assert mod.expsum_margin(inst) >= 0
+    assert mod.expsum_margin(inst, bound_factor=0.1) < 0
+
+
+def test_relative_margin():
+    assert mod.relative_margin(2.0, 1.0) == 0.5
+    assert mod.relative_margin(1.0, 2.0) == -1.0
+    assert math.isnan(mod.relative_margin(1.0, math.nan))
+    assert mod.relative_margin(0.0, 0.0) == math.inf

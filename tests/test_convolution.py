@@ -1,0 +1,214 @@
+"""Tests of theory.convolution (WX23 Result B1, B2): exact realizations, bounds, controls."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+from theory.convolution import (
+    balanced_truncation,
+    bernstein_exponential_sum,
+    bernstein_l1_bound,
+    bernstein_sup_bound,
+    causal_convolution,
+    chebyshev_nodes,
+    exponential_sum_table,
+    hankel_matrix,
+    hankel_singular_values,
+    hinf_error,
+    l1_error_norm,
+    lagrange_inverse,
+    shift_register,
+    uniform_nodes,
+    vandermonde_realization,
+    vandermonde_table,
+)
+from theory.layers import SSMLayer
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from verify.scan import linear_scan
+
+R = sympy.Rational
+
+
+def _exact_taps(rng, T, p, d):
+    return np.array([[[R(int(v), 5) for v in row] for row in blk]
+                     for blk in rng.integers(-9, 10, size=(T, p, d))], dtype=object)
+
+
+def test_shift_register_exact_kernel_and_outputs():
+    rng = np.random.default_rng(0)
+    taps = _exact_taps(rng, 5, 2, 3)
+    layer = shift_register(taps)
+    assert layer.width == 15 and layer.kind is NumberKind.EXACT
+    K = layer.kernel(8)
+    assert np.all(K[:5] == taps) and np.all(K[5:] == 0)
+    x = np.array([[R(int(v), 3) for v in row] for row in rng.integers(-5, 6, (11, 3))],
+                 dtype=object)
+    assert np.all(layer.run(x) == causal_convolution(taps, x))
+
+
+def test_shift_register_wrong_tap_is_detected():
+    rng = np.random.default_rng(1)
+    taps = _exact_taps(rng, 4, 1, 1)
+    layer = shift_register(taps)
+    C = layer.C.copy()
+    C[0, 2] += R(1, 1000)
+    broken = SSMLayer(layer.W, layer.U, C)
+    x = np.array([[R(k)] for k in range(1, 8)], dtype=object)
+    assert not np.all(broken.run(x) == causal_convolution(taps, x))
+
+
+def test_shift_register_float_long_sequence_through_scan():
+    rng = np.random.default_rng(2)
+    taps = rng.standard_normal((32, 2, 2))
+    layer = shift_register(taps)
+    x = rng.uniform(-1, 1, (8192, 2))
+    y = linear_scan(layer.W, layer.U, layer.C, x, diagonal=False)
+    err = np.max(np.abs(y - causal_convolution(taps, x)))
+    assert err <= tolerance(NumberKind.FLOAT, np.sum(np.abs(taps)))
+
+
+def test_vandermonde_realization_exact_on_horizon_only():
+    rng = np.random.default_rng(3)
+    taps = _exact_taps(rng, 6, 2, 2)
+    layer = vandermonde_realization(taps, uniform_nodes(6))
+    K = layer.kernel(7)
+    assert layer.width == 12 and np.all(K[:6] == taps)
+    assert np.any(K[6] != 0)  # not a finite-memory realization beyond T
+
+
+def test_lagrange_inverse_is_exact_inverse():
+    lam = uniform_nodes(7)
+    L = lagrange_inverse(lam)
+    V = np.array([[x**s for x in lam] for s in range(7)], dtype=object)
+    assert np.all(L @ V == np.eye(7, dtype=int))
+    with pytest.raises(InvalidParameterError, match="coincide"):
+        lagrange_inverse([R(1, 2), R(1, 3), R(1, 2)])
+
+
+def test_vandermonde_table_conditioning_grows():
+    rows = vandermonde_table((4, 8, 16))
+    for nodes in ("uniform", "chebyshev"):
+        conds = [r["cond2"] for r in rows if r["nodes"] == nodes]
+        assert conds[0] < conds[1] < conds[2]
+        small = [r for r in rows if r["nodes"] == nodes][0]
+        assert math.isclose(small["cond2"], small["cond2_numpy"], rel_tol=1e-8)
+    with mpmath.workdps(30):
+        assert len(chebyshev_nodes(5)) == 5
+
+
+def test_hankel_singular_values_match_gramians():
+    rng = np.random.default_rng(4)
+    taps = rng.standard_normal((6, 2, 1))
+    layer = shift_register(taps)
+    obs = np.concatenate([layer.C @ np.linalg.matrix_power(layer.W, k) for k in range(6)])
+    Q = obs.T @ obs  # reachability Gramian of the shift register is the identity
+    hsv = np.sqrt(np.sort(np.linalg.eigvalsh(Q))[::-1])
+    assert np.allclose(hsv, hankel_singular_values(taps))
+    assert np.allclose(obs, hankel_matrix(taps))
+
+
+def _decaying(rng, T, decay, p=1, d=1):
+    return rng.standard_normal((T, p, d)) * decay ** np.arange(T)[:, None, None]
+
+
+@pytest.mark.parametrize("dims", [(1, 1), (2, 2)])
+def test_balanced_truncation_bound_and_hankel_lower_bound(dims):
+    rng = np.random.default_rng(5)
+    taps = _decaying(rng, 20, 0.8, *dims)
+    for r in (1, 3, 6):
+        bt = balanced_truncation(taps, r)
+        assert bt.layer.is_stable() and bt.layer.width == r
+        err = hinf_error(taps, bt.layer)
+        assert bt.singular_values[r] * (1 - 1e-9) <= err <= bt.bound
+        head, tail = l1_error_norm(taps, bt.layer)
+        assert err <= head + tail + 1e-12  # H∞ ≤ ℓ¹
+
+
+def test_omitting_a_discarded_singular_value_breaks_the_bound():
+    # keep all but one state: the bound without σ_last is 0, the error is >= σ_last > 0
+    rng = np.random.default_rng(6)
+    taps = _decaying(rng, 8, 0.7)
+    r = 7
+    bt = balanced_truncation(taps, r)
+    err = hinf_error(taps, bt.layer)
+    assert err <= bt.bound and err > 2 * bt.singular_values[r + 1:].sum()
+
+
+def test_l1_bounds_output_error():
+    rng = np.random.default_rng(7)
+    taps = _decaying(rng, 16, 0.85)
+    bt = balanced_truncation(taps, 4)
+    head, tail = l1_error_norm(taps, bt.layer)
+    x = rng.choice([-1.0, 1.0], (4096, 1))
+    y_hat = linear_scan(bt.layer.W, bt.layer.U, bt.layer.C, x, diagonal=False)
+    gap = np.max(np.abs(causal_convolution(taps, x) - y_hat))
+    assert gap <= head + tail and tail < 1e-3 * head
+
+
+def test_balanced_truncation_validation():
+    taps = np.array([1.0, 0.5, 0.25])
+    with pytest.raises(InvalidParameterError, match="order"):
+        balanced_truncation(taps, 0)
+    with pytest.raises(InvalidParameterError, match="order"):
+        balanced_truncation(taps, 9)
+    with pytest.raises(InvalidParameterError, match="taps"):
+        shift_register(np.zeros((0, 1, 1)))
+
+
+def _damped_sine(t):
+    return mpmath.exp(-t) * mpmath.sin(3 * t)
+
+
+def _g_grid(rho, alpha, n_pts=20001):
+    u = np.linspace(1e-9, 1, n_pts)
+    return u, np.array([float(rho(mpmath.log(1 / mpmath.mpf(v)) / alpha)) / v for v in u])
+
+
+def test_bernstein_exponential_sum_bounds_and_realization():
+    alpha, L = 0.5, math.sqrt(1 + 36)  # g(u) = u sin(6 ln(1/u)), |g'| <= sqrt(37)
+    u, g = _g_grid(_damped_sine, alpha)
+    for n in (4, 16, 30):
+        es = bernstein_exponential_sum(_damped_sine, alpha, n, 0)
+        assert es.modes == n + 1
+        assert np.max(np.abs(g - es.bernstein(u))) <= bernstein_sup_bound(n, lipschitz=L)
+        layer = es.layer()
+        assert layer.time == "continuous" and layer.is_stable()
+        t = np.array([0.0, 0.4, 2.0])
+        assert np.allclose(layer.kernel_at(t)[:, 0, 0], es(t), atol=1e-10 * float(
+            sum(abs(c) for c in es.coefficients)))
+    assert bernstein_l1_bound(16, alpha, lipschitz=L) < 2 * bernstein_sup_bound(16, lipschitz=L)
+
+
+def test_bernstein_sup_bound_constant_cannot_be_lowered_much():
+    # g(u) = |u - 1/2| (L = 1): B_n g(1/2) = E|k/n - 1/2| ~ 0.399/√n > 0.75 · 1/(2√n)
+    n = 200
+    vals = [abs(k / n - 0.5) for k in range(n + 1)]
+    at_half = sum(v * math.comb(n, k) / 2**n for k, v in enumerate(vals))
+    assert at_half <= bernstein_sup_bound(n, lipschitz=1)
+    assert at_half > 0.75 * bernstein_sup_bound(n, lipschitz=1)
+    assert bernstein_sup_bound(n, modulus=lambda d: d) == 1.25 / math.sqrt(n)
+
+
+def test_exponential_sum_table_coefficients_grow():
+    with mpmath.workdps(20):
+        rows = exponential_sum_table(_damped_sine, 0.5, 0, math.sqrt(37), degrees=(3, 7, 15))
+    growth = [r["max_coeff"] for r in rows]
+    assert growth[0] < growth[1] < growth[2] and rows[2]["modes"] == 16
+    assert all(r["l1_error"] <= r["l1_bound"] for r in rows)
+    assert rows[2]["l2_max_coeff"] > 1e8  # best L² fit with 16 modes: coefficients ~ 1e9
+
+
+def test_bernstein_validation():
+    with pytest.raises(InvalidParameterError, match="n"):
+        bernstein_exponential_sum(_damped_sine, 0.5, 0, 0)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        bernstein_exponential_sum(_damped_sine, -1, 3, 0)
+    with pytest.raises(InvalidParameterError, match="rho"):
+        bernstein_exponential_sum(3, 0.5, 3, 0)
+    with pytest.raises(InvalidParameterError, match="lipschitz, modulus"):
+        bernstein_sup_bound(4)

@@ -1,0 +1,262 @@
+"""Element-wise activations σ of multi-layer SSMs with layer-wise nonlinearity (WX23 §1.2).
+
+WX23 applies one scalar function σ coordinate-wise and at every time step separately between
+the linear SSM layers. The checks need three facts about σ: its values in each number kind, a
+Lipschitz constant (Theorem 3.13 propagates derivatives through σ with it), and, where it
+exists, its inverse (constructions that must undo σ between layers).
+
+An :class:`Activation` is called on
+
+* float arrays (``float64``): ``fn`` is applied to the whole array (vectorized numpy);
+* object arrays of sympy or mpmath numbers: ``fn`` is applied to each entry, which stays in
+  its kind (``tanh`` of a sympy rational is the exact symbol ``tanh(1/2)``);
+* a scalar: ``fn`` of the scalar.
+
+The predefined activations carry their exact (smallest) Lipschitz constants: 1 for ReLU, tanh,
+hard-tanh and the identity, ``1/4`` for the logistic sigmoid (its derivative ``σ(1 - σ)`` peaks
+at ``x = 0``). These are dyadic, so the float stored in :attr:`Activation.lipschitz` is the
+exact value (:attr:`Activation.lipschitz_exact` returns it as a sympy rational).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import scipy.special
+import sympy
+
+from theory.numbers import InvalidParameterError
+
+__all__ = [
+    "Activation",
+    "RELU",
+    "TANH",
+    "SIGMOID",
+    "HARDTANH",
+    "IDENTITY",
+    "ACTIVATIONS",
+    "custom_activation",
+    "get_activation",
+]
+
+
+def _is_float_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray) and x.dtype != object
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A scalar function σ applied element-wise, with a Lipschitz constant and maybe an inverse.
+
+    Parameters
+    ----------
+    name
+        Name shown in reports.
+    fn
+        The function: must accept a float64 array (returning an array of the same shape) and a
+        scalar of any number kind (returning a scalar of that kind).
+    lipschitz
+        A Lipschitz constant ``L``: ``|σ(a) - σ(b)| ≤ L |a - b|`` for all real ``a, b``.
+    inverse
+        ``σ^{-1}`` on the range of σ, if σ is strictly monotone (same calling convention).
+    """
+
+    name: str
+    fn: Callable[[Any], Any]
+    lipschitz: float
+    inverse: Callable[[Any], Any] | None = None
+
+    def __call__(self, x: Any) -> Any:
+        """``σ`` applied entry-wise to ``x`` (an array of any kind, or a scalar)."""
+        return self._apply(self.fn, x)
+
+    def inv(self, y: Any) -> Any:
+        """``σ^{-1}`` applied entry-wise to ``y``.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the activation has no inverse.
+        """
+        if self.inverse is None:
+            raise InvalidParameterError(f"activation: {self.name} has no inverse")
+        return self._apply(self.inverse, y)
+
+    @property
+    def lipschitz_exact(self) -> sympy.Rational:
+        """The Lipschitz constant as an exact rational (the exact value of the stored float)."""
+        return sympy.Rational(self.lipschitz)
+
+    @staticmethod
+    def _apply(fn: Callable[[Any], Any], x: Any) -> Any:
+        if _is_float_array(x):
+            return np.asarray(fn(x.astype(float, copy=False)), dtype=float)
+        if isinstance(x, np.ndarray):
+            out = np.empty(x.shape, dtype=object)
+            for idx, v in np.ndenumerate(x):
+                out[idx] = fn(v)
+            return out
+        if isinstance(x, (list, tuple)):
+            return Activation._apply(fn, np.asarray(x, dtype=object if _has_exotic(x) else float))
+        return fn(x)
+
+
+def _has_exotic(values: Any) -> bool:
+    """True when a nested sequence holds sympy or mpmath numbers (needs an object array)."""
+    if isinstance(values, (list, tuple)):
+        return any(_has_exotic(v) for v in values)
+    return isinstance(values, (sympy.Basic, mpmath.mpf, mpmath.mpc, Fraction))
+
+
+# --------------------------------------------------------------------------- scalar kernels
+def _relu(x: Any) -> Any:
+    if _is_float_array(x):
+        return np.maximum(x, 0.0)
+    return x if x > 0 else x * 0
+
+
+def _hardtanh(x: Any) -> Any:
+    if _is_float_array(x):
+        return np.clip(x, -1.0, 1.0)
+    if x > 1:
+        return x * 0 + 1
+    if x < -1:
+        return x * 0 - 1
+    return x
+
+
+def _tanh(x: Any) -> Any:
+    if _is_float_array(x):
+        return np.tanh(x)
+    if isinstance(x, sympy.Basic):
+        return sympy.tanh(x)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.tanh(x)
+    return math.tanh(x)
+
+
+def _atanh(y: Any) -> Any:
+    if _is_float_array(y):
+        return np.arctanh(y)
+    if isinstance(y, sympy.Basic):
+        return sympy.atanh(y)
+    if isinstance(y, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.atanh(y)
+    return math.atanh(y)
+
+
+def _sigmoid(x: Any) -> Any:
+    if _is_float_array(x):
+        return scipy.special.expit(x)
+    if isinstance(x, sympy.Basic):
+        return 1 / (1 + sympy.exp(-x))
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return 1 / (1 + mpmath.exp(-x))
+    return float(scipy.special.expit(x))
+
+
+def _logit(y: Any) -> Any:
+    if _is_float_array(y):
+        return scipy.special.logit(y)
+    if isinstance(y, sympy.Basic):
+        return sympy.log(y / (1 - y))
+    if isinstance(y, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.log(y / (1 - y))
+    return float(scipy.special.logit(y))
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+RELU = Activation("relu", _relu, 1.0)
+TANH = Activation("tanh", _tanh, 1.0, inverse=_atanh)
+SIGMOID = Activation("sigmoid", _sigmoid, 0.25, inverse=_logit)
+HARDTANH = Activation("hardtanh", _hardtanh, 1.0)
+IDENTITY = Activation("identity", _identity, 1.0, inverse=_identity)
+
+#: The predefined activations by name.
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (RELU, TANH, SIGMOID, HARDTANH, IDENTITY)}
+
+
+def custom_activation(
+    fn: Callable[[Any], Any],
+    lipschitz: Any,
+    name: str = "custom",
+    inverse: Callable[[Any], Any] | None = None,
+) -> Activation:
+    """Wrap a user function as an :class:`Activation` after validating it.
+
+    Parameters
+    ----------
+    fn
+        Element-wise function (see :class:`Activation` for the calling convention).
+    lipschitz
+        A Lipschitz constant declared by the user: a finite positive real number (int, float,
+        :class:`fractions.Fraction`, sympy or mpmath number). It is not verified here; checks that
+        use it state it as a hypothesis.
+    name
+        Name shown in reports (a non-empty string).
+    inverse
+        Optional ``σ^{-1}`` (callable).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``fn`` or ``inverse`` is not callable, ``lipschitz`` is missing, not a real number,
+        not finite or not positive, or ``name`` is not a non-empty string.
+    """
+    if not callable(fn):
+        raise InvalidParameterError(f"fn: the activation must be callable, got {fn!r}")
+    if inverse is not None and not callable(inverse):
+        raise InvalidParameterError(f"inverse: must be callable or None, got {inverse!r}")
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError(f"name: expected a non-empty string, got {name!r}")
+    if lipschitz is None:
+        raise InvalidParameterError("lipschitz: a Lipschitz constant is required (got None)")
+    if isinstance(lipschitz, bool) or not isinstance(
+        lipschitz, (numbers.Real, np.number, sympy.Basic, mpmath.mpf)
+    ):
+        raise InvalidParameterError(f"lipschitz: expected a real number, got {lipschitz!r}")
+    try:
+        value = float(lipschitz)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"lipschitz: expected a real number, got {lipschitz!r}"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidParameterError(
+            f"lipschitz: expected a finite positive number, got {lipschitz!r}"
+        )
+    return Activation(name, fn, value, inverse=inverse)
+
+
+def get_activation(name_or_activation: str | Activation) -> Activation:
+    """The activation named ``name_or_activation`` (one of :data:`ACTIVATIONS`), or it itself.
+
+    Raises
+    ------
+    InvalidParameterError
+        On an unknown name or an object that is neither a name nor an :class:`Activation`.
+    """
+    if isinstance(name_or_activation, Activation):
+        return name_or_activation
+    if isinstance(name_or_activation, str):
+        key = name_or_activation.lower()
+        if key in ACTIVATIONS:
+            return ACTIVATIONS[key]
+        raise InvalidParameterError(
+            f"activation: unknown name {name_or_activation!r}; choose one of "
+            f"{', '.join(ACTIVATIONS)} or build one with custom_activation"
+        )
+    raise InvalidParameterError(
+        "activation: expected a name or an Activation (use custom_activation(fn, lipschitz) "
+        f"for a plain function), got {name_or_activation!r}"
+    )
