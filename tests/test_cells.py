@@ -1,0 +1,120 @@
+"""Tests of verify.cells: equations, initialization, causality, S4D-LegS parameters."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.special
+
+from theory.memory import step_differences
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from verify.cells import GRU, LSTM, RNN, S4D, DiagonalSSM, legs_normal_matrix, s4d_legs
+from verify.scan import kernel as scan_kernel
+
+TOL = tolerance(NumberKind.FLOAT, 100)
+
+
+def _models(rng):
+    return [RNN(3, 5, rng), GRU(3, 5, rng), LSTM(3, 5, rng), DiagonalSSM(3, 6, 2, rng),
+            S4D(3, 8, rng)]
+
+
+def test_shapes_batching_and_causality():
+    rng = np.random.default_rng(0)
+    for m in _models(rng):
+        x = rng.standard_normal((2, 4, 30, 3))
+        y = m.run(x)
+        assert y.shape == (2, 4, 30, m.d_out)
+        assert np.allclose(m.run(x[1, 2]), y[1, 2], rtol=TOL, atol=TOL)
+        x2 = x.copy()
+        x2[..., 20:, :] += 1.0  # changing the future must not change the past
+        assert np.array_equal(m.run(x2)[..., :20, :], y[..., :20, :])
+        with pytest.raises(InvalidParameterError, match="x"):
+            m.run(np.ones((10, 4)))
+
+
+def test_pytorch_initialization_range():
+    rng = np.random.default_rng(1)
+    for cls, gates in ((RNN, 1), (GRU, 3), (LSTM, 4)):
+        m = cls(4, 100, rng)
+        assert m.W_ih.shape == (gates * 100, 4) and m.W_hh.shape == (gates * 100, 100)
+        for w in (m.W_ih, m.W_hh, m.b_ih, m.b_hh):
+            assert np.abs(w).max() <= 0.1 and np.abs(w).max() > 0.09  # U(-1/√h, 1/√h)
+    with pytest.raises(InvalidParameterError, match="hidden"):
+        RNN(2, 0, rng)
+
+
+def _sig(v):
+    return scipy.special.expit(v)
+
+
+def test_gated_cells_follow_the_pytorch_equations():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 2))
+    H = 4
+    rnn, gru, lstm = RNN(2, H, rng), GRU(2, H, rng), LSTM(2, H, rng)
+    h = np.zeros(H)
+    for t in range(3):
+        h = np.tanh(rnn.W_ih @ x[t] + rnn.b_ih + rnn.W_hh @ h + rnn.b_hh)
+    assert np.allclose(rnn.run(x)[-1], h, rtol=TOL, atol=TOL)
+    h = np.zeros(H)
+    for t in range(3):
+        gi, gh = gru.W_ih @ x[t] + gru.b_ih, gru.W_hh @ h + gru.b_hh
+        r, z = _sig(gi[:H] + gh[:H]), _sig(gi[H:2 * H] + gh[H:2 * H])
+        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+        h = (1 - z) * n + z * h
+    assert np.allclose(gru.run(x)[-1], h, rtol=TOL, atol=TOL)
+    h, c = np.zeros(H), np.zeros(H)
+    for t in range(3):
+        g = lstm.W_ih @ x[t] + lstm.b_ih + lstm.W_hh @ h + lstm.b_hh
+        c = _sig(g[H:2 * H]) * c + _sig(g[:H]) * np.tanh(g[2 * H:3 * H])
+        h = _sig(g[3 * H:]) * np.tanh(c)
+    assert np.allclose(lstm.run(x)[-1], h, rtol=TOL, atol=TOL)
+
+
+def test_legs_normal_part_and_s4d_eigenvalues():
+    N = 8
+    n = np.arange(N)
+    q = np.sqrt(2 * n + 1.0)
+    A = -np.where(n[:, None] > n[None, :], np.outer(q, q), np.diag(n + 1.0))
+    P = np.sqrt(n + 0.5)
+    assert np.allclose(legs_normal_matrix(N), A + np.outer(P, P), atol=TOL)
+    lam, B = s4d_legs(N)
+    assert lam.shape == (4,) and np.allclose(lam.real, -0.5, atol=TOL)
+    assert np.all(lam.imag > 0)
+    full = np.linalg.eigvals(legs_normal_matrix(N))
+    for v in lam:
+        assert np.min(np.abs(full - v)) < 1e-10
+    # ‖B‖ is preserved by the unitary change of basis (the kept half holds half the energy
+    # of a real vector split over conjugate pairs)
+    assert np.sum(np.abs(B) ** 2) == pytest.approx(np.sum(q ** 2) / 2, rel=1e-10)
+    with pytest.raises(InvalidParameterError, match="even"):
+        s4d_legs(7)
+
+
+@pytest.mark.parametrize("disc", ["zoh", "bilinear"])
+def test_s4d_discretization(disc):
+    rng = np.random.default_rng(3)
+    m = S4D(4, 16, rng, discretization=disc)
+    assert np.all((m.dt >= 1e-3) & (m.dt <= 1e-1))
+    mod = np.abs(m.eigenvalues)
+    if disc == "zoh":
+        assert np.allclose(mod, np.exp(-m.dt[:, None] / 2), rtol=TOL)
+    assert np.all(mod < 1)
+    with pytest.raises(InvalidParameterError, match="discretization"):
+        S4D(4, 16, rng, discretization="euler")
+
+
+def test_linear_models_memory_is_the_shifted_kernel():
+    rng = np.random.default_rng(4)
+    ssm, s4d = DiagonalSSM(3, 6, 2, rng), S4D(3, 8, rng)
+    assert ssm.spectral_radius < 0.95
+    x = rng.standard_normal(3)
+    T = 60
+    K = scan_kernel(ssm.eigenvalues, ssm.B, ssm.C, T, diagonal=True).real  # D only in K_0
+    diff = step_differences(ssm.run, x[None], T)[0]
+    assert np.allclose(diff, K[1:] @ x, rtol=1e-9, atol=1e-12)
+    Ks = 2 * scan_kernel(s4d.eigenvalues, s4d.B, s4d.C, T, diagonal=True).real[..., 0, 0]
+    diff = step_differences(s4d.run, x[None], T)[0]
+    assert np.allclose(diff, (Ks[:, 1:] * x[:, None]).T, rtol=1e-9, atol=1e-12)
+    assert s4d.spectral_radius == pytest.approx(math.exp(-s4d.dt.min() / 2), rel=1e-12)

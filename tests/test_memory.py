@@ -1,0 +1,265 @@
+"""Tests of theory.memory: memory functions, the Theorem 3.13 bound, differences and fits."""
+
+import dataclasses
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.linalg
+import sympy
+
+from theory.activations import HARDTANH, IDENTITY, RELU, SIGMOID, TANH, Activation
+from theory.layers import SSMLayer, SSMStack, UnstableLayerError
+from theory.memory import (
+    activation_difference,
+    channel_norm,
+    continuous_linear_memory,
+    decay_rate_bound,
+    difference_recursion,
+    fit_decay,
+    linear_memory,
+    linear_memory_direction,
+    memory_bound,
+    memory_bound_constants,
+    memory_curve,
+    power_bound,
+    step_differences,
+    step_input,
+    sup_memory,
+    weighted_tail_sup,
+)
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from verify.stack_eval import run_stack_float
+
+R = sympy.Rational
+
+
+def _tight_stack(r=0.8, act="tanh"):
+    """One scalar layer: ρ̂_k = r^{k+1} |x| equals the bound exactly."""
+    return SSMStack([SSMLayer([r], [[1.0]], [[1.0]])], act)
+
+
+def _random_stack(rng, act, depth=3, dense=True):
+    layers, d = [], 2
+    for _ in range(depth):
+        m = 3
+        W = rng.standard_normal((m, m)) if dense else np.diag(rng.uniform(-1, 1, m))
+        W *= rng.uniform(0.6, 0.9) / np.abs(np.linalg.eigvals(W)).max()
+        layers.append(SSMLayer(W, rng.standard_normal((m, d)), rng.standard_normal((2, m)),
+                               rng.standard_normal((2, d)), rng.standard_normal(m)))
+    return SSMStack(layers, act)
+
+
+# ------------------------------------------------------------------ definitions
+def test_step_input_and_validation():
+    u = step_input(np.array([[1.0, 2.0], [3.0, 4.0]]), 5)
+    assert u.shape == (2, 5, 2) and np.all(u[1, :, 0] == 3.0)
+    with pytest.raises(InvalidParameterError, match="T"):
+        step_differences(lambda v: v, [1.0], 1)
+    with pytest.raises(InvalidParameterError, match="system"):
+        step_differences("not callable", [1.0], 4)
+    with pytest.raises(InvalidParameterError, match="system"):
+        step_differences(lambda v: v[..., :2, :], [1.0], 4)
+    with pytest.raises(InvalidParameterError, match="ord"):
+        channel_norm(np.ones(3), ord=1)
+
+
+def test_linear_exact_differences_are_shifted_kernel_and_d_drops_out():
+    layer = SSMLayer([[R(1, 2), R(1, 3)], [0, R(-1, 4)]], [[1], [2]], [[1, -1]], [[R(7, 3)]])
+    x = np.array([R(3, 5)], dtype=object)
+    T = 8
+    diff = step_differences(lambda u: layer.run(u[0])[None], x[None], T)[0]
+    K = layer.kernel(T)
+    for k in range(T - 1):
+        assert sympy.expand(diff[k, 0] - (K[k + 1] @ x)[0]) == 0
+    # exact memory equals |K_{k+1} x| (no D) and the exact normalized memory sums |K|
+    rho = memory_curve(lambda u: layer.run(u[0])[None], x[None], T)[0]
+    assert all(sympy.simplify(a - b) == 0
+               for a, b in zip(rho, linear_memory_direction(K, x)))
+    M = linear_memory(K, ord=math.inf)
+    assert all(sympy.simplify(M[k] - abs(K[k + 1][0, 0])) == 0 for k in range(T - 1))
+    # negative control: the unshifted kernel (including D) is not the memory
+    assert sympy.simplify(rho[0] - abs((K[0] @ x)[0])) != 0
+
+
+def test_linear_memory_is_the_induced_norm():
+    rng = np.random.default_rng(0)
+    K = rng.standard_normal((5, 3, 4))
+    for ord in (2, math.inf):
+        M = linear_memory(K, ord=ord)
+        X = rng.uniform(-1, 1, (4000, 4))
+        brute = np.linalg.norm(np.einsum("kpd,nd->knp", K[1:], X), ord=ord, axis=-1).max(1)
+        assert np.all(brute <= M * (1 + tolerance(NumberKind.FLOAT, 10)))
+        signs = np.array(np.meshgrid(*[[1, -1]] * 4)).reshape(4, -1).T
+        est = sup_memory(lambda u: np.einsum("spd,ntd->ntp", K[:1], u) +
+                         np.cumsum(np.einsum("spd,nd->nsp", K, u[:, 0]), axis=1)[:, :u.shape[1]]
+                         - np.einsum("spd,nd->nsp", K[:1], u[:, 0]),
+                         signs, 5, ord=ord)
+        assert np.allclose(est, M, rtol=tolerance(NumberKind.FLOAT, 100))
+    with pytest.raises(InvalidParameterError, match="kernel"):
+        linear_memory(np.ones((3, 1, 20)), ord=2)
+
+
+def test_continuous_memory_is_the_derivative_of_the_step_response():
+    W = np.array([[-1.0, 2.0], [-2.0, -1.0]])
+    layer = SSMLayer(W, [[1.0], [0.5]], [[1.0, -1.0]], [[3.0]], [0.2, 0.1], time="continuous")
+    x = np.array([0.7])
+    t = np.array([0.5, 1.0, 2.0])
+    rho = continuous_linear_memory(layer, x, t)
+    h = 1e-5
+    ys = np.array([layer.run_continuous(np.array([x, x]), [0, s - h, s + h])[:, 0]
+                   for s in t])  # y(s - h), y(s + h)
+    fd = np.abs((ys[:, 1] - ys[:, 0]) / (2 * h))
+    assert np.allclose(rho, fd, rtol=1e-6)  # central difference error O(h^2) ≈ 1e-10
+    expected = np.abs([(layer.C @ scipy.linalg.expm(W * s) @ (layer.U @ x + layer.b))[0]
+                       for s in t])
+    assert np.allclose(rho, expected, rtol=tolerance(NumberKind.FLOAT, 10))
+    with pytest.raises(InvalidParameterError, match="layer"):
+        continuous_linear_memory(SSMLayer([0.5], [[1.0]], [[1.0]]), x, t)
+
+
+# ------------------------------------------------------------------ power bounds
+@pytest.mark.parametrize("method", ["eig", "schur"])
+def test_power_bound_holds(method):
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((4, 4))
+    W *= 0.9 / np.abs(np.linalg.eigvals(W)).max()
+    pb = power_bound(W, method=method)
+    P = np.eye(4)
+    for k in range(300):
+        assert np.linalg.norm(P, 2) <= pb(k) * (1 + 1e-9)
+        P = W @ P
+
+
+def test_schur_bound_for_a_defective_matrix_and_validation():
+    J = np.array([[0.5, 1.0, 0.0], [0.0, 0.5, 1.0], [0.0, 0.0, 0.5]])
+    pb = power_bound(J)
+    assert pb.method == "schur" and pb.q == 2
+    P = np.eye(3)
+    for k in range(200):
+        assert np.linalg.norm(P, 2) <= pb(k) * (1 + 1e-12)
+        P = J @ P
+    # negative control: dropping the polynomial factor is not a bound for a Jordan block
+    P = np.linalg.matrix_power(J, 40)
+    assert np.linalg.norm(P, 2) > dataclasses.replace(pb, q=0)(40)
+    assert power_bound(np.array([0.3, -0.7])) == power_bound(np.array([0.3, -0.7]), 0.7)
+    with pytest.raises(InvalidParameterError, match="r"):
+        power_bound(J, 0.4)
+    with pytest.raises(InvalidParameterError, match="method"):
+        power_bound(J, method="qr")
+
+
+# ------------------------------------------------------------------ Theorem 3.13 bound
+def test_bound_is_attained_by_one_scalar_layer_and_tightened_bounds_fail():
+    st = _tight_stack(0.8)
+    x = np.array([[1.5]])
+    rho = memory_curve(lambda u: run_stack_float(st, u), x, 60)[0]
+    mb = memory_bound_constants(st, 1.5)
+    k = np.arange(59)
+    assert mb.p == 0 and mb.r == 0.8
+    assert np.allclose(mb(k), rho, rtol=1e-9)
+    assert np.all(dataclasses.replace(mb, K=mb.K / 10)(k) < rho)
+    assert np.all(dataclasses.replace(mb, r=mb.r * 0.9)(k[1:]) < rho[1:])
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "hardtanh"])
+def test_bound_holds_on_random_stacks(act):
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        st = _random_stack(rng, act)
+        X = rng.standard_normal((3, 2)) * 3
+        rho = memory_curve(lambda u, st=st: run_stack_float(st, u), X, 200)
+        for x, c in zip(X, rho):
+            bound = memory_bound(st, np.linalg.norm(x), np.arange(199))
+            assert np.all(c <= bound + tolerance(NumberKind.FLOAT, 1e3))
+
+
+def test_polynomial_degree_and_rate():
+    rng = np.random.default_rng(3)
+    st = _random_stack(rng, "tanh", depth=3, dense=False)
+    mb = memory_bound_constants(st, 1.0)
+    assert mb.p == 2 and all(pb.method == "diagonal" for pb in mb.layers)
+    r = max(float(layer.spectral_radius()) for layer in st.layers)
+    assert decay_rate_bound(st) == pytest.approx(-math.log(r), rel=1e-15)
+    assert mb.rate == pytest.approx(-math.log(r), rel=1e-15)
+
+
+def test_unstable_layer_is_refused_and_a_forced_stable_bound_is_violated():
+    st = SSMStack([SSMLayer([1.05], [[1.0]], [[1.0]], require_stable=False)], "tanh")
+    with pytest.raises(UnstableLayerError, match="spectral radius"):
+        memory_bound(st, 1.0, 3)
+    with pytest.raises(UnstableLayerError):
+        decay_rate_bound(st)
+    rho = np.abs(np.diff(st.run(np.ones((80, 1)))[:, 0]))
+    k = np.arange(79)
+    # past validation the derivation still gives a (growing) upper bound ...
+    forced = memory_bound_constants(st, 1.0, check_stable=False)
+    assert np.all(rho <= forced(k) * (1 + 1e-9))
+    # ... but pretending the layer is stable (r = 0.99) is violated
+    assert np.any(rho > dataclasses.replace(forced, r=0.99)(k))
+
+
+def test_bad_activation_and_input_are_refused():
+    layer = SSMLayer([0.5], [[1.0]], [[1.0]])
+    st = SSMStack([layer, layer], "tanh")
+    st.activation = Activation("bad", np.tanh, math.inf)
+    with pytest.raises(InvalidParameterError, match="Lipschitz"):
+        memory_bound(st, 1.0, 3)
+    st.activation = Activation("bad", "tanh", 1.0)
+    with pytest.raises(InvalidParameterError, match="callable"):
+        memory_bound(st, 1.0, 3)
+    with pytest.raises(InvalidParameterError, match="x_norm"):
+        memory_bound(_tight_stack(), -1.0, 3)
+    with pytest.raises(InvalidParameterError, match="stack"):
+        memory_bound("stack", 1.0, 3)
+    cont = SSMStack([SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")], "tanh")
+    with pytest.raises(InvalidParameterError, match="discrete"):
+        memory_bound(cont, 1.0, 3)
+
+
+# ------------------------------------------------------------------ differences and fits
+@pytest.mark.parametrize("act", [TANH, SIGMOID, RELU, HARDTANH, IDENTITY])
+def test_activation_difference_is_accurate(act):
+    rng = np.random.default_rng(4)
+    a = rng.uniform(-3, 3, 200)
+    d = rng.standard_normal(200) * 10.0 ** rng.uniform(-12, 0, 200)
+    got = activation_difference(act, a, d)
+    with mpmath.workdps(40):
+        f = {"tanh": mpmath.tanh, "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+             "relu": lambda z: max(z, 0), "hardtanh": lambda z: min(max(z, -1), 1),
+             "identity": lambda z: z}[act.name]
+        ref = np.array([float(f(mpmath.mpf(ai) + mpmath.mpf(di)) - f(mpmath.mpf(ai)))
+                        for ai, di in zip(a, d)])
+    err = np.abs(got - ref)
+    assert np.all(err <= 1e-14 * np.abs(ref) + 1e-300)
+    if act is TANH:  # negative control: the direct difference loses the relative precision
+        direct = np.tanh(a + d) - np.tanh(a)
+        assert np.max(np.abs(direct - ref) / np.abs(ref)) > 1e-6
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "hardtanh"])
+def test_difference_recursion_matches_direct_differences(act):
+    rng = np.random.default_rng(5)
+    st = _random_stack(rng, act)
+    X = rng.standard_normal((3, 2))
+    rec = difference_recursion(st, X, 150)
+    direct = step_differences(lambda u: run_stack_float(st, u), X, 150)
+    scale = np.abs(run_stack_float(st, step_input(X, 150))).max()
+    assert np.max(np.abs(rec - direct)) <= tolerance(NumberKind.FLOAT, 10 * scale)
+
+
+def test_fit_and_weighted_tail_follow_theorem_3_13():
+    k = np.arange(400)
+    fit = fit_decay(3.0 * 0.9 ** k, 1e-30)
+    assert fit.factor == pytest.approx(0.9, rel=1e-12) and fit.stop == 399
+    assert fit_decay(np.full(50, 1e-20), 1e-16) is None
+    rng = np.random.default_rng(6)
+    st = _random_stack(rng, "tanh", depth=2)
+    rho = np.linalg.norm(difference_recursion(st, rng.standard_normal((1, 2)), 1500)[0],
+                         axis=-1)
+    beta = decay_rate_bound(st)
+    S = weighted_tail_sup(rho, beta - 0.05)  # c_0 < β: tends to 0
+    assert S[-1] < 1e-12 * S[0] and np.all(np.diff(S) <= 0)
+    # negative control: c_0 > β makes the weighted memory blow up
+    assert weighted_tail_sup(rho, beta + 0.05)[-1] > 1e6 * rho[0]

@@ -1,0 +1,749 @@
+"""Memory functions of causal sequence maps and the decay bound of WX23 Theorem 3.13.
+
+Memory function (WX23, spec §1.4). Feed the Heaviside input ``u^x`` (``x_k = x`` for every
+``k ≥ 0``, nothing before) and look at how much the output still moves:
+
+* discrete time, one direction: ``ρ̂_k = |y_{k+1} - y_k|`` for ``k = 0, 1, …``;
+* discrete time, normalized: ``M(H)(k) = sup_{x≠0} |y_{k+1} - y_k| / |x|_∞``;
+* continuous time: ``ρ̂(t) = |d/dt y(t)|``; for a linear layer ``dh/dt = W h + U x + b`` the
+  step response has derivative ``C e^{W t} (U x + b)`` (``D x`` is constant and drops out).
+
+``|·|`` over the output channels is the Euclidean norm by default (``ord=2``, the norm over
+channels of the author's later code); ``ord=inf`` selects the max norm. Both are available
+everywhere.
+
+Index convention for linear maps. With the suite's same-step recurrence the step response is
+``y_k = Σ_{s=0}^{k} K_s x`` (kernel ``K_0 = C U + D``, ``K_s = C W^s U``), so
+
+    y_{k+1} - y_k = K_{k+1} x        (k ≥ 0),
+
+i.e. the memory at index ``k`` is the kernel at lag ``k + 1``, and the feed-through ``D`` (which
+only enters ``K_0``) never appears. For a linear map the normalized memory is the induced norm
+``M(k) = max_{|x|_∞ ≤ 1} |K_{k+1} x|``: the largest absolute row sum of ``K_{k+1}`` for
+``ord=inf``, and for ``ord=2`` the maximum of ``|K_{k+1} s|_2`` over the sign vectors
+``s ∈ {±1}^d`` (a convex function on the cube peaks at a vertex), which is exact.
+For a single output both equal ``Σ_j |(K_{k+1})_j|``: "the memory function of a linear
+functional is its absolute kernel".
+
+Theorem 3.13 (discrete form, constants rebuilt here). For a stack of ``L`` stable layers with
+an element-wise ``Lip(σ)``-Lipschitz σ and ``r = max_ℓ ρ(W_ℓ) ∈ (0, 1)``,
+
+    ρ̂_k ≤ K (1 + k)^p r^k,
+
+with ``K`` and ``p`` computed by :func:`memory_bound_constants` (derivation in its docstring);
+for diagonalizable transitions ``p = L - 1``. The decay rate is ``β = -ln r`` per step and
+``e^{c_0 k} ρ̂_k → 0`` for every ``c_0 < β``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+import scipy.special
+import sympy
+
+from theory.activations import HARDTANH, IDENTITY, RELU, SIGMOID, TANH, Activation
+from theory.layers import SSMLayer, SSMStack, UnstableLayerError
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    abs_squared,
+    convert,
+    tolerance,
+)
+
+__all__ = [
+    "ORDS",
+    "step_input",
+    "step_differences",
+    "channel_norm",
+    "memory_curve",
+    "sup_memory",
+    "linear_memory",
+    "linear_memory_direction",
+    "continuous_linear_memory",
+    "PowerBound",
+    "power_bound",
+    "MemoryBound",
+    "memory_bound_constants",
+    "memory_bound",
+    "decay_rate_bound",
+    "activation_difference",
+    "difference_recursion",
+    "DecayFit",
+    "fit_decay",
+    "weighted_tail_sup",
+]
+
+#: Accepted norms over the output channels.
+ORDS = (2, math.inf)
+
+#: Largest input dimension for which the exact ∞→2 norm enumerates the ``2^d`` sign vectors.
+MAX_SIGN_ENUMERATION = 16
+
+
+# ------------------------------------------------------------------------------ validation
+def _check_ord(ord: Any) -> float:
+    if ord not in ORDS:
+        raise InvalidParameterError(f"ord: expected 2 or inf (norm over channels), got {ord!r}")
+    return ord
+
+
+def _check_T(T: Any) -> int:
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 2:
+        raise InvalidParameterError(f"T: expected an integer >= 2 (two outputs to difference), "
+                                    f"got {T!r}")
+    return int(T)
+
+
+def _check_callable(system: Any) -> None:
+    if not callable(system):
+        raise InvalidParameterError(f"system: expected a callable causal map, got {system!r}")
+
+
+# ------------------------------------------------------------------------------ memory curves
+def step_input(x: Any, T: int) -> np.ndarray:
+    """The Heaviside input ``u^x``: ``x`` repeated at ``k = 0 … T-1``.
+
+    Parameters
+    ----------
+    x
+        Directions ``(..., d)`` of any number kind.
+    T
+        Number of time steps.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., T, d)`` (time-first convention), same dtype as ``x``.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise InvalidParameterError(f"T: expected a non-negative integer, got {T!r}")
+    arr = np.asarray(x)
+    if arr.ndim < 1 or arr.shape[-1] < 1:
+        raise InvalidParameterError(f"x: expected directions of shape (..., d), got {arr.shape}")
+    out = np.empty(arr.shape[:-1] + (int(T), arr.shape[-1]), dtype=arr.dtype)
+    out[...] = arr[..., None, :]
+    return out
+
+
+def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.ndarray:
+    """``y_{k+1} - y_k`` (``k = 0 … T-2``) of ``system`` driven by the step input ``u^x``.
+
+    Parameters
+    ----------
+    system
+        A causal map taking inputs ``(..., T, d)`` to outputs ``(..., T, p)``; the arithmetic is
+        the system's own (exact systems give exact differences).
+    x
+        Direction(s) ``(..., d)``.
+    T
+        Length of the step input (``≥ 2``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., T-1, p)``.
+    """
+    _check_callable(system)
+    T = _check_T(T)
+    u = step_input(x, T)
+    y = np.asarray(system(u))
+    if y.ndim != u.ndim or y.shape[:-1] != u.shape[:-1]:
+        raise InvalidParameterError(
+            f"system: expected an output of shape {u.shape[:-1]} + (p,), got {y.shape}"
+        )
+    return y[..., 1:, :] - y[..., :-1, :]
+
+
+def channel_norm(v: Any, ord: Any = 2) -> np.ndarray:
+    """Norm over the last axis (the channels), in the kind of the entries.
+
+    Float arrays give float64; object arrays give sympy or mpmath numbers (exact square roots
+    stay symbolic).
+    """
+    ord = _check_ord(ord)
+    arr = np.asarray(v)
+    if arr.dtype != object:
+        return np.linalg.norm(arr, ord=ord, axis=-1)
+    out = np.empty(arr.shape[:-1], dtype=object)
+    for idx in np.ndindex(arr.shape[:-1]):
+        squares = [abs_squared(z) for z in arr[idx]]
+        exact = any(isinstance(s, sympy.Basic) for s in squares)
+        if ord == 2:
+            total = sum(squares[1:], squares[0])
+            out[idx] = sympy.sqrt(total) if exact else total ** 0.5
+        else:
+            out[idx] = (sympy.sqrt(sympy.Max(*squares)) if exact
+                        else max(squares) ** 0.5)
+    return out
+
+
+def memory_curve(
+    system: Callable[[np.ndarray], Any], x: Any, T: int, *, ord: Any = 2
+) -> np.ndarray:
+    """``ρ̂_k = |y_{k+1} - y_k|`` for the step input in direction ``x`` (``k = 0 … T-2``).
+
+    Returns an array ``(..., T-1)`` over the leading axes of ``x``.
+    """
+    return channel_norm(step_differences(system, x, T), ord)
+
+
+def sup_memory(
+    system: Callable[[np.ndarray], Any], directions: Any, T: int, *, ord: Any = 2
+) -> np.ndarray:
+    """Lower estimate of ``M(H)(k) = sup_{x≠0} |y_{k+1} - y_k| / |x|_∞`` (float).
+
+    The supremum is replaced by the maximum over the given finite set of ``directions``
+    ``(n, d)`` (include several scales for a nonlinear map: the ratio depends on ``|x|``), so the
+    result is a lower estimate of ``M``; it is exact for a linear map only if the set contains a
+    maximizing sign vector (use :func:`linear_memory` there).
+    """
+    dirs = np.asarray(directions, dtype=float)
+    if dirs.ndim != 2 or dirs.shape[0] < 1:
+        raise InvalidParameterError(f"directions: expected shape (n, d), got {dirs.shape}")
+    scale = np.abs(dirs).max(axis=1)
+    if np.any(scale == 0):
+        raise InvalidParameterError("directions: the zero direction has no normalized memory")
+    curves = memory_curve(system, dirs, T, ord=ord)
+    return (curves / scale[:, None]).max(axis=0)
+
+
+def _kernel_array(kernel: Any) -> np.ndarray:
+    K = np.asarray(kernel)
+    if K.ndim != 3 or K.shape[0] < 2:
+        raise InvalidParameterError(
+            f"kernel: expected shape (T, p, d) with T >= 2 (K_0 … K_(T-1)), got {K.shape}"
+        )
+    return K
+
+
+def linear_memory_direction(kernel: Any, x: Any, *, ord: Any = 2) -> np.ndarray:
+    """``|K_{k+1} x|`` for ``k = 0 … T-2``: the memory curve of a linear map in direction ``x``.
+
+    ``kernel`` is ``(T, p, d)`` (``K_0 … K_{T-1}``, any kind); ``x`` is ``(d,)``.
+    """
+    K = _kernel_array(kernel)
+    xv = np.asarray(x)
+    if xv.shape != (K.shape[2],):
+        raise InvalidParameterError(f"x: expected shape ({K.shape[2]},), got {xv.shape}")
+    return channel_norm(K[1:] @ xv, ord)
+
+
+def linear_memory(kernel: Any, *, ord: Any = 2) -> np.ndarray:
+    """Exact normalized memory ``M(k) = max_{|x|_∞ ≤ 1} |K_{k+1} x|`` of a linear map.
+
+    ``ord=inf``: the largest absolute row sum of ``K_{k+1}``. ``ord=2``: the largest
+    ``|K_{k+1} s|_2`` over sign vectors ``s ∈ {±1}^d`` (exact; ``d ≤``
+    :data:`MAX_SIGN_ENUMERATION`). Kernel of any kind; the result is in the same kind.
+    """
+    ord = _check_ord(ord)
+    K = _kernel_array(kernel)[1:]
+    d = K.shape[2]
+    if ord == math.inf:
+        if K.dtype != object:
+            return np.abs(K).sum(axis=2).max(axis=1)
+        absK = channel_norm(K[..., None], 2)  # entrywise modulus in the kind, (T-1, p, d)
+        return np.array([_max_of([sum(row[1:], row[0]) for row in Kk]) for Kk in absK],
+                        dtype=object)
+    if d > MAX_SIGN_ENUMERATION:
+        raise InvalidParameterError(
+            f"kernel: the exact ∞→2 norm enumerates 2^d sign vectors; d = {d} exceeds "
+            f"{MAX_SIGN_ENUMERATION} (use ord=inf)"
+        )
+    signs = np.array(np.meshgrid(*[[1, -1]] * d, indexing="ij")).reshape(d, -1)
+    if K.dtype != object:
+        return np.linalg.norm(K @ signs, axis=1).max(axis=1)
+    vals = channel_norm(np.swapaxes(K @ signs, 1, 2), 2)  # (T-1, 2^d)
+    return np.array([_max_of(list(row)) for row in vals], dtype=object)
+
+
+def _max_of(values: list[Any]) -> Any:
+    if any(isinstance(v, sympy.Basic) for v in values):
+        return sympy.Max(*values)
+    return max(values)
+
+
+def continuous_linear_memory(
+    layer: SSMLayer, x: Any, t: Any, *, ord: Any = 2
+) -> np.ndarray:
+    """``ρ̂(t) = |C e^{W t} (U x + b)|`` of a continuous linear layer (float).
+
+    The step response is ``y(t) = C ∫_0^t e^{W s} ds (U x + b) + D x`` for ``t > 0``; its
+    derivative is ``C e^{W t} (U x + b)``. Without bias this is ``|ρ(t) x|`` with the kernel
+    ``ρ(t) = C e^{W t} U``: the absolute kernel, as in discrete time but without an index shift.
+    """
+    if not isinstance(layer, SSMLayer) or layer.time != "continuous":
+        raise InvalidParameterError(f"layer: expected a continuous SSMLayer, got {layer!r}")
+    f = layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
+    xv = np.asarray(x, dtype=float)
+    if xv.shape != (f.d_in,):
+        raise InvalidParameterError(f"x: expected shape ({f.d_in},), got {xv.shape}")
+    drive = f.U @ xv + (0 if f.b is None else f.b)
+    times = np.atleast_1d(np.asarray(t, dtype=float))
+    if times.ndim != 1 or np.any(times < 0) or not np.all(np.isfinite(times)):
+        raise InvalidParameterError("t: expected finite non-negative times")
+    Wd = f.W_matrix()
+    out = np.array([f.C @ (scipy.linalg.expm(Wd * s) @ drive) for s in times])
+    return channel_norm(out, ord)
+
+
+# ------------------------------------------------------------------------------ Theorem 3.13
+@dataclass(frozen=True)
+class PowerBound:
+    """``‖W^k‖_2 ≤ M (1 + k)^q r^k`` for every ``k ≥ 0`` (``r ≥ ρ(W)``).
+
+    ``method`` records how ``M`` was obtained: ``"diagonal"`` (``M = 1``, exact),
+    ``"eig"`` (``M = κ_2(V)`` for ``W = V Λ V^{-1}``, computed in float64) or ``"schur"``
+    (certified binomial bound from the complex Schur form).
+    """
+
+    M: float
+    q: int
+    r: float
+    method: str
+
+    def __call__(self, k: Any) -> np.ndarray:
+        """The bound at the powers ``k``."""
+        kk = np.asarray(k, dtype=float)
+        return self.M * (1 + kk) ** self.q * self.r ** kk
+
+
+def _spectral_radius_float(W: np.ndarray) -> float:
+    """``ρ(W)`` in float64 for a dense ``(m, m)`` or diagonal ``(m,)`` ``W`` (one code path)."""
+    if W.ndim == 1:
+        return float(np.abs(W).max())
+    return float(np.abs(np.linalg.eigvals(W)).max())
+
+
+def power_bound(W: Any, r: float | None = None, *, method: str = "auto") -> PowerBound:
+    """A bound ``‖W^k‖_2 ≤ M (1+k)^q r^k`` (float64 arithmetic).
+
+    Parameters
+    ----------
+    W
+        ``(m, m)`` or a diagonal ``(m,)``.
+    r
+        The geometric factor to use (``≥ ρ(W)``; default ``ρ(W)``). Stacks pass the largest
+        spectral radius over all layers.
+    method
+        ``"auto"``: ``"diagonal"`` for a diagonal ``W``, else ``"eig"`` when the eigenvector
+        matrix is well conditioned (``κ_2(V) < ε^{-1/2}``, beyond which computed eigenvectors
+        have lost half their digits), else ``"schur"``.
+
+        * ``"eig"``: ``W^k = V Λ^k V^{-1}`` gives ``‖W^k‖ ≤ κ_2(V) ρ(W)^k`` (``q = 0``).
+        * ``"schur"``: ``W = Q (Λ + N) Q^*`` with ``N`` strictly upper triangular; entrywise
+          ``|(Λ+N)^k| ≤ (r I + |N|)^k = Σ_{j≤q} C(k, j) r^{k-j} |N|^j`` where ``q`` is the
+          largest power with ``|N|^q ≠ 0``, and ``C(k, j) ≤ (1+k)^j / j!``, so
+          ``M = Σ_{j≤q} (‖|N|‖_2 / r)^j / j!``. Valid for every ``W`` (defective included).
+
+    Raises
+    ------
+    InvalidParameterError
+        On a bad shape or method, ``r < ρ(W)`` or ``r ≤ 0`` with the Schur method.
+    """
+    Wa = np.asarray(W)
+    if Wa.dtype == object:
+        Wa = convert(Wa, NumberKind.FLOAT, "W")
+    if Wa.ndim == 1:
+        Wd, diagonal = np.diag(Wa), True
+    elif Wa.ndim == 2 and Wa.shape[0] == Wa.shape[1] and Wa.shape[0] >= 1:
+        Wd = Wa
+        diagonal = bool(np.all(Wa == np.diag(np.diag(Wa))))
+    else:
+        raise InvalidParameterError(f"W: expected shape (m, m) or (m,), got {Wa.shape}")
+    if method not in ("auto", "diagonal", "eig", "schur"):
+        raise InvalidParameterError(
+            f"method: expected 'auto', 'diagonal', 'eig' or 'schur', got {method!r}")
+    rho = _spectral_radius_float(Wa)
+    r = rho if r is None else float(r)
+    if not r >= rho:
+        raise InvalidParameterError(f"r: must be at least the spectral radius {rho!r}, got {r!r}")
+    if method == "diagonal" and not diagonal:
+        raise InvalidParameterError("method: 'diagonal' needs a diagonal W")
+    if diagonal and method in ("auto", "diagonal"):
+        return PowerBound(1.0, 0, r, "diagonal")
+    if method in ("auto", "eig"):
+        _, V = np.linalg.eig(Wd)
+        kappa = float(np.linalg.cond(V))
+        if method == "eig" or (math.isfinite(kappa) and kappa < np.finfo(float).eps ** -0.5):
+            if not math.isfinite(kappa):
+                raise InvalidParameterError("W: not diagonalizable in float64 (use 'schur')")
+            return PowerBound(kappa, 0, r, "eig")
+    if r <= 0:
+        raise InvalidParameterError("r: the Schur bound needs r > 0")
+    Tm, _ = scipy.linalg.schur(Wd.astype(complex), output="complex")
+    N = np.abs(np.triu(Tm, 1))
+    n = float(np.linalg.norm(N, 2))
+    q, P = 0, np.eye(N.shape[0])
+    while True:
+        P = P @ N
+        if not np.any(P):
+            break
+        q += 1
+    M = sum((n / r) ** j / math.factorial(j) for j in range(q + 1))
+    return PowerBound(float(M), q, r, "schur")
+
+
+@dataclass(frozen=True)
+class MemoryBound:
+    """``ρ̂_k ≤ K (1 + k)^p r^k`` (WX23 Theorem 3.13, discrete form, 2-norm over channels).
+
+    Attributes
+    ----------
+    K, p, r
+        The computed constant, polynomial degree and geometric factor (``r = max_ℓ ρ(W_ℓ)``).
+    layers
+        The :class:`PowerBound` used for each layer.
+    """
+
+    K: float
+    p: int
+    r: float
+    layers: tuple[PowerBound, ...]
+
+    def __call__(self, k: Any) -> np.ndarray:
+        """The bound at the memory indices ``k ≥ 0``."""
+        kk = np.asarray(k, dtype=float)
+        return self.K * (1 + kk) ** self.p * self.r ** kk
+
+    @property
+    def rate(self) -> float:
+        """``β = -ln r``: ``e^{c_0 k} ρ̂_k → 0`` for every ``c_0 < β``."""
+        return -math.log(self.r)
+
+    def fitted_factor(self, start: int, stop: int, extra_degree: int = 0) -> float:
+        """Per-step factor of the least-squares line through the log-bound on ``[start, stop]``.
+
+        Equals ``r · exp((p + extra_degree) · s)`` where ``s`` is the least-squares slope of
+        ``log(1 + k)`` on the window: the most a curve shaped like the bound (with
+        ``extra_degree`` more powers of ``1 + k``) can exceed ``r`` there.
+        """
+        k = np.arange(start, stop + 1, dtype=float)
+        if k.size < 2:
+            raise InvalidParameterError("start, stop: the window needs at least two indices")
+        if isinstance(extra_degree, bool) or not isinstance(extra_degree, int) or \
+                extra_degree < 0:
+            raise InvalidParameterError(f"extra_degree: expected an integer >= 0, got "
+                                        f"{extra_degree!r}")
+        s = np.polyfit(k, np.log1p(k), 1)[0]
+        return float(self.r * math.exp((self.p + extra_degree) * s))
+
+
+def _float_parts(stack: Any) -> tuple[list[SSMLayer], Activation]:
+    if not isinstance(stack, SSMStack):
+        raise InvalidParameterError(f"stack: expected an SSMStack, got {stack!r}")
+    act = stack.activation
+    if not isinstance(act, Activation) or not callable(act.fn):
+        raise InvalidParameterError(f"stack.activation: expected a callable Activation, got "
+                                    f"{act!r}")
+    lip = act.lipschitz
+    if not isinstance(lip, (int, float, np.floating)) or not math.isfinite(lip) or lip < 0:
+        raise InvalidParameterError(
+            f"stack.activation: Theorem 3.13 needs a finite Lipschitz constant, got {lip!r}"
+        )
+    if stack.time != "discrete":
+        raise InvalidParameterError("stack: the bound is implemented for discrete stacks")
+    layers = [layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
+              for layer in stack.layers]
+    return layers, act
+
+
+def _stack_radius(layers: list[SSMLayer], check_stable: bool) -> float:
+    radii = [_spectral_radius_float(layer.W) for layer in layers]
+    if check_stable:
+        for i, rho in enumerate(radii):
+            if not rho < 1:
+                raise UnstableLayerError(
+                    f"stack.layers[{i}].W: spectral radius {rho!r} >= 1; Theorem 3.13 needs "
+                    "every layer stable"
+                )
+    r = max(radii)
+    if r == 0:
+        raise InvalidParameterError(
+            "stack: every W is nilpotent, so the memory vanishes after finitely many steps; "
+            "the exponential bound K (1+k)^p r^k is degenerate at r = 0"
+        )
+    return r
+
+
+def memory_bound_constants(
+    stack: SSMStack, x_norm: float, *, r: float | None = None, check_stable: bool = True
+) -> MemoryBound:
+    """Constants ``K, p, r`` with ``ρ̂_k = |y_{k+1} - y_k|_2 ≤ K (1+k)^p r^k`` (Theorem 3.13).
+
+    Parameters
+    ----------
+    stack
+        A discrete :class:`~theory.layers.SSMStack` (any kind; evaluated in float64).
+    x_norm
+        ``|x|_2`` of the step direction (the bound also holds for the ``∞`` norm over channels,
+        which is smaller).
+    r
+        Geometric factor, default the largest spectral radius over the layers; a larger value
+        is allowed (a smaller one would not be a bound).
+    check_stable
+        Refuse unstable layers (default). The derivation below never uses ``r < 1``: with
+        ``check_stable=False`` the result is still an upper bound, merely not a decaying one.
+
+    Notes
+    -----
+    Derivation (rebuilt from the proof sketch: difference instead of differentiate). Layer
+    ``ℓ`` has input ``v``, state ``h_k = W h_{k-1} + U v_k + b`` with ``h_{-1} = 0``, output
+    ``y_k = C h_k + D v_k``. Its state differences ``g_k = h_k - h_{k-1}`` obey
+    ``g_0 = U v_0 + b`` and ``g_k = W g_{k-1} + U Δv_k``, so
+    ``g_k = W^k g_0 + Σ_{j=1}^{k} W^{k-j} U Δv_j``. Assume ``|Δv_k| ≤ A (1+k)^a r^k`` for
+    ``k ≥ 1`` and ``‖W^k‖ ≤ M (1+k)^q r^k`` (:func:`power_bound` with the common ``r``). Using
+    ``Σ_{j=1}^{k} (1+k-j)^q (1+j)^a ≤ (1+k)^{a+q+1}``,
+
+        |Δy_k| ≤ [‖C‖ M (G_0 + ‖U‖ A) + ‖D‖ A] (1+k)^e r^k,    G_0 = ‖U‖ |v_0| + |b|,
+
+    with ``e = a + q + 1`` if ``A > 0`` and ``e = q`` otherwise. σ acts coordinate-wise, so
+    ``|Δσ(y)_k|_2 ≤ Lip(σ) |Δy_k|_2`` passes the bound to the next layer, whose first input is
+    bounded by ``|σ(y_0)|_2 ≤ |σ(0)| √p + Lip(σ) |y_0|`` with ``|y_0| ≤ ‖C‖ G_0 + ‖D‖ |v_0|``.
+    Layer 1 sees a constant input (``A = 0``, ``|v_0| = |x|_2``). Finally
+    ``ρ̂_k = |Δy^{(L)}_{k+1}| ≤ Y (2+k)^e r^{k+1} ≤ (Y r 2^e) (1+k)^e r^k``, so
+    ``K = Y r 2^e`` and ``p = e = Σ_ℓ q_ℓ + L - 1`` (``L - 1`` for diagonalizable layers).
+    Norms are float64 spectral norms; ``K`` is inflated by
+    ``tolerance(float, L·(m + d))`` to cover their rounding.
+
+    Raises
+    ------
+    theory.layers.UnstableLayerError
+        If ``check_stable`` and some layer has spectral radius ``≥ 1``.
+    InvalidParameterError
+        On a non-stack, a continuous stack, an activation without a finite Lipschitz constant,
+        a bad ``x_norm`` or ``r``.
+    """
+    layers, act = _float_parts(stack)
+    try:
+        xn = float(x_norm)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"x_norm: expected a number, got {x_norm!r}") from None
+    if not (math.isfinite(xn) and xn >= 0):
+        raise InvalidParameterError(f"x_norm: expected a finite number >= 0, got {x_norm!r}")
+    rho = _stack_radius(layers, check_stable)
+    r = rho if r is None else float(r)
+    if not r >= rho:
+        raise InvalidParameterError(f"r: must be at least max spectral radius {rho!r}, got {r}")
+    lip = float(act.lipschitz)
+    sigma0 = abs(float(act(np.zeros(1))[0]))
+    V0, A, a = xn, 0.0, 0
+    powers = []
+    size = 0
+    for i, layer in enumerate(layers):
+        pb = power_bound(layer.W, r)
+        powers.append(pb)
+        nU = float(np.linalg.norm(layer.U, 2))
+        nC = float(np.linalg.norm(layer.C, 2))
+        nD = 0.0 if layer.D is None else float(np.linalg.norm(layer.D, 2))
+        nb = 0.0 if layer.b is None else float(np.linalg.norm(layer.b))
+        G0 = nU * V0 + nb
+        Y = nC * pb.M * (G0 + nU * A) + nD * A
+        e = a + pb.q + 1 if A > 0 else pb.q
+        Y0 = nC * G0 + nD * V0
+        size += layer.width + layer.d_in
+        if i + 1 < len(layers):
+            A, a = lip * Y, e
+            V0 = sigma0 * math.sqrt(layer.d_out) + lip * Y0
+    K = Y * r * 2.0 ** e * (1 + tolerance(NumberKind.FLOAT, size))
+    return MemoryBound(float(K), int(e), r, tuple(powers))
+
+
+def memory_bound(stack: SSMStack, x_norm: float, k: Any) -> np.ndarray:
+    """``K (1+k)^p r^k``: the Theorem 3.13 bound on ``ρ̂_k`` for a step of size ``|x|_2 = x_norm``.
+
+    See :func:`memory_bound_constants` for the constants and the errors raised.
+    """
+    return memory_bound_constants(stack, x_norm)(k)
+
+
+def decay_rate_bound(stack: SSMStack) -> float:
+    """``β = -ln r`` with ``r`` the largest spectral radius over the (stable) layers.
+
+    Raises
+    ------
+    theory.layers.UnstableLayerError
+        If some layer has spectral radius ``≥ 1``.
+    """
+    layers, _ = _float_parts(stack)
+    return -math.log(_stack_radius(layers, True))
+
+
+# ------------------------------------------------------------------------------ differences
+def activation_difference(act: Activation, a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``σ(a + d) - σ(a)`` in float64 without cancellation for the predefined activations.
+
+    tanh: ``tanh(d) sech²(a) / (1 + tanh(a) tanh(d))``; sigmoid:
+    ``σ(a + d) σ(-a) (1 - e^{-d})`` (with ``expm1``; direct difference when ``|d| ≥ 1``, where
+    there is no cancellation); ReLU and hard-tanh: ``d`` or ``0`` when ``a`` and ``a + d`` lie
+    in the same linear piece, the direct difference otherwise. Any other activation: the direct
+    difference.
+    """
+    a = np.asarray(a, dtype=float)
+    d = np.asarray(d, dtype=float)
+    if act is IDENTITY:
+        return d.copy()
+    direct = act(a + d) - act(a)
+    if act is TANH:
+        td, ta = np.tanh(d), np.tanh(a)
+        with np.errstate(over="ignore"):
+            sech2 = 1.0 / np.cosh(a) ** 2
+        return td * sech2 / (1.0 + ta * td)
+    if act is SIGMOID:
+        with np.errstate(over="ignore", invalid="ignore"):
+            stable = scipy.special.expit(a + d) * scipy.special.expit(-a) * -np.expm1(-d)
+        return np.where(np.abs(d) < 1, stable, direct)
+    if act is RELU:
+        both_on = (a > 0) & (a + d > 0)
+        both_off = (a <= 0) & (a + d <= 0)
+        return np.where(both_on, d, np.where(both_off, 0.0, direct))
+    if act is HARDTANH:
+        inside = (np.abs(a) < 1) & (np.abs(a + d) < 1)
+        flat = ((a >= 1) & (a + d >= 1)) | ((a <= -1) & (a + d <= -1))
+        return np.where(inside, d, np.where(flat, 0.0, direct))
+    return direct
+
+
+def difference_recursion(stack: SSMStack, x: Any, T: int) -> np.ndarray:
+    """``y_{k+1} - y_k`` (``k = 0 … T-2``) of a discrete stack on the step input, float64.
+
+    Evaluates the difference recursion of the proof of Theorem 3.13 instead of differencing
+    outputs: per layer ``g_0 = h_0``, ``g_k = W g_{k-1} + U Δv_k``, ``Δy_k = C g_k + D Δv_k``,
+    and ``Δv`` of the next layer from :func:`activation_difference`. Mathematically equal to
+    :func:`step_differences`; numerically the differences keep their *relative* precision
+    (about ``k ε``) as they decay, instead of drowning below ``ε max|y|``, so the decay can be
+    followed down to the underflow threshold.
+
+    Parameters
+    ----------
+    stack
+        A discrete :class:`~theory.layers.SSMStack` (evaluated in float64).
+    x
+        Directions ``(n, d_in)``.
+    T
+        Horizon (``≥ 2``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, T-1, d_out)``.
+    """
+    layers, act = _float_parts(stack)
+    T = _check_T(T)
+    X = np.asarray(x, dtype=float)
+    if X.ndim != 2 or X.shape[1] != stack.d_in:
+        raise InvalidParameterError(f"x: expected shape (n, {stack.d_in}), got {X.shape}")
+    n = X.shape[0]
+    mats = []
+    for layer in layers:
+        Wm = layer.W if layer.diagonal else layer.W.T
+        D = None if layer.D is None else layer.D.T
+        b = 0.0 if layer.b is None else layer.b
+        mats.append((layer.diagonal, Wm, layer.U.T, layer.C.T, D, b))
+    # k = 0: outputs y_0 of every layer and the first state differences g_0 = h_0
+    g, ys = [], []
+    v = X
+    for i, (_, _, Ut, Ct, D, b) in enumerate(mats):
+        if i:
+            v = act(v)
+        hk = v @ Ut + b
+        yk = hk @ Ct + (0.0 if D is None else v @ D)
+        g.append(hk)
+        ys.append(yk)
+        v = yk
+    out = np.empty((n, T - 1, stack.d_out))
+    last = len(mats) - 1
+    for k in range(1, T):
+        dv = None  # the step input does not move after k = 0
+        for i, (diag, Wm, Ut, Ct, D, _) in enumerate(mats):
+            g[i] = g[i] * Wm if diag else g[i] @ Wm
+            dy = g[i] @ Ct
+            if dv is not None:
+                g[i] = g[i] + dv @ Ut
+                dy = g[i] @ Ct + (0.0 if D is None else dv @ D)
+            y_old = ys[i]
+            ys[i] = y_old + dy
+            if i < last:
+                dv = activation_difference(act, y_old, dy)
+        out[:, k - 1] = dy
+    return out
+
+
+# ------------------------------------------------------------------------------ decay fits
+@dataclass(frozen=True)
+class DecayFit:
+    """Least-squares fit ``log e_k ≈ c + k ln f`` of a memory curve's tail envelope.
+
+    ``factor`` is the per-step factor ``f``, ``rate = -ln f``, the window is ``[start, stop]``;
+    ``uncertainty`` bounds how far the fitted ``ln f`` moves when every ``ρ̂_k`` is off by at
+    most the ``noise`` given to :func:`fit_decay` (nepers per step).
+    """
+
+    factor: float
+    rate: float
+    start: int
+    stop: int
+    uncertainty: float
+
+
+def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float = 0.5,
+              min_points: int = 8) -> DecayFit | None:
+    """Fit the asymptotic per-step decay factor of a memory curve ``ρ̂_k``.
+
+    The curve is replaced by its tail envelope ``e_k = max_{j ≥ k} ρ̂_j`` (removes the dips of
+    oscillating modes; it is still below any decreasing upper bound). The fit window ends at the
+    last index where ``ρ̂`` exceeds ``floor`` and starts at ``start_fraction`` of that index
+    (past the transient). A log-linear least-squares line through ``log e_k`` on the window
+    gives the factor.
+
+    The least-squares slope is ``Σ_k c_k log e_k`` with ``c_k = (k - k̄) / Σ_j (j - k̄)²``. If
+    each ``ρ̂_k`` carries an absolute error at most ``noise`` (a number, or one per index;
+    then ``e_k`` is off by at most the largest noise at indices ``≥ k``), ``log e_k``
+    moves by at most ``δ_k = -ln(1 - noise / e_k)`` and the slope by at most ``Σ_k |c_k| δ_k``:
+    that is :attr:`DecayFit.uncertainty` (``inf`` if ``noise ≥ e_k`` somewhere in the window).
+
+    Returns
+    -------
+    DecayFit or None
+        ``None`` when fewer than ``min_points`` indices lie in the window (no measurable tail).
+    """
+    c = np.asarray(rho, dtype=float)
+    if c.ndim != 1:
+        raise InvalidParameterError(f"rho: expected a 1-D curve, got shape {c.shape}")
+    if not (0 <= start_fraction < 1):
+        raise InvalidParameterError(f"start_fraction: expected [0, 1), got {start_fraction!r}")
+    noise_k = np.broadcast_to(np.asarray(noise, dtype=float), c.shape)
+    if not (np.all(noise_k >= 0) and floor >= 0):
+        raise InvalidParameterError("floor, noise: expected non-negative values")
+    above = np.flatnonzero(c > floor)
+    if above.size == 0:
+        return None
+    stop = int(above[-1])
+    start = int(start_fraction * stop)
+    if stop - start + 1 < min_points:
+        return None
+    env = np.maximum.accumulate(c[::-1])[::-1][start:stop + 1]
+    k = np.arange(start, stop + 1, dtype=float)
+    coef = (k - k.mean()) / ((k - k.mean()) ** 2).sum()
+    slope = float(coef @ np.log(env))
+    ratio = np.maximum.accumulate(noise_k[::-1])[::-1][start:stop + 1] / env
+    unc = math.inf if np.any(ratio >= 1) else float(np.abs(coef) @ -np.log1p(-ratio))
+    return DecayFit(math.exp(slope), -slope, start, stop, unc)
+
+
+def weighted_tail_sup(rho: Any, c0: float) -> np.ndarray:
+    """``S_k = sup_{j ≥ k} e^{c_0 j} ρ̂_j`` on the finite curve (non-increasing in ``k``).
+
+    Theorem 3.13 says ``e^{c_0 k} ρ̂_k → 0`` for ``c_0 < β``, i.e. ``S_k → 0``.
+    """
+    c = np.asarray(rho, dtype=float)
+    if c.ndim != 1:
+        raise InvalidParameterError(f"rho: expected a 1-D curve, got shape {c.shape}")
+    w = c * np.exp(c0 * np.arange(c.size))
+    return np.maximum.accumulate(w[::-1])[::-1]

@@ -1,0 +1,1 @@
+"""Reproductions of the numerical experiments of the papers (runnable with ``python -m``)."""
