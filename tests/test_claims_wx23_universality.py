@@ -1,0 +1,52 @@
+"""Tests of the Result C / Result D claims: they hold, and their checks reject broken cases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from verify.claims import wx23_universality as mod
+from verify.registry import get_claim
+from verify.runner import run_claim
+
+
+def test_claims_hold():
+    for cid in ("wx23.result_c.window", "wx23.result_c.kolmogorov_arnold",
+                "wx23.result_d.volterra"):
+        res = run_claim(get_claim(cid), instances=4, seed=3)
+        assert res.ok, (cid, [(t.verdict, t.error, t.worst_margin) for t in res.tiers])
+        assert all(t.worst_margin >= 0 for t in res.tiers)
+
+
+def _sharp_window_instance():
+    rng = np.random.default_rng(0)
+    while True:
+        p = mod._window_instance(rng)
+        if p["sharp"] and p["d"] * p["T"] <= 3:
+            return dict(p, seed=1)
+
+
+def test_window_check_rejects_wrong_tap_coarse_grid_and_tightened_budget():
+    p = _sharp_window_instance()
+    rng = lambda: np.random.default_rng(p["seed"])  # noqa: E731
+    assert mod.window_margin(p, rng()) >= 0
+    assert mod.window_margin(p, rng(), lag_offset=1) < 0
+    assert mod.window_margin(dict(p, N=p["N"] + 4), rng(), N=2) < 0
+    assert mod.window_margin(p, rng(), budget_factor=0.99) < 0  # sharp: bound attained
+
+
+def test_ka_check_rejects_injected_inner_error_and_tightened_budget():
+    p = mod._ka_instance(np.random.default_rng(4))
+    assert mod.ka_margin(p, linear_outer=True) >= 0
+    assert mod.ka_margin(p, linear_outer=True, inner_shift=1.0) < 0
+    honest = mod.ka_margin(p)
+    assert mod.ka_margin(p, budget_factor=0.9 * (1 - honest)) < 0
+
+
+def test_volterra_check_rejects_tightened_bound_and_nan():
+    p = mod._volterra_instance(np.random.default_rng(2))
+    errs, bound, widths = mod.volterra_errors(p)
+    assert max(errs) <= bound
+    assert len(widths) == 3  # one construction serves every T
+    m = mod.volterra_margin(p)
+    assert mod.volterra_margin(p, budget_factor=0.9 * (1 - m)) < 0
+    assert np.isnan(mod.slack(float("nan"), 1.0))

@@ -1,0 +1,93 @@
+"""Tests of theory.volterra (WX23 Result D: filter bank + ridge readout, width free of T)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.volterra import (
+    QuadraticVolterraTarget,
+    damped_kernel,
+    fit_kernel,
+    volterra_network,
+    wiener_target,
+)
+
+KERNEL = damped_kernel([(0.3, 0.85, 0.0, 0), (0.2, 0.7, 0.0, 1)])
+RATES = [0.5, 0.65, 0.75, 0.85, 0.92]
+
+
+def run(approx, x):
+    return np.stack([approx.stack.run(seq[:, None])[:, 0] for seq in x])
+
+
+def test_tail_bound_dominates_the_sum():
+    k = damped_kernel([(0.5, -0.8, 1.3, 1), (-0.2, 0.6, 0.0, 0)])
+    s = np.arange(4000)
+    for S in (0, 5, 40):
+        assert np.sum(np.abs(k(s[S:]))) <= k.tail_bound(S) * (1 + 1e-12)
+
+
+def test_kernel_fit_error_is_an_upper_bound_and_exact_kernels_fit_exactly():
+    k = damped_kernel([(0.4, 0.5, 0.0, 0), (-0.1, 0.75, 0.0, 0)])
+    fit = fit_kernel(k(np.arange(4096)), k.tail_bound(4096), np.array([0.5, 0.75]))
+    # only the float allowance tolerance(float, S·(max|h| + max|ĥ| + 1)) ≈ 4e-9 remains
+    assert fit.l1_error <= tolerance(NumberKind.FLOAT, 4096 * 2)
+    fit2 = fit_kernel(KERNEL(np.arange(4096)), KERNEL.tail_bound(4096), np.array(RATES))
+    s = np.arange(20000)
+    approx = (np.power.outer(np.array(RATES), s).T @ fit2.coefficients)
+    assert np.sum(np.abs(KERNEL(s) - approx)) <= fit2.l1_error
+
+
+def test_error_within_bound_and_flat_in_T_at_fixed_width():
+    target = wiener_target(KERNEL, 1.0, 0.5)
+    approx = volterra_network(target, RATES, 17)
+    assert approx.widths == (5, 16, 17)  # no T anywhere
+    rng = np.random.default_rng(0)
+    errs = []
+    for T in (8, 64, 400):
+        x = rng.uniform(-1, 1, (2, T))
+        errs.append(np.max(np.abs(run(approx, x) - target(x))))
+    assert max(errs) <= approx.bound
+    assert max(errs[1:]) <= 3 * errs[0] + approx.interpolation  # no growth with T
+
+
+def test_second_order_volterra_with_cross_terms():
+    k2 = damped_kernel([(0.4, 0.6, 0.5, 0)])
+    target = QuadraticVolterraTarget((KERNEL, k2), np.array([1.0, -0.5]),
+                                     np.array([[0.3, 0.4], [0.0, 0.2]]), 0.1, 1.0)
+    approx = volterra_network(target, RATES, 33)
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 60))
+    assert np.max(np.abs(run(approx, x) - target(x))) <= approx.bound
+
+
+def test_negative_controls_tightened_bound_and_coarse_readout():
+    target = wiener_target(damped_kernel([(0.5, 0.6, 0.0, 0)]), 0.0, 1.0)
+    approx = volterra_network(target, [0.6], 5)  # kernel exact: the error is interpolation
+    assert approx.propagation < 1e-3 * approx.interpolation
+    # constant input 1: v -> 1.25 approaches the middle of a cell of the square's interpolant
+    x = np.ones((1, 60))
+    err = np.max(np.abs(run(approx, x) - target(x)))
+    assert err <= approx.bound
+    assert err > 0.5 * approx.bound  # the bound is within a factor 2 here: halving it fails
+    fine = volterra_network(target, [0.6], 65)
+    assert err > fine.bound  # a too-coarse readout violates the finer construction's bound
+
+
+def test_bad_inputs():
+    with pytest.raises(InvalidParameterError, match="rho"):
+        damped_kernel([(1.0, 1.0, 0.0, 0)])
+    with pytest.raises(InvalidParameterError, match="power"):
+        damped_kernel([(1.0, 0.5, 0.0, 2)])
+    target = wiener_target(KERNEL, 1.0, 0.5)
+    with pytest.raises(InvalidParameterError, match="input_bound"):
+        target(np.full((1, 5), 1.5))
+    with pytest.raises(InvalidParameterError, match="rates"):
+        volterra_network(target, [0.5, 1.2], 9)
+    with pytest.raises(InvalidParameterError, match="knots"):
+        volterra_network(target, RATES, 1)
+    with pytest.raises(InvalidParameterError, match="quadratic"):
+        QuadraticVolterraTarget((KERNEL,), np.ones(2), np.ones((1, 1)), 0.0, 1.0)
+    with pytest.raises(InvalidParameterError, match="target"):
+        volterra_network(wiener_target(KERNEL, 0.0, 0.0), RATES, 9)

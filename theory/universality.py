@@ -1,0 +1,594 @@
+"""WX23 Result C: multi-layer SSMs approximate continuous functions of a finite window.
+
+Target (spec, Result C): ``y_k = F(x_{k-T+1}, …, x_k)`` with ``F`` continuous on ``[0,1]^{n}``,
+``n = dT``. Inputs before the first step are zero (the recurrence starts from ``h_0 = 0``), so
+for ``k < T`` the window is padded with zeros, which lie in the domain. The window is flattened
+oldest first: ``z[(T-1-j) d + i] = x_{k-j, i}``.
+
+Two constructions, both with the ReLU activation and both with an error budget that the suite
+checks on random sequences:
+
+**Window route** (:func:`window_network`). Layer 1 is the shift register of Result B1
+(:mod:`theory.convolution`) with taps that select the window, so its output is exactly ``z``
+(``z ≥ 0``: the ReLU after it is the identity). The position-wise layers realize the
+piecewise-linear interpolant of ``F`` on the Freudenthal (Kuhn) triangulation of the grid
+``{0, h, …, 1}^n``, ``h = 1/(N-1)``, through the nodal basis
+
+    φ_g(z) = relu(1 - max(0, u_1, …, u_n) + min(0, u_1, …, u_n)),   u = (z - g)/h,
+
+which is the hat function of the Freudenthal triangulation: it is linear wherever the order of
+``0, u_1, …, u_n`` is fixed (exactly the Kuhn simplices), equals ``δ_{g g'}`` at the grid points,
+and ``Σ_g φ_g = 1``, ``Σ_g φ_g g = z``. Both maxima are computed by a balanced tree of pairwise
+maxima ``max(a, b) = b + relu(a - b)`` (``b ≥ 0`` passes a ReLU unchanged), with the tree nodes
+indexed by the grid coordinates they cover, so the units are shared between grid points.
+
+*Interpolation bound.* ``I F(z) = Σ_g φ_g(z) F(g)`` is a convex combination of values at grid
+points ``g`` with ``|z - g|_∞ < h``; for coordinate ``i`` in the cell ``[a, a + h]``,
+``z_i = a + t h``, the weight on ``g_i = a + h`` is ``t`` (linear precision), hence
+``Σ_g φ_g |z_i - g_i| = 2t(1-t) h ≤ h/2``. For ``F`` with per-coordinate Lipschitz constants
+(``|F(z) - F(z')| ≤ Σ_i L_i |z_i - z'_i|``), ``|F - I F| ≤ (h/2) Σ_i L_i``; for ``F`` with a
+modulus of continuity ``ω`` in the max norm, ``|F - I F| ≤ ω(h)``.
+
+*Propagation.* ``I F`` has the same per-coordinate constants ``L_i`` (on each simplex its
+partial derivatives are grid differences ``(F(v_k) - F(v_{k-1}))/h``), so a window exposed with
+error ``e`` per coordinate moves the output by at most ``e Σ_i L_i``; the B1 layer is exact
+(``e = 0``), and the budget adds a float-rounding allowance.
+
+*Width.* ``dT`` for the shift register, then ``2 n N`` leaf units, ``≈ 2 N^n`` units in the
+last merge and ``N^n`` hat units (:func:`window_width_counts`): exponential in ``dT``.
+
+**Kolmogorov–Arnold route** (:func:`ka_network`), for targets given in the form
+
+    F(z) = Σ_{q=0}^{2n} Φ_q( Σ_p λ_p φ_q(z_p) ).
+
+Layers 1–2: the inner functions ``φ̃_q = φ_q - φ_q(0)`` of every input channel, by Result A
+(:func:`theory.approximation.relu_interpolant`, ``N_in`` knots on ``[0, 1]``); subtracting
+``φ_q(0)`` makes the absent inputs before the first step (state 0) agree with the padded zeros.
+Layer 3: the causal convolution ``u_{q,k} = Σ_{j<T} Σ_i λ_{j,i} φ̃_q(x_{k-j,i})`` (Result B1,
+taps ``λ`` placed block-diagonally in ``q``; ``λ_{j,i}`` is ``λ_p`` at ``p = (T-1-j) d + i``).
+Layers 4–5: the outer functions ``Φ̃_q(u) = Φ_q(u + c_q)``, ``c_q = φ_q(0) Σ_p λ_p``, by Result A
+(``N_out`` knots on an interval containing every value ``u`` can take), and the sum over ``q``
+is folded into the last readout.
+
+*The σ forced between layers.* Between layers 2 and 3 and between 3 and 4 the ReLU would clip
+the signals; each such layer emits both ``s`` and ``-s`` and the next layer reads
+``relu(s) - relu(-s) = s`` (:func:`relu_chain`). This is the exact form of "shifting into the
+linear region" (it needs no a-priori lower bound on ``s``) at the cost of doubling the readout
+rows (not the state widths).
+
+*Error budget* (:func:`ka_budget`). The inner interpolant has error ``δ_q ≤ L_{φ_q} h_in / 2``
+(or ``h_in² M_{φ_q} / 8``), so the convolution output is off by at most ``Σ_p |λ_p| δ_q`` and
+``Φ_q`` moves by at most ``ω_q(Σ_p |λ_p| δ_q)``; the outer interpolant adds ``L_{Φ_q} h_q / 2``::
+
+    |F - F̂| ≤ Σ_q [ ω_q(Σ_p |λ_p| δ_q) + L_{Φ_q} h_q / 2 ]  (+ float rounding).
+
+*Width.* ``2n + 1 = 2dT + 1`` outer channels; the convolution state has ``T · d · (2dT + 1)``
+entries (``O(d²T²)``); the inner and outer layers have ``d (2dT+1)(N_in - 1)`` and
+``(2dT+1)(N_out - 1)`` hidden units (:func:`ka_width_counts`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from theory.activations import RELU
+from theory.approximation import (
+    c2_interpolation_bound,
+    channelwise,
+    lipschitz_interpolation_bound,
+    relu_interpolant,
+)
+from theory.convolution import shift_register
+from theory.layers import SSMLayer, SSMStack
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+
+__all__ = [
+    "relu_chain",
+    "window_of",
+    "check_unit_cube",
+    "WindowTarget",
+    "WindowApproximant",
+    "freudenthal_layers",
+    "window_network",
+    "window_interpolation_bound",
+    "window_width_counts",
+    "KATarget",
+    "KAApproximant",
+    "ka_network",
+    "ka_budget",
+    "ka_width_counts",
+]
+
+
+# ------------------------------------------------------------------------------------ glue
+def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
+    """Join blocks of ReLU layers so that each block receives the previous block's output.
+
+    Inside a block the ReLU between layers is part of the block's own construction. Between two
+    blocks the last layer of the first emits ``[y; -y]`` (its ``C`` and ``D`` are stacked with
+    their negatives) and the first layer of the next reads ``[U, -U]`` (and ``[D, -D]``), so it
+    sees ``relu(y) - relu(-y) = y`` exactly.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a block is empty or the dimensions of consecutive blocks do not match.
+    """
+    if not blocks or any(len(b) == 0 for b in blocks):
+        raise InvalidParameterError("blocks: expected a non-empty sequence of non-empty blocks")
+    layers = [list(b) for b in blocks]
+    for i in range(len(layers) - 1):
+        last, first = layers[i][-1], layers[i + 1][0]
+        if last.d_out != first.d_in:
+            raise InvalidParameterError(
+                f"blocks[{i + 1}]: d_in = {first.d_in} does not match d_out = {last.d_out} of "
+                f"blocks[{i}]"
+            )
+        layers[i][-1] = SSMLayer(
+            last.W, last.U, np.vstack([last.C, -last.C]),
+            None if last.D is None else np.vstack([last.D, -last.D]), last.b,
+        )
+        layers[i + 1][0] = SSMLayer(
+            first.W, np.hstack([first.U, -first.U]), first.C,
+            None if first.D is None else np.hstack([first.D, -first.D]), first.b,
+        )
+    return SSMStack([layer for block in layers for layer in block], RELU)
+
+
+def window_of(x: np.ndarray, T: int) -> np.ndarray:
+    """The zero-padded windows ``z_k`` of ``x (..., K, d)``: ``(..., K, dT)``, oldest first."""
+    x = np.asarray(x, dtype=float)
+    K, d = x.shape[-2:]
+    pad = np.concatenate([np.zeros(x.shape[:-2] + (T - 1, d)), x], axis=-2)
+    cols = [pad[..., T - 1 - j: T - 1 - j + K, :] for j in range(T - 1, -1, -1)]
+    return np.concatenate(cols, axis=-1)
+
+
+def check_unit_cube(x: Any, d: int, name: str = "x") -> np.ndarray:
+    """``x`` as a float array ``(..., K, d)`` with entries in ``[0, 1]``, else a clear error."""
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim < 2 or arr.shape[-1] != d:
+        raise InvalidParameterError(f"{name}: expected shape (..., K, {d}), got {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
+        raise InvalidParameterError(
+            f"{name}: entries must lie in the declared domain [0, 1] of the target"
+        )
+    return arr
+
+
+def _memoryless(U: np.ndarray, b: np.ndarray) -> SSMLayer:
+    m = U.shape[0]
+    return SSMLayer(np.zeros(m), U, np.eye(m), b=b)
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InvalidParameterError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# ------------------------------------------------------------------------- window route
+@dataclass(frozen=True)
+class WindowTarget:
+    """``F: [0,1]^{dT} → R`` (vectorized over leading axes) with its declared regularity.
+
+    Attributes
+    ----------
+    F
+        Callable on ``(..., n)`` float arrays returning ``(...)``.
+    d, T
+        Input channels and window length (``n = dT``).
+    lipschitz
+        Per-coordinate constants ``L_i`` (``n`` of them) with
+        ``|F(z) - F(z')| ≤ Σ_i L_i |z_i - z'_i|``, or ``None``.
+    modulus
+        A modulus of continuity ``ω`` in the max norm (callable, increasing), or ``None``.
+    """
+
+    F: Callable[[np.ndarray], np.ndarray]
+    d: int
+    T: int
+    lipschitz: np.ndarray | None = None
+    modulus: Callable[[float], float] | None = None
+
+    def __post_init__(self) -> None:
+        if not callable(self.F):
+            raise InvalidParameterError(f"F: the target must be callable, got {self.F!r}")
+        _int(self.d, "d", 1)
+        _int(self.T, "T", 1)
+        if self.lipschitz is None and self.modulus is None:
+            raise InvalidParameterError(
+                "lipschitz, modulus: declare per-coordinate Lipschitz constants or a modulus"
+            )
+        if self.lipschitz is not None:
+            L = np.broadcast_to(np.asarray(self.lipschitz, dtype=float), (self.n,))
+            if not np.all(np.isfinite(L)) or np.any(L < 0):
+                raise InvalidParameterError("lipschitz: expected finite non-negative constants")
+            object.__setattr__(self, "lipschitz", L.copy())
+        if self.modulus is not None and not callable(self.modulus):
+            raise InvalidParameterError("modulus: expected a callable omega(t)")
+
+    @property
+    def n(self) -> int:
+        """Number of variables ``dT``."""
+        return self.d * self.T
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` with entries in ``[0,1]``."""
+        arr = check_unit_cube(x, self.d)
+        return np.asarray(self.F(window_of(arr, self.T)), dtype=float)
+
+
+def window_interpolation_bound(target: WindowTarget, N: int) -> float:
+    """``min((h/2) Σ_i L_i, ω(h))`` with ``h = 1/(N-1)`` (see the module docstring)."""
+    h = 1.0 / (_int(N, "N", 2) - 1)
+    out = math.inf
+    if target.lipschitz is not None:
+        out = min(out, float(lipschitz_interpolation_bound(float(np.sum(target.lipschitz)), h)))
+    if target.modulus is not None:
+        out = min(out, float(target.modulus(h)))
+    return out
+
+
+class _UnitBuilder:
+    """Rows of a memoryless layer whose units are ``relu(Σ coef · quantity)``.
+
+    A quantity is the sum of the previous layer's units listed in one row of an index array.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width, self.rows, self.count = width, [], 0
+
+    def add(self, coeffs: list[tuple[np.ndarray, float]]) -> np.ndarray:
+        """Add one unit per row of the index arrays; return the new units' indices."""
+        n = coeffs[0][0].shape[0]
+        block = np.zeros((n, self.width))
+        for idx, coef in coeffs:
+            for col in range(idx.shape[1]):
+                np.add.at(block, (np.arange(n), idx[:, col]), coef)
+        self.rows.append(block)
+        self.count += n
+        return np.arange(self.count - n, self.count)
+
+
+def freudenthal_layers(n: int, N: int, values: np.ndarray) -> list[SSMLayer]:
+    """Memoryless ReLU layers computing ``Σ_g φ_g(z) values[g]`` on ``z ∈ [0,1]^n``.
+
+    ``values`` has shape ``(N,)*n`` (grid ``{0, h, …, 1}^n`` in ``ij`` order). The first
+    layer reads ``z`` (``n`` channels); the last has width 1 and outputs the interpolant.
+    """
+    n, N = _int(n, "n", 1), _int(N, "N", 2)
+    values = np.asarray(values, dtype=float)
+    if values.shape != (N,) * n:
+        raise InvalidParameterError(f"values: expected shape {(N,) * n}, got {values.shape}")
+    h = 1.0 / (N - 1)
+    grid = np.arange(N) * h
+    layers: list[SSMLayer] = []
+    # leaves: relu(±(z_i - g)/h); a node is (first coordinate, count, quantity index array of
+    # shape (N^count, c)): the quantity is the sum of the c listed units of the current layer
+    U = np.zeros((2 * n * N, n))
+    b = np.zeros(2 * n * N)
+    trees: list[list[np.ndarray]] = [[], []]
+    for t, sign in enumerate((1.0, -1.0)):
+        for i in range(n):
+            rows = np.arange(N) + (t * n + i) * N
+            U[rows, i] = sign / h
+            b[rows] = -sign * grid / h
+            trees[t].append(rows[:, None])
+    layers.append(_memoryless(U, b))
+    width = 2 * n * N
+    while len(trees[0]) > 1:
+        builder = _UnitBuilder(width)
+        new_trees: list[list[np.ndarray]] = [[], []]
+        for t in range(2):
+            nodes = trees[t]
+            for k in range(0, len(nodes) - 1, 2):
+                A, B = nodes[k], nodes[k + 1]
+                nA, nB = A.shape[0], B.shape[0]
+                diff = builder.add([(np.repeat(A, nB, axis=0), 1.0), (np.tile(B, (nA, 1)), -1.0)])
+                passed = builder.add([(B, 1.0)])
+                new_trees[t].append(np.stack([diff, np.tile(passed, nA)], axis=1))
+            if len(nodes) % 2:
+                new_trees[t].append(builder.add([(nodes[-1], 1.0)])[:, None])
+        layers.append(_memoryless(np.vstack(builder.rows), np.zeros(builder.count)))
+        trees, width = new_trees, builder.count
+    plus, minus = trees[0][0], trees[1][0]
+    U = np.zeros((N**n, width))
+    rows = np.arange(N**n)
+    for idx in (plus, minus):
+        for col in range(idx.shape[1]):
+            np.add.at(U, (rows, idx[:, col]), -1.0)
+    layers.append(_memoryless(U, np.ones(N**n)))
+    layers.append(SSMLayer(np.zeros(1), values.reshape(1, -1), np.ones((1, 1))))
+    return layers
+
+
+@dataclass(frozen=True)
+class WindowApproximant:
+    """The window-route SSM stack, its grid and its certified budget."""
+
+    stack: SSMStack
+    target: WindowTarget
+    N: int
+    interpolation: float
+    propagation: float
+    budget: float
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """State widths of the layers (shift register first)."""
+        return self.stack.widths
+
+
+def window_network(
+    target: WindowTarget, N: int, *, lag_offset: int = 0, window_error: float = 0.0
+) -> WindowApproximant:
+    """Shift register (Result B1) + Freudenthal interpolant of ``F`` on ``N`` knots per axis.
+
+    Parameters
+    ----------
+    target
+        The :class:`WindowTarget`.
+    N
+        Knots per coordinate (``N ≥ 2``); the grid has ``N^{dT}`` points.
+    lag_offset
+        Delay every tap by this many further steps (``0`` is the correct construction; a positive
+        value builds a deliberately wrong window for negative controls).
+    window_error
+        An a-priori bound ``e`` of the error of the exposed window, if the window layer is not
+        exact; it enters the budget as ``e Σ_i L_i`` (requires Lipschitz constants).
+    """
+    N = _int(N, "N", 2)
+    d, T, n = target.d, target.T, target.n
+    if window_error < 0 or not math.isfinite(window_error):
+        raise InvalidParameterError(f"window_error: expected e >= 0, got {window_error!r}")
+    if window_error and target.lipschitz is None:
+        raise InvalidParameterError("window_error: propagation needs Lipschitz constants")
+    offset = _int(lag_offset, "lag_offset", 0)
+    taps = np.zeros((T + offset, n, d))
+    for j in range(T):
+        for i in range(d):
+            taps[j + offset, (T - 1 - j) * d + i, i] = 1.0
+    grid = np.arange(N) / (N - 1)
+    mesh = np.stack(np.meshgrid(*([grid] * n), indexing="ij"), axis=-1)
+    values = np.asarray(target.F(mesh), dtype=float).reshape((N,) * n)
+    layers = [shift_register(taps)] + freudenthal_layers(n, N, values)
+    stack = SSMStack(layers, RELU)
+    interp = window_interpolation_bound(target, N)
+    prop = 0.0 if not window_error else window_error * float(np.sum(target.lipschitz))
+    scale = (stack.depth + n) * (float(np.max(np.abs(values))) + 1)
+    budget = interp + prop + tolerance(NumberKind.FLOAT, scale)
+    return WindowApproximant(stack, target, N, interp, prop, budget)
+
+
+def window_width_counts(d: int, T: int, N: int) -> dict[str, int]:
+    """State widths of :func:`window_network` as functions of ``d``, ``T`` and ``N``.
+
+    Returns the shift-register width ``dT``, the number of hidden (memoryless) units, the total
+    and the grid size ``N^{dT}``.
+    """
+    d, T, N = _int(d, "d", 1), _int(T, "T", 1), _int(N, "N", 2)
+    n = d * T
+    sizes = [1] * n  # coordinates covered by each tree node
+    hidden = 2 * n * N
+    while len(sizes) > 1:
+        nxt = []
+        for k in range(0, len(sizes) - 1, 2):
+            hidden += 2 * (N ** (sizes[k] + sizes[k + 1]) + N ** sizes[k + 1])
+            nxt.append(sizes[k] + sizes[k + 1])
+        if len(sizes) % 2:
+            hidden += 2 * N ** sizes[-1]
+            nxt.append(sizes[-1])
+        sizes = nxt
+    hidden += N**n + 1
+    return {"shift_register": n, "hidden": hidden, "total": n + hidden, "grid": N**n}
+
+
+# --------------------------------------------------------------- Kolmogorov–Arnold route
+def _per_channel(values: Any, count: int, name: str, optional: bool = False) -> np.ndarray | None:
+    if values is None:
+        if optional:
+            return None
+        raise InvalidParameterError(f"{name}: required")
+    arr = np.broadcast_to(np.asarray(values, dtype=float), (count,)).copy()
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidParameterError(f"{name}: expected {count} finite non-negative constants")
+    return arr
+
+
+@dataclass(frozen=True)
+class KATarget:
+    """``F(z) = Σ_{q=0}^{2n} Φ_q(Σ_p λ_p φ_q(z_p))`` on ``[0,1]^n``, ``n = dT``.
+
+    Attributes
+    ----------
+    d, T
+        Input channels and window length.
+    inner, outer
+        ``2n + 1`` vectorized callables each: ``φ_q`` on ``[0, 1]`` and ``Φ_q`` on its
+        declared domain.
+    weights
+        ``λ_p`` (``n`` of them), in the window order of the module docstring.
+    inner_lipschitz, inner_second
+        Declared ``Lip(φ_q)`` and/or ``max|φ_q''|`` (one per ``q`` or a scalar).
+    outer_lipschitz
+        Declared ``Lip(Φ_q)`` on its domain.
+    outer_domain
+        ``(2n+1, 2)`` intervals on which ``Φ_q`` is defined and ``Lip(Φ_q)`` holds.
+    """
+
+    d: int
+    T: int
+    inner: tuple[Callable[[np.ndarray], np.ndarray], ...]
+    outer: tuple[Callable[[np.ndarray], np.ndarray], ...]
+    weights: np.ndarray
+    outer_lipschitz: np.ndarray
+    outer_domain: np.ndarray
+    inner_lipschitz: np.ndarray | None = None
+    inner_second: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        _int(self.d, "d", 1)
+        _int(self.T, "T", 1)
+        n, Q = self.n, 2 * self.n + 1
+        for name in ("inner", "outer"):
+            fns = getattr(self, name)
+            if len(fns) != Q or not all(callable(f) for f in fns):
+                raise InvalidParameterError(f"{name}: expected 2n+1 = {Q} callables, got "
+                                            f"{len(fns)}")
+        lam = np.asarray(self.weights, dtype=float)
+        if lam.shape != (n,) or not np.all(np.isfinite(lam)):
+            raise InvalidParameterError(f"weights: expected n = dT = {n} finite weights, got "
+                                        f"shape {lam.shape}")
+        object.__setattr__(self, "weights", lam)
+        object.__setattr__(self, "outer_lipschitz",
+                           _per_channel(self.outer_lipschitz, Q, "outer_lipschitz"))
+        object.__setattr__(self, "inner_lipschitz",
+                           _per_channel(self.inner_lipschitz, Q, "inner_lipschitz", True))
+        object.__setattr__(self, "inner_second",
+                           _per_channel(self.inner_second, Q, "inner_second", True))
+        if self.inner_lipschitz is None and self.inner_second is None:
+            raise InvalidParameterError(
+                "inner_lipschitz, inner_second: declare a constant of the inner functions"
+            )
+        dom = np.asarray(self.outer_domain, dtype=float)
+        if dom.shape != (Q, 2) or not np.all(np.isfinite(dom)) or np.any(dom[:, 0] >= dom[:, 1]):
+            raise InvalidParameterError(f"outer_domain: expected {Q} intervals [lo, hi], lo < hi")
+        object.__setattr__(self, "outer_domain", dom)
+
+    @property
+    def n(self) -> int:
+        """Number of variables ``dT``."""
+        return self.d * self.T
+
+    def inner_sums(self, z: np.ndarray) -> np.ndarray:
+        """``Σ_p λ_p φ_q(z_p)`` for every ``q``: ``(..., 2n+1)``."""
+        return np.stack([np.asarray(f(z), dtype=float) @ self.weights for f in self.inner],
+                        axis=-1)
+
+    def F(self, z: np.ndarray) -> np.ndarray:
+        """``F`` on points ``z (..., n)`` of ``[0,1]^n``."""
+        u = self.inner_sums(z)
+        dom = self.outer_domain
+        if np.any(u < dom[:, 0]) or np.any(u > dom[:, 1]):
+            raise InvalidParameterError("outer_domain: an inner sum leaves the declared domain "
+                                        "of its outer function")
+        return sum(np.asarray(g(u[..., q]), dtype=float) for q, g in enumerate(self.outer))
+
+    def __call__(self, x: Any) -> np.ndarray:
+        """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` in ``[0, 1]``."""
+        arr = check_unit_cube(x, self.d)
+        return self.F(window_of(arr, self.T))
+
+
+@dataclass(frozen=True)
+class KAApproximant:
+    """The five-layer KA-route stack and its budget (see :func:`ka_budget`)."""
+
+    stack: SSMStack
+    target: KATarget
+    inner_errors: np.ndarray
+    outer_errors: np.ndarray
+    propagation: np.ndarray
+    budget: float
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """State widths of the five layers."""
+        return self.stack.widths
+
+
+def ka_budget(
+    target: KATarget, inner_errors: np.ndarray, outer_errors: np.ndarray, rounding_scale: float
+) -> tuple[np.ndarray, float]:
+    """Per-``q`` propagation ``Lip(Φ_q) Σ_p |λ_p| δ_q`` and the total budget.
+
+    ``budget = Σ_q [Lip(Φ_q) Σ_p |λ_p| δ_q + ε_q] + tolerance(float, rounding_scale)``, with
+    ``δ_q`` the inner and ``ε_q`` the outer interpolation errors.
+    """
+    spread = float(np.sum(np.abs(target.weights)))
+    prop = target.outer_lipschitz * spread * np.asarray(inner_errors, dtype=float)
+    total = float(np.sum(prop) + np.sum(outer_errors))
+    return prop, total + tolerance(NumberKind.FLOAT, rounding_scale)
+
+
+def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
+    """The five-layer Kolmogorov–Arnold construction of the module docstring (ReLU).
+
+    Raises
+    ------
+    InvalidParameterError
+        On bad knot counts, or when an interval the outer interpolants must cover (the range
+        of the approximate inner sums, widened by the propagated inner error) is not inside
+        the declared ``outer_domain``.
+    """
+    N_in, N_out = _int(N_in, "N_in", 2), _int(N_out, "N_out", 2)
+    d, T, n = target.d, target.T, target.n
+    Q = 2 * n + 1
+    h_in = 1.0 / (N_in - 1)
+    delta = np.full(Q, np.inf)
+    if target.inner_lipschitz is not None:
+        delta = np.minimum(delta, [lipschitz_interpolation_bound(L, h_in)
+                                   for L in target.inner_lipschitz])
+    if target.inner_second is not None:
+        delta = np.minimum(delta, [c2_interpolation_bound(M, h_in) for M in target.inner_second])
+    lam = target.weights
+    spread = float(np.sum(np.abs(lam)))
+    inner_parts, outer_parts, eps = [], [], np.zeros(Q)
+    grid = np.linspace(0.0, 1.0, N_in)
+    for q, (phi, Phi) in enumerate(zip(target.inner, target.outer)):
+        phi0 = float(np.asarray(phi(np.zeros(1)), dtype=float)[0])
+
+        def shifted(z: np.ndarray, phi: Callable = phi, phi0: float = phi0) -> np.ndarray:
+            return np.asarray(phi(z), dtype=float) - phi0
+
+        for _ in range(d):
+            inner_parts.append(relu_interpolant(shifted, 0.0, 1.0, N_in))
+        vals = shifted(grid)
+        lo = float(np.sum(np.minimum(lam * vals.min(), lam * vals.max()))) - spread * delta[q]
+        hi = float(np.sum(np.maximum(lam * vals.min(), lam * vals.max()))) + spread * delta[q]
+        c_q = phi0 * float(np.sum(lam))
+        if hi - lo <= 0:
+            lo, hi = lo - 0.5, hi + 0.5
+        dom = target.outer_domain[q]
+        if lo + c_q < dom[0] or hi + c_q > dom[1]:
+            raise InvalidParameterError(
+                f"outer_domain: Phi_{q} must be defined on [{lo + c_q}, {hi + c_q}] (the inner "
+                f"sums and their approximations), which leaves the declared {tuple(dom)}"
+            )
+        outer_parts.append(relu_interpolant(
+            lambda u, Phi=Phi, c_q=c_q: np.asarray(Phi(u + c_q), dtype=float), lo, hi, N_out))
+        eps[q] = lipschitz_interpolation_bound(target.outer_lipschitz[q],
+                                               (hi - lo) / (N_out - 1))
+    inner = channelwise(inner_parts, [r % d for r in range(Q * d)])
+    taps = np.zeros((T, Q, Q * d))
+    for j in range(T):
+        for q in range(Q):
+            for i in range(d):
+                taps[j, q, q * d + i] = lam[(T - 1 - j) * d + i]
+    conv = shift_register(taps)
+    outer = channelwise(outer_parts)
+    o1, o2 = outer.stack.layers
+    readout = SSMLayer(o2.W, o2.U, o2.C.sum(axis=0, keepdims=True), b=o2.b)
+    stack = relu_chain([list(inner.stack.layers), [conv], [o1, readout]])
+    scale = (stack.depth + n) * (spread + 1) * float(
+        np.sum(np.abs(readout.C)) + np.sum(target.outer_lipschitz) + 1)
+    prop, budget = ka_budget(target, delta, eps, scale)
+    return KAApproximant(stack, target, delta, eps, prop, budget)
+
+
+def ka_width_counts(d: int, T: int, N_in: int, N_out: int) -> dict[str, int]:
+    """State widths of :func:`ka_network` as functions of ``d``, ``T`` and the knots."""
+    d, T = _int(d, "d", 1), _int(T, "T", 1)
+    N_in, N_out = _int(N_in, "N_in", 2), _int(N_out, "N_out", 2)
+    Q = 2 * d * T + 1
+    inner = Q * d * (N_in - 1)
+    outer = Q * (N_out - 1)
+    widths = (inner, inner + 1, T * d * Q, outer, outer + 1)
+    return {"outer_channels": Q, "convolution_state": T * d * Q, "inner_hidden": inner,
+            "outer_hidden": outer, "total": int(sum(widths))}
