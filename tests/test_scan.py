@@ -514,3 +514,23 @@ def test_benchmark_quick_smoke_run(capsys, monkeypatch):
     assert module.main(["--quick", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "S1 complex diagonal" in out and "of dgemm throughput" in out
+
+
+@pytest.mark.parametrize("with_D", [False, True])
+@pytest.mark.parametrize("diagonal", [True, False])
+def test_memoryless_fast_path_matches_the_loop(with_D, diagonal):
+    rng = np.random.default_rng(11)
+    m, d, p, T = 40, 3, 2, 33
+    A = np.zeros(m) if diagonal else np.zeros((m, m))
+    B = rng.standard_normal((m, d))
+    C = rng.standard_normal((p, m)) + 1j * rng.standard_normal((p, m))
+    D = rng.standard_normal((p, d)) if with_D else None
+    x = rng.standard_normal((4, T, d))
+    fast = linear_scan(A, B, C, x, D)
+    slow = linear_scan(A, B, C, x, D, method="sequential")
+    assert fast.shape == slow.shape == (4, T, p)
+    assert max_relative_error(fast, slow) <= tolerance(NumberKind.FLOAT)
+    # negative control: a nonzero A takes the recurrence path and differs from the product
+    A2 = A.copy()
+    A2.flat[0] = 0.5
+    assert max_relative_error(linear_scan(A2, B, C, x, D), fast) > tolerance(NumberKind.FLOAT)

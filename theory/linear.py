@@ -214,7 +214,10 @@ class DeepSSM:
             raise InvalidParameterError(
                 "B: expected a list [B_1 (m,), B_2 (m, m), ..., B_l (m, m)] with l >= 1"
             )
-        self.kind = kind_of(eigenvalues, *B, C)
+        self.kind = kind_of(
+            eigenvalues, *B, C,
+            names=["eigenvalues", *(f"B[{k}] (B_{k + 1})" for k in range(len(B))), "C"],
+        )
         depth = len(B)
         C_arr = as_array(C, self.kind, "C", ndim=1)
         width = C_arr.shape[0]
@@ -380,7 +383,7 @@ class ShallowSSM(DeepSSM):
     """
 
     def __init__(self, eigenvalues: Any, B: Any, C: Any) -> None:
-        kind = kind_of(eigenvalues, B, C)
+        kind = kind_of(eigenvalues, B, C, names=["eigenvalues", "B", "C"])
         lam = as_array(eigenvalues, kind, "eigenvalues")
         if lam.ndim == 2 and lam.shape[0] == lam.shape[1]:
             lam = lam[None]  # a diagonal matrix: validated (and unpacked) below
@@ -395,12 +398,18 @@ class ShallowSSM(DeepSSM):
         n = Cv.shape[0]
         if Bv.shape != (n,):
             raise InvalidParameterError(f"B: expected shape ({n},) like C, got {Bv.shape}")
+        if lam.shape[-1] != n:
+            raise InvalidParameterError(
+                f"eigenvalues: expected {n} eigenvalues like C, got {lam.shape[-1]}"
+            )
         super().__init__(lam, [Bv], Cv)
 
     @property
     def residues(self) -> np.ndarray:
         """``r_i = c_i b_i``, so that ``ρ(s) = Σ_i r_i λ_i^s``."""
-        return self.C * self.B[0]
+        ar = _Arithmetic(self.kind, [self.C, self.B[0]])
+        c, b = ar.arrays
+        return ar.back(c * b)
 
     @property
     def poles(self) -> np.ndarray:
@@ -414,14 +423,14 @@ class ShallowSSM(DeepSSM):
         Its norm ``max_i |r_i|^{1/2}`` is the shallow norm of the target when the ``λ_i`` are
         distinct [rebuilt, BYJL25 §1.4 of the project's docs].
         """
-        kind = kind_of(eigenvalues, residues)
+        kind = kind_of(eigenvalues, residues, names=["eigenvalues", "residues"])
         r = as_array(residues, kind, "residues", ndim=1)
         if kind is NumberKind.EXACT:
             root = np.array([sympy.sqrt(x) for x in r], dtype=object)
         elif kind is NumberKind.MPMATH:
             root = np.array([mpmath.sqrt(x) for x in r], dtype=object)
         else:
-            root = np.sqrt(r.astype(complex)) if np.any(r < 0) or np.iscomplexobj(r) \
+            root = np.sqrt(r.astype(complex)) if np.iscomplexobj(r) or np.any(r < 0) \
                 else np.sqrt(r)
         return cls(eigenvalues, root, root)
 

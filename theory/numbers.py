@@ -103,7 +103,7 @@ def _flatten(values: Any) -> Iterable[Any]:
     yield values
 
 
-def kind_of(*values: Any) -> NumberKind:
+def kind_of(*values: Any, names: Sequence[str] | None = None) -> NumberKind:
     """Return the number kind of a collection of scalars, arrays or nested sequences.
 
     Rules: any sympy number or :class:`fractions.Fraction` makes the collection exact; any mpmath
@@ -111,21 +111,37 @@ def kind_of(*values: Any) -> NumberKind:
     float. Mixing exact and mpmath numbers, or exact numbers and floats, is refused because it
     would silently lose the exactness the caller asked for.
 
+    Parameters
+    ----------
+    *values
+        Scalars, arrays or nested sequences.
+    names
+        Optional parameter names of ``values`` (same length), used in the error message.
+
     Raises
     ------
     InvalidParameterError
         If the values mix incompatible kinds.
     """
-    seen: set[NumberKind] = set()
-    for v in values:
+    labels = list(names) if names is not None else [f"argument {i}" for i in range(len(values))]
+    if len(labels) != len(values):
+        raise InvalidParameterError(
+            f"names: expected {len(values)} names, got {len(labels)}"
+        )
+    seen: dict[NumberKind, str] = {}
+    for label, v in zip(labels, values):
         for x in _flatten(v):
             k = _scalar_kind(x)
             if k is not None:
-                seen.add(k)
+                seen.setdefault(k, label)
     if NumberKind.EXACT in seen and len(seen) > 1:
-        other = sorted(k.value for k in seen if k is not NumberKind.EXACT)
+        other = ", ".join(
+            f"{k.value} numbers in {where}"
+            for k, where in seen.items()
+            if k is not NumberKind.EXACT
+        )
         raise InvalidParameterError(
-            f"entries mix exact (sympy) numbers with {', '.join(other)} numbers; convert them "
+            f"{seen[NumberKind.EXACT]}: exact (sympy) numbers mixed with {other}; convert them "
             "to one kind first (sympy.Rational for exact, mpmath.mpf for high precision)"
         )
     if NumberKind.EXACT in seen:
@@ -135,7 +151,29 @@ def kind_of(*values: Any) -> NumberKind:
     return NumberKind.FLOAT
 
 
+def _exact_binary(x: Any, name: str) -> Any:
+    """The exact sympy value of a binary floating-point number (Python, numpy, mpmath, sympy)."""
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        if not mpmath.isfinite(x):
+            raise InvalidParameterError(f"{name}: entries must be finite (no NaN or inf)")
+        # x = sign · man · 2^exp exactly (mpmath's man_exp drops the sign)
+        re_v, im_v = (
+            (-1 if p < 0 else 1) * sympy.Integer(p.man_exp[0]) * sympy.Integer(2) ** p.man_exp[1]
+            for p in (mpmath.re(x), mpmath.im(x))
+        )
+        return re_v + sympy.I * im_v
+    if isinstance(x, sympy.Basic):
+        re_v, im_v = x.as_real_imag()
+        return sympy.Rational(re_v) + sympy.I * sympy.Rational(im_v)
+    c = complex(x)
+    if not np.isfinite(c):
+        raise InvalidParameterError(f"{name}: entries must be finite (no NaN or inf)")
+    return sympy.Rational(c.real) + sympy.I * sympy.Rational(c.imag)
+
+
 def _to_scalar(x: Any, kind: NumberKind, name: str) -> Any:
+    if isinstance(x, (str, bytes)):
+        raise InvalidParameterError(f"{name}: entry {x!r} is not a number")
     if kind is NumberKind.EXACT:
         if isinstance(x, Fraction):
             return sympy.Rational(x.numerator, x.denominator)
@@ -146,9 +184,23 @@ def _to_scalar(x: Any, kind: NumberKind, name: str) -> Any:
             )
         if isinstance(x, (mpmath.mpf, mpmath.mpc)):
             raise InvalidParameterError(f"{name}: an mpmath entry cannot enter an exact model")
-        return sympy.sympify(x)
+        try:
+            value = sympy.sympify(x, strict=True)
+        except (sympy.SympifyError, TypeError, ValueError):
+            raise InvalidParameterError(f"{name}: entry {x!r} is not a number") from None
+        if not (isinstance(value, sympy.Expr) and value.is_number):
+            raise InvalidParameterError(f"{name}: entry {x!r} is not a number")
+        if value.has(sympy.Float):
+            raise InvalidParameterError(
+                f"{name}: the sympy Float entry {x!r} cannot enter an exact model; "
+                "use sympy.Rational or sympy.nsimplify"
+            )
+        return value
     if kind is NumberKind.MPMATH:
-        return mpmath.mpmathify(x)
+        try:
+            return mpmath.mpmathify(x)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"{name}: entry {x!r} is not a number") from None
     return x
 
 
@@ -156,7 +208,9 @@ def convert(values: Any, kind: NumberKind, name: str = "values") -> np.ndarray:
     """Convert scalars or nested sequences to an array of the given number kind.
 
     Unlike :func:`as_array` this converts between kinds on purpose (e.g. exact → mpmath →
-    float to compare a certificate with a float computation); exact → float rounds.
+    float to compare a certificate with a float computation). Exact → float and exact → mpmath
+    round to the target precision; float and mpmath → exact give the exact binary value of each
+    entry, so float → exact → float and mpmath → exact → mpmath return the same numbers.
     """
     if kind is NumberKind.FLOAT:
         arr = np.asarray(values, dtype=object)
@@ -175,10 +229,12 @@ def convert(values: Any, kind: NumberKind, name: str = "values") -> np.ndarray:
             re_v = mpmath.mpf(str(sympy.N(re, dps)))
             im_v = mpmath.mpf(str(sympy.N(im, dps)))
             out[idx] = re_v if im_v == 0 else mpmath.mpc(re_v, im_v)
-        elif kind is NumberKind.EXACT and isinstance(x, (float, complex, np.floating,
-                                                         np.complexfloating)):
-            c = complex(x)
-            out[idx] = sympy.Rational(c.real) + sympy.I * sympy.Rational(c.imag)
+        elif kind is NumberKind.EXACT and (
+            isinstance(x, (float, complex, np.floating, np.complexfloating, mpmath.mpf,
+                           mpmath.mpc))
+            or (isinstance(x, sympy.Basic) and x.has(sympy.Float))
+        ):
+            out[idx] = _exact_binary(x, name)
         else:
             out[idx] = _to_scalar(x, kind, name)
     return out
@@ -221,10 +277,9 @@ def as_array(
             arr = np.array(values, dtype=object)
         except ValueError as exc:
             raise InvalidParameterError(f"{name}: not a rectangular array ({exc})") from None
+        if any(isinstance(x, (list, tuple, np.ndarray)) for x in arr.flat):
+            raise InvalidParameterError(f"{name}: not a rectangular array (ragged nesting)")
         flat = [_to_scalar(x, kind, name) for x in arr.flat]
-        for x in flat:
-            if not isinstance(x, (sympy.Basic, mpmath.mpf, mpmath.mpc, numbers.Number)):
-                raise InvalidParameterError(f"{name}: entry {x!r} is not a number")
         arr = np.array(flat + [None], dtype=object)[:-1].reshape(arr.shape)
     if ndim is not None and arr.ndim != ndim:
         raise InvalidParameterError(
@@ -250,9 +305,14 @@ def is_finite(arr: np.ndarray) -> bool:
 
 
 def abs_squared(x: Any) -> Any:
-    """``|x|²`` in the kind of ``x``; exact for sympy numbers (no square root is taken)."""
+    """``|x|²`` in the kind of ``x``; exact for sympy numbers.
+
+    For sympy numbers this is ``Abs(x)**2``: sympy evaluates it to ``a² + b²`` for Gaussian
+    rationals and reduces the modulus of roots and products (``|sqrt(i/7)|² = 1/7``), where the
+    expansion of ``x·conj(x)`` can leave an expression that sympy cannot compare.
+    """
     if isinstance(x, sympy.Basic):
-        return sympy.expand(x * sympy.conjugate(x))
+        return sympy.Abs(x) ** 2
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return mpmath.re(x) ** 2 + mpmath.im(x) ** 2
     return abs(complex(x)) ** 2
@@ -351,6 +411,8 @@ def polyroots(
         dropped; the polynomial must not be identically zero.
     maxsteps, extraprec
         Passed to :func:`mpmath.polyroots`; ``extraprec`` defaults to the working precision.
+        mpmath iterates until every Durand–Kerner correction is below the unit roundoff of
+        the raised precision, and reports failure otherwise.
 
     Returns
     -------
@@ -362,7 +424,7 @@ def polyroots(
     InvalidParameterError
         If the polynomial is zero.
     ArithmeticError
-        If the root finder did not reach the working precision.
+        If the root finder did not converge within ``maxsteps`` iterations.
     """
     coeffs = list(convert(list(coeffs_ascending), NumberKind.MPMATH, "coeffs_ascending"))
     while coeffs and coeffs[-1] == 0:
@@ -371,19 +433,15 @@ def polyroots(
         raise InvalidParameterError("coeffs_ascending: the zero polynomial has no roots")
     if len(coeffs) == 1:
         return []
-    prec = mpmath.mp.prec
-    extra = prec if extraprec is None else extraprec
-    if _POLYROOTS_HAS_ASC:
-        roots, err = mpmath.polyroots(
-            coeffs, maxsteps=maxsteps, extraprec=extra, error=True, asc=True
-        )
-    else:  # mpmath < 1.4: descending order only
-        roots, err = mpmath.polyroots(
-            coeffs[::-1], maxsteps=maxsteps, extraprec=extra, error=True
-        )
-    if err > mpmath.mpf(2) ** (-0.8 * prec) * max(1, max(abs(r) for r in roots)):
+    extra = mpmath.mp.prec if extraprec is None else extraprec
+    try:
+        if _POLYROOTS_HAS_ASC:
+            roots = mpmath.polyroots(coeffs, maxsteps=maxsteps, extraprec=extra, asc=True)
+        else:  # mpmath < 1.4: descending order only
+            roots = mpmath.polyroots(coeffs[::-1], maxsteps=maxsteps, extraprec=extra)
+    except mpmath.mp.NoConvergence as exc:
         raise ArithmeticError(
-            f"polyroots did not converge to the working precision (error estimate {err}); "
-            "raise maxsteps or the precision"
-        )
+            f"polyroots did not converge to the working precision in maxsteps={maxsteps} "
+            "steps; raise maxsteps or extraprec"
+        ) from exc
     return list(roots)

@@ -486,6 +486,14 @@ def _sequential(model: _Model, x: np.ndarray, extended: bool) -> np.ndarray:
     return np.moveaxis(Y, 0, 2)
 
 
+def _memoryless(model: _Model, x: np.ndarray) -> np.ndarray:
+    """``A = 0``: every step is ``y_t = (C B + D) x_t`` (one product, no recurrence)."""
+    K0 = model.C @ model.B
+    if model.D is not None:
+        K0 = K0 + model.D
+    return x @ K0.transpose(0, 2, 1)[:, None]
+
+
 def choose_chunk(m: int, d: int, p: int, T: int, *, diagonal: bool = True) -> int:
     """Chunk length for the chunked scan, chosen from the shape.
 
@@ -531,7 +539,9 @@ def linear_scan(
     x
         Input ``(..., T, d)``. The parameter batch axes broadcast against ``...``.
     method
-        ``"auto"`` (= ``"chunked"``), ``"chunked"``, ``"sequential"`` (the per-step loop) or
+        ``"auto"`` (``"chunked"``, or one product per step when ``A = 0``: a memoryless layer
+        such as those of WX23's element-wise constructions), ``"chunked"``, ``"sequential"``
+        (the per-step loop) or
         ``"reference"`` (the per-step loop in ``np.longdouble``, returned in that precision).
     chunk
         Chunk length of the chunked method; default :func:`choose_chunk`.
@@ -566,6 +576,8 @@ def linear_scan(
         return np.zeros(batch + (T, p), dtype=dtype)
     if method in ("sequential", "reference"):
         y = _sequential(model, x4, extended=method == "reference")
+    elif method == "auto" and not np.any(model.A):
+        y = _memoryless(model, x4)
     else:
         c = chunk or choose_chunk(m, d, p, T, diagonal=model.diagonal)
         y = _chunked(model, x4, c)

@@ -38,9 +38,8 @@ def slack(error: float, budget: float) -> float:
 
 
 def run(stack: Any, x: np.ndarray) -> np.ndarray:
-    """Float evaluation of a stack on ``x (B, K, d)``; the per-step loop suits wide memoryless
-    layers better than the chunked scan."""
-    return run_stack_float(stack, x, method="sequential")[..., 0]
+    """Float evaluation of a stack on ``x (B, K, d)`` through the scan core."""
+    return run_stack_float(stack, x)[..., 0]
 
 
 # ------------------------------------------------------------------------- window route

@@ -80,7 +80,7 @@ def _grown_width(T: int) -> float:
 
 
 def _stack_error(stack: object, target: object, x: np.ndarray) -> float:
-    y = run_stack_float(stack, x, method="sequential")[..., 0]
+    y = run_stack_float(stack, x)[..., 0]
     return float(np.max(np.abs(y - target(x[..., 0]))))
 
 
