@@ -1,0 +1,124 @@
+"""Tests of the BYJL25 Theorem 4.1 claims: each runs as expected, and each check rejects a
+deliberately broken construction (negative controls)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+from sympy import Rational as R
+
+from theory import depth_width
+from theory.linear import DeepSSM, ShallowSSM
+from verify.claims import byjl25_depth_width as claims
+from verify.registry import get_claim
+from verify.runner import run_claim
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "instances"),
+    [("byjl25.thm4.1.i", 12), ("byjl25.thm4.1.i.shared", 4), ("byjl25.thm4.1.ii", 6),
+     ("byjl25.thm4.1.iii", 5)],
+)
+def test_claim_runs_as_expected(claim_id: str, instances: int) -> None:
+    result = run_claim(get_claim(claim_id), instances=instances, seed=3)
+    assert result.ok, [(t.tier, t.verdict, t.error, t.first_violation) for t in result.tiers]
+
+
+def test_registry_metadata() -> None:
+    shared = get_claim("byjl25.thm4.1.i.shared")
+    assert shared.expected == "finding" and shared.provenance == "finding"
+    for cid in ("byjl25.thm4.1.i", "byjl25.thm4.1.ii", "byjl25.thm4.1.iii"):
+        claim = get_claim(cid)
+        assert claim.provenance == "summary" and claim.hypotheses and claim.expected == "holds"
+
+
+# ---------------------------------------------------------------------------- (i)
+def _dropping_last_mode(model: DeepSSM) -> ShallowSSM:
+    good = depth_width.deep_to_shallow(model)
+    keep = max(1, good.width - 1)
+    return ShallowSSM(good.poles[:keep], good.B[0][:keep], good.C[:keep])
+
+
+def test_i_exact_rejects_a_dropped_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = DeepSSM([[R(1, 2), R(1, 5)], [R(-1, 3), 0]], [[1, 2], [[1, 1], [2, -1]]], [1, 3])
+    assert claims.margin_i_exact(model) == math.inf
+    monkeypatch.setattr(claims, "deep_to_shallow", _dropping_last_mode)
+    assert claims.margin_i_exact(model) == -math.inf
+
+
+def test_i_float_rejects_a_perturbed_residue(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(0)
+    model = claims._sample_i_float(rng, 1)[0]
+    assert claims.margin_i_float(model) >= 0
+
+    def perturbed(m: DeepSSM) -> ShallowSSM:
+        good = depth_width.deep_to_shallow(m)
+        return ShallowSSM(good.poles, good.B[0] * (1 + 1e-9), good.C)
+
+    monkeypatch.setattr(claims, "deep_to_shallow", perturbed)
+    assert claims.margin_i_float(model) < 0
+
+
+# ---------------------------------------------------------------------------- (i) finding
+def test_shared_margin_sign() -> None:
+    assert claims.margin_shared(depth_width.shared_eigenvalue_counterexample(R(1, 2))) == -1.0
+    # distinct eigenvalues: the statement holds on this instance (margin 0, not a violation)
+    distinct = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    assert claims.margin_shared(distinct) >= 0
+
+
+def test_shared_check_refuses_an_inconsistent_conversion(monkeypatch: pytest.MonkeyPatch) -> None:
+    # if deep_to_shallow accepted a double pole, the check must error out, not count a finding
+    monkeypatch.setattr(claims, "deep_to_shallow", lambda m: None)
+    with pytest.raises(RuntimeError, match="disagrees"):
+        claims.margin_shared(depth_width.shared_eigenvalue_counterexample(R(1, 3)))
+
+
+# ---------------------------------------------------------------------------- (ii)
+def _perturbed_deep(target: ShallowSSM, depth: int, width: int) -> DeepSSM:
+    deep = depth_width.shallow_to_deep(target, depth, width)
+    B = [b.copy() for b in deep.B]
+    B[-1].flat[0] = B[-1].flat[0] * (1 + (R(1, 10**6) if deep.kind.value == "exact" else 1e-9))
+    return DeepSSM(deep.eigenvalues, B, deep.C)
+
+
+@pytest.mark.parametrize("tier", ["exact", "mpmath", "float"])
+def test_ii_rejects_a_perturbed_coupling(tier: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    sample = {"exact": claims._sample_ii_exact, "mpmath": claims._sample_ii_mpmath,
+              "float": claims._sample_ii_float}[tier]
+    margin = {"exact": claims.margin_ii_exact, "mpmath": claims.margin_ii_mpmath,
+              "float": claims.margin_ii_float}[tier]
+    inst = sample(rng, 2)[1]
+    assert margin(inst) >= 0
+    monkeypatch.setattr(claims, "shallow_to_deep", _perturbed_deep)
+    assert margin(inst) < 0
+
+
+def test_ii_exact_rejects_a_wrong_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    target = ShallowSSM([R(1, 2)], [1], [1])
+    assert claims.margin_ii_exact((target, 2, 1)) == math.inf
+    monkeypatch.setattr(claims, "shallow_to_deep",
+                        lambda t, d, w: depth_width.shallow_to_deep(t, d + 1, w))
+    assert claims.margin_ii_exact((target, 2, 1)) == -math.inf
+
+
+# ---------------------------------------------------------------------------- (iii)
+def test_iii_rejects_a_witness_without_first_order_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = (2, 2, np.random.default_rng(4))
+    assert claims.margin_iii(inst) > 0
+
+    def cancelled(depth: int, width: int, *, rng: np.random.Generator | None = None):
+        _, cert = depth_width.non_inclusion_witness(depth, width, rng=rng)
+        res = list(cert.residues)
+        res[-1] = -cert.poles[-1] * sum(r / p for r, p in zip(res[:-1], cert.poles[:-1]))
+        bad = depth_width.NonInclusionCertificate(
+            **{**cert.__dict__, "residues": tuple(res),
+               "first_order_coefficient": sympy.Integer(0)})
+        return bad.target(), bad
+
+    monkeypatch.setattr(claims, "non_inclusion_witness", cancelled)
+    assert claims.margin_iii((2, 2, np.random.default_rng(4))) == -math.inf

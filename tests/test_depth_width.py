@@ -1,0 +1,415 @@
+"""Tests of theory.depth_width: BYJL25 Theorem 4.1 (i) and its shared-eigenvalue finding,
+(ii) (Algorithm A) and (iii) (non-inclusion certificate)."""
+
+from __future__ import annotations
+
+import itertools
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import deep_models, scaled_examples, shallow_models
+from sympy import I
+from sympy import Rational as R
+
+from theory.depth_width import (
+    InsufficientCapacityError,
+    NonInclusionCertificate,
+    SharedEigenvalueError,
+    algorithm_a_cannot_fit,
+    certifying_length,
+    deep_to_shallow,
+    kernel_mismatch,
+    merging_poles_residue_table,
+    non_inclusion_witness,
+    numerator_coefficients,
+    numerator_roots,
+    pole_multiplicity_certificate,
+    shallow_to_deep,
+    shared_eigenvalue_counterexample,
+    target_from_factors,
+    vanishing_order_at_infinity,
+)
+from theory.linear import DeepSSM, ShallowSSM
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from verify.claims.byjl25_depth_width import margin_i_float
+
+
+def _exactly_equal(a: DeepSSM, b: DeepSSM) -> bool:
+    return kernel_mismatch(a, b, certifying_length(a, b)) == 0
+
+
+def _abs_scale(model: DeepSSM, T: int) -> np.ndarray:
+    absolute = DeepSSM(np.abs(np.asarray(model.eigenvalues, dtype=complex)),
+                       [np.abs(np.asarray(b, dtype=complex)) for b in model.B],
+                       np.abs(np.asarray(model.C, dtype=complex)))
+    return absolute.kernel(T)
+
+
+# ============================================================================ (i)
+@settings(max_examples=scaled_examples(0.5), deadline=None)
+@given(deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
+def test_deep_to_shallow_is_exact_or_certifies_a_double_pole(model: DeepSSM) -> None:
+    try:
+        shallow = deep_to_shallow(model)
+    except SharedEigenvalueError:
+        # the refusal must be backed by an exact pole of order >= 2 at some shared eigenvalue
+        orders = [pole_multiplicity_certificate(model, x).order
+                  for x in set(model.eigenvalues.flat) if x != 0]
+        assert max(orders) >= 2
+        return
+    assert shallow.width <= model.depth * model.width
+    assert _exactly_equal(model, shallow)
+
+
+@settings(max_examples=scaled_examples(0.5), deadline=None)
+@given(deep_models(kind=NumberKind.FLOAT, max_depth=3, max_width=3, dyadic=True))
+def test_deep_to_shallow_float_within_roundoff_bound(model: DeepSSM) -> None:
+    try:
+        margin = margin_i_float(model)
+    except SharedEigenvalueError:
+        exact = model.to_kind(NumberKind.EXACT)  # dyadic: the same model exactly
+        with pytest.raises(SharedEigenvalueError):
+            deep_to_shallow(exact)
+        return
+    assert margin >= 0
+
+
+def test_deep_to_shallow_mpmath_keeps_kind_and_precision() -> None:
+    rng = np.random.default_rng(7)
+    with mpmath.workdps(50):
+        lam = [[mpmath.mpf(x) for x in rng.uniform(-0.9, 0.9, 3)] for _ in range(3)]
+        B = [[mpmath.mpf(x) for x in rng.standard_normal(3)]] + [
+            [[mpmath.mpf(x) for x in row] for row in rng.standard_normal((3, 3))]
+            for _ in range(2)]
+        model = DeepSSM(lam, B, [mpmath.mpf(x) for x in rng.standard_normal(3)])
+        shallow = deep_to_shallow(model)
+        assert shallow.kind is NumberKind.MPMATH and shallow.width == 9
+        err = max(mpmath.fabs(a - b) / s for a, b, s in
+                  zip(shallow.kernel(30), model.kernel(30), _abs_scale(model, 30)))
+        assert err < mpmath.mpf(10) ** -40
+
+
+def test_zero_eigenvalues_give_a_constant_mode() -> None:
+    # layer 2 is a pure pass-through: rho-hat = 2/(1 - w/2) * 3 ... plus a zero-mode path 5
+    model = DeepSSM([[R(1, 2), 0], [0, 0]], [[2, 5], [[3, 1], [0, 0]]], [1, 0])
+    shallow = deep_to_shallow(model)
+    assert list(shallow.poles) == [R(1, 2), 0]
+    assert list(shallow.residues) == [6, 5]
+    assert model.kernel(3).tolist() == [11, 3, R(3, 2)]
+
+
+def test_repeated_eigenvalues_within_a_layer_merge() -> None:
+    model = DeepSSM([[R(1, 3), R(1, 3)]], [[1, 2]], [1, 1])
+    shallow = deep_to_shallow(model)
+    assert shallow.width == 1 and _exactly_equal(model, shallow)
+
+
+def test_shared_eigenvalue_without_weight_is_accepted() -> None:
+    # the shared value 1/2 sits in both layers, but the path through both copies has weight 0
+    model = DeepSSM([[R(1, 2), R(1, 4)], [R(1, 2), R(-1, 3)]],
+                    [[1, 1], [[0, 1], [1, 1]]], [1, 1])
+    shallow = deep_to_shallow(model)
+    assert _exactly_equal(model, shallow)
+    assert pole_multiplicity_certificate(model, R(1, 2)).order == 1
+
+
+def test_near_shared_float_eigenvalues_raise_only_with_tol() -> None:
+    model = DeepSSM([[0.5], [0.5 + 1e-12]], [[1.0], [[1.0]]], [1.0])
+    shallow = deep_to_shallow(model)
+    assert np.max(np.abs(shallow.residues)) > 1e11  # residues of order 1/gap
+    with pytest.raises(SharedEigenvalueError, match="tol"):
+        deep_to_shallow(model, tol=1e-9)
+    with pytest.raises(InvalidParameterError, match="tol"):
+        deep_to_shallow(model.to_kind(NumberKind.EXACT), tol=1e-9)
+
+
+def test_deep_to_shallow_rejects_non_models() -> None:
+    with pytest.raises(InvalidParameterError, match="deep"):
+        deep_to_shallow([[0.5]])  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- the finding
+@pytest.mark.parametrize("lam", [R(1, 2), R(-2, 3), R(1, 3) + I / 4])
+def test_counterexample_kernel_and_certificate(lam: sympy.Expr) -> None:
+    model = shared_eigenvalue_counterexample(lam)
+    assert [sympy.expand(x) for x in model.kernel(8)] == \
+        [sympy.expand((s + 1) * lam**s) for s in range(8)]
+    with pytest.raises(SharedEigenvalueError, match="order 2"):
+        deep_to_shallow(model)
+    cert = pole_multiplicity_certificate(model, lam)
+    assert cert.order == 2 and not cert.shallow_representable
+    assert cert.check(model)
+
+
+def test_pole_certificate_negative_controls() -> None:
+    model = shared_eigenvalue_counterexample(R(1, 2))
+    cert = pole_multiplicity_certificate(model, R(1, 2))
+    for wrong in (1, 3):
+        tampered = type(cert)(cert.pole, wrong, cert.numerator, cert.denominator)
+        assert not tampered.check()
+    other = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    assert not cert.check(other)  # the fraction is not this model's transfer function
+    simple = pole_multiplicity_certificate(other, R(1, 2))
+    assert simple.order == 1 and simple.shallow_representable and simple.check(other)
+    with pytest.raises(InvalidParameterError, match="exact"):
+        pole_multiplicity_certificate(model.to_kind(NumberKind.FLOAT), R(1, 2))
+    with pytest.raises(InvalidParameterError, match="pole"):
+        pole_multiplicity_certificate(model, 0)
+
+
+def test_merging_poles_norm_blows_up_while_error_vanishes() -> None:
+    gaps = [R(1, 10), R(1, 100), R(1, 1000)]
+    rows = merging_poles_residue_table(R(1, 2), gaps, T=20)
+    for row, gap in zip(rows, gaps):
+        assert row.residues == (R(1, 2) / gap + R(1, 2), -R(1, 2) / gap + R(1, 2))
+    norms = [float(r.shallow_norm) for r in rows]
+    errors = [float(r.sup_error) for r in rows]
+    assert norms[0] < norms[1] < norms[2] and norms[2] > 22
+    # the error is O(gap^2): each step of 10 in the gap divides it by about 100
+    assert all(90 < errors[i] / errors[i + 1] < 110 for i in range(2))
+    with mpmath.workdps(30):
+        mp_rows = merging_poles_residue_table(mpmath.mpf("0.5"), [mpmath.mpf("0.01")], T=20)
+    assert abs(float(mp_rows[0].sup_error) - errors[1]) < 1e-20
+    with pytest.raises(InvalidParameterError, match="gaps"):
+        merging_poles_residue_table(R(1, 2), [0])
+
+
+# ============================================================================ (ii)
+def _shape_for(n: int, draw_depth: int) -> tuple[int, int]:
+    """A (depth, width) with n <= l(m-1)+1 (smallest width at the given depth)."""
+    width = max(1, -(-(n - 1) // draw_depth) + 1)
+    return draw_depth, width
+
+
+@settings(max_examples=scaled_examples(0.5), deadline=None)
+@given(shallow_models(kind=NumberKind.EXACT, max_width=3, distinct_poles=True),
+       st.integers(1, 3))
+def test_algorithm_a_exact_for_low_degree(target: ShallowSSM, depth: int) -> None:
+    depth, width = _shape_for(target.width, depth)
+    deep = shallow_to_deep(target, depth, width)
+    assert (deep.depth, deep.width, deep.kind) == (depth, width, NumberKind.EXACT)
+    assert _exactly_equal(deep, target)
+
+
+def _factorable(n: int, seed: int) -> ShallowSSM:
+    rng = np.random.default_rng(seed)
+    poles = list(dict.fromkeys(R(int(k), n + 3) * (-1) ** int(k) for k in
+                               rng.permutation(np.arange(1, n + 3))[:n]))
+    roots = [R(int(rng.integers(-5, 6)), 3) + I * int(rng.integers(-2, 3)) for _ in range(n - 1)]
+    return target_from_factors(poles, roots, R(3, 2))
+
+
+@pytest.mark.parametrize(("depth", "width"), [(3, 3), (4, 3), (2, 4), (5, 2)])
+def test_algorithm_a_exact_when_numerator_splits(depth: int, width: int) -> None:
+    target = _factorable(depth * (width - 1) + 1, depth + 10 * width)
+    deep = shallow_to_deep(target, depth, width)
+    assert deep.kind is NumberKind.EXACT and _exactly_equal(deep, target)
+
+
+def test_every_valid_split_is_exact() -> None:
+    target = _factorable(3, 1)  # (l, m) = (2, 2): 3 poles, 2 rational roots
+    _, roots = numerator_roots(target)
+    count = 0
+    for first in itertools.combinations(range(3), 2):
+        rest = [i for i in range(3) if i not in first]
+        for pole_groups in ([list(first), rest], [rest, list(first)]):
+            for root_groups in ([[0], [1]], [[1], [0]]):
+                deep = shallow_to_deep(target, 2, 2, pole_groups=pole_groups,
+                                       root_groups=root_groups)
+                assert _exactly_equal(deep, target)
+                count += 1
+    assert count == 12 and len(roots) == 2
+
+
+def test_invalid_splits_are_refused() -> None:
+    target = _factorable(3, 1)
+    with pytest.raises(InvalidParameterError, match="root_groups"):  # full layer holds 1 root
+        shallow_to_deep(target, 2, 2, pole_groups=[[0, 1], [2]], root_groups=[[0, 1], []])
+    with pytest.raises(InvalidParameterError, match="pole_groups"):
+        shallow_to_deep(target, 2, 2, pole_groups=[[0, 1, 2], []])
+    with pytest.raises(InvalidParameterError, match="pole_groups"):
+        shallow_to_deep(target, 2, 2, pole_groups=[[0, 1], [1]])
+    with pytest.raises(InvalidParameterError, match="root_groups"):
+        shallow_to_deep(target, 2, 2, root_groups=[[0], [5]])
+
+
+def test_negative_controls_perturbed_realizations_are_rejected() -> None:
+    target = _factorable(5, 3)  # (l, m) = (2, 3)
+    deep = shallow_to_deep(target, 2, 3)
+    assert _exactly_equal(deep, target)
+    # a perturbed coupling B_2
+    B = [b.copy() for b in deep.B]
+    B[1][0, 0] += R(1, 1000)
+    assert not _exactly_equal(DeepSSM(deep.eigenvalues, B, deep.C), target)
+    # the pass-through mode of layer 2 dropped (its row of B_2 zeroed)
+    slot = list(deep.eigenvalues[1]).index(0)
+    assert any(x != 0 for x in deep.B[1][slot])
+    B = [b.copy() for b in deep.B]
+    B[1][slot, :] = 0
+    assert not _exactly_equal(DeepSSM(deep.eigenvalues, B, deep.C), target)
+    # two valid splits mixed: layer 1 built for one root split, layer 2 for the other
+    small = _factorable(3, 1)
+    groups = [[0, 1], [2]]
+    a = shallow_to_deep(small, 2, 2, pole_groups=groups, root_groups=[[0], [1]])
+    b = shallow_to_deep(small, 2, 2, pole_groups=groups, root_groups=[[1], [0]])
+    assert _exactly_equal(a, small) and _exactly_equal(b, small)
+    mixed = DeepSSM(a.eigenvalues, [a.B[0], b.B[1]], a.C)
+    assert not _exactly_equal(mixed, small)
+
+
+def test_algorithm_a_mpmath_agrees_to_the_working_precision() -> None:
+    rng = np.random.default_rng(11)
+    with mpmath.workdps(50):
+        for depth, width in [(4, 3), (3, 3), (2, 4)]:
+            n = depth * (width - 1) + 1
+            z = rng.uniform(0.05, 0.95, n) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
+            poles = [mpmath.mpc(complex(x)) for x in z]
+            res = [mpmath.mpc(complex(x)) for x in rng.standard_normal(n) + 1j]
+            target = ShallowSSM(poles, res, [mpmath.mpf(1)] * n)
+            deep = shallow_to_deep(target, depth, width)
+            assert deep.kind is NumberKind.MPMATH
+            T = 40
+            scale = np.maximum(_abs_scale(deep, T), _abs_scale(target, T))
+            err = max(float(mpmath.fabs(a - b)) / s
+                      for a, b, s in zip(deep.kernel(T), target.kernel(T), scale))
+            assert err < 10.0 ** -(50 - 5)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(2, 2), (3, 2), (2, 3), (4, 3)])
+def test_algorithm_a_float(depth: int, width: int) -> None:
+    rng = np.random.default_rng(depth * 7 + width)
+    n = depth * (width - 1) + 1
+    poles = rng.uniform(0.1, 0.9, n) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
+    target = ShallowSSM(poles, rng.standard_normal(n) + 1j * rng.standard_normal(n), np.ones(n))
+    deep = shallow_to_deep(target, depth, width)
+    assert deep.kind is NumberKind.FLOAT
+    T = 48
+    scale = np.maximum(_abs_scale(deep, T), _abs_scale(target, T)) * (depth + 2 + np.arange(T))
+    assert np.all(np.abs(deep.kernel(T) - target.kernel(T)) <= tolerance(NumberKind.FLOAT) * scale)
+
+
+def test_edge_cases_zero_pole_zero_residue_low_degree_zero_target() -> None:
+    cases = [
+        (ShallowSSM([R(1, 2), 0, R(-1, 3)], [1, 2, 3], [1, 1, 1]), 2, 2),  # pole at 0
+        (ShallowSSM([R(1, 2), R(1, 4), R(-1, 3)], [1, 0, 3], [1, 1, 1]), 2, 2),  # zero residue
+        (ShallowSSM([R(1, 2), R(-1, 2)], [1, 1], [1, 1]), 1, 2),  # deg P = 0 < n - 1
+        (ShallowSSM([R(1, 2), R(1, 3)], [0, 0], [1, 1]), 2, 2),  # the zero target
+        (ShallowSSM([sympy.Integer(0)], [4], [1]), 3, 1),  # a constant kernel through pass-throughs
+        (ShallowSSM([R(1, 5)], [2], [1]), 4, 1),  # width 1, any depth
+    ]
+    for target, depth, width in cases:
+        deep = shallow_to_deep(target, depth, width)
+        assert deep.kind is NumberKind.EXACT and _exactly_equal(deep, target)
+    assert len(numerator_coefficients(cases[2][0])) == 1
+
+
+def test_real_realization() -> None:
+    # real poles only: every entry real
+    target = ShallowSSM([0.5, -0.25, 0.75], [1.0, -2.0, 0.5], np.ones(3))
+    deep = shallow_to_deep(target, 2, 2, real=True)
+    assert all(not np.iscomplexobj(a) for a in [deep.eigenvalues, deep.C, *deep.B])
+    assert np.max(np.abs(deep.kernel(30) - target.kernel(30))) < 1e-13
+    # conjugate pairs: conjugate entries on conjugate modes, real readout, real kernel
+    poles = [R(1, 2), (1 + I) / 3, (1 - I) / 3, R(-1, 4) + I / 5, R(-1, 4) - I / 5]
+    exact = ShallowSSM(poles, [1, 2 + I, 2 - I, 3 - I, 3 + I], [1] * 5)
+    with mpmath.workdps(30):
+        deep = shallow_to_deep(exact.to_kind(NumberKind.MPMATH), 2, 3, real=True)
+        assert all(mpmath.im(c) == 0 for c in deep.C)
+        for k in range(2):
+            for i, lam in enumerate(deep.eigenvalues[k]):
+                if mpmath.im(lam) == 0:
+                    assert mpmath.im(deep.B[k].flat[i] if k == 0 else deep.B[k][i, 0]) == 0
+        assert all(mpmath.im(x) == 0 for x in deep.kernel(10))
+    with pytest.raises(InvalidParameterError, match="conjugate"):
+        shallow_to_deep(ShallowSSM([(1 + I) / 3, R(1, 2)], [1, 1], [1, 1]), 1, 3, real=True)
+
+
+def test_numerator_roots() -> None:
+    target = _factorable(4, 5)
+    kappa, roots = numerator_roots(target)
+    coeffs = numerator_coefficients(target)
+    w = sympy.Symbol("w")
+    P = sum(c * w**k for k, c in enumerate(coeffs))
+    assert sympy.expand(P - kappa * sympy.prod([w - z for z in roots])) == 0
+    # an irreducible cubic numerator: mpmath roots
+    cubic = ShallowSSM([R(1, 2), R(1, 3), R(-1, 5), R(2, 7)], [1, 2, 3, 5], [1] * 4)
+    kappa, roots = numerator_roots(cubic)
+    assert isinstance(kappa, (mpmath.mpf, mpmath.mpc)) and len(roots) == 3
+    c = [mpmath.mpmathify(complex(x)) for x in numerator_coefficients(cubic)]
+    assert all(mpmath.fabs(mpmath.polyval(c[::-1], z)) < 1e-12 for z in roots)
+
+
+def test_shallow_to_deep_errors() -> None:
+    target = ShallowSSM([R(1, 2), R(1, 2)], [1, 1], [1, 1])
+    with pytest.raises(InvalidParameterError, match="distinct"):
+        shallow_to_deep(target, 2, 2)
+    with pytest.raises(InsufficientCapacityError, match="l\\(m-1\\)"):
+        shallow_to_deep(_factorable(4, 2), 2, 2)
+    with pytest.raises(InvalidParameterError, match="depth"):
+        shallow_to_deep(_factorable(3, 1), 0, 2)
+    with pytest.raises(InvalidParameterError, match="width"):
+        shallow_to_deep(_factorable(3, 1), 2, 1.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="shallow"):
+        shallow_to_deep(DeepSSM([[0.5]], [[1.0]], [1.0]), 1, 2)  # type: ignore[arg-type]
+
+
+# ============================================================================ (iii)
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (1, 3), (2, 2), (3, 2), (2, 3), (4, 3)])
+def test_witness_certificate_and_algorithm_a_refusal(depth: int, width: int) -> None:
+    for rng in (None, np.random.default_rng(depth * 10 + width)):
+        target, cert = non_inclusion_witness(depth, width, rng=rng)
+        assert cert.check() and cert.n == depth * (width - 1) + 2
+        assert cert.first_order_coefficient != 0
+        obstruction = algorithm_a_cannot_fit(target, depth, width)
+        assert obstruction.cannot_fit
+        assert obstruction.numerator_degree == cert.n - 1 > obstruction.root_capacity
+
+
+def test_certificate_negative_controls() -> None:
+    _, cert = non_inclusion_witness(2, 2)
+    fields = cert.__dict__
+    res = list(cert.residues)
+    res[-1] = -cert.poles[-1] * sum(r / p for r, p in zip(res[:-1], cert.poles[:-1]))
+    cancelled = NonInclusionCertificate(**{**fields, "residues": tuple(res),
+                                           "first_order_coefficient": sympy.Integer(0)})
+    assert any("vanishes" in f for f in cancelled.failures())
+    wrong_coeff = NonInclusionCertificate(**{**fields, "first_order_coefficient": R(1, 7)})
+    assert not wrong_coeff.check()
+    wrong_count = NonInclusionCertificate(**{**fields, "max_zero_modes": 1})
+    assert not wrong_count.check()
+    repeated = NonInclusionCertificate(**{**fields, "poles": (cert.poles[0],) * cert.n})
+    assert not repeated.check()
+
+
+@pytest.mark.parametrize(("depth", "width"), [(2, 2), (3, 2), (2, 3), (3, 1)])
+def test_cancelled_first_order_target_is_realizable(depth: int, width: int) -> None:
+    """The certificate's condition is necessary: with sum r/λ = 0 the same width fits."""
+    _, cert = non_inclusion_witness(depth, width)
+    res = list(cert.residues)
+    res[-1] = -cert.poles[-1] * sum(r / p for r, p in zip(res[:-1], cert.poles[:-1]))
+    target = ShallowSSM(list(cert.poles), res, [1] * cert.n)
+    deep = shallow_to_deep(target, depth, width)
+    if deep.kind is NumberKind.EXACT:
+        assert _exactly_equal(deep, target)
+    else:
+        scale = _abs_scale(deep, 30)
+        err = [float(mpmath.fabs(a - mpmath.mpmathify(complex(b)))) for a, b in
+               zip(deep.kernel(30), target.kernel(30))]
+        assert max(e / s for e, s in zip(err, scale)) < float(tolerance(NumberKind.MPMATH))
+
+
+def test_vanishing_order_is_at_least_the_layers_without_zero_modes() -> None:
+    _, cert = non_inclusion_witness(2, 2)  # 4 poles, lm = 4: no zero mode at all
+    model = DeepSSM([list(cert.poles[:2]), list(cert.poles[2:])], [[1, 2], [[1, -1], [3, 1]]],
+                    [1, 1])
+    assert vanishing_order_at_infinity(model) >= 2
+    pass_through = DeepSSM([[R(1, 2), R(1, 3)], [R(1, 4), 0]], [[1, 1], [[1, 1], [1, 1]]], [1, 1])
+    assert vanishing_order_at_infinity(pass_through) == 1
+    zero = DeepSSM([[R(1, 2)]], [[0]], [1])
+    assert vanishing_order_at_infinity(zero) == float("inf")
+    with pytest.raises(InvalidParameterError, match="exact"):
+        vanishing_order_at_infinity(model.to_kind(NumberKind.FLOAT))

@@ -1,0 +1,1123 @@
+"""Depth against width without norm constraints: BYJL25 Theorem 4.1, constructed and certified.
+
+BYJL25 (arXiv:2506.19296 v1) Theorem 4.1 compares the class ``H^m_{∞,l}`` of depth-``l``
+width-``m`` diagonal linear SSMs with the shallow classes ``H^n_{∞,1}``:
+
+(i)   deep ⊆ shallow of width ``lm`` — :func:`deep_to_shallow` (partial fractions); it holds
+      only when no nonzero eigenvalue is shared by two layers on a weighted path. The failure
+      for shared eigenvalues is a finding of the suite: :func:`shared_eigenvalue_counterexample`,
+      :func:`pole_multiplicity_certificate`, :func:`merging_poles_residue_table`.
+(ii)  shallow of width ``l(m-1)+1`` ⊆ deep — :func:`shallow_to_deep` (factorization of the
+      transfer function into ``l`` layer factors, "Algorithm A" of the project's notes).
+(iii) shallow of width ``l(m-1)+2`` ⊄ deep — :func:`non_inclusion_witness` with an
+      order-of-vanishing certificate, and :func:`algorithm_a_cannot_fit`.
+
+Glossary (code name → paper symbol):
+
+==============================  ===========================================================
+``depth``, ``width``            ``l``, ``m`` of the deep model; ``n`` is a shallow width
+``poles``, ``residues``         ``λ_i``, ``r_i`` of a shallow target ``ρ(s) = Σ r_i λ_i^s``
+``w``, ``z``                    variable of ``ρ̂(w) = Σ_s ρ(s) w^s``; ``z = 1/w``
+path, ``ω_π``                   ``π = (i_1..i_l)``, ``ω_π = C_{i_l}(B_l)_{i_l i_{l-1}}⋯(B_1)_{i_1}``
+``P``, ``Q``, ``kappa``         ``ρ̂ = P/Q``, ``Q = Π(1-λ_i w)``, ``P = κ Π_j (w - ζ_j)``
+``roots``                       the zeros ``ζ_j`` of ``P``
+``pole_groups``, ``root_groups`` the splits ``S_1..S_l`` and ``Z_1..Z_l`` of Algorithm A
+``G_k``, ``beta``/``gamma``     layer factors ``Π_{Z_k}(w-ζ)/Π_{S_k}(1-λw)`` and their residues
+``d_k``                         constant term of ``G_k``, carried by a zero (pass-through) mode
+==============================  ===========================================================
+
+Number kinds (see :mod:`theory.numbers`) are kept: exact input gives exact output whenever the
+needed roots are exact; mpmath input works at the current ``mp.dps``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.linear import DeepSSM, ShallowSSM, W, _Arithmetic
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    convert,
+    kind_of,
+    max_abs,
+    polyroots,
+    to_domain,
+)
+
+__all__ = [
+    "SharedEigenvalueError",
+    "InsufficientCapacityError",
+    "deep_to_shallow",
+    "shared_eigenvalue_counterexample",
+    "PoleCertificate",
+    "pole_multiplicity_certificate",
+    "MergingRow",
+    "merging_poles_residue_table",
+    "numerator_coefficients",
+    "numerator_roots",
+    "root_capacity",
+    "target_from_factors",
+    "shallow_to_deep",
+    "kernel_mismatch",
+    "certifying_length",
+    "NonInclusionCertificate",
+    "non_inclusion_witness",
+    "vanishing_order_at_infinity",
+    "AlgorithmAObstruction",
+    "algorithm_a_cannot_fit",
+]
+
+#: Working precision (decimal digits) of the root finding and factorization for float input.
+FLOAT_WORKING_DPS = 30
+
+
+class SharedEigenvalueError(InvalidParameterError):
+    """The deep model's ``ρ̂`` has a pole of order ``≥ 2``: no diagonal shallow model matches it.
+
+    Raised by :func:`deep_to_shallow` (Theorem 4.1(i) needs a distinct-eigenvalue hypothesis).
+    """
+
+
+class InsufficientCapacityError(InvalidParameterError):
+    """A depth-``l`` width-``m`` chain cannot hold the poles and numerator roots of a target."""
+
+
+# ============================================================================ helpers
+def _check_shape_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidParameterError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def _abs(x: Any) -> Any:
+    """Modulus of a float or mpmath scalar (used only for the non-exact kinds)."""
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.fabs(x)
+    return abs(complex(x))
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equality decided exactly (``simplify`` for sympy expressions, ``==`` otherwise)."""
+    if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
+        return sympy.simplify(sympy.expand_complex(a - b)) == 0
+    return bool(a == b)
+
+
+def _conj(x: Any) -> Any:
+    if isinstance(x, sympy.Basic):
+        return sympy.conjugate(x)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.conj(x)
+    return complex(x).conjugate()
+
+
+def _series_product(a: list[Any], b: list[Any], order: int, zero: Any) -> list[Any]:
+    """Product of two truncated power series (ascending coefficients), kept to ``order`` terms."""
+    out = [zero] * order
+    for i, x in enumerate(a[:order]):
+        for j, y in enumerate(b[: order - i]):
+            out[i + j] = out[i + j] + x * y
+    return out
+
+
+def _times_linear(poly: list[Any], lam: Any, zero: Any) -> list[Any]:
+    """``poly(w) · (1 - lam w)`` for ascending coefficient lists."""
+    return [a - lam * b for a, b in zip([*poly, zero], [zero, *poly])]
+
+
+def kernel_mismatch(a: DeepSSM, b: DeepSSM, T: int) -> Any:
+    """``max_{s<T} |ρ_a(s) - ρ_b(s)|`` in the models' common kind (an exact number if exact)."""
+    ka, kb = a.kernel(T), b.kernel(T)
+    if a.kind is NumberKind.EXACT and b.kind is NumberKind.EXACT:
+        return max_abs(np.array([sympy.expand(x - y) for x, y in zip(ka, kb)], dtype=object))
+    kind = NumberKind.MPMATH if NumberKind.MPMATH in (a.kind, b.kind) else NumberKind.FLOAT
+    da, db = convert(ka, kind), convert(kb, kind)
+    return max_abs(da - db) if T else 0
+
+
+def certifying_length(a: DeepSSM, b: DeepSSM) -> int:
+    """Number of kernel terms whose exact agreement proves ``ρ_a = ρ_b`` for every ``s``.
+
+    ``ρ̂_a - ρ̂_b = N/D`` with ``D`` the product of both denominators, of degree at most
+    ``l_a m_a + l_b m_b``, and ``deg N`` at most the same; if the power series vanishes on the
+    first ``deg N + 1`` terms then ``N = 0``.
+    """
+    return a.depth * a.width + b.depth * b.width + 1
+
+
+# ============================================================================ Thm 4.1(i)
+def _distinct_ids(lam: np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """Distinct nonzero eigenvalues (decided with ``==``) and an id per entry (-1 for zero)."""
+    values: list[Any] = []
+    ids = np.full(lam.shape, -1, dtype=int)
+    for idx, x in np.ndenumerate(lam):
+        if not x:  # zero test valid for domain elements, mpmath and float
+            continue
+        for j, v in enumerate(values):
+            if v == x:
+                ids[idx] = j
+                break
+        else:
+            ids[idx] = len(values)
+            values.append(x)
+    return values, ids
+
+
+def _multiset_weights(ids: np.ndarray, B: list[np.ndarray], C: np.ndarray,
+                      zero: Any) -> dict[tuple[int, ...], Any]:
+    """``Ω(M) = Σ ω_π`` over paths whose nonzero eigenvalues form the multiset ``M``.
+
+    A dynamic programme over the layers; a path's factor ``Π_k 1/(1 - λ_{k,i_k} w)`` depends
+    only on ``M`` (zero modes contribute 1), so paths are merged by ``M`` as they are extended.
+    """
+    depth, width = ids.shape
+
+    def extend(key: tuple[int, ...], k: int, i: int) -> tuple[int, ...]:
+        return tuple(sorted((*key, int(ids[k, i])))) if ids[k, i] >= 0 else key
+
+    states: dict[tuple[int, tuple[int, ...]], Any] = {}
+    for i in range(width):
+        if B[0][i]:
+            states[(i, extend((), 0, i))] = B[0][i]
+    for k in range(1, depth):
+        nxt: dict[tuple[int, tuple[int, ...]], Any] = {}
+        for (i, key), weight in states.items():
+            for j in range(width):
+                b = B[k][j, i]
+                if b:
+                    s = (j, extend(key, k, j))
+                    nxt[s] = nxt.get(s, zero) + weight * b
+        states = nxt
+    out: dict[tuple[int, ...], Any] = {}
+    for (i, key), weight in states.items():
+        if C[i]:
+            out[key] = out.get(key, zero) + weight * C[i]
+    return out
+
+
+def _principal_parts(values: list[Any], weights: dict[tuple[int, ...], Any], one: Any,
+                     zero: Any) -> tuple[Any, list[list[Any]]]:
+    """Constant term and principal parts of ``ρ̂ = Σ_M Ω(M) Π_{μ∈M} 1/(1-μw)``.
+
+    Returns ``(const, parts)`` with ``parts[v][q-1]`` the coefficient of ``(1 - λ_v w)^{-q}``.
+    Around ``λ`` of multiplicity ``e`` in ``M`` put ``u = 1 - λw``; then
+    ``1 - μw = (1 - μ/λ) + (μ/λ) u`` and the product is ``u^{-e}`` times a power series in ``u``
+    whose first ``e`` coefficients are the principal part (closed formulas, no root finding).
+    For ``e = 1`` this is the residue ``Ω(M) Π_{μ≠λ} λ/(λ - μ)``.
+    """
+    const = zero
+    parts: list[list[Any]] = [[] for _ in values]
+    for key, omega in weights.items():
+        if not omega:
+            continue
+        counts = Counter(key)
+        if not counts:
+            const = const + omega
+            continue
+        for v, e in counts.items():
+            lam = values[v]
+            series = [one] + [zero] * (e - 1)
+            for v2, e2 in counts.items():
+                if v2 == v:
+                    continue
+                beta = values[v2] / lam
+                inv_alpha = one / (one - beta)
+                ratio = -beta * inv_alpha
+                factor = [inv_alpha**e2 * math.comb(e2 + k - 1, k) * ratio**k for k in range(e)]
+                series = _series_product(series, factor, e, zero)
+            while len(parts[v]) < e:
+                parts[v].append(zero)
+            for q in range(1, e + 1):
+                parts[v][q - 1] = parts[v][q - 1] + omega * series[e - q]
+    return const, parts
+
+
+def deep_to_shallow(deep: DeepSSM, *, tol: Any = None) -> ShallowSSM:
+    """A shallow model with the same kernel as ``deep`` (BYJL25 Theorem 4.1(i)).
+
+    Partial fractions of the path expansion ``ρ̂(w) = Σ_π ω_π Π_k 1/(1 - λ_{k,i_k} w)``
+    (Lemma 3.1): for a path whose nonzero modes ``μ_1..μ_p`` are distinct,
+    ``Π 1/(1-μ_j w) = Σ_j [Π_{i≠j} μ_j/(μ_j - μ_i)] / (1 - μ_j w)``, and a path of zero modes
+    only contributes the constant ``ω_π``. Summing gives ``ρ̂ = c + Σ_λ r_λ/(1-λw)``: the shallow
+    model has one mode per distinct nonzero eigenvalue with nonzero residue ``r_λ``, plus a mode
+    ``λ = 0`` with residue ``c`` when ``c ≠ 0`` (its kernel is ``c·[s = 0]``). Its width is at
+    most ``lm``. Realization: ``B = r``, ``C = 1``.
+
+    *Shared eigenvalues.* Repeated eigenvalues inside one layer merge into one mode. Two
+    *different layers* sharing a nonzero eigenvalue ``λ`` put ``1/(1-λw)^2`` (or a higher power)
+    on every path through both copies; when the weights ``Ω`` of those paths do not cancel,
+    ``ρ̂`` has a pole of order ``≥ 2`` at ``w = 1/λ``, the kernel contains ``s λ^s``, and no
+    diagonal shallow model has this kernel: :class:`SharedEigenvalueError` is raised. The test
+    is on the computed higher-order coefficients, so shared eigenvalues whose paths carry no
+    (net) weight are accepted.
+
+    Parameters
+    ----------
+    deep
+        Any deep model (exact, mpmath or float entries; the result has the same kind).
+    tol
+        Float and mpmath kinds decide equality of eigenvalues with ``==``: two eigenvalues that
+        differ by a rounding error count as distinct, and the residues then grow like
+        ``1/|λ - μ|`` (see :func:`merging_poles_residue_table`). With ``tol``, two distinct
+        nonzero eigenvalues on one weighted path with ``|λ - μ| ≤ tol·max(|λ|, |μ|)`` raise
+        :class:`SharedEigenvalueError` instead. Not available for the exact kind.
+
+    Raises
+    ------
+    SharedEigenvalueError
+        If ``ρ̂`` has a pole of order ``≥ 2`` (or, with ``tol``, nearly so).
+    """
+    if not isinstance(deep, DeepSSM):
+        raise InvalidParameterError(f"deep: expected a DeepSSM, got {type(deep).__name__}")
+    if tol is not None and deep.kind is NumberKind.EXACT:
+        raise InvalidParameterError("tol: exact models decide equality exactly; pass tol=None")
+    ar = _Arithmetic(deep.kind, [deep.eigenvalues, deep.C, *deep.B])
+    lam, C, *B = ar.arrays
+    one = ar.zero + 1
+    values, ids = _distinct_ids(lam)
+    weights = _multiset_weights(ids, B, C, ar.zero)
+    if tol is not None:
+        _check_near_shared(values, weights, tol)
+    const, parts = _principal_parts(values, weights, one, ar.zero)
+    for v, coeffs in enumerate(parts):
+        order = max((q + 1 for q, c in enumerate(coeffs) if c), default=0)
+        if order >= 2:
+            value = ar.back(np.array([values[v]], dtype=object))[0] if ar.domain else values[v]
+            raise SharedEigenvalueError(
+                f"deep: the nonzero eigenvalue {value} is shared by several layers on weighted "
+                f"paths; rho-hat has a pole of order {order} at w = 1/lambda, so the kernel "
+                "contains s*lambda^s and no diagonal shallow SSM represents it "
+                "(Theorem 4.1(i) needs distinct eigenvalues across layers)"
+            )
+    poles = [values[v] for v, c in enumerate(parts) if c and c[0]]
+    res = [c[0] for c in parts if c and c[0]]
+    if const or not poles:
+        poles.append(ar.zero)
+        res.append(const)
+    return _shallow_of(deep.kind, ar, poles, res)
+
+
+def _shallow_of(kind: NumberKind, ar: _Arithmetic, poles: list[Any], res: list[Any]) -> ShallowSSM:
+    pa = np.array([*poles, None], dtype=object)[:-1]
+    ra = np.array([*res, None], dtype=object)[:-1]
+    if kind is NumberKind.FLOAT:
+        return ShallowSSM(convert(pa, kind), convert(ra, kind), np.ones(len(res)))
+    pa, ra = ar.back(pa), ar.back(ra)
+    ones = np.array([sympy.Integer(1) if kind is NumberKind.EXACT else mpmath.mpf(1)] * len(res),
+                    dtype=object)
+    return ShallowSSM(pa, ra, ones)
+
+
+def _check_near_shared(values: list[Any], weights: dict[tuple[int, ...], Any], tol: Any) -> None:
+    for key, omega in weights.items():
+        if not omega:
+            continue
+        ids = sorted(set(key))
+        for a_pos, a in enumerate(ids):
+            for b in ids[a_pos + 1:]:
+                la, lb = values[a], values[b]
+                if _abs(la - lb) <= tol * max(_abs(la), _abs(lb)):
+                    raise SharedEigenvalueError(
+                        f"deep: eigenvalues {la} and {lb} on one weighted path differ by "
+                        f"{_abs(la - lb)} <= tol*|lambda| (tol={tol}); the residues would be of "
+                        "order 1/|lambda - mu|"
+                    )
+
+
+# ---------------------------------------------------------------------------- the finding
+def shared_eigenvalue_counterexample(lam: Any) -> DeepSSM:
+    """The depth-2 width-1 model ``A_1 = A_2 = λ``, ``B_1 = B_2 = C = 1``; ``ρ(s) = (s+1)λ^s``.
+
+    Its ``ρ̂(w) = 1/(1-λw)^2`` has a double pole, so for ``λ ≠ 0`` it lies in no shallow class
+    ``H^n_{∞,1}``: the finding against Theorem 4.1(i) as stated (see
+    :func:`pole_multiplicity_certificate`).
+    """
+    kind = kind_of(lam)
+    one = {NumberKind.EXACT: sympy.Integer(1), NumberKind.MPMATH: mpmath.mpf(1),
+           NumberKind.FLOAT: 1.0}[kind]
+    return DeepSSM([[lam], [lam]], [[one], [[one]]], [one])
+
+
+@dataclass(frozen=True)
+class PoleCertificate:
+    """Exact order of the pole of ``ρ̂`` at ``w = 1/λ`` (BYJL25 Theorem 4.1(i) finding).
+
+    ``ρ̂ = numerator/denominator`` in lowest terms (polynomials in ``w`` over the rationals or
+    Gaussian rationals); ``order`` is the multiplicity of the factor ``1 - λw`` in the
+    denominator. A diagonal shallow model has ``ρ̂ = Σ_i r_i/(1 - λ_i w)``, only simple poles,
+    so ``order ≥ 2`` proves that no shallow model of any width has this kernel.
+    """
+
+    pole: Any
+    order: int
+    numerator: sympy.Expr
+    denominator: sympy.Expr
+
+    def check(self, deep: DeepSSM | None = None) -> bool:
+        """Re-verify: ``(1-λw)^order`` divides the denominator, ``(1-λw)^{order+1}`` does not,
+        the numerator does not vanish at ``1/λ`` (when ``order ≥ 1``), and (if ``deep`` is
+        given) the fraction equals the model's ``ρ̂``."""
+        lam = sympy.sympify(self.pole)
+        num = sympy.Poly(self.numerator, W)
+        den = sympy.Poly(self.denominator, W)
+        lin = sympy.Poly(1 - lam * W, W)
+        if not den.rem(lin**self.order).is_zero or den.rem(lin ** (self.order + 1)).is_zero:
+            return False
+        if self.order > 0 and sympy.simplify(num.eval(1 / lam)) == 0:
+            return False
+        if deep is not None:
+            diff = sympy.cancel(deep.transfer_function() - self.numerator / self.denominator)
+            if diff != 0:
+                return False
+        return True
+
+    @property
+    def shallow_representable(self) -> bool:
+        """False when the pole order is at least 2."""
+        return self.order <= 1
+
+
+def pole_multiplicity_certificate(deep: DeepSSM, pole: Any) -> PoleCertificate:
+    """Exact pole order of ``ρ̂`` at ``w = 1/pole`` for an exact deep model (sympy ``cancel``).
+
+    Raises
+    ------
+    InvalidParameterError
+        If the model is not exact or ``pole`` is zero (a zero mode gives no pole).
+    """
+    if deep.kind is not NumberKind.EXACT:
+        raise InvalidParameterError("deep: the pole certificate needs an exact (sympy) model")
+    lam = sympy.sympify(pole)
+    if lam == 0:
+        raise InvalidParameterError("pole: must be nonzero (a zero mode has no pole in w)")
+    num, den = sympy.fraction(sympy.cancel(sympy.together(deep.transfer_function())))
+    den_poly = sympy.Poly(den, W)
+    lin = sympy.Poly(1 - lam * W, W)
+    order = 0
+    while not den_poly.is_zero and den_poly.degree() >= lin.degree() and \
+            den_poly.rem(lin).is_zero:
+        den_poly = den_poly.quo(lin)
+        order += 1
+    return PoleCertificate(pole=lam, order=order, numerator=sympy.expand(num),
+                           denominator=sympy.expand(den))
+
+
+@dataclass(frozen=True)
+class MergingRow:
+    """One shallow approximant of ``(s+1)λ^s`` with poles ``λ ± gap/2``."""
+
+    gap: Any
+    residues: tuple[Any, Any]
+    shallow_norm: Any
+    sup_error: Any
+
+
+def merging_poles_residue_table(lam: Any, gaps: Sequence[Any], T: int = 32) -> list[MergingRow]:
+    """Shallow approximants of the shared-eigenvalue kernel and their norms.
+
+    ``ρ_gap(s) = (λ_1^{s+1} - λ_2^{s+1})/(λ_1 - λ_2) = Σ_s r_i λ_i^s`` with ``λ_{1,2} = λ ± gap/2``
+    and ``r_1 = λ_1/gap``, ``r_2 = -λ_2/gap``: residues of order ``1/gap``, shallow norm
+    ``max|r_i|^{1/2}`` unbounded as ``gap → 0``, while ``sup_{s<T} |ρ_gap(s) - (s+1)λ^s| → 0``.
+    Exact when ``lam`` and the gaps are exact, otherwise at the current mpmath precision.
+    """
+    kind = kind_of(lam, list(gaps))
+    work = NumberKind.EXACT if kind is NumberKind.EXACT else NumberKind.MPMATH
+    lam_v = convert([lam], work)[0]
+    target = np.array([(s + 1) * lam_v**s for s in range(T)], dtype=object)
+    rows = []
+    for gap in convert(list(gaps), work):
+        if gap == 0:
+            raise InvalidParameterError("gaps: must be nonzero (gap 0 is the double pole)")
+        l1, l2 = lam_v + gap / 2, lam_v - gap / 2
+        r = np.array([l1 / gap, -l2 / gap], dtype=object)
+        approx = ShallowSSM(np.array([l1, l2], dtype=object), r,
+                            np.array([l1**0, l2**0], dtype=object)).kernel(T)
+        err = max_abs(np.array([sympy.expand(a - b) if work is NumberKind.EXACT else a - b
+                                for a, b in zip(approx, target)], dtype=object))
+        norm = sympy.sqrt(max_abs(r)) if work is NumberKind.EXACT else mpmath.sqrt(max_abs(r))
+        rows.append(MergingRow(gap=gap, residues=(r[0], r[1]), shallow_norm=norm, sup_error=err))
+    return rows
+
+
+# ============================================================================ Thm 4.1(ii)
+def _shallow_parts(shallow: ShallowSSM) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(shallow, ShallowSSM):
+        raise InvalidParameterError(f"shallow: expected a ShallowSSM, got {type(shallow).__name__}")
+    poles, res = shallow.poles, shallow.residues
+    for i in range(len(poles)):
+        for j in range(i):
+            if poles[i] == poles[j]:
+                raise InvalidParameterError(
+                    f"shallow: poles must be distinct; pole {poles[i]} repeats at indices {j} and "
+                    f"{i} (merge the modes by adding their residues)"
+                )
+    return poles, res
+
+
+def _numerator(lam: Sequence[Any], r: Sequence[Any], one: Any, zero: Any) -> list[Any]:
+    """Ascending coefficients of ``P = Σ_i r_i Π_{j≠i}(1-λ_j w)``, trailing zeros removed."""
+    coeffs = [zero]
+    for i, ri in enumerate(r):
+        term = [ri]
+        for j, lj in enumerate(lam):
+            if j != i and lj:
+                term = _times_linear(term, lj, zero)
+        coeffs = [a + b for a, b in zip(coeffs + [zero] * (len(term) - len(coeffs)),
+                                        term + [zero] * (len(coeffs) - len(term)))]
+    while len(coeffs) > 1 and not coeffs[-1]:
+        coeffs.pop()
+    return coeffs
+
+
+def numerator_coefficients(shallow: ShallowSSM) -> np.ndarray:
+    """Ascending coefficients of ``P(w) = Σ_i r_i Π_{j≠i}(1 - λ_j w)``, so ``ρ̂ = P/Q``.
+
+    ``Q = Π_{λ_i ≠ 0}(1 - λ_i w)`` (a zero pole contributes no factor). Trailing zero
+    coefficients are removed, so ``len - 1`` is ``deg P`` (``[0]`` for the zero target). The
+    coefficient of ``w^{n-1}`` is ``(-1)^{n-1} Π λ_j · Σ_i r_i/λ_i`` when all poles are nonzero.
+    """
+    poles, res = _shallow_parts(shallow)
+    ar = _Arithmetic(shallow.kind, [poles, res])
+    lam, r = ar.arrays
+    coeffs = _numerator(list(lam), list(r), ar.zero + 1, ar.zero)
+    out = np.array([*coeffs, None], dtype=object)[:-1]
+    return convert(out, NumberKind.FLOAT) if shallow.kind is NumberKind.FLOAT else ar.back(out)
+
+
+def _exact_roots(coeffs: np.ndarray) -> list[Any] | None:
+    """Exact roots of ``P`` (with multiplicity) when ``deg P ≤ 2`` or ``P`` splits into linear
+    factors over its coefficient field; otherwise ``None``."""
+    poly = sympy.Poly(list(coeffs[::-1]), W, extension=True)
+    if poly.degree() <= 2:
+        return list(sympy.roots(poly, multiple=True))
+    _, factors = poly.factor_list()
+    if any(f.degree() > 1 for f, _ in factors):
+        return None
+    roots = []
+    for f, mult in factors:
+        c1, c0 = f.all_coeffs()
+        roots += [sympy.expand(-c0 / c1)] * mult
+    return roots
+
+
+def numerator_roots(shallow: ShallowSSM) -> tuple[Any, list[Any]]:
+    """``(κ, [ζ_j])`` with ``P(w) = κ Π_j (w - ζ_j)`` (Algorithm A, step 2).
+
+    Exact targets: exact roots (sympy) when ``deg P ≤ 2`` or ``P`` splits into linear factors
+    over the rationals/Gaussian rationals; otherwise roots by :func:`theory.numbers.polyroots`
+    at the current mpmath precision, and ``κ`` and the roots are then mpmath numbers. mpmath
+    targets: mpmath roots. Float targets: roots at ``FLOAT_WORKING_DPS`` digits, returned as
+    Python complex numbers. For the zero target ``P = 0`` the result is ``(0, [])``.
+    """
+    if not isinstance(shallow, ShallowSSM):
+        raise InvalidParameterError(f"shallow: expected a ShallowSSM, got {type(shallow).__name__}")
+    if shallow.kind is NumberKind.FLOAT:
+        with mpmath.workdps(FLOAT_WORKING_DPS):
+            kappa, roots = numerator_roots(shallow.to_kind(NumberKind.MPMATH))
+            return complex(kappa), [complex(z) for z in roots]
+    coeffs = numerator_coefficients(shallow)
+    kappa = coeffs[-1]
+    if len(coeffs) == 1:
+        return kappa, []
+    if shallow.kind is NumberKind.EXACT:
+        roots = _exact_roots(coeffs)
+        if roots is not None:
+            return kappa, roots
+        kappa = convert([kappa], NumberKind.MPMATH)[0]
+    return kappa, polyroots(list(coeffs))
+
+
+def root_capacity(n_nonzero: int, width: int) -> int:
+    """Numerator roots a layer holding ``n_nonzero`` nonzero poles can absorb: ``min(n, m-1)``.
+
+    ``G_k = Π_{Z_k}(w-ζ)/Π_{S_k}(1-λw)`` must be ``d_k + Σ γ/(1-λw)``; ``d_k ≠ 0`` (when
+    ``|Z_k| = |S_k|``) needs a free slot for the zero pass-through mode, i.e. ``|S_k| < m``.
+    """
+    return min(n_nonzero, width - 1)
+
+
+def target_from_factors(poles: Sequence[Any], roots: Sequence[Any], kappa: Any) -> ShallowSSM:
+    """The shallow target ``ρ̂ = κ Π_j(w - ζ_j) / Π_i(1 - λ_i w)`` (``B = r``, ``C = 1``).
+
+    Residues ``r_i = κ Π_j(1/λ_i - ζ_j) / Π_{k≠i}(1 - λ_k/λ_i)``. Needs distinct nonzero poles
+    and fewer roots than poles (no constant term). Used to build targets whose numerator splits
+    over the rationals, so that Algorithm A stays exact at any size.
+    """
+    kind = kind_of(list(poles), list(roots), kappa)
+    pa = convert(list(poles), kind) if kind is not NumberKind.FLOAT else np.asarray(poles)
+    if len(roots) >= len(poles):
+        raise InvalidParameterError(
+            f"roots: expected fewer roots than poles ({len(poles)}), got {len(roots)}"
+        )
+    if any(not x for x in pa) or len({complex(x) for x in pa}) != len(pa):
+        raise InvalidParameterError("poles: must be distinct and nonzero")
+    scalars = convert(np.array([kappa, *roots, *poles, None], dtype=object)[:-1],
+                      kind if kind is not NumberKind.FLOAT else NumberKind.MPMATH)
+    if kind is NumberKind.EXACT:
+        K, (el,) = to_domain(scalars)
+        one, zero = K.one, K.zero
+    else:
+        el, one, zero = scalars, mpmath.mpf(1), mpmath.mpf(0)
+    kap, rts, pls = el[0], list(el[1:1 + len(roots)]), list(el[1 + len(roots):])
+    _, vec = _layer(pls, rts, len(pls), one, zero)
+    res = np.array([kap * g for g in vec], dtype=object)
+    if kind is NumberKind.EXACT:
+        res = np.array([sympy.expand(K.to_sympy(x)) for x in res], dtype=object)
+        return ShallowSSM(list(poles), res, [sympy.Integer(1)] * len(poles))
+    if kind is NumberKind.FLOAT:
+        return ShallowSSM(np.asarray(poles), convert(res, kind), np.ones(len(poles)))
+    return ShallowSSM(pa, res, [mpmath.mpf(1)] * len(poles))
+
+
+def _is_zero_pole(poles: np.ndarray, i: int) -> bool:
+    return poles[i] == 0
+
+
+def _default_pole_groups(poles: np.ndarray, depth: int, width: int,
+                         items: list[list[int]]) -> list[list[int]]:
+    """Full layers first (as few as possible), the rest spread evenly with ``≤ m-1`` poles.
+
+    ``items`` are the nonzero poles as singletons or conjugate pairs (kept in one group).
+    """
+    n_nz = sum(len(it) for it in items)
+    full = max(0, n_nz - depth * (width - 1))
+    rest = n_nz - full * width
+    free = depth - full
+    sizes = [width] * full + [rest // free + (1 if k < rest % free else 0) for k in range(free)]
+    groups: list[list[int]] = [[] for _ in range(depth)]
+    room = list(sizes)
+    for it in sorted(items, key=len, reverse=True):  # pairs first, stable order otherwise
+        k = max(range(depth), key=lambda j: (room[j] >= len(it), room[j], -j))
+        if room[k] < len(it):
+            raise InvalidParameterError(
+                "pole_groups: the default split found no conjugation-closed placement of the "
+                "poles; pass pole_groups explicitly or use real=False"
+            )
+        groups[k] += it
+        room[k] -= len(it)
+    zeros = [i for i in range(len(poles)) if _is_zero_pole(poles, i)]
+    for i in zeros:
+        k = next((k for k in range(depth) if len(groups[k]) < width), None)
+        if k is None:
+            raise InsufficientCapacityError(
+                "pole_groups: no layer has a free slot for the target's pole at 0"
+            )
+        groups[k].append(i)
+    return groups
+
+
+def _validate_groups(groups: Any, size: int, depth: int, name: str) -> list[list[int]]:
+    if not isinstance(groups, (list, tuple)) or len(groups) != depth:
+        raise InvalidParameterError(f"{name}: expected a list of {depth} lists of indices")
+    flat = []
+    out = []
+    for g in groups:
+        if not isinstance(g, (list, tuple)):
+            raise InvalidParameterError(f"{name}: every group must be a list of indices")
+        idx = []
+        for i in g:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < size:
+                raise InvalidParameterError(f"{name}: index {i!r} out of range(0, {size})")
+            idx.append(int(i))
+        flat += idx
+        out.append(idx)
+    if sorted(flat) != list(range(size)):
+        raise InvalidParameterError(
+            f"{name}: the groups must use every index in range(0, {size}) exactly once"
+        )
+    return out
+
+
+def _pair_up(values: Sequence[Any], real: bool, name: str) -> list[list[int]]:
+    """Indices as singletons, or (with ``real``) as conjugate pairs / real singletons."""
+    if not real:
+        return [[i] for i in range(len(values))]
+    items, used = [], set()
+    for i, x in enumerate(values):
+        if i in used:
+            continue
+        used.add(i)
+        if _equal(_conj(x), x):
+            items.append([i])
+            continue
+        j = next((j for j, y in enumerate(values) if j not in used and _equal(y, _conj(x))),
+                 None)
+        if j is None:
+            raise InvalidParameterError(
+                f"{name}: real=True needs conjugate-symmetric values; {x} has no conjugate partner"
+            )
+        used.add(j)
+        items.append([i, j])
+    return items
+
+
+def _closed_under_conjugation(values: list[Any]) -> bool:
+    return all(any(_equal(y, _conj(x)) for y in values) for x in values)
+
+
+def _symmetrize_roots(roots: list[Any], kind: NumberKind) -> list[Any]:
+    """Make numerically computed roots of a real polynomial exactly conjugate-symmetric.
+
+    A root with ``|Im ζ| ≤ tol(|ζ|)`` becomes real; every other root is matched with the root
+    closest to its conjugate and the pair is set to ``(ζ, conj ζ)`` exactly.
+    """
+    if kind is NumberKind.EXACT:
+        return roots
+    out: list[Any] = [None] * len(roots)
+    left = list(range(len(roots)))
+    tol_scale = mpmath.mpf(2) ** (-0.5 * mpmath.mp.prec)
+    while left:
+        i = left.pop(0)
+        z = roots[i]
+        if mpmath.fabs(mpmath.im(z)) <= tol_scale * (1 + mpmath.fabs(z)):
+            out[i] = mpmath.mpf(mpmath.re(z))
+            continue
+        j = min(left, key=lambda j: mpmath.fabs(roots[j] - mpmath.conj(z)), default=None)
+        if j is None or mpmath.fabs(roots[j] - mpmath.conj(z)) > tol_scale * (1 + mpmath.fabs(z)):
+            raise InvalidParameterError(
+                "shallow: real=True but the numerator roots are not conjugate-symmetric"
+            )
+        left.remove(j)
+        out[i], out[j] = z, mpmath.conj(z)
+    return out
+
+
+def _default_root_groups(caps: list[int], items: list[list[int]]) -> list[list[int]]:
+    groups: list[list[int]] = [[] for _ in caps]
+    room = list(caps)
+    for it in sorted(items, key=len, reverse=True):
+        k = max(range(len(caps)), key=lambda j: (room[j] >= len(it), room[j], -j))
+        if room[k] < len(it):
+            raise InvalidParameterError(
+                "root_groups: the default split found no conjugation-closed placement of the "
+                "numerator roots; pass root_groups explicitly or use real=False"
+            )
+        groups[k] += it
+        room[k] -= len(it)
+    return groups
+
+
+def _layer(nz_poles: list[Any], roots: list[Any], width: int, one: Any,
+           zero: Any) -> tuple[list[Any], list[Any]]:
+    """Eigenvalues and residue vector ``(γ_λ…, d, 0…)`` of ``G = Π(w-ζ)/Π(1-λw)``.
+
+    ``γ_λ = Π_ζ(1/λ - ζ) / Π_{μ≠λ}(1 - μ/λ)``; ``d = G(∞) = Π_λ(-1/λ)`` if ``|Z| = |S|`` else 0.
+    """
+    gam = []
+    for a, lam in enumerate(nz_poles):
+        num = one
+        for z in roots:
+            num = num * (one / lam - z)
+        den = one
+        for b, mu in enumerate(nz_poles):
+            if b != a:
+                den = den * (one - mu / lam)
+        gam.append(num / den)
+    d = zero
+    if len(roots) == len(nz_poles):
+        d = one
+        for lam in nz_poles:
+            d = d * (-one / lam)
+    pad = width - len(nz_poles)
+    eig = [*nz_poles] + [zero] * pad
+    vec = gam + ([d] + [zero] * (pad - 1) if pad else [])
+    return eig, vec
+
+
+def shallow_to_deep(
+    shallow: ShallowSSM,
+    depth: int,
+    width: int,
+    *,
+    pole_groups: Sequence[Sequence[int]] | None = None,
+    root_groups: Sequence[Sequence[int]] | None = None,
+    real: bool = False,
+) -> DeepSSM:
+    """A depth-``l`` width-``m`` model with exactly the kernel of ``shallow`` (Theorem 4.1(ii)).
+
+    Algorithm A: write ``ρ̂ = P/Q = κ Π_k G_k`` with ``G_k = Π_{ζ∈Z_k}(w-ζ)/Π_{λ∈S_k}(1-λw)``,
+    expand each ``G_k = d_k + Σ_{λ∈S_k} γ_{k,λ}/(1-λw)``, and realize layer ``k`` as
+    ``A_k = diag(S_k, 0, …)`` with the zero mode a pass-through carrying ``d_k``; ``B_1`` is the
+    residue vector of ``G_1``, ``B_k = g_k 1^T`` (rank one) with ``g_k`` that of ``G_k``,
+    ``C = κ 1``. Then ``1^T h_k = G_k ⋯ G_1 x̂`` and ``y = κ Π G_k x̂``.
+
+    Valid splits. ``pole_groups`` partitions all pole indices into ``l`` groups of size ``≤ m``
+    (a pole at ``0`` is bookkeeping only — ``Q`` has no factor for it — and occupies its group's
+    pass-through slot). ``root_groups`` partitions the indices of ``numerator_roots(shallow)[1]``
+    with ``|Z_k| ≤ min(#nonzero poles of S_k, m - 1)`` (:func:`root_capacity`): ``G_k`` may have
+    a constant only when its layer has a free zero slot. Every valid split gives an exact
+    realization; the split only changes the norm. The spec's split (``|S_1| = m``,
+    ``|S_k| = m-1``) is one of them; groups ``k ≥ 2`` of size ``m`` (no pass-through) are also
+    allowed. The default split uses as few full layers as possible and spreads poles and roots
+    evenly, in index order.
+
+    A realization exists iff ``#nonzero poles ≤ lm`` and
+    ``deg P ≤ min(#nonzero poles, l(m-1))``; this covers every target with
+    ``n ≤ l(m-1)+1`` distinct poles, and wider targets whose ``P`` has low degree (e.g.
+    ``Σ r_i/λ_i = 0``, see :func:`algorithm_a_cannot_fit`).
+
+    Parameters
+    ----------
+    shallow
+        Target with distinct poles (a pole at 0 and zero residues are allowed).
+    depth, width
+        ``l ≥ 1`` and ``m ≥ 1``.
+    pole_groups, root_groups
+        Optional splits (see above); defaults are deterministic.
+    real
+        Keep conjugate pairs of poles and of roots in the same group, so every ``G_k`` is a
+        real rational function: ``κ``, ``C``, the ``d_k`` and the ``γ`` of real poles are real,
+        the ``γ`` of a conjugate pair are exact conjugates, and the signal ``1^T h_k`` of every
+        layer is real for real input. Entries on complex poles stay complex (a complex diagonal
+        mode needs them). The target must be conjugate-symmetric. The default split packs pairs
+        greedily and may fail where a conjugation-closed split exists: then pass the groups.
+        Some targets have none: at ``(l, m) = (2, 2)`` every layer absorbs one root, so a
+        complex pair of numerator roots cannot stay together and an error is raised.
+
+    Returns
+    -------
+    DeepSSM
+        Exact when the target is exact and the roots are exact (see :func:`numerator_roots`),
+        otherwise mpmath at the current precision. The construction runs with twice the
+        working precision (``FLOAT_WORKING_DPS`` digits for float targets) and rounds once at
+        the end: forming ``P`` from clustered poles cancels many digits, and the guard digits
+        leave the realization accurate to the rounding of its own entries.
+
+    Raises
+    ------
+    InsufficientCapacityError
+        If the target does not fit a depth-``l`` width-``m`` chain (``n > l(m-1)+1`` with
+        ``deg P = n-1``, or too many nonzero poles).
+    InvalidParameterError
+        On repeated poles, invalid splits, or ``real=True`` with a non-symmetric target.
+    """
+    depth = _check_shape_int(depth, "depth")
+    width = _check_shape_int(width, "width")
+    _shallow_parts(shallow)
+    if shallow.kind is NumberKind.FLOAT:
+        with mpmath.workdps(FLOAT_WORKING_DPS):
+            deep = _algorithm_a(shallow.to_kind(NumberKind.MPMATH), depth, width,
+                                pole_groups, root_groups, real)
+            return deep.to_kind(NumberKind.FLOAT)
+    with mpmath.workprec(2 * mpmath.mp.prec):
+        deep = _algorithm_a(shallow, depth, width, pole_groups, root_groups, real)
+    if deep.kind is NumberKind.EXACT:
+        return deep
+    rnd = np.vectorize(lambda x: +x, otypes=[object])  # round once to the working precision
+    return DeepSSM(rnd(deep.eigenvalues), [rnd(b) for b in deep.B], rnd(deep.C))
+
+
+def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
+                 pole_groups: Sequence[Sequence[int]] | None,
+                 root_groups: Sequence[Sequence[int]] | None, real: bool) -> DeepSSM:
+    """Body of :func:`shallow_to_deep` at the (raised) working precision."""
+    poles, res = _shallow_parts(shallow)
+    n = len(poles)
+    nonzero = [i for i in range(n) if not _is_zero_pole(poles, i)]
+    deg_p = len(numerator_coefficients(shallow)) - 1
+    capacity = min(len(nonzero), depth * (width - 1))
+    if len(nonzero) > depth * width or deg_p > capacity:
+        raise InsufficientCapacityError(
+            f"depth, width: a depth-{depth} width-{width} chain holds at most {depth * width} "
+            f"nonzero poles and min(#nonzero poles, l(m-1)) = {capacity} numerator roots; the "
+            f"target has n = {n} poles ({len(nonzero)} nonzero) and deg P = {deg_p} "
+            f"(Theorem 4.1(ii) covers n <= l(m-1)+1 = {depth * (width - 1) + 1})"
+        )
+    pole_items = _pair_up([poles[i] for i in nonzero], real, "shallow")
+    pole_items = [[nonzero[i] for i in it] for it in pole_items]
+    if real:
+        for i in range(n):
+            j = next(j for j in range(n) if poles[j] == _conj(poles[i]))
+            if res[j] != _conj(res[i]):
+                raise InvalidParameterError(
+                    "shallow: real=True needs conjugate residues on conjugate poles"
+                )
+    if pole_groups is None:
+        groups = _default_pole_groups(poles, depth, width, pole_items)
+    else:
+        groups = _validate_groups(pole_groups, n, depth, "pole_groups")
+        for k, g in enumerate(groups):
+            if len(g) > width:
+                raise InvalidParameterError(
+                    f"pole_groups: group {k} has {len(g)} poles, more than the width {width}"
+                )
+            if real and not _closed_under_conjugation([poles[i] for i in g]):
+                raise InvalidParameterError(
+                    f"pole_groups: real=True needs every group closed under conjugation "
+                    f"(group {k})"
+                )
+    nz_groups = [[i for i in g if not _is_zero_pole(poles, i)] for g in groups]
+    caps = [root_capacity(len(g), width) for g in nz_groups]
+
+    kappa, roots = numerator_roots(shallow)
+    if real:
+        roots = _symmetrize_roots(roots, NumberKind.EXACT if all(
+            isinstance(z, sympy.Basic) for z in roots) else NumberKind.MPMATH)
+        if not isinstance(kappa, sympy.Basic):
+            kappa = mpmath.re(kappa)
+    if root_groups is None:
+        if sum(caps) < len(roots):
+            raise InsufficientCapacityError(
+                f"pole_groups: the groups absorb {sum(caps)} numerator roots, P has {len(roots)}"
+            )
+        rgroups = _default_root_groups(caps, _pair_up(roots, real, "roots"))
+    else:
+        rgroups = _validate_groups(root_groups, len(roots), depth, "root_groups")
+    for k, (g, cap) in enumerate(zip(rgroups, caps)):
+        if len(g) > cap:
+            raise InvalidParameterError(
+                f"root_groups: group {k} has {len(g)} roots but its layer holds "
+                f"{len(nz_groups[k])} nonzero poles at width {width}, so at most {cap} "
+                "(min(#nonzero poles, m-1))"
+            )
+        if real and not _closed_under_conjugation([roots[i] for i in g]):
+            raise InvalidParameterError(
+                f"root_groups: real=True needs every group closed under conjugation (group {k})"
+            )
+    return _realize(shallow, kappa, roots, nz_groups, rgroups, width, real)
+
+
+def _realize(shallow: ShallowSSM, kappa: Any, roots: list[Any], nz_groups: list[list[int]],
+             rgroups: list[list[int]], width: int, real: bool) -> DeepSSM:
+    exact = isinstance(kappa, sympy.Basic) and all(isinstance(z, sympy.Basic) for z in roots)
+    kind = NumberKind.EXACT if exact else NumberKind.MPMATH
+    poles = convert(shallow.poles, kind)
+    scalars = np.array([kappa, *roots, *poles, None], dtype=object)[:-1]
+    scalars = convert(scalars, kind)
+    if exact:
+        K, (elems,) = to_domain(scalars)
+        zero, one = K.zero, K.one
+    else:
+        elems, zero, one = scalars, mpmath.mpf(0), mpmath.mpf(1)
+    kap, rts, pls = elems[0], elems[1:1 + len(roots)], elems[1 + len(roots):]
+    eigs, vecs = [], []
+    for g, rg in zip(nz_groups, rgroups):
+        eig, vec = _layer([pls[i] for i in g], [rts[j] for j in rg], width, one, zero)
+        eigs.append(eig)
+        vecs.append(vec)
+    eig_arr = np.array(eigs, dtype=object)
+    vec_arr = np.array(vecs, dtype=object)
+    if exact:
+        eig_arr, vec_arr = (np.vectorize(lambda x: K.to_sympy(x), otypes=[object])(a)
+                            for a in (eig_arr, vec_arr))
+        eig_arr, vec_arr = (np.vectorize(sympy.expand, otypes=[object])(a)
+                            for a in (eig_arr, vec_arr))
+        kap = K.to_sympy(kap)
+    elif real:
+        _realify(eig_arr, vec_arr)
+    B = [vec_arr[0]] + [np.outer(vec_arr[k], np.full(width, one if not exact else 1, dtype=object))
+                        for k in range(1, len(vecs))]
+    C = np.array([kap] * width, dtype=object)
+    return DeepSSM(eig_arr, B, C)
+
+
+def _realify(eig: np.ndarray, vec: np.ndarray) -> None:
+    """Drop rounding-level imaginary parts where the exact value is real (``real=True``).
+
+    Entries on real eigenvalues (including the pass-through) are real; entries on a conjugate
+    pair are set to exact conjugates of each other.
+    """
+    for k in range(eig.shape[0]):
+        for i in range(eig.shape[1]):
+            lam = eig[k, i]
+            if mpmath.im(lam) == 0:
+                eig[k, i] = mpmath.mpf(mpmath.re(lam))
+                vec[k, i] = mpmath.mpf(mpmath.re(vec[k, i]))
+            else:
+                j = next(j for j in range(eig.shape[1]) if eig[k, j] == mpmath.conj(lam))
+                if j > i:
+                    vec[k, j] = mpmath.conj(vec[k, i])
+
+
+# ============================================================================ Thm 4.1(iii)
+@dataclass(frozen=True)
+class NonInclusionCertificate:
+    """Why a width-``l(m-1)+2`` shallow target is in no depth-``l`` width-``m`` class.
+
+    Reasoning as data (all exact):
+
+    * the target has ``n`` distinct nonzero poles with nonzero residues, so every one of them
+      must be an eigenvalue of any deep model with the same kernel (a deep ``ρ̂`` has poles
+      only at ``1/λ_{k,i}``);
+    * the deep model has ``lm`` eigenvalues, so at most ``max_zero_modes = lm - n = l - 2`` are
+      zero (if ``lm < n`` no model holds the poles at all), and at least
+      ``layers_without_zero_mode = l - max_zero_modes = 2`` layers have only nonzero modes;
+    * with ``z = 1/w``, a nonzero mode gives ``z/(z-λ) = O(z)`` and a zero mode ``1``; every path
+      crosses those layers, so ``ρ̂_deep(1/z) = O(z²)``;
+    * the target is ``first_order_coefficient · z + O(z²)`` with coefficient ``-Σ r_i/λ_i ≠ 0``.
+    """
+
+    depth: int
+    width: int
+    n: int
+    lm: int
+    max_zero_modes: int
+    layers_without_zero_mode: int
+    poles: tuple[Any, ...]
+    residues: tuple[Any, ...]
+    first_order_coefficient: Any
+
+    def failures(self) -> list[str]:
+        """The conditions of the argument that do not hold (empty when the certificate holds)."""
+        out = []
+        lam = [sympy.nsimplify(x) for x in self.poles]
+        r = [sympy.nsimplify(x) for x in self.residues]
+        l_, m = self.depth, self.width
+        if not all(isinstance(x, sympy.Basic) and x.is_rational for x in [*lam, *r]):
+            out.append("poles and residues must be exact rationals")
+            return out
+        if len(lam) != self.n or len(r) != self.n or self.n != l_ * (m - 1) + 2:
+            out.append(f"n must be l(m-1)+2 = {l_ * (m - 1) + 2} poles and residues")
+        if self.lm != l_ * m:
+            out.append("lm must be depth*width")
+        if len(set(lam)) != len(lam):
+            out.append("poles must be distinct")
+        if any(x == 0 for x in lam):
+            out.append("poles must be nonzero")
+        if any(abs(x) >= 1 for x in lam):
+            out.append("poles must be stable")
+        if any(x == 0 for x in r):
+            out.append("residues must be nonzero")
+        if self.max_zero_modes != self.lm - self.n:
+            out.append("max_zero_modes must be lm - n")
+        if self.lm >= self.n and self.layers_without_zero_mode != l_ - self.max_zero_modes:
+            out.append("layers_without_zero_mode must be l - max_zero_modes")
+        if self.lm >= self.n and self.layers_without_zero_mode < 2:
+            out.append("fewer than two layers are forced to have only nonzero modes")
+        z = sympy.Symbol("z")
+        series_coeff = sympy.series(sum(ri * z / (z - li) for ri, li in zip(r, lam)), z, 0, 2)
+        coeff = series_coeff.removeO().coeff(z, 1)
+        formula = -sum(ri / li for ri, li in zip(r, lam))
+        if sympy.simplify(coeff - formula) != 0 or formula != self.first_order_coefficient:
+            out.append("first_order_coefficient must equal -sum r_i/lambda_i (series check)")
+        if formula == 0:
+            out.append("the first-order coefficient -sum r_i/lambda_i vanishes")
+        return out
+
+    def check(self) -> bool:
+        """Re-verify the certificate in exact rational arithmetic."""
+        return not self.failures()
+
+    def target(self) -> ShallowSSM:
+        """The witness as a shallow model (``B = r``, ``C = 1``)."""
+        return ShallowSSM(list(self.poles), list(self.residues), [sympy.Integer(1)] * self.n)
+
+
+def _certificate(depth: int, width: int, poles: Sequence[Any],
+                 residues: Sequence[Any]) -> NonInclusionCertificate:
+    n = len(poles)
+    lm = depth * width
+    mz = lm - n
+    return NonInclusionCertificate(
+        depth=depth, width=width, n=n, lm=lm, max_zero_modes=mz,
+        layers_without_zero_mode=depth - mz if lm >= n else depth,
+        poles=tuple(poles), residues=tuple(residues),
+        first_order_coefficient=-sum(sympy.Rational(r) / sympy.Rational(p)
+                                     for r, p in zip(residues, poles)),
+    )
+
+
+def _random_rational(rng: np.random.Generator, max_den: int, bound: int) -> sympy.Rational:
+    den = int(rng.integers(2, max_den + 1))
+    return sympy.Rational(int(rng.integers(-bound * den + 1, bound * den)), den)
+
+
+def non_inclusion_witness(
+    depth: int, width: int, *, rng: np.random.Generator | None = None
+) -> tuple[ShallowSSM, NonInclusionCertificate]:
+    """A shallow target of width ``l(m-1)+2`` outside ``H^m_{∞,l}`` (Theorem 4.1(iii)).
+
+    Distinct nonzero rational poles in ``(-1, 1)``, nonzero rational residues, and
+    ``Σ r_i/λ_i ≠ 0``. Without ``rng`` the witness is ``λ_i = i/(n+1)``, ``r_i = 1``.
+    """
+    depth = _check_shape_int(depth, "depth")
+    width = _check_shape_int(width, "width")
+    n = depth * (width - 1) + 2
+    if rng is None:
+        poles = [sympy.Rational(i, n + 1) for i in range(1, n + 1)]
+        residues = [sympy.Integer(1)] * n
+    else:
+        while True:
+            poles = []
+            while len(poles) < n:
+                p = _random_rational(rng, 4 * n, 1)
+                if p != 0 and p not in poles:
+                    poles.append(p)
+            residues = []
+            while len(residues) < n:
+                r = _random_rational(rng, 5, 3)
+                if r != 0:
+                    residues.append(r)
+            if sum(r / p for r, p in zip(residues, poles)) != 0:
+                break
+    cert = _certificate(depth, width, poles, residues)
+    return cert.target(), cert
+
+
+def vanishing_order_at_infinity(deep: DeepSSM) -> int | float:
+    """Exact order of the zero of ``ρ̂(1/z)`` at ``z = 0`` (``inf`` for the zero kernel).
+
+    For every path the factor ``Π_k z/(z - λ_{k,i_k})`` vanishes to the number of its nonzero
+    modes, so this order is at least the number of layers without a zero eigenvalue.
+    """
+    if deep.kind is not NumberKind.EXACT:
+        raise InvalidParameterError("deep: the vanishing order is computed for exact models only")
+    z = sympy.Symbol("z")
+    num, den = sympy.fraction(sympy.cancel(deep.transfer_function().subs(W, 1 / z)))
+    if num == 0:
+        return math.inf
+
+    def low(expr: sympy.Expr) -> int:
+        coeffs = sympy.Poly(expr, z).all_coeffs()[::-1]
+        return next(i for i, c in enumerate(coeffs) if c != 0)
+
+    return low(num) - low(den)
+
+
+@dataclass(frozen=True)
+class AlgorithmAObstruction:
+    """Why Algorithm A cannot realize a witness: ``deg P`` exceeds the chain's root capacity."""
+
+    numerator_degree: int
+    root_capacity: int
+    nonzero_poles: int
+    error: str | None
+
+    @property
+    def cannot_fit(self) -> bool:
+        """True when the degree count forbids a realization and the construction refused."""
+        return self.numerator_degree > self.root_capacity and self.error is not None
+
+
+def algorithm_a_cannot_fit(witness: ShallowSSM, depth: int, width: int) -> AlgorithmAObstruction:
+    """Run Algorithm A on ``witness`` and record why it fails.
+
+    ``deg P = n - 1`` exactly when ``Σ r_i/λ_i ≠ 0`` (the leading coefficient of ``P`` is
+    ``(-1)^{n-1} Π λ_j Σ r_i/λ_i``), while a depth-``l`` width-``m`` chain absorbs at most
+    ``l(m-1)`` roots. For ``n = l(m-1)+2`` the count fails by one; the order-of-vanishing
+    argument (:class:`NonInclusionCertificate`) shows no other deep model fits either. A target
+    of the same width with ``Σ r_i/λ_i = 0`` has ``deg P ≤ n-2`` and *is* realized by
+    :func:`shallow_to_deep`.
+    """
+    depth = _check_shape_int(depth, "depth")
+    width = _check_shape_int(width, "width")
+    deg = len(numerator_coefficients(witness)) - 1
+    nz = sum(1 for x in witness.poles if x != 0)
+    cap = min(nz, depth * (width - 1))
+    error = None
+    try:
+        shallow_to_deep(witness, depth, width)
+    except InsufficientCapacityError as exc:
+        error = str(exc)
+    return AlgorithmAObstruction(numerator_degree=deg, root_capacity=cap, nonzero_poles=nz,
+                                 error=error)
+

@@ -1,0 +1,440 @@
+"""BYJL25 Theorem 4.1: depth against width without norm constraints.
+
+Claims (constructions in :mod:`theory.depth_width`):
+
+* ``byjl25.thm4.1.i`` — a deep model whose layers share no nonzero eigenvalue equals a shallow
+  model of width ``≤ lm`` (partial fractions). Exact tier: Gaussian-rational models, kernels
+  compared on ``certifying_length`` terms (a proof for the instance). Float tier: random models of
+  every spectrum style, error against a first-order roundoff bound of the partial fractions.
+* ``byjl25.thm4.1.i.shared`` — the statement as printed (every deep model), a *finding*: models
+  with a nonzero eigenvalue shared by two layers have a pole of order 2 of ``ρ̂``, certified
+  exactly; such a kernel has a ``s λ^s`` term that no diagonal shallow model produces.
+* ``byjl25.thm4.1.ii`` — Algorithm A realizes every shallow target of width ``l(m-1)+1`` at
+  depth ``l`` and width ``m``. Exact tier (``deg P ≤ 2`` or a numerator that splits over the
+  Gaussian rationals), mpmath tier at 50 digits up to ``(l, m) = (4, 3)``, float tier.
+* ``byjl25.thm4.1.iii`` — width ``l(m-1)+2`` is not contained: witnesses with an exact
+  order-of-vanishing certificate, plus the refusal of Algorithm A and, for small models, the
+  exact vanishing order of a random deep model that holds all the witness poles.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.depth_width import (
+    SharedEigenvalueError,
+    algorithm_a_cannot_fit,
+    certifying_length,
+    deep_to_shallow,
+    kernel_mismatch,
+    non_inclusion_witness,
+    pole_multiplicity_certificate,
+    shallow_to_deep,
+    shared_eigenvalue_counterexample,
+    target_from_factors,
+    vanishing_order_at_infinity,
+)
+from theory.linear import DeepSSM, ShallowSSM
+from theory.numbers import NumberKind, tolerance
+from verify.registry import Claim, Tier, log_margin, register
+from verify.sampling import gaussian_rational, random_deep_batch, random_deep_exact, stable_spectrum
+
+MPMATH_DPS = 50
+FLOAT_T = 48
+MPMATH_T = 40
+FLOAT_SHAPES = ((1, 3), (2, 2), (3, 2), (2, 3), (4, 3), (3, 3))
+MPMATH_SHAPES = ((2, 2), (3, 2), (2, 3), (3, 3), (4, 3))
+
+
+def _str(x: Any) -> str:
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return mpmath.nstr(x, 20)
+    return str(x)
+
+
+def _describe_model(m: DeepSSM) -> dict[str, Any]:
+    fmt = np.vectorize(_str, otypes=[object])
+    return {"kind": m.kind.value, "eigenvalues": fmt(m.eigenvalues).tolist(),
+            "B": [fmt(b).tolist() for b in m.B], "C": fmt(m.C).tolist()}
+
+
+def _exact_stable(rng: np.random.Generator, avoid: list[Any]) -> sympy.Expr:
+    while True:
+        lam = gaussian_rational(rng, 7, 1)
+        if lam != 0 and lam not in avoid and sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1:
+            return lam
+
+
+def _unshared(rng: np.random.Generator, model: DeepSSM) -> DeepSSM:
+    """``model`` with every nonzero eigenvalue that repeats one of an earlier layer redrawn."""
+    lam = model.eigenvalues.copy()
+    for k in range(1, lam.shape[0]):
+        earlier = [x for x in lam[:k].flat if x != 0]
+        for i in range(lam.shape[1]):
+            if lam[k, i] != 0 and lam[k, i] in earlier:
+                lam[k, i] = _exact_stable(rng, [*earlier, *lam[k]])
+    return DeepSSM(lam, model.B, model.C)
+
+
+def _abs_kernel(poles: np.ndarray, weights: np.ndarray, T: int) -> np.ndarray:
+    """``Σ_i |w_i| |λ_i|^s`` for ``s < T`` in float."""
+    p = np.abs(np.asarray(poles, dtype=complex))
+    w = np.abs(np.asarray(weights, dtype=complex))
+    return (p.reshape(1, -1) ** np.arange(T).reshape(-1, 1)) @ w
+
+
+# ============================================================================ (i)
+def _sample_i_exact(rng: np.random.Generator, n: int) -> list[DeepSSM]:
+    return [_unshared(rng, random_deep_exact(rng, int(rng.integers(1, 4)),
+                                             int(rng.integers(1, 4)))) for _ in range(n)]
+
+
+def margin_i_exact(model: DeepSSM) -> float:
+    """``inf`` when the partial-fraction model has width ``≤ lm`` and the same kernel exactly."""
+    shallow = deep_to_shallow(model)
+    if shallow.width > model.depth * model.width:
+        return -math.inf
+    same = kernel_mismatch(model, shallow, certifying_length(model, shallow)) == 0
+    return math.inf if same else -math.inf
+
+
+def _separation(model: DeepSSM) -> float:
+    """``max (|λ|+|μ|)/|λ-μ|`` over distinct nonzero eigenvalues of different layers."""
+    lam = np.asarray(model.eigenvalues, dtype=complex)
+    sep = 0.0
+    for k in range(lam.shape[0]):
+        for j in range(k + 1, lam.shape[0]):
+            a, b = lam[k].reshape(-1, 1), lam[j].reshape(1, -1)
+            gap = np.abs(a - b)
+            ok = (gap > 0) & (a != 0) & (b != 0)
+            if ok.any():
+                sep = max(sep, float(np.max(((np.abs(a) + np.abs(b)) / np.where(ok, gap, 1))[ok])))
+    return sep
+
+
+def margin_i_float(model: DeepSSM, T: int = FLOAT_T) -> float:
+    """Decades of margin of ``|ρ_shallow - ρ_deep|`` against the first-order roundoff bound.
+
+    Each residue is a product of ``l`` factors ``λ/(λ-μ)``; a difference ``λ - μ`` carries the
+    relative error ``ε(|λ|+|μ|)/|λ-μ|``, so the residues are accurate to ``ε·l·(1 + sep)``
+    relatively. Bound: ``scale(s) = l(1 + sep) Σ_i |r_i||λ_i|^s + K_abs(s)`` where ``K_abs`` is
+    the kernel of the entrywise-absolute deep model (roundoff of the deep closed form).
+    The smallest normal float is added to the tolerance (underflowing powers).
+    """
+    shallow = deep_to_shallow(model)
+    err = np.abs(shallow.kernel(T) - model.kernel(T))
+    absolute = DeepSSM(np.abs(model.eigenvalues), [np.abs(b) for b in model.B], np.abs(model.C))
+    scale = (model.depth * (1 + _separation(model)) *
+             _abs_kernel(shallow.poles, shallow.residues, T) + absolute.kernel(T))
+    # the smallest normal float is a floor: subnormal powers carry no relative accuracy
+    tol = tolerance(NumberKind.FLOAT, 1.0) * scale + np.finfo(float).tiny
+    return log_margin(float(np.max(err / tol)), 1.0)
+
+
+def _sample_i_float(rng: np.random.Generator, n: int) -> list[DeepSSM]:
+    out = []
+    for _ in range(n):
+        depth, width = FLOAT_SHAPES[int(rng.integers(len(FLOAT_SHAPES)))]
+        out.append(random_deep_batch(rng, 1, depth, width).model(0))
+    return out
+
+
+THM_4_1_I = register(Claim(
+    id="byjl25.thm4.1.i",
+    paper="BYJL25",
+    reference="Theorem 4.1(i)",
+    provenance="summary",
+    statement="H^m_{inf,l} is contained in H^{lm}_{inf,1}: a depth-l width-m model has the kernel "
+    "of a shallow model of width <= lm (partial fractions of the transfer function)",
+    hypotheses=("no nonzero eigenvalue is shared by two layers on a path of nonzero weight "
+                "(otherwise see byjl25.thm4.1.i.shared)",),
+    margin="exact tier: 'exact' = kernels equal on certifying_length terms; float tier: decades "
+    "between the first-order roundoff bound of the partial fractions and the kernel error",
+    tiers=(
+        Tier("exact (sympy)", _sample_i_exact, lambda ms: [margin_i_exact(m) for m in ms],
+             lambda ms, i: _describe_model(ms[i]), batch=20, max_instances=60),
+        Tier("float64", _sample_i_float, lambda ms: [margin_i_float(m) for m in ms],
+             lambda ms, i: _describe_model(ms[i]), batch=100),
+    ),
+    default_instances=200,
+))
+
+
+# ============================================================================ (i) finding
+def _sample_shared(rng: np.random.Generator, n: int) -> list[DeepSSM]:
+    out = []
+    for j in range(n):
+        if j % 2 == 0:  # the spec's example, A_1 = A_2 = λ
+            out.append(shared_eigenvalue_counterexample(_exact_stable(rng, [])))
+            continue
+        depth, width = (2, 2) if rng.uniform() < 0.5 else (3, 1)
+        model = _unshared(rng, random_deep_exact(rng, depth, width))
+        lam = model.eigenvalues.copy()
+        lam[0, 0] = lam[0, 0] if lam[0, 0] != 0 else _exact_stable(rng, list(lam.flat))
+        lam[1, 0] = lam[0, 0]
+        out.append(DeepSSM(lam, model.B, model.C))
+    return out
+
+
+def margin_shared(model: DeepSSM) -> float:
+    """``1 - order`` of the pole of ``ρ̂`` at the shared eigenvalue ``λ_{1,1} = λ_{2,1}``.
+
+    Negative (order 2) = an exactly certified model outside every shallow class. Cross-checked
+    against :func:`deep_to_shallow`, which must raise exactly when the order is at least 2.
+    """
+    cert = pole_multiplicity_certificate(model, model.eigenvalues[0, 0])
+    if not cert.check(model):
+        raise RuntimeError("the pole-order certificate did not re-verify")
+    try:
+        deep_to_shallow(model)
+        raised = False
+    except SharedEigenvalueError:
+        raised = True
+    if raised != (cert.order >= 2):
+        raise RuntimeError(f"deep_to_shallow disagrees with the exact pole order {cert.order}")
+    return float(1 - cert.order)
+
+
+def _describe_shared(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    m = models[i]
+    cert = pole_multiplicity_certificate(m, m.eigenvalues[0, 0])
+    return {**_describe_model(m), "pole": str(cert.pole), "pole_order": cert.order,
+            "rho_hat_numerator": str(cert.numerator),
+            "rho_hat_denominator": str(cert.denominator),
+            "kernel_0_to_5": [str(x) for x in m.kernel(6)]}
+
+
+THM_4_1_I_SHARED = register(Claim(
+    id="byjl25.thm4.1.i.shared",
+    paper="BYJL25",
+    reference="Theorem 4.1(i), as stated",
+    provenance="finding",
+    expected="finding",
+    statement="every depth-l width-m linear SSM (no hypothesis on the eigenvalues) has the "
+    "kernel of some diagonal shallow SSM",
+    margin="1 - (order of the pole of rho-hat at w = 1/lambda for the shared eigenvalue lambda); "
+    "negative = pole of order 2, no diagonal shallow model of any width has this kernel",
+    tiers=(
+        Tier("exact (sympy)", _sample_shared, lambda ms: [margin_shared(m) for m in ms],
+             _describe_shared, batch=10, max_instances=20),
+    ),
+    default_instances=20,
+    notes="certificate: rho-hat in lowest terms has the factor (1 - lambda w)^2 in its "
+    "denominator (PoleCertificate.check re-verifies it); shallow models have only simple poles. "
+    "Example: A_1 = A_2 = lambda, B = C = 1 gives rho(s) = (s+1) lambda^s.",
+))
+
+
+# ============================================================================ (ii)
+def _random_poles_exact(rng: np.random.Generator, n: int) -> list[Any]:
+    poles: list[Any] = []
+    while len(poles) < n:
+        poles.append(_exact_stable(rng, poles))
+    return poles
+
+
+def _sample_ii_exact(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
+    out = []
+    for j in range(n):
+        if j % 2 == 0:  # generic target with deg P <= 2
+            depth, width = [(1, 2), (1, 3), (2, 2), (2, 1), (3, 1), (1, 1)][int(rng.integers(6))]
+            size = depth * (width - 1) + 1
+            poles = _random_poles_exact(rng, size)
+            if size > 1 and rng.uniform() < 0.3:
+                poles[-1] = sympy.Integer(0)
+            res = [gaussian_rational(rng, 5) for _ in range(size)]
+            out.append((ShallowSSM(poles, res, [1] * size), depth, width))
+        else:  # numerator split over the Gaussian rationals: exact at any size
+            depth, width = [(2, 3), (3, 2), (3, 3), (2, 4)][int(rng.integers(4))]
+            size = depth * (width - 1) + 1
+            poles = _random_poles_exact(rng, size)
+            roots = [gaussian_rational(rng, 4) for _ in range(size - 1)]
+            if rng.uniform() < 0.3:  # a zero residue: P vanishes at 1/λ_0
+                roots[0] = 1 / poles[0]
+            out.append((target_from_factors(poles, roots, gaussian_rational(rng, 3) or 1),
+                        depth, width))
+    return out
+
+
+def margin_ii_exact(inst: tuple[ShallowSSM, int, int]) -> float:
+    """``inf`` when Algorithm A returns an exact depth-``l`` width-``m`` model with the target's
+    kernel on ``certifying_length`` terms (hence for all ``s``)."""
+    target, depth, width = inst
+    deep = shallow_to_deep(target, depth, width)
+    if deep.kind is not NumberKind.EXACT or (deep.depth, deep.width) != (depth, width):
+        return -math.inf
+    same = kernel_mismatch(deep, target, certifying_length(deep, target)) == 0
+    return math.inf if same else -math.inf
+
+
+def _sample_ii_mpmath(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
+    out = []
+    with mpmath.workdps(MPMATH_DPS):
+        tiny = mpmath.mpf(2) ** -60
+        for _ in range(n):
+            depth, width = MPMATH_SHAPES[int(rng.integers(len(MPMATH_SHAPES)))]
+            size = depth * (width - 1) + 1
+            style = str(rng.choice(["disk", "tiny", "near_unit", "clustered"]))
+            lam = stable_spectrum(rng, (size,), style)
+            poles = [mpmath.mpc(complex(x)) * (1 - tiny * float(rng.uniform(0, 1)))
+                     for x in lam]
+            res = [mpmath.mpc(complex(rng.standard_normal() + 1j * rng.standard_normal()))
+                   * (1 + tiny * float(rng.uniform(-1, 1))) for _ in range(size)]
+            out.append((ShallowSSM(poles, res, [mpmath.mpf(1)] * size), depth, width))
+    return out
+
+
+def _agreement_margin(deep: DeepSSM, target: ShallowSSM, T: int, kind: NumberKind,
+                      scale_extra: np.ndarray | float = 1.0) -> float:
+    """Decades between ``tolerance(kind)`` and the relative kernel error.
+
+    The error is measured relative to ``scale(s) = max(K_abs_deep(s), Σ|r_i||λ_i|^s)`` (times
+    ``scale_extra``): the kernel of the entrywise-absolute deep model bounds every path term,
+    the shallow one every mode term, so roundoff of either evaluation is relative to them.
+    """
+    kd, kt = deep.kernel(T), target.kernel(T)
+    if kind is NumberKind.MPMATH:
+        err = [mpmath.fabs(a - b) for a, b in zip(kd, kt)]
+        err = np.array([float(e) for e in err])
+    else:
+        err = np.abs(np.asarray(kd, dtype=complex) - np.asarray(kt, dtype=complex))
+    abs_deep = DeepSSM(np.abs(np.asarray(deep.eigenvalues, dtype=complex)),
+                       [np.abs(np.asarray(b, dtype=complex)) for b in deep.B],
+                       np.abs(np.asarray(deep.C, dtype=complex))).kernel(T)
+    scale = np.maximum(abs_deep, _abs_kernel(target.poles, target.residues, T)) * scale_extra
+    tol = float(tolerance(kind)) * scale
+    if kind is NumberKind.FLOAT:  # subnormal powers carry no relative accuracy
+        tol = tol + np.finfo(float).tiny
+    rel = np.where(tol > 0, err / np.where(tol > 0, tol, 1), np.where(err == 0, 0, np.inf))
+    return log_margin(float(np.max(rel)), 1.0)
+
+
+def margin_ii_mpmath(inst: tuple[ShallowSSM, int, int]) -> float:
+    """Decades of kernel agreement at ``MPMATH_DPS`` digits (tolerance ``2^{-0.8·prec}``)."""
+    target, depth, width = inst
+    with mpmath.workdps(MPMATH_DPS):
+        deep = shallow_to_deep(target, depth, width)
+        return _agreement_margin(deep, target, MPMATH_T, NumberKind.MPMATH)
+
+
+def _sample_ii_float(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
+    out = []
+    for _ in range(n):
+        depth, width = FLOAT_SHAPES[int(rng.integers(len(FLOAT_SHAPES)))]
+        size = depth * (width - 1) + 1
+        style = str(rng.choice(["disk", "tiny", "near_unit"]))
+        poles = stable_spectrum(rng, (size,), style)
+        res = rng.standard_normal(size) + 1j * rng.standard_normal(size)
+        out.append((ShallowSSM(poles, res, np.ones(size)), depth, width))
+    return out
+
+
+def margin_ii_float(inst: tuple[ShallowSSM, int, int], T: int = FLOAT_T) -> float:
+    """Decades of kernel agreement in float64.
+
+    The model is built at 30 digits and rounded once, so each of the ``l + 1`` entries of a
+    path weight and each power ``λ^s`` carries a relative error ``≤ ε`` (``s ε`` for ``λ^s``):
+    the tolerance scale is ``(l + 2 + s)`` times the absolute kernels.
+    """
+    target, depth, width = inst
+    deep = shallow_to_deep(target, depth, width)
+    extra = depth + 2 + np.arange(T)
+    return _agreement_margin(deep, target, T, NumberKind.FLOAT, extra)
+
+
+def _describe_ii(insts: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, Any]:
+    target, depth, width = insts[i]
+    return {"depth": depth, "width": width, "kind": target.kind.value,
+            "poles": [_str(x) for x in target.poles],
+            "residues": [_str(x) for x in target.residues]}
+
+
+THM_4_1_II = register(Claim(
+    id="byjl25.thm4.1.ii",
+    paper="BYJL25",
+    reference="Theorem 4.1(ii)",
+    provenance="summary",
+    statement="H^{l(m-1)+1}_{inf,1} is contained in H^m_{inf,l}: every shallow target of width "
+    "l(m-1)+1 is realized by a depth-l width-m model (Algorithm A, rebuilt)",
+    hypotheses=("the shallow target's poles are distinct (repeated modes are merged first)",),
+    margin="exact tier: 'exact' = kernels equal on certifying_length terms; mpmath/float tiers: "
+    "decades between tolerance(kind) and the kernel error relative to the absolute kernels",
+    tiers=(
+        Tier("exact (sympy)", _sample_ii_exact, lambda xs: [margin_ii_exact(x) for x in xs],
+             _describe_ii, batch=8, max_instances=24),
+        Tier(f"mpmath dps={MPMATH_DPS}", _sample_ii_mpmath,
+             lambda xs: [margin_ii_mpmath(x) for x in xs], _describe_ii, batch=10,
+             max_instances=20),
+        Tier("float64", _sample_ii_float, lambda xs: [margin_ii_float(x) for x in xs],
+             _describe_ii, batch=50, max_instances=100),
+    ),
+    default_instances=200,
+))
+
+
+# ============================================================================ (iii)
+def _sample_iii(rng: np.random.Generator, n: int) -> list[tuple[int, int, np.random.Generator]]:
+    shapes = [(int(rng.integers(1, 5)), int(rng.integers(1, 4))) for _ in range(n)]
+    return [(d, w, np.random.default_rng(rng.integers(2**32))) for d, w in shapes]
+
+
+def _deep_holding(rng: np.random.Generator, poles: list[Any], depth: int,
+                  width: int) -> DeepSSM:
+    """A random exact depth-``l`` width-``m`` model whose eigenvalues include ``poles``; the
+    ``lm - n`` remaining eigenvalues are zero (the most zero modes allowed)."""
+    slots = list(poles) + [sympy.Integer(0)] * (depth * width - len(poles))
+    order = rng.permutation(len(slots))
+    lam = np.array([slots[i] for i in order], dtype=object).reshape(depth, width)
+    base = random_deep_exact(rng, depth, width)
+    return DeepSSM(lam, base.B, base.C)
+
+
+def margin_iii(inst: tuple[int, int, np.random.Generator]) -> float:
+    """``|Σ r_i/λ_i|`` of a fresh witness when its certificate re-verifies exactly and Algorithm A
+    refuses it; ``-inf`` otherwise. For ``lm ≤ 6`` also the exact vanishing order of a random deep
+    model that holds all the witness poles must be at least 2."""
+    depth, width, rng = inst
+    target, cert = non_inclusion_witness(depth, width, rng=rng)
+    if not cert.check() or not algorithm_a_cannot_fit(target, depth, width).cannot_fit:
+        return -math.inf
+    if depth >= 2 and depth * width <= 6:
+        model = _deep_holding(rng, list(cert.poles), depth, width)
+        if vanishing_order_at_infinity(model) < 2:
+            return -math.inf
+    return float(abs(cert.first_order_coefficient))
+
+
+def _describe_iii(insts: list[tuple[int, int, np.random.Generator]], i: int) -> dict[str, Any]:
+    depth, width, _ = insts[i]
+    _, cert = non_inclusion_witness(depth, width)
+    return {"depth": depth, "width": width, "n": cert.n, "lm": cert.lm,
+            "max_zero_modes": cert.max_zero_modes,
+            "layers_without_zero_mode": cert.layers_without_zero_mode,
+            "deterministic_witness_poles": [str(x) for x in cert.poles],
+            "first_order_coefficient": str(cert.first_order_coefficient)}
+
+
+THM_4_1_III = register(Claim(
+    id="byjl25.thm4.1.iii",
+    paper="BYJL25",
+    reference="Theorem 4.1(iii)",
+    provenance="summary",
+    statement="H^{l(m-1)+2}_{inf,1} is not contained in H^m_{inf,l}: some shallow target of "
+    "width l(m-1)+2 has no depth-l width-m realization",
+    hypotheses=("witness: distinct nonzero poles, nonzero residues, sum r_i/lambda_i != 0",),
+    margin="|sum r_i/lambda_i| (exact, > 0) of the witness when its order-of-vanishing "
+    "certificate re-verifies; -inf if any check fails",
+    tiers=(
+        Tier("exact (sympy)", _sample_iii, lambda xs: [margin_iii(x) for x in xs],
+             _describe_iii, batch=10, max_instances=30),
+    ),
+    default_instances=30,
+    notes="argument: a deep model holding n = l(m-1)+2 nonzero poles has at most l-2 zero modes, "
+    "so at least two layers have only nonzero modes and rho-hat(1/z) = O(z^2); the target is "
+    "-z sum r_i/lambda_i + O(z^2).",
+))
