@@ -72,3 +72,12 @@ def test_mpmath_models_use_current_precision():
         m = random_deep_mpmath(np.random.default_rng(5), 2, 2)
         assert m.kind is NumberKind.MPMATH
         assert all(abs(x) < 1 for x in m.eigenvalues.flat)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_random_stable_layer_has_the_requested_radius(dense):
+    from verify.sampling import random_stable_layer
+
+    layer = random_stable_layer(np.random.default_rng(6), 2, 5, 3, 0.8, dense=dense)
+    assert layer.spectral_radius() == pytest.approx(0.8, rel=1e-12)
+    assert (layer.d_in, layer.width, layer.d_out) == (2, 5, 3)

@@ -15,10 +15,13 @@ Exact instances use Gaussian rationals with small denominators, stable by exact 
 
 from __future__ import annotations
 
+import math
+
 import mpmath
 import numpy as np
 import sympy
 
+from theory.layers import SSMLayer
 from theory.linear import DeepSSM
 from verify.batch import DeepBatch
 
@@ -29,6 +32,7 @@ __all__ = [
     "random_deep_exact",
     "random_deep_mpmath",
     "gaussian_rational",
+    "random_stable_layer",
 ]
 
 SPECTRUM_STYLES = ("disk", "clustered", "tiny", "near_unit", "zeros")
@@ -158,3 +162,34 @@ def random_deep_mpmath(rng: np.random.Generator, depth: int, width: int) -> Deep
         lam_mp[idx] = refine(complex(v)) * (1 - tiny) if v != 0 else mpmath.mpc(0)
     B = [normal((width,))] + [normal((width, width)) for _ in range(depth - 1)]
     return DeepSSM(lam_mp, B, normal((width,)))
+
+
+def random_stable_layer(
+    rng: np.random.Generator,
+    d_in: int,
+    width: int,
+    d_out: int,
+    radius: float,
+    *,
+    dense: bool,
+    feedthrough: bool = True,
+    bias: bool = True,
+) -> SSMLayer:
+    """A float layer whose ``W`` has spectral radius exactly ``radius`` (up to rounding).
+
+    Diagonal ``W``: entries uniform in ``[-radius, radius]``, one of them ``±radius``. Dense
+    ``W``: a standard normal matrix rescaled to that spectral radius (generically
+    diagonalizable, non-normal). ``U, C, D`` are normal with variance ``1/fan-in``, ``b``
+    standard normal.
+    """
+    if dense:
+        W = rng.standard_normal((width, width))
+        W *= radius / np.abs(np.linalg.eigvals(W)).max()
+    else:
+        W = rng.uniform(-radius, radius, width)
+        W[rng.integers(width)] = radius * rng.choice([-1.0, 1.0])
+    U = rng.standard_normal((width, d_in)) / math.sqrt(d_in)
+    C = rng.standard_normal((d_out, width)) / math.sqrt(width)
+    D = rng.standard_normal((d_out, d_in)) / math.sqrt(d_in) if feedthrough else None
+    b = rng.standard_normal(width) if bias else None
+    return SSMLayer(W, U, C, D, b)

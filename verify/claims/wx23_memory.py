@@ -58,6 +58,7 @@ from theory.memory import (
 )
 from theory.numbers import NumberKind, tolerance
 from verify.registry import Claim, Tier, log_margin, register
+from verify.sampling import random_stable_layer
 from verify.scan import kernel as scan_kernel
 from verify.stack_eval import run_stack_float
 
@@ -90,37 +91,6 @@ BoundFn = Callable[[SSMStack, float], MemoryBound]
 
 
 # ------------------------------------------------------------------------------ sampling
-def random_stable_layer(
-    rng: np.random.Generator,
-    d_in: int,
-    width: int,
-    d_out: int,
-    radius: float,
-    *,
-    dense: bool,
-    feedthrough: bool = True,
-    bias: bool = True,
-) -> SSMLayer:
-    """A float layer whose ``W`` has spectral radius exactly ``radius`` (up to rounding).
-
-    Diagonal ``W``: entries uniform in ``[-radius, radius]``, one of them ``±radius``. Dense
-    ``W``: a standard normal matrix rescaled to that spectral radius (generically
-    diagonalizable, non-normal). ``U, C, D`` are normal with variance ``1/fan-in``, ``b``
-    standard normal.
-    """
-    if dense:
-        W = rng.standard_normal((width, width))
-        W *= radius / np.abs(np.linalg.eigvals(W)).max()
-    else:
-        W = rng.uniform(-radius, radius, width)
-        W[rng.integers(width)] = radius * rng.choice([-1.0, 1.0])
-    U = rng.standard_normal((width, d_in)) / math.sqrt(d_in)
-    C = rng.standard_normal((d_out, width)) / math.sqrt(width)
-    D = rng.standard_normal((d_out, d_in)) / math.sqrt(d_in) if feedthrough else None
-    b = rng.standard_normal(width) if bias else None
-    return SSMLayer(W, U, C, D, b)
-
-
 def random_stable_stack(
     rng: np.random.Generator, activation: str, depth: int | None = None
 ) -> SSMStack:
