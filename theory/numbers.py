@@ -269,6 +269,8 @@ def as_array(
             arr = np.asarray(values)
         except ValueError as exc:  # ragged
             raise InvalidParameterError(f"{name}: not a rectangular array ({exc})") from None
+        if arr.size == 0 and arr.dtype == object:
+            arr = arr.astype(float)  # an empty array of an exact or mpmath kind
         if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
             raise InvalidParameterError(f"{name}: entries must be numbers, got dtype {arr.dtype}")
         arr = arr.astype(complex if np.iscomplexobj(arr) else float)
@@ -360,18 +362,48 @@ def tolerance(kind: NumberKind, scale: Any = 1) -> Any:
     return float(scale) * float(np.finfo(float).eps) ** 0.8
 
 
+#: Largest degree over ``QQ`` of an algebraic field that :func:`to_domain` builds.
+MAX_FIELD_DEGREE = 8
+
+
+def _field_degree_bound(values: Sequence[Any]) -> int:
+    """An upper bound of the degree of ``QQ(values)``: the product of the root orders of the
+    distinct radicals ``a^(p/q)``, doubled when ``I`` appears."""
+    exprs = [sympy.sympify(x) for x in values]
+    radicals = {
+        atom
+        for x in exprs
+        for atom in x.atoms(sympy.Pow)
+        if atom.exp.is_Rational and not atom.exp.is_Integer
+    }
+    degree = 2 if any(x.has(sympy.I) for x in exprs) else 1
+    for atom in radicals:
+        degree *= int(atom.exp.q)
+    return degree
+
+
 def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
     """Convert exact arrays to elements of one common sympy domain, for fast exact arithmetic.
 
     Gaussian rationals land in ``QQ_I``, rationals in ``QQ``, algebraic numbers in an algebraic
-    field ``QQ<θ>``; anything else falls back to the (slow but exact) ``EX`` domain. Domain
-    elements support ``+``, ``*`` and integer powers inside numpy object arrays, roughly a hundred
-    times faster than sympy expressions, and convert back exactly with :func:`from_domain`.
+    field ``QQ<θ>`` when its degree is at most :data:`MAX_FIELD_DEGREE`; anything else (more
+    radicals, transcendental numbers) stays plain sympy expressions in the ``EXRAW`` domain,
+    which are expanded by :func:`from_domain`. Domain elements support ``+``, ``*`` and
+    integer powers inside numpy object arrays, roughly a hundred times faster than sympy
+    expressions, and convert back exactly with :func:`from_domain`.
+
+    (The primitive element of a field with many radicals costs far more than the arithmetic it
+    would speed up: five square roots of Gaussian rationals take about 40 s to set up.)
     """
     flat = [x for a in arrays for x in a.flat]
     if not flat:
         return sympy.QQ, [np.empty(a.shape, dtype=object) for a in arrays]
-    K, elems = construct_domain(flat, extension=True)
+    K, elems = construct_domain(flat)  # ZZ, QQ, ZZ_I or QQ_I when no radical is present
+    if K == sympy.EX:
+        if _field_degree_bound(flat) <= MAX_FIELD_DEGREE:
+            K, elems = construct_domain(flat, extension=True)
+        if K == sympy.EX or not K.is_Algebraic:
+            K, elems = sympy.EXRAW, [sympy.EXRAW.from_sympy(x) for x in flat]
     out, pos = [], 0
     for a in arrays:
         arr = np.empty(a.shape, dtype=object)

@@ -1,0 +1,157 @@
+"""Tests of theory.conventions against scipy.signal.dlsim and a direct same-step simulation.
+
+Outputs are compared within ``tolerance(FLOAT, scale)`` where ``scale`` is an a-priori bound
+of the rounding error growth of a linear recurrence (see :func:`_error_scale`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.signal import dlsim
+from strategies import control_systems
+
+from theory.conventions import from_control, to_control
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+
+
+def simulate_same_step(A, B, C, D, x):
+    """The suite's convention, step by step: h_t = A h_{t-1} + B x_t, y_t = C h_t + D x_t."""
+    h = np.zeros(A.shape[0])
+    ys = []
+    for x_t in x:
+        h = A @ h + B @ x_t
+        ys.append(C @ h + D @ x_t)
+    return np.array(ys)
+
+
+def simulate_control(A, B, C, D, u):
+    """scipy's control convention: s[k+1] = A s[k] + B u[k], y[k] = C s[k] + D u[k]."""
+    _, y, _ = dlsim((A, B, C, D, 1.0), u)
+    return np.asarray(y).reshape(len(u), C.shape[0])
+
+
+def _error_scale(A, B, C, D, T):
+    """``(Σ_j ‖C A^j‖)(‖A‖ Σ_s ‖A^s‖ ‖B‖ + ‖B‖ + ‖C‖ ‖B‖) + ‖D‖`` for inputs bounded by 1.
+
+    A recurrence commits a local error ``≤ c ε (‖A‖ ‖h_t‖ + ‖B‖ ‖x_t‖)`` per step, which
+    reaches the output through ``C A^j``; ``‖h_t‖ ≤ Σ_s ‖A^s‖ ‖B‖``. The products ``C A``,
+    ``C B`` formed by a conversion add ``ε ‖C‖ ‖A‖``-sized errors of the same kind.
+    """
+    norm = lambda M: np.linalg.norm(M, 2)  # noqa: E731
+    powers = [np.linalg.matrix_power(A, s) for s in range(T + 1)]
+    through_C = sum(norm(C @ P) for P in powers) * (1 + norm(A))
+    state = sum(norm(P) for P in powers) * norm(B)
+    return through_C * (norm(A) * state + norm(B) + norm(C) * norm(B)) + norm(D)
+
+
+def _assert_close(y, y_ref, scale):
+    err = np.max(np.abs(y - y_ref)) if y.size else 0.0
+    assert err <= tolerance(NumberKind.FLOAT, scale), (err, tolerance(NumberKind.FLOAT, scale))
+
+
+def _inputs(T, d):
+    unit = st.floats(-1, 1, allow_nan=False, allow_infinity=False)
+    return st.lists(unit, min_size=T * d, max_size=T * d).map(
+        lambda v: np.array(v, dtype=float).reshape(T, d))
+
+
+@given(data=st.data(), T=st.integers(1, 25))
+def test_to_control_gives_the_same_map_under_dlsim(data, T):
+    A, B, C, D = data.draw(control_systems())
+    x = data.draw(_inputs(T, B.shape[1]))
+    y_ref = simulate_same_step(A, B, C, D, x)
+    y = simulate_control(*to_control(A, B, C, D), x)
+    _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+
+
+@given(data=st.data(), T=st.integers(1, 25))
+def test_from_control_gives_the_same_map_as_dlsim(data, T):
+    A, B, C, D = data.draw(control_systems())
+    u = data.draw(_inputs(T, B.shape[1]))
+    y_ref = simulate_control(A, B, C, D, u)
+    y = simulate_same_step(*from_control(A, B, C, D), u)
+    _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+
+
+@pytest.mark.parametrize(
+    "A",
+    [np.zeros((2, 2)), np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1e-300, 0], [0, 0.5]])],
+    ids=["zero", "nilpotent", "nearly singular"],
+)
+def test_from_control_handles_singular_A(A):
+    B = np.array([[1.0], [2.0]])
+    C = np.array([[3.0, -1.0]])
+    D = np.array([[0.5]])
+    u = np.array([[1.0], [-2.0], [0.25], [4.0], [0.0]])
+    # the direct route C A^{-1} does not exist here; the augmented state needs no inverse
+    y = simulate_same_step(*from_control(A, B, C, D), u)
+    _assert_close(y, simulate_control(A, B, C, D, u), _error_scale(A, B, C, D, len(u)))
+    assert np.array_equal(y[:1], D @ u[:1])  # y_1 = D x_1: the state is still zero
+
+
+@given(data=st.data(), T=st.integers(1, 20))
+def test_round_trips_keep_the_map(data, T):
+    A, B, C, D = data.draw(control_systems())
+    x = data.draw(_inputs(T, B.shape[1]))
+    scale = _error_scale(A, B, C, D, T)
+    # control → same-step → control (augmented state, same map under dlsim)
+    _assert_close(simulate_control(*to_control(*from_control(A, B, C, D)), x),
+                  simulate_control(A, B, C, D, x), scale)
+    # same-step → control → same-step
+    _assert_close(simulate_same_step(*from_control(*to_control(A, B, C, D)), x),
+                  simulate_same_step(A, B, C, D, x), scale)
+
+
+def test_to_control_formula_and_default_D():
+    A = np.array([[0.5, 1.0], [0.0, -0.25]])
+    B = np.array([[1.0], [2.0]])
+    C = np.array([[1.0, 3.0]])
+    A2, B2, C2, D2 = to_control(A, B, C)
+    assert np.array_equal(A2, A) and np.array_equal(B2, B)
+    assert np.array_equal(C2, [[0.5, 0.25]])  # C A
+    assert np.array_equal(D2, [[7.0]])  # C B + 0
+
+
+def test_negative_control_the_unconverted_system_is_detected():
+    A = np.array([[0.5, 1.0], [0.0, -0.25]])
+    B = np.array([[1.0], [2.0]])
+    C = np.array([[1.0, 3.0]])
+    D = np.zeros((1, 1))
+    x = np.array([[1.0], [0.0], [-1.0]])
+    y_ref = simulate_same_step(A, B, C, D, x)
+    with pytest.raises(AssertionError):  # dlsim on (A, B, C, D) is a different map
+        _assert_close(simulate_control(A, B, C, D, x), y_ref, _error_scale(A, B, C, D, 3))
+    _assert_close(simulate_control(*to_control(A, B, C, D), x), y_ref,
+                  _error_scale(A, B, C, D, 3))
+
+
+_GOOD = (np.eye(2) * 0.5, np.ones((2, 1)), np.ones((1, 2)), np.zeros((1, 1)))
+
+
+@pytest.mark.parametrize("convert", [to_control, from_control])
+@pytest.mark.parametrize(
+    ("index", "bad", "pattern"),
+    [
+        (0, np.ones((2, 3)), r"^A: expected a non-empty square matrix"),
+        (0, np.ones(2), r"^A: expected a 2-D array"),
+        (0, np.zeros((0, 0)), r"^A: expected a non-empty square"),
+        (0, [[0.5, np.nan], [0, 0.5]], r"^A: entries must be finite"),
+        (0, [["a", "b"], ["c", "d"]], r"^A: entries must be numbers"),
+        (0, [[True, False], [False, True]], r"^A: entries must be numbers"),
+        (0, [[0.5, 0], [0]], r"^A: not a rectangular array"),
+        (1, np.ones((3, 1)), r"^B: expected shape \(2, d\)"),
+        (1, np.ones((2, 0)), r"^B: expected shape \(2, d\)"),
+        (2, np.ones((1, 3)), r"^C: expected shape \(p, 2\)"),
+        (2, [[np.inf, 0]], r"^C: entries must be finite"),
+        (3, np.zeros((2, 1)), r"^D: expected shape \(1, 1\)"),
+        (3, np.zeros(1), r"^D: expected a 2-D array"),
+    ],
+)
+def test_bad_input_names_the_parameter(convert, index, bad, pattern):
+    args = list(_GOOD)
+    args[index] = bad
+    with pytest.raises(InvalidParameterError, match=pattern):
+        convert(*args)

@@ -1,0 +1,326 @@
+"""Tests of theory.numbers: number kinds, conversion, tolerances and the polynomial-root wrapper.
+
+The same assertions run over the three number kinds (the pattern of sympy's
+``polys/matrices/tests/test_xxm.py``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import (
+    ALL_KINDS,
+    assert_agree,
+    gaussian_rationals,
+    mismatches,
+    stable_spectra,
+)
+
+from theory import numbers as tn
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    abs_squared,
+    as_array,
+    convert,
+    is_finite,
+    kind_of,
+    max_abs,
+    polyroots,
+    real_part,
+    tolerance,
+)
+
+I = sympy.I  # noqa: E741 (the imaginary unit, as sympy names it)
+R = sympy.Rational
+KINDS = pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.value)
+
+
+def in_kind(values, kind: NumberKind) -> np.ndarray:
+    """Exact Gaussian-rational test values as an array of ``kind``."""
+    return convert(values, kind)
+
+
+# ------------------------------------------------------------------------------------- kind_of
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ((1, 2, [3, 4]), NumberKind.FLOAT),  # integers alone are float
+        ((0.5, 1), NumberKind.FLOAT),
+        ((np.array([1.0, 2.0]),), NumberKind.FLOAT),
+        ((1 + 2j,), NumberKind.FLOAT),
+        ((R(1, 2), 3), NumberKind.EXACT),
+        ((Fraction(1, 3),), NumberKind.EXACT),
+        ((sympy.sqrt(2) * I, [1, 2]), NumberKind.EXACT),
+        ((mpmath.mpf(1), 2), NumberKind.MPMATH),
+        ((mpmath.mpc(1, 2), 0.5), NumberKind.MPMATH),  # float entries join an mpmath model
+        ((np.array([mpmath.mpf(1)], dtype=object),), NumberKind.MPMATH),
+    ],
+)
+def test_kind_of_rules(values, expected):
+    assert kind_of(*values) is expected
+
+
+@pytest.mark.parametrize("other", [0.5, 1j, np.float64(0.25), mpmath.mpf("0.5")])
+def test_kind_of_refuses_exact_mixed_with_rounded_numbers_and_names_them(other):
+    with pytest.raises(InvalidParameterError, match=r"^eigenvalues: exact .* in C"):
+        kind_of([R(1, 2)], [1, 2], [other], names=["eigenvalues", "B", "C"])
+
+
+def test_kind_of_names_must_match_values():
+    with pytest.raises(InvalidParameterError, match="names"):
+        kind_of(1, 2, names=["only one"])
+
+
+# ------------------------------------------------------------------------------------ as_array
+
+
+@KINDS
+def test_as_array_keeps_the_kind(kind):
+    arr = as_array(in_kind([R(1, 2), -3], kind), kind, "v", ndim=1)
+    assert arr.shape == (2,)
+    if kind is NumberKind.FLOAT:
+        assert arr.dtype == float
+    else:
+        expected = sympy.Basic if kind is NumberKind.EXACT else mpmath.mpf
+        assert all(isinstance(x, expected) for x in arr)
+
+
+@KINDS
+def test_as_array_checks_ndim_and_names_the_parameter(kind):
+    with pytest.raises(InvalidParameterError, match=r"^vec: expected a 1-dimensional array"):
+        as_array(in_kind([[1, 2]], kind), kind, "vec", ndim=1)
+
+
+_NON_FINITE = {
+    NumberKind.EXACT: [sympy.nan, sympy.oo, -sympy.oo, sympy.zoo, I * sympy.oo],
+    NumberKind.MPMATH: [mpmath.nan, mpmath.inf, mpmath.mpc(0, mpmath.inf)],
+    NumberKind.FLOAT: [np.nan, np.inf, -np.inf, complex(0, np.inf)],
+}
+
+
+@KINDS
+def test_as_array_refuses_nan_and_inf(kind):
+    for bad in _NON_FINITE[kind]:
+        with pytest.raises(InvalidParameterError, match=r"^B: entries must be finite"):
+            as_array([1, bad], kind, "B")
+
+
+@KINDS
+@pytest.mark.parametrize("bad", ["1/2", None, [1, [2, 3]]], ids=["str", "None", "ragged"])
+def test_as_array_refuses_non_numbers(kind, bad):
+    with pytest.raises(InvalidParameterError, match=r"^C: "):
+        as_array([1, bad], kind, "C")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [0.5, 1j, np.float64(0.5), mpmath.mpf(1), sympy.Float(0.5), sympy.Float(0.5) * I,
+     sympy.Symbol("x"), sympy.true],
+    ids=["float", "complex", "np.float64", "mpf", "sympy.Float", "sympy.Float*I", "Symbol",
+         "true"],
+)
+def test_exact_arrays_refuse_rounded_or_symbolic_entries(bad):
+    with pytest.raises(InvalidParameterError, match=r"^lam: "):
+        as_array([R(1, 2), bad], NumberKind.EXACT, "lam")
+
+
+def test_as_array_float_refuses_booleans():
+    with pytest.raises(InvalidParameterError, match=r"^x: entries must be numbers"):
+        as_array([True, False], NumberKind.FLOAT, "x")
+
+
+def test_is_finite_across_kinds():
+    assert is_finite(np.array([1.0, 2j]))
+    assert not is_finite(np.array([1.0, np.nan]))
+    assert is_finite(np.array([sympy.sqrt(2), I], dtype=object))
+    assert not is_finite(np.array([sympy.zoo], dtype=object))
+    assert not is_finite(np.array([mpmath.inf], dtype=object))
+
+
+# ------------------------------------------------------------------------------------- convert
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), max_size=6),
+       st.lists(st.floats(-1e300, 1e300), max_size=6))
+def test_float_to_exact_and_mpmath_and_back_is_identical(re_parts, im_parts):
+    vals = np.array([complex(a, b) for a, b in zip(re_parts, im_parts)] or [0.0])
+    for kind in (NumberKind.EXACT, NumberKind.MPMATH):
+        back = convert(convert(vals, kind), NumberKind.FLOAT)
+        assert np.array_equal(back.astype(complex), vals.astype(complex))
+
+
+@given(stable_spectra(NumberKind.MPMATH, 4))
+def test_mpmath_to_exact_and_back_is_identical(values):
+    exact = convert(values, NumberKind.EXACT)
+    assert all(isinstance(x, sympy.Expr) and not x.has(sympy.Float) for x in exact)
+    back = convert(exact, NumberKind.MPMATH)
+    assert all(a == b for a, b in zip(back, values))
+
+
+@given(stable_spectra(NumberKind.EXACT, 4, dyadic=True))
+def test_dyadic_exact_survives_float(values):
+    back = convert(convert(values, NumberKind.FLOAT), NumberKind.EXACT)
+    assert mismatches(back, values, NumberKind.EXACT) == []
+
+
+@given(gaussian_rationals(max_modulus=3, max_denominator=97))
+def test_exact_to_mpmath_rounds_within_tolerance_at_50_digits(z):
+    with mpmath.workdps(50):
+        approx = convert([z], NumberKind.MPMATH)[0]
+        err = abs(mpmath.mpf(sympy.re(z).p) / sympy.re(z).q - mpmath.re(approx)) + abs(
+            mpmath.mpf(sympy.im(z).p) / sympy.im(z).q - mpmath.im(approx))
+        assert err <= tolerance(NumberKind.MPMATH, 3)
+
+
+def test_convert_float_output_is_real_when_possible():
+    assert convert([R(1, 2), 3], NumberKind.FLOAT).dtype == float
+    assert convert([R(1, 2), I], NumberKind.FLOAT).dtype == complex
+
+
+def test_convert_refuses_non_finite_mpmath_to_exact():
+    with pytest.raises(InvalidParameterError, match=r"^v: entries must be finite"):
+        convert([mpmath.inf], NumberKind.EXACT, "v")
+
+
+# ----------------------------------------------------------------------- moduli and tolerance
+
+
+@KINDS
+def test_moduli_on_hand_computable_values(kind):
+    z = in_kind([3 + 4 * I, R(-5, 13) + R(12, 13) * I, -2, 0], kind)
+    assert_agree([abs_squared(x) for x in z], [25, 1, 4, 0], kind, 25)
+    assert_agree([real_part(x) for x in z], [3, R(-5, 13), -2, 0], kind, 5)
+    assert_agree([max_abs(z)], [5], kind, 5)
+    if kind is NumberKind.EXACT:
+        assert abs_squared(z[1]) == 1 and max_abs(z) == 5  # exact values, not approximations
+
+
+def test_exact_modulus_of_roots_is_exact():
+    # |sqrt(i/7)|² = 1/7: the expansion of x·conj(x) leaves an expression sympy cannot compare
+    assert abs_squared(sympy.sqrt(I / 7)) == R(1, 7)
+    assert max_abs(np.array([sympy.sqrt(I / 7), sympy.sqrt(-2)], dtype=object)) == sympy.sqrt(2)
+
+
+def test_max_abs_of_empty_is_zero():
+    assert max_abs(np.array([])) == 0
+
+
+def test_tolerance_follows_the_working_precision():
+    eps = float(np.finfo(float).eps)
+    assert tolerance(NumberKind.EXACT, 123) == 0
+    assert tolerance(NumberKind.FLOAT, 3) == pytest.approx(3 * eps**0.8, rel=1e-12)
+    with mpmath.workdps(15):
+        low = tolerance(NumberKind.MPMATH)
+    with mpmath.workdps(50):
+        high = tolerance(NumberKind.MPMATH, 2)
+        assert high == 2 * mpmath.mpf(2) ** (-0.8 * mpmath.mp.prec)
+    assert high < low * mpmath.mpf(10) ** -25
+
+
+def test_precision_changes_do_not_leak_between_tests_part_1():
+    mpmath.mp.dps = 7  # restored by the autouse fixture of conftest.py
+
+
+def test_precision_changes_do_not_leak_between_tests_part_2():
+    assert mpmath.mp.dps == 15
+
+
+# ----------------------------------------------------------------------------------- polyroots
+
+
+def _match_roots(found, expected, scale):
+    """Every expected root has a distinct found root within ``tolerance(MPMATH, scale)``."""
+    remaining = list(found)
+    assert len(remaining) == len(expected)
+    for r in expected:
+        target = convert([r], NumberKind.MPMATH)[0]
+        dists = [abs(target - f) for f in remaining]
+        k = int(np.argmin([float(d) for d in dists]))
+        assert dists[k] <= tolerance(NumberKind.MPMATH, scale), (r, remaining[k], dists[k])
+        remaining.pop(k)
+
+
+@pytest.mark.parametrize(
+    ("coeffs", "roots"),
+    [
+        ([-6, 11, -6, 1], [1, 2, 3]),
+        ([1, -3, 2], [R(1, 2), 1]),  # 1 - 3w + 2w²: ascending order matters (descending: 1, 2)
+        ([1, 0, 1], [I, -I]),
+        ([-2, 0, 1], [sympy.sqrt(2), -sympy.sqrt(2)]),
+        ([R(1, 3), -R(4, 3), 1], [R(1, 3), 1]),
+        ([-2, 1, 0, 0], [2]),  # vanishing leading coefficients are dropped
+        ([0, 0, 1], [0, 0]),
+        ([1, -2, 1], [1, 1]),  # a double root
+    ],
+)
+def test_polyroots_of_known_polynomials_at_50_digits(coeffs, roots):
+    with mpmath.workdps(50):
+        _match_roots(polyroots(coeffs), roots, 4)
+
+
+def test_polyroots_negative_control_descending_order_is_detected():
+    with mpmath.workdps(50), pytest.raises(AssertionError):
+        _match_roots(polyroots([1, -3, 2]), [1, 2], 4)
+
+
+@given(st.lists(gaussian_rationals(max_modulus=2, max_denominator=9), min_size=1, max_size=5,
+                unique=True))
+def test_polyroots_recovers_random_simple_roots(roots):
+    coeffs = sympy.Poly(sympy.prod([sympy.Symbol("w") - r for r in roots]),
+                        sympy.Symbol("w")).all_coeffs()[::-1]
+    with mpmath.workdps(50):
+        _match_roots(polyroots(coeffs), roots, 16)
+
+
+def test_polyroots_constant_and_zero_polynomials():
+    assert polyroots([5]) == []
+    assert polyroots([3, 0, 0]) == []
+    for zero in ([], [0], [0, 0, 0]):
+        with pytest.raises(InvalidParameterError, match="^coeffs_ascending: the zero polynomial"):
+            polyroots(zero)
+
+
+def test_polyroots_reports_non_convergence():
+    with pytest.raises(ArithmeticError, match="did not converge"):
+        polyroots(list(range(1, 12)), maxsteps=1)
+
+
+def test_polyroots_detects_the_mpmath_coefficient_order_api():
+    has_asc = "asc" in inspect.signature(mpmath.polyroots).parameters
+    assert tn._POLYROOTS_HAS_ASC is has_asc
+    major_minor = tuple(int(p) for p in mpmath.__version__.split(".")[:2])
+    assert has_asc is (major_minor >= (1, 4))
+
+
+@pytest.mark.parametrize("has_asc", [True, False], ids=["mpmath>=1.4", "mpmath<1.4"])
+def test_polyroots_passes_the_right_order_to_either_mpmath_api(monkeypatch, has_asc):
+    """Both branches of the wrapper, whichever mpmath is installed: a stand-in with the other
+    version's signature receives the coefficients in the order that version expects."""
+    real = mpmath.polyroots
+    received = {}
+
+    def fake_14(coeffs, maxsteps=50, cleanup=True, extraprec=10, error=False,
+                roots_init=None, asc=None):
+        received["asc"] = asc
+        desc = list(coeffs)[::-1] if asc else list(coeffs)
+        return real(desc, maxsteps=maxsteps, extraprec=extraprec)
+
+    def fake_13(coeffs, maxsteps=50, cleanup=True, extraprec=10, error=False, roots_init=None):
+        received["asc"] = "absent"
+        return real(list(coeffs), maxsteps=maxsteps, extraprec=extraprec)
+
+    monkeypatch.setattr(tn, "_POLYROOTS_HAS_ASC", has_asc)
+    monkeypatch.setattr(mpmath, "polyroots", fake_14 if has_asc else fake_13)
+    with mpmath.workdps(30):
+        _match_roots(polyroots([1, -3, 2]), [R(1, 2), 1], 4)
+    assert received["asc"] == (True if has_asc else "absent")
