@@ -42,9 +42,10 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.linear import DeepSSM, ShallowSSM, W, _Arithmetic
+from theory.linear import DeepSSM, ShallowSSM, W
 from theory.numbers import (
     InvalidParameterError,
+    KindArithmetic,
     NumberKind,
     convert,
     kind_of,
@@ -280,7 +281,7 @@ def deep_to_shallow(deep: DeepSSM, *, tol: Any = None) -> ShallowSSM:
         raise InvalidParameterError(f"deep: expected a DeepSSM, got {type(deep).__name__}")
     if tol is not None and deep.kind is NumberKind.EXACT:
         raise InvalidParameterError("tol: exact models decide equality exactly; pass tol=None")
-    ar = _Arithmetic(deep.kind, [deep.eigenvalues, deep.C, *deep.B])
+    ar = KindArithmetic(deep.kind, [deep.eigenvalues, deep.C, *deep.B])
     lam, C, *B = ar.arrays
     one = ar.zero + 1
     values, ids = _distinct_ids(lam)
@@ -306,7 +307,9 @@ def deep_to_shallow(deep: DeepSSM, *, tol: Any = None) -> ShallowSSM:
     return _shallow_of(deep.kind, ar, poles, res)
 
 
-def _shallow_of(kind: NumberKind, ar: _Arithmetic, poles: list[Any], res: list[Any]) -> ShallowSSM:
+def _shallow_of(
+    kind: NumberKind, ar: KindArithmetic, poles: list[Any], res: list[Any]
+) -> ShallowSSM:
     pa = np.array([*poles, None], dtype=object)[:-1]
     ra = np.array([*res, None], dtype=object)[:-1]
     if kind is NumberKind.FLOAT:
@@ -486,7 +489,7 @@ def numerator_coefficients(shallow: ShallowSSM) -> np.ndarray:
     coefficient of ``w^{n-1}`` is ``(-1)^{n-1} Π λ_j · Σ_i r_i/λ_i`` when all poles are nonzero.
     """
     poles, res = _shallow_parts(shallow)
-    ar = _Arithmetic(shallow.kind, [poles, res])
+    ar = KindArithmetic(shallow.kind, [poles, res])
     lam, r = ar.arrays
     coeffs = _numerator(list(lam), list(r), ar.zero + 1, ar.zero)
     out = np.array([*coeffs, None], dtype=object)[:-1]

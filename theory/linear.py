@@ -34,14 +34,13 @@ import sympy
 
 from theory.numbers import (
     InvalidParameterError,
+    KindArithmetic,
     NumberKind,
     abs_squared,
     as_array,
     convert,
-    from_domain,
     kind_of,
     max_abs,
-    to_domain,
 )
 
 __all__ = [
@@ -144,27 +143,6 @@ def _zeros(shape: tuple[int, ...], zero: Any, dtype: Any) -> np.ndarray:
     out = np.empty(shape, dtype=object)
     out.fill(zero)
     return out
-
-
-class _Arithmetic:
-    """A model's entries in the form its kernels compute with, and the way back.
-
-    Exact entries become elements of one sympy domain (see :func:`theory.numbers.to_domain`);
-    mpmath and float entries are used as stored.
-    """
-
-    def __init__(self, kind: NumberKind, arrays: list[np.ndarray]) -> None:
-        self.domain = None
-        if kind is NumberKind.EXACT:
-            self.domain, arrays = to_domain(*arrays)
-            self.zero = self.domain.zero
-        else:
-            self.zero = mpmath.mpf(0) if kind is NumberKind.MPMATH else 0
-        self.arrays = arrays
-
-    def back(self, arr: np.ndarray) -> np.ndarray:
-        """Convert a result to the model's number kind."""
-        return arr if self.domain is None else from_domain(self.domain, arr)
 
 
 def _check_length(T: Any) -> int:
@@ -295,8 +273,8 @@ class DeepSSM:
             f"method: expected 'closed_form' or 'recurrence', got {method!r}"
         )
 
-    def _arithmetic(self, *extra: np.ndarray) -> _Arithmetic:
-        return _Arithmetic(self.kind, [self.eigenvalues, self.C, *self.B, *extra])
+    def _arithmetic(self, *extra: np.ndarray) -> KindArithmetic:
+        return KindArithmetic(self.kind, [self.eigenvalues, self.C, *self.B, *extra])
 
     def _kernel_closed_form(self, T: int) -> np.ndarray:
         # v_k[s] = Σ_{s_1+…+s_k = s} A_k^{s_k} B_k ⋯ A_1^{s_1} B_1, built layer by layer as an
@@ -330,7 +308,7 @@ class DeepSSM:
         ar = self._arithmetic(xs)
         return self._run(ar, ar.arrays[-1])
 
-    def _run(self, ar: _Arithmetic, xs: np.ndarray) -> np.ndarray:
+    def _run(self, ar: KindArithmetic, xs: np.ndarray) -> np.ndarray:
         lam, C, *B = ar.arrays[: 2 + self.depth]
         T = xs.shape[0]
         dtype = np.result_type(self.dtype, xs.dtype) if self.kind is NumberKind.FLOAT else object
@@ -407,7 +385,7 @@ class ShallowSSM(DeepSSM):
     @property
     def residues(self) -> np.ndarray:
         """``r_i = c_i b_i``, so that ``ρ(s) = Σ_i r_i λ_i^s``."""
-        ar = _Arithmetic(self.kind, [self.C, self.B[0]])
+        ar = KindArithmetic(self.kind, [self.C, self.B[0]])
         c, b = ar.arrays
         return ar.back(c * b)
 
@@ -438,7 +416,7 @@ class ShallowSSM(DeepSSM):
         """``ρ(s) = Σ_i r_i λ_i^s`` for ``s < T`` (``method="recurrence"`` runs Eq. 1)."""
         T = _check_length(T)
         if method == "closed_form":
-            ar = _Arithmetic(self.kind, [self.poles, self.residues])
+            ar = KindArithmetic(self.kind, [self.poles, self.residues])
             lam, r = ar.arrays
             return ar.back(_powers(lam, T) @ r if T else _zeros((0,), ar.zero, r.dtype))
         return super().kernel(T, method)

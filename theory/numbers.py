@@ -51,6 +51,7 @@ __all__ = [
     "polyroots",
     "to_domain",
     "from_domain",
+    "KindArithmetic",
 ]
 
 
@@ -477,3 +478,25 @@ def polyroots(
             "steps; raise maxsteps or extraprec"
         ) from exc
     return list(roots)
+
+
+class KindArithmetic:
+    """Arrays of one number kind in the form fast arithmetic wants, and the way back.
+
+    Exact entries become elements of one sympy domain (see :func:`to_domain`); mpmath and
+    float entries are used as stored. ``zero`` is the additive identity to fill new arrays
+    with, ``arrays`` the converted inputs, and :meth:`back` converts a result to the kind.
+    """
+
+    def __init__(self, kind: NumberKind, arrays: list[np.ndarray]) -> None:
+        self.domain = None
+        if kind is NumberKind.EXACT:
+            self.domain, arrays = to_domain(*arrays)
+            self.zero = self.domain.zero
+        else:
+            self.zero = mpmath.mpf(0) if kind is NumberKind.MPMATH else 0
+        self.arrays = arrays
+
+    def back(self, arr: np.ndarray) -> np.ndarray:
+        """Convert a result to the model's number kind."""
+        return arr if self.domain is None else from_domain(self.domain, arr)
