@@ -1,0 +1,130 @@
+"""Tests of theory.min_depth: minimal depth under a norm budget (BYJL25 Theorem 4.3)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory.linear import ShallowSSM
+from theory.min_depth import (
+    constructive_depth,
+    depth_lower_bound,
+    depth_upper_bound,
+    depth_width_table,
+    effective_target,
+    forest_depth_bound,
+    shallow_width_needed,
+)
+from theory.norm_reduction import small_norm_deep
+from theory.numbers import InvalidParameterError
+from verify.claims.byjl25_norm import random_target
+
+
+def one_pole(r: complex, lam: complex = 0.5) -> ShallowSSM:
+    return ShallowSSM([lam], [r], [1.0])
+
+
+def test_formula_hand_computed() -> None:
+    # n = 5 poles, m = 3: ceil(4/2) = 2; c_1 = 10, c = 4: ceil(2 ln 10 / ln 2) - 1 = 7 - 1 = 6
+    target = ShallowSSM([0.1, 0.2, 0.3, 0.4, 0.5], [100.0, 1, 1, 1, 1], [1.0] * 5)
+    assert depth_upper_bound(target, 3, 4.0) == 6
+    assert depth_upper_bound(target, 3, 1000.0) == 2
+    assert depth_upper_bound(one_pole(0.25), 1, 3.0) == 1
+
+
+def test_formula_bad_inputs() -> None:
+    target = ShallowSSM([0.1, 0.2], [1.0, 1.0], [1.0, 1.0])
+    with pytest.raises(InvalidParameterError, match="c > 2"):
+        depth_upper_bound(target, 2, 2.0)
+    with pytest.raises(InvalidParameterError, match="m = 1"):
+        depth_upper_bound(target, 1, 3.0)
+    with pytest.raises(InvalidParameterError, match="width"):
+        depth_upper_bound(target, 0, 3.0)
+    with pytest.raises(InvalidParameterError, match="c:"):
+        depth_lower_bound(target, 2, -1.0)
+    with pytest.raises(InvalidParameterError, match="c:"):
+        shallow_width_needed(target, "big")
+    with pytest.raises(InvalidParameterError, match="magnitudes"):
+        depth_width_table(target, 2, 3.0, [0.0])
+
+
+def test_width_one_constructive_depth_is_the_exact_minimum() -> None:
+    # one pole, width 1: the tight construction meets c iff |r| <= c^(l+1)
+    r, c = 1000.0, 3.0
+    target = one_pole(r)
+    expected = math.ceil(math.log(r) / math.log(c)) - 1
+    assert constructive_depth(target, 1, c) == expected
+    # the rho(0) lower bound with m = 1 is |r| <= c^(l+1): the bracket closes
+    assert depth_lower_bound(target, 1, c) == expected
+
+
+def test_pole_count_lower_bound_cases() -> None:
+    big = 1e6
+    generic = ShallowSSM([0.1, 0.2, 0.3, 0.4, 0.5], [1.0] * 5, [1.0] * 5)
+    assert depth_lower_bound(generic, 2, big) == 4  # l(m-1)+1 >= 5
+    # sum r_i / lambda_i = 0: only l m >= n_nz (Theorem 4.1(iii) does not apply)
+    poles = [0.1, 0.2, 0.3, 0.4, 0.5]
+    res = [1.0, 1.0, 1.0, 1.0, -(1 / 0.1 + 1 / 0.2 + 1 / 0.3 + 1 / 0.4) * 0.5]
+    cancel = ShallowSSM(poles, res, [1.0] * 5)
+    assert depth_lower_bound(cancel, 2, big) == 3
+    # a constant term (residue at the pole 0) needs a zero mode in every layer
+    with_zero = ShallowSSM([0.0, 0.1, 0.2, 0.3], [1.0, 1.0, 1.0, 1.0], [1.0] * 4)
+    assert depth_lower_bound(with_zero, 2, big) == 3
+    exact = ShallowSSM([sympy.Rational(1, 2), sympy.Rational(1, 3)], [1, -sympy.Rational(2, 3)],
+                       [1, 1])  # 1/(1/2) - (2/3)/(1/3) = 0
+    assert depth_lower_bound(exact, 1, 100) == 2
+
+
+def test_shallow_width_needed() -> None:
+    target = ShallowSSM([0.1, 0.2, 0.3], [10.0, 1.0, 4.5], [1.0] * 3)
+    assert shallow_width_needed(target, 2.0) == 3 + 1 + 2
+    exact = ShallowSSM([sympy.Rational(1, 2)], [8], [1])
+    assert shallow_width_needed(exact, 2) == 2
+
+
+def test_effective_target_drops_zero_residues() -> None:
+    target = ShallowSSM([0.1, 0.2, 0.3], [1.0, 0.0, 2.0], [1.0] * 3)
+    assert effective_target(target).width == 2
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 3), st.floats(2.1, 8.0),
+       st.integers(1, 5), st.floats(0, 5))
+def test_bracket_lower_constructive_forest_formula(seed: int, width: int, c: float, n: int,
+                                                   decades: float) -> None:
+    rng = np.random.default_rng(seed)
+    target = random_target(rng, n, "disk")
+    target = ShallowSSM(target.poles, target.residues * 10 ** decades, np.ones(n))
+    formula = depth_upper_bound(target, width, c)
+    lower = depth_lower_bound(target, width, c)
+    built = constructive_depth(target, width, c, max_depth=formula + 1)
+    forest = forest_depth_bound(target, width, c)
+    assert lower is not None and built is not None and forest is not None
+    assert lower <= built <= forest <= formula
+    assert float(small_norm_deep(effective_target(target), built, width,
+                                 ("width_one", "forest")).norm()) <= c
+
+
+def test_negative_control_lower_bound_is_not_vacuous() -> None:
+    # below the lower bound, the construction indeed fails the budget
+    target = one_pole(1e4)
+    lower = depth_lower_bound(target, 1, 3.0)
+    model = small_norm_deep(target, lower - 1, 1, ("width_one",))
+    assert model.norm() > 3.0
+
+
+def test_depth_grows_logarithmically_width_linearly() -> None:
+    target = ShallowSSM([0.3, -0.6 + 0.2j, 0.8j], [1.0, -0.5j, 0.7], np.ones(3))
+    rows = depth_width_table(target, 2, 3.0, [1.0, 1e2, 1e4, 1e6])
+    widths = [r["shallow_width"] for r in rows]
+    depths = [r["constructive"] for r in rows]
+    assert widths[-1] >= 1e5 * widths[0] / 10  # linear in the magnitude
+    assert depths[-1] <= depths[0] + 4 * 6  # logarithmic: at most a few layers per decade
+    assert all(r["lower"] <= r["constructive"] <= r["forest_bound"] <= r["formula"]
+               for r in rows)
+    assert depths == sorted(depths)

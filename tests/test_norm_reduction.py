@@ -1,0 +1,312 @@
+"""Tests of theory.norm_reduction: Algorithm B, gauge invariance, Theorem 4.2 constructions."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory.linear import DeepSSM, ShallowSSM
+from theory.norm_reduction import (
+    ForestLayout,
+    _placement_constraints,
+    algorithm_a_best_split,
+    balance,
+    balanced_moduli_squared,
+    balancing_scales,
+    best_forest_deep,
+    forest_deep,
+    gauge_lp_log_norm,
+    gauge_transform,
+    kernel_agreement,
+    max_path_weight,
+    monotone_layout,
+    norm_aware_two_by_two,
+    norm_ratio,
+    optimize_realization,
+    prune,
+    shallow_norm,
+    small_norm_deep,
+    small_norm_deep_report,
+    width_one_deep,
+)
+from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
+from verify.claims.byjl25_norm import random_exact_target, random_target
+from verify.sampling import random_deep_batch, random_deep_exact
+
+IM = sympy.I
+R = sympy.Rational
+
+
+def brute_force_weight(deep: DeepSSM) -> float:
+    L, m = deep.depth, deep.width
+    best = 0.0
+    for path in itertools.product(range(m), repeat=L):
+        w = complex(deep.B[0][path[0]])
+        for k in range(1, L):
+            w *= complex(deep.B[k][path[k], path[k - 1]])
+        best = max(best, abs(w * complex(deep.C[path[-1]])))
+    return best
+
+
+def float_model(seed: int) -> DeepSSM:
+    rng = np.random.default_rng(seed)
+    model = random_deep_batch(rng, 1, int(rng.integers(1, 5)), int(rng.integers(1, 4))).model(0)
+    if rng.uniform() < 0.5:
+        model = DeepSSM(model.eigenvalues,
+                        [np.where(rng.uniform(size=b.shape) < 0.3, 0, b) for b in model.B],
+                        np.where(rng.uniform(size=model.C.shape) < 0.3, 0, model.C))
+    return model
+
+
+def kernel_rel_error(a: DeepSSM, b: DeepSSM, T: int = 20) -> float:
+    absolute = DeepSSM(np.abs(a.eigenvalues), [np.abs(x) for x in a.B], np.abs(a.C))
+    scale = max(float(np.max(absolute.kernel(T).real)), 1e-300)
+    return float(np.max(np.abs(a.kernel(T) - b.kernel(T)))) / scale
+
+
+# ---------------------------------------------------------------- Algorithm B
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_max_path_weight_matches_enumeration(seed: int) -> None:
+    model = float_model(seed)
+    assert math.isclose(max_path_weight(model), brute_force_weight(model), rel_tol=1e-13,
+                        abs_tol=0)
+
+
+def test_max_path_weight_exact_is_exact() -> None:
+    model = DeepSSM([[R(1, 2), 0], [0, R(1, 3)]], [[1 + IM, R(1, 2)], [[2, 0], [R(1, 3), 3]]],
+                    [1, IM])
+    # paths: (1+I)*2*1, (1+I)*(1/3)*I, (1/2)*0, (1/2)*3*I -> max |.| = 2*sqrt(2)
+    assert max_path_weight(model) == 2 * sympy.sqrt(2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_balance_reaches_optimum_and_keeps_kernel(seed: int) -> None:
+    model = float_model(seed)
+    W = max_path_weight(model)
+    bal = balance(model)
+    tol = tolerance(NumberKind.FLOAT, model.depth + 1)
+    if W == 0:
+        assert bal.norm() == 0
+        return
+    target = W ** (1 / (model.depth + 1))
+    assert abs(bal.norm() - target) <= tol * target
+    assert kernel_rel_error(model, bal) <= tol
+    assert abs(math.log(bal.norm()) - gauge_lp_log_norm(model)) <= 1e-9
+    np.testing.assert_array_equal(bal.eigenvalues, model.eigenvalues)
+
+
+def test_balance_exact_certificate_and_mpmath_model() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        model = random_deep_exact(rng, 3, 2)
+        cert = balanced_moduli_squared(model)
+        values = [x for arr in cert for x in arr.flat]
+        assert all(x <= 1 for x in values)
+        assert any(x == 1 for x in values)
+        with mpmath.workdps(30):
+            bal = balance(model)
+            assert bal.kind is NumberKind.MPMATH
+            W = mpmath.mpf(str(sympy.N(max_path_weight(model), 40)))
+            assert abs(bal.norm() - W ** (mpmath.mpf(1) / 4)) < mpmath.mpf(10) ** -25
+
+
+def test_gauge_invariance_exact() -> None:
+    model = random_deep_exact(np.random.default_rng(1), 3, 2)
+    scales = [[R(2), 1 + IM], [R(1, 3), R(-5)], [IM, R(7, 2)]]
+    moved = gauge_transform(model, scales)
+    T = 13
+    assert all(sympy.expand(a - b) == 0 for a, b in zip(model.kernel(T), moved.kernel(T)))
+    assert max_path_weight(moved) == max_path_weight(model)
+
+
+def test_negative_control_broken_gauge_changes_kernel() -> None:
+    rng = np.random.default_rng(11)
+    model = random_deep_batch(rng, 1, 3, 3).model(0)
+    scales = [rng.uniform(0.5, 2.0, 3) for _ in range(3)]
+    good = gauge_transform(model, scales)
+    assert kernel_rel_error(model, good) <= tolerance(NumberKind.FLOAT, 4)
+    # forget D_{k-1}^{-1}: not a gauge any more
+    broken = DeepSSM(model.eigenvalues, [scales[0] * model.B[0]]
+                     + [scales[k][:, None] * model.B[k] for k in range(1, 3)],
+                     model.C / scales[-1])
+    assert kernel_rel_error(model, broken) > 1e3 * tolerance(NumberKind.FLOAT)
+
+
+def test_negative_control_wrong_potential_breaks_norm_equality() -> None:
+    model = prune(random_deep_batch(np.random.default_rng(5), 1, 3, 3).model(0))
+    scales = balancing_scales(model)
+    wrong = [s.copy() for s in scales]
+    wrong[1][0] *= 1.5  # one potential off
+    W = max_path_weight(model)
+    assert gauge_transform(model, wrong).norm() > W ** 0.25 * (1 + 1e-6)
+    assert math.isclose(gauge_transform(model, scales).norm(), W ** 0.25, rel_tol=1e-13)
+
+
+def test_prune_keeps_kernel_and_removes_dead_entries() -> None:
+    model = DeepSSM([[0.5, 0.2], [0.1, -0.3]], [[1.0, 0.0], [[1.0, 7.0], [0.0, 0.0]]],
+                    [1.0, 9.0])
+    pruned = prune(model)
+    # node (1, 1) is unreachable, node (2, 1) is reached by no nonzero path
+    assert pruned.B[1][0, 1] == 0 and pruned.C[1] == 0
+    np.testing.assert_allclose(pruned.kernel(10), model.kernel(10), rtol=0, atol=1e-15)
+    assert balance(model).norm() == pytest.approx(max_path_weight(model) ** (1 / 3), rel=1e-14)
+
+
+def test_zero_model_balances_to_zero() -> None:
+    model = DeepSSM([[0.5], [0.2]], [[0.0], [[1.0]]], [1.0])
+    assert max_path_weight(model) == 0
+    assert balance(model).norm() == 0
+    assert gauge_lp_log_norm(model) == -math.inf
+
+
+def test_bad_inputs() -> None:
+    model = float_model(0)
+    with pytest.raises(InvalidParameterError, match="scales"):
+        gauge_transform(model, [np.ones(model.width)] * (model.depth + 1))
+    with pytest.raises(InvalidParameterError, match="scales"):
+        gauge_transform(model, [np.zeros(model.width)] * model.depth)
+    with pytest.raises(InvalidParameterError, match="deep"):
+        max_path_weight("not a model")
+    with pytest.raises(InvalidParameterError, match="exact"):
+        balanced_moduli_squared(model)
+    target = ShallowSSM([0.5, 0.5], [1.0, 2.0], [1.0, 1.0])
+    with pytest.raises(InvalidParameterError, match="distinct"):
+        forest_deep(target, 2, 2)
+    wide = ShallowSSM([0.1, 0.2, 0.3, 0.4], [1.0] * 4, [1.0] * 4)
+    with pytest.raises(InvalidParameterError, match="do not fit"):
+        forest_deep(wide, 2, 2)
+    with pytest.raises(InvalidParameterError, match="depth"):
+        forest_deep(wide, 0, 2)
+    with pytest.raises(InvalidParameterError, match="shallow"):
+        small_norm_deep(model, 2, 2)
+    with pytest.raises(InvalidParameterError, match="constructions"):
+        small_norm_deep(wide, 3, 2, constructions=("magic",))
+
+
+# ---------------------------------------------------------------- constructions
+@pytest.mark.parametrize("depth", [1, 2, 3, 5])
+def test_width_one_is_exact_and_tight(depth: int) -> None:
+    target = ShallowSSM([R(1, 2) - IM / 3], [R(-7, 3) + 5 * IM], [1])
+    deep = width_one_deep(target, depth)
+    assert kernel_agreement(deep, target) == (0.0, 0.0)
+    a = deep.C[0]
+    assert sympy.expand(a ** (depth + 1) - target.residues[0]) == 0
+    # c_2 = |r|^(1/(l+1)) = c_1^(2/(l+1))
+    assert norm_ratio(deep, target) == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(InvalidParameterError, match="one-pole"):
+        width_one_deep(ShallowSSM([0.1, 0.2], [1.0, 1.0], [1.0, 1.0]), depth)
+
+
+def test_norm_aware_two_by_two_is_the_spec_construction() -> None:
+    la, lb, l3 = R(1, 3), -R(1, 4) * IM, R(2, 3) + R(1, 5) * IM
+    ra, rb, r3 = R(5), 2 + IM, R(-7, 2)
+    target = ShallowSSM([la, l3, lb], [ra, r3, rb], [1, 1, 1])
+    deep = norm_aware_two_by_two(target)
+    assert kernel_agreement(deep, target) == (0.0, 0.0)
+    a, b = deep.eigenvalues[0]
+    assert deep.eigenvalues[1][0] == l3 and deep.eigenvalues[1][1] == 0
+    ra_, rb_ = (ra, rb) if a == la else (rb, ra)
+    B2 = deep.B[1]
+    assert sympy.expand(B2[0, 0] - r3 * (l3 - a) / l3) == 0
+    assert sympy.expand(B2[1, 0] - (ra_ + r3 * a / l3)) == 0 and B2[1, 1] == rb_
+    # max path weight <= 2 c_1^2 exactly
+    assert abs_squared(max_path_weight(deep)) <= 4 * max(abs_squared(r) for r in (ra, rb, r3))
+
+
+def test_forest_exact_kernel_and_monotone_bound() -> None:
+    rng = np.random.default_rng(7)
+    for depth, width in [(2, 2), (3, 2), (2, 3), (4, 2), (1, 3), (3, 1)]:
+        for n in range(1, depth * (width - 1) + 2):
+            target = random_exact_target(rng, n)
+            deep = forest_deep(target, depth, width)
+            assert kernel_agreement(deep, target)[0] == 0
+            W2 = abs_squared(max_path_weight(deep))
+            c1_4 = max(abs_squared(r) for r in target.residues)
+            assert sympy.nsimplify(W2) <= 4 ** (depth - 1) * c1_4
+
+
+def test_forest_with_zero_pole_and_layout_validation() -> None:
+    target = ShallowSSM([0.0, 0.5, -0.7], [2.0, 1.0, 3.0], [1.0, 1.0, 1.0])
+    deep = forest_deep(target, 2, 2)
+    err, tol = kernel_agreement(deep, target)
+    assert err <= tol
+    bad = ForestLayout(((1, 2), (0,)), ((0, 1),))  # the zero pole below a root
+    with pytest.raises(InvalidParameterError, match="zero pole"):
+        forest_deep(target, 2, 2, bad)
+    with pytest.raises(InvalidParameterError, match="parent"):
+        forest_deep(target, 2, 2, ForestLayout(((0, 1), (2,)), ()))
+    assert monotone_layout(target, 2, 2).layers[0][0] == 0
+
+
+def test_forest_negative_control_wrong_beta_breaks_kernel() -> None:
+    target = random_target(np.random.default_rng(2), 4, "disk")
+    deep = forest_deep(target, 3, 2)
+    broken = DeepSSM(deep.eigenvalues, [deep.B[0], deep.B[1] * 1.0, deep.B[2]],
+                     deep.C * np.array([1.0, 1.001]))
+    err, tol = kernel_agreement(broken, target)
+    assert err > tol
+    assert kernel_agreement(deep, target)[0] <= tol
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)]),
+       st.sampled_from(["disk", "clustered", "decades", "tiny", "near_unit"]))
+def test_small_norm_deep_meets_forest_bound(seed: int, shape: tuple[int, int],
+                                            style: str) -> None:
+    depth, width = shape
+    rng = np.random.default_rng(seed)
+    target = random_target(rng, depth * (width - 1) + 1, style)
+    deep, record = small_norm_deep_report(target, depth, width,
+                                          ("width_one", "norm_aware_2x2", "forest"))
+    err, tol = kernel_agreement(deep, target)
+    assert err <= tol
+    assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+    assert record["winner"] in ("norm_aware_2x2", "forest")
+
+
+def test_optimizer_never_worse_and_matches() -> None:
+    rng = np.random.default_rng(4)
+    improved = 0
+    for depth, width in [(2, 2), (3, 2), (2, 2)]:
+        target = random_target(rng, depth * (width - 1) + 1, "decades")
+        start = best_forest_deep(target, depth, width)
+        out = optimize_realization(target, start)
+        if out is not None:  # None: no improvement or no exact match (then it is discarded)
+            improved += 1
+            err, tol = kernel_agreement(out, target)
+            assert err <= tol
+            assert max_path_weight(out) < max_path_weight(start)
+    assert improved >= 1
+
+
+def test_placement_constraints_reject_shared_eigenvalues() -> None:
+    lam = np.array([[0.5, 0.2], [0.5, 0.0]], dtype=complex)
+    with pytest.raises(InvalidParameterError, match="distinct"):
+        _placement_constraints(lam, np.array([0.5, 0.2]), np.array([1.0, 1.0]))
+
+
+def test_exact_target_gives_mpmath_model() -> None:
+    target = random_exact_target(np.random.default_rng(9), 3)
+    deep, record = small_norm_deep_report(target, 2, 2)
+    assert deep.kind is NumberKind.MPMATH
+    assert record["norms"]["optimizer"] is None  # float-only construction skipped
+    c1 = shallow_norm(target)
+    assert isinstance(c1, sympy.Basic)
+    assert record["ratio"] <= 2 ** (1 / 3) * (1 + 1e-12)
+
+
+def test_algorithm_a_best_split_realizes_target() -> None:
+    pytest.importorskip("theory.depth_width")
+    target = random_target(np.random.default_rng(12), 3, "disk")
+    deep = algorithm_a_best_split(target, 2, 2)
+    err, tol = kernel_agreement(deep, target)
+    assert err <= tol

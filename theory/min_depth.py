@@ -1,0 +1,280 @@
+"""Minimal depth of a deep linear SSM under a norm budget (BYJL25 Theorem 4.3 / Corollary).
+
+Glossary (code name → BYJL25 symbol, arXiv:2506.19296 v1, §4):
+
+=========================  ===================================================================
+``width``, ``c``           ``m`` and the norm budget ``c`` of ``H^m_{c,l}`` (max-modulus norm)
+``l*``                     ``min{ l : ρ ∈ H^m_{c,l} }``, the minimal depth (existence: paper)
+``c1``                     ``c_1 = max_i |r_i|^{1/2}``, the shallow norm of the target
+``depth_upper_bound``      ``max(⌈(n-1)/(m-1)⌉, ⌈2 ln c_1 / ln(c/2)⌉ - 1)`` for ``c > 2``
+``forest_depth_bound``     the same with the Newton forest's constant ``2^{(l-1)/(l+1)}``
+``constructive_depth``     least ``l`` at which the project's construction meets ``c``
+``depth_lower_bound``      least ``l`` passing the necessary conditions below
+``shallow_width_needed``   least width of a shallow model of norm ``≤ c`` (``Σ ⌈|r_i|/c²⌉``)
+=========================  ===================================================================
+
+Only modes with a nonzero residue count: ``n`` is the number of them.
+
+**Upper bound** [rebuilt from Theorems 4.1(ii) and 4.2]. A target of ``n`` poles fits depth
+``l`` and width ``m`` once ``n ≤ l(m-1)+1``, and then has a realization of norm
+``≤ 2 c_1^{2/(l+1)}``, which is ``≤ c`` once ``l + 1 ≥ 2 ln c_1 / ln(c/2)`` (``c > 2``).
+The Newton forest of :mod:`theory.norm_reduction` has norm ``≤ 2^{(l-1)/(l+1)} c_1^{2/(l+1)}``,
+so :func:`forest_depth_bound` ``≤`` :func:`depth_upper_bound`.
+
+**Lower bounds** [rebuilt]. (a) Poles: every nonzero target pole is an eigenvalue of some layer.
+Let ``z = 1/w → 0``: a nonzero mode contributes ``O(z)``, a zero mode ``1``. A constant term
+(a residue at the pole 0) needs a path of zero modes only, i.e. a zero mode in every layer:
+``l(m-1) ≥ n_nz``. Otherwise, if ``Σ_i r_i/λ_i ≠ 0`` (the coefficient of ``z``), some path has
+at most one nonzero mode, so ``l - 1`` layers hold a zero mode: ``l(m-1) + 1 ≥ n_nz``.
+Otherwise ``lm ≥ n_nz``. (b) Kernel values: ``ρ(s) = Σ_π ω_π h_s(λ_π)`` with ``h_s`` the complete
+homogeneous polynomial of degree ``s`` in the ``l`` poles of the path, ``|h_s| ≤ C(s+l-1, l-1)``,
+``|ω_π| ≤ c^{l+1}`` and ``m^l`` paths: ``|ρ(s)| ≤ m^l c^{l+1} C(s+l-1, l-1)``; ``s = 0`` gives
+``|ρ(0)| ≤ m^l c^{l+1}``.
+
+**Shallow width** [rebuilt]. A shallow model may repeat an eigenvalue; ``k`` copies of ``λ_i``
+carry a residue of modulus at most ``k c²``, and ``k = ⌈|r_i|/c²⌉`` copies with equal shares
+suffice. So the width grows linearly with the magnitude of the target, while the depth grows
+only logarithmically (:func:`depth_width_table`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy
+
+from theory.linear import ShallowSSM
+from theory.norm_reduction import (
+    shallow_norm_squared,
+    small_norm_deep,
+    target_parts,
+)
+from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
+
+__all__ = [
+    "effective_target",
+    "depth_upper_bound",
+    "forest_depth_bound",
+    "constructive_depth",
+    "depth_lower_bound",
+    "shallow_width_needed",
+    "depth_width_table",
+]
+
+
+def _check_width(width: Any) -> int:
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        raise InvalidParameterError(f"width: expected an integer >= 1, got {width!r}")
+    return int(width)
+
+
+def _check_budget(c: Any) -> float:
+    try:
+        val = float(c)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"c: expected a positive number, got {c!r}") from None
+    if not math.isfinite(val) or val <= 0:
+        raise InvalidParameterError(f"c: expected a finite positive budget, got {c!r}")
+    return val
+
+
+def _is_zero(x: Any, kind: NumberKind) -> bool:
+    return bool(sympy.expand(x) == 0) if kind is NumberKind.EXACT else x == 0
+
+
+def effective_target(shallow: ShallowSSM) -> ShallowSSM:
+    """The target without its zero-residue modes (at least one mode is kept)."""
+    poles, res, kind = target_parts(shallow)
+    keep = [i for i in range(poles.shape[0]) if not _is_zero(res[i], kind)] or [0]
+    return ShallowSSM([poles[i] for i in keep], [res[i] for i in keep],
+                      [sympy.Integer(1) if kind is NumberKind.EXACT else 1] * len(keep))
+
+
+def _n_modes(shallow: ShallowSSM) -> int:
+    _, res, kind = target_parts(shallow)
+    return sum(1 for r in res if not _is_zero(r, kind))
+
+
+def _c1(shallow: ShallowSSM) -> float:
+    c1sq = shallow_norm_squared(shallow)
+    c1sq = float(sympy.N(c1sq, 20)) if isinstance(c1sq, sympy.Basic) else float(c1sq)
+    return math.sqrt(c1sq)
+
+
+def _width_depth(n: int, width: int) -> int:
+    """Least ``l ≥ 1`` with ``n ≤ l(m-1)+1``."""
+    if n <= 1:
+        return 1
+    if width == 1:
+        raise InvalidParameterError(
+            f"width: m = 1 realizes only one-pole targets in general (Theorem 4.1(ii) gives "
+            f"l(m-1)+1 = 1), got {n} poles"
+        )
+    return max(1, math.ceil((n - 1) / (width - 1)))
+
+
+def depth_upper_bound(shallow: ShallowSSM, width: int, c: Any) -> int:
+    """``max(⌈(n-1)/(m-1)⌉, ⌈2 ln c_1 / ln(c/2)⌉ - 1)`` (at least 1), the minimal-depth bound
+    that Theorems 4.1(ii) and 4.2 give.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``c ≤ 2`` (the bound ``2 c_1^{2/(l+1)}`` never goes below 2), or ``m = 1`` with more
+        than one pole.
+    """
+    width = _check_width(width)
+    c = _check_budget(c)
+    if c <= 2:
+        raise InvalidParameterError(
+            f"c: the depth formula needs a budget c > 2 (Theorem 4.2's constant), got {c}"
+        )
+    n = _n_modes(shallow)
+    l_width = _width_depth(n, width)
+    c1 = _c1(shallow)
+    l_norm = math.ceil(2 * math.log(c1) / math.log(c / 2)) - 1 if c1 > 0 else 1
+    return max(1, l_width, l_norm)
+
+
+def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any,
+                       max_depth: int = 256) -> int | None:
+    """Least ``l ≥ ⌈(n-1)/(m-1)⌉`` with ``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c`` (the Newton forest's
+    guarantee), or ``None`` if no ``l ≤ max_depth`` works (possible only for ``c ≤ 2``)."""
+    width = _check_width(width)
+    c = _check_budget(c)
+    c1 = _c1(shallow)
+    for depth in range(_width_depth(_n_modes(shallow), width), max_depth + 1):
+        if c1 == 0 or (depth - 1) / (depth + 1) * math.log(2) + 2 / (depth + 1) * math.log(c1) \
+                <= math.log(c):
+            return depth
+    return None
+
+
+def constructive_depth(
+    shallow: ShallowSSM,
+    width: int,
+    c: Any,
+    max_depth: int = 32,
+    constructions: Sequence[str] = ("width_one", "forest"),
+) -> int | None:
+    """Least depth ``l ≤ max_depth`` at which :func:`~theory.norm_reduction.small_norm_deep`
+    (with ``constructions``, balanced by Algorithm B) has norm ``≤ c``; ``None`` if none.
+
+    The search starts at :func:`depth_lower_bound` (smaller depths cannot work).
+    """
+    width = _check_width(width)
+    budget = _check_budget(c)
+    target = effective_target(shallow)
+    start = depth_lower_bound(target, width, budget, max_depth=max_depth)
+    if start is None:
+        return None
+    start = max(start, _width_depth(_n_modes(target), width))
+    for depth in range(start, max_depth + 1):
+        model = small_norm_deep(target, depth, width, constructions)
+        norm = model.norm()
+        norm = float(sympy.N(norm, 20)) if isinstance(norm, sympy.Basic) else float(norm)
+        if norm <= budget:
+            return depth
+    return None
+
+
+def _pole_condition(shallow: ShallowSSM, width: int) -> Any:
+    """The pole-count test of lower bound (a), as a function of ``l``."""
+    poles, res, kind = target_parts(shallow)
+    nz = [i for i in range(poles.shape[0]) if not _is_zero(res[i], kind)]
+    n_nz = sum(1 for i in nz if not _is_zero(poles[i], kind))
+    if any(_is_zero(poles[i], kind) for i in nz):
+        return lambda depth: depth * (width - 1) >= n_nz
+    terms = [res[i] / poles[i] for i in nz]
+    sigma = sum(terms)
+    if kind is NumberKind.EXACT:
+        linear = not _is_zero(sigma, kind)
+    else:
+        size = sum(abs(t) for t in terms)
+        linear = abs(sigma) > float(tolerance(kind, size * max(1, len(terms))))
+    if linear:
+        return lambda depth: depth * (width - 1) + 1 >= n_nz
+    return lambda depth: depth * width >= n_nz
+
+
+def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
+                      max_depth: int = 256) -> int | None:
+    """Least ``l ≤ max_depth`` passing the necessary conditions (a) and (b) of the module
+    docstring, or ``None`` if none does (then no depth up to ``max_depth`` realizes the target
+    within the budget).
+
+    Condition (b) is checked for ``s < 2n + 1`` with a relative slack of the working precision,
+    so rounding never makes the bound exceed the true minimal depth.
+    """
+    width = _check_width(width)
+    budget = _check_budget(c)
+    poles, res, kind = target_parts(shallow)
+    pole_ok = _pole_condition(shallow, width)
+    T = 2 * poles.shape[0] + 1
+    rho = shallow.kernel(T)
+    if kind is NumberKind.EXACT:
+        mods = [math.sqrt(float(sympy.N(abs_squared(x), 30))) for x in rho]
+        slack = 0.0
+    else:
+        mods = [float(abs(x)) for x in rho]
+        slack = float(tolerance(kind, 1.0)) * 16
+    for depth in range(1, max_depth + 1):
+        if not pole_ok(depth):
+            continue
+        log_cap = depth * math.log(width) + (depth + 1) * math.log(budget)
+        fine = True
+        for s, v in enumerate(mods):
+            if v == 0:
+                continue
+            cap = log_cap + math.log(math.comb(s + depth - 1, depth - 1)) + math.log1p(slack)
+            if math.log(v) > cap + 1e-15 * abs(cap):
+                fine = False
+                break
+        if fine:
+            return depth
+    return None
+
+
+def shallow_width_needed(shallow: ShallowSSM, c: Any) -> int:
+    """Least width of a shallow (depth-one) model with norm ``≤ c`` and the target's kernel:
+    ``Σ_i ⌈|r_i| / c²⌉`` over the poles (exact for exact targets and rational ``c``)."""
+    _, res, kind = target_parts(shallow)
+    _check_budget(c)
+    if kind is NumberKind.EXACT:
+        c_sq = sympy.nsimplify(c) ** 2
+        return int(sum(sympy.ceiling(sympy.sqrt(abs_squared(r)) / c_sq) for r in res))
+    if kind is NumberKind.MPMATH:
+        return int(sum(mpmath.ceil(mpmath.fabs(r) / mpmath.mpf(c) ** 2) for r in res))
+    return int(sum(math.ceil(abs(complex(r)) / float(c) ** 2) for r in res))
+
+
+def depth_width_table(shallow: ShallowSSM, width: int, c: Any,
+                      magnitudes: Sequence[float]) -> list[dict[str, Any]]:
+    """Depth against shallow width under one budget, for the target scaled by each magnitude.
+
+    Each row: ``magnitude``, ``c1``, ``shallow_width`` (:func:`shallow_width_needed`, linear in
+    the magnitude), ``lower``, ``constructive``, ``forest_bound`` and ``formula``
+    (:func:`depth_upper_bound`; ``None`` when ``c ≤ 2``) depths (logarithmic in it).
+    """
+    poles, res, kind = target_parts(shallow)
+    rows = []
+    for mag in magnitudes:
+        if not (isinstance(mag, (int, float, np.floating, np.integer)) and mag > 0):
+            raise InvalidParameterError(f"magnitudes: expected positive numbers, got {mag!r}")
+        scaled = ShallowSSM(np.array(poles), np.array([r * mag for r in res], dtype=complex)
+                            if kind is NumberKind.FLOAT else
+                            [r * sympy.nsimplify(mag) for r in res], [1] * len(res))
+        rows.append({
+            "magnitude": float(mag),
+            "c1": _c1(scaled),
+            "shallow_width": shallow_width_needed(scaled, c),
+            "lower": depth_lower_bound(scaled, width, c),
+            "constructive": constructive_depth(scaled, width, c),
+            "forest_bound": forest_depth_bound(scaled, width, c),
+            "formula": depth_upper_bound(scaled, width, c) if float(c) > 2 else None,
+        })
+    return rows
