@@ -10,6 +10,7 @@ import pytest
 import verify.claims.byjl25_norm as mod
 from theory.linear import DeepSSM
 from theory.norm_reduction import balance, width_one_deep
+from verify.registry import get_claim
 from verify.runner import run_claim
 
 
@@ -74,3 +75,14 @@ def test_negative_control_bracket(monkeypatch) -> None:
     monkeypatch.setattr(mod, "constructive_depth",
                         lambda t, w, c, max_depth: mod.depth_upper_bound(t, w, c) + 1)
     assert max(mod.bracket_margin(*x) for x in instances) < 0
+
+
+def test_algorithm_a_finding_is_confirmed_and_its_check_can_pass():
+    from verify.claims.byjl25_norm import ALGORITHM_A_WITNESS, algorithm_a_margin
+
+    res = run_claim(get_claim("byjl25.thm4.2.algorithm_a"), seed=0)
+    assert res.ok and res.tiers[0].verdict == "finding confirmed"
+    margin = algorithm_a_margin(ALGORITHM_A_WITNESS)
+    assert margin == pytest.approx(1 - 2.2976232652304445 / 2, rel=1e-9)
+    # control: with a loose enough constant the same check reports no violation
+    assert algorithm_a_margin(ALGORITHM_A_WITNESS, constant=2.5) > 0

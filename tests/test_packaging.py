@@ -101,3 +101,11 @@ def test_command_parsers_notice_a_mismatch() -> None:
     assert commands[1] != README_COMMANDS[1]
     script = "#!/usr/bin/env bash\nTEST_COMMAND='python -m pytest'\n"
     assert _ci_test_command(script) != README_COMMANDS[1]
+
+
+def test_readme_claim_table_lists_every_registered_claim():
+    from verify.registry import all_claims
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [c.id for c in all_claims() if f"`{c.id}`" not in readme]
+    assert not missing, f"claims missing from the README claim table: {missing}"

@@ -1,9 +1,20 @@
 """Exact and high-precision mathematics of the suite: models, kernels, constructions, certificates.
 
 Nothing here prints, writes files, or draws random numbers without an explicit generator.
+The names below are the public contract for BYJL25 (single input and output, diagonal
+transition matrices); the WX23 constructions live in their own modules (``theory.layers``,
+``theory.approximation``, ``theory.convolution``, ``theory.universality``, ``theory.volterra``,
+``theory.memory``).
 """
 
+from theory.depth_width import (
+    SharedEigenvalueError,
+    deep_to_shallow,
+    non_inclusion_witness,
+    shallow_to_deep,
+)
 from theory.linear import NORMS, DeepSSM, ShallowSSM, UnstableModelError, W
+from theory.norm_reduction import balance, max_path_weight, small_norm_deep
 from theory.numbers import InvalidParameterError, NumberKind, kind_of, polyroots, tolerance
 
 __all__ = [
@@ -12,9 +23,16 @@ __all__ = [
     "DeepSSM",
     "ShallowSSM",
     "UnstableModelError",
+    "SharedEigenvalueError",
     "InvalidParameterError",
     "NumberKind",
     "kind_of",
     "polyroots",
     "tolerance",
+    "deep_to_shallow",
+    "shallow_to_deep",
+    "non_inclusion_witness",
+    "max_path_weight",
+    "balance",
+    "small_norm_deep",
 ]

@@ -14,6 +14,9 @@ Claims:
   construction of the project on random, clustered and decade-spread targets.
 * ``byjl25.thm4.2.width1`` [rebuilt] — for one-pole targets the width-one construction has
   norm exactly ``c_1^{2/(l+1)}`` and no width-one realization does better.
+* ``byjl25.thm4.2.algorithm_a`` [finding] — Algorithm A + B with the best split misses the
+  constant 2 on a recorded decade-spread target (ratio 2.2976 at ``(2, 2)``), while the
+  Newton forest meets its proven constant on the same target.
 * ``byjl25.thm4.3.bracket`` [rebuilt; existence of the minimal depth: paper] —
   ``lower ≤ constructive ≤ forest bound ≤ formula`` for the minimal depth under a budget.
 """
@@ -36,6 +39,7 @@ from theory.min_depth import (
 )
 from theory.norm_reduction import (
     LP_TOLERANCE,
+    algorithm_a_best_split,
     balance,
     balanced_moduli_squared,
     forest_deep,
@@ -306,6 +310,66 @@ THM_4_2 = register(Claim(
     "numerical optimizer and Algorithm A + best split are left out for time; adding them "
     "can only lower the ratio (small_norm_deep keeps the least norm). Algorithm A alone "
     "exceeds 2 on adversarial targets (verify.adversarial)",
+))
+
+
+# ============================================================ Algorithm A alone (finding)
+#: A target found by ``verify.adversarial.worst_ratio_search(2, 2, rng(1),
+#: constructions=("algorithm_a",))``: pole moduli spread over three decades. Values are the
+#: float64 numbers themselves (round-trip decimals), so the certificate re-checks exactly.
+ALGORITHM_A_WITNESS = {
+    "depth": 2,
+    "width": 2,
+    "poles": (1.838988367804927e-05 - 0.0004031939693818588j,
+              -0.022553963283763565 - 0.08015967425332737j,
+              0.00019454833329706874 + 0.00014583906530528785j),
+    "residues": (-0.018669187017100446 - 0.01746797452250447j,
+                 -0.025010231117158378 - 0.010059698805940539j,
+                 0.01836955546864021 + 0.01826553372043766j),
+}
+
+
+def _sample_algorithm_a(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
+    return [ALGORITHM_A_WITNESS] * n
+
+
+def algorithm_a_margin(witness: dict[str, Any], constant: float = 2.0) -> float:
+    """``1 - ratio/constant`` for Algorithm A + Algorithm B over *every* admissible split
+    (negative: the rank-one chain misses the constant), after checking that the forest meets
+    its proven constant on the same target (otherwise the instance would not be a finding
+    about Algorithm A alone, and the check reports an error)."""
+    target = ShallowSSM.from_residues(list(witness["poles"]), list(witness["residues"]))
+    depth, width = witness["depth"], witness["width"]
+    deep = algorithm_a_best_split(target, depth, width, max_splits=10**6)
+    err, tol = kernel_agreement(deep, target)
+    if not err <= tol:
+        raise ArithmeticError(f"Algorithm A realization misses the kernel (error {err:.3g})")
+    forest_ratio = norm_ratio(forest_deep(target, depth, width), target)
+    if forest_ratio > 2 ** ((depth - 1) / (depth + 1)) * (1 + tolerance(NumberKind.FLOAT)):
+        raise ArithmeticError(f"the forest misses its proven constant ({forest_ratio:.6g})")
+    return 1.0 - norm_ratio(deep, target) / constant
+
+
+ALGORITHM_A = register(Claim(
+    id="byjl25.thm4.2.algorithm_a",
+    paper="BYJL25",
+    reference="Theorem 4.2 (construction by Algorithm A + B)",
+    provenance="finding",
+    statement="Algorithm A (rank-one chain) with the best split of poles and roots, balanced "
+    "by Algorithm B, reaches norm <= 2 c_1^(2/(l+1)) -- it does not on decade-spread targets",
+    margin="1 - ratio/2 for Algorithm A over all splits (negative: the construction misses the "
+    "constant; the Newton forest meets 2^((l-1)/(l+1)) on the same target)",
+    tiers=(
+        Tier("float64, recorded witness", _sample_algorithm_a,
+             lambda xs: [algorithm_a_margin(x) for x in xs],
+             lambda xs, i: {**xs[i], "poles": [repr(p) for p in xs[i]["poles"]],
+                            "residues": [repr(r) for r in xs[i]["residues"]]},
+             batch=1, max_instances=1),
+    ),
+    expected="finding",
+    default_instances=1,
+    notes="ratio 2.2976 at (l, m) = (2, 2); the forest gives about 1.0 on the same target, "
+    "so Theorem 4.2 itself is not contradicted",
 ))
 
 
