@@ -13,29 +13,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from verify.cli import int_at_least
 from verify.registry import UnknownClaimError, all_claims, get_claim
 from verify.report import format_claim_list, format_table, json_report
 from verify.runner import run_claims
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only this claim (repeatable); default: all",
     )
     p.add_argument(
-        "--instances", type=_positive_int, default=None, metavar="N",
+        "--instances", type=int_at_least(1), default=None, metavar="N",
         help="random instances per tier (default: each claim's own budget; some tiers cap it)",
     )
-    p.add_argument("--seed", type=_nonnegative_int, default=0, metavar="S",
+    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
                    help="random seed (default 0); the same seed gives the same report")
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also write a JSON report (with seed and package versions) to PATH")

@@ -114,19 +114,11 @@ def run_tier(
             if progress is not None:
                 progress.update(n)
     except Exception as exc:  # reported as an error row, never swallowed into a pass
-        return TierResult(
-            tier=tier.name,
-            instances=done,
-            violations=violations,
-            worst_margin=worst,
-            worst_instance=worst_desc,
-            first_violation=first_violation,
-            seconds=time.perf_counter() - start,
-            verdict="ERROR",
-            ok=False,
-            error=f"{type(exc).__name__}: {exc}",
-        )
-    verdict, ok = verdict_of(claim.expected, done, violations)
+        error: str | None = f"{type(exc).__name__}: {exc}"
+        verdict, ok = "ERROR", False
+    else:
+        error = None
+        verdict, ok = verdict_of(claim.expected, done, violations)
     return TierResult(
         tier=tier.name,
         instances=done,
@@ -137,6 +129,7 @@ def run_tier(
         seconds=time.perf_counter() - start,
         verdict=verdict,
         ok=ok,
+        error=error,
     )
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from theory.linear import ShallowSSM
 from theory.norm_reduction import kernel_agreement, shallow_norm, small_norm_deep_report
+from verify.cli import int_at_least
 from verify.experiments.byjl25_fit import PAPER_NUMBERS_NOTE, large_norm_targets, minimal_width
 
 __all__ = ["Config", "Point", "main", "run"]
@@ -170,16 +171,6 @@ def plot(points: list[Point], path: Path) -> None:
     plt.close(fig)
 
 
-def _width(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; prints the table and writes the figure.
 
@@ -193,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="PNG path")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--width", type=_width, default=None,
+    parser.add_argument("--width", type=int_at_least(1), default=None,
                         help="fixed width m (default: minimal per depth)")
     parser.add_argument("--quick", action="store_true", help="small run (a few seconds)")
     args = parser.parse_args(argv)
