@@ -68,3 +68,8 @@ def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "verify", "--list"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and "byjl25.lemma3.1" in proc.stdout
+
+
+def test_theorem_4_1_runs_print_parameter_counts(capsys):
+    assert main(["--claim", "byjl25.thm4.1.iii", "--instances", "1", "--no-progress"]) == 0
+    assert "hidden units" in capsys.readouterr().out

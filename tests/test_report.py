@@ -55,3 +55,16 @@ def test_json_report_is_serialisable_and_complete():
 def test_versions_names_packages():
     v = versions()
     assert v["numpy"] != "not installed"
+
+
+def test_parameter_counts_table():
+    from verify.report import format_parameter_counts, parameter_counts
+
+    rows = parameter_counts(((2, 2),))
+    assert [(r["hidden_units"], r["parameters"]) for r in rows] == [(4, 12), (3, 9), (4, 12)]
+    assert "deep l=2 m=2" in format_parameter_counts(((2, 2),))
+
+
+def test_json_report_carries_counts_only_for_theorem_4_1():
+    r = _result(lambda xs: np.ones(len(xs)))
+    assert json_report([r], seed=0, instances=1)["parameter_counts"] is None

@@ -15,7 +15,12 @@ from pathlib import Path
 
 from verify.cli import int_at_least
 from verify.registry import UnknownClaimError, all_claims, get_claim
-from verify.report import format_claim_list, format_table, json_report
+from verify.report import (
+    format_claim_list,
+    format_parameter_counts,
+    format_table,
+    json_report,
+)
 from verify.runner import run_claims
 
 
@@ -65,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         claims, args.instances, args.seed, show_progress=False if args.no_progress else None
     )
     print(format_table(results))
+    if any(c.id.startswith("byjl25.thm4.1") for c in claims):
+        print("\n" + format_parameter_counts())
     if args.json is not None:
         args.json.write_text(json.dumps(json_report(results, args.seed, args.instances),
                                         indent=2) + "\n")

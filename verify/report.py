@@ -11,10 +11,21 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
+from theory.param_count import depth_width_counts
 from verify.registry import Claim
 from verify.runner import ClaimResult, iter_rows
 
-__all__ = ["format_table", "format_claim_list", "json_report", "versions"]
+__all__ = [
+    "format_table",
+    "format_claim_list",
+    "format_parameter_counts",
+    "parameter_counts",
+    "json_report",
+    "versions",
+]
+
+#: (depth, width) pairs of the parameter-count table that accompanies Theorem 4.1.
+COUNT_SHAPES = ((2, 2), (3, 2), (2, 3), (4, 3), (8, 4))
 
 _COLUMNS = ("claim", "tag", "reference", "tier", "instances", "worst margin", "verdict", "seconds")
 
@@ -79,6 +90,26 @@ def format_claim_list(claims: Sequence[Claim]) -> str:
     return text
 
 
+def parameter_counts(shapes: Sequence[tuple[int, int]] = COUNT_SHAPES) -> list[dict[str, Any]]:
+    """Hidden units and raw parameters of deep ``(l, m)`` models next to the shallow widths
+    ``l(m-1)+1`` and ``lm`` of Theorem 4.1 (the two counts tell different stories: depth and
+    width match in hidden units, not in parameters, because the ``B_k`` are dense)."""
+    return [
+        {"depth": l_, "width": m, "model": row.model, "hidden_units": row.hidden_units,
+         "parameters": row.parameters}
+        for l_, m in shapes
+        for row in depth_width_counts(l_, m)
+    ]
+
+
+def format_parameter_counts(shapes: Sequence[tuple[int, int]] = COUNT_SHAPES) -> str:
+    """The parameter-count table as text."""
+    rows = [(r["model"], str(r["hidden_units"]), str(r["parameters"]))
+            for r in parameter_counts(shapes)]
+    return "Theorem 4.1 in numbers (BYJL25): hidden units and raw parameters\n" + _table(
+        ("model", "hidden units", "parameters"), rows)
+
+
 def versions() -> dict[str, str]:
     """Versions of Python, the platform and the packages the results depend on."""
     out = {"python": sys.version.split()[0], "platform": platform.platform()}
@@ -112,8 +143,10 @@ def json_report(
     results: Sequence[ClaimResult], seed: int, instances: int | None
 ) -> dict[str, Any]:
     """A JSON-serialisable report: run parameters, versions, and every tier's outcome."""
+    counts = any(r.claim.id.startswith("byjl25.thm4.1") for r in results)
     return _jsonable({
         "tool": "ssm-theory-verify",
+        "parameter_counts": parameter_counts() if counts else None,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seed": seed,
         "instances_requested": instances,
