@@ -310,3 +310,34 @@ def test_algorithm_a_best_split_realizes_target() -> None:
     deep = algorithm_a_best_split(target, 2, 2)
     err, tol = kernel_agreement(deep, target)
     assert err <= tol
+
+
+@st.composite
+def decade_spread_targets(draw: st.DrawFn, n: int) -> ShallowSSM:
+    """Targets with distinct poles whose moduli spread over up to six decades (the regime where
+    the rank-one chain misses the constant), drawn so that hypothesis can shrink them."""
+    log_mod = draw(st.lists(st.floats(-6, math.log10(0.999)), min_size=n, max_size=n,
+                            unique=True))
+    phase = draw(st.lists(st.floats(-math.pi, math.pi), min_size=n, max_size=n))
+    log_res = draw(st.lists(st.floats(-3, 0), min_size=n, max_size=n))
+    res_phase = draw(st.lists(st.floats(-math.pi, math.pi), min_size=n, max_size=n))
+    poles = [10 ** a * complex(math.cos(p), math.sin(p)) for a, p in zip(log_mod, phase)]
+    res = [10 ** a * complex(math.cos(p), math.sin(p)) for a, p in zip(log_res, res_phase)]
+    return ShallowSSM.from_residues(poles, res)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_forest_constant_under_targeted_search(data: st.DataObject) -> None:
+    """Hypothesis steers towards large ratios (``target``) and shrinks any failure; the forest
+    must stay under its proven constant ``2^((l-1)/(l+1))`` on every drawn target."""
+    from hypothesis import target as steer
+
+    depth, width = data.draw(st.sampled_from([(2, 2), (3, 2)]))
+    shallow = data.draw(decade_spread_targets(depth * (width - 1) + 1))
+    deep = forest_deep(shallow, depth, width)
+    err, tol = kernel_agreement(deep, shallow)
+    assert err <= tol
+    ratio = norm_ratio(deep, shallow)
+    steer(ratio, label=f"forest ratio at {(depth, width)}")
+    assert ratio <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
