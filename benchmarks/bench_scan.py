@@ -4,9 +4,11 @@ Run ``python benchmarks/bench_scan.py [--quick]``. Everything runs in one proces
 runs, in interleaved rounds (each round times every method once, in rotating order, so that a
 change of machine load hits all methods alike). Printed per case: median and minimum time, the
 ratio of each method's median to the scan core's, and the largest relative error (per output
-sequence, max-norm) against the sequential loop carried in ``np.longdouble``. Then the accuracy
-case ``|λ| = 1 - 1e-5``, ``T = 65536``, and the fractions of the machine's streaming bandwidth
-(a numpy copy) and of its dgemm throughput that the scan core reaches.
+sequence, max-norm) against the sequential loop carried in ``np.longdouble``; then the core's
+median when it runs back to back (in the rounds it starts after single-threaded methods, with the
+second core idle and its buffers out of cache, which slows its two-thread BLAS products). Then
+the accuracy case ``|λ| = 1 - 1e-5``, ``T = 65536``, and the fractions of the machine's
+streaming bandwidth (a numpy copy) and of its dgemm throughput that the scan core reaches.
 
 Methods: ``core`` = ``linear_scan`` (chunked); ``loop`` = one numpy call per time step in
 ``(T, B, m)`` layout (``method="sequential"``); ``fft`` = ``kernel`` + real FFT convolution;
@@ -199,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{case.name:<36} {name:<8} {1e3 * med[name]:>10.2f} "
                   f"{1e3 * min(times[name]):>9.2f} {med[name] / med['core']:>7.1f} "
                   f"{errors[name]:>9.1e}")
+        warm = float(np.median([_timed(runs["core"]) for _ in range(repeats)]))
+        print(f"{'':<36} core back to back (warm): {1e3 * warm:.2f} ms, "
+              f"loop/core {med['loop'] / warm:.1f}, fft/core {med['fft'] / warm:.2f}")
         moved = case.x.nbytes + case.x.nbytes * (2 if np.iscomplexobj(ref) else 1)
         print(f"{'':<36} core reaches {moved / med['core'] / bandwidth:.1%} of the streaming "
               f"bound and {core_flops(case) / med['core'] / gemm:.1%} of dgemm throughput")

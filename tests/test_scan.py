@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mpmath
@@ -328,14 +330,73 @@ def test_broken_chunk_carry_is_detected(monkeypatch):
     assert_scan_close(linear_scan(A, B, C, x, chunk=8), ref, scale)
     original = scan._carry
 
-    def perturbed(Z, step, diagonal, H):
-        original(Z, step * (1 + 1e-9), diagonal, H)
+    def perturbed(E, step, diagonal):
+        original(E, step * (1 + 1e-9), diagonal)
 
     monkeypatch.setattr(scan, "_carry", perturbed)
     broken = linear_scan(A, B, C, x, chunk=8)
     assert max_relative_error(broken, ref) > TOL
     with pytest.raises(AssertionError):
         assert_scan_close(broken, ref, scale)
+
+
+@pytest.mark.parametrize("kind", ["complex-diagonal", "real-diagonal", "complex-dense"])
+def test_scratch_buffer_contents_never_leak_into_the_result(kind, monkeypatch):
+    """The reused scratch buffer is handed out full of NaN: every entry read must be written."""
+    rng = np.random.default_rng(16)
+    dense, complex_ = kind.endswith("dense"), kind.startswith("complex")
+    A, B, C, D = make_model(rng, 5, 2, 3, dense=dense, complex_=complex_, with_d=True)
+    x = rng.standard_normal((3, 45, 2))
+    ref = linear_scan(A, B, C, x, D, method="reference")
+    original, handed = scan._workspace, []
+
+    def poisoned(shape, dtype):
+        buf = original(shape, dtype)
+        buf.fill(np.nan)
+        handed.append(buf)
+        return buf
+
+    monkeypatch.setattr(scan, "_workspace", poisoned)
+    for chunk in (4, 7, 16):  # with and without a partial last chunk
+        y = linear_scan(A, B, C, x, D, chunk=chunk)
+        assert len(handed) == 1  # the poisoned buffer was used ...
+        assert not np.isnan(handed.pop()).any()  # ... and every entry of it was overwritten
+        assert_scan_close(y, ref, magnitude(A, B, C, x, D))
+
+
+def test_results_do_not_alias_the_scratch_buffer():
+    rng = np.random.default_rng(17)
+    A, B, C, _ = make_model(rng, 4, 1, 1, complex_=True)
+    x1, x2 = rng.standard_normal((2, 2, 300, 1))
+    y1 = linear_scan(A, B, C, x1, chunk=16)
+    kept = y1.copy()
+    y2 = linear_scan(A, B, C, x2, chunk=16)
+    assert np.array_equal(y1, kept)
+    assert not np.shares_memory(y1, y2)
+
+
+def test_oversized_scratch_is_allocated_afresh(monkeypatch):
+    rng = np.random.default_rng(18)
+    A, B, C, D = make_model(rng, 4, 2, 2, complex_=True, with_d=True)
+    x = rng.standard_normal((3, 100, 2))
+    cached = linear_scan(A, B, C, x, D, chunk=8)
+    monkeypatch.setattr(scan, "_WORKSPACE_BYTES", 0)
+    monkeypatch.setattr(scan, "_SCRATCH", threading.local())
+    fresh = linear_scan(A, B, C, x, D, chunk=8)
+    assert np.array_equal(cached, fresh)
+    assert getattr(scan._SCRATCH, "raw", None) is None  # nothing kept
+
+
+def test_concurrent_threads_get_their_own_scratch():
+    rng = np.random.default_rng(19)
+    A, B, C, _ = make_model(rng, 6, 1, 2, complex_=True)
+    xs = rng.standard_normal((8, 4, 512, 1))
+    expected = [linear_scan(A, B, C, x, chunk=32) for x in xs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda x: linear_scan(A, B, C, x, chunk=32), xs))
+            for y, e in zip(got, expected, strict=True):
+                assert np.array_equal(y, e)
 
 
 @pytest.mark.parametrize("dense", [False, True])

@@ -25,11 +25,14 @@ The chunked algorithm (``method="chunked"``, the default) splits time into chunk
 steps. Inside a chunk the output is one product with the lower block-Toeplitz matrix of
 ``K_0 … K_{c-1}``; a second product gives each chunk's end state, a third the contribution of
 the state carried into the chunk (through ``C A^{j+1}``), and a Python loop of ``T / c``
-iterations carries the state from chunk to chunk. Powers of diagonal ``A`` are computed in
-extended precision (``np.longdouble``) and rounded once. The carry runs in float64, except for
-modes with long memory (``|λ^c|`` close to 1), whose carried state and step ``λ^c`` are kept in
-extended precision so that rounding does not pile up over the ``T / c`` carry steps; this keeps
-``|λ| = 1 - 1e-5``, ``T = 65536`` at ~1e-15 relative error, below the sequential float64 loop.
+iterations carries the state from chunk to chunk. The first and third products are one product
+over a scratch buffer that holds inputs and states side by side and is reused from call to call
+(fresh multi-megabyte temporaries would be paged in by the kernel on every call). Powers of
+diagonal ``A`` are computed in extended precision (``np.longdouble``) and rounded once. The
+carry runs in float64, except for modes with long memory (``|λ^c|`` close to 1), whose carried
+state and step ``λ^c`` are kept in extended precision so that rounding does not pile up over the
+``T / c`` carry steps; this keeps ``|λ| = 1 - 1e-5``, ``T = 65536`` at ~1e-15 relative error,
+below the sequential float64 loop.
 Dense ``A`` is never diagonalized: its powers come from repeated float64 products (squaring and
 Krylov doubling). On platforms where ``np.longdouble`` is plain float64 the extended-precision
 steps lose their benefit, not their correctness.
@@ -38,6 +41,7 @@ steps lose their benefit, not their correctness.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,6 +66,8 @@ METHODS = ("auto", "chunked", "sequential", "reference")
 
 _NORM_CERTIFY_SQUARINGS = 12  # ‖A^(2^k)‖_∞ < 1 for some k ≤ 12 certifies ρ(A) < 1
 _SLOW_STEP = 0.9  # |λ^c| above this: the chunk carry of that mode runs in extended precision
+_WORKSPACE_BYTES = 64 * 2**20  # scratch buffers up to this size are kept for reuse (per thread)
+_SCRATCH = threading.local()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -389,78 +395,105 @@ def _chunk_matrices(model: _Model, c: int) -> _ChunkMatrices:
 # ----------------------------------------------------------------------------------------------
 
 
-def _matmul(X: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """``X @ M``; real arithmetic when ``X`` is real and ``M`` complex (no cast of ``X``)."""
-    if np.iscomplexobj(M) and not np.iscomplexobj(X):
-        return (X @ M.view(np.float64)).view(np.complex128)
-    return X @ M
+def _workspace(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialized scratch array, reused from call to call within a thread.
 
-
-def _carry(Z: np.ndarray, step: np.ndarray, diagonal: bool, H: np.ndarray) -> None:
-    """Write the states carried into each chunk: ``H[n] = S H[n-1] + Z[n-1]``, ``H[0] = 0``.
-
-    ``Z`` and ``H`` have shape ``(G, N, nch, m)`` (``H`` may be a strided view); ``Z`` holds
-    each chunk's own end state. The loop runs in float64; diagonal modes whose step ``λ^c`` has
-    modulus above ``_SLOW_STEP`` (long memory: the rounding of the state would accumulate over
-    ``~1 / (1 - |λ^c|)`` carry steps) are then recomputed in extended precision.
+    The chunked scan needs one large scratch buffer per call. A fresh one would be paged in by
+    the kernel on every call (a few ms for the S1 shape of the benchmark); reusing it avoids
+    that. Only its memory is reused, never its contents; buffers above ``_WORKSPACE_BYTES`` are
+    allocated afresh and not kept.
     """
-    H[:, :, 0] = 0
-    factor = step.astype(H.dtype)
-    factor = factor[:, None, :] if diagonal else factor.transpose(0, 2, 1)
-    for n in range(1, Z.shape[2]):
-        cur = H[:, :, n]
-        if diagonal:
-            np.multiply(H[:, :, n - 1], factor, out=cur)
-        else:
-            np.matmul(H[:, :, n - 1], factor, out=cur)
-        cur += Z[:, :, n - 1]
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes > _WORKSPACE_BYTES:
+        return np.empty(shape, dtype=dtype)
+    raw = getattr(_SCRATCH, "raw", None)
+    if raw is None or raw.nbytes < nbytes:
+        raw = _SCRATCH.raw = np.empty(nbytes, dtype=np.uint8)
+    return raw[:nbytes].view(dtype).reshape(shape)
+
+
+def _matmul_into(X: np.ndarray, M: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = X @ M``; real arithmetic when ``X`` is real and ``M`` complex (no cast)."""
+    if np.iscomplexobj(M) and not np.iscomplexobj(X):
+        np.matmul(X, M.view(np.float64), out=out.view(np.float64))
+    else:
+        np.matmul(X, M.astype(out.dtype, copy=False), out=out)
+
+
+def _carry(E: np.ndarray, step: np.ndarray, diagonal: bool) -> None:
+    """Turn chunk-end states into carried states in place: ``E[k] += S E[k-1]``.
+
+    ``E`` has shape ``(G, N, nch, m)`` (a strided view); ``E[:, :, 0]`` is zero and
+    ``E[:, :, k]`` holds the state at the end of chunk ``k - 1`` reached from a zero state. On
+    return it holds the true state there, the state carried into chunk ``k``. The loop runs in
+    float64; diagonal modes whose step ``λ^c`` has modulus above ``_SLOW_STEP`` (long memory:
+    the rounding of the state would accumulate over ``~1 / (1 - |λ^c|)`` carry steps) are
+    recomputed in extended precision.
+    """
+    slow = None
     if diagonal:
         groups, modes = np.nonzero(np.abs(step) > _SLOW_STEP)
         if groups.size:
-            z = Z[groups, :, :, modes]  # (S, N, nch)
-            states = np.empty(z.shape, dtype=_extended(H.dtype))
-            states[:, :, 0] = 0
-            mu = step[groups, modes][:, None]
-            for n in range(1, z.shape[2]):
-                np.multiply(states[:, :, n - 1], mu, out=states[:, :, n])
-                states[:, :, n] += z[:, :, n - 1]
-            H[groups, :, :, modes] = states
+            slow = groups, modes, E[groups, :, :, modes]  # (S, N, nch), a copy
+    factor = step.astype(E.dtype)
+    factor = factor[:, None, :] if diagonal else factor.transpose(0, 2, 1)
+    tmp = np.empty(E.shape[:2] + E.shape[3:], dtype=E.dtype)
+    for k in range(2, E.shape[2]):
+        if diagonal:
+            np.multiply(E[:, :, k - 1], factor, out=tmp)
+        else:
+            np.matmul(E[:, :, k - 1], factor, out=tmp)
+        E[:, :, k] += tmp
+    if slow is not None:
+        groups, modes, z = slow
+        states = z.astype(_extended(E.dtype))
+        mu = step[groups, modes][:, None]
+        for k in range(2, z.shape[2]):
+            states[:, :, k] += mu * states[:, :, k - 1]
+        E[groups, :, :, modes] = states
 
 
 def _chunked(model: _Model, x: np.ndarray, c: int) -> np.ndarray:
     """Chunked scan of ``x (G, N, T, d)`` → ``(G, N, T, p)``.
 
-    One buffer holds, for each chunk, its input and the state carried into it, so that a single
-    product with ``[[Toeplitz], [C A^(j+1)]]`` gives the output. A real input meets complex
-    parameters through real views (the state as interleaved real and imaginary parts).
+    One scratch buffer has a row ``[input of chunk k | state carried into chunk k]`` per
+    sequence and chunk. The chunk-end states are one product whose output is the state part of
+    the next row (a view shifted by one row; the first chunk of each sequence is then reset to a
+    zero state), the carry runs in place, and the output is one product of the whole buffer with
+    ``[[Toeplitz], [C A^(j+1)]]``, written straight into the result: no concatenation,
+    transposition or copy of large arrays. A real input meets complex parameters through real
+    views (the state as interleaved real and imaginary parts).
     """
     G, N, T, d = x.shape
     m, p = model.shape[1], model.shape[3]
     nch, full = -(-T // c), T // c
     mats = _chunk_matrices(model, c)
-    complex_state = np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step)
-    real_views = complex_state and not np.iscomplexobj(x)
-    width = c * d + (m * (2 if real_views else 1) if nch > 1 else 0)
-    buf = np.empty((G, N, nch, width), dtype=x.dtype)
-    inputs = buf[..., : c * d].reshape(G, N, nch, c, d)
+    cd = c * d
+    real_views = nch > 1 and not np.iscomplexobj(x) and (
+        np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step)
+    )
+    W = cd + (0 if nch == 1 else 2 * m if real_views else m)
+    buf = _workspace((G, N * nch, W), x.dtype)
+    table = buf.reshape(G, N, nch, W)
+    inputs = table[..., :cd].reshape(G, N, nch, c, d)
     inputs[:, :, :full] = x[:, :, : full * c].reshape(G, N, full, c, d)
     if full < nch:
         inputs[:, :, full, : T - full * c] = x[:, :, full * c :]
         inputs[:, :, full, T - full * c :] = 0
-    rows = (G, N * nch)
-    if nch == 1:
-        Y = _matmul(buf.reshape(*rows, width), mats.toeplitz)
-    else:
-        Z = _matmul(buf[..., : c * d].reshape(*rows, c * d), mats.to_state)
-        H = buf[..., c * d :]
-        H = (H.view(np.complex128) if real_views else H).reshape(G, N, nch, m)
-        _carry(Z.reshape(G, N, nch, m), mats.step, model.diagonal, H)
+    M = mats.toeplitz
+    if nch > 1:
+        states = buf[..., cd:].view(np.complex128) if real_views else buf[..., cd:]
+        to_state = mats.to_state.astype(states.dtype, copy=False)
+        _matmul_into(buf[:, :-1, :cd], to_state, states[:, 1:])
+        table[:, :, 0, cd:] = 0  # overwrites the end state of the previous sequence
+        _carry(states.reshape(G, N, nch, m), mats.step, model.diagonal)
         from_state = mats.from_state
         if real_views:  # rows for Re h and Im h of each mode, interleaved like the state
             from_state = np.stack([from_state, 1j * from_state], axis=2).reshape(G, 2 * m, -1)
-        out = np.concatenate([mats.toeplitz, from_state], axis=1)
-        Y = _matmul(buf.reshape(*rows, width), out)
-    return Y.reshape(G, N, nch * c, p)[:, :, :T]
+        M = np.concatenate([M, from_state], axis=1)  # (G, W, c p)
+    y = np.empty((G, N * nch, c * p), dtype=np.result_type(x, M))
+    _matmul_into(buf, M, y)
+    return y.reshape(G, N, nch * c, p)[:, :, :T]
 
 
 def _sequential(model: _Model, x: np.ndarray, extended: bool) -> np.ndarray:
