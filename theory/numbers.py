@@ -44,6 +44,8 @@ __all__ = [
     "as_array",
     "convert",
     "is_finite",
+    "is_exact_zero",
+    "exact_equal",
     "abs_squared",
     "real_part",
     "tolerance",
@@ -52,6 +54,7 @@ __all__ = [
     "to_domain",
     "from_domain",
     "KindArithmetic",
+    "UndecidableZeroError",
 ]
 
 
@@ -305,6 +308,48 @@ def is_finite(arr: np.ndarray) -> bool:
             if not mpmath.isfinite(x):
                 return False
     return True
+
+
+class UndecidableZeroError(ArithmeticError):
+    """An exact expression could not be decided equal to zero (it is not algebraic)."""
+
+
+def is_exact_zero(x: Any) -> bool:
+    """Decide whether the exact number ``x`` is zero, without false answers either way.
+
+    ``sympy.expand(x) == 0`` is only a sufficient test: a radical such as
+    ``(-2+2i)**(1/3) - (1+i)`` is zero but does not expand to ``0``. This function answers
+    ``True`` when the canonical expansion is ``0``; otherwise it decides with the minimal
+    polynomial of ``x`` over ``QQ`` (an algebraic number is zero exactly when its minimal
+    polynomial is ``w``), and for non-algebraic expressions with ``Expr.equals``. When neither
+    decides, it raises :class:`UndecidableZeroError` rather than guess.
+
+    Parameters
+    ----------
+    x : sympy number, Python int or ``fractions.Fraction``
+
+    Returns
+    -------
+    bool
+    """
+    e = sympy.sympify(x)
+    if e.is_Number:
+        return bool(e == 0)
+    if sympy.expand(e) == 0:
+        return True
+    w = sympy.Dummy("w")
+    try:
+        return bool(sympy.minimal_polynomial(e, w) == w)
+    except (sympy.polys.polyerrors.NotAlgebraic, NotImplementedError):
+        decided = e.equals(0)
+    if decided is None:
+        raise UndecidableZeroError(f"cannot decide whether {e} is zero")
+    return bool(decided)
+
+
+def exact_equal(a: Any, b: Any) -> bool:
+    """Decide ``a == b`` for exact numbers (see :func:`is_exact_zero`)."""
+    return is_exact_zero(sympy.sympify(a) - sympy.sympify(b))
 
 
 def abs_squared(x: Any) -> Any:
