@@ -105,10 +105,12 @@ def test_round_trips_keep_the_map(data, T):
                   simulate_same_step(A, B, C, D, x), scale)
 
 
+_SMALL = (np.array([[0.5, 1.0], [0.0, -0.25]]), np.array([[1.0], [2.0]]),
+          np.array([[1.0, 3.0]]), np.array([[0.5]]))
+
+
 def test_to_control_formula_and_default_D():
-    A = np.array([[0.5, 1.0], [0.0, -0.25]])
-    B = np.array([[1.0], [2.0]])
-    C = np.array([[1.0, 3.0]])
+    A, B, C, _ = _SMALL
     A2, B2, C2, D2 = to_control(A, B, C)
     assert np.array_equal(A2, A) and np.array_equal(B2, B)
     assert np.array_equal(C2, [[0.5, 0.25]])  # C A
@@ -116,9 +118,7 @@ def test_to_control_formula_and_default_D():
 
 
 def test_negative_control_the_unconverted_system_is_detected():
-    A = np.array([[0.5, 1.0], [0.0, -0.25]])
-    B = np.array([[1.0], [2.0]])
-    C = np.array([[1.0, 3.0]])
+    A, B, C, _ = _SMALL
     D = np.zeros((1, 1))
     x = np.array([[1.0], [0.0], [-1.0]])
     y_ref = simulate_same_step(A, B, C, D, x)
@@ -126,6 +126,41 @@ def test_negative_control_the_unconverted_system_is_detected():
         _assert_close(simulate_control(A, B, C, D, x), y_ref, _error_scale(A, B, C, D, 3))
     _assert_close(simulate_control(*to_control(A, B, C, D), x), y_ref,
                   _error_scale(A, B, C, D, 3))
+
+
+def _expected_augmentation(A, B, C, D):
+    """``from_control``'s documented output, built block by block (state dimension n + d)."""
+    n, d = B.shape
+    p = C.shape[0]
+    return (np.block([[A, B], [np.zeros((d, n)), np.zeros((d, d))]]),
+            np.vstack([np.zeros((n, d)), np.eye(d)]),
+            np.hstack([C, np.zeros((p, d))]),
+            D)
+
+
+@pytest.mark.parametrize("which", range(4), ids=["A", "B", "C", "D"])
+def test_a_complex_matrix_is_kept_exactly(which):
+    system = list(_SMALL)
+    system[which] = system[which] * (1 - 2j)
+    A, B, C, D = system
+    expected = {to_control: (A, B, C @ A, C @ B + D),
+                from_control: _expected_augmentation(A, B, C, D)}
+    for convert, want in expected.items():
+        got = convert(*system)
+        for M, M_want in zip(got, want):
+            assert np.array_equal(M, M_want), convert.__name__
+    # the augmented system is one complex system: every matrix shares the common dtype
+    assert [M.dtype for M in from_control(*system)] == [np.dtype(complex)] * 4
+
+
+@pytest.mark.parametrize("convert", [to_control, from_control])
+def test_real_and_integer_input_gives_float64(convert):
+    integer = [np.array([[3, 0], [1, 3]]), np.array([[1], [1]]), np.array([[1, -2]]),
+               np.array([[4]])]
+    as_float = convert(*[M.astype(float) for M in integer])
+    for M, M_float in zip(convert(*integer), as_float):
+        assert M.dtype == np.float64 and np.array_equal(M, M_float)
+    assert [M.dtype for M in convert(*_SMALL)] == [np.dtype(np.float64)] * 4
 
 
 _GOOD = (np.eye(2) * 0.5, np.ones((2, 1)), np.ones((1, 2)), np.zeros((1, 1)))
@@ -144,7 +179,9 @@ _GOOD = (np.eye(2) * 0.5, np.ones((2, 1)), np.ones((1, 2)), np.zeros((1, 1)))
         (0, [[0.5, 0], [0]], r"^A: not a rectangular array"),
         (1, np.ones((3, 1)), r"^B: expected shape \(2, d\)"),
         (1, np.ones((2, 0)), r"^B: expected shape \(2, d\)"),
+        (1, [[np.nan], [0.0]], r"^B: entries must be finite"),
         (2, np.ones((1, 3)), r"^C: expected shape \(p, 2\)"),
+        (2, np.ones((0, 2)), r"^C: expected shape \(p, 2\) with p >= 1"),
         (2, [[np.inf, 0]], r"^C: entries must be finite"),
         (3, np.zeros((2, 1)), r"^D: expected shape \(1, 1\)"),
         (3, np.zeros(1), r"^D: expected a 2-D array"),

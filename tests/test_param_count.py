@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -56,11 +58,30 @@ def test_width_one_deep_model_is_cheapest_in_raw_parameters() -> None:
     assert depth_width_counts(5, 1)[1].parameters == 3
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_bad_sizes_are_refused(bad: object) -> None:
-    with pytest.raises(InvalidParameterError, match="depth"):
-        deep_parameters(bad, 2)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="width"):
-        deep_hidden_units(2, bad)  # type: ignore[arg-type]
-    with pytest.raises(InvalidParameterError, match="n"):
-        shallow_parameters(bad)  # type: ignore[arg-type]
+#: Every public function with the names of its arguments, in order.
+_SIZED = {
+    deep_hidden_units: ("depth", "width"),
+    deep_parameters: ("depth", "width"),
+    depth_width_counts: ("depth", "width"),
+    shallow_hidden_units: ("n",),
+    shallow_parameters: ("n",),
+}
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
+@pytest.mark.parametrize(
+    ("function", "position", "name"),
+    [(f, i, name) for f, names in _SIZED.items() for i, name in enumerate(names)],
+    ids=lambda v: getattr(v, "__name__", str(v)),
+)
+def test_bad_size_error_names_the_parameter_and_the_value(function, position, name, bad) -> None:
+    args: list[object] = [2] * len(_SIZED[function])
+    args[position] = bad
+    message = rf"^{name}: expected a positive integer, got {re.escape(repr(bad))}$"
+    with pytest.raises(InvalidParameterError, match=message):
+        function(*args)
+
+
+def test_numpy_integers_are_sizes() -> None:
+    assert deep_parameters(np.int64(4), np.int32(3)) == deep_parameters(4, 3) == 45
+    assert shallow_parameters(np.uint8(5)) == 15
