@@ -10,9 +10,14 @@ second core idle and its buffers out of cache, which slows its two-thread BLAS p
 the accuracy case ``|λ| = 1 - 1e-5``, ``T = 65536``, and the fractions of the machine's
 streaming bandwidth (a numpy copy) and of its dgemm throughput that the scan core reaches.
 
-Methods: ``core`` = ``linear_scan`` (chunked); ``loop`` = one numpy call per time step in
-``(T, B, m)`` layout (``method="sequential"``); ``fft`` = ``kernel`` + real FFT convolution;
-``lfilter`` = ``scipy.signal.lfilter`` once per mode (diagonal cases only).
+Then the two accuracy cases behind the choices of ``method="auto"``: a constant input at
+``λ = -(1 - 1e-5)``, and a dense non-normal ``A`` with long memory (where ``auto`` runs the
+per-step loop and ``chunked`` shows what the chunked powers would give).
+
+Methods: ``core`` = ``linear_scan`` (``method="auto"``, the chunked method on S1–S3); ``loop`` =
+one numpy call per time step in ``(T, B, m)`` layout (``method="sequential"``); ``fft`` =
+``kernel`` + real FFT convolution; ``lfilter`` = ``scipy.signal.lfilter`` once per mode
+(diagonal cases only).
 """
 
 from __future__ import annotations
@@ -168,6 +173,40 @@ def core_flops(case: Case) -> float:
     return float(to_state + output + carry)
 
 
+def decision_cases(
+    quick: bool, rng: np.random.Generator
+) -> list[tuple[str, dict[str, Callable[[], np.ndarray]], np.ndarray]]:
+    """The two accuracy cases behind the choices of ``method="auto"`` (see verify.scan).
+
+    A constant input at ``λ = -(1 - 1e-5)`` (extended-precision chunk sums of slow modes), and a
+    dense 8×8 ``A`` with eigenvectors ``Q + 2I`` and an eigenvalue ``1 - 1e-5`` (``auto`` runs the
+    per-step loop; ``chunked`` shows what the chunked powers would give).
+    """
+    T = 4096 if quick else 65536
+    lam, one, ones = np.array([-(1 - 1e-5)]), np.ones((1, 1)), np.ones((1, T, 1))
+    diagonal = {
+        "core": lambda: linear_scan(lam, one, one, ones),
+        "loop": lambda: linear_scan(lam, one, one, ones, method="sequential"),
+    }
+    m, T = 8, 1024 if quick else 8192
+    Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    V = Q + 2 * np.eye(m)
+    A = V @ np.diag(np.concatenate([[1 - 1e-5], rng.uniform(-0.9, 0.9, m - 1)])) @ np.linalg.inv(V)
+    B, C = rng.standard_normal((m, 1)), rng.standard_normal((1, m))
+    x = rng.standard_normal((2, T, 1))
+    dense = {
+        "core": lambda: linear_scan(A, B, C, x),
+        "chunked": lambda: linear_scan(A, B, C, x, method="chunked"),
+        "loop": lambda: linear_scan(A, B, C, x, method="sequential"),
+    }
+    return [
+        (f"λ=-(1-1e-5), constant input, T={ones.shape[1]}", diagonal,
+         linear_scan(lam, one, one, ones, method="reference")),
+        (f"dense m=8, eigenvectors Q+2I, eigenvalue 1-1e-5, T={T}", dense,
+         linear_scan(A, B, C, x, method="reference")),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes, a few seconds")
@@ -220,6 +259,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, f in methods(case).items():
         accuracy[name] = max_relative_error(f(), ref)
         print(f"  {name:<8} {accuracy[name]:.1e}")
+
+    for name, runs, ref in decision_cases(args.quick, rng):
+        print(f"\naccuracy, {name} (max relative error):")
+        for method, f in runs.items():
+            print(f"  {method:<8} {max_relative_error(f(), ref):.1e}")
 
     if "S1" in summary and not args.quick:
         med, errors = summary["S1"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
+import scipy.optimize
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,8 @@ from verify.scan import choose_chunk, kernel, linear_scan, max_relative_error, s
 
 TOL = tolerance(NumberKind.FLOAT)  # eps^0.8 relative to the magnitude bound of the problem
 LONG_TOL = 1e-14  # the accuracy target of the spec at |λ| = 1 - 1e-5, T = 65536
-SPECIAL_T = (0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65)  # {0, 1, 2, 2^k, 2^k ± 1}
+SPECIAL_T = (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65)  # {1, 2, 2^k, 2^k ± 1}; no T = 0
+EPS = float(np.finfo(np.float64).eps)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -126,10 +128,11 @@ def test_special_lengths_match_loop_and_mpmath(T, kind):
     seq = linear_scan(A, B, C, x, D, method="sequential")
     assert_scan_close(seq, ref, scale)
     for chunk in (None, 1, 2, 4, 7, 16):
-        y = linear_scan(A, B, C, x, D, chunk=chunk)
-        assert y.shape == (2, T, 2)
-        assert_scan_close(y, ref, scale)
-        assert_scan_close(y, seq, scale)
+        for method in ("auto", "chunked"):  # auto may run the loop for dense A and small chunks
+            y = linear_scan(A, B, C, x, D, chunk=chunk, method=method)
+            assert y.shape == (2, T, 2)
+            assert_scan_close(y, ref, scale)
+            assert_scan_close(y, seq, scale)
 
 
 def test_pass_through_mode_lambda_zero():
@@ -154,7 +157,9 @@ def test_dense_non_commuting_matches_mpmath():
     x = rng.standard_normal((2, 70, 1))
     ref = mp_scan(A, B, C, x)
     for chunk in (None, 3, 8, 32):
-        assert_scan_close(linear_scan(A, B, C, x, chunk=chunk), ref, magnitude(A, B, C, x))
+        for method in ("auto", "chunked"):
+            y = linear_scan(A, B, C, x, chunk=chunk, method=method)
+            assert_scan_close(y, ref, magnitude(A, B, C, x))
 
 
 def test_real_inputs_give_real_output_and_complex_otherwise():
@@ -168,8 +173,8 @@ def test_real_inputs_give_real_output_and_complex_otherwise():
     assert linear_scan(A, B, C, x, method="reference").dtype == np.longdouble
 
 
-@pytest.mark.parametrize("T", [0, 1, 5])
-def test_empty_and_short_sequences_shape(T):
+@pytest.mark.parametrize("T", [1, 5])
+def test_empty_batch_and_short_sequences_shape(T):
     rng = np.random.default_rng(4)
     A, B, C, _ = make_model(rng, 3, 2, 4)
     for method in ("auto", "sequential", "reference"):
@@ -213,6 +218,203 @@ def test_long_memory_without_extended_carry_fails(long_memory, monkeypatch):
     lam, B, C, x, ref = long_memory
     monkeypatch.setattr(scan, "_SLOW_STEP", np.inf)
     assert max_relative_error(linear_scan(lam, B, C, x, chunk=16), ref) > LONG_TOL
+
+
+def constant_input_exact(lam, T, every=331):
+    """Closed form ``y_t = (1 - λ^t) / (1 - λ)``, ``t = 1 … T``, of ``B = C = 1``, ``x = 1``.
+
+    Returns the sampled time indices (from 0) and the exact values at 40 digits.
+    """
+    ts = np.arange(0, T, every)
+    with mpmath.workdps(40):
+        mu = mpmath.mpmathify(complex(lam))
+        return ts, [(1 - mu ** int(t + 1)) / (1 - mu) for t in ts]
+
+
+def error_against(y, ts, exact):
+    """``max_t |y_t - exact_t| / max_t |exact_t|`` over the sampled indices, in mpmath."""
+    with mpmath.workdps(40):
+        err = max(abs(mpmath.mpmathify(complex(y[t])) - e) for t, e in zip(ts, exact, strict=True))
+        return float(err / max(abs(e) for e in exact))
+
+
+@pytest.mark.parametrize("lam", [-(1 - 1e-5), (1 - 1e-5) * 1j])
+def test_constant_input_with_long_memory_matches_the_exact_sum(lam, monkeypatch):
+    """Issue case: ``λ = -(1 - 1e-5)``, constant input, ``T = 65536`` (exact oracle).
+
+    A float64 chunk sum carries the same rounding error in every chunk for a constant input,
+    which then adds up over ~1/(1 - |λ^c|) chunks (3.9e-12 measured); the extended-precision
+    chunk sums of slow modes bring ``auto`` to a few ulp, below the float64 loop.
+    """
+    T = 65536
+    ts, exact = constant_input_exact(lam, T)
+    ones, x = np.ones((1, 1)), np.ones((T, 1))
+    auto = error_against(linear_scan(np.array([lam]), ones, ones, x)[:, 0], ts, exact)
+    assert auto <= 3 * EPS
+    if np.isrealobj(lam):
+        loop = linear_scan(np.array([lam]), ones, ones, x, method="sequential")[:, 0]
+        assert auto <= error_against(loop, ts, exact)
+    monkeypatch.setattr(scan, "_SLOW_STEP", np.inf)  # negative control: float64 chunk sums
+    broken = error_against(linear_scan(np.array([lam]), ones, ones, x)[:, 0], ts, exact)
+    assert broken > 20 * auto
+
+
+def test_slow_modes_are_exactly_those_above_the_step_threshold(monkeypatch):
+    """Modes with ``|λ^c|`` just above ``_SLOW_STEP`` get extended chunk sums, just below not."""
+    c = 16
+    moduli = (scan._SLOW_STEP * np.array([1 + 1e-9, 1 - 1e-9, 1 + 1e-9])) ** (1 / c)
+    lam = moduli * np.exp(1j * np.array([0.3, 1.1, 2.0]))
+    assert np.array_equal(np.abs(lam) ** c > scan._SLOW_STEP, [True, False, True])
+    seen = []
+    original = scan._extended_sum
+
+    def spy(X, W):
+        seen.append(W.shape[0])
+        return original(X, W)
+
+    monkeypatch.setattr(scan, "_extended_sum", spy)
+    rng = np.random.default_rng(20)
+    x = rng.standard_normal((2, 10 * c, 1))
+    y = linear_scan(lam, np.ones((3, 1)), np.ones((1, 3)), x, chunk=c)
+    assert sum(seen) == 2
+    ref = linear_scan(lam, np.ones((3, 1)), np.ones((1, 3)), x, method="reference")
+    assert max_relative_error(y, ref) <= 4 * EPS
+
+
+def q_plus_2i_model(gap=1e-5, m=8, seed=0):
+    """Dense ``A = V diag(λ) V⁻¹`` with ``V = Q + 2I`` (``Q`` random orthogonal), one
+    eigenvalue ``1 - gap`` and the others uniform in ``(-0.9, 0.9)``."""
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    V = Q + 2 * np.eye(m)
+    lam = np.concatenate([[1 - gap], rng.uniform(-0.9, 0.9, m - 1)])
+    A = V @ np.diag(lam) @ np.linalg.inv(V)
+    return A, rng.standard_normal((m, 1)), rng.standard_normal((1, m)), rng
+
+
+def shifted_model(rho, beta, m=8):
+    """Strongly non-normal ``Q (ρ I + β N) Qᵀ`` (``N`` the shift): ``‖A^k‖ ≫ ρ^k`` for a while."""
+    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((m, m)))
+    A = Q @ (rho * np.eye(m) + beta * np.eye(m, k=1)) @ Q.T
+    rng = np.random.default_rng(2)
+    return A, rng.standard_normal((m, 1)), rng.standard_normal((1, m)), rng
+
+
+def test_dense_long_memory_auto_is_the_loop_not_the_chunks():
+    """Issue case: eigenvectors ``Q + 2I``, eigenvalue ``1 - 1e-5``, ``T = 8192``.
+
+    The chunked powers lose an order of magnitude there (1.4e-13 measured, 25x the loop);
+    ``auto`` detects the long memory across chunks and runs the loop (5.9e-15).
+    """
+    A, B, C, rng = q_plus_2i_model()
+    x = rng.standard_normal((2, 8192, 1))
+    ref = linear_scan(A, B, C, x, method="reference")
+    auto = linear_scan(A, B, C, x)
+    assert np.array_equal(auto, linear_scan(A, B, C, x, method="sequential"))
+    assert max_relative_error(auto, ref) <= LONG_TOL
+    chunked = linear_scan(A, B, C, x, method="chunked")
+    assert max_relative_error(chunked, ref) > 10 * max_relative_error(auto, ref)
+
+
+def test_dense_transient_growth_auto_is_the_loop_not_the_chunks():
+    """``Q (0.95 I + 0.6 N) Qᵀ``: ‖A^64‖ ≈ 5.6e4; the chunked method returned 3.8e-3 errors."""
+    A, B, C, rng = shifted_model(0.95, 0.6)
+    x = rng.standard_normal((2, 1024, 1))
+    ref = linear_scan(A, B, C, x, method="reference")
+    auto = linear_scan(A, B, C, x)
+    assert np.array_equal(auto, linear_scan(A, B, C, x, method="sequential"))
+    chunked = linear_scan(A, B, C, x, method="chunked")
+    assert max_relative_error(chunked, ref) > 1e3 * max_relative_error(auto, ref)
+
+
+def test_dense_kernel_falls_back_to_the_impulse_response(monkeypatch):
+    A, B, C, _ = shifted_model(0.95, 0.6)
+    T = 1024
+    impulse = np.zeros((1, T, 1))
+    impulse[0, 0, 0] = 1
+    ref = linear_scan(A, B, C, impulse, method="reference")[0]
+    K = kernel(A, B, C, T)[:, :, 0]
+    assert np.array_equal(K, linear_scan(A, B, C, impulse, method="sequential")[0])
+    monkeypatch.setattr(scan, "_dense_chunks_accurate", lambda *args: True)  # force the blocks
+    blocked = kernel(A, B, C, T)[:, :, 0]
+    assert max_relative_error(blocked, ref) > 1e3 * max(max_relative_error(K, ref), EPS)
+
+
+def test_benign_dense_stays_chunked(monkeypatch):
+    """A Gaussian matrix (the S3 benchmark kind) and a contraction keep the fast path."""
+    rng = np.random.default_rng(21)
+    W = rng.standard_normal((32, 32))
+    W *= 0.95 / np.abs(np.linalg.eigvals(W)).max()
+    contraction = make_dense(rng, 6, 0.99)
+    monkeypatch.setattr(scan, "_sequential", None)  # any call would raise
+    for A in (W, contraction):
+        B, C = rng.standard_normal((A.shape[0], 1)), rng.standard_normal((2, A.shape[0]))
+        x = rng.standard_normal((2, 2048, 1))
+        assert linear_scan(A, B, C, x).shape == (2, 2048, 2)
+        assert kernel(A, B, C, 2048).shape == (2048, 2, 1)
+
+
+def jordan2(a, b):
+    return np.array([[a, b], [0.0, a]])
+
+
+def path_taken(monkeypatch, A, T, chunk):
+    """``"loop"`` or ``"chunks"``: which path ``method="auto"`` takes for dense ``A``."""
+    taken = []
+    original = scan._sequential
+
+    def spy(*args, **kwargs):
+        taken.append("loop")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "_sequential", spy)
+    linear_scan(A, np.ones((2, 1)), np.ones((1, 2)), np.ones((T, 1)), chunk=chunk)
+    monkeypatch.setattr(scan, "_sequential", original)
+    return taken[0] if taken else "chunks"
+
+
+@pytest.mark.parametrize("factor, path", [(0.99, "chunks"), (1.01, "loop")])
+def test_carry_limit_is_tight(monkeypatch, factor, path):
+    """Two chunks: the bound is ``‖A^c‖_∞ = a^c + c a^(c-1) b`` exactly; at ``_CARRY_LIMIT``."""
+    a, c = 0.9, 8
+    b = (factor * scan._CARRY_LIMIT - a**c) / (c * a ** (c - 1))
+    A = jordan2(a, b)
+    assert np.abs(np.linalg.matrix_power(A, c)).sum(axis=1).max() == pytest.approx(
+        factor * scan._CARRY_LIMIT, rel=1e-12)
+    assert path_taken(monkeypatch, A, 2 * c, c) == path
+
+
+@pytest.mark.parametrize("factor, path", [(0.99, "chunks"), (1.01, "loop")])
+def test_growth_limit_is_tight(monkeypatch, factor, path):
+    """One chunk of 64: ``max_k ‖A^(2^k)‖_∞ / max(1, ‖A‖_∞)`` at ``_GROWTH_LIMIT``."""
+    a, c = 0.98, 64
+
+    def growth(b):
+        powers = [np.abs(np.linalg.matrix_power(jordan2(a, b), 2**k)).sum(axis=1).max()
+                  for k in range(1, 7)]
+        return max(powers) / max(1.0, a + b)
+
+    b = scipy.optimize.brentq(lambda b: growth(b) - factor * scan._GROWTH_LIMIT, 0.02, 1e3,
+                              xtol=1e-14)
+    assert growth(b) == pytest.approx(factor * scan._GROWTH_LIMIT, rel=1e-9)
+    assert path_taken(monkeypatch, jordan2(a, b), c, c) == path
+
+
+def test_carry_bound_is_an_upper_bound_and_detects_overflow(monkeypatch):
+    huge = np.array([[[0.5, 1e200], [0.0, 0.5]]])  # powers overflow to inf and NaN
+    assert not scan._carry_bound(huge, 1000)[0] <= scan._CARRY_LIMIT
+    monkeypatch.setattr(scan, "_CARRY_LIMIT", np.inf)  # no early exit: the whole estimate
+    rng = np.random.default_rng(22)
+    cases = [(0.99 * np.eye(2), 150), (0.9 * np.eye(3), 7), (jordan2(0.9, 1.0), 3),
+             (jordan2(0.9, 1.0), 50)]  # near-tight: scalar steps; ‖S^3‖ > ‖S^2‖ > ‖S‖ > 1
+    for _ in range(20):
+        S = make_dense(rng, 4, rng.uniform(0.3, 1.2)) + np.triu(rng.standard_normal((4, 4)), 1)
+        S *= rng.uniform(0.1, 0.99) / np.abs(np.linalg.eigvals(S)).max()
+        cases.append((S, int(rng.integers(1, 200))))
+    for S, n in cases:
+        exact = sum(np.abs(np.linalg.matrix_power(S, j)).sum(axis=1).max() for j in range(1, n + 1))
+        bound = scan._carry_bound(S[None], n)[0]
+        assert exact * (1 - 1e-12) <= bound < np.inf
 
 
 @pytest.mark.parametrize("T", [8192, pytest.param(65536, marks=pytest.mark.slow)])
@@ -291,7 +493,7 @@ def test_batched_square_diagonal_needs_the_keyword():
     m=st.integers(1, 6),
     d=st.integers(1, 3),
     p=st.integers(1, 3),
-    T=st.integers(0, 70),
+    T=st.integers(1, 70),
     batch=st.lists(st.integers(1, 3), max_size=2).map(tuple),
     dense=st.booleans(),
     complex_params=st.booleans(),
@@ -308,10 +510,11 @@ def test_random_shapes_chunked_equals_loop(
     x = rng.standard_normal(batch + (T, d))
     if complex_x:
         x = x + 1j * rng.standard_normal(x.shape)
-    y = linear_scan(A, B, C, x, D, chunk=chunk)
     ref = linear_scan(A, B, C, x, D, method="reference")
-    assert y.shape == ref.shape == batch + (T, p)
-    assert_scan_close(y, ref, magnitude(A, B, C, x, D))
+    for method in ("auto", "chunked"):
+        y = linear_scan(A, B, C, x, D, chunk=chunk, method=method)
+        assert y.shape == ref.shape == batch + (T, p)
+        assert_scan_close(y, ref, magnitude(A, B, C, x, D))
     seq = linear_scan(A, B, C, x, D, method="sequential")
     assert_scan_close(seq, ref, magnitude(A, B, C, x, D))
 
@@ -427,7 +630,7 @@ def test_max_relative_error_definition():
 
 
 @pytest.mark.parametrize("dense", [False, True])
-@pytest.mark.parametrize("T", [0, 1, 5, 300])
+@pytest.mark.parametrize("T", [1, 5, 300])
 def test_kernel_is_the_impulse_response(dense, T):
     rng = np.random.default_rng(12)
     A, B, C, D = make_model(rng, 5, 2, 3, dense=dense, complex_=True, with_d=True)
@@ -489,7 +692,11 @@ def test_choose_chunk_follows_the_shape():
     assert choose_chunk(256, 1, 1, 16384, diagonal=False) == 256
     assert choose_chunk(64, 64, 64, 4096) == 4
     assert choose_chunk(16, 1, 1, 10) == 10
-    assert choose_chunk(16, 1, 1, 0) == 1
+    assert choose_chunk(16, 1, 1, 1) == 1
+    for bad in (dict(T=0), dict(m=-1), dict(p=2.0), dict(d=True)):
+        args = {**dict(m=16, d=1, p=1, T=10), **bad}
+        with pytest.raises(InvalidParameterError, match=f"^{next(iter(bad))}:"):
+            choose_chunk(**args)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -518,6 +725,12 @@ GOOD = dict(A=np.array([0.5, -0.2]), B=np.ones((2, 1)), C=np.ones((1, 2)), x=np.
         (dict(B=np.ones((2, 1), dtype=bool)), "B"),
         (dict(A=np.ones((4, 2)) * 0.1, B=np.ones((3, 2, 1))), "A, B, C, D"),
         (dict(A=np.ones((4, 2)) * 0.1, x=np.ones((3, 3, 1))), "x"),
+        (dict(x=np.ones((0, 1))), "x"),  # T = 0
+        (dict(x=np.ones((2, 0, 1))), "x"),
+        (dict(x=np.full((3, 1), np.longdouble(2.0) ** 1100)), "x"),  # overflows float64
+        (dict(B=[[1.0], ["b"]]), "B"),
+        (dict(C=np.array([[mpmath.mpf(1), 1.0]], dtype=object)), "C"),
+        (dict(A=np.array([0.5, np.inf])), "A"),
     ],
 )
 def test_bad_input_names_the_parameter(change, name):
@@ -548,17 +761,96 @@ def test_stable_non_normal_dense_is_accepted():
 @pytest.mark.parametrize(
     "kwargs, name",
     [(dict(method="fast"), "method"), (dict(chunk=0), "chunk"), (dict(chunk=2.5), "chunk"),
-     (dict(chunk=True), "chunk")],
+     (dict(chunk=True), "chunk"), (dict(chunk=-3), "chunk"), (dict(method=None), "method"),
+     (dict(method=["auto"]), "method"), (dict(diagonal="yes"), "diagonal"),
+     (dict(diagonal=1), "diagonal")],
 )
 def test_bad_options_name_the_option(kwargs, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}:"):
         linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
 
 
-@pytest.mark.parametrize("T", [-1, 2.0, True])
+@pytest.mark.parametrize("T", [0, -1, 2.0, True, None, np.int64(0)])
 def test_kernel_bad_length(T):
     with pytest.raises(InvalidParameterError, match="^T:"):
         kernel(GOOD["A"], GOOD["B"], GOOD["C"], T)
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [(dict(A=np.array([0.5, np.nan])), "A"), (dict(B=np.ones(2)), "B"),
+     (dict(D=np.ones((1, 2))), "D"), (dict(diagonal="no"), "diagonal")],
+)
+def test_kernel_bad_parameters_name_the_parameter(change, name):
+    args = {**GOOD, "D": None, "diagonal": None, **change}
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        kernel(args["A"], args["B"], args["C"], 4, args["D"], diagonal=args["diagonal"])
+
+
+# ----------------------------------------------------------------------------------------------
+# dtype rules
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["auto", "chunked", "sequential"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int64, np.longdouble])
+def test_real_inputs_become_float64(method, dtype):
+    """float16/32 and small integers convert exactly, long double is rounded once: the result
+    equals the one from the float64-converted input, bit for bit, and is float64."""
+    rng = np.random.default_rng(23)
+    A, B, C, D = make_model(rng, 3, 2, 2, with_d=True)
+    x = rng.integers(-8, 8, (2, 40, 2)) if dtype is np.int64 else rng.standard_normal((2, 40, 2))
+    x = x.astype(dtype)
+    if dtype is np.longdouble:
+        x = x + np.longdouble(2.0) ** -60  # not a float64 (on platforms with a wider long double)
+    y = linear_scan(A.astype(dtype) if dtype is not np.int64 else A, B, C, x, D, method=method)
+    expected = linear_scan(np.asarray(A.astype(dtype) if dtype is not np.int64 else A,
+                                      dtype=np.float64), B, C, x.astype(np.float64), D,
+                           method=method)
+    assert y.dtype == np.float64
+    assert np.array_equal(y, expected)
+
+
+def test_reference_keeps_long_double_input():
+    if np.finfo(np.longdouble).eps >= np.finfo(np.float64).eps:
+        pytest.skip("np.longdouble is float64 on this platform")
+    lam, B, C = np.array([0.5]), np.ones((1, 1)), np.ones((1, 1))
+    tiny = np.longdouble(2.0) ** -60
+    x = np.ones((3, 1), dtype=np.longdouble) + tiny
+    y = linear_scan(lam, B, C, x, method="reference")
+    assert y.dtype == np.longdouble
+    exact = np.array([1, 1.5, 1.75], dtype=np.longdouble) * (1 + tiny)
+    assert np.all(np.abs(y[:, 0] - exact) <= 4 * np.finfo(np.longdouble).eps)
+    assert np.all(y[:, 0] != linear_scan(lam, B, C, x.astype(np.float64), method="reference")[:, 0])
+    layers = [(lam, B, C), (lam, B, C)]
+    assert scan_stack(layers, x, method="reference").dtype == np.longdouble
+
+
+@pytest.mark.parametrize("method", ["auto", "chunked", "sequential", "reference"])
+def test_complex_feed_through_alone_makes_the_output_complex(method):
+    """Regression: a complex ``D`` with real ``A, B, C, x`` lost its imaginary part (loop) or
+    crashed (chunked)."""
+    rng = np.random.default_rng(24)
+    A, B, C, _ = make_model(rng, 3, 2, 2)
+    D = rng.standard_normal((2, 2)) + 1j * rng.standard_normal((2, 2))
+    x = rng.standard_normal((2, 70, 2))
+    y = linear_scan(A, B, C, x, D, method=method, chunk=8 if method == "chunked" else None)
+    assert np.iscomplexobj(y)
+    assert_scan_close(y, mp_scan(A, B, C, x, D), magnitude(A, B, C, x, D))
+    K = kernel(A, B, C, 5, D)
+    assert np.iscomplexobj(K) and np.array_equal(K[0], (C @ B + D))
+
+
+def test_complex64_becomes_complex128():
+    rng = np.random.default_rng(25)
+    A, B, C, _ = make_model(rng, 3, 1, 1, complex_=True)
+    x = rng.standard_normal((50, 1)).astype(np.complex64)
+    y = linear_scan(A.astype(np.complex64), B, C, x)
+    assert y.dtype == np.complex128
+    assert np.array_equal(y, linear_scan(A.astype(np.complex64).astype(complex), B, C,
+                                         x.astype(complex)))
+    assert kernel(A.astype(np.complex64), B, C, 4).dtype == np.complex128
+    assert kernel(A.real.astype(np.float32), B.real, C.real, 4).dtype == np.float64
 
 
 # ----------------------------------------------------------------------------------------------
