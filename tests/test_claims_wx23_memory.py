@@ -5,9 +5,11 @@ import math
 
 import numpy as np
 import pytest
+import sympy
 
 from theory.layers import SSMLayer, SSMStack
 from theory.memory import memory_bound_constants
+from theory.numbers import InvalidParameterError
 from verify.claims import wx23_memory as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
@@ -93,3 +95,98 @@ def test_composed_kernel_matches_the_stack_impulse_response():
     impulse[np.arange(st.d_in), 0, np.arange(st.d_in)] = 1.0
     resp = np.stack([st.run(e) for e in impulse], axis=-1)  # (T, p, d)
     assert np.allclose(K, resp, rtol=1e-10, atol=1e-12)
+
+
+def test_sharp_families_attain_the_bound_and_reject_any_tightening():
+    insts = mod.sample_sharp(np.random.default_rng(5), 8)
+    assert sorted({i.family for i in insts}) == sorted(mod.SHARP_FAMILIES)
+    for inst in insts:
+        m = mod.bound_margin(inst)
+        assert m >= 0, inst.family
+        if inst.family in ("scalar", "offset"):  # attained exactly (up to rounding)
+            factor = 1.0
+        elif inst.family == "jordan":
+            W = inst.stack.layers[0].W
+            factor = 2 * (1 + abs(W[0, 0]) / W[0, 1])
+        else:  # chain: 4 (1+k)/(k+2) is smallest at k = 0
+            factor = 2.0
+        assert m == pytest.approx(math.log10(factor), abs=1e-9), inst.family
+        tightened = _tightened(K=lambda K, f=factor: K / (f * (1 + 1e-6)))
+        assert mod.bound_margin(inst, tightened) < 0, inst.family
+
+
+def test_sharp_tier_runs_every_family():
+    claim = get_claim("wx23.thm3.13.bound")
+    tier = next(t for t in claim.tiers if "sharp" in t.name)
+    assert {i.family for i in tier.sample(np.random.default_rng(0), 4)} == set(mod.SHARP_FAMILIES)
+
+
+def _bound_shaped_curve(mb, degree, T=1500):
+    k = np.arange(T, dtype=float)
+    return mb.K * (1 + k) ** degree * mb.r ** k
+
+
+def test_rate_check_allows_exactly_one_extra_degree():
+    # a curve shaped (1+k)^(p+1) r^k sits on the allowance (margin 0 up to rounding); one of
+    # degree p + 1 + 1/2 is rejected, so raising the allowance by a degree would be caught
+    st = SSMStack([SSMLayer([0.9], [[1.0]], [[1.0]])], "tanh")
+    mb = memory_bound_constants(st, 1.0)
+    rel = 1e-12
+    on, _, _ = mod.curve_rate_margin(_bound_shaped_curve(mb, mb.p + 1), mb, rel)
+    assert 0 <= on < 1e-6
+    above, fit, _ = mod.curve_rate_margin(_bound_shaped_curve(mb, mb.p + 1.5), mb, rel)
+    s = math.log(mb.fitted_factor(fit.start, fit.stop, 1) / mb.r)  # LS slope of log(1+k)
+    assert above == pytest.approx(-0.5 * s, abs=1e-6) and above < 0
+
+
+def test_exact_linear_check_accepts_an_equal_kernel_written_with_a_radical(monkeypatch):
+    # (-2+2i)^(1/3) = 1+i, which sympy.expand does not see; the check decides it exactly
+    inst = mod._sample_exact(np.random.default_rng(1), 1)[0]
+    zero = (-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I)
+    assert sympy.expand(zero) != 0
+    original = mod.composed_kernel
+
+    def shifted_by(c):
+        def composed(ks):
+            K = original(ks).copy()
+            K[1] = K[1] + c  # the lag of the first difference
+            return K
+        return composed
+
+    monkeypatch.setattr(mod, "composed_kernel", shifted_by(zero))
+    assert mod.exact_linear_margin(inst) == math.inf
+    monkeypatch.setattr(mod, "composed_kernel", shifted_by(zero + sympy.I / 7))
+    assert mod.exact_linear_margin(inst) == -math.inf
+
+
+_ST = SSMStack([SSMLayer([0.5], [[1.0]], [[1.0]])], "tanh")
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: mod.StackInstance("stack", np.ones((1, 1)), 8), "stack"),
+    (lambda: mod.StackInstance(_ST, np.full((1, 1), np.nan), 8), "directions"),
+    (lambda: mod.StackInstance(_ST, np.ones((1, 2)), 8), "directions"),
+    (lambda: mod.StackInstance(_ST, np.ones((1, 1)), 1), "T"),
+    (lambda: mod.random_stable_stack("rng", "tanh"), "rng"),
+    (lambda: mod.random_stable_stack(np.random.default_rng(0), "tanh", depth=0), "depth"),
+    (lambda: mod.sample_instance(np.random.default_rng(0), T=1), "T"),
+    (lambda: mod.sample_sharp(np.random.default_rng(0), 0), "n"),
+    (lambda: mod.bound_margin("inst"), "inst"),
+    (lambda: mod.rate_margin(mod.StackInstance(_ST, np.ones((1, 1)), 8), constants=3),
+     "constants"),
+    (lambda: mod.curve_rate_margin(np.ones(10), "bound", 1e-12), "bound"),
+    (lambda: mod.curve_rate_margin(np.ones(10), memory_bound_constants(_ST, 1.0), 0.0), "rel"),
+    (lambda: mod.curve_rate_margin(np.ones(0), memory_bound_constants(_ST, 1.0), 1e-12), "rho"),
+    (lambda: mod.composed_kernel([]), "kernels"),
+    (lambda: mod.composed_kernel([np.ones((3, 1, 1)), np.ones((2, 1, 1))]), "kernels"),
+    (lambda: mod.composed_kernel([np.ones((3, 1, 1)), np.ones((3, 2, 2))]), "kernels"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}"):
+        call()
+
+
+def test_rate_check_refuses_a_growing_curve_instead_of_passing_it():
+    # fit_decay refuses a curve without decay, so the check errors (never a pass)
+    with pytest.raises(InvalidParameterError, match="decay"):
+        mod.curve_rate_margin(1.01 ** np.arange(300.0), memory_bound_constants(_ST, 1.0), 1e-12)

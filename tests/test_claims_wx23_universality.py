@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from theory.numbers import InvalidParameterError
 from verify.claims import wx23_universality as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
@@ -49,4 +51,49 @@ def test_volterra_check_rejects_tightened_bound_and_nan():
     assert len(widths) == 3  # one construction serves every T
     m = mod.volterra_margin(p)
     assert mod.volterra_margin(p, budget_factor=0.9 * (1 - m)) < 0
-    assert np.isnan(mod.slack(float("nan"), 1.0))
+    with pytest.raises(InvalidParameterError, match="error"):  # a NaN error is never a margin
+        mod.slack(float("nan"), 1.0)
+
+
+def test_samplers_alternate_sharp_and_generic_instances():
+    for sample in (mod._sample_ka, mod._sample_volterra):
+        flags = [p["sharp"] for p in sample(np.random.default_rng(0), 4)]
+        assert sorted(flags) == [False, False, True, True] and flags[0] != flags[1]
+
+
+def test_sharp_ka_instance_attains_the_budget():
+    p = mod._ka_instance(np.random.default_rng(1), sharp=True)
+    m = mod.ka_margin(p)
+    assert 0 <= m < 1e-8
+    assert mod.ka_margin(p, budget_factor=1 - 1e-6) < 0
+
+
+def test_sharp_volterra_instances_attain_the_bound():
+    for seed in (2, 3):
+        p = mod._sharp_volterra_instance(np.random.default_rng(seed))
+        m = mod.volterra_margin(p)
+        assert 0 <= m < 0.05
+        assert mod.volterra_margin(p, budget_factor=(1 - m) * 0.999) < 0
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: mod.slack(-1.0, 1.0), "error"),
+    (lambda: mod.slack(0.5, 0.0), "budget"),
+    (lambda: mod.window_target({}), "p"),
+    (lambda: mod.ka_target({"d": 1}), "p"),
+    (lambda: mod.volterra_target({}), "p"),
+    (lambda: mod.ka_margin(mod._ka_instance(np.random.default_rng(0)), inner_shift=np.nan),
+     "inner_shift"),
+    (lambda: mod.ka_margin(mod._ka_instance(np.random.default_rng(0)), budget_factor=0.0),
+     "budget_factor"),
+    (lambda: mod.volterra_errors(mod._volterra_instance(np.random.default_rng(0)), ()),
+     "lengths"),
+    (lambda: mod.volterra_errors(mod._volterra_instance(np.random.default_rng(0)), (0,)),
+     "lengths"),
+    (lambda: mod.volterra_errors(mod._volterra_instance(np.random.default_rng(0)), (4,),
+                                 batch=0), "batch"),
+    (lambda: mod.window_margin(_sharp_window_instance(), "rng"), "rng"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}"):
+        call()

@@ -185,3 +185,41 @@ def test_bad_input_is_refused(kwargs, name):
 def test_nonfinite_targets_are_refused():
     with pytest.raises(InvalidParameterError, match="targets"):
         fit_batch([[1.0, np.nan]], 1, 1, 1.0, rng=np.random.default_rng(0))
+
+
+_LAY = Layout(2, 1)
+_THETA = np.full((1, _LAY.size), 0.5)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: _LAY.unpack(np.zeros((1, 1))), "theta"),
+    (lambda: _LAY.unpack(np.full((1, _LAY.size), np.nan)), "theta"),
+    (lambda: _LAY.pack(np.zeros((1, 2, 2)), *_LAY.unpack(_THETA)[1:]), "lam"),
+    (lambda: _LAY.pack(_LAY.unpack(_THETA)[0], np.full((1, 1), np.nan),
+                       *_LAY.unpack(_THETA)[2:]), "B1"),
+    (lambda: _LAY.bounds(0.0, 0.9), "budget"),
+    (lambda: _LAY.bounds(1.0, 0.0), "lam_max"),
+    (lambda: _LAY.bounds(1.0, np.nan), "lam_max"),
+    (lambda: _LAY.model(np.zeros(1)), "theta_row"),
+    (lambda: kernels("layout", _THETA, 4), "layout"),
+    (lambda: kernels(_LAY, _THETA, 0), "T"),
+    (lambda: loss_and_gradient(_LAY, _THETA, np.full(4, np.nan), np.ones(4)), "target"),
+    (lambda: loss_and_gradient(_LAY, _THETA, np.ones(4), np.ones(2)), "weights"),
+    (lambda: loss_and_gradient(_LAY, _THETA, np.ones(4), -np.ones(4)), "weights"),
+    (lambda: fit(np.ones(4), 1, 1, 1.0, rng=0, iterations=1), "rng"),
+    (lambda: fit(np.ones(4), 1, 1, 1.0, rng=np.random.default_rng(0), lr=np.inf,
+                 iterations=1), "lr"),
+    (lambda: fit(np.ones(4), 1, 1, 1.0, rng=np.random.default_rng(0), lam_max=0.0,
+                 iterations=1), "lam_max"),
+])
+def test_bad_input_of_the_helpers_names_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        call()
+
+
+def test_complex_parameters_pass_the_checks():
+    # the complex-step derivative needs complex θ through the public entry points
+    theta = _THETA + 1e-30j
+    loss, grad = loss_and_gradient(_LAY, theta, np.ones(4), np.ones(4))
+    assert np.iscomplexobj(loss) and np.iscomplexobj(grad)
+    np.testing.assert_array_equal(_LAY.pack(*_LAY.unpack(theta)), theta)

@@ -2,14 +2,17 @@
 
 import dataclasses
 import math
+import re
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
 import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
-from theory.activations import HARDTANH, IDENTITY, RELU, SIGMOID, TANH, Activation
+from theory.activations import HARDTANH, IDENTITY, RELU, SIGMOID, TANH
 from theory.layers import SSMLayer, SSMStack, UnstableLayerError
 from theory.memory import (
     activation_difference,
@@ -150,6 +153,34 @@ def test_schur_bound_for_a_defective_matrix_and_validation():
         power_bound(J, method="qr")
 
 
+@pytest.mark.parametrize("q", [1, 2])
+def test_schur_power_bound_is_attained_by_a_jordan_block(q):
+    # J = r I + a S (S the shift, q + 1 states): ‖J^k‖ ≥ C(k, q) a^q r^(k-q), and the bound
+    # M (1+k)^q r^k with M = Σ_{j≤q} (a/r)^j / j! approaches it as a/r → ∞ and k → ∞: here
+    # within 0.5 %, so dropping the top term of M (or any factor 1.005) is caught.
+    r, a, k = 0.9, 900.0, 2000
+    J = r * np.eye(q + 1) + a * np.eye(q + 1, k=1)
+    pb = power_bound(J)
+    assert (pb.method, pb.q) == ("schur", q)
+    assert pb.M == pytest.approx(sum((a / r) ** j / math.factorial(j) for j in range(q + 1)),
+                                 rel=1e-12)
+    ratio = pb(k) / np.linalg.norm(np.linalg.matrix_power(J, k), 2)
+    assert 1 <= ratio <= 1.005
+
+
+def test_eig_power_bound_is_attained_by_a_normal_matrix():
+    # a scaled rotation is normal: κ_2(V) = 1 and ‖W^k‖ = r^k exactly
+    r, t = 0.8, 0.7
+    W = r * np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    pb = power_bound(W)
+    assert pb.method == "eig" and pb.q == 0
+    P = np.eye(2)
+    for k in range(60):
+        assert pb(k) / np.linalg.norm(P, 2) == pytest.approx(1, abs=tolerance(NumberKind.FLOAT,
+                                                                               10 * (k + 1)))
+        P = W @ P
+
+
 # ------------------------------------------------------------------ Theorem 3.13 bound
 def test_bound_is_attained_by_one_scalar_layer_and_tightened_bounds_fail():
     st = _tight_stack(0.8)
@@ -161,6 +192,56 @@ def test_bound_is_attained_by_one_scalar_layer_and_tightened_bounds_fail():
     assert np.allclose(mb(k), rho, rtol=1e-9)
     assert np.all(dataclasses.replace(mb, K=mb.K / 10)(k) < rho)
     assert np.all(dataclasses.replace(mb, r=mb.r * 0.9)(k[1:]) < rho[1:])
+
+
+def _bound_ratio(st, x, T=200):
+    """``bound_k / ρ̂_k`` on the step input ``x`` (one direction) and the bound's constants."""
+    rho = np.linalg.norm(difference_recursion(st, np.atleast_2d(x), T)[0], axis=-1)
+    mb = memory_bound_constants(st, float(np.linalg.norm(x)))
+    return mb(np.arange(T - 1)) / rho, mb
+
+
+def test_bound_is_attained_through_the_sigma_zero_offset():
+    # x = 0: layer 1 outputs 0 on p = 3 channels, layer 2 reads σ(0) = 1/2 along its input row,
+    # so ρ̂_k = |c_2 u_2| (p/2) r_2^(k+1), exactly the bound (its σ(0) √p term; r_1 < r_2)
+    p = 3
+    st = SSMStack([SSMLayer([0.6], [[1.0]], np.ones((p, 1))),
+                   SSMLayer([-0.7], np.full((1, p), 0.5), [[2.0]])], "sigmoid")
+    ratio, mb = _bound_ratio(st, [0.0])
+    assert mb.p == 0 and mb.K == pytest.approx(2.0 * 0.5 * p * 0.5 * 0.7, rel=1e-9)
+    np.testing.assert_allclose(ratio, 1, rtol=1e-9)
+
+
+def test_bound_of_a_jordan_layer_is_attained_within_two():
+    # W = [[r, a], [0, r]], read across the chain: ρ̂_k = a (k+1) |r|^k |x| and the bound is
+    # 2 (|r| + a) (1+k) |r|^k |x|: the ratio is 2 (1 + |r|/a) at every k (2^p from the shift
+    # of the memory index, the rest from the Schur constant)
+    r, a = -0.8, 3.0
+    st = SSMStack([SSMLayer([[r, a], [0.0, r]], [[0.0], [1.0]], [[1.0, 0.0]])], "tanh")
+    ratio, mb = _bound_ratio(st, [1.5])
+    assert mb.p == 1 and mb.layers[0].method == "schur"
+    np.testing.assert_allclose(ratio, 2 * (1 + abs(r) / a), rtol=1e-9)
+
+
+def test_bound_of_two_layers_is_attained_within_two_at_the_first_index():
+    # equal radii and ReLU on positive signals (a linear chain): ρ̂_k = P (k+2) r^(k+1) against
+    # 4 P (1+k) r^(k+1), ratio 4 (1+k)/(k+2): 2 at k = 0 (the Lipschitz propagation term)
+    st = SSMStack([SSMLayer([0.7], [[1.5]], [[0.8]]), SSMLayer([0.7], [[1.2]], [[-2.0]])],
+                  "relu")
+    ratio, mb = _bound_ratio(st, [2.0])
+    k = np.arange(ratio.size)
+    assert mb.p == 1
+    np.testing.assert_allclose(ratio, 4 * (1 + k) / (k + 2), rtol=1e-9)
+
+
+def test_fitted_factor_is_the_least_squares_factor_of_the_bound_shape():
+    mb = memory_bound_constants(_random_stack(np.random.default_rng(7), "tanh", depth=2), 1.0)
+    k = np.arange(300, 601)
+    for extra in (0, 1, 2):
+        shape = np.log(mb.K) + (mb.p + extra) * np.log1p(k) + k * np.log(mb.r)
+        expected = math.exp(np.polyfit(k, shape, 1)[0])
+        assert mb.fitted_factor(300, 600, extra_degree=extra) == pytest.approx(expected,
+                                                                                rel=1e-12)
 
 
 @pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "hardtanh"])
@@ -203,11 +284,8 @@ def test_unstable_layer_is_refused_and_a_forced_stable_bound_is_violated():
 def test_bad_activation_and_input_are_refused():
     layer = SSMLayer([0.5], [[1.0]], [[1.0]])
     st = SSMStack([layer, layer], "tanh")
-    st.activation = Activation("bad", np.tanh, math.inf)
-    with pytest.raises(InvalidParameterError, match="Lipschitz"):
-        memory_bound(st, 1.0, 3)
-    st.activation = Activation("bad", "tanh", 1.0)
-    with pytest.raises(InvalidParameterError, match="callable"):
+    st.activation = np.tanh  # not an Activation: no Lipschitz constant
+    with pytest.raises(InvalidParameterError, match="stack.activation"):
         memory_bound(st, 1.0, 3)
     with pytest.raises(InvalidParameterError, match="x_norm"):
         memory_bound(_tight_stack(), -1.0, 3)
@@ -263,3 +341,107 @@ def test_fit_and_weighted_tail_follow_theorem_3_13():
     assert S[-1] < 1e-12 * S[0] and np.all(np.diff(S) <= 0)
     # negative control: c_0 > β makes the weighted memory blow up
     assert weighted_tail_sup(rho, beta + 0.05)[-1] > 1e6 * rho[0]
+
+
+# ------------------------------------------------------------------ bad input
+_NAN = float("nan")
+_LAYER = SSMLayer([0.5], [[1.0]], [[1.0]])
+_ST = SSMStack([_LAYER, _LAYER], "tanh")
+_CONT = SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")
+_K = np.ones((4, 1, 2))
+_DECAY = 0.9 ** np.arange(100.0)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: step_input([1.0], 0), "T"),
+    (lambda: step_input([1.0], 2.5), "T"),
+    (lambda: step_input([_NAN], 3), "x"),
+    (lambda: step_input(1.0, 3), "x"),
+    (lambda: step_input(["a"], 3), "x"),
+    (lambda: step_differences(lambda u: u, [1.0], 1), "T"),
+    (lambda: step_differences(lambda u: u * _NAN, [1.0], 4), "system"),
+    (lambda: step_differences(lambda u: u[..., 0], [1.0], 4), "system"),
+    (lambda: memory_curve(lambda u: u, [np.inf], 4), "x"),
+    (lambda: channel_norm([1.0, _NAN]), "v"),
+    (lambda: channel_norm(3.0), "v"),
+    (lambda: channel_norm([1.0], ord=_NAN), "ord"),
+    (lambda: sup_memory(lambda u: u, [[_NAN]], 4), "directions"),
+    (lambda: sup_memory(lambda u: u, [1.0], 4), "directions"),
+    (lambda: sup_memory(lambda u: u, [[0.0]], 4), "directions"),
+    (lambda: linear_memory(_K * _NAN), "kernel"),
+    (lambda: linear_memory(np.ones((1, 1, 1))), "kernel"),
+    (lambda: linear_memory(_K, ord=1), "ord"),
+    (lambda: linear_memory_direction(_K, [1.0, _NAN]), "x"),
+    (lambda: linear_memory_direction(_K, [1.0]), "x"),
+    (lambda: continuous_linear_memory(_CONT, [1.0], [-1.0]), "t"),
+    (lambda: continuous_linear_memory(_CONT, [1.0], [_NAN]), "t"),
+    (lambda: continuous_linear_memory(_CONT, [_NAN], [1.0]), "x"),
+    (lambda: continuous_linear_memory(_CONT, [1.0], [[1.0]]), "t"),
+    (lambda: power_bound([[_NAN]]), "W"),
+    (lambda: power_bound(np.ones((2, 3))), "W"),
+    (lambda: power_bound(np.ones(0)), "W"),
+    (lambda: power_bound([0.5], _NAN), "r"),
+    (lambda: power_bound([0.5], np.inf), "r"),
+    (lambda: power_bound(np.diag([0.5, 0.2]), method="diagonal")(-1), "k"),
+    (lambda: power_bound([0.5])([_NAN]), "k"),
+    (lambda: memory_bound_constants(_ST, _NAN), "x_norm"),
+    (lambda: memory_bound_constants(_ST, np.inf), "x_norm"),
+    (lambda: memory_bound_constants(_ST, 1.0, r=_NAN), "r"),
+    (lambda: memory_bound_constants(_ST, 1.0, r=0.4), "r"),
+    (lambda: memory_bound_constants(_ST, 1.0, check_stable="no"), "check_stable"),
+    (lambda: memory_bound(_ST, 1.0, -1), "k"),
+    (lambda: decay_rate_bound(_LAYER), "stack"),
+    (lambda: memory_bound_constants(_ST, 1.0).fitted_factor(5, 5), "stop"),
+    (lambda: memory_bound_constants(_ST, 1.0).fitted_factor(-1, 5), "start"),
+    (lambda: memory_bound_constants(_ST, 1.0).fitted_factor(0, 5, extra_degree=-1),
+     "extra_degree"),
+    (lambda: activation_difference(np.tanh, [0.0], [1.0]), "act"),
+    (lambda: activation_difference(TANH, [_NAN], [1.0]), "a"),
+    (lambda: activation_difference(TANH, [0.0], [np.inf]), "d"),
+    (lambda: activation_difference(TANH, np.zeros(2), np.zeros(3)), "d"),
+    (lambda: difference_recursion(_ST, [[_NAN]], 5), "x"),
+    (lambda: difference_recursion(_ST, [[1.0]], 1), "T"),
+    (lambda: difference_recursion(_ST, [1.0], 5), "x"),
+    (lambda: fit_decay([1.0, _NAN, 0.5], 0.0), "rho"),
+    (lambda: fit_decay(-_DECAY, 0.0), "rho"),
+    (lambda: fit_decay(np.ones((2, 3)), 0.0), "rho"),
+    (lambda: fit_decay(_DECAY, _NAN), "floor"),
+    (lambda: fit_decay(_DECAY, -1.0), "floor"),
+    (lambda: fit_decay(_DECAY, 0.0, noise=_NAN), "noise"),
+    (lambda: fit_decay(_DECAY, 0.0, noise=np.ones(3)), "noise"),
+    (lambda: fit_decay(_DECAY, 0.0, start_fraction=1.0), "start_fraction"),
+    (lambda: fit_decay(_DECAY, 0.0, start_fraction=_NAN), "start_fraction"),
+    (lambda: fit_decay(_DECAY, 0.0, min_points=1), "min_points"),
+    (lambda: weighted_tail_sup([1.0, _NAN], 0.1), "rho"),
+    (lambda: weighted_tail_sup(_DECAY, _NAN), "c0"),
+    (lambda: weighted_tail_sup(_DECAY, np.inf), "c0"),
+])
+def test_bad_input_is_refused_naming_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}: "):
+        call()
+
+
+@pytest.mark.parametrize("curve", [1.01 ** np.arange(200.0), np.ones(200),
+                                   np.r_[0.9 ** np.arange(120.0), 1.2 ** np.arange(80.0)]])
+def test_fit_decay_refuses_curves_without_decay(curve):
+    # growing, flat, or growing again in the window's second half: the envelope is flat over
+    # the first half of the window, and no factor (the envelope's would be ≈ 1) is reported
+    with pytest.raises(InvalidParameterError, match="decay"):
+        fit_decay(curve, 0.0)
+
+
+def test_weighted_tail_sup_has_no_nan_beyond_the_float_range():
+    S = weighted_tail_sup([1.0, 0.0, 1.0, 0.0], 400.0)  # e^800 overflows, 0 · e^1200 is 0
+    assert not np.any(np.isnan(S)) and S[0] == np.inf and S[-1] == 0.0
+
+
+@given(f=st.floats(0.5, 0.99), c=st.floats(1e-3, 1e3), n=st.integers(40, 400))
+def test_fit_decay_recovers_any_geometric_factor(f, c, n):
+    fit = fit_decay(c * f ** np.arange(n), 0.0)
+    assert fit.factor == pytest.approx(f, rel=1e-9) and fit.stop == n - 1
+
+
+@given(g=st.floats(1.0, 1.2), n=st.integers(40, 300))
+def test_fit_decay_refuses_every_non_decaying_geometric_curve(g, n):
+    with pytest.raises(InvalidParameterError, match="decay"):
+        fit_decay(g ** np.arange(n), 0.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -11,9 +13,11 @@ from theory.universality import (
     KATarget,
     WindowTarget,
     freudenthal_layers,
+    ka_budget,
     ka_network,
     ka_width_counts,
     relu_chain,
+    window_interpolation_bound,
     window_network,
     window_of,
     window_width_counts,
@@ -181,3 +185,55 @@ def test_relu_chain_passes_signals_exactly_and_checks_dims():
         relu_chain([[a], [SSMLayer(np.zeros(1), np.ones((1, 3)), np.ones((1, 1)))]])
     with pytest.raises(InvalidParameterError, match="blocks"):
         relu_chain([])
+
+
+def _sharp_ka(d=1, T=2, N_in=5, N_out=7):
+    """``φ_q = L_q |z - m|`` (``m`` an inner-cell midpoint), linear ``Φ_q`` (``max|Φ''| = 0``),
+    ``λ ≥ 0``: on the constant input ``m`` every inner error is ``+δ_q`` and the output error
+    is exactly the propagation ``Σ_q Lip(Φ_q) Σ_p λ_p δ_q``."""
+    n = d * T
+    Q = 2 * n + 1
+    m = 1.5 / (N_in - 1)
+    L, slopes = np.linspace(0.5, 2.0, Q), np.linspace(0.3, 1.2, Q)
+    inner = tuple((lambda z, c=c: c * np.abs(z - m)) for c in L)
+    outer = tuple((lambda u, c=c: c * u) for c in slopes)
+    target = KATarget(d, T, inner, outer, np.linspace(0.4, 0.9, n), slopes,
+                      np.tile([-10.0, 10.0], (Q, 1)), inner_lipschitz=L, outer_second=np.zeros(Q))
+    approx = ka_network(target, N_in, N_out)
+    x = np.full((1, 3 * T, d), m)
+    return approx, float(np.max(np.abs(run(approx.stack, x) - target(x))))
+
+
+def test_ka_budget_is_attained_by_the_sharp_target():
+    approx, err = _sharp_ka()
+    assert np.all(approx.outer_errors == 0)  # linear outer functions are reproduced exactly
+    assert err <= approx.budget
+    assert err >= (1 - 1e-9) * approx.budget  # halving the propagation term would fail
+    assert err == pytest.approx(float(np.sum(approx.propagation)), rel=1e-9)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: window_of(np.zeros((2, 3, 1)), 0), "T"),
+    (lambda: window_of(np.full((3, 1), np.nan), 2), "x"),
+    (lambda: window_of(np.zeros(3), 2), "x"),
+    (lambda: relu_chain("ab"), "blocks"),
+    (lambda: WindowTarget(lambda z: z[..., 0], 1, 2, lipschitz=[1.0, 1.0, 1.0]), "lipschitz"),
+    (lambda: WindowTarget(lambda z: z[..., 0], 1, 2, lipschitz=[1.0, np.nan]), "lipschitz"),
+    (lambda: freudenthal_layers(1, 2, np.array([np.nan, 1.0])), "values"),
+    (lambda: window_network("target", 3), "target"),
+    (lambda: window_network(_sharp_target()[0], 3, window_error=np.nan), "window_error"),
+    (lambda: window_network(WindowTarget(lambda z: z[..., 0] * np.nan, 1, 1, lipschitz=1.0), 3),
+     "target.F"),
+    (lambda: window_interpolation_bound(
+        WindowTarget(lambda z: z[..., 0], 1, 1, modulus=lambda h: np.nan), 3), "modulus"),
+    (lambda: ka_network("target", 3, 3), "target"),
+    (lambda: ka_budget(_ka(), np.full(5, np.nan), np.zeros(5), 1.0), "inner_errors"),
+    (lambda: ka_budget(_ka(), np.zeros(5), np.zeros(4), 1.0), "outer_errors"),
+    (lambda: ka_budget(_ka(), np.zeros(5), -np.ones(5), 1.0), "outer_errors"),
+    (lambda: ka_budget(_ka(), np.zeros(5), np.zeros(5), np.inf), "rounding_scale"),
+    (lambda: _ka().inner_sums(np.full((1, 2), np.nan)), "z"),
+    (lambda: _ka().F(np.full((1, 2), 2.0)), "z"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}"):
+        call()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -87,7 +89,83 @@ def test_bad_inputs():
         volterra_network(target, [0.5, 1.2], 9)
     with pytest.raises(InvalidParameterError, match="knots"):
         volterra_network(target, RATES, 1)
-    with pytest.raises(InvalidParameterError, match="quadratic"):
+    with pytest.raises(InvalidParameterError, match="linear"):
         QuadraticVolterraTarget((KERNEL,), np.ones(2), np.ones((1, 1)), 0.0, 1.0)
+    with pytest.raises(InvalidParameterError, match="quadratic"):
+        QuadraticVolterraTarget((KERNEL,), np.ones(1), np.ones((1, 2)), 0.0, 1.0)
     with pytest.raises(InvalidParameterError, match="target"):
         volterra_network(wiener_target(KERNEL, 0.0, 0.0), RATES, 9)
+
+
+def _sharp_linear_case(horizon=8, T=400):
+    """A linear readout (no interpolation error) whose kernel tail is missed by the bank.
+
+    ``h(s) = 0.8·0.9^s`` against one fast mode ``0.2^s`` fitted on ``8`` lags: the certified
+    ``ℓ¹`` error is dominated by the tail ``Σ_{s≥8} h(s)``. The input ``x_t = B sgn(a)
+    sgn(e(T-1-t))``, ``e = h - ĥ`` (ĥ read off the constructed bank), makes the final output
+    error ``|a| B Σ_{s<T} |e(s)|``: the propagation bound, up to the bank's own tail and the
+    lags beyond ``T``.
+    """
+    kernel = damped_kernel([(0.8, 0.9, 0.0, 0)])
+    target = wiener_target(kernel, -1.3, 0.0, input_bound=0.7)
+    approx = volterra_network(target, [0.2], 2, horizon=horizon)
+    e = kernel(np.arange(T)) - approx.stack.layers[0].kernel(T)[:, 0, 0]
+    x = (0.7 * np.sign(-1.3) * np.sign(e[::-1]))[None]
+    err = float(np.max(np.abs(run(approx, x) - target(x))))
+    return approx, err, kernel
+
+
+def test_propagation_bound_with_its_kernel_tail_is_attained():
+    approx, err, kernel = _sharp_linear_case()
+    assert approx.interpolation == 0
+    assert err <= approx.bound
+    assert err >= (1 - 1e-5) * approx.bound  # halving the propagation term would fail
+    # the kernel tail beyond the fit horizon (about half the certified error): without it the
+    # bound is violated
+    assert err > approx.bound - 1.3 * 0.7 * kernel.tail_bound(8)
+
+
+def test_tail_bound_is_attained_by_a_single_term():
+    for term in [(0.5, -0.8, 0.0, 0), (-0.3, 0.7, 0.0, 1)]:
+        k = damped_kernel([term])
+        s = np.arange(6000)
+        for S in (0, 7):
+            assert np.sum(np.abs(k(s[S:]))) == pytest.approx(k.tail_bound(S), rel=1e-12)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: fit_kernel(np.ones(8), -1.0, [0.5], horizon=8), "tail"),
+    (lambda: fit_kernel(np.ones(8), float("nan"), [0.5], horizon=8), "tail"),
+    (lambda: fit_kernel(np.ones(3), 0.0, [0.5], horizon=8), "values"),
+    (lambda: fit_kernel(np.r_[np.nan, np.ones(7)], 0.0, [0.5], horizon=8), "values"),
+    (lambda: fit_kernel(np.ones(8), 0.0, [1.0], horizon=8), "rates"),
+    (lambda: fit_kernel(np.ones(8), 0.0, [], horizon=8), "rates"),
+    (lambda: fit_kernel(np.ones(8), 0.0, [0.5], horizon=0), "horizon"),
+    (lambda: fit_kernel(np.ones(8), 0.0, [0.5], horizon=8, coefficients=[1.0, 2.0]),
+     "coefficients"),
+    (lambda: damped_kernel("abc"), "terms"),
+    (lambda: damped_kernel([(float("nan"), 0.5, 0.0, 0)]), "terms[0]"),
+    (lambda: KERNEL(np.array([-1.0])), "s"),
+    (lambda: KERNEL.tail_bound(-1), "S"),
+    (lambda: wiener_target(KERNEL, float("nan"), 0.5), "a"),
+    (lambda: wiener_target(KERNEL, 1.0, float("inf")), "b"),
+    (lambda: wiener_target("kernel", 1.0, 0.5), "kernel"),
+    (lambda: wiener_target(KERNEL, 1.0, 0.5, constant=float("nan")), "constant"),
+    (lambda: wiener_target(KERNEL, 1.0, 0.5, input_bound=0.0), "input_bound"),
+    (lambda: volterra_network("target", RATES, 9), "target"),
+    (lambda: volterra_network(wiener_target(KERNEL, 1.0, 0.5), RATES, 9, horizon=0),
+     "horizon"),
+    (lambda: volterra_network(wiener_target(KERNEL, 1.0, 0.5), [0.5, 0.5], 9), "rates"),
+])
+def test_bad_input_names_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}"):
+        call()
+
+
+def test_fit_kernel_certified_error_is_never_negative():
+    # a tail given as -1 used to make the "certified" error negative; now refused, and a
+    # valid fit's error is at least the finite part it sums
+    k = damped_kernel([(0.4, 0.5, 0.0, 0)])
+    fit = fit_kernel(k(np.arange(64)), k.tail_bound(64), np.array([0.3]), horizon=64)
+    approx = 0.3 ** np.arange(64) * fit.coefficients[0]
+    assert fit.l1_error >= np.sum(np.abs(k(np.arange(64)) - approx)) > 0

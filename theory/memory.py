@@ -38,9 +38,10 @@ for diagonalizable transitions ``p = L - 1``. The decay rate is ``β = -ln r`` p
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.linalg
@@ -53,7 +54,9 @@ from theory.numbers import (
     InvalidParameterError,
     NumberKind,
     abs_squared,
+    as_array,
     convert,
+    kind_of,
     tolerance,
 )
 
@@ -86,24 +89,100 @@ ORDS = (2, math.inf)
 #: Largest input dimension for which the exact ∞→2 norm enumerates the ``2^d`` sign vectors.
 MAX_SIGN_ENUMERATION = 16
 
+#: Methods of :func:`power_bound`.
+POWER_METHODS = ("auto", "diagonal", "eig", "schur")
+
 
 # ------------------------------------------------------------------------------ validation
-def _check_ord(ord: Any) -> float:
-    if ord not in ORDS:
-        raise InvalidParameterError(f"ord: expected 2 or inf (norm over channels), got {ord!r}")
-    return ord
+def _short(value: Any) -> str:
+    """``repr`` of a parameter for an error message (arrays by shape and dtype)."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} (dtype {value.dtype})"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _check_T(T: Any) -> int:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 2:
-        raise InvalidParameterError(f"T: expected an integer >= 2 (two outputs to difference), "
-                                    f"got {T!r}")
-    return int(T)
+def _fail(name: str, expected: str, value: Any) -> NoReturn:
+    raise InvalidParameterError(f"{name}: expected {expected}, got {_short(value)}")
 
 
-def _check_callable(system: Any) -> None:
-    if not callable(system):
-        raise InvalidParameterError(f"system: expected a callable causal map, got {system!r}")
+def _as_int(value: Any, minimum: int) -> int | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value) if int(value) >= minimum else None
+
+
+def _as_real(value: Any, accept: Callable[[float], bool]) -> float | None:
+    if isinstance(value, (bool, np.bool_, complex, np.complexfloating, str, bytes)) or \
+            np.ndim(value) != 0:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) and accept(v) else None
+
+
+def _as_finite_array(value: Any) -> np.ndarray | None:
+    """``value`` as a finite numeric array of its own kind (numeric dtypes are kept)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nesting
+        return None
+    if arr.dtype == object:
+        try:
+            kind = kind_of(arr)
+            return as_array(arr.tolist() if kind is NumberKind.FLOAT else arr, kind, "value")
+        except InvalidParameterError:
+            return None
+    if not np.issubdtype(arr.dtype, np.number) or not np.all(np.isfinite(arr)):
+        return None
+    return arr
+
+
+def _as_real_array(value: Any) -> np.ndarray | None:
+    arr = _as_finite_array(value)
+    if arr is None or np.iscomplexobj(arr):
+        return None
+    try:
+        return np.asarray(arr, dtype=float)
+    except TypeError:  # exact or mpmath entries that are not real
+        return None
+
+
+#: Validation rules: name → (conversion returning ``None`` on a bad value, what is expected).
+_RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "length": (lambda v: _as_int(v, 1), "an integer >= 1"),
+    "horizon": (lambda v: _as_int(v, 2), "an integer >= 2 (two outputs to difference)"),
+    "points": (lambda v: _as_int(v, 2), "an integer >= 2 (two points fit a line)"),
+    "index": (lambda v: _as_int(v, 0), "an integer >= 0"),
+    "nonneg": (lambda v: _as_real(v, lambda f: f >= 0), "a finite real number >= 0"),
+    "real": (lambda v: _as_real(v, lambda f: True), "a finite real number"),
+    "fraction": (lambda v: _as_real(v, lambda f: 0 < f < 1), "a real number in (0, 1)"),
+    "flag": (lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else None, "True or False"),
+    "ord": (lambda v: v if v in ORDS else None, "2 or inf (norm over channels)"),
+    "callable": (lambda v: v if callable(v) else None, "a callable causal map"),
+    "activation": (lambda v: v if isinstance(v, Activation) else None, "an Activation"),
+    "array": (_as_finite_array, "an array of finite numbers"),
+    "real_array": (_as_real_array, "an array of finite real numbers"),
+    "nonneg_array": (lambda v: (a if (a := _as_real_array(v)) is not None and np.all(a >= 0)
+                                else None), "an array of finite real numbers >= 0"),
+}
+
+
+def _check(name: str, value: Any, rule: str) -> Any:
+    """The module's validation choke point: ``value`` converted by ``rule``, or an error.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter ``name``, what the rule expects and the bad value.
+    """
+    convert_, expected = _RULES[rule]
+    out = convert_(value)
+    if out is None:
+        _fail(name, expected, value)
+    return out
 
 
 # ------------------------------------------------------------------------------ memory curves
@@ -121,13 +200,17 @@ def step_input(x: Any, T: int) -> np.ndarray:
     -------
     numpy.ndarray
         ``(..., T, d)`` (time-first convention), same dtype as ``x``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``T < 1`` or ``x`` is not an array ``(..., d)``, ``d ≥ 1``, of finite numbers.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise InvalidParameterError(f"T: expected a non-negative integer, got {T!r}")
-    arr = np.asarray(x)
+    T = _check("T", T, "length")
+    arr = _check("x", x, "array")
     if arr.ndim < 1 or arr.shape[-1] < 1:
-        raise InvalidParameterError(f"x: expected directions of shape (..., d), got {arr.shape}")
-    out = np.empty(arr.shape[:-1] + (int(T), arr.shape[-1]), dtype=arr.dtype)
+        _fail("x", "directions of shape (..., d) with d >= 1", arr)
+    out = np.empty(arr.shape[:-1] + (T, arr.shape[-1]), dtype=arr.dtype)
     out[...] = arr[..., None, :]
     return out
 
@@ -149,15 +232,19 @@ def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.
     -------
     numpy.ndarray
         ``(..., T-1, p)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        On a non-callable ``system``, ``T < 2``, bad directions, or a system whose output
+        is not ``(..., T, p)`` finite numbers.
     """
-    _check_callable(system)
-    T = _check_T(T)
+    system = _check("system", system, "callable")
+    T = _check("T", T, "horizon")
     u = step_input(x, T)
-    y = np.asarray(system(u))
-    if y.ndim != u.ndim or y.shape[:-1] != u.shape[:-1]:
-        raise InvalidParameterError(
-            f"system: expected an output of shape {u.shape[:-1]} + (p,), got {y.shape}"
-        )
+    y = _as_finite_array(system(u))
+    if y is None or y.ndim != u.ndim or y.shape[:-1] != u.shape[:-1] or y.shape[-1] < 1:
+        _fail("system", f"finite outputs of shape {u.shape[:-1]} + (p,)", system)
     return y[..., 1:, :] - y[..., :-1, :]
 
 
@@ -166,9 +253,17 @@ def channel_norm(v: Any, ord: Any = 2) -> np.ndarray:
 
     Float arrays give float64; object arrays give sympy or mpmath numbers (exact square roots
     stay symbolic).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``v`` is not an array ``(..., p)``, ``p ≥ 1``, of finite numbers or ``ord`` is not
+        one of :data:`ORDS`.
     """
-    ord = _check_ord(ord)
-    arr = np.asarray(v)
+    ord = _check("ord", ord, "ord")
+    arr = _check("v", v, "array")
+    if arr.ndim < 1 or arr.shape[-1] < 1:
+        _fail("v", "an array of shape (..., p) with p >= 1", arr)
     if arr.dtype != object:
         return np.linalg.norm(arr, ord=ord, axis=-1)
     out = np.empty(arr.shape[:-1], dtype=object)
@@ -204,22 +299,21 @@ def sup_memory(
     result is a lower estimate of ``M``; it is exact for a linear map only if the set contains a
     maximizing sign vector (use :func:`linear_memory` there).
     """
-    dirs = np.asarray(directions, dtype=float)
-    if dirs.ndim != 2 or dirs.shape[0] < 1:
-        raise InvalidParameterError(f"directions: expected shape (n, d), got {dirs.shape}")
+    dirs = _check("directions", directions, "real_array")
+    if dirs.ndim != 2 or dirs.shape[0] < 1 or dirs.shape[1] < 1:
+        _fail("directions", "an array of shape (n, d) with n, d >= 1", dirs)
     scale = np.abs(dirs).max(axis=1)
     if np.any(scale == 0):
-        raise InvalidParameterError("directions: the zero direction has no normalized memory")
+        _fail("directions", "non-zero directions (the zero direction has no normalized memory)",
+              dirs)
     curves = memory_curve(system, dirs, T, ord=ord)
     return (curves / scale[:, None]).max(axis=0)
 
 
 def _kernel_array(kernel: Any) -> np.ndarray:
-    K = np.asarray(kernel)
-    if K.ndim != 3 or K.shape[0] < 2:
-        raise InvalidParameterError(
-            f"kernel: expected shape (T, p, d) with T >= 2 (K_0 … K_(T-1)), got {K.shape}"
-        )
+    K = _check("kernel", kernel, "array")
+    if K.ndim != 3 or K.shape[0] < 2 or 0 in K.shape:
+        _fail("kernel", "an array of shape (T, p, d) with T >= 2 (K_0 … K_(T-1)), p, d >= 1", K)
     return K
 
 
@@ -229,9 +323,9 @@ def linear_memory_direction(kernel: Any, x: Any, *, ord: Any = 2) -> np.ndarray:
     ``kernel`` is ``(T, p, d)`` (``K_0 … K_{T-1}``, any kind); ``x`` is ``(d,)``.
     """
     K = _kernel_array(kernel)
-    xv = np.asarray(x)
+    xv = _check("x", x, "array")
     if xv.shape != (K.shape[2],):
-        raise InvalidParameterError(f"x: expected shape ({K.shape[2]},), got {xv.shape}")
+        _fail("x", f"a direction of shape ({K.shape[2]},)", xv)
     return channel_norm(K[1:] @ xv, ord)
 
 
@@ -242,7 +336,7 @@ def linear_memory(kernel: Any, *, ord: Any = 2) -> np.ndarray:
     ``|K_{k+1} s|_2`` over sign vectors ``s ∈ {±1}^d`` (exact; ``d ≤``
     :data:`MAX_SIGN_ENUMERATION`). Kernel of any kind; the result is in the same kind.
     """
-    ord = _check_ord(ord)
+    ord = _check("ord", ord, "ord")
     K = _kernel_array(kernel)[1:]
     d = K.shape[2]
     if ord == math.inf:
@@ -252,10 +346,8 @@ def linear_memory(kernel: Any, *, ord: Any = 2) -> np.ndarray:
         return np.array([_max_of([sum(row[1:], row[0]) for row in Kk]) for Kk in absK],
                         dtype=object)
     if d > MAX_SIGN_ENUMERATION:
-        raise InvalidParameterError(
-            f"kernel: the exact ∞→2 norm enumerates 2^d sign vectors; d = {d} exceeds "
-            f"{MAX_SIGN_ENUMERATION} (use ord=inf)"
-        )
+        _fail("kernel", f"at most d = {MAX_SIGN_ENUMERATION} input channels for the exact ∞→2 "
+              "norm (it enumerates 2^d sign vectors; use ord=inf)", K)
     signs = np.array(np.meshgrid(*[[1, -1]] * d, indexing="ij")).reshape(d, -1)
     if K.dtype != object:
         return np.linalg.norm(K @ signs, axis=1).max(axis=1)
@@ -279,21 +371,27 @@ def continuous_linear_memory(
     ``ρ(t) = C e^{W t} U``: the absolute kernel, as in discrete time but without an index shift.
     """
     if not isinstance(layer, SSMLayer) or layer.time != "continuous":
-        raise InvalidParameterError(f"layer: expected a continuous SSMLayer, got {layer!r}")
+        _fail("layer", "a continuous SSMLayer", layer)
     f = layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
-    xv = np.asarray(x, dtype=float)
+    xv = _check("x", x, "real_array")
     if xv.shape != (f.d_in,):
-        raise InvalidParameterError(f"x: expected shape ({f.d_in},), got {xv.shape}")
+        _fail("x", f"a direction of shape ({f.d_in},)", xv)
     drive = f.U @ xv + (0 if f.b is None else f.b)
-    times = np.atleast_1d(np.asarray(t, dtype=float))
-    if times.ndim != 1 or np.any(times < 0) or not np.all(np.isfinite(times)):
-        raise InvalidParameterError("t: expected finite non-negative times")
+    times = np.atleast_1d(_check("t", t, "nonneg_array"))
+    if times.ndim != 1 or np.any(np.diff(times) <= 0):
+        _fail("t", "a time or a 1-D array of increasing times (a time grid)", times)
     Wd = f.W_matrix()
     out = np.array([f.C @ (scipy.linalg.expm(Wd * s) @ drive) for s in times])
     return channel_norm(out, ord)
 
 
 # ------------------------------------------------------------------------------ Theorem 3.13
+def _polynomial_geometric(K: float, p: int, r: float, k: Any) -> np.ndarray:
+    """``K (1 + k)^p r^k`` at the indices ``k ≥ 0`` (the form of every bound below)."""
+    kk = _check("k", k, "nonneg_array")
+    return K * (1 + kk) ** p * r ** kk
+
+
 @dataclass(frozen=True)
 class PowerBound:
     """``‖W^k‖_2 ≤ M (1 + k)^q r^k`` for every ``k ≥ 0`` (``r ≥ ρ(W)``).
@@ -309,9 +407,8 @@ class PowerBound:
     method: str
 
     def __call__(self, k: Any) -> np.ndarray:
-        """The bound at the powers ``k``."""
-        kk = np.asarray(k, dtype=float)
-        return self.M * (1 + kk) ** self.q * self.r ** kk
+        """The bound at the powers ``k ≥ 0``."""
+        return _polynomial_geometric(self.M, self.q, self.r, k)
 
 
 def _spectral_radius_float(W: np.ndarray) -> float:
@@ -321,7 +418,8 @@ def _spectral_radius_float(W: np.ndarray) -> float:
     return float(np.abs(np.linalg.eigvals(W)).max())
 
 
-def power_bound(W: Any, r: float | None = None, *, method: str = "auto") -> PowerBound:
+def power_bound(W: Any, r: float | None = None, *, method: str = "auto",
+                check_stable: bool = True) -> PowerBound:
     """A bound ``‖W^k‖_2 ≤ M (1+k)^q r^k`` (float64 arithmetic).
 
     Parameters
@@ -341,31 +439,38 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto") -> Powe
           ``|(Λ+N)^k| ≤ (r I + |N|)^k = Σ_{j≤q} C(k, j) r^{k-j} |N|^j`` where ``q`` is the
           largest power with ``|N|^q ≠ 0``, and ``C(k, j) ≤ (1+k)^j / j!``, so
           ``M = Σ_{j≤q} (‖|N|‖_2 / r)^j / j!``. Valid for every ``W`` (defective included).
+    check_stable
+        Refuse ``ρ(W) ≥ 1`` (default; Theorem 3.13 is about stable layers). The bound itself
+        never uses ``r < 1``: with ``False`` it also holds (growing) for an unstable ``W``.
 
     Raises
     ------
     InvalidParameterError
-        On a bad shape or method, ``r < ρ(W)`` or ``r ≤ 0`` with the Schur method.
+        On a ``W`` that is not a finite ``(m, m)`` or ``(m,)`` array (or is unstable with
+        ``check_stable``), a bad method, a non-finite ``r``, ``r < ρ(W)``, or ``r = 0`` with
+        the Schur method.
     """
-    Wa = np.asarray(W)
+    Wa = _check("W", W, "array")
     if Wa.dtype == object:
         Wa = convert(Wa, NumberKind.FLOAT, "W")
-    if Wa.ndim == 1:
+    if Wa.ndim == 1 and Wa.shape[0] >= 1:
         Wd, diagonal = np.diag(Wa), True
     elif Wa.ndim == 2 and Wa.shape[0] == Wa.shape[1] and Wa.shape[0] >= 1:
         Wd = Wa
         diagonal = bool(np.all(Wa == np.diag(np.diag(Wa))))
     else:
-        raise InvalidParameterError(f"W: expected shape (m, m) or (m,), got {Wa.shape}")
-    if method not in ("auto", "diagonal", "eig", "schur"):
-        raise InvalidParameterError(
-            f"method: expected 'auto', 'diagonal', 'eig' or 'schur', got {method!r}")
+        _fail("W", "a matrix of shape (m, m) or a diagonal (m,), m >= 1", Wa)
+    if method not in POWER_METHODS:
+        _fail("method", f"one of {POWER_METHODS}", method)
     rho = _spectral_radius_float(Wa)
-    r = rho if r is None else float(r)
+    if _check("check_stable", check_stable, "flag") and not rho < 1:
+        _fail("W", "a stable matrix (spectral radius < 1; pass check_stable=False for a "
+              "growing bound)", Wa)
+    r = rho if r is None else _check("r", r, "nonneg")
     if not r >= rho:
-        raise InvalidParameterError(f"r: must be at least the spectral radius {rho!r}, got {r!r}")
+        _fail("r", f"a factor at least the spectral radius {rho!r}", r)
     if method == "diagonal" and not diagonal:
-        raise InvalidParameterError("method: 'diagonal' needs a diagonal W")
+        _fail("method", "'diagonal' only for a diagonal W", method)
     if diagonal and method in ("auto", "diagonal"):
         return PowerBound(1.0, 0, r, "diagonal")
     if method in ("auto", "eig"):
@@ -373,10 +478,11 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto") -> Powe
         kappa = float(np.linalg.cond(V))
         if method == "eig" or (math.isfinite(kappa) and kappa < np.finfo(float).eps ** -0.5):
             if not math.isfinite(kappa):
-                raise InvalidParameterError("W: not diagonalizable in float64 (use 'schur')")
+                _fail("W", "a matrix diagonalizable in float64 for method 'eig' (use 'schur')",
+                      Wa)
             return PowerBound(kappa, 0, r, "eig")
     if r <= 0:
-        raise InvalidParameterError("r: the Schur bound needs r > 0")
+        _fail("r", "r > 0 for the Schur bound", r)
     Tm, _ = scipy.linalg.schur(Wd.astype(complex), output="complex")
     N = np.abs(np.triu(Tm, 1))
     n = float(np.linalg.norm(N, 2))
@@ -409,8 +515,7 @@ class MemoryBound:
 
     def __call__(self, k: Any) -> np.ndarray:
         """The bound at the memory indices ``k ≥ 0``."""
-        kk = np.asarray(k, dtype=float)
-        return self.K * (1 + kk) ** self.p * self.r ** kk
+        return _polynomial_geometric(self.K, self.p, self.r, k)
 
     @property
     def rate(self) -> float:
@@ -423,32 +528,30 @@ class MemoryBound:
         Equals ``r · exp((p + extra_degree) · s)`` where ``s`` is the least-squares slope of
         ``log(1 + k)`` on the window: the most a curve shaped like the bound (with
         ``extra_degree`` more powers of ``1 + k``) can exceed ``r`` there.
+
+        Raises
+        ------
+        InvalidParameterError
+            Unless ``0 ≤ start < stop`` and ``extra_degree ≥ 0`` are integers.
         """
+        start = _check("start", start, "index")
+        stop = _check("stop", stop, "index")
+        extra_degree = _check("extra_degree", extra_degree, "index")
+        if stop <= start:
+            _fail("stop", f"an index > start = {start} (a window of at least two indices)", stop)
         k = np.arange(start, stop + 1, dtype=float)
-        if k.size < 2:
-            raise InvalidParameterError("start, stop: the window needs at least two indices")
-        if isinstance(extra_degree, bool) or not isinstance(extra_degree, int) or \
-                extra_degree < 0:
-            raise InvalidParameterError(f"extra_degree: expected an integer >= 0, got "
-                                        f"{extra_degree!r}")
         s = np.polyfit(k, np.log1p(k), 1)[0]
         return float(self.r * math.exp((self.p + extra_degree) * s))
 
 
 def _float_parts(stack: Any) -> tuple[list[SSMLayer], Activation]:
     if not isinstance(stack, SSMStack):
-        raise InvalidParameterError(f"stack: expected an SSMStack, got {stack!r}")
+        _fail("stack", "an SSMStack", stack)
     act = stack.activation
-    if not isinstance(act, Activation) or not callable(act.fn):
-        raise InvalidParameterError(f"stack.activation: expected a callable Activation, got "
-                                    f"{act!r}")
-    lip = act.lipschitz
-    if not isinstance(lip, (int, float, np.floating)) or not math.isfinite(lip) or lip < 0:
-        raise InvalidParameterError(
-            f"stack.activation: Theorem 3.13 needs a finite Lipschitz constant, got {lip!r}"
-        )
+    if not isinstance(act, Activation):  # an Activation has a finite Lipschitz constant
+        _fail("stack.activation", "an Activation", act)
     if stack.time != "discrete":
-        raise InvalidParameterError("stack: the bound is implemented for discrete stacks")
+        _fail("stack", "a discrete stack (the bound is implemented in discrete time)", stack)
     layers = [layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
               for layer in stack.layers]
     return layers, act
@@ -465,10 +568,9 @@ def _stack_radius(layers: list[SSMLayer], check_stable: bool) -> float:
                 )
     r = max(radii)
     if r == 0:
-        raise InvalidParameterError(
-            "stack: every W is nilpotent, so the memory vanishes after finitely many steps; "
-            "the exponential bound K (1+k)^p r^k is degenerate at r = 0"
-        )
+        _fail("stack", "a layer with spectral radius > 0 (with every W nilpotent the memory "
+              "vanishes after finitely many steps and K (1+k)^p r^k degenerates at r = 0)",
+              "a stack of nilpotent layers")
     return r
 
 
@@ -521,23 +623,19 @@ def memory_bound_constants(
         a bad ``x_norm`` or ``r``.
     """
     layers, act = _float_parts(stack)
-    try:
-        xn = float(x_norm)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"x_norm: expected a number, got {x_norm!r}") from None
-    if not (math.isfinite(xn) and xn >= 0):
-        raise InvalidParameterError(f"x_norm: expected a finite number >= 0, got {x_norm!r}")
+    xn = _check("x_norm", x_norm, "nonneg")
+    check_stable = _check("check_stable", check_stable, "flag")
     rho = _stack_radius(layers, check_stable)
-    r = rho if r is None else float(r)
+    r = rho if r is None else _check("r", r, "nonneg")
     if not r >= rho:
-        raise InvalidParameterError(f"r: must be at least max spectral radius {rho!r}, got {r}")
+        _fail("r", f"a factor at least the largest spectral radius {rho!r}", r)
     lip = float(act.lipschitz)
     sigma0 = abs(float(act(np.zeros(1))[0]))
     V0, A, a = xn, 0.0, 0
     powers = []
     size = 0
     for i, layer in enumerate(layers):
-        pb = power_bound(layer.W, r)
+        pb = power_bound(layer.W, r, check_stable=check_stable)
         powers.append(pb)
         nU = float(np.linalg.norm(layer.U, 2))
         nC = float(np.linalg.norm(layer.C, 2))
@@ -584,9 +682,23 @@ def activation_difference(act: Activation, a: np.ndarray, d: np.ndarray) -> np.n
     there is no cancellation); ReLU and hard-tanh: ``d`` or ``0`` when ``a`` and ``a + d`` lie
     in the same linear piece, the direct difference otherwise. Any other activation: the direct
     difference.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``act`` is not an :class:`~theory.activations.Activation` or ``a`` and ``d`` are not
+        finite real arrays of one shape.
     """
-    a = np.asarray(a, dtype=float)
-    d = np.asarray(d, dtype=float)
+    act = _check("act", act, "activation")
+    a = _check("a", a, "real_array")
+    d = _check("d", d, "real_array")
+    if d.shape != a.shape:
+        _fail("d", f"an increment of the shape of a {a.shape}", d)
+    return _activation_difference(act, a, d)
+
+
+def _activation_difference(act: Activation, a: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """:func:`activation_difference` on validated float arrays (the recursion's hot path)."""
     if act is IDENTITY:
         return d.copy()
     direct = act(a + d) - act(a)
@@ -635,10 +747,10 @@ def difference_recursion(stack: SSMStack, x: Any, T: int) -> np.ndarray:
         ``(n, T-1, d_out)``.
     """
     layers, act = _float_parts(stack)
-    T = _check_T(T)
-    X = np.asarray(x, dtype=float)
+    T = _check("T", T, "horizon")
+    X = _check("x", x, "real_array")
     if X.ndim != 2 or X.shape[1] != stack.d_in:
-        raise InvalidParameterError(f"x: expected shape (n, {stack.d_in}), got {X.shape}")
+        _fail("x", f"directions of shape (n, {stack.d_in})", X)
     n = X.shape[0]
     mats = []
     for layer in layers:
@@ -670,7 +782,7 @@ def difference_recursion(stack: SSMStack, x: Any, T: int) -> np.ndarray:
             y_old = ys[i]
             ys[i] = y_old + dy
             if i < last:
-                dv = activation_difference(act, y_old, dy)
+                dv = _activation_difference(act, y_old, dy)
         out[:, k - 1] = dy
     return out
 
@@ -702,6 +814,11 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     (past the transient). A log-linear least-squares line through ``log e_k`` on the window
     gives the factor.
 
+    The envelope of a curve that does not decay is flat (a growing curve's envelope is its last
+    value), which would fit a factor of about 1 that looks like a slow decay. So the fit is
+    refused unless the curve's largest value on the window lies in the window's first half
+    (``e`` then strictly decreases from the start to the middle of the window).
+
     The least-squares slope is ``Σ_k c_k log e_k`` with ``c_k = (k - k̄) / Σ_j (j - k̄)²``. If
     each ``ρ̂_k`` carries an absolute error at most ``noise`` (a number, or one per index;
     then ``e_k`` is off by at most the largest noise at indices ``≥ k``), ``log e_k``
@@ -712,15 +829,25 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     -------
     DecayFit or None
         ``None`` when fewer than ``min_points`` indices lie in the window (no measurable tail).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``rho`` is not a 1-D curve of finite numbers ``≥ 0``; ``floor`` or ``noise`` (which
+        must broadcast to the curve) is not finite and ``≥ 0``; ``start_fraction ∉ [0, 1)``;
+        ``min_points < 2``; or the curve does not decay on the window (see above).
     """
-    c = np.asarray(rho, dtype=float)
+    c = _check("rho", rho, "nonneg_array")
     if c.ndim != 1:
-        raise InvalidParameterError(f"rho: expected a 1-D curve, got shape {c.shape}")
-    if not (0 <= start_fraction < 1):
-        raise InvalidParameterError(f"start_fraction: expected [0, 1), got {start_fraction!r}")
-    noise_k = np.broadcast_to(np.asarray(noise, dtype=float), c.shape)
-    if not (np.all(noise_k >= 0) and floor >= 0):
-        raise InvalidParameterError("floor, noise: expected non-negative values")
+        _fail("rho", "a 1-D curve", c)
+    floor = _check("floor", floor, "nonneg")
+    start_fraction = _check("start_fraction", start_fraction, "fraction")
+    min_points = _check("min_points", min_points, "points")
+    noise_arr = _check("noise", noise, "nonneg_array")
+    try:
+        noise_k = np.broadcast_to(noise_arr, c.shape)
+    except ValueError:
+        _fail("noise", f"a number or an array broadcastable to the curve {c.shape}", noise_arr)
     above = np.flatnonzero(c > floor)
     if above.size == 0:
         return None
@@ -729,6 +856,10 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     if stop - start + 1 < min_points:
         return None
     env = np.maximum.accumulate(c[::-1])[::-1][start:stop + 1]
+    if not env[env.size // 2] < env[0]:
+        _fail("rho", f"a curve that decays on its tail window [{start}, {stop}] (its largest "
+              "value there lies in the window's second half: a growing, flat or too slowly "
+              "oscillating curve has no fitted decay factor)", c)
     k = np.arange(start, stop + 1, dtype=float)
     coef = (k - k.mean()) / ((k - k.mean()) ** 2).sum()
     slope = float(coef @ np.log(env))
@@ -740,10 +871,19 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
 def weighted_tail_sup(rho: Any, c0: float) -> np.ndarray:
     """``S_k = sup_{j ≥ k} e^{c_0 j} ρ̂_j`` on the finite curve (non-increasing in ``k``).
 
-    Theorem 3.13 says ``e^{c_0 k} ρ̂_k → 0`` for ``c_0 < β``, i.e. ``S_k → 0``.
+    Theorem 3.13 says ``e^{c_0 k} ρ̂_k → 0`` for ``c_0 < β``, i.e. ``S_k → 0``. The weights are
+    formed as ``exp(ln ρ̂_j + c_0 j)``, so ``ρ̂_j = 0`` gives ``0`` and a product beyond the
+    float range gives ``inf`` (never ``0 · inf = nan``).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``rho`` is not a 1-D curve of finite numbers ``≥ 0`` or ``c0`` is not finite.
     """
-    c = np.asarray(rho, dtype=float)
+    c = _check("rho", rho, "nonneg_array")
     if c.ndim != 1:
-        raise InvalidParameterError(f"rho: expected a 1-D curve, got shape {c.shape}")
-    w = c * np.exp(c0 * np.arange(c.size))
+        _fail("rho", "a 1-D curve", c)
+    c0 = _check("c0", c0, "real")
+    with np.errstate(divide="ignore", over="ignore"):
+        w = np.exp(np.log(c) + c0 * np.arange(c.size))
     return np.maximum.accumulate(w[::-1])[::-1]

@@ -58,9 +58,13 @@ rows (not the state widths).
 
 *Error budget* (:func:`ka_budget`). The inner interpolant has error ``δ_q ≤ L_{φ_q} h_in / 2``
 (or ``h_in² M_{φ_q} / 8``), so the convolution output is off by at most ``Σ_p |λ_p| δ_q`` and
-``Φ_q`` moves by at most ``ω_q(Σ_p |λ_p| δ_q)``; the outer interpolant adds ``L_{Φ_q} h_q / 2``::
+``Φ_q`` moves by at most ``ω_q(Σ_p |λ_p| δ_q)``; the outer interpolant adds
+``ε_q = L_{Φ_q} h_q / 2`` (or ``h_q² max|Φ_q''| / 8`` when declared)::
 
-    |F - F̂| ≤ Σ_q [ ω_q(Σ_p |λ_p| δ_q) + L_{Φ_q} h_q / 2 ]  (+ float rounding).
+    |F - F̂| ≤ Σ_q [ ω_q(Σ_p |λ_p| δ_q) + ε_q ]  (+ float rounding).
+
+The budget is attained (up to rounding) by ``φ_q = L_q |z - m|`` at an inner cell midpoint
+``m`` with ``λ ≥ 0`` and linear ``Φ_q`` (see :func:`ka_budget`).
 
 *Width.* ``2n + 1 = 2dT + 1`` outer channels; the convolution state has ``T · d · (2dT + 1)``
 entries (``O(d²T²)``); the inner and outer layers have ``d (2dT+1)(N_in - 1)`` and
@@ -70,9 +74,10 @@ entries (``O(d²T²)``); the inner and outer layers have ``d (2dT+1)(N_in - 1)``
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -105,6 +110,68 @@ __all__ = [
 ]
 
 
+# ------------------------------------------------------------------------------ validation
+def _fail(name: str, expected: str, value: Any) -> NoReturn:
+    """Raise the module's error: the parameter, what it must be, and a short form of the value."""
+    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+             else repr(value)[:80])
+    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
+            value < minimum:
+        _fail(name, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def _real(value: Any, name: str, minimum: float = -math.inf) -> float:
+    """A finite real number ``≥ minimum``."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        _fail(name, f"a finite real number >= {minimum}", value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        _fail(name, f"a finite real number >= {minimum}", value)
+    if not (math.isfinite(v) and v >= minimum):
+        _fail(name, f"a finite real number >= {minimum}", value)
+    return v
+
+
+def _array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
+           min_ndim: int = 0, nonneg: bool = False) -> np.ndarray:
+    """A finite float array (of the given shape, or of at least ``min_ndim`` non-empty axes)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        _fail(name, "an array of real numbers", value)
+    if shape is not None and arr.shape != shape:
+        _fail(name, f"an array of shape {shape}", arr)
+    if arr.ndim < min_ndim or 0 in arr.shape[arr.ndim - min_ndim:]:
+        _fail(name, f"an array with at least {min_ndim} non-empty axes", arr)
+    if not np.all(np.isfinite(arr)) or (nonneg and np.any(arr < 0)):
+        _fail(name, "finite " + ("non-negative " if nonneg else "") + "entries", arr)
+    return arr
+
+
+def _instance(value: Any, name: str, cls: type) -> Any:
+    if not isinstance(value, cls):
+        _fail(name, f"a {cls.__name__}", value)
+    return value
+
+
+def _per_channel(values: Any, count: int, name: str, optional: bool = False) -> np.ndarray | None:
+    """``count`` finite non-negative constants, from one number or ``count`` of them."""
+    if values is None:
+        if optional:
+            return None
+        _fail(name, f"{count} constants (required)", values)
+    arr = _array(values, name, nonneg=True)
+    if arr.shape not in ((), (count,)):
+        _fail(name, f"a number or {count} constants", arr)
+    return np.broadcast_to(arr, (count,)).copy()
+
+
 # ------------------------------------------------------------------------------------ glue
 def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
     """Join blocks of ReLU layers so that each block receives the previous block's output.
@@ -119,8 +186,13 @@ def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
     InvalidParameterError
         If a block is empty or the dimensions of consecutive blocks do not match.
     """
-    if not blocks or any(len(b) == 0 for b in blocks):
-        raise InvalidParameterError("blocks: expected a non-empty sequence of non-empty blocks")
+    expected = "a non-empty sequence of non-empty sequences of SSMLayer"
+    if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence) or not blocks:
+        _fail("blocks", expected, blocks)
+    for b in blocks:
+        if isinstance(b, (str, bytes)) or not isinstance(b, Sequence) or not b or \
+                not all(isinstance(layer, SSMLayer) for layer in b):
+            _fail("blocks", expected, blocks)
     layers = [list(b) for b in blocks]
     for i in range(len(layers) - 1):
         last, first = layers[i][-1], layers[i + 1][0]
@@ -141,8 +213,15 @@ def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
 
 
 def window_of(x: np.ndarray, T: int) -> np.ndarray:
-    """The zero-padded windows ``z_k`` of ``x (..., K, d)``: ``(..., K, dT)``, oldest first."""
-    x = np.asarray(x, dtype=float)
+    """The zero-padded windows ``z_k`` of ``x (..., K, d)``: ``(..., K, dT)``, oldest first.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``x`` is not a finite array ``(..., K, d)`` with ``K, d ≥ 1`` or ``T < 1``.
+    """
+    x = _array(x, "x", min_ndim=2)
+    T = _int(T, "T", 1)
     K, d = x.shape[-2:]
     pad = np.concatenate([np.zeros(x.shape[:-2] + (T - 1, d)), x], axis=-2)
     cols = [pad[..., T - 1 - j: T - 1 - j + K, :] for j in range(T - 1, -1, -1)]
@@ -151,25 +230,18 @@ def window_of(x: np.ndarray, T: int) -> np.ndarray:
 
 def check_unit_cube(x: Any, d: int, name: str = "x") -> np.ndarray:
     """``x`` as a float array ``(..., K, d)`` with entries in ``[0, 1]``, else a clear error."""
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim < 2 or arr.shape[-1] != d:
-        raise InvalidParameterError(f"{name}: expected shape (..., K, {d}), got {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise InvalidParameterError(
-            f"{name}: entries must lie in the declared domain [0, 1] of the target"
-        )
+    d = _int(d, "d", 1)
+    arr = _array(x, name, min_ndim=2)
+    if arr.shape[-1] != d:
+        _fail(name, f"an array of shape (..., K, {d})", arr)
+    if np.any(arr < 0) or np.any(arr > 1):
+        _fail(name, "entries in the declared domain [0, 1] of the target", arr)
     return arr
 
 
 def _memoryless(U: np.ndarray, b: np.ndarray) -> SSMLayer:
     m = U.shape[0]
     return SSMLayer(np.zeros(m), U, np.eye(m), b=b)
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidParameterError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # ------------------------------------------------------------------------- window route
@@ -198,20 +270,16 @@ class WindowTarget:
 
     def __post_init__(self) -> None:
         if not callable(self.F):
-            raise InvalidParameterError(f"F: the target must be callable, got {self.F!r}")
+            _fail("F", "a callable target", self.F)
         _int(self.d, "d", 1)
         _int(self.T, "T", 1)
         if self.lipschitz is None and self.modulus is None:
-            raise InvalidParameterError(
-                "lipschitz, modulus: declare per-coordinate Lipschitz constants or a modulus"
-            )
+            _fail("lipschitz, modulus", "per-coordinate Lipschitz constants or a modulus", None)
         if self.lipschitz is not None:
-            L = np.broadcast_to(np.asarray(self.lipschitz, dtype=float), (self.n,))
-            if not np.all(np.isfinite(L)) or np.any(L < 0):
-                raise InvalidParameterError("lipschitz: expected finite non-negative constants")
-            object.__setattr__(self, "lipschitz", L.copy())
+            object.__setattr__(self, "lipschitz", _per_channel(self.lipschitz, self.n,
+                                                               "lipschitz"))
         if self.modulus is not None and not callable(self.modulus):
-            raise InvalidParameterError("modulus: expected a callable omega(t)")
+            _fail("modulus", "a callable omega(h)", self.modulus)
 
     @property
     def n(self) -> int:
@@ -225,13 +293,21 @@ class WindowTarget:
 
 
 def window_interpolation_bound(target: WindowTarget, N: int) -> float:
-    """``min((h/2) Σ_i L_i, ω(h))`` with ``h = 1/(N-1)`` (see the module docstring)."""
+    """``min((h/2) Σ_i L_i, ω(h))`` with ``h = 1/(N-1)`` (see the module docstring).
+
+    Raises
+    ------
+    InvalidParameterError
+        On a non-:class:`WindowTarget`, ``N < 2``, or a modulus value ``ω(h)`` that is not a
+        finite number ``≥ 0``.
+    """
+    _instance(target, "target", WindowTarget)
     h = 1.0 / (_int(N, "N", 2) - 1)
     out = math.inf
     if target.lipschitz is not None:
         out = min(out, float(lipschitz_interpolation_bound(float(np.sum(target.lipschitz)), h)))
     if target.modulus is not None:
-        out = min(out, float(target.modulus(h)))
+        out = min(out, _real(target.modulus(h), "modulus", 0.0))
     return out
 
 
@@ -263,9 +339,7 @@ def freudenthal_layers(n: int, N: int, values: np.ndarray) -> list[SSMLayer]:
     layer reads ``z`` (``n`` channels); the last has width 1 and outputs the interpolant.
     """
     n, N = _int(n, "n", 1), _int(N, "N", 2)
-    values = np.asarray(values, dtype=float)
-    if values.shape != (N,) * n:
-        raise InvalidParameterError(f"values: expected shape {(N,) * n}, got {values.shape}")
+    values = _array(values, "values", shape=(N,) * n)
     h = 1.0 / (N - 1)
     grid = np.arange(N) * h
     layers: list[SSMLayer] = []
@@ -343,12 +417,13 @@ def window_network(
         An a-priori bound ``e`` of the error of the exposed window, if the window layer is not
         exact; it enters the budget as ``e Σ_i L_i`` (requires Lipschitz constants).
     """
+    _instance(target, "target", WindowTarget)
     N = _int(N, "N", 2)
     d, T, n = target.d, target.T, target.n
-    if window_error < 0 or not math.isfinite(window_error):
-        raise InvalidParameterError(f"window_error: expected e >= 0, got {window_error!r}")
+    window_error = _real(window_error, "window_error", 0.0)
     if window_error and target.lipschitz is None:
-        raise InvalidParameterError("window_error: propagation needs Lipschitz constants")
+        _fail("window_error", "0 for a target without Lipschitz constants (propagation needs "
+              "them)", window_error)
     offset = _int(lag_offset, "lag_offset", 0)
     taps = np.zeros((T + offset, n, d))
     for j in range(T):
@@ -356,7 +431,7 @@ def window_network(
             taps[j + offset, (T - 1 - j) * d + i, i] = 1.0
     grid = np.arange(N) / (N - 1)
     mesh = np.stack(np.meshgrid(*([grid] * n), indexing="ij"), axis=-1)
-    values = np.asarray(target.F(mesh), dtype=float).reshape((N,) * n)
+    values = _array(np.reshape(target.F(mesh), (N,) * n), "target.F")
     layers = [shift_register(taps)] + freudenthal_layers(n, N, values)
     stack = SSMStack(layers, RELU)
     interp = window_interpolation_bound(target, N)
@@ -390,17 +465,6 @@ def window_width_counts(d: int, T: int, N: int) -> dict[str, int]:
 
 
 # --------------------------------------------------------------- Kolmogorov–Arnold route
-def _per_channel(values: Any, count: int, name: str, optional: bool = False) -> np.ndarray | None:
-    if values is None:
-        if optional:
-            return None
-        raise InvalidParameterError(f"{name}: required")
-    arr = np.broadcast_to(np.asarray(values, dtype=float), (count,)).copy()
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InvalidParameterError(f"{name}: expected {count} finite non-negative constants")
-    return arr
-
-
 @dataclass(frozen=True)
 class KATarget:
     """``F(z) = Σ_{q=0}^{2n} Φ_q(Σ_p λ_p φ_q(z_p))`` on ``[0,1]^n``, ``n = dT``.
@@ -420,6 +484,10 @@ class KATarget:
         Declared ``Lip(Φ_q)`` on its domain.
     outer_domain
         ``(2n+1, 2)`` intervals on which ``Φ_q`` is defined and ``Lip(Φ_q)`` holds.
+    outer_second
+        Optional declared ``max|Φ_q''|`` on the domain: the outer interpolation error is then
+        the smaller of ``L_{Φ_q} h_q / 2`` and ``h_q² max|Φ_q''| / 8`` (``0`` for a linear
+        ``Φ_q``, which the ReLU interpolant reproduces exactly).
     """
 
     d: int
@@ -431,6 +499,7 @@ class KATarget:
     outer_domain: np.ndarray
     inner_lipschitz: np.ndarray | None = None
     inner_second: np.ndarray | None = None
+    outer_second: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         _int(self.d, "d", 1)
@@ -438,27 +507,19 @@ class KATarget:
         n, Q = self.n, 2 * self.n + 1
         for name in ("inner", "outer"):
             fns = getattr(self, name)
-            if len(fns) != Q or not all(callable(f) for f in fns):
-                raise InvalidParameterError(f"{name}: expected 2n+1 = {Q} callables, got "
-                                            f"{len(fns)}")
-        lam = np.asarray(self.weights, dtype=float)
-        if lam.shape != (n,) or not np.all(np.isfinite(lam)):
-            raise InvalidParameterError(f"weights: expected n = dT = {n} finite weights, got "
-                                        f"shape {lam.shape}")
-        object.__setattr__(self, "weights", lam)
-        object.__setattr__(self, "outer_lipschitz",
-                           _per_channel(self.outer_lipschitz, Q, "outer_lipschitz"))
-        object.__setattr__(self, "inner_lipschitz",
-                           _per_channel(self.inner_lipschitz, Q, "inner_lipschitz", True))
-        object.__setattr__(self, "inner_second",
-                           _per_channel(self.inner_second, Q, "inner_second", True))
+            if not isinstance(fns, Sequence) or len(fns) != Q or \
+                    not all(callable(f) for f in fns):
+                _fail(name, f"2n+1 = {Q} callables", fns)
+        object.__setattr__(self, "weights", _array(self.weights, "weights", shape=(n,)))
+        for name in ("outer_lipschitz", "inner_lipschitz", "inner_second", "outer_second"):
+            object.__setattr__(self, name, _per_channel(getattr(self, name), Q, name,
+                                                        optional=name != "outer_lipschitz"))
         if self.inner_lipschitz is None and self.inner_second is None:
-            raise InvalidParameterError(
-                "inner_lipschitz, inner_second: declare a constant of the inner functions"
-            )
-        dom = np.asarray(self.outer_domain, dtype=float)
-        if dom.shape != (Q, 2) or not np.all(np.isfinite(dom)) or np.any(dom[:, 0] >= dom[:, 1]):
-            raise InvalidParameterError(f"outer_domain: expected {Q} intervals [lo, hi], lo < hi")
+            _fail("inner_lipschitz, inner_second", "a declared constant of the inner functions",
+                  None)
+        dom = _array(self.outer_domain, "outer_domain", shape=(Q, 2))
+        if np.any(dom[:, 0] >= dom[:, 1]):
+            _fail("outer_domain", f"{Q} intervals [lo, hi] with lo < hi", dom)
         object.__setattr__(self, "outer_domain", dom)
 
     @property
@@ -467,7 +528,11 @@ class KATarget:
         return self.d * self.T
 
     def inner_sums(self, z: np.ndarray) -> np.ndarray:
-        """``Σ_p λ_p φ_q(z_p)`` for every ``q``: ``(..., 2n+1)``."""
+        """``Σ_p λ_p φ_q(z_p)`` for every ``q`` at points ``z (..., n)`` of ``[0,1]^n``:
+        ``(..., 2n+1)``."""
+        z = _array(z, "z", min_ndim=1)
+        if z.shape[-1] != self.n or np.any(z < 0) or np.any(z > 1):
+            _fail("z", f"points of [0, 1]^{self.n}, shape (..., {self.n})", z)
         return np.stack([np.asarray(f(z), dtype=float) @ self.weights for f in self.inner],
                         axis=-1)
 
@@ -509,12 +574,37 @@ def ka_budget(
     """Per-``q`` propagation ``Lip(Φ_q) Σ_p |λ_p| δ_q`` and the total budget.
 
     ``budget = Σ_q [Lip(Φ_q) Σ_p |λ_p| δ_q + ε_q] + tolerance(float, rounding_scale)``, with
-    ``δ_q`` the inner and ``ε_q`` the outer interpolation errors.
+    ``δ_q`` the inner and ``ε_q`` the outer interpolation errors (``2n + 1`` finite numbers
+    ``≥ 0`` each).
+
+    The propagation term is attained: with ``φ_q = L_q |z - m|`` (``m`` a midpoint of the inner
+    grid, where the interpolant is off by ``δ_q = L_q h_in / 2``), weights ``λ_p ≥ 0``, linear
+    ``Φ_q`` of slope ``Lip(Φ_q)`` and the constant input ``m``, every error has one sign and the
+    output error is ``Σ_q Lip(Φ_q) Σ_p λ_p δ_q``.
     """
+    _instance(target, "target", KATarget)
+    Q = 2 * target.n + 1
+    inner_errors = _array(inner_errors, "inner_errors", shape=(Q,), nonneg=True)
+    outer_errors = _array(outer_errors, "outer_errors", shape=(Q,), nonneg=True)
+    rounding_scale = _real(rounding_scale, "rounding_scale", 0.0)
     spread = float(np.sum(np.abs(target.weights)))
-    prop = target.outer_lipschitz * spread * np.asarray(inner_errors, dtype=float)
+    prop = target.outer_lipschitz * spread * inner_errors
     total = float(np.sum(prop) + np.sum(outer_errors))
     return prop, total + tolerance(NumberKind.FLOAT, rounding_scale)
+
+
+def _interpolation_error(lipschitz: float | None, second: float | None, h: float) -> float:
+    """Smallest declared bound of the ReLU interpolant's error at knot spacing ``h``
+    (Result A: ``L h / 2`` and ``h² max|f''| / 8``)."""
+    bounds = [float(lipschitz_interpolation_bound(lipschitz, h))] if lipschitz is not None \
+        else []
+    if second is not None:
+        bounds.append(float(c2_interpolation_bound(second, h)))
+    return min(bounds)
+
+
+def _optional(values: np.ndarray | None, q: int) -> float | None:
+    return None if values is None else float(values[q])
 
 
 def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
@@ -527,16 +617,14 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
         of the approximate inner sums, widened by the propagated inner error) is not inside
         the declared ``outer_domain``.
     """
+    _instance(target, "target", KATarget)
     N_in, N_out = _int(N_in, "N_in", 2), _int(N_out, "N_out", 2)
     d, T, n = target.d, target.T, target.n
     Q = 2 * n + 1
     h_in = 1.0 / (N_in - 1)
-    delta = np.full(Q, np.inf)
-    if target.inner_lipschitz is not None:
-        delta = np.minimum(delta, [lipschitz_interpolation_bound(L, h_in)
-                                   for L in target.inner_lipschitz])
-    if target.inner_second is not None:
-        delta = np.minimum(delta, [c2_interpolation_bound(M, h_in) for M in target.inner_second])
+    delta = np.array([_interpolation_error(_optional(target.inner_lipschitz, q),
+                                           _optional(target.inner_second, q), h_in)
+                      for q in range(Q)])
     lam = target.weights
     spread = float(np.sum(np.abs(lam)))
     inner_parts, outer_parts, eps = [], [], np.zeros(Q)
@@ -563,8 +651,8 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
             )
         outer_parts.append(relu_interpolant(
             lambda u, Phi=Phi, c_q=c_q: np.asarray(Phi(u + c_q), dtype=float), lo, hi, N_out))
-        eps[q] = lipschitz_interpolation_bound(target.outer_lipschitz[q],
-                                               (hi - lo) / (N_out - 1))
+        eps[q] = _interpolation_error(target.outer_lipschitz[q],
+                                      _optional(target.outer_second, q), (hi - lo) / (N_out - 1))
     inner = channelwise(inner_parts, [r % d for r in range(Q * d)])
     taps = np.zeros((T, Q, Q * d))
     for j in range(T):

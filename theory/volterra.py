@@ -43,9 +43,10 @@ sequence length.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.signal
@@ -71,6 +72,66 @@ __all__ = [
 FIT_HORIZON = 4096
 
 
+# ------------------------------------------------------------------------------ validation
+def _fail(name: str, expected: str, value: Any) -> NoReturn:
+    """Raise the module's error: the parameter, what it must be, and a short form of the value."""
+    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+             else repr(value)[:80])
+    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
+            value < minimum:
+        _fail(name, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def _real(value: Any, name: str, accept: Callable[[float], bool] = math.isfinite,
+          expected: str = "a finite real number") -> float:
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        _fail(name, expected, value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        _fail(name, expected, value)
+    if not (math.isfinite(v) and accept(v)):
+        _fail(name, expected, value)
+    return v
+
+
+def _array(value: Any, name: str, shape: tuple[int | None, ...]) -> np.ndarray:
+    """A finite float array of ``shape`` (``None``: any positive length on that axis)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        _fail(name, "an array of real numbers", value)
+    if arr.ndim != len(shape) or any(n < 1 or (want is not None and n != want)
+                                     for n, want in zip(arr.shape, shape)):
+        _fail(name, "an array of shape " + str(tuple("n" if w is None else w for w in shape)),
+              arr)
+    if not np.all(np.isfinite(arr)):
+        _fail(name, "finite entries", arr)
+    return arr
+
+
+def _stable_rates(value: Any, name: str) -> np.ndarray:
+    r = _array(value, name, (None,))
+    if np.any(np.abs(r) >= 1):
+        _fail(name, "stable rates (|r| < 1)", r)
+    return r
+
+
+def _term(alpha: Any, rho: Any, omega: Any, power: Any, names: Sequence[str]) -> tuple:
+    """One damped term ``(α, ρ, ω, p)`` validated; ``names`` label the four entries."""
+    out = (_real(alpha, names[0]),
+           _real(rho, names[1], lambda v: abs(v) < 1, "a stable rate |rho| < 1"),
+           _real(omega, names[2]))
+    if isinstance(power, (bool, np.bool_)) or power not in (0, 1):
+        _fail(names[3], "a power p in {0, 1}", power)
+    return (*out, int(power))
+
+
 @dataclass(frozen=True)
 class DampedKernel:
     """``h(s) = Σ_i α_i (s+1)^{p_i} ρ_i^s cos(ω_i s)`` for ``s ≥ 0``, with ``|ρ_i| < 1``.
@@ -83,9 +144,23 @@ class DampedKernel:
     omega: tuple[float, ...]
     power: tuple[int, ...]
 
+    def __post_init__(self) -> None:
+        fields = ("alpha", "rho", "omega", "power")
+        cols = [getattr(self, f) for f in fields]
+        if not all(isinstance(c, (tuple, list)) for c in cols) or \
+                len({len(c) for c in cols}) != 1 or not cols[0]:
+            _fail(", ".join(fields), "non-empty tuples of one length (an entry per term)",
+                  tuple(cols))
+        terms = [_term(a, r, w, p, [f"{f}[{i}]" for f in fields])
+                 for i, (a, r, w, p) in enumerate(zip(*cols))]
+        for f, col in zip(fields, zip(*terms)):
+            object.__setattr__(self, f, tuple(col))
+
     def __call__(self, s: Any) -> np.ndarray:
-        """Values at the integer lags ``s`` (array)."""
+        """Values at the lags ``s ≥ 0`` (array)."""
         s = np.asarray(s, dtype=float)
+        if not np.all(np.isfinite(s)) or np.any(s < 0):
+            _fail("s", "finite lags >= 0", s)
         out = np.zeros(s.shape)
         for a, r, w, p in zip(self.alpha, self.rho, self.omega, self.power):
             out += a * (s + 1) ** p * np.power(r, s) * np.cos(w * s)
@@ -95,7 +170,9 @@ class DampedKernel:
         """An upper bound of ``Σ_{s≥S} |h(s)|`` in closed form.
 
         ``Σ_{s≥S} |ρ|^s = |ρ|^S/(1-|ρ|)`` and ``Σ_{s≥S} (s+1)|ρ|^s = |ρ|^S (S+1-S|ρ|)/(1-|ρ|)²``.
+        Both are equalities, so the bound is attained by a single term with ``ω = 0``.
         """
+        S = _int(S, "S", 0)
         total = 0.0
         for a, r, p in zip(self.alpha, self.rho, self.power):
             q = abs(r)
@@ -118,22 +195,14 @@ def damped_kernel(terms: Sequence[tuple[float, float, float, int]]) -> DampedKer
     InvalidParameterError
         If there is no term, ``|ρ| ≥ 1``, ``p ∉ {0, 1}`` or an entry is not finite.
     """
-    if not terms:
-        raise InvalidParameterError("terms: expected at least one (alpha, rho, omega, p) term")
-    cols: list[list[Any]] = [[], [], [], []]
+    if isinstance(terms, (str, bytes)) or not isinstance(terms, Sequence) or not terms:
+        _fail("terms", "a non-empty sequence of (alpha, rho, omega, p) terms", terms)
+    checked = []
     for i, term in enumerate(terms):
-        if len(term) != 4:
-            raise InvalidParameterError(f"terms[{i}]: expected (alpha, rho, omega, p)")
-        a, r, w, p = term
-        if not all(math.isfinite(float(v)) for v in (a, r, w)):
-            raise InvalidParameterError(f"terms[{i}]: entries must be finite")
-        if not abs(r) < 1:
-            raise InvalidParameterError(f"terms[{i}]: rho = {r} is not stable (need |rho| < 1)")
-        if p not in (0, 1):
-            raise InvalidParameterError(f"terms[{i}]: power p must be 0 or 1, got {p!r}")
-        for c, v in zip(cols, (float(a), float(r), float(w), int(p))):
-            c.append(v)
-    return DampedKernel(*(tuple(c) for c in cols))
+        if not isinstance(term, (tuple, list)) or len(term) != 4:
+            _fail(f"terms[{i}]", "a term (alpha, rho, omega, p)", term)
+        checked.append(_term(*term, [f"terms[{i}]"] * 4))
+    return DampedKernel(*(tuple(c) for c in zip(*checked)))
 
 
 def _causal_filter(kernel_values: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -157,29 +226,32 @@ class QuadraticVolterraTarget:
     input_bound: float
 
     def __post_init__(self) -> None:
+        if not isinstance(self.kernels, (tuple, list)) or not self.kernels or \
+                not all(isinstance(k, DampedKernel) for k in self.kernels):
+            _fail("kernels", "a non-empty tuple of DampedKernel", self.kernels)
         J = len(self.kernels)
-        if J == 0 or not all(isinstance(k, DampedKernel) for k in self.kernels):
-            raise InvalidParameterError("kernels: expected a non-empty tuple of DampedKernel")
-        if np.shape(self.linear) != (J,) or np.shape(self.quadratic) != (J, J):
-            raise InvalidParameterError(
-                f"linear, quadratic: expected shapes ({J},) and ({J}, {J}), got "
-                f"{np.shape(self.linear)} and {np.shape(self.quadratic)}"
-            )
-        if np.any(np.tril(self.quadratic, -1) != 0):
-            raise InvalidParameterError("quadratic: entries below the diagonal must be zero")
-        if not (self.input_bound > 0 and math.isfinite(self.input_bound)):
-            raise InvalidParameterError(f"input_bound: expected B > 0, got {self.input_bound!r}")
+        object.__setattr__(self, "kernels", tuple(self.kernels))
+        object.__setattr__(self, "linear", _array(self.linear, "linear", (J,)))
+        quadratic = _array(self.quadratic, "quadratic", (J, J))
+        if np.any(np.tril(quadratic, -1) != 0):
+            _fail("quadratic", "an upper triangular matrix (entries below the diagonal 0)",
+                  quadratic)
+        object.__setattr__(self, "quadratic", quadratic)
+        object.__setattr__(self, "constant", _real(self.constant, "constant"))
+        object.__setattr__(self, "input_bound", _real(self.input_bound, "input_bound",
+                                                      lambda v: v > 0, "a finite bound B > 0"))
 
     def check_input(self, x: Any) -> np.ndarray:
         """``x`` as a float array ``(..., T)`` (scalar inputs, no channel axis); refuse
         entries with ``|x| > B``."""
-        arr = np.asarray(x, dtype=float)
-        if arr.ndim < 1:
-            raise InvalidParameterError(f"x: expected a sequence (..., T), got shape {arr.shape}")
+        try:
+            arr = np.asarray(x, dtype=float)
+        except (TypeError, ValueError):
+            _fail("x", "a sequence of real numbers", x)
+        if arr.ndim < 1 or arr.shape[-1] < 1:
+            _fail("x", "a sequence (..., T) with T >= 1", arr)
         if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) > self.input_bound):
-            raise InvalidParameterError(
-                f"x: entries must be finite with |x| <= input_bound = {self.input_bound}"
-            )
+            _fail("x", f"finite entries with |x| <= input_bound = {self.input_bound}", arr)
         return arr
 
     def filtered(self, x: Any) -> np.ndarray:
@@ -199,8 +271,11 @@ class QuadraticVolterraTarget:
 def wiener_target(kernel: DampedKernel, a: float, b: float, input_bound: float = 1.0,
                   constant: float = 0.0) -> QuadraticVolterraTarget:
     """The Wiener system ``y = c + a v + b v²`` with ``v = h * x``."""
-    return QuadraticVolterraTarget((kernel,), np.array([float(a)]), np.array([[float(b)]]),
-                                   float(constant), float(input_bound))
+    if not isinstance(kernel, DampedKernel):
+        _fail("kernel", "a DampedKernel", kernel)
+    return QuadraticVolterraTarget((kernel,), np.array([_real(a, "a")]),
+                                   np.array([[_real(b, "b")]]), _real(constant, "constant"),
+                                   input_bound)
 
 
 @dataclass(frozen=True)
@@ -239,19 +314,34 @@ def fit_kernel(
     KernelFit
         ``l1_error = Σ_{s<S} |h - ĥ| + tail + Σ_i |c_i| |r_i|^S/(1-|r_i|)`` (an upper bound of
         ``‖h - ĥ‖_ℓ¹``, rounded upward by a float allowance) and an upper bound of ``‖ĥ‖_ℓ¹``.
+        The two tails enter with their full size: the bound is attained (up to the allowance)
+        when ``h`` and ``ĥ`` have opposite signs beyond the horizon.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``horizon < 1``, ``values`` is not a finite 1-D array of at least ``horizon``
+        entries, ``tail`` is not finite and ``≥ 0``, ``rates`` is not a non-empty 1-D array of
+        finite rates ``|r| < 1``, or ``coefficients`` is not a finite array of one per rate.
     """
-    rates = np.asarray(rates, dtype=float)
-    S = int(horizon)
+    S = _int(horizon, "horizon", 1)
+    values = _array(values, "values", (None,))
+    if values.size < S:
+        _fail("values", f"at least horizon = {S} kernel values", values)
+    values = values[:S]
+    tail = _real(tail, "tail", lambda v: v >= 0, "a finite bound >= 0")
+    rates = _stable_rates(rates, "rates")
     V = np.power.outer(rates, np.arange(S)).T  # (S, K)
     if coefficients is None:
-        coefficients = np.linalg.lstsq(V, values[:S], rcond=None)[0]
+        coefficients = np.linalg.lstsq(V, values, rcond=None)[0]
+    coefficients = _array(coefficients, "coefficients", (rates.size,))
     approx = V @ coefficients
     geo = _geometric_tail(coefficients, rates, S)
-    slack = tolerance(NumberKind.FLOAT, S * (np.max(np.abs(values[:S])) + np.max(np.abs(approx))
+    slack = tolerance(NumberKind.FLOAT, S * (np.max(np.abs(values)) + np.max(np.abs(approx))
                                              + 1))
-    err = float(np.sum(np.abs(values[:S] - approx))) + tail + geo + slack
+    err = float(np.sum(np.abs(values - approx))) + tail + geo + slack
     norm = float(np.sum(np.abs(approx))) + geo + slack
-    return KernelFit(np.asarray(coefficients, dtype=float), err, norm)
+    return KernelFit(coefficients, err, norm)
 
 
 @dataclass(frozen=True)
@@ -317,18 +407,19 @@ def volterra_network(
     Raises
     ------
     InvalidParameterError
-        On bad rates or knots, or a target without any non-zero readout term.
+        On a target that is not a :class:`QuadraticVolterraTarget` or has no non-zero readout
+        term, bad rates, ``knots < 2`` or ``horizon < 1``.
     """
-    r = np.asarray(rates, dtype=float)
-    if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)):
-        raise InvalidParameterError("rates: expected a non-empty 1-D array of finite numbers")
-    if np.any(np.abs(r) >= 1) or np.any(r == 0) or np.unique(r).size != r.size:
-        raise InvalidParameterError("rates: expected distinct non-zero rates with |r| < 1")
-    if isinstance(knots, bool) or not isinstance(knots, (int, np.integer)) or knots < 2:
-        raise InvalidParameterError(f"knots: expected an integer >= 2, got {knots!r}")
+    if not isinstance(target, QuadraticVolterraTarget):
+        _fail("target", "a QuadraticVolterraTarget", target)
+    r = _stable_rates(rates, "rates")
+    if np.any(r == 0) or np.unique(r).size != r.size:
+        _fail("rates", "distinct non-zero rates", r)
+    knots = _int(knots, "knots", 2)
+    horizon = _int(horizon, "horizon", 1)
     ridges = _ridges(target)
     if not ridges:
-        raise InvalidParameterError("target: every readout coefficient is zero")
+        _fail("target", "a target with a non-zero readout coefficient", target)
     lags = np.arange(horizon)
     h_values = np.stack([k(lags) for k in target.kernels])  # (J, S)
     h_tails = np.array([k.tail_bound(horizon) for k in target.kernels])
@@ -343,9 +434,8 @@ def volterra_network(
         ridge_fit = fit_kernel(e @ h_values, float(np.abs(e) @ h_tails), r, horizon=horizon,
                                coefficients=e @ coef)
         R = B * max(ridge_fit.l1_norm, float(np.abs(e) @ h_norms))
-        N = int(knots)
-        approx = relu_interpolant(lambda s, a=a, beta=beta: a * s + beta * s * s, -R, R, N)
-        h = 2 * R / (N - 1)
+        approx = relu_interpolant(lambda s, a=a, beta=beta: a * s + beta * s * s, -R, R, knots)
+        h = 2 * R / (knots - 1)
         kernel_errors.append(ridge_fit.l1_error)
         propagation += (abs(a) + 2 * abs(beta) * R) * B * ridge_fit.l1_error
         interpolation += c2_interpolation_bound(2 * abs(beta), h)
@@ -364,6 +454,6 @@ def volterra_network(
              + float(np.sum(np.abs(target.quadratic))) * (B * float(h_norms.max())) ** 2
              + abs(target.constant) + 1) * (m + K)
     bound = propagation + interpolation + tolerance(NumberKind.FLOAT, scale)
-    return VolterraApproximant(stack, target, r, int(knots), float(bound),
+    return VolterraApproximant(stack, target, r, knots, float(bound),
                                tuple(kernel_errors), float(propagation), float(interpolation))
 

@@ -39,8 +39,11 @@ deterministic given the ``numpy.random.Generator``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -60,6 +63,68 @@ __all__ = [
 LAMBDA_MAX = 0.999
 
 
+# ---------------------------------------------------------------------------------------------
+# validation (the module's choke point)
+# ---------------------------------------------------------------------------------------------
+
+
+def _fail(name: str, expected: str, value: Any) -> NoReturn:
+    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+             else repr(value)[:80])
+    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
+            value < minimum:
+        _fail(name, f"an integer >= {minimum}", value)
+    return int(value)
+
+
+def _real(value: Any, name: str, accept: Callable[[float], bool], expected: str) -> float:
+    """A finite real number accepted by ``accept``."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
+        _fail(name, expected, value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        _fail(name, expected, value)
+    if not (math.isfinite(v) and accept(v)):
+        _fail(name, expected, value)
+    return v
+
+
+def _budget(value: Any) -> float:
+    return _real(value, "budget", lambda v: v > 0, "a finite budget c > 0")
+
+
+def _lam_max(value: Any) -> float:
+    return _real(value, "lam_max", lambda v: 0 < v < 1, "an eigenvalue bound 0 < λ_max < 1")
+
+
+def _array(value: Any, name: str, shape: tuple[int | None, ...], *,
+           complex_ok: bool = False) -> np.ndarray:
+    """A finite array of ``shape`` (``None``: any positive length); real unless ``complex_ok``."""
+    try:
+        arr = np.asarray(value)
+        arr = arr.astype(complex if complex_ok and np.iscomplexobj(arr) else float)
+    except (TypeError, ValueError):
+        _fail(name, "an array of " + ("numbers" if complex_ok else "real numbers"), value)
+    if arr.ndim != len(shape) or any(n < 1 or (want is not None and n != want)
+                                     for n, want in zip(arr.shape, shape)):
+        _fail(name, "an array of shape " + str(tuple("n" if w is None else w for w in shape)),
+              arr)
+    if not np.all(np.isfinite(arr)):
+        _fail(name, "finite entries", arr)
+    return arr
+
+
+def _layout(value: Any) -> Layout:
+    if not isinstance(value, Layout):
+        _fail("layout", "a Layout", value)
+    return value
+
+
 @dataclass(frozen=True)
 class Layout:
     """Packing of the real parameters of depth-``l`` width-``m`` models into one flat vector.
@@ -73,9 +138,7 @@ class Layout:
 
     def __post_init__(self) -> None:
         for name in ("depth", "width"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise InvalidParameterError(f"{name}: expected an integer >= 1, got {value!r}")
+            object.__setattr__(self, name, _int(getattr(self, name), name, 1))
 
     @property
     def _sizes(self) -> tuple[int, int, int, int]:
@@ -87,8 +150,16 @@ class Layout:
         """Number of real parameters per model: ``lm + m + (l-1)m² + m``."""
         return sum(self._sizes)
 
+    def theta(self, value: Any, name: str = "theta") -> np.ndarray:
+        """``value`` checked as a batch of packed models: a finite ``(R, size)`` array (complex
+        entries allowed, for complex-step derivatives)."""
+        return _array(value, name, (None, self.size), complex_ok=True)
+
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Views ``λ (R, l, m)``, ``B_1 (R, m)``, ``B_k (R, l-1, m, m)``, ``C (R, m)``."""
+        return self._unpack(self.theta(theta))
+
+    def _unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         depth, m = self.depth, self.width
         ends = np.cumsum(self._sizes)
         R = theta.shape[0]
@@ -99,7 +170,16 @@ class Layout:
         return lam, B1, Bk, C
 
     def pack(self, lam: np.ndarray, B1: np.ndarray, Bk: np.ndarray, C: np.ndarray) -> np.ndarray:
-        """Inverse of :meth:`unpack`."""
+        """Inverse of :meth:`unpack` (finite arrays of the shapes it returns, one batch ``R``)."""
+        depth, m = self.depth, self.width
+        lam = _array(lam, "lam", (None, depth, m), complex_ok=True)
+        R = lam.shape[0]
+        return self._pack(lam, _array(B1, "B1", (R, m), complex_ok=True),
+                          _array(Bk, "Bk", (R, depth - 1, m, m), complex_ok=True)
+                          if depth > 1 else np.zeros((R, 0, m, m)),
+                          _array(C, "C", (R, m), complex_ok=True))
+
+    def _pack(self, lam: np.ndarray, B1: np.ndarray, Bk: np.ndarray, C: np.ndarray) -> np.ndarray:
         R = lam.shape[0]
         return np.concatenate(
             [lam.reshape(R, -1), B1.reshape(R, -1), Bk.reshape(R, -1), C.reshape(R, -1)], axis=1
@@ -108,14 +188,16 @@ class Layout:
     def bounds(self, budget: float, lam_max: float) -> tuple[np.ndarray, np.ndarray]:
         """Box ``(lower, upper)`` of shape ``(size,)``: ``|λ| ≤ λ_max``, entries ``≤ budget``."""
         half = np.concatenate(
-            [np.full(self._sizes[0], lam_max), np.full(sum(self._sizes[1:]), budget)]
+            [np.full(self._sizes[0], _lam_max(lam_max)),
+             np.full(sum(self._sizes[1:]), _budget(budget))]
         )
         return -half, half
 
     def model(self, theta_row: np.ndarray) -> DeepSSM:
         """One packed model as a float :class:`~theory.linear.DeepSSM` (a ``ShallowSSM`` if
         ``l = 1``)."""
-        lam, B1, Bk, C = (a[0] for a in self.unpack(theta_row[None, :].copy()))
+        row = _array(theta_row, "theta_row", (self.size,))
+        lam, B1, Bk, C = (a[0] for a in self._unpack(row[None, :].copy()))
         if self.depth == 1:
             return ShallowSSM(lam[0], B1, C)
         return DeepSSM(lam, [B1, *Bk], C)
@@ -146,7 +228,7 @@ def _scan_backward(lam: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _states(layout: Layout, theta: np.ndarray, T: int) -> list[np.ndarray]:
     """Hidden states ``h_1..h_l``, each ``(R, T, m)``, driven by a unit impulse at ``t = 0``."""
-    lam, B1, Bk, _ = layout.unpack(theta)
+    lam, B1, Bk, _ = layout._unpack(theta)
     u = np.zeros((theta.shape[0], T, layout.width), dtype=theta.dtype)
     u[:, 0] = B1
     states = [_scan_forward(lam[:, 0], u)]
@@ -157,8 +239,13 @@ def _states(layout: Layout, theta: np.ndarray, T: int) -> list[np.ndarray]:
 
 
 def kernels(layout: Layout, theta: np.ndarray, T: int) -> np.ndarray:
-    """Kernels ``ρ(0..T-1)`` of a batch of packed models, shape ``(R, T)``."""
-    _, _, _, C = layout.unpack(theta)
+    """Kernels ``ρ(0..T-1)`` of a batch of packed models, shape ``(R, T)`` (``T ≥ 1``)."""
+    theta = _layout(layout).theta(theta)
+    return _kernels(layout, theta, _int(T, "T", 1))
+
+
+def _kernels(layout: Layout, theta: np.ndarray, T: int) -> np.ndarray:
+    _, _, _, C = layout._unpack(theta)
     return np.einsum("rtm,rm->rt", _states(layout, theta, T)[-1], C)
 
 
@@ -183,8 +270,28 @@ def loss_and_gradient(
     -------
     loss : (R,)
     gradient : (R, layout.size), by the adjoint recurrence of the module docstring.
+
+    Raises
+    ------
+    InvalidParameterError
+        On a non-:class:`Layout`, or arrays that are not finite and of the shapes above.
     """
-    lam, B1, Bk, C = layout.unpack(theta)
+    theta = _layout(layout).theta(theta)
+    weights = _array(weights, "weights", (None,))
+    if np.any(weights < 0):
+        _fail("weights", "weights w_t >= 0", weights)
+    target = _array(target, "target", (None,) if np.ndim(target) == 1 else (theta.shape[0], None))
+    if target.shape[-1] != weights.shape[0]:
+        _fail("target, weights", "a target and weights of one length T",
+              (target.shape, weights.shape))
+    return _loss_and_gradient(layout, theta, target, weights)
+
+
+def _loss_and_gradient(
+    layout: Layout, theta: np.ndarray, target: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`loss_and_gradient` on checked arrays (the training loop's hot path)."""
+    lam, B1, Bk, C = layout._unpack(theta)
     T = weights.shape[0]
     states = _states(layout, theta, T)
     err = np.einsum("rtm,rm->rt", states[-1], C) - target
@@ -201,7 +308,7 @@ def loss_and_gradient(
         else:
             dBk[:, k - 1] = np.einsum("rti,rtj->rij", g, states[k - 1])
             v = g @ Bk[:, k - 1]  # B_k^T g_k(t), as a row vector times B_k
-    return loss, layout.pack(dlam, dB1, dBk, dC)
+    return loss, layout._pack(dlam, dB1, dBk, dC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,31 +363,23 @@ class FitResult:
 
 
 def _check_inputs(
-    targets: np.ndarray, budget: float, lam_max: float, restarts: int, iterations: int,
+    targets: Any, budget: float, lam_max: float, rng: Any, restarts: int, iterations: int,
     lr: float, weights: np.ndarray | None,
-) -> np.ndarray:
-    if targets.ndim != 2 or targets.shape[1] < 1 or not np.all(np.isfinite(targets)):
-        raise InvalidParameterError(
-            f"targets: expected a finite real array of shape (P, T) with T >= 1, "
-            f"got shape {targets.shape}"
-        )
-    if not np.isfinite(budget) or budget <= 0:
-        raise InvalidParameterError(f"budget: expected a finite c > 0, got {budget!r}")
-    if not 0 <= lam_max < 1:
-        raise InvalidParameterError(f"lam_max: expected 0 <= λ_max < 1, got {lam_max!r}")
-    for name, value in (("restarts", restarts), ("iterations", iterations)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InvalidParameterError(f"{name}: expected an integer >= 1, got {value!r}")
-    if not lr > 0:
-        raise InvalidParameterError(f"lr: expected a positive step size, got {lr!r}")
+) -> tuple[np.ndarray, np.ndarray]:
+    """The checked ``targets (P, T)`` and weights of :func:`fit_batch`."""
+    targets = _array(targets, "targets", (None, None))
+    _budget(budget)
+    _lam_max(lam_max)
+    if not isinstance(rng, np.random.Generator):
+        _fail("rng", "a numpy.random.Generator", rng)
+    _int(restarts, "restarts", 1)
+    _int(iterations, "iterations", 1)
+    _real(lr, "lr", lambda v: v > 0, "a finite step size > 0")
     T = targets.shape[1]
-    w = np.ones(T) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != (T,) or not np.all(np.isfinite(w)) or np.any(w < 0) or not np.any(w > 0):
-        raise InvalidParameterError(
-            f"weights: expected {T} finite non-negative numbers, not all zero; got shape "
-            f"{w.shape}"
-        )
-    return w
+    w = np.ones(T) if weights is None else _array(weights, "weights", (T,))
+    if np.any(w < 0) or not np.any(w > 0):
+        _fail("weights", f"{T} weights >= 0, not all zero", w)
+    return targets, w
 
 
 def fit_batch(
@@ -331,8 +430,7 @@ def fit_batch(
     -----
     Initialization: eigenvalues uniform in ``[-λ_max, λ_max]``, entries uniform in ``[-c, c]``.
     """
-    targets = np.asarray(targets, dtype=float)
-    w = _check_inputs(targets, budget, lam_max, restarts, iterations, lr, weights)
+    targets, w = _check_inputs(targets, budget, lam_max, rng, restarts, iterations, lr, weights)
     layout = Layout(depth, width)
     P, T = targets.shape
     lower, upper = layout.bounds(budget, lam_max)
@@ -343,7 +441,7 @@ def fit_batch(
     best_theta = theta.copy()
     best_loss = np.full(batch, np.inf)
     for it in range(iterations + 1):
-        loss, grad = loss_and_gradient(layout, theta, target_rows, w)
+        loss, grad = _loss_and_gradient(layout, theta, target_rows, w)
         improved = loss < best_loss
         best_loss[improved] = loss[improved]
         best_theta[improved] = theta[improved]
@@ -351,7 +449,7 @@ def fit_batch(
             break
         step = lr * (0.01 + 0.99 * 0.5 * (1 + np.cos(np.pi * it / iterations)))
         theta = np.clip(theta - adam.step(grad, step * upper), lower, upper)
-    fits = kernels(layout, best_theta, T)
+    fits = _kernels(layout, best_theta, T)
     norms = np.linalg.norm(target_rows, axis=1)
     rel = np.linalg.norm(fits - target_rows, axis=1) / np.where(norms > 0, norms, 1.0)
     results = []
@@ -383,8 +481,6 @@ def fit(
     weights: np.ndarray | None = None,
 ) -> FitResult:
     """Fit one target ``ρ*(0..T-1)``; see :func:`fit_batch` for the parameters."""
-    target = np.asarray(target, dtype=float)
-    if target.ndim != 1:
-        raise InvalidParameterError(f"target: expected shape (T,), got {target.shape}")
+    target = _array(target, "target", (None,))
     return fit_batch(target[None, :], depth, width, budget, rng=rng, restarts=restarts,
                      iterations=iterations, lr=lr, lam_max=lam_max, weights=weights)[0]
