@@ -16,6 +16,7 @@ from theory.activations import (
     RELU,
     SIGMOID,
     TANH,
+    Activation,
     custom_activation,
     get_activation,
 )
@@ -96,3 +97,38 @@ def test_get_activation_rejects():
         get_activation("swish")
     with pytest.raises(InvalidParameterError, match="custom_activation"):
         get_activation(np.tanh)
+
+
+@pytest.mark.parametrize(
+    ("y", "act"),
+    [(2.0, TANH), (np.array([0.5, -1.0]), TANH), (np.array([np.nan]), TANH),
+     (sympy.Integer(1), TANH), (1.5, SIGMOID), (np.array([0.0]), SIGMOID),
+     (mpmath.mpf(-0.1), SIGMOID), (np.array([np.inf]), IDENTITY)],
+)
+def test_inverse_refuses_arguments_outside_its_domain(y, act):
+    with pytest.raises(InvalidParameterError, match="y"):
+        act.inv(y)
+
+
+def test_inverse_accepts_its_domain_in_every_kind():
+    assert TANH.inv(sympy.Rational(1, 2)) == sympy.atanh(sympy.Rational(1, 2))
+    assert abs(SIGMOID.inv(mpmath.mpf("0.5"))) < 1e-30
+    assert IDENTITY.inv([1.0, -7.0]).tolist() == [1.0, -7.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "param"),
+    [
+        (("bad", np.tanh, float("inf")), {}, "lipschitz"),
+        (("bad", np.tanh, float("nan")), {}, "lipschitz"),
+        (("bad", np.tanh, 0.0), {}, "lipschitz"),
+        (("bad", "tanh", 1.0), {}, "fn"),
+        (("", np.tanh, 1.0), {}, "name"),
+        (("bad", np.tanh, 1.0), {"inverse_domain": (0.0, 1.0)}, "inverse_domain"),
+        (("bad", np.tanh, 1.0), {"inverse": np.arctanh, "inverse_domain": (1.0, -1.0)},
+         "inverse_domain"),
+    ],
+)
+def test_activation_constructor_validates(args, kwargs, param):
+    with pytest.raises(InvalidParameterError, match=param):
+        Activation(*args, **kwargs)

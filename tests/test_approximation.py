@@ -13,6 +13,7 @@ from theory.approximation import (
     c2_interpolation_bound,
     channelwise,
     check_declared_lipschitz,
+    check_in_domain,
     lipschitz_interpolation_bound,
     memoryless_network,
     relu_interpolant,
@@ -154,13 +155,14 @@ def test_declared_lipschitz_is_checked():
     ("call", "match"),
     [
         (lambda: relu_interpolant(3, 0.0, 1.0, 5), "f"),
-        (lambda: relu_interpolant(np.sin, 1.0, 0.0, 5), "domain"),
+        (lambda: relu_interpolant(np.sin, 1.0, 0.0, 5), "b"),
         (lambda: relu_interpolant(np.sin, 0.0, 1.0, 1), "N"),
         (lambda: lipschitz_interpolation_bound(None, 0.1), "lipschitz"),
         (lambda: c2_interpolation_bound(-1, 0.1), "second_derivative"),
         (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="relu"), "activation"),
         (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=0), "sharpness"),
-        (lambda: uniform_knots(0.0, float("inf"), 3), "finite"),
+        (lambda: uniform_knots(0.0, float("inf"), 3), "b: entries must be finite"),
+        (lambda: uniform_knots(float("nan"), 1.0, 3), "a: entries must be finite"),
         (lambda: memoryless_network([[1.0]], [0.0], [[1.0, 2.0]], [0.0], "relu"), "c, c0"),
     ],
 )
@@ -175,3 +177,107 @@ def test_target_outside_domain_is_refused():
         approx(np.array([[0.5], [1.5]]))
     with pytest.raises(InvalidParameterError, match="x"):
         approx(np.array([[0.5, 0.5]]))
+
+
+# ------------------------------------------------------------------ grids and rounding
+@settings(max_examples=60, deadline=None)
+@given(st.floats(-1e3, 1e3), st.floats(1e-6, 1e3), st.integers(2, 400))
+def test_uniform_knots_stay_inside_the_interval(a, length, N):
+    b = a + length
+    if not a < b:
+        return
+    knots, h = uniform_knots(a, b, N)
+    assert knots[0] == a and knots[-1] == b
+    assert np.all(knots >= a) and np.all(knots <= b) and np.all(np.diff(knots) >= 0)
+
+
+def test_uniform_knots_where_a_plus_k_h_overshoots():
+    # here a + h (N - 1) rounds above b in float64: the knots and the approximant's domain
+    # still end at b, and the approximant accepts every knot
+    a, b, N = -0.41124195370299965, 2.857991047962643, 27
+    h = (b - a) / (N - 1)
+    assert a + h * (N - 1) > b
+    knots, _ = uniform_knots(a, b, N)
+    assert knots[-1] == b and np.all(knots <= b)
+    approx = smooth_step_approximant(np.sin, a, b, N, sharpness=5)
+    assert approx.upper[0] == b and approx(knots[:, None]).shape == (N, 1)
+
+
+# ------------------------------------------------------------------ the smooth-step bound
+def _step_weights(s, N, x):
+    """Weights ``w_k ≥ 0`` (sum 1) with ``G(x) = Σ_k w_k f(t_k)`` on knots ``0 … N-1`` (h = 1)."""
+    sig = 1 / (1 + np.exp(-s * (x - (np.arange(1, N) - 0.5))))
+    return np.concatenate([[1 - sig[0]], sig[:-1] - sig[1:], [sig[-1]]])
+
+
+@pytest.mark.parametrize("s", [0.5, 1.0, 2.0, 5.0, 20.0])
+def test_smooth_step_bound_against_the_sharp_worst_case(s):
+    """At ``x = c`` the worst ``L``-Lipschitz target is ``L |· - c|`` (weights ``≥ 0``, sum 1):
+    the error is ``L Σ_k w_k |t_k - c|``. At a middle cell midpoint of 41 knots (``h = 1``,
+    ``L = 1``) the network attains it, the bound holds, and the bound is within a factor
+    ``1/0.75`` of it (``0.759`` at ``s = 1/2``, ``0.788`` at ``s = 1``, ``0.9999`` at ``s = 20``):
+    the tail term is not attained, its first term is (``s → ∞``)."""
+    N, c = 41, 19.5
+    vee = lambda x: np.abs(x - c)  # noqa: E731
+    approx = smooth_step_approximant(vee, 0.0, float(N - 1), N, sharpness=s)
+    err = sup_error(vee, approx, [[c]])
+    sharp = float(np.sum(_step_weights(s, N, c) * np.abs(np.arange(N) - c)))
+    bound = smooth_step_bound(1.0, 1.0, s)
+    assert err == pytest.approx(sharp, rel=1e-12, abs=1e-12)
+    assert 0.75 * bound < err <= bound
+    if s >= 20:
+        assert err > (1 - 1e-4) * bound  # tight: any larger constant than 1/2 fails here
+
+
+def test_smooth_step_bound_needs_coth_not_tanh():
+    # s = 1: the worst case reaches 1.428 L h; with tanh(s/2) the "bound" would be 0.780 L h
+    N, c, s = 41, 19.5, 1.0
+    vee = lambda x: np.abs(x - c)  # noqa: E731
+    err = sup_error(vee, smooth_step_approximant(vee, 0.0, 40.0, N, sharpness=s), [[c]])
+    assert err > 1.4 and err > 0.5 + np.exp(-s / 2) * np.tanh(s / 2)
+    assert err <= smooth_step_bound(1.0, 1.0, s) == pytest.approx(
+        0.5 + np.exp(-0.5) / np.tanh(0.5), rel=1e-15)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: lipschitz_interpolation_bound(1, -1), "h"),
+        (lambda: lipschitz_interpolation_bound(1, 0), "h"),
+        (lambda: lipschitz_interpolation_bound(float("nan"), 0.1), "lipschitz"),
+        (lambda: lipschitz_interpolation_bound(1, float("inf")), "h"),
+        (lambda: c2_interpolation_bound(1, float("nan")), "h"),
+        (lambda: c2_interpolation_bound(float("inf"), 0.1), "second_derivative"),
+        (lambda: smooth_step_bound(1, -0.1, 5), "h"),
+        (lambda: smooth_step_bound(1, 0.1, float("nan")), "sharpness"),
+        (lambda: smooth_step_bound(1, 0.1, float("inf")), "sharpness"),
+        (lambda: smooth_step_bound(-1, 0.1, 5), "lipschitz"),
+        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=float("nan")),
+         "sharpness"),
+        (lambda: relu_knots_for_error(0.0, 1.0, float("nan"), lipschitz=1), "eps"),
+        (lambda: relu_knots_for_error(0.0, 1.0, float("inf"), lipschitz=1), "eps"),
+        (lambda: relu_knots_for_error(1.0, 0.0, 0.1, lipschitz=1), "b"),
+        (lambda: relu_knots_for_error(float("nan"), 1.0, 0.1, lipschitz=1), "a"),
+        (lambda: relu_knots_for_error(0.0, 1.0, 0.1, lipschitz=float("nan")), "lipschitz"),
+        (lambda: uniform_knots(0.0, 1.0, 2.5), "N"),
+        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="bogus"), "activation"),
+        (lambda: relu_interpolant(lambda x: x * np.nan, 0.0, 1.0, 3), "f"),
+        (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, 1.0, n=1), "n"),
+        (lambda: check_declared_lipschitz(np.sin, 1.0, 0.0, 1.0), "b"),
+        (lambda: check_declared_lipschitz(lambda x: x * np.nan, 0.0, 1.0, 1.0), "f"),
+        (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, float("nan")), "lipschitz"),
+        (lambda: memoryless_network([[1.0]], [0.0, 1.0], [[1.0]], [0.0], "relu"), "b1"),
+        (lambda: memoryless_network([[1.0]], [np.nan], [[1.0]], [0.0], "relu"), "b1"),
+        (lambda: check_in_domain([[0.5]], [np.nan], [1.0]), "lower"),
+        (lambda: check_in_domain([[0.5]], [0.0], [-1.0]), "upper"),
+        (lambda: check_in_domain([[np.nan]], [0.0], [1.0]), "x"),
+        (lambda: sup_error(np.sin, "approx", [[0.5]]), "approximant"),
+        (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[2.0]]), "points"),
+        (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[np.nan]]),
+         "points"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()

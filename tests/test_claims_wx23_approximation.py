@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from theory.numbers import InvalidParameterError
 from verify.claims import wx23_approximation as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
@@ -82,3 +86,74 @@ def test_relative_margin():
     assert mod.relative_margin(1.0, 2.0) == -1.0
     assert math.isnan(mod.relative_margin(1.0, math.nan))
     assert mod.relative_margin(0.0, 0.0) == math.inf
+
+
+def test_smooth_claim_seed_1_runs():
+    # a + h (N - 1) used to round above b and the mpmath tier raised on its own grid
+    result = run_claim(get_claim("wx23.result_a.smooth"), instances=5, seed=1)
+    assert result.ok, [(t.tier, t.verdict, t.error) for t in result.tiers]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-1e3, 1e3), st.floats(1e-3, 1e3), st.integers(1, 60), st.integers(1, 16))
+def test_grid_never_leaves_the_interval(a, length, cells, per_cell):
+    b = a + length
+    pts = mod._grid(a, b, cells, per_cell)
+    assert len(pts) == cells * per_cell + 1 and pts[0] == a and pts[-1] == b
+    assert all(a <= p <= b for p in pts)
+
+
+def _vee_instance(sharpness, N=21, activation="sigmoid"):
+    return {"a": -1.0, "b": 2.0, "N": N, "T": 64, "seed": 3, "sharpness": sharpness,
+            "activation": activation, "target": {"slope": 1.5, "cell": (N - 2) // 2}}
+
+
+def _tanh_mutant(lipschitz, h, sharpness):
+    """The smooth-step bound with coth(s/2) replaced by tanh(s/2) (a plausible slip)."""
+    s = float(sharpness)
+    return float(lipschitz) * float(h) * (0.5 + math.exp(-s / 2) * math.tanh(s / 2))
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_smooth_checks_reject_the_tanh_slip_in_the_bound(monkeypatch, activation):
+    inst = _vee_instance(1.0, activation=activation)
+    assert mod.smooth_float_margin(inst) > 0.15  # the worst case reaches 79% of the bound
+    mp_inst = _vee_instance(1.0, N=9, activation=activation)
+    assert mod.smooth_mpmath_margin(mp_inst) > 0
+    monkeypatch.setattr(mod, "smooth_step_bound", _tanh_mutant)
+    assert mod.smooth_float_margin(inst) < 0
+    with mpmath.workdps(30):
+        assert mod.smooth_mpmath_margin(mp_inst) < 0
+
+
+def test_smooth_sampler_draws_worst_cases_and_soft_steps():
+    insts = mod._sample_smooth(np.random.default_rng(0), 200, 40)
+    vees = [i for i in insts if "slope" in i["target"]]
+    assert 60 < len(vees) < 140
+    assert min(i["sharpness"] for i in insts) < 0.7 and max(i["sharpness"] for i in insts) > 25
+    assert all(0 <= i["target"]["cell"] <= i["N"] - 2 for i in vees)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: mod.relative_margin(math.nan, 1.0), "bound"),
+        (lambda: mod.relative_margin(-1.0, 1.0), "bound"),
+        (lambda: mod.relative_margin(1.0, -1.0), "error"),
+        (lambda: mod.relative_margin(1.0, 0.5, math.nan), "slack"),
+        (lambda: mod.smooth_float_margin({}), "inst"),
+        (lambda: mod.smooth_float_margin(_vee_instance(1.0, N=1)), "inst"),
+        (lambda: mod.smooth_float_margin(_vee_instance(1.0), bound_factor=math.nan),
+         "bound_factor"),
+        (lambda: mod.relu_exact_margin({"a": R(0)}), "inst"),
+        (lambda: mod.expsum_target({"family": "bogus", "amp": 1.0, "lam": 1.0, "omega": 1.0,
+                                    "phi": 0.0}), "family"),
+        (lambda: mod.expsum_margin({"n": 0}), "inst"),
+        (lambda: mod.b1_float_margin({"T": 0, "p": 1, "d": 1, "seed": 0, "length": 8}), "inst"),
+        (lambda: mod.b1_exact_margin([R(1)], [[R(1)]], layer="layer"), "layer"),
+        (lambda: mod.bt_margin(np.array([1.0, 0.5, 0.25]), 1, seed=-1), "seed"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()

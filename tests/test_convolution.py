@@ -17,10 +17,12 @@ from theory.convolution import (
     causal_convolution,
     chebyshev_nodes,
     exponential_sum_table,
+    frequency_response,
     hankel_matrix,
     hankel_singular_values,
     hinf_error,
     l1_error_norm,
+    l2_exponential_fit,
     lagrange_inverse,
     shift_register,
     uniform_nodes,
@@ -164,7 +166,7 @@ def _damped_sine(t):
     return mpmath.exp(-t) * mpmath.sin(3 * t)
 
 
-def _g_grid(rho, alpha, n_pts=20001):
+def _g_grid(rho, alpha, n_pts=5001):
     u = np.linspace(1e-9, 1, n_pts)
     return u, np.array([float(rho(mpmath.log(1 / mpmath.mpf(v)) / alpha)) / v for v in u])
 
@@ -196,6 +198,14 @@ def test_bernstein_sup_bound_constant_cannot_be_lowered_much():
 
 def test_exponential_sum_table_coefficients_grow():
     with mpmath.workdps(20):
+        rows = exponential_sum_table(_damped_sine, 0.5, 0, math.sqrt(37), degrees=(1, 4))
+    assert rows[0]["max_coeff"] < rows[1]["max_coeff"] and rows[1]["modes"] == 5
+    assert all(r["l1_error"] <= r["l1_bound"] for r in rows)
+
+
+@pytest.mark.slow
+def test_exponential_sum_table_l2_coefficients_explode():
+    with mpmath.workdps(20):
         rows = exponential_sum_table(_damped_sine, 0.5, 0, math.sqrt(37), degrees=(3, 7, 15))
     growth = [r["max_coeff"] for r in rows]
     assert growth[0] < growth[1] < growth[2] and rows[2]["modes"] == 16
@@ -212,3 +222,151 @@ def test_bernstein_validation():
         bernstein_exponential_sum(3, 0.5, 3, 0)
     with pytest.raises(InvalidParameterError, match="lipschitz, modulus"):
         bernstein_sup_bound(4)
+
+
+# ------------------------------------------------------------------ tight and near-tight cases
+def _zero_layer(p=1, d=1):
+    return SSMLayer([0.0], np.ones((1, d)), np.zeros((p, 1)))
+
+
+def test_hinf_error_is_the_maximum_gain():
+    # |1 + e^{-iω}| = 2 |cos(ω/2)|: maximum 2 at ω = 0 (mean 4/π), so a mean or a coarse
+    # grid would be caught
+    assert hinf_error([1.0, 1.0], _zero_layer()) == pytest.approx(2.0, rel=1e-15)
+    assert hinf_error([1.0, 1.0], _zero_layer(), n_grid=2, refine=0) == pytest.approx(2.0)
+    # peak inside the band, off the grid: |1 - e^{-2iω}| = 2 |sin ω| peaks at π/2
+    assert hinf_error([1.0, 0.0, -1.0], _zero_layer(), n_grid=64) == pytest.approx(2.0, rel=1e-9)
+    # a 2×1 tap: the spectral norm of the column (3, 4) is 5
+    taps = np.array([[[3.0], [4.0]]])
+    assert hinf_error(taps, _zero_layer(2, 1)) == pytest.approx(5.0, rel=1e-15)
+
+
+def test_balanced_truncation_bound_within_stated_factor_at_worst_case_found():
+    """No discrete-time case attaining ``2 Σ_{i>r} σ_i`` is known to the suite: random search and
+    Nelder–Mead over taps with ``T ≤ 6`` found at most ``0.857`` of it. Geometric taps ``2^{-s}``,
+    ``T = 6``, cut to ``r = 5`` reach ``0.835``: loosening the constant 2 by more than a factor
+    ``1/0.83`` fails here, and the Hankel lower bound ``σ_{r+1}`` holds."""
+    taps = 0.5 ** np.arange(6)
+    bt = balanced_truncation(taps, 5)
+    err = hinf_error(taps, bt.layer)
+    assert bt.bound == pytest.approx(2 * bt.singular_values[5], rel=1e-15)
+    assert 0.83 * bt.bound < err <= bt.bound
+    assert err >= bt.singular_values[5] * (1 - 1e-9)
+
+
+def _tent_rho(alpha):
+    """``ρ(t) = u g(u)``, ``u = e^{-αt}``, for the tent ``g(u) = -min(u, 1 - u)`` (``L = 1``)."""
+    def rho(t):
+        u = mpmath.exp(-alpha * t)
+        return -u * min(u, 1 - u)
+    return rho
+
+
+def test_bernstein_sup_bound_is_attained_at_n_equal_1():
+    # g(u) = L |u - 1/2| (ρ(t) = u g(u), g(0) = L/2): B_1 g ≡ L/2, so the error at u = 1/2 is
+    # L/2 = L/(2 √1) exactly; a bound with a smaller (or larger) constant fails here
+    L, alpha = 3.0, 0.5
+
+    def rho(t):
+        u = mpmath.exp(-alpha * t)
+        return L * u * abs(u - mpmath.mpf(1) / 2)
+
+    es = bernstein_exponential_sum(rho, alpha, 1, L / 2)
+    err = abs(es.bernstein(np.array([0.5]))[0] - 0.0)
+    assert err == pytest.approx(bernstein_sup_bound(1, lipschitz=L), rel=1e-15)
+    assert bernstein_sup_bound(1, lipschitz=L) == L / 2
+
+
+def test_bernstein_l1_bound_within_stated_factor_2_over_pi():
+    """The ``L¹`` bound ``(L/α) π/(8√n)`` is not attained; the worst case constructed is ``n = 1``
+    with the tent ``g(u) = -min(u, 1 - u)``: ``B_1 g = 0`` and ``‖ρ - ρ̂‖_{L¹} = 1/(4α)``, exactly
+    ``2/π`` of the bound. A halved bound is violated; a bound loosened by any factor fails the
+    ratio."""
+    alpha = 0.5
+    es = bernstein_exponential_sum(_tent_rho(alpha), alpha, 1, 0)
+    nodes, weights = np.polynomial.legendre.leggauss(4)  # exact on each linear piece
+    u = np.concatenate([(nodes + 1) / 4, (nodes + 3) / 4])
+    w = np.concatenate([weights, weights]) / 4
+    g = -np.minimum(u, 1 - u)
+    l1 = float(np.sum(w * np.abs(g - es.bernstein(u)))) / alpha
+    assert l1 == pytest.approx(1 / (4 * alpha), rel=1e-14)
+    bound = bernstein_l1_bound(1, alpha, lipschitz=1)
+    assert l1 / bound == pytest.approx(2 / math.pi, rel=1e-14)
+    # the time-domain error is the same integral: ∫ |ρ - ρ̂| dt = (1/α) ∫ |g - p| du
+    rho = _tent_rho(alpha)
+    t_int = mpmath.quad(lambda t: abs(rho(t) - es(np.array([float(t)]))[0]),
+                        [0, mpmath.log(2) / alpha, mpmath.inf])
+    assert float(t_int) == pytest.approx(l1, rel=1e-9)
+    # the modulus form: (5 / (4 α)) ω(1/√n)
+    assert bernstein_l1_bound(4, alpha, modulus=lambda d: d) == pytest.approx(1.25 * 0.5 / alpha)
+
+
+# ------------------------------------------------------------------ bad input
+def _unstable_layer():
+    return SSMLayer([1.5], [[1.0]], [[1.0]], require_stable=False)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=0), "horizon"),
+        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=1), "horizon"),
+        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=2.5), "horizon"),
+        (lambda: l1_error_norm([1.0, 0.5], _unstable_layer()), "layer"),
+        (lambda: l1_error_norm(np.ones((2, 2, 1)), _zero_layer()), "layer"),
+        (lambda: hinf_error(np.ones((2, 2, 1)), _zero_layer()), "layer"),
+        (lambda: hinf_error([1.0, 0.5], _unstable_layer()), "layer"),
+        (lambda: hinf_error([1.0, 0.5], SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")),
+         "discrete"),
+        (lambda: hinf_error([1.0, 0.5], "layer"), "layer"),
+        (lambda: hinf_error([1.0, 0.5], _zero_layer(), n_grid=1), "n_grid"),
+        (lambda: hinf_error([1.0, 0.5], _zero_layer(), refine=-1), "refine"),
+        (lambda: hinf_error([1.0, np.nan], _zero_layer()), "taps"),
+        (lambda: frequency_response(_zero_layer(), [np.nan]), "omegas"),
+        (lambda: frequency_response(_zero_layer(), [1j]), "omegas"),
+        (lambda: frequency_response(_unstable_layer(), [0.0]), "layer"),
+        (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=float("nan")), "min_gap"),
+        (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=-1.0), "min_gap"),
+        (lambda: balanced_truncation([1.0, 0.5, 0.25], 2.0), "order"),
+        (lambda: causal_convolution([1.0, 0.5], [[np.nan], [1.0]]), "x"),
+        (lambda: causal_convolution([1.0, 0.5], [[np.inf], [1.0]]), "x"),
+        (lambda: causal_convolution([1.0, 0.5], [[1.0, 2.0]]), "x"),
+        (lambda: causal_convolution([1.0, np.nan], [[1.0]]), "taps"),
+        (lambda: lagrange_inverse([]), "nodes"),
+        (lambda: uniform_nodes(0), "T"),
+        (lambda: chebyshev_nodes(-1), "T"),
+        (lambda: vandermonde_realization([1.0, 0.5], [0.5, 1.5]), "nodes"),
+        (lambda: vandermonde_table(()), "Ts"),
+        (lambda: vandermonde_table((0,)), "Ts"),
+        (lambda: vandermonde_table((2,), rng=3), "rng"),
+        (lambda: bernstein_sup_bound(0, lipschitz=1), "n"),
+        (lambda: bernstein_sup_bound(2.5, lipschitz=1), "n"),
+        (lambda: bernstein_sup_bound(4, lipschitz=float("nan")), "lipschitz"),
+        (lambda: bernstein_sup_bound(4, modulus=lambda d: float("nan")), "modulus"),
+        (lambda: bernstein_l1_bound(4, 0.0, lipschitz=1), "alpha"),
+        (lambda: bernstein_l1_bound(4, float("inf"), lipschitz=1), "alpha"),
+        (lambda: bernstein_exponential_sum(_damped_sine, float("inf"), 3, 0), "alpha"),
+        (lambda: bernstein_exponential_sum(_damped_sine, 0.5, 3, float("nan")), "g_at_zero"),
+        (lambda: bernstein_exponential_sum(lambda t: mpmath.nan, 0.5, 3, 0), "rho"),
+        (lambda: l2_exponential_fit(_damped_sine, [1.0, 1.0]), "rates"),
+        (lambda: l2_exponential_fit(_damped_sine, [-1.0, 1.0]), "rates"),
+        (lambda: l2_exponential_fit(_damped_sine, []), "rates"),
+        (lambda: exponential_sum_table(_damped_sine, 0.5, 0, 1.0, degrees=()), "degrees"),
+        (lambda: exponential_sum_table(_damped_sine, 0.5, 0, float("nan")), "lipschitz"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
+def test_exponential_sum_methods_refuse_bad_arguments():
+    es = bernstein_exponential_sum(_damped_sine, 0.5, 3, 0)
+    for u in (np.array([2.0]), np.array([np.nan]), -0.1):
+        with pytest.raises(InvalidParameterError, match="u"):
+            es.bernstein(u)
+    for t in (np.array([-1.0]), np.array([np.inf])):
+        with pytest.raises(InvalidParameterError, match="t"):
+            es(t)
+    with pytest.raises(InvalidParameterError, match="kind"):
+        es.layer("float")

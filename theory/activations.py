@@ -51,6 +51,53 @@ def _is_float_array(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype != object
 
 
+def _check_activation(
+    name: Any, fn: Any, lipschitz: Any, inverse: Any, inverse_domain: Any
+) -> float:
+    """The validation choke point of this module: the fields of an :class:`Activation`.
+
+    Returns the Lipschitz constant as a float.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the bad field: ``fn``/``inverse`` not callable, ``name`` not a non-empty string,
+        ``lipschitz`` missing, not a real number, not finite or not positive,
+        ``inverse_domain`` not an interval ``lo < hi`` (or given without ``inverse``).
+    """
+    if not callable(fn):
+        raise InvalidParameterError(f"fn: the activation must be callable, got {fn!r}")
+    if inverse is not None and not callable(inverse):
+        raise InvalidParameterError(f"inverse: must be callable or None, got {inverse!r}")
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError(f"name: expected a non-empty string, got {name!r}")
+    if lipschitz is None:
+        raise InvalidParameterError("lipschitz: a Lipschitz constant is required (got None)")
+    try:
+        if isinstance(lipschitz, bool) or not isinstance(
+            lipschitz, (numbers.Real, np.number, sympy.Basic, mpmath.mpf)
+        ):
+            raise TypeError
+        value = float(lipschitz)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"lipschitz: expected a real number, got {lipschitz!r}"
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidParameterError(
+            f"lipschitz: expected a finite positive number, got {lipschitz!r}"
+        )
+    if inverse_domain is not None and (
+        inverse is None or len(inverse_domain) != 2
+        or not float(inverse_domain[0]) < float(inverse_domain[1])
+    ):
+        raise InvalidParameterError(
+            f"inverse_domain: expected an interval (lo, hi) with lo < hi for a given inverse, "
+            f"got {inverse_domain!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Activation:
     """A scalar function σ applied element-wise, with a Lipschitz constant and maybe an inverse.
@@ -66,12 +113,25 @@ class Activation:
         A Lipschitz constant ``L``: ``|σ(a) - σ(b)| ≤ L |a - b|`` for all real ``a, b``.
     inverse
         ``σ^{-1}`` on the range of σ, if σ is strictly monotone (same calling convention).
+    inverse_domain
+        The open interval ``(lo, hi)`` (the range of σ) on which ``inverse`` is defined, if it
+        is not the whole real line; :meth:`inv` refuses arguments outside it.
+
+    Raises
+    ------
+    InvalidParameterError
+        On invalid fields (see :func:`custom_activation`).
     """
 
     name: str
     fn: Callable[[Any], Any]
     lipschitz: float
     inverse: Callable[[Any], Any] | None = None
+    inverse_domain: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lipschitz", _check_activation(
+            self.name, self.fn, self.lipschitz, self.inverse, self.inverse_domain))
 
     def __call__(self, x: Any) -> Any:
         """``σ`` applied entry-wise to ``x`` (an array of any kind, or a scalar)."""
@@ -83,10 +143,20 @@ class Activation:
         Raises
         ------
         InvalidParameterError
-            If the activation has no inverse.
+            If the activation has no inverse, or an entry of ``y`` is not finite or lies
+            outside :attr:`inverse_domain`.
         """
         if self.inverse is None:
             raise InvalidParameterError(f"activation: {self.name} has no inverse")
+        lo, hi = self.inverse_domain or (-math.inf, math.inf)
+        exotic = _has_exotic(y) or isinstance(y, (sympy.Basic, mpmath.mpf, mpmath.mpc)) or (
+            isinstance(y, np.ndarray) and y.dtype == object)
+        values = np.asarray(y, dtype=object if exotic else float)
+        for v in values.flat if exotic else values[~((values > lo) & (values < hi))].flat:
+            if not (_is_finite_real(v) and lo < v < hi):
+                raise InvalidParameterError(
+                    f"y: entry {v!r} lies outside the domain ({lo}, {hi}) of {self.name}^-1"
+                )
         return self._apply(self.inverse, y)
 
     @property
@@ -106,6 +176,13 @@ class Activation:
         if isinstance(x, (list, tuple)):
             return Activation._apply(fn, np.asarray(x, dtype=object if _has_exotic(x) else float))
         return fn(x)
+
+
+def _is_finite_real(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _has_exotic(values: Any) -> bool:
@@ -177,8 +254,8 @@ def _identity(x: Any) -> Any:
 
 
 RELU = Activation("relu", _relu, 1.0)
-TANH = Activation("tanh", _tanh, 1.0, inverse=_atanh)
-SIGMOID = Activation("sigmoid", _sigmoid, 0.25, inverse=_logit)
+TANH = Activation("tanh", _tanh, 1.0, inverse=_atanh, inverse_domain=(-1.0, 1.0))
+SIGMOID = Activation("sigmoid", _sigmoid, 0.25, inverse=_logit, inverse_domain=(0.0, 1.0))
 HARDTANH = Activation("hardtanh", _hardtanh, 1.0)
 IDENTITY = Activation("identity", _identity, 1.0, inverse=_identity)
 
@@ -191,6 +268,7 @@ def custom_activation(
     lipschitz: Any,
     name: str = "custom",
     inverse: Callable[[Any], Any] | None = None,
+    inverse_domain: tuple[float, float] | None = None,
 ) -> Activation:
     """Wrap a user function as an :class:`Activation` after validating it.
 
@@ -206,36 +284,17 @@ def custom_activation(
         Name shown in reports (a non-empty string).
     inverse
         Optional ``σ^{-1}`` (callable).
+    inverse_domain
+        Optional open interval ``(lo, hi)`` on which ``inverse`` is defined.
 
     Raises
     ------
     InvalidParameterError
         If ``fn`` or ``inverse`` is not callable, ``lipschitz`` is missing, not a real number,
-        not finite or not positive, or ``name`` is not a non-empty string.
+        not finite or not positive, ``name`` is not a non-empty string, or ``inverse_domain``
+        is not an interval ``lo < hi`` accompanying an inverse.
     """
-    if not callable(fn):
-        raise InvalidParameterError(f"fn: the activation must be callable, got {fn!r}")
-    if inverse is not None and not callable(inverse):
-        raise InvalidParameterError(f"inverse: must be callable or None, got {inverse!r}")
-    if not isinstance(name, str) or not name:
-        raise InvalidParameterError(f"name: expected a non-empty string, got {name!r}")
-    if lipschitz is None:
-        raise InvalidParameterError("lipschitz: a Lipschitz constant is required (got None)")
-    if isinstance(lipschitz, bool) or not isinstance(
-        lipschitz, (numbers.Real, np.number, sympy.Basic, mpmath.mpf)
-    ):
-        raise InvalidParameterError(f"lipschitz: expected a real number, got {lipschitz!r}")
-    try:
-        value = float(lipschitz)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"lipschitz: expected a real number, got {lipschitz!r}"
-        ) from None
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidParameterError(
-            f"lipschitz: expected a finite positive number, got {lipschitz!r}"
-        )
-    return Activation(name, fn, value, inverse=inverse)
+    return Activation(name, fn, lipschitz, inverse=inverse, inverse_domain=inverse_domain)
 
 
 def get_activation(name_or_activation: str | Activation) -> Activation:
@@ -253,10 +312,11 @@ def get_activation(name_or_activation: str | Activation) -> Activation:
         if key in ACTIVATIONS:
             return ACTIVATIONS[key]
         raise InvalidParameterError(
-            f"activation: unknown name {name_or_activation!r}; choose one of "
+            f"name_or_activation: unknown activation name {name_or_activation!r}; choose one of "
             f"{', '.join(ACTIVATIONS)} or build one with custom_activation"
         )
     raise InvalidParameterError(
-        "activation: expected a name or an Activation (use custom_activation(fn, lipschitz) "
+        "name_or_activation: expected an activation name or an Activation (use "
+        "custom_activation(fn, lipschitz) "
         f"for a plain function), got {name_or_activation!r}"
     )

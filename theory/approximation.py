@@ -44,7 +44,11 @@ For the tails, ``|Δ_k| ≤ L h``, ``sigmoid(-z) ≤ e^{-z}`` and, with ``w = v 
 
 Hence ``|G - f| ≤ L h (1/2 + e^{-s/2} coth(s/2))`` on ``[a, b]``
 (:func:`smooth_step_bound`); the first term is attained by ``L · dist(x, knots)`` (for which
-``G ≡ f(t_0) = 0``), so it cannot be lowered.
+``G ≡ f(t_0) = 0``), so it cannot be lowered. *Sharpness of the tail term.* ``G(x) = Σ_k w_k
+f(t_k)`` with weights ``w_k ≥ 0`` summing to 1, so at a point ``x`` the worst ``L``-Lipschitz
+target is ``L |· - x|`` with error ``L Σ_k w_k |t_k - x|``; at the midpoint of a middle cell this
+reaches ``0.76`` (``s = 1/2``), ``0.79`` (``s = 1``) and ``→ 1`` (``s → ∞``) of the bound, so the
+tail term is needed (with ``tanh`` for ``coth`` the bound fails at ``s = 1``) but not attained.
 
 **Channel-wise vector maps** (:func:`channelwise`): output channel ``r`` approximates
 ``f_r(x_{c_r})``; the one-dimensional networks are placed block-diagonally (covering both a
@@ -86,6 +90,35 @@ __all__ = [
 ]
 
 
+def _scalar(value: Any, name: str, *, minimum: Any = None, strict: bool = False,
+            integer: bool = False) -> Any:
+    """The validation choke point of this module: ``value`` itself, checked.
+
+    ``value`` must be a finite real number (an integer if ``integer``), and ``> minimum``
+    (``strict``) or ``>= minimum`` when ``minimum`` is given.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` and the bad value otherwise.
+    """
+    if integer:
+        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    else:
+        try:
+            ok = not isinstance(value, bool) and math.isfinite(float(value))
+        except (TypeError, ValueError):
+            ok = False
+    if ok and minimum is not None:
+        ok = bool(value > minimum) if strict else bool(value >= minimum)
+    if not ok:
+        what = "an integer" if integer else "a finite real number"
+        if minimum is not None:
+            what += f" {'>' if strict else '>='} {minimum}"
+        raise InvalidParameterError(f"{name}: expected {what}, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class MemorylessApproximant:
     """A two-layer memoryless SSM stack with the compact domain it was built for.
@@ -122,11 +155,17 @@ def check_in_domain(x: Any, lower: Any, upper: Any, name: str = "x") -> None:
     Raises
     ------
     InvalidParameterError
-        Naming the first offending entry and the domain.
+        Naming the first offending entry and the domain, or ``lower``/``upper`` if they are not
+        finite 1-D arrays of one shape with ``lower <= upper``.
     """
     arr = np.asarray(x, dtype=object if isinstance(x, np.ndarray) and x.dtype == object
                      else None)
-    lo, hi = np.asarray(lower, dtype=object), np.asarray(upper, dtype=object)
+    lo = as_array(lower, kind_of(lower), "lower", ndim=1)
+    hi = as_array(upper, kind_of(upper), "upper", ndim=1)
+    if hi.shape != lo.shape or not all(lo_i <= hi_i for lo_i, hi_i in zip(lo, hi)):
+        raise InvalidParameterError(
+            f"upper: expected the shape {lo.shape} of lower and upper >= lower, got {upper!r}"
+        )
     if arr.ndim == 0 or arr.shape[-1] != lo.shape[0]:
         raise InvalidParameterError(
             f"{name}: expected shape (..., {lo.shape[0]}), got {arr.shape}"
@@ -150,14 +189,16 @@ def uniform_knots(a: Any, b: Any, N: int) -> tuple[np.ndarray, Any]:
     InvalidParameterError
         If ``N < 2`` or ``a ≥ b`` or an end point is not finite.
     """
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 2:
-        raise InvalidParameterError(f"N: expected an integer number of knots >= 2, got {N!r}")
-    kind = kind_of(a, b)
-    ends = as_array([a, b], kind, "domain")
+    _scalar(N, "N", minimum=2, integer=True)
+    kind = kind_of(a, b, names=["a", "b"])
+    ends = np.concatenate([as_array([a], kind, "a"), as_array([b], kind, "b")])
     if not ends[0] < ends[1]:
-        raise InvalidParameterError(f"domain: expected a < b, got [{a}, {b}]")
-    h = (ends[1] - ends[0]) / (N - 1)
-    knots = np.array([ends[0] + k * h for k in range(N)], dtype=ends.dtype)
+        raise InvalidParameterError(f"b: expected a < b, got the domain [{a}, {b}]")
+    length = ends[1] - ends[0]
+    h = length / (N - 1)
+    # a + (b - a) k / (N - 1), clipped: rounding cannot push an inner knot past b
+    knots = np.array([min(ends[0] + length * k / (N - 1), ends[1]) for k in range(N)],
+                     dtype=ends.dtype)
     knots[-1] = ends[1]
     return knots, h
 
@@ -196,6 +237,9 @@ def memoryless_network(
     kind = kind_of(U1, b1, c, c0)
     U1 = as_array(U1, kind, "U1", ndim=2)
     m = U1.shape[0]
+    b1 = as_array(b1, kind, "b1", ndim=1)
+    if b1.shape != (m,):
+        raise InvalidParameterError(f"b1: expected shape ({m},), got {b1.shape}")
     c = as_array(c, kind, "c", ndim=2)
     c0 = as_array(c0, kind, "c0", ndim=1)
     if c.shape[1] != m or c0.shape[0] != c.shape[0]:
@@ -238,27 +282,31 @@ def relu_interpolant(f: Callable[[Any], Any], a: Any, b: Any, N: int) -> Memoryl
     return MemorylessApproximant(stack, knots[:1], knots[-1:], (knots,))
 
 
-def _positive(value: Any, name: str) -> Any:
-    if value is None:
-        raise InvalidParameterError(f"{name}: the constant is required (got None)")
-    try:
-        ok = bool(value >= 0) and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise InvalidParameterError(f"{name}: expected a finite non-negative number, got "
-                                    f"{value!r}")
-    return value
-
-
 def lipschitz_interpolation_bound(lipschitz: Any, h: Any) -> Any:
-    """``L h / 2``: sup error of the piecewise-linear interpolant of an ``L``-Lipschitz ``f``."""
-    return _positive(lipschitz, "lipschitz") * h / 2
+    """``L h / 2``: sup error of the piecewise-linear interpolant of an ``L``-Lipschitz ``f``.
+
+    Attained by ``L · dist(x, knots)`` (module docstring).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``lipschitz`` is not finite and ``>= 0`` or ``h`` is not finite and ``> 0``.
+    """
+    return _scalar(lipschitz, "lipschitz", minimum=0) * _scalar(h, "h", minimum=0, strict=True) / 2
 
 
 def c2_interpolation_bound(second_derivative: Any, h: Any) -> Any:
-    """``h² M_2 / 8``: sup error of the piecewise-linear interpolant when ``|f''| ≤ M_2``."""
-    return _positive(second_derivative, "second_derivative") * h**2 / 8
+    """``h² M_2 / 8``: sup error of the piecewise-linear interpolant when ``|f''| ≤ M_2``.
+
+    Attained by ``M_2 x² / 2`` at every cell midpoint (module docstring).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``second_derivative`` is not finite and ``>= 0`` or ``h`` is not finite and ``> 0``.
+    """
+    M2 = _scalar(second_derivative, "second_derivative", minimum=0)
+    return M2 * _scalar(h, "h", minimum=0, strict=True) ** 2 / 8
 
 
 def relu_knots_for_error(
@@ -270,10 +318,11 @@ def relu_knots_for_error(
     Raises
     ------
     InvalidParameterError
-        If no constant is declared or ``eps`` is not positive.
+        If no constant is declared, a constant is not finite and ``>= 0``, ``eps`` is not finite
+        and ``> 0`` or the domain is not a finite ``a < b``.
     """
-    if not (eps > 0):
-        raise InvalidParameterError(f"eps: expected a positive target error, got {eps!r}")
+    _scalar(eps, "eps", minimum=0, strict=True)
+    _scalar(b, "b", minimum=_scalar(a, "a"), strict=True)
     if lipschitz is None and second_derivative is None:
         raise InvalidParameterError(
             "lipschitz, second_derivative: declare at least one constant of the target"
@@ -281,10 +330,10 @@ def relu_knots_for_error(
     length = b - a
     candidates = []
     if lipschitz is not None:
-        L = _positive(lipschitz, "lipschitz")
+        L = _scalar(lipschitz, "lipschitz", minimum=0)
         candidates.append(math.ceil(L * length / (2 * eps)) if L else 1)
     if second_derivative is not None:
-        M = _positive(second_derivative, "second_derivative")
+        M = _scalar(second_derivative, "second_derivative", minimum=0)
         candidates.append(math.ceil(length * math.sqrt(M / (8 * eps))) if M else 1)
     cells = max(1, min(candidates))
     return cells + 1
@@ -294,11 +343,19 @@ def smooth_step_bound(lipschitz: Any, h: Any, sharpness: Any) -> Any:
     """``L h (1/2 + e^{-s/2} coth(s/2))``: sup error of :func:`smooth_step_approximant`.
 
     ``sharpness`` is ``s = κ h``; the kind of the result follows ``h`` (mpmath for mpmath ``h``,
-    else float; an exact ``h`` gives a float).
+    else float; an exact ``h`` gives a float). The first term is attained (``L · dist(x,
+    knots)``); the second is an upper bound of the tails, within a factor ``≈ 0.76`` (``s = 1/2``)
+    to ``1`` (``s → ∞``) of the sharp worst case ``L · Σ_k w_k(x) |t_k - x|`` (see the tests).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``lipschitz`` is not finite and ``>= 0`` or ``h``, ``sharpness`` are not finite and
+        ``> 0``.
     """
-    L = _positive(lipschitz, "lipschitz")
-    if not (sharpness > 0):
-        raise InvalidParameterError(f"sharpness: expected a positive number, got {sharpness!r}")
+    L = _scalar(lipschitz, "lipschitz", minimum=0)
+    _scalar(h, "h", minimum=0, strict=True)
+    _scalar(sharpness, "sharpness", minimum=0, strict=True)
     if isinstance(h, (mpmath.mpf, mpmath.mpc)):
         s = mpmath.mpf(sharpness)
         return L * h * (mpmath.mpf(1) / 2 + mpmath.exp(-s / 2) * mpmath.coth(s / 2))
@@ -322,13 +379,15 @@ def smooth_step_approximant(
     sharpness
         ``s = κ h > 0``; the bound's extra term is ``L h e^{-s/2} coth(s/2)``.
     """
-    act = get_activation(activation)
+    try:
+        act = get_activation(activation)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"activation: {exc}") from None
     if act.name not in ("sigmoid", "tanh"):
         raise InvalidParameterError(
             f"activation: the smooth step sum needs 'sigmoid' or 'tanh', got {act.name!r}"
         )
-    if not (sharpness > 0):
-        raise InvalidParameterError(f"sharpness: expected a positive number, got {sharpness!r}")
+    _scalar(sharpness, "sharpness", minimum=0, strict=True)
     knots, h = uniform_knots(a, b, N)
     kind = kind_of(knots)
     vals = _values(f, knots, kind)
@@ -429,11 +488,15 @@ def check_declared_lipschitz(
     Raises
     ------
     InvalidParameterError
-        If the declared ``lipschitz`` is smaller than an observed difference quotient.
+        If the declared ``lipschitz`` is smaller than an observed difference quotient, is not
+        finite and ``>= 0``, ``n < 2``, the domain is not a finite ``a < b`` or ``f`` is not
+        finite on the points.
     """
-    L = float(_positive(lipschitz, "lipschitz"))
+    L = float(_scalar(lipschitz, "lipschitz", minimum=0))
+    _scalar(n, "n", minimum=2, integer=True)
+    _scalar(b, "b", minimum=_scalar(a, "a"), strict=True)
     x = np.linspace(float(a), float(b), n)
-    fx = np.asarray(f(x), dtype=float)
+    fx = as_array(np.asarray(f(x), dtype=float).reshape(x.shape), NumberKind.FLOAT, "f")
     dx = np.diff(x)
     slack = 4 * np.finfo(float).eps * (np.abs(fx[1:]) + np.abs(fx[:-1])) / dx
     quotient = np.abs(np.diff(fx)) / dx
@@ -453,10 +516,20 @@ def sup_error(
 
     ``f`` maps one point ``(d_in,)`` to its ``(d_out,)`` values (vectorized over rows for float).
     The stack runs the points as one sequence (its layers are memoryless).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``approximant`` is not a :class:`MemorylessApproximant` or a point is not finite or
+        lies outside its domain.
     """
+    if not isinstance(approximant, MemorylessApproximant):
+        raise InvalidParameterError(
+            f"approximant: expected a MemorylessApproximant, got {approximant!r}")
     kind = approximant.stack.kind
     x = as_array(points, kind, "points", ndim=2)
-    yhat = approximant(x)
+    check_in_domain(x, approximant.lower, approximant.upper, "points")
+    yhat = approximant.stack.run(x)
     if kind is NumberKind.FLOAT:
         target = np.asarray(f(x), dtype=float).reshape(yhat.shape)
         return float(np.max(np.abs(target - yhat))) if yhat.size else 0.0

@@ -101,6 +101,79 @@ __all__ = [
 ]
 
 
+def _scalar(value: Any, name: str, *, minimum: Any = None, strict: bool = False,
+            integer: bool = False) -> Any:
+    """The validation choke point of this module for scalars: ``value`` itself, checked.
+
+    ``value`` must be a finite real number (an integer if ``integer``), and ``> minimum``
+    (``strict``) or ``>= minimum`` when ``minimum`` is given.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` and the bad value otherwise.
+    """
+    if integer:
+        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
+    else:
+        try:
+            ok = not isinstance(value, bool) and math.isfinite(float(value))
+        except (TypeError, ValueError):
+            ok = False
+    if ok and minimum is not None:
+        ok = bool(value > minimum) if strict else bool(value >= minimum)
+    if not ok:
+        what = "an integer" if integer else "a finite real number"
+        if minimum is not None:
+            what += f" {'>' if strict else '>='} {minimum}"
+        raise InvalidParameterError(f"{name}: expected {what}, got {value!r}")
+    return value
+
+
+def _sizes(values: Any, name: str) -> None:
+    """Check ``values`` is a non-empty sequence of integers ``>= 1`` (named ``name``)."""
+    if not isinstance(values, (tuple, list)) or not values:
+        raise InvalidParameterError(f"{name}: expected a non-empty sequence, got {values!r}")
+    for v in values:
+        _scalar(v, name, minimum=1, integer=True)
+
+
+def _float_layer(
+    layer: Any, shape: tuple[int, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(W, U, C, D)`` in float64 of a stable discrete layer (``D`` zero when absent).
+
+    The choke point for layers: ``shape`` is the required ``(d_out, d_in)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``layer`` is not a stable discrete :class:`~theory.layers.SSMLayer` of that shape.
+    """
+    if not isinstance(layer, SSMLayer) or layer.time != "discrete":
+        raise InvalidParameterError(f"layer: expected a discrete-time SSMLayer, got {layer!r}")
+    if shape is not None and (layer.d_out, layer.d_in) != shape:
+        raise InvalidParameterError(
+            f"layer: expected (d_out, d_in) = {shape} to match the taps, got "
+            f"{(layer.d_out, layer.d_in)}"
+        )
+    if not layer.is_stable():
+        raise InvalidParameterError(
+            f"layer: must be stable (spectral radius {layer.spectral_radius()} >= 1): its "
+            "kernel is not summable and its frequency response is not its kernel's transform"
+        )
+    W, U, C = (convert(a, NumberKind.FLOAT) for a in (layer.W_matrix(), layer.U, layer.C))
+    D = np.zeros((layer.d_out, layer.d_in)) if layer.D is None else convert(layer.D,
+                                                                              NumberKind.FLOAT)
+    return W, U, C, D
+
+
+def _float_taps(taps: Any) -> np.ndarray:
+    """:func:`as_taps` rounded to float64."""
+    rho = as_taps(taps)
+    return convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
+
+
 # ------------------------------------------------------------------------------------ B1
 def as_taps(taps: Any, name: str = "taps") -> np.ndarray:
     """Taps as an array ``(T, d_out, d_in)`` of their kind; a 1-D sequence is SISO.
@@ -110,7 +183,7 @@ def as_taps(taps: Any, name: str = "taps") -> np.ndarray:
     InvalidParameterError
         On an empty, non-numeric, non-finite or wrongly shaped array.
     """
-    kind = kind_of(taps)
+    kind = kind_of(taps, names=[name])
     arr = as_array(taps, kind, name)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1, 1)
@@ -126,15 +199,17 @@ def causal_convolution(taps: Any, x: Any) -> np.ndarray:
     """Direct ``y_t = Σ_{j<T} ρ_j x_{t-j}`` (``x_{t-j} = 0`` before the start) in the kind.
 
     ``x`` has shape ``(..., n, d_in)`` (float inputs may carry batch axes).
+
+    Raises
+    ------
+    InvalidParameterError
+        On bad taps, or ``x`` non-finite or of the wrong shape.
     """
     rho = as_taps(taps)
     kind = kind_of(rho, x)
-    if kind is NumberKind.FLOAT:
-        xs = np.asarray(x, dtype=float)
-        rho = convert(rho, kind) if rho.dtype == object else rho.astype(float)
-    else:
-        xs = as_array(x, kind, "x")
-        rho = convert(rho, kind)
+    xs = as_array(convert(x, kind) if isinstance(x, np.ndarray) and x.dtype == object else x,
+                  kind, "x")
+    rho = convert(rho, kind) if kind is not NumberKind.FLOAT else _float_taps(rho)
     if xs.ndim < 2 or xs.shape[-1] != rho.shape[2]:
         raise InvalidParameterError(f"x: expected shape (..., n, {rho.shape[2]}), got {xs.shape}")
     n = xs.shape[-2]
@@ -181,11 +256,11 @@ def lagrange_inverse(nodes: Any) -> np.ndarray:
     Raises
     ------
     InvalidParameterError
-        If the nodes are not distinct.
+        If the nodes are empty, not finite or not distinct.
     """
     kind = kind_of(nodes)
     lam = as_array(nodes, kind, "nodes", ndim=1)
-    T = lam.shape[0]
+    T = _scalar(lam.shape[0], "nodes (count)", minimum=1, integer=True)
     if kind is NumberKind.EXACT:
         K, (ld,) = to_domain(lam)
         zero, one = K.zero, K.one
@@ -227,6 +302,11 @@ def vandermonde_realization(taps: Any, nodes: Any) -> SSMLayer:
     State index ``(a, i)`` (input channel ``a``, node ``i``): ``W = diag(λ_i)``,
     ``U_{(a,i), a} = 1``, ``C_{q,(a,i)} = c_{q a i}`` with ``c_{q a} = V^{-1} ρ[:, q, a]``. The
     kernel equals the taps for ``s < T`` (exactly in exact arithmetic) and not beyond.
+
+    Raises
+    ------
+    InvalidParameterError
+        On bad taps, or nodes that are not ``T`` distinct finite numbers of modulus ``< 1``.
     """
     rho = as_taps(taps)
     T, p, d = rho.shape
@@ -234,6 +314,8 @@ def vandermonde_realization(taps: Any, nodes: Any) -> SSMLayer:
     lam = as_array(nodes, kind, "nodes", ndim=1)
     if lam.shape[0] != T:
         raise InvalidParameterError(f"nodes: expected {T} nodes (one per tap), got {lam.shape}")
+    if not all(abs(v) < 1 for v in lam):
+        raise InvalidParameterError("nodes: expected moduli < 1 (a stable diagonal layer)")
     rho = convert(rho, kind) if kind is not NumberKind.FLOAT else rho
     Linv = lagrange_inverse(lam)
     coeffs = np.einsum("is,sqa->qai", Linv, rho) if kind is NumberKind.FLOAT else \
@@ -248,11 +330,13 @@ def vandermonde_realization(taps: Any, nodes: Any) -> SSMLayer:
 
 def uniform_nodes(T: int) -> np.ndarray:
     """``T`` exact rational midpoints ``-1 + (2i + 1)/T`` of a uniform partition of ``(-1, 1)``."""
+    _scalar(T, "T", minimum=1, integer=True)
     return np.array([sympy.Rational(2 * i + 1, T) - 1 for i in range(T)], dtype=object)
 
 
 def chebyshev_nodes(T: int) -> np.ndarray:
     """``T`` Chebyshev nodes ``cos((2i + 1)π / (2T))`` in ``(-1, 1)`` at the mpmath precision."""
+    _scalar(T, "T", minimum=1, integer=True)
     return np.array([mpmath.cos((2 * i + 1) * mpmath.pi / (2 * T)) for i in range(T)],
                     dtype=object)
 
@@ -271,7 +355,15 @@ def vandermonde_table(
     the exact construction after rounding its nodes and coefficients to float64 — the error no
     float implementation can avoid). ``rng`` (optional) replaces the geometric taps by standard
     normal ones rounded to three decimals.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``Ts`` is empty or holds a size ``< 1``, or ``rng`` is not a numpy ``Generator``.
     """
+    _sizes(Ts, "Ts")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise InvalidParameterError(f"rng: expected a numpy Generator or None, got {rng!r}")
     rows = []
     for T in Ts:
         if rng is None:
@@ -314,8 +406,7 @@ def vandermonde_table(
 # ------------------------------------------------------------------------------------ B2 (i)
 def hankel_matrix(taps: Any) -> np.ndarray:
     """Block Hankel ``H_{ij} = ρ_{i+j}`` (zero for ``i + j ≥ T``), float ``(T d_out, T d_in)``."""
-    rho = as_taps(taps)
-    rho = convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
+    rho = _float_taps(taps)
     T, p, d = rho.shape
     padded = np.concatenate([rho, np.zeros_like(rho)], axis=0)
     idx = np.arange(T)[:, None] + np.arange(T)[None, :]
@@ -355,12 +446,14 @@ def balanced_truncation(taps: Any, order: int, *, min_gap: float = 1e-8) -> Bala
     Raises
     ------
     InvalidParameterError
-        If ``order`` is not in ``[1, rank(H)]`` or the cut separates Hankel singular values
-        whose relative gap is below ``min_gap`` (the reduced model may then be unstable).
+        If ``order`` is not in ``[1, rank(H)]``, ``min_gap`` is not a finite number in
+        ``[0, 1)``, or the cut separates Hankel singular values whose relative gap is below
+        ``min_gap`` (the reduced model may then be unstable).
     """
-    rho = as_taps(taps)
-    rho = convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
-    T, p, d = rho.shape
+    _scalar(min_gap, "min_gap", minimum=0)
+    if not min_gap < 1:
+        raise InvalidParameterError(f"min_gap: expected a relative gap < 1, got {min_gap!r}")
+    rho = _float_taps(taps)
     H = hankel_matrix(rho)
     _, sv, Vt = np.linalg.svd(H)
     tiny = sv[0] * max(H.shape) * np.finfo(float).eps
@@ -388,23 +481,32 @@ def balanced_truncation(taps: Any, order: int, *, min_gap: float = 1e-8) -> Bala
     return BalancedTruncation(reduced, sv, int(order), float(2 * sv[order:].sum()))
 
 
-def frequency_response(layer: SSMLayer, omegas: np.ndarray) -> np.ndarray:
-    """``Σ_s K_s e^{-iωs} = C (I - e^{-iω} W)^{-1} U (+ D)`` of a stable float layer, shape
-    ``(n, d_out, d_in)``."""
-    w = np.exp(-1j * np.asarray(omegas, dtype=float))
-    Wm = convert(layer.W_matrix(), NumberKind.FLOAT)
-    U, C = (convert(a, NumberKind.FLOAT) for a in (layer.U, layer.C))
-    eye = np.eye(layer.width)
-    X = np.linalg.solve(eye[None] - w[:, None, None] * Wm[None], np.broadcast_to(
-        U, (w.shape[0],) + U.shape))
-    out = C[None] @ X
-    if layer.D is not None:
-        out = out + convert(layer.D, NumberKind.FLOAT)[None]
-    return out
+def _response(W: np.ndarray, U: np.ndarray, C: np.ndarray, D: np.ndarray,
+              omegas: np.ndarray) -> np.ndarray:
+    """``C (I - e^{-iω} W)^{-1} U + D`` for float arrays, shape ``(n, d_out, d_in)``."""
+    w = np.exp(-1j * omegas)
+    X = np.linalg.solve(np.eye(W.shape[0])[None] - w[:, None, None] * W[None],
+                        np.broadcast_to(U, (w.shape[0],) + U.shape))
+    return C[None] @ X + D[None]
+
+
+def frequency_response(layer: SSMLayer, omegas: Any) -> np.ndarray:
+    """``Σ_s K_s e^{-iωs} = C (I - e^{-iω} W)^{-1} U (+ D)`` of a stable discrete layer, shape
+    ``(n, d_out, d_in)`` for the ``n`` frequencies ``omegas``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``layer`` is not a stable discrete layer or ``omegas`` is not a finite 1-D array.
+    """
+    om = as_array(omegas, NumberKind.FLOAT, "omegas", ndim=1)
+    if np.iscomplexobj(om):
+        raise InvalidParameterError("omegas: expected real frequencies")
+    return _response(*_float_layer(layer), om)
 
 
 def _fir_response(rho: np.ndarray, omegas: np.ndarray) -> np.ndarray:
-    w = np.exp(-1j * np.asarray(omegas, dtype=float))
+    w = np.exp(-1j * omegas)
     powers = w[:, None] ** np.arange(rho.shape[0])[None, :]
     return np.einsum("ns,spd->npd", powers, rho)
 
@@ -412,24 +514,31 @@ def _fir_response(rho: np.ndarray, omegas: np.ndarray) -> np.ndarray:
 def hinf_error(taps: Any, layer: SSMLayer, n_grid: int = 8192, refine: int = 4) -> float:
     """``max_ω ‖ρ̂(ω) - K̂(ω)‖_2`` on a uniform grid of ``[0, π]`` refined around the peaks.
 
-    A grid maximum never exceeds the true ``H∞`` norm, so a grid value above a bound is a
-    genuine violation. (Real taps: the response at ``-ω`` is the conjugate.)
+    The ``n_grid`` grid points are ``π i / (n_grid - 1)``; around each of the ``refine``
+    largest grid values a 257-point grid spans the two neighbouring cells. A grid maximum never
+    exceeds the true ``H∞`` norm, so a grid value above a bound is a genuine violation. (Real
+    taps: the response at ``-ω`` is the conjugate.)
+
+    Raises
+    ------
+    InvalidParameterError
+        On bad taps, a layer that is not stable and discrete or does not match the taps'
+        ``(d_out, d_in)``, ``n_grid < 2`` or ``refine < 0``.
     """
-    rho = as_taps(taps)
-    rho = convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
-    grid = np.linspace(0.0, np.pi, n_grid)
+    rho = _float_taps(taps)
+    system = _float_layer(layer, rho.shape[1:])
+    n = _scalar(n_grid, "n_grid", minimum=2, integer=True)
+    _scalar(refine, "refine", minimum=0, integer=True)
 
     def gains(om: np.ndarray) -> np.ndarray:
-        diff = _fir_response(rho, om) - frequency_response(layer, om)
+        diff = _fir_response(rho, om) - _response(*system, om)
         return np.linalg.norm(diff, ord=2, axis=(1, 2))
 
+    grid = np.pi * np.arange(n) / (n - 1)
     g = gains(grid)
-    step = grid[1] - grid[0]
-    best = float(g.max())
-    for i in np.argsort(g)[-refine:]:
-        local = np.linspace(max(0.0, grid[i] - step), min(np.pi, grid[i] + step), 257)
-        best = max(best, float(gains(local).max()))
-    return best
+    peaks = np.argsort(g)[max(n - refine, 0):]
+    local = [np.linspace(grid[max(i - 1, 0)], grid[min(i + 1, n - 1)], 257) for i in peaks]
+    return float(np.concatenate([g] + [gains(om) for om in local]).max())
 
 
 def l1_error_norm(taps: Any, layer: SSMLayer, horizon: int | None = None) -> tuple[float, float]:
@@ -440,13 +549,19 @@ def l1_error_norm(taps: Any, layer: SSMLayer, horizon: int | None = None) -> tup
     ``(head, tail)``: the exact-in-float sum over ``s < horizon`` and a rigorous bound on the
     rest, ``Σ_{s ≥ H} ‖C W^s U‖ ≤ ‖C‖ (Σ_{j<k} ‖W^{H+j}‖) ‖U‖ / (1 - ‖W^k‖)`` with the first
     ``k`` for which ``‖W^k‖ ≤ 1/2`` (induced ``∞``-norms). ``horizon`` defaults to ``T`` plus
-    the steps after which that bound is below ``1e-3`` of the head.
+    ``8 k``.
+
+    Raises
+    ------
+    InvalidParameterError
+        On bad taps, a layer that is not stable and discrete or does not match the taps, or a
+        ``horizon`` below ``T`` (the tail bound covers the layer's kernel only, not the taps).
     """
-    rho = as_taps(taps)
-    rho = convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
+    rho = _float_taps(taps)
     T = rho.shape[0]
-    Wm = convert(layer.W_matrix(), NumberKind.FLOAT)
-    U, C = (convert(a, NumberKind.FLOAT) for a in (layer.U, layer.C))
+    Wm, U, C, D = _float_layer(layer, rho.shape[1:])
+    if horizon is not None:
+        _scalar(horizon, "horizon", minimum=T, integer=True)
 
     def norm(a: np.ndarray) -> float:
         return float(np.abs(a).sum(axis=-1).max())
@@ -464,9 +579,7 @@ def l1_error_norm(taps: Any, layer: SSMLayer, horizon: int | None = None) -> tup
     H = T + 8 * k if horizon is None else int(horizon)
     head, V = 0.0, U.copy()
     for s in range(H):
-        K = C @ V
-        if layer.D is not None and s == 0:
-            K = K + convert(layer.D, NumberKind.FLOAT)
+        K = C @ V + (D if s == 0 else 0)
         head += norm((rho[s] if s < T else 0) - K)
         V = Wm @ V
     block = 0.0
@@ -506,23 +619,48 @@ class ExponentialSum:
         return self.rates.shape[0]
 
     def layer(self, kind: NumberKind = NumberKind.FLOAT) -> SSMLayer:
-        """Continuous layer ``W = diag(-r_j)``, ``U = 1``, ``C = a``: kernel ``ρ̂``."""
+        """Continuous layer ``W = diag(-r_j)``, ``U = 1``, ``C = a``: kernel ``ρ̂``.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``kind`` is not a :class:`~theory.numbers.NumberKind`.
+        """
+        if not isinstance(kind, NumberKind):
+            raise InvalidParameterError(f"kind: expected a NumberKind, got {kind!r}")
         W = convert(-self.rates, kind)
         U = convert(np.ones((self.modes, 1), dtype=int), kind)
         return SSMLayer(W, U, convert(self.coefficients, kind)[None, :], time="continuous")
 
-    def bernstein(self, u: np.ndarray) -> np.ndarray:
-        """``p(u) = Σ_k g(k/n) b_{n,k}(u)`` in float64 via the stable de Casteljau scheme."""
+    def bernstein(self, u: Any) -> np.ndarray:
+        """``p(u) = Σ_k g(k/n) b_{n,k}(u)`` in float64 via the stable de Casteljau scheme.
+
+        Raises
+        ------
+        InvalidParameterError
+            If an entry of ``u`` is not a finite number in ``[0, 1]``.
+        """
         vals = convert(self.bernstein_values, NumberKind.FLOAT)
-        u = np.asarray(u, dtype=float)
+        u = as_array(u, NumberKind.FLOAT, "u")
+        if np.iscomplexobj(u) or not np.all((u >= 0) & (u <= 1)):
+            raise InvalidParameterError("u: expected real entries in [0, 1]")
         b = np.broadcast_to(vals, u.shape + vals.shape).copy()
         for r in range(vals.shape[0] - 1, 0, -1):
             b = (1 - u)[..., None] * b[..., :r] + u[..., None] * b[..., 1:r + 1]
         return b[..., 0]
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        """``ρ̂(t)`` in float64 from the Bernstein form (no cancellation)."""
-        u = np.exp(-float(self.alpha) * np.asarray(t, dtype=float))
+        """``ρ̂(t)`` in float64 from the Bernstein form (no cancellation).
+
+        Raises
+        ------
+        InvalidParameterError
+            If an entry of ``t`` is not a finite number ``>= 0``.
+        """
+        ts = as_array(t, NumberKind.FLOAT, "t")
+        if np.iscomplexobj(ts) or not np.all(ts >= 0):
+            raise InvalidParameterError("t: expected real entries >= 0")
+        u = np.exp(-float(self.alpha) * ts)
         return u * self.bernstein(u)
 
 
@@ -544,19 +682,25 @@ def bernstein_exponential_sum(
 
     The coefficients are computed at ``mp.dps + n`` digits (exact binomials) so that their
     cancellation does not lose the working precision.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``n < 1``, ``rho`` is not callable or returns a non-finite value at a node, or
+        ``alpha`` (``> 0``) or ``g_at_zero`` is not finite.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidParameterError(f"n: expected a Bernstein degree >= 1, got {n!r}")
+    _scalar(n, "n", minimum=1, integer=True)
     if not callable(rho):
         raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
-    if not (alpha > 0):
-        raise InvalidParameterError(f"alpha: expected a positive scale, got {alpha!r}")
+    _scalar(alpha, "alpha", minimum=0, strict=True)
+    _scalar(g_at_zero, "g_at_zero")
     with mpmath.workdps(mpmath.mp.dps + n):
         a = mpmath.mpf(alpha)
         g = [mpmath.mpf(g_at_zero)]
         for k in range(1, n + 1):
             u = mpmath.mpf(k) / n
-            g.append(mpmath.mpf(rho(mpmath.log(1 / u) / a)) / u)
+            t = mpmath.log(1 / u) / a
+            g.append(mpmath.mpf(_scalar(rho(t), f"rho({mpmath.nstr(t, 8)})")) / u)
         coeffs = []
         for j in range(n + 1):
             coeffs.append(mpmath.fsum(
@@ -575,22 +719,24 @@ def bernstein_sup_bound(n: int, *, lipschitz: Any = None,
 
     With both declared, the smaller bound is returned.
 
+    Attained exactly at ``n = 1`` by ``g(u) = L |u - 1/2|`` at ``u = 1/2``; for large ``n`` that
+    ``g`` attains ``sqrt(2/π)`` of it.
+
     Raises
     ------
     InvalidParameterError
-        If neither constant is declared or ``lipschitz`` is not a finite non-negative number.
+        If ``n < 1``, neither constant is declared, ``lipschitz`` is not a finite number
+        ``>= 0``, or ``modulus`` is not callable or ``ω(1/√n)`` is not a finite number ``>= 0``.
     """
+    _scalar(n, "n", minimum=1, integer=True)
     bounds = []
     if lipschitz is not None:
-        L = float(lipschitz)
-        if not (math.isfinite(L) and L >= 0):
-            raise InvalidParameterError(f"lipschitz: expected a finite number >= 0, got "
-                                        f"{lipschitz!r}")
-        bounds.append(L / (2 * math.sqrt(n)))
+        bounds.append(float(_scalar(lipschitz, "lipschitz", minimum=0)) / (2 * math.sqrt(n)))
     if modulus is not None:
         if not callable(modulus):
             raise InvalidParameterError(f"modulus: expected a callable ω(δ), got {modulus!r}")
-        bounds.append(1.25 * float(modulus(1 / math.sqrt(n))))
+        omega = _scalar(modulus(1 / math.sqrt(n)), "modulus(1/sqrt(n))", minimum=0)
+        bounds.append(1.25 * float(omega))
     if not bounds:
         raise InvalidParameterError("lipschitz, modulus: declare a constant of g")
     return min(bounds)
@@ -598,7 +744,17 @@ def bernstein_sup_bound(n: int, *, lipschitz: Any = None,
 
 def bernstein_l1_bound(n: int, alpha: Any, *, lipschitz: Any = None,
                        modulus: Callable[[float], float] | None = None) -> float:
-    """``‖ρ - ρ̂‖_{L¹} ≤ (L/α) π/(8√n)`` (Lipschitz ``g``) or ``(5/(4α)) ω(1/√n)`` (modulus)."""
+    """``‖ρ - ρ̂‖_{L¹} ≤ (L/α) π/(8√n)`` (Lipschitz ``g``) or ``(5/(4α)) ω(1/√n)`` (modulus).
+
+    Not attained: at ``n = 1`` the tent ``g(u) = -L min(u, 1 - u)`` attains ``2/π`` of the
+    Lipschitz form (its ``L¹`` error is ``L/(4α)``), the worst case constructed (see the tests).
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`bernstein_sup_bound`, or if ``alpha`` is not a finite number ``> 0``.
+    """
+    _scalar(alpha, "alpha", minimum=0, strict=True)
     bounds = []
     if lipschitz is not None:
         bounds.append(bernstein_sup_bound(n, lipschitz=lipschitz) * math.pi / 4)
@@ -615,8 +771,21 @@ def l2_exponential_fit(rho: Callable[[Any], Any], rates: Any) -> np.ndarray:
     The Gram matrix is the Cauchy matrix ``1/(r_i + r_j)``; the right-hand side
     ``∫ e^{-r_j t} ρ(t) dt`` is computed with :func:`mpmath.quad`. Used to compare the growth
     of best-fit coefficients with the Bernstein ones (:func:`exponential_sum_table`).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``rho`` is not callable or ``rates`` is not a non-empty 1-D array of distinct finite
+        positive numbers.
     """
-    r = [mpmath.mpf(v) for v in rates]
+    if not callable(rho):
+        raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
+    rs = as_array(rates, kind_of(rates), "rates", ndim=1)
+    _scalar(rs.shape[0], "rates (count)", minimum=1, integer=True)
+    r = [mpmath.mpf(_scalar(v, "rates", minimum=0, strict=True)) for v in rs]
+    if len(set(r)) != len(r):
+        raise InvalidParameterError("rates: expected distinct rates (the Gram matrix is "
+                                    "singular otherwise)")
     n = len(r)
     G = mpmath.matrix(n, n)
     rhs = mpmath.matrix(n, 1)
@@ -641,6 +810,9 @@ def exponential_sum_table(
     ∫_0^1 |g - B_n g|``, Gauss–Legendre on 512 panels in ``u``) and ``l2_max_coeff`` (``max``
     coefficient of the ``L²`` projection on the same rates, :func:`l2_exponential_fit`).
     """
+    _scalar(alpha, "alpha", minimum=0, strict=True)
+    _scalar(lipschitz, "lipschitz", minimum=0)
+    _sizes(degrees, "degrees")
     rows = []
     nodes, weights = np.polynomial.legendre.leggauss(8)
     edges = np.linspace(0.0, 1.0, 513)
