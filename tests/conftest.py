@@ -3,22 +3,32 @@
 Hypothesis profiles
 -------------------
 ``dev``
-    The local default: a moderate number of examples, no deadline (sympy's first calls are
-    slow to warm up, which would make deadlines flaky).
+    The local default: randomized (each run explores new examples; a failure prints the
+    ``@reproduce_failure`` blob), 50 examples, no deadline (sympy's first calls are slow to
+    warm up, which would make deadlines flaky).
 ``ci``
     Selected when the environment variable ``CI`` is ``true`` (as CI services set it):
-    derandomized, so a CI run is reproducible, no deadline, a moderate number of examples.
+    derandomized and without the example database, so every CI run checks the same examples
+    and a CI failure reproduces locally with ``CI=true``; 100 examples per test (hypothesis's
+    own default), no deadline. Tests that are expensive per example scale their count with
+    ``strategies.scaled_examples``.
 ``thorough``
-    Many examples, for a long local search before a release.
+    Randomized, 1000 examples, for a long local search before a release.
 
 The environment variable ``HYPOTHESIS_PROFILE`` names a profile explicitly and overrides the
-``CI`` default, e.g. ``HYPOTHESIS_PROFILE=thorough python -m pytest``.
+``CI`` default, e.g. ``HYPOTHESIS_PROFILE=thorough python -m pytest``; an unknown name is a
+usage error.
 
 Imports
 -------
 The ``tests`` directory is not a package. It is put on ``sys.path`` here, so a test module
 imports the shared strategies with ``from strategies import ...`` under every pytest import
 mode, whether pytest is run as ``pytest`` or ``python -m pytest`` from the repository root.
+
+Fixtures
+--------
+``isolated_registry``
+    The claim registry, restored after the test (for tests that register claims).
 """
 
 from __future__ import annotations
@@ -36,23 +46,15 @@ _TESTS_DIR = str(Path(__file__).resolve().parent)
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
-settings.register_profile(
-    "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci",
-    max_examples=60,
-    derandomize=True,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "thorough",
-    max_examples=1000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# Every profile derives from hypothesis's built-in "default" profile, not from the settings
+# active at import time: hypothesis itself loads a derandomized profile when it detects a CI
+# environment, which the randomized profiles must not inherit.
+_COMMON = {"parent": settings.get_profile("default"), "deadline": None, "print_blob": True,
+           "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", max_examples=50, derandomize=False, **_COMMON)
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, **_COMMON)
+settings.register_profile("thorough", max_examples=1000, derandomize=False, **_COMMON)
+PROFILES = ("dev", "ci", "thorough")
 
 
 def _profile_name() -> str:
@@ -63,7 +65,23 @@ def _profile_name() -> str:
     return "ci" if os.environ.get("CI", "").strip().lower() in ("true", "1") else "dev"
 
 
-settings.load_profile(_profile_name())
+_PROFILE = _profile_name()
+if _PROFILE not in PROFILES:
+    raise pytest.UsageError(f"HYPOTHESIS_PROFILE={_PROFILE!r}: expected one of {PROFILES}")
+settings.load_profile(_PROFILE)
+
+
+@pytest.fixture
+def isolated_registry() -> Iterator[dict]:
+    """The claim registry, restored after the test: claims a test registers do not leak into
+    ``all_claims()`` for the tests that run after it."""
+    from verify import registry
+
+    registry.all_claims()  # load the real claims first, so the snapshot holds them
+    saved = dict(registry._REGISTRY)
+    yield registry._REGISTRY
+    registry._REGISTRY.clear()
+    registry._REGISTRY.update(saved)
 
 
 @pytest.fixture(autouse=True)

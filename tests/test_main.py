@@ -1,12 +1,17 @@
 """Tests of the command line `python -m verify` (exit codes, options, JSON)."""
 
 import json
+import os
 import subprocess
 import sys
+import textwrap
 
+import numpy as np
 import pytest
 
-from verify.__main__ import main
+from verify.__main__ import EXIT_INTERRUPTED, build_parser, json_target_problem, main
+from verify.registry import Claim, Tier
+from verify.runner import MAX_INSTANCES
 
 
 def test_list(capsys):
@@ -73,3 +78,162 @@ def test_module_entry_point_runs():
 def test_theorem_4_1_runs_print_parameter_counts(capsys):
     assert main(["--claim", "byjl25.thm4.1.iii", "--instances", "1", "--no-progress"]) == 0
     assert "hidden units" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ keeping results
+def _tier(name, check):
+    return Tier(name, lambda rng, n: rng.uniform(-1, 1, n), check,
+                lambda xs, i: {"x": float(xs[i])})
+
+
+def _ok(xs):
+    return np.ones(len(xs))
+
+
+def _interrupt(xs):
+    raise KeyboardInterrupt
+
+
+def _add_claim(registry, cid, *checks):
+    registry[cid] = Claim(id=cid, paper="WX23", reference="Result 0", provenance="rebuilt",
+                          statement="s", margin="m",
+                          tiers=tuple(_tier(f"t{i}", c) for i, c in enumerate(checks)))
+
+
+@pytest.fixture
+def test_claims(isolated_registry):
+    """``test.a`` (two tiers), ``test.b`` (Ctrl-C in its second tier), ``test.c``."""
+    _add_claim(isolated_registry, "test.a", _ok, _ok)
+    _add_claim(isolated_registry, "test.b", _ok, _interrupt)
+    _add_claim(isolated_registry, "test.c", _ok)
+    return isolated_registry
+
+
+def _argv(path, *claims):
+    argv = ["--instances", "3", "--no-progress", "--json", str(path)]
+    for c in claims:
+        argv += ["--claim", c]
+    return argv
+
+
+def test_ctrl_c_writes_finished_rows_marked_incomplete_and_exits_130(test_claims, tmp_path,
+                                                                      capsys):
+    path = tmp_path / "r.json"
+    assert main(_argv(path, "test.a", "test.b", "test.c")) == EXIT_INTERRUPTED == 130
+    captured = capsys.readouterr()
+    assert "INTERRUPTED" in captured.out and "interrupted" in captured.err
+    rep = json.loads(path.read_text())
+    assert rep["complete"] is False and rep["ok"] is False
+    assert rep["pending_claims"] == ["test.b", "test.c"]
+    assert [(c["id"], c["complete"], len(c["tiers"])) for c in rep["claims"]] == [
+        ("test.a", True, 2), ("test.b", False, 1)]
+    assert all(t["verdict"] == "holds" for c in rep["claims"] for t in c["tiers"])
+
+
+def test_sigint_in_a_subprocess_exits_130_with_the_report(tmp_path):
+    """A real Ctrl-C (SIGINT sent to the process while a check runs)."""
+    path = tmp_path / "r.json"
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import numpy as np
+        from verify.registry import Claim, Tier, register
+        from verify.__main__ import main
+
+        def ok(xs):
+            return np.ones(len(xs))
+
+        def sigint(xs):
+            os.kill(os.getpid(), signal.SIGINT)
+            return ok(xs)
+
+        def tier(name, check):
+            return Tier(name, lambda rng, n: rng.uniform(size=n), check,
+                        lambda xs, i: float(xs[i]))
+
+        register(Claim(id="test.sigint", paper="WX23", reference="r", provenance="rebuilt",
+                       statement="s", margin="m", tiers=(tier("t0", ok), tier("t1", sigint))))
+        sys.exit(main(["--claim", "test.sigint", "--instances", "2", "--no-progress",
+                       "--json", {str(path)!r}]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 130, proc.stderr
+    rep = json.loads(path.read_text())
+    assert rep["complete"] is False and [len(c["tiers"]) for c in rep["claims"]] == [1]
+
+
+def test_duplicate_claim_ids_run_once_in_order(test_claims, tmp_path):
+    path = tmp_path / "r.json"
+    assert main(_argv(path, "test.c", "test.a", "test.c", "test.a")) == 0
+    assert [c["id"] for c in json.loads(path.read_text())["claims"]] == ["test.c", "test.a"]
+
+
+def _refuse_to_run(*args, **kwargs):
+    raise AssertionError("the run must not start")
+
+
+@pytest.mark.parametrize(
+    ("relative", "message"),
+    [("missing/r.json", "does not exist"), (".", "is a directory"),
+     ("file/r.json", "is not a directory")],
+)
+def test_bad_json_path_exits_2_before_running(tmp_path, monkeypatch, capsys, relative,
+                                              message):
+    monkeypatch.setattr("verify.__main__.run_claims", _refuse_to_run)
+    (tmp_path / "file").touch()
+    path = tmp_path / relative
+    assert main(["--claim", "byjl25.lemma3.1", "--json", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "error: --json: " in err and message in err
+
+
+def test_bad_json_path_messages(tmp_path):
+    (tmp_path / "file").touch()
+    assert json_target_problem(tmp_path / "missing" / "r.json") == \
+        f"directory {tmp_path / 'missing'} does not exist"
+    assert json_target_problem(tmp_path) == f"{tmp_path} is a directory"
+    assert json_target_problem(tmp_path / "file" / "r.json") == \
+        f"{tmp_path / 'file'} is not a directory"
+    assert json_target_problem(tmp_path / "r.json") is None
+    assert json_target_problem(tmp_path / "file") is None  # an existing report is replaced
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only directory")
+def test_unwritable_json_directory_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("verify.__main__.run_claims", _refuse_to_run)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    try:
+        assert main(["--claim", "byjl25.lemma3.1", "--json", str(locked / "r.json")]) == 2
+    finally:
+        locked.chmod(0o755)
+    assert "is not writable" in capsys.readouterr().err
+
+
+def test_unwritable_json_directory_is_detected_by_trying(tmp_path, monkeypatch):
+    """Whoever runs the tests (root ignores permission bits): a failing trial write."""
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("verify.__main__.tempfile.TemporaryFile", refuse)
+    assert json_target_problem(tmp_path / "r.json") == \
+        f"directory {tmp_path} is not writable (Permission denied)"
+
+
+def test_json_write_failure_after_the_run_exits_1(test_claims, tmp_path, monkeypatch, capsys):
+    def fail(report, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("verify.__main__.write_json", fail)
+    assert main(_argv(tmp_path / "r.json", "test.a")) == 1
+    assert "could not write the JSON report" in capsys.readouterr().err
+
+
+def test_instances_upper_bound(capsys):
+    args = build_parser().parse_args(["--instances", str(MAX_INSTANCES)])
+    assert args.instances == MAX_INSTANCES
+    with pytest.raises(SystemExit) as info:
+        main(["--instances", str(MAX_INSTANCES + 1)])
+    assert info.value.code == 2
+    assert f"<= {MAX_INSTANCES}" in capsys.readouterr().err
+    assert str(MAX_INSTANCES) in build_parser().format_help()

@@ -4,12 +4,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from theory.numbers import InvalidParameterError
 from verify.registry import (
     Claim,
     Tier,
     UnknownClaimError,
     all_claims,
+    check_count,
     get_claim,
     log_margin,
     register,
@@ -33,11 +37,49 @@ def _claim(**kw):
 @pytest.mark.parametrize(
     ("field", "value"),
     [("paper", "XYZ99"), ("provenance", "rumour"), ("expected", "maybe"), ("tiers", ()),
-     ("default_instances", 0)],
+     ("tiers", [_tier()]), ("tiers", (_tier(), _tier())), ("tiers", ("float64",)),
+     ("default_instances", 0), ("default_instances", -3), ("default_instances", 2.5),
+     ("default_instances", True), ("id", ""), ("id", "two words"), ("id", 3),
+     ("reference", ""), ("statement", " "), ("margin", None), ("notes", 3),
+     ("hypotheses", ["a list"]), ("hypotheses", (1,))],
 )
 def test_claim_rejects_bad_fields_naming_them(field, value):
-    with pytest.raises(ValueError, match=field):
+    with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
         _claim(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", ""), ("name", 3), ("sample", "f"), ("check", None), ("describe", 1),
+     ("batch", 0), ("batch", -1), ("batch", 2.5), ("batch", float("nan")), ("batch", True),
+     ("max_instances", 0), ("max_instances", 2.5)],
+)
+def test_tier_rejects_bad_fields_naming_them(field, value):
+    with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
+        _tier(**{field: value})
+
+
+@pytest.mark.parametrize("requested", [0, -1, 2.5, float("nan"), None, "3"])
+def test_instances_for_rejects_bad_counts(requested):
+    with pytest.raises(InvalidParameterError, match="^requested:"):
+        _tier().instances_for(requested)
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "maximum"),
+    [(0, 1, None), (-1, 0, None), (2.5, 1, None), (float("nan"), 1, None), (True, 0, None),
+     ("3", 1, None), (None, 1, None), (11, 1, 10)],
+)
+def test_check_count_rejects_naming_the_parameter(value, minimum, maximum):
+    with pytest.raises(InvalidParameterError, match=r"^n: expected an integer >= "):
+        check_count("n", value, minimum, maximum)
+
+
+def test_check_count_accepts_the_bounds_and_numpy_integers():
+    assert check_count("n", 1) == 1
+    assert check_count("n", 10, 1, 10) == 10
+    value = check_count("n", np.int64(4))
+    assert value == 4 and type(value) is int
 
 
 def test_tier_caps_instances():
@@ -46,11 +88,21 @@ def test_tier_caps_instances():
     assert _tier().instances_for(1000) == 1000
 
 
-def test_register_refuses_duplicate_ids():
+def test_register_refuses_duplicate_ids(isolated_registry):
     claim = register(_claim(id="test.duplicate"))
     assert register(claim) is claim  # re-registering the same object is harmless
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(InvalidParameterError, match="^id: .*already registered"):
         register(_claim(id="test.duplicate"))
+
+
+def test_isolated_registry_forgets_test_claims(isolated_registry):
+    assert "test.duplicate" not in isolated_registry  # registered by the test above
+
+
+@pytest.mark.parametrize("claim", ["byjl25.lemma3.1", None, {"id": "x"}])
+def test_register_refuses_a_non_claim(claim):
+    with pytest.raises(InvalidParameterError, match="^claim: expected a Claim"):
+        register(claim)
 
 
 def test_all_claims_loads_claim_modules_and_sorts():
@@ -66,6 +118,12 @@ def test_get_claim_unknown_lists_known_ids():
         get_claim("no.such.claim")
 
 
+@pytest.mark.parametrize("claim_id", [3, None, ("byjl25.lemma3.1",)])
+def test_get_claim_refuses_a_non_string(claim_id):
+    with pytest.raises(InvalidParameterError, match="^claim_id:"):
+        get_claim(claim_id)
+
+
 def test_every_registered_claim_is_well_formed():
     for claim in all_claims():
         assert claim.statement and claim.margin and claim.reference
@@ -74,12 +132,38 @@ def test_every_registered_claim_is_well_formed():
 
 @pytest.mark.parametrize(
     ("error", "tol", "expected"),
-    [(0.0, 1e-12, math.inf), (1e-14, 1e-12, 2.0), (1e-10, 1e-12, -2.0), (1.0, 0.0, -math.inf)],
+    [(0.0, 1e-12, math.inf), (1e-14, 1e-12, 2.0), (1e-10, 1e-12, -2.0), (1.0, 0.0, -math.inf),
+     (0.0, 0.0, math.inf), (math.inf, 1e-12, -math.inf), (np.float64(1e-13), 1e-12, 1.0)],
 )
 def test_log_margin(error, tol, expected):
     assert log_margin(error, tol) == pytest.approx(expected)
 
 
+def test_log_margin_is_zero_exactly_at_the_tolerance():
+    assert log_margin(1e-12, 1e-12) == 0.0
+    assert log_margin(1e-12 * (1 + 2**-50), 1e-12) < 0  # just past it: a violation
+
+
+@pytest.mark.parametrize(
+    ("error", "tol", "name"),
+    [(-1e-3, 1e-12, "error"), ("0", 1e-12, "error"), (1j, 1e-12, "error"),
+     (1e-3, float("nan"), "tol"), (1e-3, math.inf, "tol"), (1e-3, -1e-12, "tol"),
+     (1e-3, None, "tol")],
+)
+def test_log_margin_rejects_bad_input(error, tol, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        log_margin(error, tol)
+
+
 def test_log_margin_nan_is_not_a_pass():
     m = log_margin(float("nan"), 1e-12)
     assert not (np.asarray(m) >= 0)
+
+
+@given(error=st.floats(0, 1e300), tol=st.floats(0, 1e300))
+@example(error=4.536932440844314e109, tol=1.1207712282619245e-214)  # tol / error underflows
+@example(error=1e-300, tol=1e300)  # tol / error overflows
+@example(error=1.0 + 2**-52, tol=1.0)
+def test_log_margin_sign_says_whether_the_error_is_within_tolerance(error, tol):
+    m = log_margin(error, tol)
+    assert (m >= 0) == (error <= tol)

@@ -4,9 +4,20 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from theory.numbers import InvalidParameterError
 from verify.registry import Claim, Tier
-from verify.runner import run_claim, run_claims, verdict_of
+from verify.runner import (
+    MAX_INSTANCES,
+    RunInterrupted,
+    iter_rows,
+    run_claim,
+    run_claims,
+    run_tier,
+    verdict_of,
+)
 
 
 def _claim(check, expected="holds", n_batch=7, cid="test.runner"):
@@ -89,3 +100,157 @@ def test_instances_default_to_claim_budget():
     c = _claim(lambda xs: np.ones(len(xs)))
     assert run_claim(c).tiers[0].instances == c.default_instances
     assert not math.isnan(run_claim(c).tiers[0].seconds)
+
+
+# ------------------------------------------------------------------ interrupts and bounds
+def _interrupting_claim(cid, after_tiers):
+    """A two-tier claim whose tier ``after_tiers`` is hit by Ctrl-C (no interrupt if >= 2)."""
+    def check_ok(xs):
+        return np.ones(len(xs))
+
+    def check_interrupt(xs):
+        raise KeyboardInterrupt
+
+    checks = [check_interrupt if i == after_tiers else check_ok for i in range(2)]
+    return Claim(
+        id=cid, paper="WX23", reference="Result 0", provenance="rebuilt", statement="s",
+        margin="m",
+        tiers=tuple(Tier(f"tier{i}", lambda rng, n: rng.uniform(-1, 1, n), check,
+                         lambda xs, i: {"x": float(xs[i])}) for i, check in enumerate(checks)),
+    )
+
+
+def test_keyboard_interrupt_is_not_an_error_row():
+    with pytest.raises(RunInterrupted) as info:
+        run_claim(_interrupting_claim("test.ki", 0), instances=3)
+    assert info.value.results == [] and info.value.pending == ["test.ki"]
+    assert isinstance(info.value, KeyboardInterrupt)  # callers that do not know it still stop
+
+
+def test_run_claim_interrupt_keeps_finished_tiers():
+    with pytest.raises(RunInterrupted) as info:
+        run_claim(_interrupting_claim("test.ki", 1), instances=3)
+    (partial,) = info.value.results
+    assert [t.tier for t in partial.tiers] == ["tier0"] and partial.tiers[0].ok
+    assert not partial.complete and not partial.ok  # a partial claim is never "as expected"
+
+
+def test_run_claims_interrupt_carries_rows_and_pending_ids():
+    claims = [_interrupting_claim("test.a", 2), _interrupting_claim("test.b", 1),
+              _interrupting_claim("test.c", 2)]
+    with pytest.raises(RunInterrupted) as info:
+        run_claims(claims, instances=4, seed=1, show_progress=False)
+    results = info.value.results
+    assert [r.claim.id for r in results] == ["test.a", "test.b"]
+    assert results[0].complete and results[0].ok and len(results[1].tiers) == 1
+    assert info.value.pending == ["test.b", "test.c"]
+
+
+def test_complete_claim_result():
+    res = run_claim(_interrupting_claim("test.ok", 2), instances=2)
+    assert res.complete and res.ok and len(res.tiers) == 2
+
+
+def test_max_instances_is_accepted_and_one_more_refused():
+    c = _claim(lambda xs: np.ones(len(xs)), n_batch=MAX_INSTANCES)
+    assert run_claim(c, instances=MAX_INSTANCES).tiers[0].instances == MAX_INSTANCES
+    with pytest.raises(InvalidParameterError, match="^instances: .*<= 100000"):
+        run_claim(c, instances=MAX_INSTANCES + 1)
+
+
+def test_tiers_stream_in_batches():
+    """A tier never asks the sampler for more than one batch at a time."""
+    sizes = []
+
+    def sample(rng, n):
+        sizes.append(n)
+        return rng.uniform(-1, 1, n)
+
+    claim = Claim(id="test.stream", paper="WX23", reference="r", provenance="rebuilt",
+                  statement="s", margin="m",
+                  tiers=(Tier("float64", sample, lambda xs: np.ones(len(xs)),
+                              lambda xs, i: float(xs[i]), batch=7),))
+    assert run_claim(claim, instances=30).tiers[0].instances == 30
+    assert sizes == [7, 7, 7, 7, 2]
+
+
+# ------------------------------------------------------------------ bad input
+_GOOD = _claim(lambda xs: np.ones(len(xs)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"claim": "byjl25.lemma3.1"}, "claim"), ({"tier_index": 1}, "tier_index"),
+     ({"tier_index": -1}, "tier_index"), ({"tier_index": 0.5}, "tier_index"),
+     ({"instances": 0}, "instances"), ({"instances": -1}, "instances"),
+     ({"instances": 2.5}, "instances"), ({"instances": float("nan")}, "instances"),
+     ({"instances": None}, "instances"), ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
+     ({"progress": object()}, "progress")],
+)
+def test_run_tier_rejects_bad_input(kwargs, name):
+    args = {"claim": _GOOD, "tier_index": 0, "instances": 3, "seed": 0} | kwargs
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        run_tier(**args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"claim": None}, "claim"), ({"instances": 0}, "instances"),
+     ({"instances": True}, "instances"), ({"seed": -2}, "seed"), ({"seed": "0"}, "seed")],
+)
+def test_run_claim_rejects_bad_input(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        run_claim(**({"claim": _GOOD} | kwargs))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"claims": "test.runner"}, "claims"), ({"claims": [_GOOD, 3]}, "claims"),
+     ({"claims": _GOOD}, "claims"), ({"instances": 0}, "instances"),
+     ({"instances": MAX_INSTANCES + 1}, "instances"), ({"seed": -1}, "seed"),
+     ({"show_progress": "yes"}, "show_progress")],
+)
+def test_run_claims_rejects_bad_input(kwargs, name):
+    args = {"claims": [_GOOD], "instances": 2, "show_progress": False} | kwargs
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        run_claims(**args)
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [(("maybe", 3, 0), "expected"), (("holds", 0, 0), "instances"),
+     (("holds", 2.5, 0), "instances"), (("holds", 3, -1), "violations"),
+     (("finding", 3, 4), "violations"), (("holds", 3, float("nan")), "violations")],
+)
+def test_verdict_of_rejects_bad_input(args, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        verdict_of(*args)
+
+
+def test_iter_rows_rejects_non_results():
+    with pytest.raises(InvalidParameterError, match="^results: expected ClaimResult"):
+        list(iter_rows([run_claim(_GOOD, instances=1), "row"]))
+
+
+@given(expected=st.sampled_from(["holds", "finding"]), instances=st.integers(1, 10**6),
+       data=st.data())
+def test_verdict_is_ok_exactly_when_violations_match_the_expectation(expected, instances, data):
+    violations = data.draw(st.integers(0, instances))
+    verdict, ok = verdict_of(expected, instances, violations)
+    assert ok == ((expected == "holds") == (violations == 0))
+    assert (verdict == "VIOLATED") == (expected == "holds" and violations > 0)
+
+
+@given(seed=st.integers(0, 2**63), instances=st.integers(1, 40), batch=st.integers(1, 9))
+def test_worst_margin_is_the_minimum_over_all_batches(seed, instances, batch):
+    """Batching does not change the outcome: the worst margin is the least margin drawn."""
+    seen = []
+
+    def check(xs):
+        seen.extend(xs.tolist())
+        return 2 - np.abs(xs)
+
+    t = run_claim(_claim(check, n_batch=batch), instances=instances, seed=seed).tiers[0]
+    assert t.instances == len(seen) == instances
+    assert t.worst_margin == min(2 - abs(x) for x in seen)
+    assert t.worst_instance == {"x": float(max(seen, key=abs))}

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 import sympy
+from hypothesis import given
+from hypothesis import strategies as st
 
-from theory.numbers import NumberKind
+from theory.numbers import InvalidParameterError, NumberKind
 from verify.sampling import (
     SPECTRUM_STYLES,
     gaussian_rational,
@@ -36,7 +38,7 @@ def test_style_structure():
 
 
 def test_unknown_style_is_refused():
-    with pytest.raises(ValueError, match="style"):
+    with pytest.raises(InvalidParameterError, match="^style: expected one of"):
         stable_spectrum(np.random.default_rng(0), (2,), "wild")
 
 
@@ -81,3 +83,107 @@ def test_random_stable_layer_has_the_requested_radius(dense):
     layer = random_stable_layer(np.random.default_rng(6), 2, 5, 3, 0.8, dense=dense)
     assert layer.spectral_radius() == pytest.approx(0.8, rel=1e-12)
     assert (layer.d_in, layer.width, layer.d_out) == (2, 5, 3)
+
+
+def test_deep_batch_draws_styles_in_order_of_first_occurrence():
+    """The documented draw order, independent of PYTHONHASHSEED (a set's order is not)."""
+    batch = random_deep_batch(np.random.default_rng(7), 12, 2, 3)
+    rng = np.random.default_rng(7)
+    chosen = [str(s) for s in rng.choice(SPECTRUM_STYLES, size=12)]
+    assert batch.styles == chosen and len(set(chosen)) >= 3
+    expected = np.empty((12, 2, 3), dtype=complex)
+    for style in dict.fromkeys(chosen):
+        idx = [i for i, s in enumerate(chosen) if s == style]
+        expected[idx] = stable_spectrum(rng, (len(idx), 2, 3), style)
+    np.testing.assert_array_equal(batch.eigenvalues, expected)
+
+
+def test_deep_batch_with_one_style():
+    b = random_deep_batch(np.random.default_rng(8), 5, 2, 2, styles=("tiny",))
+    assert b.styles == ["tiny"] * 5 and np.all(np.abs(b.eigenvalues) <= 0.1)
+
+
+# ------------------------------------------------------------------ bad input
+def _rng():
+    return np.random.default_rng(0)
+
+
+SIZES = (0, -1, 2.5, float("nan"), True, None)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [(lambda: stable_spectrum(0, (2,), "disk"), "rng"),
+     (lambda: stable_spectrum(_rng(), (0,), "disk"), "shape"),
+     (lambda: stable_spectrum(_rng(), (3, -1), "disk"), "shape"),
+     (lambda: stable_spectrum(_rng(), (2.5,), "disk"), "shape"),
+     (lambda: stable_spectrum(_rng(), (), "disk"), "shape"),
+     (lambda: stable_spectrum(_rng(), 3, "disk"), "shape"),
+     (lambda: stable_spectrum(_rng(), (2,), "wild"), "style"),
+     (lambda: stable_spectrum(_rng(), (2,), "disk", complex_="yes"), "complex_"),
+     (lambda: random_deep_batch(_rng(), 2, 2, 2, styles=()), "styles"),
+     (lambda: random_deep_batch(_rng(), 2, 2, 2, styles=("disk", "wild")), "styles"),
+     (lambda: random_deep_batch(_rng(), 2, 2, 2, styles="disk"), "styles"),
+     (lambda: random_deep_batch(None, 2, 2, 2), "rng"),
+     (lambda: random_deep_mpmath(np.random.RandomState(0), 2, 2), "rng"),
+     (lambda: gaussian_rational(123), "rng")]
+    + [(lambda v=v, p=p: random_deep_batch(_rng(), **({"n": 2, "depth": 2, "width": 2} | {p: v})),
+        p) for p in ("n", "depth", "width") for v in SIZES]
+    + [(lambda v=v, p=p: random_deep_exact(_rng(), **({"depth": 2, "width": 2} | {p: v})), p)
+       for p in ("depth", "width", "max_den") for v in SIZES]
+    + [(lambda v=v, p=p: random_deep_mpmath(_rng(), **({"depth": 2, "width": 2} | {p: v})), p)
+       for p in ("depth", "width") for v in SIZES]
+    + [(lambda v=v, p=p: gaussian_rational(_rng(), **{p: v}), p)
+       for p in ("max_den", "max_abs") for v in SIZES],
+)
+def test_samplers_reject_bad_input(call, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"radius": 1.0}, "radius"), ({"radius": 1.5}, "radius"), ({"radius": -0.1}, "radius"),
+     ({"radius": float("nan")}, "radius"), ({"radius": float("inf")}, "radius"),
+     ({"radius": True}, "radius"), ({"d_in": 0}, "d_in"), ({"width": 2.5}, "width"),
+     ({"d_out": -1}, "d_out"), ({"dense": "no"}, "dense"), ({"bias": None}, "bias"),
+     ({"rng": 0}, "rng")],
+)
+def test_random_stable_layer_rejects_bad_input(kwargs, name):
+    from verify.sampling import random_stable_layer
+
+    args = {"rng": _rng(), "d_in": 1, "width": 2, "d_out": 1, "radius": 0.5,
+            "dense": False} | kwargs
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        random_stable_layer(**args)
+
+
+def test_random_stable_layer_accepts_radius_just_below_one_and_zero():
+    from verify.sampling import random_stable_layer
+
+    near = random_stable_layer(_rng(), 1, 3, 1, np.nextafter(1.0, 0.0), dense=False)
+    assert near.spectral_radius() < 1
+    assert random_stable_layer(_rng(), 1, 3, 1, 0.0, dense=False).spectral_radius() == 0
+
+
+# ------------------------------------------------------------------ properties
+@given(seed=st.integers(0, 2**32 - 1), style=st.sampled_from(SPECTRUM_STYLES),
+       complex_=st.booleans(),
+       shape=st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+def test_every_spectrum_is_stable(seed, style, complex_, shape):
+    lam = stable_spectrum(np.random.default_rng(seed), shape, style, complex_)
+    assert lam.shape == shape and np.all(np.abs(lam) < 1)
+    assert np.iscomplexobj(lam) == complex_
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), depth=st.integers(1, 3),
+       width=st.integers(1, 3),
+       styles=st.lists(st.sampled_from(SPECTRUM_STYLES), min_size=1, max_size=3).map(tuple))
+def test_deep_batches_are_stable_reproducible_and_use_the_given_styles(seed, n, depth, width,
+                                                                        styles):
+    a = random_deep_batch(np.random.default_rng(seed), n, depth, width, styles=styles)
+    b = random_deep_batch(np.random.default_rng(seed), n, depth, width, styles=styles)
+    assert a.eigenvalues.shape == (n, depth, width) and np.all(np.abs(a.eigenvalues) < 1)
+    assert set(a.styles) <= set(styles)
+    for x, y in ((a.eigenvalues, b.eigenvalues), (a.B1, b.B1), (a.Bk, b.Bk), (a.C, b.C)):
+        np.testing.assert_array_equal(x, y)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import numbers
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,20 +30,70 @@ from typing import Any
 
 import numpy as np
 
+from theory.numbers import InvalidParameterError
+
 __all__ = [
     "PROVENANCE_TAGS",
     "EXPECTED",
+    "PAPERS",
     "Tier",
     "Claim",
     "register",
     "all_claims",
     "get_claim",
+    "log_margin",
+    "check_count",
     "UnknownClaimError",
 ]
 
 PROVENANCE_TAGS = ("paper", "summary", "rebuilt", "finding")
 EXPECTED = ("holds", "finding")
 PAPERS = ("BYJL25", "WX23")
+
+
+def _require(name: str, value: Any, ok: bool, expected: str) -> None:
+    """The module's validation choke point: raise :class:`InvalidParameterError` unless ``ok``.
+
+    The message names the parameter, what it should be and the value it got.
+    """
+    if not ok:
+        raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+
+
+def check_count(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an ``int`` if it is an integer (not a bool) in ``[minimum, maximum]``.
+
+    Shared by the registry, the runner and the report for counts, indices and seeds.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        Naming ``name`` when ``value`` is not such an integer.
+    """
+    bound = f"an integer >= {minimum}" + ("" if maximum is None else f" and <= {maximum}")
+    _require(name, value, isinstance(value, numbers.Integral) and not isinstance(value, bool),
+             bound)
+    _require(name, value, value >= minimum and (maximum is None or value <= maximum), bound)
+    return int(value)
+
+
+def _require_text(name: str, value: Any) -> None:
+    _require(name, value, isinstance(value, str) and bool(value.strip()), "a non-empty string")
+
+
+def _require_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    _require(name, value, isinstance(value, str) and value in choices, f"one of {choices}")
+
+
+def _real(name: str, value: Any, expected: str) -> float:
+    """``float(value)`` for a real number (not a string or bool), else the choke point raises."""
+    ok = not isinstance(value, (str, bytes, bool))
+    try:
+        x = float(value) if ok else math.nan
+    except (TypeError, ValueError):
+        ok, x = False, math.nan
+    _require(name, value, ok, expected)
+    return x
 
 
 class UnknownClaimError(KeyError):
@@ -81,8 +132,17 @@ class Tier:
     batch: int = 256
     max_instances: int | None = None
 
+    def __post_init__(self) -> None:
+        _require_text("name", self.name)
+        for role in ("sample", "check", "describe"):
+            _require(role, getattr(self, role), callable(getattr(self, role)), "a callable")
+        check_count("batch", self.batch)
+        if self.max_instances is not None:
+            check_count("max_instances", self.max_instances)
+
     def instances_for(self, requested: int) -> int:
-        """Number of instances this tier runs when ``requested`` are asked for."""
+        """Number of instances this tier runs when ``requested`` (``>= 1``) are asked for."""
+        requested = check_count("requested", requested)
         if self.max_instances is None:
             return requested
         return min(requested, self.max_instances)
@@ -105,18 +165,20 @@ class Claim:
     hypotheses: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        if self.paper not in PAPERS:
-            raise ValueError(f"paper: expected one of {PAPERS}, got {self.paper!r}")
-        if self.provenance not in PROVENANCE_TAGS:
-            raise ValueError(
-                f"provenance: expected one of {PROVENANCE_TAGS}, got {self.provenance!r}"
-            )
-        if self.expected not in EXPECTED:
-            raise ValueError(f"expected: expected one of {EXPECTED}, got {self.expected!r}")
-        if not self.tiers:
-            raise ValueError(f"tiers: claim {self.id!r} needs at least one tier")
-        if self.default_instances < 1:
-            raise ValueError("default_instances: must be at least 1")
+        for name in ("id", "reference", "statement", "margin"):
+            _require_text(name, getattr(self, name))
+        _require("id", self.id, not any(c.isspace() for c in self.id), "an id without spaces")
+        _require_choice("paper", self.paper, PAPERS)
+        _require_choice("provenance", self.provenance, PROVENANCE_TAGS)
+        _require_choice("expected", self.expected, EXPECTED)
+        _require("tiers", self.tiers, isinstance(self.tiers, tuple) and len(self.tiers) > 0
+                 and all(isinstance(t, Tier) for t in self.tiers), "a non-empty tuple of Tier")
+        names = [t.name for t in self.tiers]
+        _require("tiers", names, len(set(names)) == len(names), "tiers with distinct names")
+        check_count("default_instances", self.default_instances)
+        _require("notes", self.notes, isinstance(self.notes, str), "a string")
+        _require("hypotheses", self.hypotheses, isinstance(self.hypotheses, tuple)
+                 and all(isinstance(h, str) for h in self.hypotheses), "a tuple of strings")
 
 
 _REGISTRY: dict[str, Claim] = {}
@@ -124,8 +186,9 @@ _REGISTRY: dict[str, Claim] = {}
 
 def register(claim: Claim) -> Claim:
     """Add ``claim`` to the registry (ids are unique) and return it."""
-    if claim.id in _REGISTRY and _REGISTRY[claim.id] is not claim:
-        raise ValueError(f"id: a claim {claim.id!r} is already registered")
+    _require("claim", claim, isinstance(claim, Claim), "a Claim")
+    _require("id", claim.id, _REGISTRY.get(claim.id, claim) is claim,
+             "an id that is not already registered")
     _REGISTRY[claim.id] = claim
     return claim
 
@@ -150,7 +213,10 @@ def get_claim(claim_id: str) -> Claim:
     ------
     UnknownClaimError
         If no such claim is registered (the message lists the known ids).
+    theory.numbers.InvalidParameterError
+        If ``claim_id`` is not a string.
     """
+    _require("claim_id", claim_id, isinstance(claim_id, str), "a string")
     claims = {c.id: c for c in all_claims()}
     if claim_id not in claims:
         raise UnknownClaimError(
@@ -162,13 +228,26 @@ def get_claim(claim_id: str) -> Claim:
 def log_margin(error: float, tol: float) -> float:
     """Margin of an agreement check in decades: ``log10(tol / error)``.
 
-    ``inf`` when the error is exactly zero, negative when ``error > tol``, ``nan`` when the
-    error is not a number (counted as a violation).
+    ``inf`` when the error is exactly zero, negative when ``error > tol``, ``-inf`` when the
+    error is infinite or the tolerance is zero (and the error is not), ``nan`` when the error is
+    not a number (counted as a violation by the runner).
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``error`` is negative, or ``tol`` is negative, infinite or not a number.
     """
+    error = _real("error", error, "a non-negative real number (nan counts as a violation)")
+    tol = _real("tol", tol, "a finite non-negative real number")
+    _require("error", error, not error < 0, "a non-negative real number")
+    _require("tol", tol, 0 <= tol < math.inf, "a finite non-negative real number")
     if math.isnan(error):
         return math.nan
     if error == 0:
         return math.inf
-    if tol == 0:
+    if tol == 0 or math.isinf(error):
         return -math.inf
-    return math.log10(tol / error)
+    ratio = tol / error  # correctly rounded: >= 1 exactly when error <= tol
+    if ratio == 0 or math.isinf(ratio):  # under- or overflow: far from the boundary
+        return math.log10(tol) - math.log10(error)
+    return math.log10(ratio)

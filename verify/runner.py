@@ -2,7 +2,16 @@
 
 Seeding: each (claim, tier, batch) gets its own generator spawned from
 ``SeedSequence([seed, crc32(claim.id), tier index, batch index])``, so a claim's results do not
-depend on which other claims run, and the same seed reproduces the same report.
+depend on which other claims run, and the same seed reproduces the same report (in every
+process: nothing here or in the samplers iterates over a set, whose order would depend on
+``PYTHONHASHSEED``).
+
+Instances are drawn and checked in batches of :attr:`Tier.batch`, and a tier keeps only its
+worst instance and first violation, so memory does not grow with the instance count; the count
+is bounded by :data:`MAX_INSTANCES` per tier to stop a mistyped count from running for days.
+
+Ctrl-C: :func:`run_claim` and :func:`run_claims` raise :class:`RunInterrupted`, which carries the
+rows that finished before the interrupt.
 """
 
 from __future__ import annotations
@@ -17,9 +26,46 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from verify.registry import Claim, Tier
+from theory.numbers import InvalidParameterError
+from verify.registry import EXPECTED, Claim, Tier, check_count
 
-__all__ = ["TierResult", "ClaimResult", "run_tier", "run_claim", "run_claims", "verdict_of"]
+__all__ = [
+    "MAX_INSTANCES",
+    "TierResult",
+    "ClaimResult",
+    "RunInterrupted",
+    "run_tier",
+    "run_claim",
+    "run_claims",
+    "verdict_of",
+    "iter_rows",
+]
+
+#: Upper bound on the instances per tier that a run accepts (100 times the largest default
+#: budget of a registered claim).
+MAX_INSTANCES = 100_000
+
+
+def _require(name: str, value: Any, ok: bool, expected: str) -> None:
+    """The runner's validation choke point: raise :class:`InvalidParameterError` unless ``ok``."""
+    if not ok:
+        raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+
+
+def _check_run(
+    claims: Any, instances: Any, seed: Any, show_progress: Any = None, progress: Any = None
+) -> tuple[list[Claim], int | None, int]:
+    """The parameters of a run: the claims as a list, ``instances`` (``None``: each claim's
+    default, else an integer in ``[1, MAX_INSTANCES]``) and ``seed`` (an integer ``>= 0``)."""
+    _require("claims", claims, isinstance(claims, Sequence) and not isinstance(claims, str)
+             and all(isinstance(c, Claim) for c in claims), "a sequence of Claim")
+    _require("show_progress", show_progress, show_progress is None
+             or isinstance(show_progress, bool), "None, True or False")
+    _require("progress", progress, progress is None
+             or callable(getattr(progress, "update", None)), "None or a bar with update(n)")
+    if instances is not None:
+        instances = check_count("instances", instances, 1, MAX_INSTANCES)
+    return list(claims), instances, check_count("seed", seed, 0)
 
 
 @dataclass
@@ -46,9 +92,32 @@ class ClaimResult:
     tiers: list[TierResult]
 
     @property
+    def complete(self) -> bool:
+        """True when every tier of the claim ran (False after an interrupt)."""
+        return len(self.tiers) == len(self.claim.tiers)
+
+    @property
     def ok(self) -> bool:
-        """True when the outcome is the one the registry expects."""
-        return all(t.ok for t in self.tiers)
+        """True when every tier ran and its outcome is the one the registry expects."""
+        return self.complete and all(t.ok for t in self.tiers)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, carrying what had finished.
+
+    Attributes
+    ----------
+    results
+        One :class:`ClaimResult` per claim with at least one finished tier, in run order (the
+        claim that was running has only its finished tiers).
+    pending
+        Ids of the requested claims with at least one tier that did not finish, in run order.
+    """
+
+    def __init__(self, results: list[ClaimResult], pending: list[str]) -> None:
+        super().__init__(f"run interrupted; {len(pending)} claim(s) did not finish")
+        self.results = results
+        self.pending = pending
 
 
 def verdict_of(expected: str, instances: int, violations: int) -> tuple[str, bool]:
@@ -56,7 +125,16 @@ def verdict_of(expected: str, instances: int, violations: int) -> tuple[str, boo
 
     For a claim expected to hold, any violation is unexpected. For a finding (a claim as stated
     that the suite expects to fail), at least one violation must be found, with its certificate.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``expected`` is not one of :data:`verify.registry.EXPECTED`, or the counts are not
+        integers with ``1 <= instances`` and ``0 <= violations <= instances``.
     """
+    _require("expected", expected, expected in EXPECTED, f"one of {EXPECTED}")
+    instances = check_count("instances", instances, 1)
+    violations = check_count("violations", violations, 0, instances)
     if expected == "holds":
         return ("holds", True) if violations == 0 else ("VIOLATED", False)
     if violations > 0:
@@ -78,9 +156,19 @@ def run_tier(
 ) -> TierResult:
     """Run tier ``tier_index`` of ``claim`` on ``instances`` random instances.
 
-    An exception raised by the sampler or the check becomes an ``ERROR`` verdict (never a pass).
+    An exception raised by the sampler or the check becomes an ``ERROR`` verdict (never a pass);
+    ``KeyboardInterrupt`` propagates.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        For a bad claim, ``tier_index`` out of range, ``instances`` not in
+        ``[1, MAX_INSTANCES]`` or a negative ``seed``.
     """
-    tier: Tier = claim.tiers[tier_index]
+    _require("claim", claim, isinstance(claim, Claim), "a Claim")
+    _require("instances", instances, instances is not None, "an integer >= 1")
+    _check_run([claim], instances, seed, progress=progress)
+    tier: Tier = claim.tiers[check_count("tier_index", tier_index, 0, len(claim.tiers) - 1)]
     n_total = tier.instances_for(instances)
     start = time.perf_counter()
     worst = math.inf
@@ -136,11 +224,25 @@ def run_tier(
 def run_claim(
     claim: Claim, instances: int | None = None, seed: int = 0, progress: Any | None = None
 ) -> ClaimResult:
-    """Run every tier of ``claim``; ``instances`` defaults to the claim's own default."""
+    """Run every tier of ``claim``; ``instances`` defaults to the claim's own default.
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C, with the tiers that finished.
+    theory.numbers.InvalidParameterError
+        As :func:`run_tier`.
+    """
+    _require("claim", claim, isinstance(claim, Claim), "a Claim")
+    _check_run([claim], instances, seed, progress=progress)
     n = claim.default_instances if instances is None else instances
-    return ClaimResult(
-        claim, [run_tier(claim, i, n, seed, progress) for i in range(len(claim.tiers))]
-    )
+    done: list[TierResult] = []
+    try:
+        for i in range(len(claim.tiers)):
+            done.append(run_tier(claim, i, n, seed, progress))
+    except KeyboardInterrupt as exc:
+        raise RunInterrupted([ClaimResult(claim, done)] if done else [], [claim.id]) from exc
+    return ClaimResult(claim, done)
 
 
 def run_claims(
@@ -153,23 +255,44 @@ def run_claims(
 
     ``show_progress=None`` shows the bar only on a terminal and only once a run has taken more
     than a second.
+
+    Raises
+    ------
+    RunInterrupted
+        On Ctrl-C, with every row that finished and the ids of the claims that did not.
+    theory.numbers.InvalidParameterError
+        If ``claims`` is not a sequence of :class:`Claim`, ``instances`` is not ``None`` or in
+        ``[1, MAX_INSTANCES]``, ``seed`` is negative, or ``show_progress`` is not a bool.
     """
+    claims, instances, seed = _check_run(claims, instances, seed, show_progress)
     total = sum(
         t.instances_for(c.default_instances if instances is None else instances)
         for c in claims
         for t in c.tiers
     )
     disable = None if show_progress is None else not show_progress
-    with tqdm(total=total, unit="inst", delay=1.0, disable=disable, leave=False) as bar:
-        results = []
-        for claim in claims:
-            bar.set_description(claim.id)
-            results.append(run_claim(claim, instances, seed, bar))
-        return results
+    results: list[ClaimResult] = []
+    try:
+        with tqdm(total=total, unit="inst", delay=1.0, disable=disable, leave=False) as bar:
+            for claim in claims:
+                bar.set_description(claim.id)
+                results.append(run_claim(claim, instances, seed, bar))
+    except KeyboardInterrupt as exc:
+        partial = exc.results if isinstance(exc, RunInterrupted) else []
+        pending = [c.id for c in claims[len(results):]]
+        raise RunInterrupted(results + partial, pending) from exc
+    return results
 
 
 def iter_rows(results: Iterable[ClaimResult]) -> Iterable[tuple[Claim, TierResult]]:
-    """``(claim, tier result)`` pairs in report order."""
+    """``(claim, tier result)`` pairs in report order.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        (On iteration) for an item of ``results`` that is not a :class:`ClaimResult`.
+    """
     for r in results:
+        _require("results", r, isinstance(r, ClaimResult), "ClaimResult items")
         for t in r.tiers:
             yield r.claim, t

@@ -16,6 +16,9 @@ Exact instances use Gaussian rationals with small denominators, stable by exact 
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Callable
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -23,6 +26,7 @@ import sympy
 
 from theory.layers import SSMLayer
 from theory.linear import DeepSSM
+from theory.numbers import InvalidParameterError
 from verify.batch import DeepBatch
 
 __all__ = [
@@ -38,15 +42,62 @@ __all__ = [
 SPECTRUM_STYLES = ("disk", "clustered", "tiny", "near_unit", "zeros")
 
 
+def _is_int(x: Any, minimum: int) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool) and int(x) >= minimum
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "rng": (lambda v: isinstance(v, np.random.Generator), "a numpy.random.Generator"),
+    "shape": (lambda v: isinstance(v, tuple) and len(v) > 0 and all(_is_int(k, 1) for k in v),
+              "a non-empty tuple of integers >= 1"),
+    "style": (lambda v: isinstance(v, str) and v in SPECTRUM_STYLES,
+              f"one of {SPECTRUM_STYLES}"),
+    "styles": (lambda v: isinstance(v, (tuple, list)) and len(v) > 0
+               and all(isinstance(s, str) and s in SPECTRUM_STYLES for s in v),
+               f"a non-empty tuple of styles from {SPECTRUM_STYLES}"),
+    "size": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "radius": (lambda v: _is_real(v) and 0 <= v < 1, "a real number in [0, 1) (stable)"),
+    "flag": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
+}
+
+#: Which rule of :data:`_RULES` checks each parameter name of the public functions.
+_RULE_OF = {name: "size" for name in ("n", "depth", "width", "d_in", "d_out", "max_den",
+                                       "max_abs")}
+_RULE_OF.update({name: "flag" for name in ("complex_", "dense", "feedthrough", "bias")})
+
+
+def _check(**params: Any) -> None:
+    """The module's validation choke point: every public function passes its arguments here.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        Naming the first parameter (in the order given) whose value breaks its rule.
+    """
+    for name, value in params.items():
+        ok, expected = _RULES[_RULE_OF.get(name, name)]
+        if not ok(value):
+            raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+
+
 def stable_spectrum(
     rng: np.random.Generator, shape: tuple[int, ...], style: str, complex_: bool = True
 ) -> np.ndarray:
     """Eigenvalues of modulus < 1 of the given ``style`` (see the module docstring).
 
     The last axis of ``shape`` is one spectrum (clustering and zeroing act along it).
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        For an unknown ``style``, a ``shape`` that is not a non-empty tuple of positive
+        integers, or an ``rng`` that is not a numpy Generator.
     """
-    if style not in SPECTRUM_STYLES:
-        raise ValueError(f"style: expected one of {SPECTRUM_STYLES}, got {style!r}")
+    _check(rng=rng, shape=shape, style=style, complex_=complex_)
     phase = (np.exp(1j * rng.uniform(-np.pi, np.pi, shape)) if complex_
              else rng.choice([-1.0, 1.0], shape))
     if style == "disk":
@@ -80,11 +131,20 @@ def random_deep_batch(
     """``n`` random deep models; each instance draws its spectrum style from ``styles``.
 
     Entries of ``B_1, B_k, C`` are standard normal (complex normal when ``complex_``).
+    Spectra are drawn style by style in order of first occurrence, so the draws depend on
+    ``rng`` alone (not on ``PYTHONHASHSEED``, as iterating over a set of styles would).
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``n``, ``depth`` or ``width`` is not an integer ``>= 1``, or ``styles`` is empty or
+        names an unknown style.
     """
+    _check(rng=rng, n=n, depth=depth, width=width, complex_=complex_, styles=styles)
     chosen = [str(s) for s in rng.choice(styles, size=n)]
     lam = np.empty((n, depth, width), dtype=complex if complex_ else float)
-    for style in set(chosen):
-        idx = np.array([i for i, s in enumerate(chosen) if s == style])
+    for style in dict.fromkeys(chosen):
+        idx = np.flatnonzero(np.asarray(chosen) == style)
         lam[idx] = stable_spectrum(rng, (idx.size, depth, width), style, complex_)
 
     def entries(shape: tuple[int, ...]) -> np.ndarray:
@@ -98,8 +158,11 @@ def random_deep_batch(
 def gaussian_rational(rng: np.random.Generator, max_den: int = 7, max_abs: int = 3) -> sympy.Expr:
     """A random Gaussian rational ``a + b·I``.
 
-    ``a`` and ``b`` have denominators at most ``max_den`` and moduli at most ``max_abs``.
+    ``a`` and ``b`` have denominators at most ``max_den`` and moduli at most ``max_abs`` (both
+    integers ``>= 1``).
     """
+    _check(rng=rng, max_den=max_den, max_abs=max_abs)
+
     def part() -> sympy.Rational:
         den = int(rng.integers(1, max_den + 1))
         return sympy.Rational(int(rng.integers(-max_abs * den, max_abs * den + 1)), den)
@@ -121,6 +184,7 @@ def random_deep_exact(rng: np.random.Generator, depth: int, width: int,
     About one eigenvalue in five is exactly zero, and one layer in three repeats an eigenvalue of
     the layer below, so pass-through modes and shared poles are exercised.
     """
+    _check(rng=rng, depth=depth, width=width, max_den=max_den)
     lam = [[_exact_stable(rng, max_den) for _ in range(width)] for _ in range(depth)]
     for k in range(depth):
         for i in range(width):
@@ -141,6 +205,7 @@ def random_deep_mpmath(rng: np.random.Generator, depth: int, width: int) -> Deep
     Spectra mix the styles of :func:`stable_spectrum`; every float draw is refined by a random
     perturbation far below float resolution so the entries use the whole working precision.
     """
+    _check(rng=rng, depth=depth, width=width)
     style = str(rng.choice(SPECTRUM_STYLES))
     lam = stable_spectrum(rng, (depth, width), style)
     tiny = mpmath.mpf(2) ** -60
@@ -181,7 +246,15 @@ def random_stable_layer(
     ``W``: a standard normal matrix rescaled to that spectral radius (generically
     diagonalizable, non-normal). ``U, C, D`` are normal with variance ``1/fan-in``, ``b``
     standard normal.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If a size is not an integer ``>= 1`` or ``radius`` is not in ``[0, 1)`` (the layer must
+        be stable; ``nan`` and ``inf`` are refused).
     """
+    _check(rng=rng, d_in=d_in, width=width, d_out=d_out, radius=radius, dense=dense,
+           feedthrough=feedthrough, bias=bias)
     if dense:
         W = rng.standard_normal((width, width))
         W *= radius / np.abs(np.linalg.eigvals(W)).max()
