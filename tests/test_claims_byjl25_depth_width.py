@@ -49,6 +49,70 @@ def test_i_exact_rejects_a_dropped_mode(monkeypatch: pytest.MonkeyPatch) -> None
     assert claims.margin_i_exact(model) == -math.inf
 
 
+def test_i_exact_compares_the_certifying_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a "conversion" that agrees with the model on 2n - 1 terms and differs at s = 2n - 1:
+    # the divided-difference combination of 2n distinct poles split between the two models
+    n = 3
+    nu = [R(k, 4 * n + 1) * (-1) ** k for k in range(1, 2 * n + 1)]
+    c = [1 / sympy.prod([nu[k] - nu[j] for j in range(2 * n) if j != k]) for k in range(2 * n)]
+    model = ShallowSSM(nu[:n], c[:n], [1] * n)
+    wrong = ShallowSSM(nu[n:], [-x for x in c[n:]], [1] * n)
+    assert depth_width.kernel_mismatch(model, wrong, 2 * n - 1) == 0
+    monkeypatch.setattr(claims, "deep_to_shallow", lambda m: wrong)
+    assert claims.margin_i_exact(model) == -math.inf
+
+
+def _quotient_first(model: DeepSSM) -> ShallowSSM:
+    """The pre-fix float construction: residues ``Ω Π 1/(1 - μ/λ)``, the quotient rounded
+    before the subtraction (84% off at gap 1e-12, 9% at 1e-8)."""
+    is_zero = lambda x: x == 0  # noqa: E731
+    values, ids = depth_width._distinct_ids(model.eigenvalues, is_zero)
+    weights = depth_width._multiset_weights(ids, model.B, model.C, 0.0, is_zero)
+    res, const = [0j] * len(values), 0j
+    for key, (omega,) in weights.items():
+        const += 0 if key else omega
+        for v in key:
+            term = omega
+            for v2 in key:
+                if v2 != v:
+                    term = term / (1 - values[v2] / values[v])
+            res[v] += term
+    return ShallowSSM(np.array([*values, 0]), np.array([*res, const]), np.ones(len(res) + 1))
+
+
+def test_i_float_rejects_the_quotient_first_residues(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = DeepSSM([[0.5], [0.5 + 1e-8]], [[1.0], [[1.0]]], [1.0])
+    assert claims.margin_i_float(model) >= 2
+    broken = _quotient_first(model)
+    err = np.abs(broken.kernel(20) - model.kernel(20)) / np.abs(model.kernel(20))
+    assert 0.05 < np.max(err) < 0.2  # the 9% error of the issue
+    monkeypatch.setattr(claims, "deep_to_shallow", _quotient_first)
+    assert claims.margin_i_float(model) < -3
+    # and on the tier's own sample: every near-merging model is rejected
+    rng = np.random.default_rng(0)
+    merged = [m for j, m in enumerate(claims._sample_i_float(rng, 12)) if j % 2 and m.depth > 1]
+    assert merged and all(claims.margin_i_float(m) < 0 for m in merged)
+
+
+def test_i_float_sample_has_near_merging_pairs() -> None:
+    rng = np.random.default_rng(2)
+    models = claims._sample_i_float(rng, 10)
+    for j, m in enumerate(models):
+        lam = np.asarray(m.eigenvalues, dtype=complex)
+        gaps = [abs(a - b) / abs(a) for k in range(m.depth) for q in range(k + 1, m.depth)
+                for a in lam[k] for b in lam[q] if a != 0]
+        low, high = claims.NEAR_GAPS
+        near = [g for g in gaps if 10**low * 0.99 <= g <= 10**high * 1.01]
+        assert bool(near) is bool(j % 2 and m.depth > 1)
+
+
+def test_exact_stable_draws_are_strictly_inside_the_unit_disk(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter([sympy.Integer(1), sympy.Integer(-1), R(3, 5) + R(4, 5) * sympy.I, R(1, 2)])
+    monkeypatch.setattr(claims, "gaussian_rational", lambda rng, den, bound: next(draws))
+    assert claims._exact_stable(np.random.default_rng(0), []) == R(1, 2)
+
+
 def test_i_float_rejects_a_perturbed_residue(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(0)
     model = claims._sample_i_float(rng, 1)[0]
@@ -122,3 +186,24 @@ def test_iii_rejects_a_witness_without_first_order_term(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(claims, "non_inclusion_witness", cancelled)
     assert claims.margin_iii((2, 2, np.random.default_rng(4))) == -math.inf
+
+
+def test_check_functions_refuse_bad_input() -> None:
+    from theory.numbers import InvalidParameterError
+
+    model = DeepSSM([[0.5], [0.25]], [[1.0], [[1.0]]], [1.0])
+    rng = np.random.default_rng(0)
+    for call, pattern in [
+        (lambda: claims.margin_i_float(model, T=0), "^T: "),
+        (lambda: claims.margin_i_float("x"), "^model: "),
+        (lambda: claims.margin_i_exact(None), "^model: "),
+        (lambda: claims.near_merging("rng", model), "^rng: "),
+        (lambda: claims.near_merging(rng, [[0.5]]), "^model: "),
+        (lambda: claims.margin_shared("x"), "^model: "),
+        (lambda: claims.margin_ii_float((ShallowSSM([0.5], [1.0], [1.0]), 1, 1), T=float("nan")),
+         "^T: "),
+    ]:
+        with pytest.raises(InvalidParameterError, match=pattern):
+            call()
+    single = DeepSSM([[0.5, 0.25]], [[1.0, 1.0]], [1.0, 1.0])
+    assert claims.near_merging(rng, single) is single  # depth 1: no pair of layers

@@ -73,3 +73,43 @@ def test_exact_tier_compares_enough_terms(seed):
     # 2lm+1 terms: a model with l = m = 3 uses 19 coefficients
     model = mod._sample_exact(np.random.default_rng(seed), 1)[0]
     assert mod.exact_margin(model) == math.inf
+
+
+def test_exact_check_decides_equal_radicals(monkeypatch):
+    # rho(0) = 1 written as (-2+2i)^(1/3) - i: equal, though sympy.expand does not see it
+    R = sympy.Rational
+    model = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    original = DeepSSM.kernel
+
+    def rewritten(self, T, method="closed_form"):
+        k = original(self, T, method)
+        if method == "recurrence":
+            k[0] = (-2 + 2 * sympy.I) ** R(1, 3) - sympy.I
+            assert sympy.expand(k[0] - 1) != 0
+        return k
+
+    monkeypatch.setattr(DeepSSM, "kernel", rewritten)
+    assert mod.exact_margin(model) == math.inf
+
+
+def test_relative_errors_refuses_bad_arrays_and_float_margins_flags_nan(monkeypatch):
+    from theory.numbers import InvalidParameterError
+
+    ones = np.ones((1, 3))
+    with pytest.raises(InvalidParameterError, match="^closed: "):
+        mod.relative_errors(ones + [[0, np.nan, 0]], ones, ones)
+    with pytest.raises(InvalidParameterError, match="^scale: "):
+        mod.relative_errors(ones, ones, -ones)
+    with pytest.raises(InvalidParameterError, match="^closed, other, scale: "):
+        mod.relative_errors(ones, np.ones((1, 2)), ones)
+    batch = random_deep_batch(np.random.default_rng(5), 6, 2, 2)
+    original = type(batch).kernel_scan
+
+    def nan_row(self, T):
+        k = original(self, T)
+        k[2, 1] = np.nan
+        return k
+
+    monkeypatch.setattr(type(batch), "kernel_scan", nan_row)
+    margins = mod.float_margins(batch, 8)
+    assert np.isnan(margins[2]) and np.all(margins[[0, 1, 3, 4, 5]] >= 0)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import mpmath
 import numpy as np
@@ -15,26 +16,37 @@ from strategies import deep_models, scaled_examples, shallow_models
 from sympy import I
 from sympy import Rational as R
 
+from theory import depth_width
 from theory.depth_width import (
+    IllConditionedError,
     InsufficientCapacityError,
+    KernelCheckError,
     NonInclusionCertificate,
     SharedEigenvalueError,
     algorithm_a_cannot_fit,
     certifying_length,
     deep_to_shallow,
+    default_rtol,
     kernel_mismatch,
     merging_poles_residue_table,
     non_inclusion_witness,
     numerator_coefficients,
     numerator_roots,
     pole_multiplicity_certificate,
+    root_capacity,
     shallow_to_deep,
     shared_eigenvalue_counterexample,
     target_from_factors,
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    convert,
+    is_exact_zero,
+    tolerance,
+)
 from verify.claims.byjl25_depth_width import margin_i_float
 
 
@@ -65,15 +77,37 @@ def test_deep_to_shallow_is_exact_or_certifies_a_double_pole(model: DeepSSM) -> 
     assert _exactly_equal(model, shallow)
 
 
+def _float_accuracy(model: DeepSSM, T: int) -> float:
+    """``max_s |ρ_result(s) - ρ_deep(s)| / K_abs(s)``, both kernels exactly from the entries."""
+    shallow = deep_to_shallow(model)
+    got = shallow.to_kind(NumberKind.EXACT).kernel(T)
+    want = model.to_kind(NumberKind.EXACT).kernel(T)
+    return max(float(sympy.Abs(a - b)) / s for a, b, s in zip(got, want, _abs_scale(model, T)))
+
+
+def _worst_bound_over_kabs(model: DeepSSM, T: int) -> float:
+    """``max_s ε Σ_i |r_i||λ_i|^s / K_abs(s)`` from the exact residues of a float model."""
+    exact = deep_to_shallow(model.to_kind(NumberKind.EXACT))
+    r = np.abs(np.asarray(convert(exact.residues, NumberKind.FLOAT), dtype=complex))
+    lam = np.abs(np.asarray(convert(exact.poles, NumberKind.FLOAT), dtype=complex))
+    size = (lam.reshape(1, -1) ** np.arange(T).reshape(-1, 1)) @ r
+    return float(np.max(np.finfo(float).eps * size / _abs_scale(model, T)))
+
+
 @settings(max_examples=scaled_examples(0.5), deadline=None)
 @given(deep_models(kind=NumberKind.FLOAT, max_depth=3, max_width=3, dyadic=True))
 def test_deep_to_shallow_float_within_roundoff_bound(model: DeepSSM) -> None:
+    exact = model.to_kind(NumberKind.EXACT)  # dyadic: the same model exactly
     try:
         margin = margin_i_float(model)
     except SharedEigenvalueError:
-        exact = model.to_kind(NumberKind.EXACT)  # dyadic: the same model exactly
         with pytest.raises(SharedEigenvalueError):
             deep_to_shallow(exact)
+        return
+    except IllConditionedError:
+        # a refusal must be justified by the exact residues: rounding them costs > rtol/2
+        T = certifying_length(model, deep_to_shallow(exact))
+        assert _worst_bound_over_kabs(model, T) > float(default_rtol(NumberKind.FLOAT)) / 2
         return
     assert margin >= 0
 
@@ -117,19 +151,140 @@ def test_shared_eigenvalue_without_weight_is_accepted() -> None:
     assert pole_multiplicity_certificate(model, R(1, 2)).order == 1
 
 
-def test_near_shared_float_eigenvalues_raise_only_with_tol() -> None:
-    model = DeepSSM([[0.5], [0.5 + 1e-12]], [[1.0], [[1.0]]], [1.0])
+def _merging(gap: float) -> DeepSSM:
+    return DeepSSM([[0.5], [0.5 + gap]], [[1.0], [[1.0]]], [1.0])
+
+
+def test_default_accuracy_is_better_than_a_millionth() -> None:
+    assert float(default_rtol(NumberKind.FLOAT)) < 1e-6
+    assert default_rtol(NumberKind.EXACT) == 0
+    with mpmath.workdps(50):
+        assert default_rtol(NumberKind.MPMATH) < mpmath.mpf(10) ** -20
+
+
+@pytest.mark.parametrize("gap", [1e-4, 1e-8, 1e-9])
+def test_near_merging_float_eigenvalues_give_accurate_residues(gap: float) -> None:
+    # the exact kernel of the returned model against the exact kernel of the float model
+    model = _merging(gap)
     shallow = deep_to_shallow(model)
-    assert np.max(np.abs(shallow.residues)) > 1e11  # residues of order 1/gap
+    assert np.max(np.abs(shallow.residues)) > 0.4 / gap  # residues of order 1/gap
+    T = 40
+    assert _float_accuracy(model, T) <= float(default_rtol(NumberKind.FLOAT))
+    # and within the rounding of the residues (ε Σ|r_i||λ_i|^s), far below the rtol
+    assert _float_accuracy(model, T) <= _worst_bound_over_kabs(model, T)
+
+
+@pytest.mark.parametrize("gap", [1e-12, 1e-10])
+def test_near_merging_beyond_float_precision_is_refused_naming_the_pair(gap: float) -> None:
+    model = _merging(gap)
+    pattern = r"^deep: eigenvalues 0\.5 and 0\.50000000"
+    with pytest.raises(IllConditionedError, match=pattern) as exc:
+        deep_to_shallow(model)
+    gap_text = mpmath.nstr(mpmath.mpf(model.eigenvalues[1, 0] - 0.5), 3)
+    assert f"differ by {gap_text}" in str(exc.value)
+    assert isinstance(exc.value, InvalidParameterError)
+    # the same model at 50 digits is well within precision: accurate residues
+    with mpmath.workdps(50):
+        mp_model = model.to_kind(NumberKind.MPMATH)
+        shallow = deep_to_shallow(mp_model)
+        err = max(mpmath.fabs(a - b) / s for a, b, s in zip(
+            shallow.kernel(30), mp_model.kernel(30, "recurrence"), _abs_scale(model, 30)))
+        assert err < mpmath.mpf(10) ** -30
+
+
+def test_refusal_threshold_is_the_rounding_bound() -> None:
+    # depth 2, width 1: worst relative bound at s = 0 is ε(|r_1| + |r_2|); pin the threshold
+    model = _merging(1e-8)
+    worst = _worst_bound_over_kabs(model, 3)
+    shallow = deep_to_shallow(model, rtol=1.01 * worst)
+    assert shallow.width == 2
+    with pytest.raises(IllConditionedError, match="worse than rtol"):
+        deep_to_shallow(model, rtol=0.99 * worst)
+
+
+def test_near_shared_float_eigenvalues_raise_with_tol() -> None:
+    model = _merging(1e-8)
     with pytest.raises(SharedEigenvalueError, match="tol"):
-        deep_to_shallow(model, tol=1e-9)
-    with pytest.raises(InvalidParameterError, match="tol"):
-        deep_to_shallow(model.to_kind(NumberKind.EXACT), tol=1e-9)
+        deep_to_shallow(model, tol=1e-7)
+    assert deep_to_shallow(model, tol=1e-9).width == 2
+    for name in ("tol", "rtol"):
+        with pytest.raises(InvalidParameterError, match=f"^{name}: exact"):
+            deep_to_shallow(model.to_kind(NumberKind.EXACT), **{name: 1e-9})
+
+
+_SIMPLE_RESIDUES = depth_width._simple_residues
+
+
+def _quotient_first_residues(values, weights, depth):  # noqa: ANN001, ANN202
+    """The pre-fix residue formula: ``Ω Π 1/(1 - μ/λ)`` with the quotient rounded to float
+    (the error bounds of the correct computation are kept, so the certificate believes it)."""
+    _, bounds, const, const_bound = _SIMPLE_RESIDUES(values, weights, depth)
+    broken = []
+    for v, lam in enumerate(values):
+        total = 0j
+        for key, (omega, _) in weights.items():
+            if v in key:
+                term = complex(omega)
+                for v2 in key:
+                    if v2 != v:
+                        term /= 1 - complex(values[v2]) / complex(lam)
+                total += term
+        broken.append(mpmath.mpmathify(total))
+    return broken, bounds, const, const_bound
+
+
+def test_self_check_rejects_the_quotient_first_residues(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _merging(1e-8)
+    monkeypatch.setattr(depth_width, "_simple_residues", _quotient_first_residues)
+    with pytest.raises(KernelCheckError, match="misses the deep one"):
+        deep_to_shallow(model)
+
+
+def test_self_check_rejects_a_wrong_exact_residue(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    original = depth_width._exact_partial_fractions
+
+    def off(deep: DeepSSM) -> ShallowSSM:
+        good = original(deep)
+        return ShallowSSM(good.poles, good.B[0] + R(1, 10**40), good.C)
+
+    monkeypatch.setattr(depth_width, "_exact_partial_fractions", off)
+    with pytest.raises(KernelCheckError, match="deep_to_shallow"):
+        deep_to_shallow(model)
 
 
 def test_deep_to_shallow_rejects_non_models() -> None:
-    with pytest.raises(InvalidParameterError, match="deep"):
+    with pytest.raises(InvalidParameterError, match="^deep: expected a DeepSSM"):
         deep_to_shallow([[0.5]])  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- certifying length
+def _tight_pair(n_a: int, n_b: int) -> tuple[ShallowSSM, ShallowSSM]:
+    """Shallow ``a`` (width ``n_a``) and ``b`` (width ``n_b``) whose kernels differ by the
+    divided-difference combination of ``L = n_a + n_b`` distinct poles: 0 for ``s < L - 1``,
+    1 at ``s = L - 1``."""
+    nu = [R(k, 2 * (n_a + n_b) + 1) * (-1) ** k for k in range(1, n_a + n_b + 1)]
+    c = [1 / sympy.prod([nu[k] - nu[j] for j in range(len(nu)) if j != k]) for k in range(len(nu))]
+    a = ShallowSSM(nu[:n_a], c[:n_a], [1] * n_a)
+    b = ShallowSSM(nu[n_a:], [-x for x in c[n_a:]], [1] * n_b)
+    return a, b
+
+
+@pytest.mark.parametrize(("n_a", "n_b"), [(1, 1), (2, 3), (4, 2)])
+def test_certifying_length_is_tight(n_a: int, n_b: int) -> None:
+    a, b = _tight_pair(n_a, n_b)
+    L = certifying_length(a, b)
+    assert L == n_a + n_b
+    assert kernel_mismatch(a, b, L - 1) == 0  # fewer terms do not certify ...
+    assert kernel_mismatch(a, b, L) == 1  # ... and the certifying length sees the difference
+
+
+def test_certifying_length_counts_deep_models_too() -> None:
+    # depth 2 width 2 against a shallow of width 3 with all 7 eigenvalues nonzero and distinct
+    deep = DeepSSM([[R(1, 2), R(-1, 3)], [R(1, 5), R(2, 7)]], [[1, 2], [[1, -1], [2, 1]]], [1, 3])
+    assert certifying_length(deep, deep_to_shallow(deep)) == 4 + 4
+    with pytest.raises(InvalidParameterError, match="^b: expected a DeepSSM"):
+        certifying_length(deep, "model")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- the finding
@@ -334,7 +489,8 @@ def test_numerator_roots() -> None:
     coeffs = numerator_coefficients(target)
     w = sympy.Symbol("w")
     P = sum(c * w**k for k, c in enumerate(coeffs))
-    assert sympy.expand(P - kappa * sympy.prod([w - z for z in roots])) == 0
+    diff = sympy.Poly(sympy.expand(P - kappa * sympy.prod([w - z for z in roots])), w)
+    assert all(is_exact_zero(c) for c in diff.all_coeffs())
     # an irreducible cubic numerator: mpmath roots
     cubic = ShallowSSM([R(1, 2), R(1, 3), R(-1, 5), R(2, 7)], [1, 2, 3, 5], [1] * 4)
     kappa, roots = numerator_roots(cubic)
@@ -383,6 +539,10 @@ def test_certificate_negative_controls() -> None:
     assert not wrong_count.check()
     repeated = NonInclusionCertificate(**{**fields, "poles": (cert.poles[0],) * cert.n})
     assert not repeated.check()
+    # stability is strict: a pole of modulus exactly 1 is refused
+    on_circle = NonInclusionCertificate(**{**fields, "poles": (sympy.Integer(-1),
+                                                               *cert.poles[1:])})
+    assert any("stable" in f for f in on_circle.failures())
 
 
 @pytest.mark.parametrize(("depth", "width"), [(2, 2), (3, 2), (2, 3), (3, 1)])
@@ -413,3 +573,119 @@ def test_vanishing_order_is_at_least_the_layers_without_zero_modes() -> None:
     assert vanishing_order_at_infinity(zero) == float("inf")
     with pytest.raises(InvalidParameterError, match="exact"):
         vanishing_order_at_infinity(model.to_kind(NumberKind.FLOAT))
+
+
+# ============================================================================ self-checks of (ii)
+def test_shallow_to_deep_with_poles_near_1e_minus_20() -> None:
+    # the numerator 2 - w/2 + 2e-40 w^2 has roots 4 and 2.5e39: Durand-Kerner needs the extra
+    # precision of a retry (theory.numbers.polyroots)
+    target = ShallowSSM(np.array([0.5, 1e-20, 2e-20]), np.array([1.0, -1.0, 2.0]), np.ones(3))
+    deep = shallow_to_deep(target, 2, 2)
+    T = 30
+    scale = np.maximum(_abs_scale(deep, T), _abs_scale(target, T)) * (2 + 2 + np.arange(T))
+    assert np.all(np.abs(deep.kernel(T) - target.kernel(T)) <= tolerance(NumberKind.FLOAT) * scale)
+
+
+def test_shallow_to_deep_refuses_an_ill_conditioned_split() -> None:
+    # poles 0.5 and 0.5 + 1e-9 in one layer: layer residues of order 1e9 that cancel
+    target = ShallowSSM(np.array([0.5, 0.5 + 1e-9, -0.3]), np.array([1.0, -2.0, 1.5]), np.ones(3))
+    with pytest.raises(IllConditionedError, match="^shallow: .*pole_groups"):
+        shallow_to_deep(target, 2, 2)
+    # separating the close poles is well conditioned
+    deep = shallow_to_deep(target, 2, 2, pole_groups=[[0, 2], [1]])
+    assert np.max(np.abs(deep.kernel(20) - target.kernel(20))) < 1e-12
+
+
+@pytest.mark.parametrize("kind", [NumberKind.FLOAT, NumberKind.MPMATH])
+def test_shallow_to_deep_self_check_rejects_a_perturbed_entry(
+        kind: NumberKind, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = _factorable(3, 1).to_kind(kind)
+    original = depth_width._round_deep
+
+    def perturbed(deep: DeepSSM, kind_: NumberKind, prec: int) -> DeepSSM:
+        good = original(deep, kind_, prec)
+        C = good.C.copy()
+        C[0] = C[0] * (1 + 1e-9)
+        return DeepSSM(good.eigenvalues, good.B, C)
+
+    monkeypatch.setattr(depth_width, "_round_deep", perturbed)
+    with pytest.raises(KernelCheckError, match="every working precision"):
+        shallow_to_deep(target, 2, 2)
+
+
+def test_shallow_to_deep_exact_self_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = depth_width._realize
+
+    def perturbed(*args):  # noqa: ANN002, ANN202
+        good = original(*args)
+        return DeepSSM(good.eigenvalues, good.B, good.C + R(1, 10**30))
+
+    monkeypatch.setattr(depth_width, "_realize", perturbed)
+    with pytest.raises(KernelCheckError, match="shallow_to_deep"):
+        shallow_to_deep(_factorable(3, 1), 2, 2)
+
+
+# ============================================================================ bad input
+def _bad_calls():
+    """``(label, thunk, regex)``: every public function refuses bad input naming the parameter."""
+    deep = DeepSSM([[R(1, 2)], [R(1, 3)]], [[1], [[1]]], [1])
+    target = _factorable(3, 1)
+    return [
+        ("deep not a model", lambda: deep_to_shallow("x"), r"^deep: expected a DeepSSM"),
+        ("tol NaN", lambda: deep_to_shallow(deep.to_kind(NumberKind.FLOAT), tol=float("nan")),
+         r"^tol: "),
+        ("tol negative", lambda: deep_to_shallow(deep.to_kind(NumberKind.FLOAT), tol=-1.0),
+         r"^tol: "),
+        ("rtol 0", lambda: deep_to_shallow(deep.to_kind(NumberKind.FLOAT), rtol=0.0), r"^rtol: "),
+        ("rtol 1", lambda: deep_to_shallow(deep.to_kind(NumberKind.FLOAT), rtol=1.0), r"^rtol: "),
+        ("rtol str", lambda: shallow_to_deep(target.to_kind(NumberKind.FLOAT), 2, 2, rtol="1"),
+         r"^rtol: "),
+        ("rtol exact result", lambda: shallow_to_deep(target, 2, 2, rtol=1e-3), r"^rtol: "),
+        ("T negative", lambda: kernel_mismatch(deep, deep, -1), r"^T: "),
+        ("T float", lambda: kernel_mismatch(deep, deep, 2.0), r"^T: "),
+        ("a not a model", lambda: kernel_mismatch(None, deep, 2), r"^a: "),
+        ("lam zero", lambda: shared_eigenvalue_counterexample(R(0)), r"^lam: "),
+        ("lam unstable", lambda: shared_eigenvalue_counterexample(R(3, 2)), r"^lam: "),
+        ("lam unit modulus", lambda: shared_eigenvalue_counterexample(R(3, 5) + R(4, 5) * I),
+         r"^lam: "),
+        ("lam NaN", lambda: shared_eigenvalue_counterexample(float("nan")), r"^lam: "),
+        ("pole zero", lambda: pole_multiplicity_certificate(deep, 0), r"^pole: "),
+        ("pole float", lambda: pole_multiplicity_certificate(deep, 0.5), r"^pole: "),
+        ("deep float", lambda: pole_multiplicity_certificate(deep.to_kind(NumberKind.FLOAT),
+                                                             R(1, 2)), r"^deep: .*exact"),
+        ("gaps zero", lambda: merging_poles_residue_table(R(1, 2), [0]), r"^gaps: "),
+        ("gaps empty", lambda: merging_poles_residue_table(R(1, 2), []), r"^gaps: "),
+        ("T zero", lambda: merging_poles_residue_table(R(1, 2), [R(1, 10)], T=0), r"^T: "),
+        ("shallow repeated", lambda: numerator_coefficients(
+            ShallowSSM([R(1, 2), R(1, 2)], [1, 1], [1, 1])), r"^shallow: .*distinct"),
+        ("shallow not a model", lambda: numerator_roots(deep), r"^shallow: expected"),
+        ("n_nonzero negative", lambda: root_capacity(-1, 2), r"^n_nonzero: "),
+        ("width zero", lambda: root_capacity(1, 0), r"^width: "),
+        ("poles unstable", lambda: target_from_factors([R(3, 2)], [], 1), r"^poles: "),
+        ("poles zero", lambda: target_from_factors([0, R(1, 2)], [], 1), r"^poles: "),
+        ("poles repeated", lambda: target_from_factors([R(1, 2), R(1, 2)], [], 1),
+         r"^poles: .*distinct"),
+        ("roots NaN", lambda: target_from_factors([0.5], [float("nan")], 1.0), r"^roots: "),
+        ("kappa inf", lambda: target_from_factors([0.5], [], float("inf")), r"^kappa: "),
+        ("depth bool", lambda: shallow_to_deep(target, True, 2), r"^depth: "),
+        ("real not bool", lambda: shallow_to_deep(target, 2, 2, real="yes"), r"^real: "),
+        ("rng", lambda: non_inclusion_witness(2, 2, rng=3), r"^rng: "),
+        ("witness", lambda: algorithm_a_cannot_fit(deep, 2, 2), r"^witness: "),
+        ("vanishing float", lambda: vanishing_order_at_infinity(deep.to_kind(NumberKind.FLOAT)),
+         r"^deep: .*exact"),
+    ]
+
+
+def test_bad_inputs_raise_errors_naming_the_parameter() -> None:
+    failures = []
+    for label, thunk, pattern in _bad_calls():
+        try:
+            thunk()
+        except InvalidParameterError as exc:
+            if not re.search(pattern, str(exc)):
+                failures.append(f"{label}: message {str(exc)!r} does not match {pattern!r}")
+        except Exception as exc:  # noqa: BLE001 - report every wrong error class at once
+            failures.append(f"{label}: raised {type(exc).__name__}: {exc}")
+        else:
+            failures.append(f"{label}: no error")
+    assert not failures, "\n".join(failures)

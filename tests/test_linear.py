@@ -30,7 +30,7 @@ from strategies import (
 )
 
 from theory.linear import NORMS, DeepSSM, ShallowSSM, UnstableModelError, W
-from theory.numbers import InvalidParameterError, NumberKind, convert, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, convert, exact_equal, tolerance
 
 I = sympy.I  # noqa: E741 (the imaginary unit, as sympy names it)
 R = sympy.Rational
@@ -96,7 +96,7 @@ def test_kernel_closed_form_by_hand():
     expected = [(C.T * sum((A2**j * B2 * A1 ** (s - j) for j in range(s + 1)),
                            sympy.zeros(2, 2)) * B1)[0, 0] for s in range(5)]
     assert mismatches(model.kernel(5), expected, NumberKind.EXACT) == []
-    assert sympy.expand(model.kernel(1)[0] - (C.T * B2 * B1)[0, 0]) == 0
+    assert exact_equal(model.kernel(1)[0], (C.T * B2 * B1)[0, 0])
 
 
 @KINDS
@@ -140,7 +140,7 @@ def test_transfer_function_by_hand(kind):
     for w in (R(1, 3), -R(2, 7) + I / 5):
         got, want = model.transfer_function().subs(W, w), expected.subs(W, w)
         if kind is NumberKind.EXACT:
-            assert sympy.simplify(got - want) == 0
+            assert exact_equal(got, want)
         else:  # sympy Floats at the model's precision; |ρ̂(w)| ≤ 40 on these points
             assert abs(complex(got) - complex(want)) <= tolerance(NumberKind.FLOAT, 40)
 
@@ -195,6 +195,29 @@ def test_max_modulus_norm_is_the_largest_entry(kind, data):
     assert model.norm("row_sum") >= norm  # a row sum is at least each of its entries
 
 
+@KINDS
+def test_norms_include_the_readout_C(kind):
+    # the largest entry sits in C: both norms must see it (|C| row sum 7 + 1 = 8)
+    model = _deep(kind, [[R(1, 2), 0], [R(1, 3), 0]], [[1, 1], [[1, 0], [0, 1]]], [7, -1])
+    assert_agree([model.norm()], [7], kind, 7)
+    assert_agree([model.norm("row_sum")], [8], kind, 8)
+    # and B_1 as a column: its largest modulus, not its sum (row sums of a column)
+    column = _deep(kind, [[R(1, 2), 0]], [[3, 4]], [1, 1])
+    assert_agree([column.norm("row_sum")], [4], kind, 4)
+    assert_agree([column.norm()], [4], kind, 4)
+
+
+@KINDS
+def test_stability_is_strict(kind):
+    # |λ| = 1 is refused (BYJL25 needs |λ| < 1); the largest float below 1 is accepted
+    for lam in ([1], [-1]):
+        with pytest.raises(UnstableModelError):
+            ShallowSSM(convert(lam, kind), convert([1], kind), convert([1], kind))
+    below = {NumberKind.EXACT: 1 - R(1, 10**30), NumberKind.MPMATH: 1 - mpmath.mpf(2) ** -50,
+             NumberKind.FLOAT: np.nextafter(1.0, 0.0)}[kind]
+    assert ShallowSSM([below], convert([1], kind), convert([1], kind)).width == 1
+
+
 def test_unknown_norm_is_refused():
     with pytest.raises(InvalidParameterError, match="^which: unknown norm"):
         _deep(NumberKind.FLOAT, *_HAND).norm("frobenius")
@@ -218,7 +241,7 @@ def test_from_residues_kernel_and_norm(kind, data, T):
     # norm = max_i |r_i|^{1/2} (BYJL25 §1.4, shallow norm of a target with distinct poles)
     if kind is NumberKind.EXACT:
         target = sympy.sqrt(sympy.Max(*[sympy.Abs(x) for x in r]))
-        assert sympy.simplify(model.norm() - target) == 0
+        assert exact_equal(model.norm(), target)
     else:
         target = max(mpmath.sqrt(mpmath.fabs(mpmath.mpmathify(x))) for x in r)
         assert mpmath.fabs(mpmath.mpmathify(model.norm()) - target) <= tolerance(kind, 2)
@@ -345,6 +368,16 @@ def _bad_inputs(kind: NumberKind):
          InvalidParameterError, r"^method: "),
         ("2-D input", lambda: ShallowSSM(c([half]), c([1]), c([1])).simulate(c([[1]])),
          InvalidParameterError, r"^x: expected a 1-dimensional"),
+        ("bad kind", lambda: ShallowSSM(c([half]), c([1]), c([1])).to_kind("float"),
+         InvalidParameterError, r"^kind: expected a NumberKind"),
+        ("bad deep kind", lambda: DeepSSM(lam2, B, C).to_kind(None),
+         InvalidParameterError, r"^kind: expected a NumberKind"),
+        ("bad symbol", lambda: DeepSSM(lam2, B, C).transfer_function("w"),
+         InvalidParameterError, r"^w: expected a sympy Symbol"),
+        ("bad norm name", lambda: DeepSSM(lam2, B, C).norm(None),
+         InvalidParameterError, r"^which: unknown norm"),
+        ("residues 2-D", lambda: ShallowSSM.from_residues(c([half]), c([[1]])),
+         InvalidParameterError, r"^residues: expected a 1-dimensional"),
     ]
     if kind is NumberKind.EXACT:
         cases += [

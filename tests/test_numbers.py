@@ -291,8 +291,51 @@ def test_polyroots_constant_and_zero_polynomials():
 
 
 def test_polyroots_reports_non_convergence():
-    with pytest.raises(ArithmeticError, match="did not converge"):
-        polyroots(list(range(1, 12)), maxsteps=1)
+    with pytest.raises(ArithmeticError, match=r"did not converge.*\(1, \d+\)\]"):
+        polyroots(list(range(1, 12)), maxsteps=1, retries=0)
+
+
+#: ``P(w) = 2 - w/2 + 2e-40 w^2`` (to 30 digits) of the target with poles 0.5, 1e-20, 2e-20:
+#: roots 4 and 2.5e39, which Durand-Kerner resolves only with extra precision
+_SPREAD_ROOTS = ["2", "-0.50000000000000000003", "2.0000000000042168365982e-40"]
+
+
+def test_polyroots_retries_with_more_precision():
+    with mpmath.workdps(30):
+        coeffs = [mpmath.mpf(c) for c in _SPREAD_ROOTS]
+        with pytest.raises(ArithmeticError, match="did not converge"):
+            polyroots(coeffs, retries=0)
+        roots = sorted(polyroots(coeffs), key=abs)
+        for z in roots:  # residual relative to the size of the terms
+            terms = [mpmath.fabs(c * z**k) for k, c in enumerate(coeffs)]
+            assert mpmath.fabs(mpmath.polyval(coeffs[::-1], z)) <= tolerance(
+                NumberKind.MPMATH, max(terms))
+        assert mpmath.fabs(roots[0] - 4) < 1e-18 and 2e39 < mpmath.fabs(roots[1]) < 3e39
+
+
+def test_polyroots_retry_schedule_and_final_error(monkeypatch):
+    calls = []
+
+    def never(coeffs, maxsteps=50, extraprec=10, **kwargs):
+        calls.append((maxsteps, extraprec))
+        raise mpmath.mp.NoConvergence("stand-in")
+
+    monkeypatch.setattr(mpmath, "polyroots", never)
+    with mpmath.workdps(15), pytest.raises(ArithmeticError, match="attempts") as exc:
+        polyroots([1, 0, 2**-40], maxsteps=10, extraprec=20, retries=2)
+    # steps double; extra precision doubles plus the 40-bit spread of the coefficients
+    assert calls == [(10, 20), (20, 80), (40, 200)]
+    assert str(calls) in str(exc.value)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"maxsteps": 0}, "maxsteps"), ({"maxsteps": 2.5}, "maxsteps"),
+    ({"extraprec": -1}, "extraprec"), ({"extraprec": "10"}, "extraprec"),
+    ({"retries": -1}, "retries"), ({"retries": True}, "retries"),
+])
+def test_polyroots_bad_options(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: "):
+        polyroots([1, 1], **kwargs)
 
 
 def test_polyroots_detects_the_mpmath_coefficient_order_api():

@@ -33,6 +33,7 @@ needed roots are exact; mpmath input works at the current ``mp.dps``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,21 +43,27 @@ import mpmath
 import numpy as np
 import sympy
 
-from theory.linear import DeepSSM, ShallowSSM, W
+from theory.linear import DeepSSM, ShallowSSM, W, _is_stable
 from theory.numbers import (
     InvalidParameterError,
     KindArithmetic,
     NumberKind,
+    as_array,
     convert,
+    is_exact_zero,
     kind_of,
     max_abs,
     polyroots,
     to_domain,
+    tolerance,
 )
 
 __all__ = [
     "SharedEigenvalueError",
     "InsufficientCapacityError",
+    "IllConditionedError",
+    "KernelCheckError",
+    "default_rtol",
     "deep_to_shallow",
     "shared_eigenvalue_counterexample",
     "PoleCertificate",
@@ -80,6 +87,15 @@ __all__ = [
 #: Working precision (decimal digits) of the root finding and factorization for float input.
 FLOAT_WORKING_DPS = 30
 
+#: Guard factor: constructions and a-posteriori checks of float and mpmath models run at this
+#: multiple of the model's precision (plus :data:`GUARD_BITS`) and round once at the end.
+GUARD_FACTOR = 3
+GUARD_BITS = 64
+
+#: How many times :func:`shallow_to_deep` doubles its working precision when the a-posteriori
+#: kernel check finds the construction (not the final rounding) inaccurate.
+PRECISION_DOUBLINGS = 2
+
 
 class SharedEigenvalueError(InvalidParameterError):
     """The deep model's ``ρ̂`` has a pole of order ``≥ 2``: no diagonal shallow model matches it.
@@ -92,13 +108,122 @@ class InsufficientCapacityError(InvalidParameterError):
     """A depth-``l`` width-``m`` chain cannot hold the poles and numerator roots of a target."""
 
 
+class IllConditionedError(InvalidParameterError):
+    """The requested conversion is meaningless at the model's working precision.
+
+    Raised when the certified error bound of the rounded result exceeds ``rtol`` times the
+    absolute kernel (:func:`default_rtol`): e.g. :func:`deep_to_shallow` on two layers with
+    eigenvalues ``λ`` and ``λ + δ``, whose shallow residues are of order ``|λ|/δ``.
+    """
+
+
+class KernelCheckError(ArithmeticError):
+    """The a-posteriori kernel check of a construction failed (its result is not returned)."""
+
+
+# ============================================================================ validation
+def _is_int(value: Any, least: int) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, np.integer))
+            and value >= least)
+
+
+def _is_real(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, mpmath.mpf):
+        return bool(mpmath.isfinite(value))
+    return isinstance(value, (numbers.Real, np.floating, np.integer)) and math.isfinite(value)
+
+
+def _is_scalar(value: Any) -> bool:
+    """A finite number of one kind (sympy, mpmath, Python/numpy)."""
+    try:
+        return as_array([value], kind_of(value), "value", ndim=1).shape == (1,)
+    except InvalidParameterError:
+        return False
+
+
+def _is_nonzero_scalar(value: Any) -> bool:
+    if not _is_scalar(value):
+        return False
+    if isinstance(value, sympy.Basic):
+        return not _exact_is_zero(value)
+    return bool(value != 0)
+
+
+def _is_stable_scalar(value: Any) -> bool:
+    """A finite number of modulus ``< 1`` (decided as :class:`theory.linear.DeepSSM` does)."""
+    try:
+        return _is_scalar(value) and _is_stable(value)
+    except InvalidParameterError:  # undecidable exactly: not accepted as stable
+        return False
+
+
+def _is_sequence(value: Any, item: Any) -> bool:
+    return (isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1
+            and all(item(x) for x in value))
+
+
+_RULES: dict[str, tuple[Any, str]] = {
+    "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
+    "exact_model": (lambda v: isinstance(v, DeepSSM) and v.kind is NumberKind.EXACT,
+                    "an exact (sympy) DeepSSM"),
+    "shallow": (lambda v: isinstance(v, ShallowSSM), "a ShallowSSM"),
+    "size": (lambda v: _is_int(v, 1), "a positive integer"),
+    "count": (lambda v: _is_int(v, 0), "a non-negative integer"),
+    "tol": (lambda v: v is None or (_is_real(v) and v >= 0),
+            "None or a finite real number >= 0"),
+    "rtol": (lambda v: v is None or (_is_real(v) and 0 < v < 1),
+             "None or a real number in (0, 1)"),
+    "rng": (lambda v: v is None or isinstance(v, np.random.Generator),
+            "None or a numpy.random.Generator"),
+    "flag": (lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
+    "kind": (lambda v: isinstance(v, NumberKind), "a NumberKind"),
+    "number": (_is_scalar, "a finite number"),
+    "nonzero": (_is_nonzero_scalar, "a finite nonzero number"),
+    "exact_nonzero": (lambda v: _is_nonzero_scalar(v) and (isinstance(v, sympy.Basic)
+                                                           or _is_int(abs(v), 1)),
+                      "a nonzero exact (sympy or integer) number"),
+    "stable": (_is_stable_scalar, "a finite number of modulus < 1"),
+    "stable_nonzero": (lambda v: _is_stable_scalar(v) and _is_nonzero_scalar(v),
+                       "a finite nonzero number of modulus < 1"),
+    "numbers": (lambda v: _is_sequence(v, _is_scalar), "a 1-D sequence of finite numbers"),
+    "nonzero_numbers": (lambda v: _is_sequence(v, _is_nonzero_scalar) and len(v) > 0,
+                        "a non-empty 1-D sequence of finite nonzero numbers"),
+    "stable_numbers": (lambda v: _is_sequence(v, lambda x: _is_stable_scalar(x)
+                                              and _is_nonzero_scalar(x)),
+                       "a 1-D sequence of finite nonzero numbers of modulus < 1"),
+}
+
+#: The rule of :data:`_RULES` that checks each parameter name of the public functions.
+_RULE_OF = {"deep": "model", "a": "model", "b": "model", "shallow": "shallow",
+            "witness": "shallow", "depth": "size", "width": "size", "T": "size",
+            "n_nonzero": "count", "tol": "tol", "rtol": "rtol", "rng": "rng", "real": "flag",
+            "lam": "stable", "pole": "exact_nonzero", "gaps": "nonzero_numbers",
+            "poles": "stable_numbers", "roots": "numbers", "kappa": "nonzero",
+            "kind": "kind"}
+
+
+def _check(rules: dict[str, str] | None = None, **params: Any) -> None:
+    """The module's validation choke point: every public function passes its arguments here.
+
+    ``rules`` overrides the rule of a parameter name (e.g. ``{"deep": "exact_model"}``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter (in the order given) whose value breaks its rule.
+    """
+    for name, value in params.items():
+        rule = (rules or {}).get(name, _RULE_OF[name])
+        ok, expected = _RULES[rule]
+        if not ok(value):
+            shown = type(value).__name__ if rule in ("model", "exact_model", "shallow") \
+                else repr(value)
+            raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+
+
 # ============================================================================ helpers
-def _check_shape_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidParameterError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
-
-
 def _abs(x: Any) -> Any:
     """Modulus of a float or mpmath scalar (used only for the non-exact kinds)."""
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
@@ -106,10 +231,21 @@ def _abs(x: Any) -> Any:
     return abs(complex(x))
 
 
+def _exact_is_zero(x: Any) -> bool:
+    """:func:`is_exact_zero` with a fast answer for Gaussian rationals (canonical after
+    expansion, so a nonzero expansion is a nonzero number)."""
+    e = sympy.expand(x)
+    if e == 0:
+        return True
+    if all(part.is_Rational for part in e.as_real_imag()):
+        return False
+    return is_exact_zero(e)
+
+
 def _equal(a: Any, b: Any) -> bool:
-    """Equality decided exactly (``simplify`` for sympy expressions, ``==`` otherwise)."""
+    """Equality decided exactly (:func:`_exact_is_zero` for sympy numbers, ``==`` otherwise)."""
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return sympy.simplify(sympy.expand_complex(a - b)) == 0
+        return _exact_is_zero(sympy.sympify(a) - sympy.sympify(b))
     return bool(a == b)
 
 
@@ -135,11 +271,45 @@ def _times_linear(poly: list[Any], lam: Any, zero: Any) -> list[Any]:
     return [a - lam * b for a, b in zip([*poly, zero], [zero, *poly])]
 
 
+def _precision(kind: NumberKind) -> int:
+    """Bits of the mantissa of ``kind`` (53 for float64, ``mp.prec`` for mpmath)."""
+    return 53 if kind is NumberKind.FLOAT else int(mpmath.mp.prec)
+
+
+def _epsilon(prec: int) -> Any:
+    """Machine epsilon ``2^{1-prec}`` of ``prec``-bit numbers: twice the unit roundoff."""
+    return mpmath.mpf(2) ** (1 - prec)
+
+
+def default_rtol(kind: NumberKind) -> Any:
+    """Relative accuracy that :func:`deep_to_shallow` and :func:`shallow_to_deep` guarantee.
+
+    ``tolerance(kind) ** 0.5``, i.e. ``ε^0.4``: at least 40% of the working digits survive
+    (``≈ 5.5e-7`` for float64). ``0`` for the exact kind.
+    """
+    _check(kind=kind)
+    if kind is NumberKind.EXACT:
+        return 0
+    return mpmath.sqrt(mpmath.mpf(tolerance(kind)))
+
+
+def _exact_differences(ka: np.ndarray, kb: np.ndarray) -> np.ndarray:
+    """``ka - kb`` for exact kernels, with every entry decided zero by :func:`is_exact_zero`."""
+    return np.array([sympy.Integer(0) if _exact_is_zero(x - y) else sympy.expand(x - y)
+                     for x, y in zip(ka, kb)], dtype=object)
+
+
 def kernel_mismatch(a: DeepSSM, b: DeepSSM, T: int) -> Any:
-    """``max_{s<T} |ρ_a(s) - ρ_b(s)|`` in the models' common kind (an exact number if exact)."""
+    """``max_{s<T} |ρ_a(s) - ρ_b(s)|`` in the models' common kind (an exact number if exact).
+
+    For exact models every difference is decided zero exactly (:func:`is_exact_zero`), so the
+    result is ``0`` exactly when the kernels agree, radicals included.
+    """
+    _check(a=a, b=b)
+    _check(rules={"T": "count"}, T=T)
     ka, kb = a.kernel(T), b.kernel(T)
     if a.kind is NumberKind.EXACT and b.kind is NumberKind.EXACT:
-        return max_abs(np.array([sympy.expand(x - y) for x, y in zip(ka, kb)], dtype=object))
+        return max_abs(_exact_differences(ka, kb))
     kind = NumberKind.MPMATH if NumberKind.MPMATH in (a.kind, b.kind) else NumberKind.FLOAT
     da, db = convert(ka, kind), convert(kb, kind)
     return max_abs(da - db) if T else 0
@@ -148,23 +318,42 @@ def kernel_mismatch(a: DeepSSM, b: DeepSSM, T: int) -> Any:
 def certifying_length(a: DeepSSM, b: DeepSSM) -> int:
     """Number of kernel terms whose exact agreement proves ``ρ_a = ρ_b`` for every ``s``.
 
-    ``ρ̂_a - ρ̂_b = N/D`` with ``D`` the product of both denominators, of degree at most
-    ``l_a m_a + l_b m_b``, and ``deg N`` at most the same; if the power series vanishes on the
-    first ``deg N + 1`` terms then ``N = 0``.
+    Write ``ρ̂_a = P_a/Q_a`` with ``Q_a = Π (1 - λ w)`` over the nonzero eigenvalues of ``a``
+    (degree ``l_a m_a - z_a`` with ``z_a`` zero eigenvalues) and ``deg P_a ≤ deg Q_a``, with
+    ``deg P_a < deg Q_a`` when ``z_a = 0`` (then ``ρ̂_a(∞) = 0``: every path factor
+    ``1/(1-λw)`` vanishes at infinity). The difference ``ρ̂_a - ρ̂_b = N/(Q_a Q_b)`` has
+    ``deg N ≤ L - 1`` for ``L = l_a m_a + l_b m_b`` in every case (``z_a + z_b ≥ 1`` lowers
+    ``deg Q_a Q_b`` by at least one; ``z_a = z_b = 0`` lowers ``deg N`` by one). Since
+    ``Q_a Q_b`` has constant term 1, agreement on the first ``L`` terms makes the first ``L``
+    coefficients of ``N`` vanish, hence ``N = 0``. The count is tight: ``L`` distinct nonzero
+    eigenvalues carry a combination ``Σ c_i ν_i^s`` that vanishes for ``s < L - 1`` only.
     """
-    return a.depth * a.width + b.depth * b.width + 1
+    _check(a=a, b=b)
+    return a.depth * a.width + b.depth * b.width
 
 
 # ============================================================================ Thm 4.1(i)
-def _distinct_ids(lam: np.ndarray) -> tuple[list[Any], np.ndarray]:
-    """Distinct nonzero eigenvalues (decided with ``==``) and an id per entry (-1 for zero)."""
+def _zero_test(domain: Any) -> Any:
+    """``x ↦ (x == 0)`` for elements of the working arithmetic, decided exactly.
+
+    Elements of ``QQ``, ``QQ_I`` and algebraic fields are canonical (``not x`` decides);
+    ``EXRAW`` elements are unexpanded expressions and go through :func:`is_exact_zero`.
+    mpmath and float values are compared with ``== 0``.
+    """
+    if domain is not None and domain == sympy.EXRAW:
+        return lambda x: _exact_is_zero(domain.to_sympy(x))
+    return lambda x: not x
+
+
+def _distinct_ids(lam: np.ndarray, is_zero: Any) -> tuple[list[Any], np.ndarray]:
+    """Distinct nonzero eigenvalues and an id per entry (-1 for zero), decided by ``is_zero``."""
     values: list[Any] = []
     ids = np.full(lam.shape, -1, dtype=int)
     for idx, x in np.ndenumerate(lam):
-        if not x:  # zero test valid for domain elements, mpmath and float
+        if is_zero(x):
             continue
         for j, v in enumerate(values):
-            if v == x:
+            if is_zero(v - x):
                 ids[idx] = j
                 break
         else:
@@ -173,52 +362,61 @@ def _distinct_ids(lam: np.ndarray) -> tuple[list[Any], np.ndarray]:
     return values, ids
 
 
-def _multiset_weights(ids: np.ndarray, B: list[np.ndarray], C: np.ndarray,
-                      zero: Any) -> dict[tuple[int, ...], Any]:
+def _multiset_weights(ids: np.ndarray, B: list[np.ndarray], C: np.ndarray, zero: Any,
+                      is_zero: Any, modulus: Any = None) -> dict[tuple[int, ...], list[Any]]:
     """``Ω(M) = Σ ω_π`` over paths whose nonzero eigenvalues form the multiset ``M``.
 
     A dynamic programme over the layers; a path's factor ``Π_k 1/(1 - λ_{k,i_k} w)`` depends
     only on ``M`` (zero modes contribute 1), so paths are merged by ``M`` as they are extended.
+    Each value is ``[Ω(M)]``, or ``[Ω(M), Σ|ω_π|]`` when a ``modulus`` function is given (the
+    second entry bounds the rounding error of the sum).
     """
     depth, width = ids.shape
+    mod = modulus or (lambda x: x)
 
     def extend(key: tuple[int, ...], k: int, i: int) -> tuple[int, ...]:
         return tuple(sorted((*key, int(ids[k, i])))) if ids[k, i] >= 0 else key
 
-    states: dict[tuple[int, tuple[int, ...]], Any] = {}
+    def add(acc: dict[Any, list[Any]], key: Any, weight: list[Any], b: Any) -> None:
+        new = [weight[0] * b, weight[-1] * mod(b)]
+        old = acc.get(key, [zero, zero])
+        acc[key] = [old[0] + new[0], old[1] + new[1]]
+
+    states: dict[tuple[int, tuple[int, ...]], list[Any]] = {}
     for i in range(width):
-        if B[0][i]:
-            states[(i, extend((), 0, i))] = B[0][i]
+        if not is_zero(B[0][i]):
+            states[(i, extend((), 0, i))] = [B[0][i], mod(B[0][i])]
     for k in range(1, depth):
-        nxt: dict[tuple[int, tuple[int, ...]], Any] = {}
+        nxt: dict[tuple[int, tuple[int, ...]], list[Any]] = {}
         for (i, key), weight in states.items():
             for j in range(width):
-                b = B[k][j, i]
-                if b:
-                    s = (j, extend(key, k, j))
-                    nxt[s] = nxt.get(s, zero) + weight * b
+                if not is_zero(B[k][j, i]):
+                    add(nxt, (j, extend(key, k, j)), weight, B[k][j, i])
         states = nxt
-    out: dict[tuple[int, ...], Any] = {}
+    out: dict[tuple[int, ...], list[Any]] = {}
     for (i, key), weight in states.items():
-        if C[i]:
-            out[key] = out.get(key, zero) + weight * C[i]
-    return out
+        if not is_zero(C[i]):
+            add(out, key, weight, C[i])
+    return {key: (w if modulus else w[:1]) for key, w in out.items()}
 
 
-def _principal_parts(values: list[Any], weights: dict[tuple[int, ...], Any], one: Any,
-                     zero: Any) -> tuple[Any, list[list[Any]]]:
+def _principal_parts(values: list[Any], weights: dict[tuple[int, ...], list[Any]], one: Any,
+                     zero: Any, is_zero: Any) -> tuple[Any, list[list[Any]]]:
     """Constant term and principal parts of ``ρ̂ = Σ_M Ω(M) Π_{μ∈M} 1/(1-μw)``.
 
     Returns ``(const, parts)`` with ``parts[v][q-1]`` the coefficient of ``(1 - λ_v w)^{-q}``.
     Around ``λ`` of multiplicity ``e`` in ``M`` put ``u = 1 - λw``; then
-    ``1 - μw = (1 - μ/λ) + (μ/λ) u`` and the product is ``u^{-e}`` times a power series in ``u``
-    whose first ``e`` coefficients are the principal part (closed formulas, no root finding).
-    For ``e = 1`` this is the residue ``Ω(M) Π_{μ≠λ} λ/(λ - μ)``.
+    ``1 - μw = (λ - μ)/λ + (μ/λ) u`` and ``1/(1 - μw) = α Σ_k (-μ/(λ-μ))^k u^k`` with
+    ``α = λ/(λ - μ)``: the product is ``u^{-e}`` times a power series in ``u`` whose first
+    ``e`` coefficients are the principal part (closed formulas, no root finding). Every factor
+    divides by the difference ``λ - μ`` itself, never by ``1 - μ/λ`` (whose rounded quotient
+    would cancel catastrophically for nearby eigenvalues). For ``e = 1`` this is the residue
+    ``Ω(M) Π_{μ≠λ} λ/(λ - μ)``.
     """
     const = zero
     parts: list[list[Any]] = [[] for _ in values]
-    for key, omega in weights.items():
-        if not omega:
+    for key, (omega, *_) in weights.items():
+        if is_zero(omega):
             continue
         counts = Counter(key)
         if not counts:
@@ -230,10 +428,9 @@ def _principal_parts(values: list[Any], weights: dict[tuple[int, ...], Any], one
             for v2, e2 in counts.items():
                 if v2 == v:
                     continue
-                beta = values[v2] / lam
-                inv_alpha = one / (one - beta)
-                ratio = -beta * inv_alpha
-                factor = [inv_alpha**e2 * math.comb(e2 + k - 1, k) * ratio**k for k in range(e)]
+                diff = lam - values[v2]
+                alpha, ratio = lam / diff, -values[v2] / diff
+                factor = [alpha**e2 * math.comb(e2 + k - 1, k) * ratio**k for k in range(e)]
                 series = _series_product(series, factor, e, zero)
             while len(parts[v]) < e:
                 parts[v].append(zero)
@@ -242,7 +439,136 @@ def _principal_parts(values: list[Any], weights: dict[tuple[int, ...], Any], one
     return const, parts
 
 
-def deep_to_shallow(deep: DeepSSM, *, tol: Any = None) -> ShallowSSM:
+def _simple_residues(values: list[Any], weights: dict[tuple[int, ...], list[Any]],
+                     depth: int) -> tuple[list[Any], list[Any], Any, Any]:
+    """Residues ``r_λ``, constant ``c`` and their error bounds at the current mpmath precision.
+
+    Only for keys of distinct ids (simple poles): ``r_λ = Σ_M Ω(M) Π_{μ∈M, μ≠λ} λ/(λ - μ)``.
+    Each term takes at most ``l + 2`` correctly rounded operations after ``Ω(M)``, whose own
+    rounding is at most ``l + 1`` operations times ``Σ|ω_π|``; the bound per residue is
+    ``2(2l + 3) 2^{-prec} Σ_M Σ|ω_π| Π|λ/(λ - μ)|`` (factor 2 for second-order terms).
+    """
+    zero = mpmath.mpf(0)
+    res, bounds = [zero] * len(values), [zero] * len(values)
+    const, const_bound = zero, zero
+    unit = 2 * (2 * depth + 3) * mpmath.mpf(2) ** (-mpmath.mp.prec)
+    pairs = dict.fromkeys((v, v2) for key in weights for v in key for v2 in key if v2 != v)
+    factor = {(v, v2): values[v] / (values[v] - values[v2]) for v, v2 in pairs}
+    size = {pair: mpmath.fabs(f) for pair, f in factor.items()}
+    for key, (omega, abs_omega) in weights.items():
+        if not key:
+            const, const_bound = const + omega, const_bound + unit * abs_omega
+        for v in key:
+            term, mag = omega, abs_omega
+            for v2 in key:
+                if v2 != v:
+                    term, mag = term * factor[v, v2], mag * size[v, v2]
+            res[v], bounds[v] = res[v] + term, bounds[v] + unit * mag
+    return res, bounds, const, const_bound
+
+
+def _shallow_of(kind: NumberKind, poles: list[Any], res: list[Any]) -> ShallowSSM:
+    """``ShallowSSM(poles, res, 1)`` from values already of ``kind`` (residues as ``B``)."""
+    pa = np.array([*poles, None], dtype=object)[:-1]
+    ra = np.array([*res, None], dtype=object)[:-1]
+    if kind is NumberKind.FLOAT:
+        return ShallowSSM(convert(pa, kind), convert(ra, kind), np.ones(len(res)))
+    one = sympy.Integer(1) if kind is NumberKind.EXACT else mpmath.mpf(1)
+    return ShallowSSM(pa, ra, np.array([one] * len(res), dtype=object))
+
+
+def _exact_parts(deep: DeepSSM) -> tuple[list[Any], list[Any], Any]:
+    """Distinct nonzero eigenvalues, their residues and the constant of an exact deep model.
+
+    Exact sympy numbers; the eigenvalues in order of first appearance (row by row). Raises
+    :class:`SharedEigenvalueError` on a pole of order ``≥ 2``.
+    """
+    ar = KindArithmetic(deep.kind, [deep.eigenvalues, deep.C, *deep.B])
+    lam, C, *B = ar.arrays
+    is_zero = _zero_test(ar.domain)
+    values, ids = _distinct_ids(lam, is_zero)
+    weights = _multiset_weights(ids, B, C, ar.zero, is_zero)
+    const, parts = _principal_parts(values, weights, ar.zero + 1, ar.zero, is_zero)
+    for v, coeffs in enumerate(parts):
+        order = max((q + 1 for q, c in enumerate(coeffs) if not is_zero(c)), default=0)
+        if order >= 2:
+            raise SharedEigenvalueError(
+                f"deep: the nonzero eigenvalue {ar.back(np.array([values[v]]))[0]} is shared "
+                f"by several layers on weighted paths; rho-hat has a pole of order {order} at "
+                "w = 1/lambda, so the kernel contains s*lambda^s and no diagonal shallow SSM "
+                "represents it (Theorem 4.1(i) needs distinct eigenvalues across layers)"
+            )
+    res = [c[0] if c else ar.zero for c in parts]
+    back = ar.back(np.array([*values, *res, const, None], dtype=object)[:-1])
+    return list(back[:len(values)]), list(back[len(values):-1]), back[-1]
+
+
+def _exact_partial_fractions(deep: DeepSSM) -> ShallowSSM:
+    """The exact shallow model of an exact deep model: modes of nonzero residue only."""
+    values, res, const = _exact_parts(deep)
+    keep = [v for v, r in enumerate(res) if not _exact_is_zero(r)]
+    poles, kept = [values[v] for v in keep], [res[v] for v in keep]
+    if not _exact_is_zero(const) or not poles:
+        poles.append(sympy.Integer(0))
+        kept.append(const)
+    return _shallow_of(NumberKind.EXACT, poles, kept)
+
+
+def _verify_exact(model: DeepSSM, other: DeepSSM, what: str) -> None:
+    """Raise :class:`KernelCheckError` unless the exact kernels agree on the certifying length."""
+    T = certifying_length(model, other)
+    mismatch = kernel_mismatch(model, other, T)
+    if mismatch != 0:
+        raise KernelCheckError(
+            f"{what}: the result's kernel differs from the input's by {mismatch} on the first "
+            f"{T} terms (a certifying length); the result is not returned"
+        )
+
+
+def _mp_kernel(model: DeepSSM, T: int) -> list[Any]:
+    """The kernel of ``model`` as mpmath numbers at the current precision (entries exact)."""
+    method = "closed_form" if isinstance(model, ShallowSSM) else "recurrence"
+    return list(model.to_kind(NumberKind.MPMATH).kernel(T, method))
+
+
+def _abs_kernel(model: DeepSSM, T: int) -> list[Any]:
+    """Kernel of the entrywise-absolute ``model`` (``Σ_paths |ω_π| Π|λ|^{s_k}``) as mpmath
+    numbers: computed in float64 for a float model (a sum of positive terms, accurate to
+    ``(s + l + 1)ε`` relatively in the normal range), in mpmath otherwise (exact models are
+    converted at the current precision)."""
+    if model.kind is NumberKind.EXACT:
+        model = model.to_kind(NumberKind.MPMATH)
+    fabs = np.abs if model.kind is NumberKind.FLOAT else np.vectorize(mpmath.fabs,
+                                                                      otypes=[object])
+    if isinstance(model, ShallowSSM):
+        absolute: DeepSSM = ShallowSSM(fabs(model.poles), fabs(model.B[0]), fabs(model.C))
+    else:
+        absolute = DeepSSM(fabs(model.eigenvalues), [fabs(b) for b in model.B], fabs(model.C))
+    return [mpmath.mpf(x) for x in absolute.kernel(T, "recurrence")]
+
+
+def _closest_pair(values: list[Any], weights: dict[tuple[int, ...], list[Any]]) -> str:
+    """The two eigenvalues on one weighted path with the smallest relative gap, as text."""
+    best = None
+    for key, (omega, *_) in weights.items():
+        if omega == 0:
+            continue
+        ids = sorted(set(key))
+        for pos, a in enumerate(ids):
+            for b in ids[pos + 1:]:
+                la, lb = values[a], values[b]
+                rel = _abs(la - lb) / max(_abs(la), _abs(lb))
+                if best is None or rel < best[0]:
+                    best = (rel, la, lb)
+    if best is None:
+        return "no two eigenvalues share a weighted path"
+    rel, la, lb = best
+    return (f"eigenvalues {mpmath.nstr(la, 17)} and {mpmath.nstr(lb, 17)} on one weighted "
+            f"path differ by {mpmath.nstr(_abs(la - lb), 3)} (relative gap "
+            f"{mpmath.nstr(rel, 3)})")
+
+
+def deep_to_shallow(deep: DeepSSM, *, tol: Any = None, rtol: Any = None) -> ShallowSSM:
     """A shallow model with the same kernel as ``deep`` (BYJL25 Theorem 4.1(i)).
 
     Partial fractions of the path expansion ``ρ̂(w) = Σ_π ω_π Π_k 1/(1 - λ_{k,i_k} w)``
@@ -258,71 +584,143 @@ def deep_to_shallow(deep: DeepSSM, *, tol: Any = None) -> ShallowSSM:
     on every path through both copies; when the weights ``Ω`` of those paths do not cancel,
     ``ρ̂`` has a pole of order ``≥ 2`` at ``w = 1/λ``, the kernel contains ``s λ^s``, and no
     diagonal shallow model has this kernel: :class:`SharedEigenvalueError` is raised. The test
-    is on the computed higher-order coefficients, so shared eigenvalues whose paths carry no
-    (net) weight are accepted.
+    is on the exact higher-order coefficients, so shared eigenvalues whose paths carry no (net)
+    weight are accepted.
+
+    *Float and mpmath models.* Their entries are exact binary numbers, and the residues are
+    computed from them at ``GUARD_FACTOR`` times the working precision (exactly when two layers
+    share an eigenvalue), dividing by the differences ``λ - μ`` directly, and rounded once. The
+    result is then certified: with ``ε`` the machine epsilon of the kind, the rounded residues
+    ``r̂`` give a kernel within ``bound(s) = Σ_λ (ε|r̂_λ| + δ_λ)|λ|^s`` of the exact one (``δ_λ``
+    the guarded computation's error bound), and on ``T = certifying_length`` terms
+
+    * ``bound(s) ≤ rtol · K_abs(s)`` with ``K_abs`` the kernel of the entrywise-absolute deep
+      model, else :class:`IllConditionedError` (e.g. eigenvalues ``λ`` and ``λ + δ`` in two
+      layers give residues of order ``|λ|/δ``: at float64 a relative ``δ`` below about
+      ``1e-9`` is refused), and
+    * the kernels of the result and of ``deep``, evaluated from their exact entries at the
+      guarded precision (the deep one by the recurrence of Eq. 1, independently of the
+      partial fractions), differ by at most ``bound(s)`` plus the evaluation error, else
+      :class:`KernelCheckError`.
+
+    Exact models are checked exactly on the certifying length.
 
     Parameters
     ----------
     deep
         Any deep model (exact, mpmath or float entries; the result has the same kind).
     tol
-        Float and mpmath kinds decide equality of eigenvalues with ``==``: two eigenvalues that
-        differ by a rounding error count as distinct, and the residues then grow like
-        ``1/|λ - μ|`` (see :func:`merging_poles_residue_table`). With ``tol``, two distinct
-        nonzero eigenvalues on one weighted path with ``|λ - μ| ≤ tol·max(|λ|, |μ|)`` raise
-        :class:`SharedEigenvalueError` instead. Not available for the exact kind.
+        Optional: two distinct nonzero eigenvalues on one weighted path with
+        ``|λ - μ| ≤ tol·max(|λ|, |μ|)`` raise :class:`SharedEigenvalueError` (treat them as
+        shared) before any computation. Not available for the exact kind.
+    rtol
+        Relative accuracy the result must carry (default :func:`default_rtol`, ``≈ 5.5e-7`` for
+        float64). Not available for the exact kind.
 
     Raises
     ------
     SharedEigenvalueError
         If ``ρ̂`` has a pole of order ``≥ 2`` (or, with ``tol``, nearly so).
+    IllConditionedError
+        If the rounded result cannot carry ``rtol`` relative accuracy; the message names the
+        closest pair of eigenvalues on a weighted path and their gap.
+    KernelCheckError
+        If the a-posteriori kernel check fails (a bug; nothing is returned).
     """
-    if not isinstance(deep, DeepSSM):
-        raise InvalidParameterError(f"deep: expected a DeepSSM, got {type(deep).__name__}")
-    if tol is not None and deep.kind is NumberKind.EXACT:
-        raise InvalidParameterError("tol: exact models decide equality exactly; pass tol=None")
-    ar = KindArithmetic(deep.kind, [deep.eigenvalues, deep.C, *deep.B])
-    lam, C, *B = ar.arrays
-    one = ar.zero + 1
-    values, ids = _distinct_ids(lam)
-    weights = _multiset_weights(ids, B, C, ar.zero)
-    if tol is not None:
-        _check_near_shared(values, weights, tol)
-    const, parts = _principal_parts(values, weights, one, ar.zero)
-    for v, coeffs in enumerate(parts):
-        order = max((q + 1 for q, c in enumerate(coeffs) if c), default=0)
-        if order >= 2:
-            value = ar.back(np.array([values[v]], dtype=object))[0] if ar.domain else values[v]
-            raise SharedEigenvalueError(
-                f"deep: the nonzero eigenvalue {value} is shared by several layers on weighted "
-                f"paths; rho-hat has a pole of order {order} at w = 1/lambda, so the kernel "
-                "contains s*lambda^s and no diagonal shallow SSM represents it "
-                "(Theorem 4.1(i) needs distinct eigenvalues across layers)"
-            )
-    poles = [values[v] for v, c in enumerate(parts) if c and c[0]]
-    res = [c[0] for c in parts if c and c[0]]
-    if const or not poles:
-        poles.append(ar.zero)
-        res.append(const)
-    return _shallow_of(deep.kind, ar, poles, res)
+    _check(deep=deep, tol=tol, rtol=rtol)
+    if deep.kind is NumberKind.EXACT:
+        for name, value in (("tol", tol), ("rtol", rtol)):
+            if value is not None:
+                raise InvalidParameterError(
+                    f"{name}: exact models are converted exactly; pass {name}=None"
+                )
+        shallow = _exact_partial_fractions(deep)
+        _verify_exact(deep, shallow, "deep_to_shallow")
+        return shallow
+    rtol = default_rtol(deep.kind) if rtol is None else mpmath.mpf(rtol)
+    prec = _precision(deep.kind)
+    with mpmath.workprec(GUARD_FACTOR * prec + GUARD_BITS):
+        work = deep.to_kind(NumberKind.MPMATH)  # binary entries convert exactly
+        is_zero = _zero_test(None)
+        values, ids = _distinct_ids(work.eigenvalues, is_zero)
+        weights = _multiset_weights(ids, work.B, work.C, mpmath.mpf(0), is_zero, mpmath.fabs)
+        if tol is not None:
+            _check_near_shared(values, weights, tol)
+        if any(len(set(key)) < len(key) for key in weights):
+            # an eigenvalue shared by two layers: decide the pole order exactly
+            _, exact_res, exact_const = _exact_parts(deep.to_kind(NumberKind.EXACT))
+            res = list(convert([*exact_res, exact_const], NumberKind.MPMATH))
+            bounds = [2 * mpmath.fabs(r) * mpmath.mpf(2) ** -mpmath.mp.prec for r in res]
+        else:
+            res, bounds, const, const_bound = _simple_residues(values, weights, deep.depth)
+            res, bounds = [*res, const], [*bounds, const_bound]
+        modes = [*values, mpmath.mpf(0)]
+        keep = [v for v, r in enumerate(res) if r != 0 and _round(deep.kind, r, prec) != 0]
+        if not keep:
+            keep = [len(modes) - 1]
+        shallow = _shallow_of(deep.kind, [_round(deep.kind, modes[v], prec) for v in keep],
+                              [_round(deep.kind, res[v], prec) for v in keep])
+        _certify_shallow(deep, shallow, (modes, res, bounds), (rtol, _epsilon(prec)),
+                         lambda: _closest_pair(values, weights))
+    return shallow
 
 
-def _shallow_of(
-    kind: NumberKind, ar: KindArithmetic, poles: list[Any], res: list[Any]
-) -> ShallowSSM:
-    pa = np.array([*poles, None], dtype=object)[:-1]
-    ra = np.array([*res, None], dtype=object)[:-1]
+def _round(kind: NumberKind, x: Any, prec: int) -> Any:
+    """``x`` rounded once to ``kind`` (to float64, or to mpmath numbers of ``prec`` bits)."""
     if kind is NumberKind.FLOAT:
-        return ShallowSSM(convert(pa, kind), convert(ra, kind), np.ones(len(res)))
-    pa, ra = ar.back(pa), ar.back(ra)
-    ones = np.array([sympy.Integer(1) if kind is NumberKind.EXACT else mpmath.mpf(1)] * len(res),
-                    dtype=object)
-    return ShallowSSM(pa, ra, ones)
+        return complex(x) if isinstance(x, mpmath.mpc) else float(x)
+    with mpmath.workprec(prec):
+        return +x
 
 
-def _check_near_shared(values: list[Any], weights: dict[tuple[int, ...], Any], tol: Any) -> None:
-    for key, omega in weights.items():
-        if not omega:
+def _certify_shallow(deep: DeepSSM, shallow: ShallowSSM, parts: tuple[list[Any], ...],
+                     accuracy: tuple[Any, Any], describe: Any) -> None:
+    """The a-priori accuracy test and the a-posteriori kernel check of :func:`deep_to_shallow`.
+
+    Runs at the guarded precision; ``parts = (modes, res, bounds)`` are the unrounded residues
+    (all modes, the zero mode last) and their computation's error bounds, ``accuracy`` is
+    ``(rtol, ε)`` with ``ε`` the machine epsilon of the result.
+    """
+    kind = deep.kind
+    modes, res, bounds = parts
+    rtol, eps = accuracy
+    T = certifying_length(deep, shallow)
+    # the smallest subnormal: the absolute rounding error of a float residue below 2^-1022
+    floor = mpmath.mpf(2) ** -1074 if kind is NumberKind.FLOAT else mpmath.mpf(0)
+    size = [eps * mpmath.fabs(r) + b for r, b in zip(res, bounds)]
+    bound = [sum((z * mpmath.fabs(lam) ** s for z, lam in zip(size, modes)), mpmath.mpf(0))
+             for s in range(T)]
+    k_abs = _abs_kernel(deep, T)
+    # relative accuracy is asked of the normal range only (below it float64 carries none)
+    normal = mpmath.mpf(2) ** -1022 if kind is NumberKind.FLOAT else mpmath.mpf(0)
+    worst = max((b / k for b, k in zip(bound, k_abs) if k > normal), default=mpmath.mpf(0))
+    if worst > rtol:
+        raise IllConditionedError(
+            f"deep: {describe()}; the shallow residues reach "
+            f"{mpmath.nstr(max(mpmath.fabs(r) for r in res), 3)} and the {kind.value} result "
+            f"would be accurate only to {mpmath.nstr(worst, 3)} relative to the kernel of the "
+            f"entrywise-absolute model, worse than rtol = {mpmath.nstr(rtol, 3)}; convert an "
+            "exact or higher-precision mpmath model instead"
+        )
+    slack_scale = 4 * mpmath.mpf(2) ** -mpmath.mp.prec
+    got, want = _mp_kernel(shallow, T), _mp_kernel(deep, T)
+    s_abs = _abs_kernel(shallow, T)
+    for s in range(T):
+        allowed = (bound[s] + len(res) * floor
+                   + slack_scale * (s + deep.depth + 2) * (k_abs[s] + s_abs[s]))
+        err = mpmath.fabs(got[s] - want[s])
+        if err > allowed:
+            raise KernelCheckError(
+                f"deep_to_shallow: at s = {s} the shallow kernel misses the deep one by "
+                f"{mpmath.nstr(err, 3)}, more than the certified bound {mpmath.nstr(allowed, 3)}; "
+                "the result is not returned"
+            )
+
+
+def _check_near_shared(values: list[Any], weights: dict[tuple[int, ...], list[Any]],
+                       tol: Any) -> None:
+    for key, (omega, *_) in weights.items():
+        if omega == 0:
             continue
         ids = sorted(set(key))
         for a_pos, a in enumerate(ids):
@@ -344,6 +742,7 @@ def shared_eigenvalue_counterexample(lam: Any) -> DeepSSM:
     ``H^n_{∞,1}``: the finding against Theorem 4.1(i) as stated (see
     :func:`pole_multiplicity_certificate`).
     """
+    _check(rules={"lam": "stable_nonzero"}, lam=lam)
     kind = kind_of(lam)
     one = {NumberKind.EXACT: sympy.Integer(1), NumberKind.MPMATH: mpmath.mpf(1),
            NumberKind.FLOAT: 1.0}[kind]
@@ -369,17 +768,20 @@ class PoleCertificate:
         """Re-verify: ``(1-λw)^order`` divides the denominator, ``(1-λw)^{order+1}`` does not,
         the numerator does not vanish at ``1/λ`` (when ``order ≥ 1``), and (if ``deep`` is
         given) the fraction equals the model's ``ρ̂``."""
+        if deep is not None:
+            _check(rules={"deep": "exact_model"}, deep=deep)
         lam = sympy.sympify(self.pole)
         num = sympy.Poly(self.numerator, W)
         den = sympy.Poly(self.denominator, W)
         lin = sympy.Poly(1 - lam * W, W)
         if not den.rem(lin**self.order).is_zero or den.rem(lin ** (self.order + 1)).is_zero:
             return False
-        if self.order > 0 and sympy.simplify(num.eval(1 / lam)) == 0:
+        if self.order > 0 and _exact_is_zero(num.eval(1 / lam)):
             return False
         if deep is not None:
             diff = sympy.cancel(deep.transfer_function() - self.numerator / self.denominator)
-            if diff != 0:
+            num_diff, _ = sympy.fraction(sympy.together(diff))
+            if not all(_exact_is_zero(c) for c in sympy.Poly(num_diff, W).all_coeffs()):
                 return False
         return True
 
@@ -395,13 +797,11 @@ def pole_multiplicity_certificate(deep: DeepSSM, pole: Any) -> PoleCertificate:
     Raises
     ------
     InvalidParameterError
-        If the model is not exact or ``pole`` is zero (a zero mode gives no pole).
+        If the model is not exact or ``pole`` is not a nonzero exact number (a zero mode gives
+        no pole).
     """
-    if deep.kind is not NumberKind.EXACT:
-        raise InvalidParameterError("deep: the pole certificate needs an exact (sympy) model")
+    _check(rules={"deep": "exact_model"}, deep=deep, pole=pole)
     lam = sympy.sympify(pole)
-    if lam == 0:
-        raise InvalidParameterError("pole: must be nonzero (a zero mode has no pole in w)")
     num, den = sympy.fraction(sympy.cancel(sympy.together(deep.transfer_function())))
     den_poly = sympy.Poly(den, W)
     lin = sympy.Poly(1 - lam * W, W)
@@ -432,20 +832,19 @@ def merging_poles_residue_table(lam: Any, gaps: Sequence[Any], T: int = 32) -> l
     ``max|r_i|^{1/2}`` unbounded as ``gap → 0``, while ``sup_{s<T} |ρ_gap(s) - (s+1)λ^s| → 0``.
     Exact when ``lam`` and the gaps are exact, otherwise at the current mpmath precision.
     """
+    _check(lam=lam, gaps=gaps, T=T)
     kind = kind_of(lam, list(gaps))
     work = NumberKind.EXACT if kind is NumberKind.EXACT else NumberKind.MPMATH
     lam_v = convert([lam], work)[0]
     target = np.array([(s + 1) * lam_v**s for s in range(T)], dtype=object)
     rows = []
     for gap in convert(list(gaps), work):
-        if gap == 0:
-            raise InvalidParameterError("gaps: must be nonzero (gap 0 is the double pole)")
         l1, l2 = lam_v + gap / 2, lam_v - gap / 2
         r = np.array([l1 / gap, -l2 / gap], dtype=object)
         approx = ShallowSSM(np.array([l1, l2], dtype=object), r,
                             np.array([l1**0, l2**0], dtype=object)).kernel(T)
-        err = max_abs(np.array([sympy.expand(a - b) if work is NumberKind.EXACT else a - b
-                                for a, b in zip(approx, target)], dtype=object))
+        err = max_abs(_exact_differences(approx, target) if work is NumberKind.EXACT
+                      else approx - target)
         norm = sympy.sqrt(max_abs(r)) if work is NumberKind.EXACT else mpmath.sqrt(max_abs(r))
         rows.append(MergingRow(gap=gap, residues=(r[0], r[1]), shallow_norm=norm, sup_error=err))
     return rows
@@ -453,12 +852,12 @@ def merging_poles_residue_table(lam: Any, gaps: Sequence[Any], T: int = 32) -> l
 
 # ============================================================================ Thm 4.1(ii)
 def _shallow_parts(shallow: ShallowSSM) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(shallow, ShallowSSM):
-        raise InvalidParameterError(f"shallow: expected a ShallowSSM, got {type(shallow).__name__}")
+    """Poles and residues of a target with distinct poles (decided exactly)."""
+    _check(shallow=shallow)
     poles, res = shallow.poles, shallow.residues
     for i in range(len(poles)):
         for j in range(i):
-            if poles[i] == poles[j]:
+            if _equal(poles[i], poles[j]):
                 raise InvalidParameterError(
                     f"shallow: poles must be distinct; pole {poles[i]} repeats at indices {j} and "
                     f"{i} (merge the modes by adding their residues)"
@@ -521,8 +920,7 @@ def numerator_roots(shallow: ShallowSSM) -> tuple[Any, list[Any]]:
     targets: mpmath roots. Float targets: roots at ``FLOAT_WORKING_DPS`` digits, returned as
     Python complex numbers. For the zero target ``P = 0`` the result is ``(0, [])``.
     """
-    if not isinstance(shallow, ShallowSSM):
-        raise InvalidParameterError(f"shallow: expected a ShallowSSM, got {type(shallow).__name__}")
+    _shallow_parts(shallow)
     if shallow.kind is NumberKind.FLOAT:
         with mpmath.workdps(FLOAT_WORKING_DPS):
             kappa, roots = numerator_roots(shallow.to_kind(NumberKind.MPMATH))
@@ -545,7 +943,8 @@ def root_capacity(n_nonzero: int, width: int) -> int:
     ``G_k = Π_{Z_k}(w-ζ)/Π_{S_k}(1-λw)`` must be ``d_k + Σ γ/(1-λw)``; ``d_k ≠ 0`` (when
     ``|Z_k| = |S_k|``) needs a free slot for the zero pass-through mode, i.e. ``|S_k| < m``.
     """
-    return min(n_nonzero, width - 1)
+    _check(n_nonzero=n_nonzero, width=width)
+    return min(int(n_nonzero), int(width) - 1)
 
 
 def target_from_factors(poles: Sequence[Any], roots: Sequence[Any], kappa: Any) -> ShallowSSM:
@@ -555,14 +954,15 @@ def target_from_factors(poles: Sequence[Any], roots: Sequence[Any], kappa: Any) 
     and fewer roots than poles (no constant term). Used to build targets whose numerator splits
     over the rationals, so that Algorithm A stays exact at any size.
     """
+    _check(poles=poles, roots=roots, kappa=kappa)
     kind = kind_of(list(poles), list(roots), kappa)
     pa = convert(list(poles), kind) if kind is not NumberKind.FLOAT else np.asarray(poles)
     if len(roots) >= len(poles):
         raise InvalidParameterError(
             f"roots: expected fewer roots than poles ({len(poles)}), got {len(roots)}"
         )
-    if any(not x for x in pa) or len({complex(x) for x in pa}) != len(pa):
-        raise InvalidParameterError("poles: must be distinct and nonzero")
+    if any(_equal(pa[i], pa[j]) for i in range(len(pa)) for j in range(i)):
+        raise InvalidParameterError(f"poles: must be distinct, got {list(poles)}")
     scalars = convert(np.array([kappa, *roots, *poles, None], dtype=object)[:-1],
                       kind if kind is not NumberKind.FLOAT else NumberKind.MPMATH)
     if kind is NumberKind.EXACT:
@@ -582,7 +982,7 @@ def target_from_factors(poles: Sequence[Any], roots: Sequence[Any], kappa: Any) 
 
 
 def _is_zero_pole(poles: np.ndarray, i: int) -> bool:
-    return poles[i] == 0
+    return _equal(poles[i], 0)
 
 
 def _default_pole_groups(poles: np.ndarray, depth: int, width: int,
@@ -744,6 +1144,7 @@ def shallow_to_deep(
     pole_groups: Sequence[Sequence[int]] | None = None,
     root_groups: Sequence[Sequence[int]] | None = None,
     real: bool = False,
+    rtol: Any = None,
 ) -> DeepSSM:
     """A depth-``l`` width-``m`` model with exactly the kernel of ``shallow`` (Theorem 4.1(ii)).
 
@@ -776,6 +1177,9 @@ def shallow_to_deep(
         ``l ≥ 1`` and ``m ≥ 1``.
     pole_groups, root_groups
         Optional splits (see above); defaults are deterministic.
+    rtol
+        Relative accuracy the rounded result must carry against the target's absolute kernel
+        ``Σ_i |r_i||λ_i|^s`` (default :func:`default_rtol`); float and mpmath results only.
     real
         Keep conjugate pairs of poles and of roots in the same group, so every ``G_k`` is a
         real rational function: ``κ``, ``C``, the ``d_k`` and the ``γ`` of real poles are real,
@@ -795,6 +1199,14 @@ def shallow_to_deep(
         the end: forming ``P`` from clustered poles cancels many digits, and the guard digits
         leave the realization accurate to the rounding of its own entries.
 
+        Every result is checked a posteriori on ``certifying_length`` terms: exactly for exact
+        results; otherwise the kernels of the rounded model and of the target, evaluated from
+        their exact entries at ``GUARD_FACTOR`` times the precision, must agree within the
+        rounding bound ``≈ (l + 1) u K_abs(s)`` of the model's entries (``u`` the unit roundoff,
+        ``K_abs`` the kernel of the entrywise-absolute model; see :func:`_deep_check`). A
+        construction that misses it is redone with twice the working precision (at most
+        ``PRECISION_DOUBLINGS`` times).
+
     Raises
     ------
     InsufficientCapacityError
@@ -802,21 +1214,101 @@ def shallow_to_deep(
         ``deg P = n-1``, or too many nonzero poles).
     InvalidParameterError
         On repeated poles, invalid splits, or ``real=True`` with a non-symmetric target.
+    IllConditionedError
+        If the rounding bound exceeds ``rtol`` times the target's absolute kernel (a split that
+        puts nearby poles in one layer makes its residues, and the path terms, of order
+        ``1/gap``: pass ``pole_groups`` that separate them).
+    KernelCheckError
+        If the a-posteriori check fails at every working precision tried.
     """
-    depth = _check_shape_int(depth, "depth")
-    width = _check_shape_int(width, "width")
+    _check(shallow=shallow, depth=depth, width=width, real=real, rtol=rtol)
     _shallow_parts(shallow)
-    if shallow.kind is NumberKind.FLOAT:
-        with mpmath.workdps(FLOAT_WORKING_DPS):
-            deep = _algorithm_a(shallow.to_kind(NumberKind.MPMATH), depth, width,
-                                pole_groups, root_groups, real)
-            return deep.to_kind(NumberKind.FLOAT)
-    with mpmath.workprec(2 * mpmath.mp.prec):
-        deep = _algorithm_a(shallow, depth, width, pole_groups, root_groups, real)
-    if deep.kind is NumberKind.EXACT:
-        return deep
-    rnd = np.vectorize(lambda x: +x, otypes=[object])  # round once to the working precision
-    return DeepSSM(rnd(deep.eigenvalues), [rnd(b) for b in deep.B], rnd(deep.C))
+    args = (int(depth), int(width), pole_groups, root_groups, bool(real))
+    if shallow.kind is NumberKind.EXACT:
+        with mpmath.workprec(2 * mpmath.mp.prec):
+            deep = _algorithm_a(shallow, *args)
+        if deep.kind is NumberKind.EXACT:
+            if rtol is not None:
+                raise InvalidParameterError("rtol: exact results are exact; pass rtol=None")
+            _verify_exact(deep, shallow, "shallow_to_deep")
+            return deep
+    kind = NumberKind.FLOAT if shallow.kind is NumberKind.FLOAT else NumberKind.MPMATH
+    prec = _precision(kind)
+    rtol = default_rtol(kind) if rtol is None else mpmath.mpf(rtol)
+    work = _dps_to_prec(FLOAT_WORKING_DPS) if kind is NumberKind.FLOAT else 2 * prec
+    source = shallow.to_kind(NumberKind.MPMATH) if kind is NumberKind.FLOAT else shallow
+    errors = []
+    for _ in range(PRECISION_DOUBLINGS + 1):
+        with mpmath.workprec(work):
+            raw = _algorithm_a(source, *args)
+        deep = _round_deep(raw, kind, prec)
+        with mpmath.workprec(GUARD_FACTOR * max(prec, work) + GUARD_BITS):
+            error = _deep_check(deep, shallow, (rtol, _epsilon(prec)))
+        if error is None:
+            return deep
+        errors.append(f"{work} bits: {error}")
+        work *= 2
+    raise KernelCheckError(
+        "shallow_to_deep: the realization's kernel misses the target beyond the rounding bound "
+        f"at every working precision tried ({'; '.join(errors)}); nothing is returned"
+    )
+
+
+def _dps_to_prec(dps: int) -> int:
+    with mpmath.workdps(dps):
+        return int(mpmath.mp.prec)
+
+
+def _round_deep(deep: DeepSSM, kind: NumberKind, prec: int) -> DeepSSM:
+    """``deep`` with every entry rounded once to ``kind`` (mpmath: to ``prec`` bits)."""
+    if kind is NumberKind.FLOAT:
+        return deep.to_kind(NumberKind.FLOAT)
+    with mpmath.workprec(prec):
+        rnd = np.vectorize(lambda x: +x, otypes=[object])
+        return DeepSSM(rnd(deep.eigenvalues), [rnd(b) for b in deep.B], rnd(deep.C))
+
+
+def _deep_check(deep: DeepSSM, target: ShallowSSM, accuracy: tuple[Any, Any]) -> str | None:
+    """The accuracy test and the a-posteriori kernel check of :func:`shallow_to_deep`.
+
+    Every rounded entry carries a relative error ``≤ u = ε/2``. The nonzero eigenvalues are
+    the target's poles; for float and mpmath targets they are reproduced exactly, so only the
+    ``l + 1`` entries of a path weight are rounded and a path term of ``ρ(s)`` is off by at most
+    ``(1 + u)^{l+1} - 1 ≤ (l + 1)u(1 + (l + 1)ε)`` relatively; poles rounded from an exact
+    target add ``s u`` (the power ``λ^s``). So ``bound(s) = (l + 1 + s')u(1 + (l + 1 + s')ε)
+    K_abs(s)`` with ``s' = s`` for exact targets and ``0`` otherwise, ``K_abs`` the kernel of the
+    entrywise-absolute deep model. Raises :class:`IllConditionedError` when
+    ``bound(s) > rtol · Σ_i |r_i||λ_i|^s`` (the target's absolute kernel) for some ``s`` on the
+    certifying length; returns a description of the failure when the kernels, evaluated from
+    the exact entries at the current (guarded) precision, differ by more than ``bound(s)`` plus
+    the evaluation error, and ``None`` when the check passes. ``accuracy = (rtol, ε)``.
+    """
+    rtol, eps = accuracy
+    T = certifying_length(deep, target)
+    k_abs, t_abs = _abs_kernel(deep, T), _abs_kernel(target, T)
+    powers = target.kind is NumberKind.EXACT  # only then are the eigenvalues rounded
+    factors = [deep.depth + 1 + (s if powers else 0) for s in range(T)]
+    bound = [f * eps / 2 * (1 + f * eps) * k for f, k in zip(factors, k_abs)]
+    normal = mpmath.mpf(2) ** -1022 if deep.kind is NumberKind.FLOAT else mpmath.mpf(0)
+    worst = max((b / t for b, t in zip(bound, t_abs) if t > normal), default=mpmath.mpf(0))
+    if worst > rtol:
+        raise IllConditionedError(
+            f"shallow: the depth-{deep.depth} width-{deep.width} realization's path terms reach "
+            f"{mpmath.nstr(max(k / t for k, t in zip(k_abs, t_abs) if t > normal), 3)} times "
+            f"the target's absolute kernel, so rounding its entries to {deep.kind.value} leaves "
+            f"only {mpmath.nstr(worst, 3)} relative accuracy, worse than rtol = "
+            f"{mpmath.nstr(rtol, 3)}; pass pole_groups that separate close poles, or use an "
+            "exact or higher-precision mpmath target"
+        )
+    slack = 4 * mpmath.mpf(2) ** -mpmath.mp.prec
+    got, want = _mp_kernel(deep, T), _mp_kernel(target, T)
+    for s in range(T):
+        allowed = bound[s] + slack * (s + deep.depth + 2) * (k_abs[s] + t_abs[s])
+        err = mpmath.fabs(got[s] - want[s])
+        if err > allowed:
+            return (f"at s = {s} the error {mpmath.nstr(err, 3)} exceeds "
+                    f"{mpmath.nstr(allowed, 3)}")
+    return None
 
 
 def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
@@ -839,8 +1331,8 @@ def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
     pole_items = [[nonzero[i] for i in it] for it in pole_items]
     if real:
         for i in range(n):
-            j = next(j for j in range(n) if poles[j] == _conj(poles[i]))
-            if res[j] != _conj(res[i]):
+            j = next(j for j in range(n) if _equal(poles[j], _conj(poles[i])))
+            if not _equal(res[j], _conj(res[i])):
                 raise InvalidParameterError(
                     "shallow: real=True needs conjugate residues on conjugate poles"
                 )
@@ -1000,7 +1492,7 @@ class NonInclusionCertificate:
         series_coeff = sympy.series(sum(ri * z / (z - li) for ri, li in zip(r, lam)), z, 0, 2)
         coeff = series_coeff.removeO().coeff(z, 1)
         formula = -sum(ri / li for ri, li in zip(r, lam))
-        if sympy.simplify(coeff - formula) != 0 or formula != self.first_order_coefficient:
+        if not _equal(coeff, formula) or formula != self.first_order_coefficient:
             out.append("first_order_coefficient must equal -sum r_i/lambda_i (series check)")
         if formula == 0:
             out.append("the first-order coefficient -sum r_i/lambda_i vanishes")
@@ -1042,8 +1534,8 @@ def non_inclusion_witness(
     Distinct nonzero rational poles in ``(-1, 1)``, nonzero rational residues, and
     ``Σ r_i/λ_i ≠ 0``. Without ``rng`` the witness is ``λ_i = i/(n+1)``, ``r_i = 1``.
     """
-    depth = _check_shape_int(depth, "depth")
-    width = _check_shape_int(width, "width")
+    _check(depth=depth, width=width, rng=rng)
+    depth, width = int(depth), int(width)
     n = depth * (width - 1) + 2
     if rng is None:
         poles = [sympy.Rational(i, n + 1) for i in range(1, n + 1)]
@@ -1072,16 +1564,15 @@ def vanishing_order_at_infinity(deep: DeepSSM) -> int | float:
     For every path the factor ``Π_k z/(z - λ_{k,i_k})`` vanishes to the number of its nonzero
     modes, so this order is at least the number of layers without a zero eigenvalue.
     """
-    if deep.kind is not NumberKind.EXACT:
-        raise InvalidParameterError("deep: the vanishing order is computed for exact models only")
+    _check(rules={"deep": "exact_model"}, deep=deep)
     z = sympy.Symbol("z")
     num, den = sympy.fraction(sympy.cancel(deep.transfer_function().subs(W, 1 / z)))
-    if num == 0:
+    if _exact_is_zero(num):
         return math.inf
 
     def low(expr: sympy.Expr) -> int:
         coeffs = sympy.Poly(expr, z).all_coeffs()[::-1]
-        return next(i for i, c in enumerate(coeffs) if c != 0)
+        return next(i for i, c in enumerate(coeffs) if not _exact_is_zero(c))
 
     return low(num) - low(den)
 
@@ -1111,10 +1602,9 @@ def algorithm_a_cannot_fit(witness: ShallowSSM, depth: int, width: int) -> Algor
     of the same width with ``Σ r_i/λ_i = 0`` has ``deg P ≤ n-2`` and *is* realized by
     :func:`shallow_to_deep`.
     """
-    depth = _check_shape_int(depth, "depth")
-    width = _check_shape_int(width, "width")
+    _check(witness=witness, depth=depth, width=width)
     deg = len(numerator_coefficients(witness)) - 1
-    nz = sum(1 for x in witness.poles if x != 0)
+    nz = sum(1 for x in witness.poles if not _equal(x, 0))
     cap = min(nz, depth * (width - 1))
     error = None
     try:

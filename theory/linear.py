@@ -39,6 +39,7 @@ from theory.numbers import (
     abs_squared,
     as_array,
     convert,
+    is_exact_zero,
     kind_of,
     max_abs,
 )
@@ -59,8 +60,23 @@ class UnstableModelError(InvalidParameterError):
     """An eigenvalue has modulus ``≥ 1`` (BYJL25 requires ``|λ| < 1``)."""
 
 
+#: Norms of a realization that the suite can use; "max_modulus" is BYJL25's Eq. 3 reading
+#: (the entrywise ∞-norm); "row_sum" is the alternative reading (induced ∞-norm of each of
+#: ``B_1`` as a column, ``B_k``, and ``C^T`` as a row).
+NORMS = ("max_modulus", "row_sum")
+
+#: Ways to compute a kernel: BYJL25 Lemma 3.1 (Eq. 2), or the recurrence of Eq. 1.
+METHODS = ("closed_form", "recurrence")
+
+
 def _is_stable(x: Any) -> bool:
-    """``|x| < 1`` decided in the kind of ``x`` (exactly for sympy numbers)."""
+    """``|x| < 1`` (strictly) decided in the kind of ``x`` (exactly for sympy numbers).
+
+    Raises
+    ------
+    InvalidParameterError
+        If sympy cannot decide the comparison of an exact ``x``.
+    """
     if isinstance(x, sympy.Basic):
         val = sympy.simplify(abs_squared(x))
         verdict = val < 1
@@ -72,6 +88,11 @@ def _is_stable(x: Any) -> bool:
     return bool(abs(complex(x)) < 1)
 
 
+def _is_zero_entry(x: Any) -> bool:
+    """``x == 0`` decided exactly for sympy numbers (:func:`is_exact_zero`)."""
+    return is_exact_zero(x) if isinstance(x, sympy.Basic) else bool(x == 0)
+
+
 def _spectrum(values: Any, kind: NumberKind, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """Validate a diagonal spectrum: shape, finiteness, stability."""
     arr = as_array(values, kind, name)
@@ -80,7 +101,7 @@ def _spectrum(values: Any, kind: NumberKind, name: str, shape: tuple[int, ...]) 
         off = arr.copy()
         idx = np.arange(arr.shape[-1])
         off[..., idx, idx] = 0
-        if any(x != 0 for x in off.flat):
+        if not all(_is_zero_entry(x) for x in off.flat):
             raise InvalidParameterError(
                 f"{name}: the transition matrices must be diagonal; pass their eigenvalues "
                 f"(got a non-diagonal matrix of shape {arr.shape})"
@@ -93,6 +114,50 @@ def _spectrum(values: Any, kind: NumberKind, name: str, shape: tuple[int, ...]) 
             raise UnstableModelError(
                 f"{name}: eigenvalue {x} has modulus >= 1; the models require |λ| < 1"
             )
+    return arr
+
+
+def _validated(name: str, value: Any, *, kind: NumberKind | None = None,
+               shape: tuple[int, ...] | None = None, ndim: int | None = None) -> Any:
+    """The module's validation choke point: every public function passes its arguments here.
+
+    ``name`` selects the rule: ``T`` (a length ``≥ 0``), ``method`` (:data:`METHODS`),
+    ``which`` (:data:`NORMS`), ``kind`` (a :class:`NumberKind`), ``w`` (a sympy Symbol), names
+    starting with ``eigenvalues`` with a ``shape`` (a stable diagonal spectrum of that shape),
+    and any other name an array of ``kind`` (with ``ndim`` dimensions and the given ``shape``
+    if set).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the bad value (:class:`UnstableModelError` for ``|λ| ≥ 1``).
+    """
+    if name == "T":
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise InvalidParameterError(
+                f"T: expected a non-negative integer length, got {value!r}"
+            )
+        return int(value)
+    if name in ("method", "which"):
+        options = METHODS if name == "method" else NORMS
+        if not isinstance(value, str) or value not in options:
+            what = "unknown norm" if name == "which" else "unknown method"
+            raise InvalidParameterError(f"{name}: {what} {value!r}; choose one of {options}")
+        return value
+    if name == "kind":
+        if not isinstance(value, NumberKind):
+            raise InvalidParameterError(f"kind: expected a NumberKind, got {value!r}")
+        return value
+    if name == "w":
+        if not isinstance(value, sympy.Symbol):
+            raise InvalidParameterError(f"w: expected a sympy Symbol, got {value!r}")
+        return value
+    assert kind is not None  # arrays are validated in the model's number kind
+    if name.startswith("eigenvalues") and shape is not None:
+        return _spectrum(value, kind, name, shape)
+    arr = as_array(value, kind, name, ndim=ndim)
+    if shape is not None and arr.shape != shape:
+        raise InvalidParameterError(f"{name}: expected shape {shape}, got {arr.shape}")
     return arr
 
 
@@ -110,18 +175,10 @@ def _max_of(values: Sequence[Any]) -> Any:
     return max(values)
 
 
-#: Norms of a realization that the suite can use; "max_modulus" is BYJL25's Eq. 3 reading
-#: (the entrywise ∞-norm); "row_sum" is the alternative reading (induced ∞-norm of each of
-#: ``B_1`` as a column, ``B_k``, and ``C^T`` as a row).
-NORMS = ("max_modulus", "row_sum")
-
-
 def _norm(matrices: Sequence[np.ndarray], which: str) -> Any:
     if which == "max_modulus":
         return _max_of([max_abs(m) for m in matrices])
-    if which == "row_sum":
-        return _max_of([_max_row_sum(m) for m in matrices])
-    raise InvalidParameterError(f"which: unknown norm {which!r}; choose one of {NORMS}")
+    return _max_of([_max_row_sum(m) for m in matrices])
 
 
 def _powers(lam: np.ndarray, T: int) -> np.ndarray:
@@ -143,12 +200,6 @@ def _zeros(shape: tuple[int, ...], zero: Any, dtype: Any) -> np.ndarray:
     out = np.empty(shape, dtype=object)
     out.fill(zero)
     return out
-
-
-def _check_length(T: Any) -> int:
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise InvalidParameterError(f"T: expected a non-negative integer length, got {T!r}")
-    return int(T)
 
 
 def _to_sympy(x: Any) -> Any:
@@ -197,23 +248,16 @@ class DeepSSM:
             names=["eigenvalues", *(f"B[{k}] (B_{k + 1})" for k in range(len(B))), "C"],
         )
         depth = len(B)
-        C_arr = as_array(C, self.kind, "C", ndim=1)
+        C_arr = _validated("C", C, kind=self.kind, ndim=1)
         width = C_arr.shape[0]
         if width < 1:
             raise InvalidParameterError("C: width m must be at least 1 (got an empty C)")
-        self.eigenvalues = _spectrum(eigenvalues, self.kind, "eigenvalues", (depth, width))
-        B_list = [as_array(B[0], self.kind, "B[0] (B_1)")]
-        if B_list[0].shape != (width,):
-            raise InvalidParameterError(
-                f"B[0] (B_1): expected shape ({width},), got {B_list[0].shape}"
-            )
+        self.eigenvalues = _validated("eigenvalues", eigenvalues, kind=self.kind,
+                                      shape=(depth, width))
+        B_list = [_validated("B[0] (B_1)", B[0], kind=self.kind, shape=(width,))]
         for k in range(1, depth):
-            Bk = as_array(B[k], self.kind, f"B[{k}] (B_{k + 1})")
-            if Bk.shape != (width, width):
-                raise InvalidParameterError(
-                    f"B[{k}] (B_{k + 1}): expected shape ({width}, {width}), got {Bk.shape}"
-                )
-            B_list.append(Bk)
+            B_list.append(_validated(f"B[{k}] (B_{k + 1})", B[k], kind=self.kind,
+                                     shape=(width, width)))
         if self.kind is NumberKind.FLOAT:
             dtype = np.result_type(self.eigenvalues, C_arr, *B_list)
             self.eigenvalues = self.eigenvalues.astype(dtype)
@@ -248,6 +292,7 @@ class DeepSSM:
         ``"max_modulus"`` (default): the largest modulus of an entry of ``B_1``, any ``B_k``,
         or ``C``. The transition matrices carry no norm bound. Exact for exact entries.
         """
+        which = _validated("which", which)
         mats = [self.B[0].reshape(-1, 1), *self.B[1:], self.C.reshape(1, -1)]
         return _norm(mats, which)
 
@@ -264,14 +309,10 @@ class DeepSSM:
             ``C^T A_l^{s_l} B_l ⋯ A_1^{s_1} B_1``, with explicit powers; ``"recurrence"``: run
             the recurrence of Eq. 1 on a unit impulse.
         """
-        T = _check_length(T)
-        if method == "closed_form":
+        T = _validated("T", T)
+        if _validated("method", method) == "closed_form":
             return self._kernel_closed_form(T)
-        if method == "recurrence":
-            return self._impulse_response(T)
-        raise InvalidParameterError(
-            f"method: expected 'closed_form' or 'recurrence', got {method!r}"
-        )
+        return self._impulse_response(T)
 
     def _arithmetic(self, *extra: np.ndarray) -> KindArithmetic:
         return KindArithmetic(self.kind, [self.eigenvalues, self.C, *self.B, *extra])
@@ -304,7 +345,7 @@ class DeepSSM:
         The arithmetic is in the model's number kind (a plain sequential loop: this is the
         reference, not the fast path; see :mod:`verify.scan` for scale).
         """
-        xs = as_array(x, self.kind, "x", ndim=1)
+        xs = _validated("x", x, kind=self.kind, ndim=1)
         ar = self._arithmetic(xs)
         return self._run(ar, ar.arrays[-1])
 
@@ -326,6 +367,7 @@ class DeepSSM:
 
         Float and mpmath entries become sympy Floats; exact entries stay exact.
         """
+        w = _validated("w", w)
         vec = sympy.Matrix([_to_sympy(b) for b in self.B[0]])
         vec = sympy.Matrix([vec[i] / (1 - _to_sympy(self.eigenvalues[0][i]) * w)
                             for i in range(self.width)])
@@ -340,6 +382,7 @@ class DeepSSM:
     # ------------------------------------------------------------------ conversions
     def to_kind(self, kind: NumberKind) -> DeepSSM:
         """The same model with its entries converted to ``kind`` (exact → float rounds)."""
+        kind = _validated("kind", kind)
         return DeepSSM(
             convert(self.eigenvalues, kind, "eigenvalues"),
             [convert(b, kind, f"B[{k}]") for k, b in enumerate(self.B)],
@@ -362,7 +405,7 @@ class ShallowSSM(DeepSSM):
 
     def __init__(self, eigenvalues: Any, B: Any, C: Any) -> None:
         kind = kind_of(eigenvalues, B, C, names=["eigenvalues", "B", "C"])
-        lam = as_array(eigenvalues, kind, "eigenvalues")
+        lam = _validated("eigenvalues", eigenvalues, kind=kind)
         if lam.ndim == 2 and lam.shape[0] == lam.shape[1]:
             lam = lam[None]  # a diagonal matrix: validated (and unpacked) below
         elif lam.ndim == 1:
@@ -371,11 +414,9 @@ class ShallowSSM(DeepSSM):
             raise InvalidParameterError(
                 f"eigenvalues: expected a 1-D sequence, got shape {lam.shape}"
             )
-        Bv = as_array(B, kind, "B", ndim=1)
-        Cv = as_array(C, kind, "C", ndim=1)
+        Cv = _validated("C", C, kind=kind, ndim=1)
         n = Cv.shape[0]
-        if Bv.shape != (n,):
-            raise InvalidParameterError(f"B: expected shape ({n},) like C, got {Bv.shape}")
+        Bv = _validated("B", B, kind=kind, ndim=1, shape=(n,))
         if lam.shape[-1] != n:
             raise InvalidParameterError(
                 f"eigenvalues: expected {n} eigenvalues like C, got {lam.shape[-1]}"
@@ -402,7 +443,7 @@ class ShallowSSM(DeepSSM):
         distinct [rebuilt, BYJL25 §1.4 of the project's docs].
         """
         kind = kind_of(eigenvalues, residues, names=["eigenvalues", "residues"])
-        r = as_array(residues, kind, "residues", ndim=1)
+        r = _validated("residues", residues, kind=kind, ndim=1)
         if kind is NumberKind.EXACT:
             root = np.array([sympy.sqrt(x) for x in r], dtype=object)
         elif kind is NumberKind.MPMATH:
@@ -414,8 +455,8 @@ class ShallowSSM(DeepSSM):
 
     def kernel(self, T: int, method: str = "closed_form") -> np.ndarray:
         """``ρ(s) = Σ_i r_i λ_i^s`` for ``s < T`` (``method="recurrence"`` runs Eq. 1)."""
-        T = _check_length(T)
-        if method == "closed_form":
+        T = _validated("T", T)
+        if _validated("method", method) == "closed_form":
             ar = KindArithmetic(self.kind, [self.poles, self.residues])
             lam, r = ar.arrays
             return ar.back(_powers(lam, T) @ r if T else _zeros((0,), ar.zero, r.dtype))
@@ -423,6 +464,7 @@ class ShallowSSM(DeepSSM):
 
     def to_kind(self, kind: NumberKind) -> ShallowSSM:
         """The same model with its entries converted to ``kind`` (exact → float rounds)."""
+        kind = _validated("kind", kind)
         return ShallowSSM(
             convert(self.poles, kind, "eigenvalues"),
             convert(self.B[0], kind, "B"),

@@ -5,7 +5,9 @@ Claims (constructions in :mod:`theory.depth_width`):
 * ``byjl25.thm4.1.i`` — a deep model whose layers share no nonzero eigenvalue equals a shallow
   model of width ``≤ lm`` (partial fractions). Exact tier: Gaussian-rational models, kernels
   compared on ``certifying_length`` terms (a proof for the instance). Float tier: random models of
-  every spectrum style, error against a first-order roundoff bound of the partial fractions.
+  every spectrum style, half of them with two eigenvalues of different layers at a relative gap
+  in ``[1e-8, 1e-4]``; error against roundoff of the two representations (linear in the
+  residues, so a 9% error at gap ``1e-8`` fails by decades).
 * ``byjl25.thm4.1.i.shared`` — the statement as printed (every deep model), a *finding*: models
   with a nonzero eigenvalue shared by two layers have a pole of order 2 of ``ρ̂``, certified
   exactly; such a kernel has a ``s λ^s`` term that no diagonal shallow model produces.
@@ -40,7 +42,7 @@ from theory.depth_width import (
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import NumberKind, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational, random_deep_batch, random_deep_exact, stable_spectrum
 
@@ -49,6 +51,33 @@ FLOAT_T = 48
 MPMATH_T = 40
 FLOAT_SHAPES = ((1, 3), (2, 2), (3, 2), (2, 3), (4, 3), (3, 3))
 MPMATH_SHAPES = ((2, 2), (3, 2), (2, 3), (3, 3), (4, 3))
+#: ``log10`` range of the relative gap of the near-merging pairs of the float tier of (i): from
+#: where a quotient-first residue formula already fails the tolerance, down to a factor ~50
+#: above the gaps that :func:`deep_to_shallow` refuses as ill-conditioned at float64.
+NEAR_GAPS = (-8.0, -4.0)
+
+
+_RULES: dict[str, tuple[Any, str]] = {
+    "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
+    "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
+          "a positive integer"),
+    "rng": (lambda v: isinstance(v, np.random.Generator), "a numpy.random.Generator"),
+}
+
+
+def _check(**params: Any) -> None:
+    """The module's validation choke point: every public function passes its arguments here.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter (in the order given) whose value breaks its rule.
+    """
+    for name, value in params.items():
+        ok, expected = _RULES[name]
+        if not ok(value):
+            shown = type(value).__name__ if name == "model" else repr(value)
+            raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
 
 
 def _str(x: Any) -> str:
@@ -96,6 +125,7 @@ def _sample_i_exact(rng: np.random.Generator, n: int) -> list[DeepSSM]:
 
 def margin_i_exact(model: DeepSSM) -> float:
     """``inf`` when the partial-fraction model has width ``≤ lm`` and the same kernel exactly."""
+    _check(model=model)
     shallow = deep_to_shallow(model)
     if shallow.width > model.depth * model.width:
         return -math.inf
@@ -103,44 +133,57 @@ def margin_i_exact(model: DeepSSM) -> float:
     return math.inf if same else -math.inf
 
 
-def _separation(model: DeepSSM) -> float:
-    """``max (|λ|+|μ|)/|λ-μ|`` over distinct nonzero eigenvalues of different layers."""
-    lam = np.asarray(model.eigenvalues, dtype=complex)
-    sep = 0.0
-    for k in range(lam.shape[0]):
-        for j in range(k + 1, lam.shape[0]):
-            a, b = lam[k].reshape(-1, 1), lam[j].reshape(1, -1)
-            gap = np.abs(a - b)
-            ok = (gap > 0) & (a != 0) & (b != 0)
-            if ok.any():
-                sep = max(sep, float(np.max(((np.abs(a) + np.abs(b)) / np.where(ok, gap, 1))[ok])))
-    return sep
-
-
 def margin_i_float(model: DeepSSM, T: int = FLOAT_T) -> float:
-    """Decades of margin of ``|ρ_shallow - ρ_deep|`` against the first-order roundoff bound.
+    """Decades of margin of ``|ρ_shallow - ρ_deep|`` against roundoff of both representations.
 
-    Each residue is a product of ``l`` factors ``λ/(λ-μ)``; a difference ``λ - μ`` carries the
-    relative error ``ε(|λ|+|μ|)/|λ-μ|``, so the residues are accurate to ``ε·l·(1 + sep)``
-    relatively. Bound: ``scale(s) = l(1 + sep) Σ_i |r_i||λ_i|^s + K_abs(s)`` where ``K_abs`` is
-    the kernel of the entrywise-absolute deep model (roundoff of the deep closed form).
-    The smallest normal float is added to the tolerance (underflowing powers).
+    The shallow model's kernel can be no more accurate than its terms: rounding each residue
+    costs ``ε|r_i||λ_i|^s``, and the deep closed form carries roundoff relative to ``K_abs``,
+    the kernel of the entrywise-absolute deep model. The tolerance is
+    ``tolerance(float, Σ_i |r_i||λ_i|^s + K_abs(s))`` — *linear* in the residues, so near-merging
+    eigenvalues (residues of order ``1/gap``) get the accuracy an exact partial-fraction
+    computation rounded once provides, and no more: a residue formula that loses
+    ``ε/gap`` relatively (rounding ``μ/λ`` before ``1 - μ/λ``) is rejected for relative gaps
+    below about ``ε^0.2``. The smallest normal float is added (underflowing powers).
     """
+    _check(model=model, T=T)
     shallow = deep_to_shallow(model)
     err = np.abs(shallow.kernel(T) - model.kernel(T))
     absolute = DeepSSM(np.abs(model.eigenvalues), [np.abs(b) for b in model.B], np.abs(model.C))
-    scale = (model.depth * (1 + _separation(model)) *
-             _abs_kernel(shallow.poles, shallow.residues, T) + absolute.kernel(T))
+    scale = _abs_kernel(shallow.poles, shallow.residues, T) + absolute.kernel(T)
     # the smallest normal float is a floor: subnormal powers carry no relative accuracy
     tol = tolerance(NumberKind.FLOAT, 1.0) * scale + np.finfo(float).tiny
     return log_margin(float(np.max(err / tol)), 1.0)
 
 
+def near_merging(rng: np.random.Generator, model: DeepSSM) -> DeepSSM:
+    """``model`` with one eigenvalue of a later layer moved to ``λ(1 + δ)``, ``λ`` an eigenvalue
+    of an earlier layer and ``|δ|`` log-uniform in ``[NEAR_GAPS]`` (residues of order
+    ``1/|δ|``: the case where rounding ``μ/λ`` before ``1 - μ/λ`` cancels catastrophically).
+    A model of depth 1 has no pair of layers and is returned unchanged."""
+    _check(rng=rng, model=model)
+    if model.depth < 2:
+        return model
+    lam = model.eigenvalues.copy()
+    k = int(rng.integers(0, model.depth - 1))
+    i, j = int(rng.integers(model.width)), int(rng.integers(model.width))
+    base = lam[k, i] if lam[k, i] != 0 else 0.5
+    lam[k, i] = base
+    delta = 10.0 ** rng.uniform(*NEAR_GAPS) * np.exp(1j * rng.uniform(-np.pi, np.pi))
+    moved = base * (1 + (delta if np.iscomplexobj(lam) else delta.real))
+    if abs(moved) >= 1:  # keep it stable: shrink instead (same relative gap |δ|)
+        moved = base * (1 - abs(delta))
+    lam[int(rng.integers(k + 1, model.depth)), j] = moved
+    return DeepSSM(lam, model.B, model.C)
+
+
 def _sample_i_float(rng: np.random.Generator, n: int) -> list[DeepSSM]:
+    """Random models of every spectrum style; every other model of depth ``≥ 2`` gets a
+    near-merging pair of eigenvalues (:func:`near_merging`)."""
     out = []
-    for _ in range(n):
+    for j in range(n):
         depth, width = FLOAT_SHAPES[int(rng.integers(len(FLOAT_SHAPES)))]
-        out.append(random_deep_batch(rng, 1, depth, width).model(0))
+        model = random_deep_batch(rng, 1, depth, width).model(0)
+        out.append(near_merging(rng, model) if j % 2 and depth >= 2 else model)
     return out
 
 
@@ -154,7 +197,8 @@ THM_4_1_I = register(Claim(
     hypotheses=("no nonzero eigenvalue is shared by two layers on a path of nonzero weight "
                 "(otherwise see byjl25.thm4.1.i.shared)",),
     margin="exact tier: 'exact' = kernels equal on certifying_length terms; float tier: decades "
-    "between the first-order roundoff bound of the partial fractions and the kernel error",
+    "between tolerance(float) times the absolute kernels of both models and the kernel error "
+    "(half the models with near-merging eigenvalues, relative gap 1e-8..1e-4)",
     tiers=(
         Tier("exact (sympy)", _sample_i_exact, lambda ms: [margin_i_exact(m) for m in ms],
              lambda ms, i: _describe_model(ms[i]), batch=20, max_instances=60),
@@ -187,6 +231,7 @@ def margin_shared(model: DeepSSM) -> float:
     Negative (order 2) = an exactly certified model outside every shallow class. Cross-checked
     against :func:`deep_to_shallow`, which must raise exactly when the order is at least 2.
     """
+    _check(model=model)
     cert = pole_multiplicity_certificate(model, model.eigenvalues[0, 0])
     if not cert.check(model):
         raise RuntimeError("the pole-order certificate did not re-verify")
@@ -341,6 +386,7 @@ def margin_ii_float(inst: tuple[ShallowSSM, int, int], T: int = FLOAT_T) -> floa
     path weight and each power ``λ^s`` carries a relative error ``≤ ε`` (``s ε`` for ``λ^s``):
     the tolerance scale is ``(l + 2 + s)`` times the absolute kernels.
     """
+    _check(T=T)
     target, depth, width = inst
     deep = shallow_to_deep(target, depth, width)
     extra = depth + 2 + np.arange(T)

@@ -24,10 +24,9 @@ from typing import Any
 
 import mpmath
 import numpy as np
-import sympy
 
 from theory.linear import DeepSSM
-from theory.numbers import NumberKind, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, exact_equal, tolerance
 from verify.batch import DeepBatch
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_deep_batch, random_deep_exact, random_deep_mpmath
@@ -37,6 +36,40 @@ FLOAT_T = 48
 MPMATH_T = 24
 MAX_DEPTH = 4
 MAX_WIDTH = 4
+
+
+def _is_kernel_array(v: Any) -> bool:
+    return (isinstance(v, np.ndarray) and v.ndim == 2 and v.dtype != object
+            and bool(np.all(np.isfinite(v))))
+
+
+_RULES: dict[str, tuple[Any, str]] = {
+    "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
+    "batch": (lambda v: isinstance(v, DeepBatch), "a DeepBatch"),
+    "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
+          "a positive integer"),
+    "closed": (_is_kernel_array, "a finite 2-D array (models x T)"),
+    "other": (_is_kernel_array, "a finite 2-D array (models x T)"),
+    "scale": (lambda v: _is_kernel_array(v) and bool(np.all(v >= 0)),
+              "a finite non-negative 2-D array (models x T)"),
+}
+
+
+def _check(**params: Any) -> None:
+    """The module's validation choke point: every public function passes its arguments here.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter (in the order given) whose value breaks its rule.
+    """
+    for name, value in params.items():
+        ok, expected = _RULES[name]
+        if not ok(value):
+            shown = repr(value) if np.ndim(value) == 0 and name == "T" else type(value).__name__
+            if isinstance(value, np.ndarray):
+                shown = f"an array of shape {value.shape}"
+            raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
 
 
 def _shape(rng: np.random.Generator, max_depth: int, max_width: int) -> tuple[int, int]:
@@ -50,10 +83,11 @@ def _sample_exact(rng: np.random.Generator, n: int) -> list[DeepSSM]:
 
 def exact_margin(model: DeepSSM) -> float:
     """``inf`` when closed form and recurrence agree exactly on ``2lm + 1`` terms, else ``-inf``."""
+    _check(model=model)
     T = 2 * model.depth * model.width + 1
     closed = model.kernel(T, "closed_form")
     rec = model.kernel(T, "recurrence")
-    same = all(sympy.expand(a - b) == 0 for a, b in zip(closed, rec))
+    same = all(exact_equal(a, b) for a, b in zip(closed, rec))
     return math.inf if same else -math.inf
 
 
@@ -82,6 +116,7 @@ def _absolute(model: DeepSSM) -> DeepSSM:
 
 def mpmath_margin(model: DeepSSM, T: int = MPMATH_T) -> float:
     """Decades of agreement margin between closed form and recurrence at ``MPMATH_DPS`` digits."""
+    _check(model=model, T=T)
     with mpmath.workdps(MPMATH_DPS):
         closed = model.kernel(T, "closed_form")
         rec = model.kernel(T, "recurrence")
@@ -114,22 +149,35 @@ def relative_errors(closed: np.ndarray, other: np.ndarray, scale: np.ndarray) ->
     """Per-model ``max_s |closed(s) - other(s)| / scale(s)``, shape ``(n,)``.
 
     ``scale`` is the kernel of the entrywise-absolute model; where it is 0 both kernels must be
-    exactly 0 (error 0), otherwise the error is infinite.
+    exactly 0 (error 0), otherwise the error is infinite. All three arrays must be finite and of
+    one shape (a non-finite kernel is a violation that :func:`float_margins` reports itself).
     """
+    _check(closed=closed, other=other, scale=scale)
+    if not closed.shape == other.shape == scale.shape:
+        raise InvalidParameterError(
+            f"closed, other, scale: expected arrays of one shape, got {closed.shape}, "
+            f"{other.shape} and {scale.shape}"
+        )
     diff = np.abs(closed - other)
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(scale > 0, diff / np.where(scale > 0, scale, 1), np.where(diff == 0, 0,
                                                                                  np.inf))
-    rel = np.where(np.isnan(closed) | np.isnan(other), np.nan, rel)
     return rel.max(axis=1) if rel.shape[1] else np.zeros(rel.shape[0])
 
 
 def float_margins(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
-    """Decades of margin, per model, between Lemma 3.1 (vectorized) and the scan core."""
+    """Decades of margin, per model, between Lemma 3.1 (vectorized) and the scan core.
+
+    A model whose kernels are not finite gets margin ``nan`` (a violation).
+    """
+    _check(batch=batch, T=T)
     closed = batch.kernel_closed_form(T)
     scanned = batch.kernel_scan(T)
     scale = batch.absolute().kernel_closed_form(T).real
-    err = relative_errors(closed, scanned, scale)
+    finite = np.all(np.isfinite(closed) & np.isfinite(scanned) & np.isfinite(scale), axis=1)
+    err = np.full(closed.shape[0], np.nan)
+    if finite.any():
+        err[finite] = relative_errors(closed[finite], scanned[finite], scale[finite])
     tol = tolerance(NumberKind.FLOAT)
     return np.array([log_margin(float(e), tol) for e in err])
 
