@@ -367,3 +367,62 @@ def test_polyroots_passes_the_right_order_to_either_mpmath_api(monkeypatch, has_
     with mpmath.workdps(30):
         _match_roots(polyroots([1, -3, 2]), [R(1, 2), 1], 4)
     assert received["asc"] == (True if has_asc else "absent")
+
+
+# ------------------------------------------------------------------ exact zero decisions
+@pytest.mark.parametrize(
+    ("value", "zero"),
+    [
+        (sympy.Integer(0), True),
+        (sympy.Rational(1, 10**30), False),
+        (sympy.Rational(3, 7) * sympy.I - sympy.Rational(6, 14) * sympy.I, True),
+        (sympy.Rational(3, 7) + 2 * sympy.I, False),
+        # zero, but sympy.expand leaves it as a radical expression
+        ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I), True),
+        ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I) + sympy.Rational(1, 10**40),
+         False),
+        (sympy.sqrt(2) * sympy.sqrt(3) - sympy.sqrt(6), True),
+        (sympy.sqrt(2) + sympy.sqrt(3) - sympy.sqrt(5 + 2 * sympy.sqrt(6)), True),
+        (sympy.exp(1) - 2, False),
+        (Fraction(0), True),
+        (0, True),
+    ],
+)
+def test_is_exact_zero_decides_without_false_answers(value: Any, zero: bool) -> None:
+    from theory.numbers import is_exact_zero
+
+    assert is_exact_zero(value) is zero
+
+
+def test_expand_alone_would_call_a_zero_radical_nonzero() -> None:
+    """The reason for the decision procedure: the expansion test gives a false difference."""
+    x = (-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I)
+    assert sympy.expand(x) != 0
+
+
+def test_exact_equal_compares_through_the_difference() -> None:
+    from theory.numbers import exact_equal
+
+    root = (-2 + 2 * sympy.I) ** sympy.Rational(1, 3)
+    assert exact_equal(root, 1 + sympy.I)
+    assert not exact_equal(root, 1 - sympy.I)
+
+
+def test_an_undecidable_zero_test_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the minimal polynomial nor ``equals`` decides: an error, never a guess."""
+    from theory.numbers import UndecidableZeroError, is_exact_zero
+
+    def not_algebraic(*args: Any, **kwargs: Any) -> Any:
+        raise sympy.polys.polyerrors.NotAlgebraic("stub")
+
+    monkeypatch.setattr(sympy, "minimal_polynomial", not_algebraic)
+    monkeypatch.setattr(sympy.Expr, "equals", lambda self, other: None)
+    with pytest.raises(UndecidableZeroError, match="cannot decide"):
+        is_exact_zero(sympy.exp(1) - 2)
+
+
+def test_a_symbolic_expression_is_refused() -> None:
+    from theory.numbers import is_exact_zero
+
+    with pytest.raises(InvalidParameterError, match="x: expected an exact number"):
+        is_exact_zero(sympy.Symbol("y") - 1)

@@ -335,6 +335,11 @@ def is_exact_zero(x: Any) -> bool:
     e = sympy.sympify(x)
     if e.is_Number:
         return bool(e == 0)
+    if e.free_symbols:
+        raise InvalidParameterError(f"x: expected an exact number, got the expression {e}")
+    K, (elem,) = construct_domain([e])
+    if K in (sympy.ZZ, sympy.QQ, sympy.ZZ_I, sympy.QQ_I):  # a canonical form: decides at once
+        return bool(K.is_zero(elem))
     if sympy.expand(e) == 0:
         return True
     w = sympy.Dummy("w")
@@ -476,6 +481,7 @@ def polyroots(
     *,
     maxsteps: int = 200,
     extraprec: int | None = None,
+    retries: int = 3,
 ) -> list[Any]:
     """Roots of ``Σ_k a_k w^k`` at the current mpmath precision, with a convergence check.
 
@@ -488,9 +494,14 @@ def polyroots(
         Coefficients, constant term first. Trailing zeros (vanishing leading coefficients) are
         dropped; the polynomial must not be identically zero.
     maxsteps, extraprec
-        Passed to :func:`mpmath.polyroots`; ``extraprec`` defaults to the working precision.
-        mpmath iterates until every Durand–Kerner correction is below the unit roundoff of
-        the raised precision, and reports failure otherwise.
+        Passed to :func:`mpmath.polyroots` on the first attempt; ``extraprec`` defaults to the
+        working precision. mpmath iterates until every Durand–Kerner correction is below the
+        unit roundoff of the raised precision, and reports failure otherwise.
+    retries
+        Further attempts after a failure to converge, each with twice the steps and twice the
+        extra precision of the one before, plus the binary dynamic range of the coefficients
+        (roots spread over many decades, e.g. the ``1/λ`` of poles near ``1e-20``, need the
+        extra bits rather than more steps).
 
     Returns
     -------
@@ -500,10 +511,17 @@ def polyroots(
     Raises
     ------
     InvalidParameterError
-        If the polynomial is zero.
+        If the polynomial is zero, or ``maxsteps``/``extraprec``/``retries`` are not integers in
+        range.
     ArithmeticError
-        If the root finder did not converge within ``maxsteps`` iterations.
+        If no attempt converged; the message lists the attempts.
     """
+    for name, value, least in (("maxsteps", maxsteps, 1), ("extraprec", extraprec, 0),
+                               ("retries", retries, 0)):
+        if value is None and name == "extraprec":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise InvalidParameterError(f"{name}: expected an integer >= {least}, got {value!r}")
     coeffs = list(convert(list(coeffs_ascending), NumberKind.MPMATH, "coeffs_ascending"))
     while coeffs and coeffs[-1] == 0:
         coeffs.pop()
@@ -511,18 +529,25 @@ def polyroots(
         raise InvalidParameterError("coeffs_ascending: the zero polynomial has no roots")
     if len(coeffs) == 1:
         return []
-    extra = mpmath.mp.prec if extraprec is None else extraprec
-    try:
-        if _POLYROOTS_HAS_ASC:
-            roots = mpmath.polyroots(coeffs, maxsteps=maxsteps, extraprec=extra, asc=True)
-        else:  # mpmath < 1.4: descending order only
-            roots = mpmath.polyroots(coeffs[::-1], maxsteps=maxsteps, extraprec=extra)
-    except mpmath.mp.NoConvergence as exc:
-        raise ArithmeticError(
-            f"polyroots did not converge to the working precision in maxsteps={maxsteps} "
-            "steps; raise maxsteps or extraprec"
-        ) from exc
-    return list(roots)
+    extra = mpmath.mp.prec if extraprec is None else int(extraprec)
+    exponents = [int(mpmath.floor(mpmath.log(mpmath.fabs(c), 2))) for c in coeffs if c != 0]
+    spread = max(exponents) - min(exponents)
+    steps, attempts = int(maxsteps), []
+    for _ in range(int(retries) + 1):
+        attempts.append((steps, extra))
+        try:
+            if _POLYROOTS_HAS_ASC:
+                roots = mpmath.polyroots(coeffs, maxsteps=steps, extraprec=extra, asc=True)
+            else:  # mpmath < 1.4: descending order only
+                roots = mpmath.polyroots(coeffs[::-1], maxsteps=steps, extraprec=extra)
+            return list(roots)
+        except mpmath.mp.NoConvergence:
+            steps, extra = 2 * steps, 2 * extra + spread
+    raise ArithmeticError(
+        f"polyroots: Durand-Kerner did not converge to the working precision for a polynomial "
+        f"of degree {len(coeffs) - 1} (coefficients spread over 2^{spread}); attempts "
+        f"(maxsteps, extraprec) = {attempts}"
+    )
 
 
 class KindArithmetic:
