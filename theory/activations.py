@@ -21,7 +21,6 @@ exact value (:attr:`Activation.lipschitz_exact` returns it as a sympy rational).
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,6 +32,7 @@ import scipy.special
 import sympy
 
 from theory.numbers import InvalidParameterError
+from theory.validation import check_real
 
 __all__ = [
     "Activation",
@@ -71,22 +71,8 @@ def _check_activation(
         raise InvalidParameterError(f"inverse: must be callable or None, got {inverse!r}")
     if not isinstance(name, str) or not name:
         raise InvalidParameterError(f"name: expected a non-empty string, got {name!r}")
-    if lipschitz is None:
-        raise InvalidParameterError("lipschitz: a Lipschitz constant is required (got None)")
-    try:
-        if isinstance(lipschitz, bool) or not isinstance(
-            lipschitz, (numbers.Real, np.number, sympy.Basic, mpmath.mpf)
-        ):
-            raise TypeError
-        value = float(lipschitz)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"lipschitz: expected a real number, got {lipschitz!r}"
-        ) from None
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidParameterError(
-            f"lipschitz: expected a finite positive number, got {lipschitz!r}"
-        )
+    value = check_real(lipschitz, "lipschitz", minimum=0, strict=True,
+                       expected="a finite Lipschitz constant > 0 (required)")
     if inverse_domain is not None and (
         inverse is None or len(inverse_domain) != 2
         or not float(inverse_domain[0]) < float(inverse_domain[1])

@@ -72,6 +72,7 @@ import sympy
 from theory.activations import RELU, Activation, get_activation
 from theory.layers import SSMLayer, SSMStack
 from theory.numbers import InvalidParameterError, NumberKind, as_array, convert, kind_of
+from theory.validation import check_int, check_real
 
 __all__ = [
     "MemorylessApproximant",
@@ -89,34 +90,6 @@ __all__ = [
     "sup_error",
 ]
 
-
-def _scalar(value: Any, name: str, *, minimum: Any = None, strict: bool = False,
-            integer: bool = False) -> Any:
-    """The validation choke point of this module: ``value`` itself, checked.
-
-    ``value`` must be a finite real number (an integer if ``integer``), and ``> minimum``
-    (``strict``) or ``>= minimum`` when ``minimum`` is given.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming ``name`` and the bad value otherwise.
-    """
-    if integer:
-        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
-    else:
-        try:
-            ok = not isinstance(value, bool) and math.isfinite(float(value))
-        except (TypeError, ValueError):
-            ok = False
-    if ok and minimum is not None:
-        ok = bool(value > minimum) if strict else bool(value >= minimum)
-    if not ok:
-        what = "an integer" if integer else "a finite real number"
-        if minimum is not None:
-            what += f" {'>' if strict else '>='} {minimum}"
-        raise InvalidParameterError(f"{name}: expected {what}, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -189,7 +162,7 @@ def uniform_knots(a: Any, b: Any, N: int) -> tuple[np.ndarray, Any]:
     InvalidParameterError
         If ``N < 2`` or ``a ≥ b`` or an end point is not finite.
     """
-    _scalar(N, "N", minimum=2, integer=True)
+    check_int(N, "N", 2)
     kind = kind_of(a, b, names=["a", "b"])
     ends = np.concatenate([as_array([a], kind, "a"), as_array([b], kind, "b")])
     if not ends[0] < ends[1]:
@@ -292,7 +265,8 @@ def lipschitz_interpolation_bound(lipschitz: Any, h: Any) -> Any:
     InvalidParameterError
         If ``lipschitz`` is not finite and ``>= 0`` or ``h`` is not finite and ``> 0``.
     """
-    return _scalar(lipschitz, "lipschitz", minimum=0) * _scalar(h, "h", minimum=0, strict=True) / 2
+    L = check_real(lipschitz, "lipschitz", minimum=0, exact=True)
+    return L * check_real(h, "h", minimum=0, strict=True, exact=True) / 2
 
 
 def c2_interpolation_bound(second_derivative: Any, h: Any) -> Any:
@@ -305,8 +279,8 @@ def c2_interpolation_bound(second_derivative: Any, h: Any) -> Any:
     InvalidParameterError
         If ``second_derivative`` is not finite and ``>= 0`` or ``h`` is not finite and ``> 0``.
     """
-    M2 = _scalar(second_derivative, "second_derivative", minimum=0)
-    return M2 * _scalar(h, "h", minimum=0, strict=True) ** 2 / 8
+    M2 = check_real(second_derivative, "second_derivative", minimum=0, exact=True)
+    return M2 * check_real(h, "h", minimum=0, strict=True, exact=True) ** 2 / 8
 
 
 def relu_knots_for_error(
@@ -321,8 +295,8 @@ def relu_knots_for_error(
         If no constant is declared, a constant is not finite and ``>= 0``, ``eps`` is not finite
         and ``> 0`` or the domain is not a finite ``a < b``.
     """
-    _scalar(eps, "eps", minimum=0, strict=True)
-    _scalar(b, "b", minimum=_scalar(a, "a"), strict=True)
+    check_real(eps, "eps", minimum=0, strict=True)
+    check_real(b, "b", minimum=check_real(a, "a", exact=True), strict=True)
     if lipschitz is None and second_derivative is None:
         raise InvalidParameterError(
             "lipschitz, second_derivative: declare at least one constant of the target"
@@ -330,10 +304,10 @@ def relu_knots_for_error(
     length = b - a
     candidates = []
     if lipschitz is not None:
-        L = _scalar(lipschitz, "lipschitz", minimum=0)
+        L = check_real(lipschitz, "lipschitz", minimum=0, exact=True)
         candidates.append(math.ceil(L * length / (2 * eps)) if L else 1)
     if second_derivative is not None:
-        M = _scalar(second_derivative, "second_derivative", minimum=0)
+        M = check_real(second_derivative, "second_derivative", minimum=0, exact=True)
         candidates.append(math.ceil(length * math.sqrt(M / (8 * eps))) if M else 1)
     cells = max(1, min(candidates))
     return cells + 1
@@ -353,9 +327,9 @@ def smooth_step_bound(lipschitz: Any, h: Any, sharpness: Any) -> Any:
         If ``lipschitz`` is not finite and ``>= 0`` or ``h``, ``sharpness`` are not finite and
         ``> 0``.
     """
-    L = _scalar(lipschitz, "lipschitz", minimum=0)
-    _scalar(h, "h", minimum=0, strict=True)
-    _scalar(sharpness, "sharpness", minimum=0, strict=True)
+    L = check_real(lipschitz, "lipschitz", minimum=0, exact=True)
+    check_real(h, "h", minimum=0, strict=True)
+    check_real(sharpness, "sharpness", minimum=0, strict=True)
     if isinstance(h, (mpmath.mpf, mpmath.mpc)):
         s = mpmath.mpf(sharpness)
         return L * h * (mpmath.mpf(1) / 2 + mpmath.exp(-s / 2) * mpmath.coth(s / 2))
@@ -387,7 +361,7 @@ def smooth_step_approximant(
         raise InvalidParameterError(
             f"activation: the smooth step sum needs 'sigmoid' or 'tanh', got {act.name!r}"
         )
-    _scalar(sharpness, "sharpness", minimum=0, strict=True)
+    check_real(sharpness, "sharpness", minimum=0, strict=True)
     knots, h = uniform_knots(a, b, N)
     kind = kind_of(knots)
     vals = _values(f, knots, kind)
@@ -492,9 +466,9 @@ def check_declared_lipschitz(
         finite and ``>= 0``, ``n < 2``, the domain is not a finite ``a < b`` or ``f`` is not
         finite on the points.
     """
-    L = float(_scalar(lipschitz, "lipschitz", minimum=0))
-    _scalar(n, "n", minimum=2, integer=True)
-    _scalar(b, "b", minimum=_scalar(a, "a"), strict=True)
+    L = check_real(lipschitz, "lipschitz", minimum=0)
+    check_int(n, "n", 2)
+    check_real(b, "b", minimum=check_real(a, "a", exact=True), strict=True)
     x = np.linspace(float(a), float(b), n)
     fx = as_array(np.asarray(f(x), dtype=float).reshape(x.shape), NumberKind.FLOAT, "f")
     dx = np.diff(x)

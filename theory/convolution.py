@@ -75,6 +75,7 @@ from theory.numbers import (
     kind_of,
     to_domain,
 )
+from theory.validation import check_int, check_real
 
 __all__ = [
     "as_taps",
@@ -101,41 +102,13 @@ __all__ = [
 ]
 
 
-def _scalar(value: Any, name: str, *, minimum: Any = None, strict: bool = False,
-            integer: bool = False) -> Any:
-    """The validation choke point of this module for scalars: ``value`` itself, checked.
-
-    ``value`` must be a finite real number (an integer if ``integer``), and ``> minimum``
-    (``strict``) or ``>= minimum`` when ``minimum`` is given.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming ``name`` and the bad value otherwise.
-    """
-    if integer:
-        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
-    else:
-        try:
-            ok = not isinstance(value, bool) and math.isfinite(float(value))
-        except (TypeError, ValueError):
-            ok = False
-    if ok and minimum is not None:
-        ok = bool(value > minimum) if strict else bool(value >= minimum)
-    if not ok:
-        what = "an integer" if integer else "a finite real number"
-        if minimum is not None:
-            what += f" {'>' if strict else '>='} {minimum}"
-        raise InvalidParameterError(f"{name}: expected {what}, got {value!r}")
-    return value
-
 
 def _sizes(values: Any, name: str) -> None:
     """Check ``values`` is a non-empty sequence of integers ``>= 1`` (named ``name``)."""
     if not isinstance(values, (tuple, list)) or not values:
         raise InvalidParameterError(f"{name}: expected a non-empty sequence, got {values!r}")
     for v in values:
-        _scalar(v, name, minimum=1, integer=True)
+        check_int(v, name, 1)
 
 
 def _float_layer(
@@ -260,7 +233,7 @@ def lagrange_inverse(nodes: Any) -> np.ndarray:
     """
     kind = kind_of(nodes)
     lam = as_array(nodes, kind, "nodes", ndim=1)
-    T = _scalar(lam.shape[0], "nodes (count)", minimum=1, integer=True)
+    T = check_int(lam.shape[0], "nodes (count)", 1)
     if kind is NumberKind.EXACT:
         K, (ld,) = to_domain(lam)
         zero, one = K.zero, K.one
@@ -330,13 +303,13 @@ def vandermonde_realization(taps: Any, nodes: Any) -> SSMLayer:
 
 def uniform_nodes(T: int) -> np.ndarray:
     """``T`` exact rational midpoints ``-1 + (2i + 1)/T`` of a uniform partition of ``(-1, 1)``."""
-    _scalar(T, "T", minimum=1, integer=True)
+    check_int(T, "T", 1)
     return np.array([sympy.Rational(2 * i + 1, T) - 1 for i in range(T)], dtype=object)
 
 
 def chebyshev_nodes(T: int) -> np.ndarray:
     """``T`` Chebyshev nodes ``cos((2i + 1)π / (2T))`` in ``(-1, 1)`` at the mpmath precision."""
-    _scalar(T, "T", minimum=1, integer=True)
+    check_int(T, "T", 1)
     return np.array([mpmath.cos((2 * i + 1) * mpmath.pi / (2 * T)) for i in range(T)],
                     dtype=object)
 
@@ -450,7 +423,7 @@ def balanced_truncation(taps: Any, order: int, *, min_gap: float = 1e-8) -> Bala
         ``[0, 1)``, or the cut separates Hankel singular values whose relative gap is below
         ``min_gap`` (the reduced model may then be unstable).
     """
-    _scalar(min_gap, "min_gap", minimum=0)
+    check_real(min_gap, "min_gap", minimum=0)
     if not min_gap < 1:
         raise InvalidParameterError(f"min_gap: expected a relative gap < 1, got {min_gap!r}")
     rho = _float_taps(taps)
@@ -527,8 +500,8 @@ def hinf_error(taps: Any, layer: SSMLayer, n_grid: int = 8192, refine: int = 4) 
     """
     rho = _float_taps(taps)
     system = _float_layer(layer, rho.shape[1:])
-    n = _scalar(n_grid, "n_grid", minimum=2, integer=True)
-    _scalar(refine, "refine", minimum=0, integer=True)
+    n = check_int(n_grid, "n_grid", 2)
+    check_int(refine, "refine", 0)
 
     def gains(om: np.ndarray) -> np.ndarray:
         diff = _fir_response(rho, om) - _response(*system, om)
@@ -561,7 +534,7 @@ def l1_error_norm(taps: Any, layer: SSMLayer, horizon: int | None = None) -> tup
     T = rho.shape[0]
     Wm, U, C, D = _float_layer(layer, rho.shape[1:])
     if horizon is not None:
-        _scalar(horizon, "horizon", minimum=T, integer=True)
+        check_int(horizon, "horizon", T)
 
     def norm(a: np.ndarray) -> float:
         return float(np.abs(a).sum(axis=-1).max())
@@ -689,18 +662,18 @@ def bernstein_exponential_sum(
         If ``n < 1``, ``rho`` is not callable or returns a non-finite value at a node, or
         ``alpha`` (``> 0``) or ``g_at_zero`` is not finite.
     """
-    _scalar(n, "n", minimum=1, integer=True)
+    check_int(n, "n", 1)
     if not callable(rho):
         raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
-    _scalar(alpha, "alpha", minimum=0, strict=True)
-    _scalar(g_at_zero, "g_at_zero")
+    check_real(alpha, "alpha", minimum=0, strict=True)
+    check_real(g_at_zero, "g_at_zero")
     with mpmath.workdps(mpmath.mp.dps + n):
         a = mpmath.mpf(alpha)
         g = [mpmath.mpf(g_at_zero)]
         for k in range(1, n + 1):
             u = mpmath.mpf(k) / n
             t = mpmath.log(1 / u) / a
-            g.append(mpmath.mpf(_scalar(rho(t), f"rho({mpmath.nstr(t, 8)})")) / u)
+            g.append(mpmath.mpf(check_real(rho(t), f"rho({mpmath.nstr(t, 8)})", exact=True)) / u)
         coeffs = []
         for j in range(n + 1):
             coeffs.append(mpmath.fsum(
@@ -728,15 +701,15 @@ def bernstein_sup_bound(n: int, *, lipschitz: Any = None,
         If ``n < 1``, neither constant is declared, ``lipschitz`` is not a finite number
         ``>= 0``, or ``modulus`` is not callable or ``ω(1/√n)`` is not a finite number ``>= 0``.
     """
-    _scalar(n, "n", minimum=1, integer=True)
+    check_int(n, "n", 1)
     bounds = []
     if lipschitz is not None:
-        bounds.append(float(_scalar(lipschitz, "lipschitz", minimum=0)) / (2 * math.sqrt(n)))
+        bounds.append(check_real(lipschitz, "lipschitz", minimum=0) / (2 * math.sqrt(n)))
     if modulus is not None:
         if not callable(modulus):
             raise InvalidParameterError(f"modulus: expected a callable ω(δ), got {modulus!r}")
-        omega = _scalar(modulus(1 / math.sqrt(n)), "modulus(1/sqrt(n))", minimum=0)
-        bounds.append(1.25 * float(omega))
+        omega = check_real(modulus(1 / math.sqrt(n)), "modulus(1/sqrt(n))", minimum=0)
+        bounds.append(1.25 * omega)
     if not bounds:
         raise InvalidParameterError("lipschitz, modulus: declare a constant of g")
     return min(bounds)
@@ -754,7 +727,7 @@ def bernstein_l1_bound(n: int, alpha: Any, *, lipschitz: Any = None,
     InvalidParameterError
         As :func:`bernstein_sup_bound`, or if ``alpha`` is not a finite number ``> 0``.
     """
-    _scalar(alpha, "alpha", minimum=0, strict=True)
+    check_real(alpha, "alpha", minimum=0, strict=True)
     bounds = []
     if lipschitz is not None:
         bounds.append(bernstein_sup_bound(n, lipschitz=lipschitz) * math.pi / 4)
@@ -781,8 +754,8 @@ def l2_exponential_fit(rho: Callable[[Any], Any], rates: Any) -> np.ndarray:
     if not callable(rho):
         raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
     rs = as_array(rates, kind_of(rates), "rates", ndim=1)
-    _scalar(rs.shape[0], "rates (count)", minimum=1, integer=True)
-    r = [mpmath.mpf(_scalar(v, "rates", minimum=0, strict=True)) for v in rs]
+    check_int(rs.shape[0], "rates (count)", 1)
+    r = [mpmath.mpf(check_real(v, "rates", minimum=0, strict=True, exact=True)) for v in rs]
     if len(set(r)) != len(r):
         raise InvalidParameterError("rates: expected distinct rates (the Gram matrix is "
                                     "singular otherwise)")
@@ -810,8 +783,8 @@ def exponential_sum_table(
     ∫_0^1 |g - B_n g|``, Gauss–Legendre on 512 panels in ``u``) and ``l2_max_coeff`` (``max``
     coefficient of the ``L²`` projection on the same rates, :func:`l2_exponential_fit`).
     """
-    _scalar(alpha, "alpha", minimum=0, strict=True)
-    _scalar(lipschitz, "lipschitz", minimum=0)
+    check_real(alpha, "alpha", minimum=0, strict=True)
+    check_real(lipschitz, "lipschitz", minimum=0)
     _sizes(degrees, "degrees")
     rows = []
     nodes, weights = np.polynomial.legendre.leggauss(8)

@@ -38,10 +38,9 @@ for diagonalizable transitions ``p = L - 1``. The decay rate is ``β = -ln r`` p
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -59,6 +58,7 @@ from theory.numbers import (
     kind_of,
     tolerance,
 )
+from theory.validation import check_array, check_instance, check_int, check_real, fail
 
 __all__ = [
     "ORDS",
@@ -94,35 +94,6 @@ POWER_METHODS = ("auto", "diagonal", "eig", "schur")
 
 
 # ------------------------------------------------------------------------------ validation
-def _short(value: Any) -> str:
-    """``repr`` of a parameter for an error message (arrays by shape and dtype)."""
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} (dtype {value.dtype})"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    raise InvalidParameterError(f"{name}: expected {expected}, got {_short(value)}")
-
-
-def _as_int(value: Any, minimum: int) -> int | None:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        return None
-    return int(value) if int(value) >= minimum else None
-
-
-def _as_real(value: Any, accept: Callable[[float], bool]) -> float | None:
-    if isinstance(value, (bool, np.bool_, complex, np.complexfloating, str, bytes)) or \
-            np.ndim(value) != 0:
-        return None
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) and accept(v) else None
-
-
 def _as_finite_array(value: Any) -> np.ndarray | None:
     """``value`` as a finite numeric array of its own kind (numeric dtypes are kept)."""
     try:
@@ -140,49 +111,46 @@ def _as_finite_array(value: Any) -> np.ndarray | None:
     return arr
 
 
-def _as_real_array(value: Any) -> np.ndarray | None:
+def _finite(value: Any, name: str) -> np.ndarray:
     arr = _as_finite_array(value)
-    if arr is None or np.iscomplexobj(arr):
-        return None
-    try:
-        return np.asarray(arr, dtype=float)
-    except TypeError:  # exact or mpmath entries that are not real
-        return None
+    if arr is None:
+        fail(name, "an array of finite numbers", value)
+    return arr
 
 
-#: Validation rules: name → (conversion returning ``None`` on a bad value, what is expected).
-_RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
-    "length": (lambda v: _as_int(v, 1), "an integer >= 1"),
-    "horizon": (lambda v: _as_int(v, 2), "an integer >= 2 (two outputs to difference)"),
-    "points": (lambda v: _as_int(v, 2), "an integer >= 2 (two points fit a line)"),
-    "index": (lambda v: _as_int(v, 0), "an integer >= 0"),
-    "nonneg": (lambda v: _as_real(v, lambda f: f >= 0), "a finite real number >= 0"),
-    "real": (lambda v: _as_real(v, lambda f: True), "a finite real number"),
-    "fraction": (lambda v: _as_real(v, lambda f: 0 < f < 1), "a real number in (0, 1)"),
-    "flag": (lambda v: bool(v) if isinstance(v, (bool, np.bool_)) else None, "True or False"),
-    "ord": (lambda v: v if v in ORDS else None, "2 or inf (norm over channels)"),
-    "callable": (lambda v: v if callable(v) else None, "a callable causal map"),
-    "activation": (lambda v: v if isinstance(v, Activation) else None, "an Activation"),
-    "array": (_as_finite_array, "an array of finite numbers"),
-    "real_array": (_as_real_array, "an array of finite real numbers"),
-    "nonneg_array": (lambda v: (a if (a := _as_real_array(v)) is not None and np.all(a >= 0)
-                                else None), "an array of finite real numbers >= 0"),
+def _one_of(allowed: Callable[[Any], bool], expected: str) -> Callable[[Any, str], Any]:
+    """A rule accepting ``value`` itself when ``allowed(value)``."""
+    return lambda v, name: v if allowed(v) else fail(name, expected, v)
+
+
+#: Validation rules: name → check of ``(value, parameter name)`` returning the checked value.
+_RULES: dict[str, Callable[[Any, str], Any]] = {
+    "length": lambda v, name: check_int(v, name, 1),
+    "horizon": lambda v, name: check_int(v, name, 2),
+    "points": lambda v, name: check_int(v, name, 2),
+    "index": lambda v, name: check_int(v, name, 0),
+    "nonneg": lambda v, name: check_real(v, name, minimum=0),
+    "real": check_real,
+    "fraction": lambda v, name: check_real(v, name, minimum=0, maximum=1, strict=True),
+    "flag": _one_of(lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
+    "ord": _one_of(lambda v: v in ORDS, "2 or inf (norm over channels)"),
+    "callable": _one_of(callable, "a callable causal map"),
+    "activation": lambda v, name: check_instance(v, name, Activation),
+    "array": _finite,
+    "real_array": check_array,
+    "nonneg_array": lambda v, name: check_array(v, name, nonneg=True),
 }
 
 
 def _check(name: str, value: Any, rule: str) -> Any:
-    """The module's validation choke point: ``value`` converted by ``rule``, or an error.
+    """The module's validation choke point: ``value`` checked by ``rule``.
 
     Raises
     ------
     InvalidParameterError
         Naming the parameter ``name``, what the rule expects and the bad value.
     """
-    convert_, expected = _RULES[rule]
-    out = convert_(value)
-    if out is None:
-        _fail(name, expected, value)
-    return out
+    return _RULES[rule](value, name)
 
 
 # ------------------------------------------------------------------------------ memory curves
@@ -209,7 +177,7 @@ def step_input(x: Any, T: int) -> np.ndarray:
     T = _check("T", T, "length")
     arr = _check("x", x, "array")
     if arr.ndim < 1 or arr.shape[-1] < 1:
-        _fail("x", "directions of shape (..., d) with d >= 1", arr)
+        fail("x", "directions of shape (..., d) with d >= 1", arr)
     out = np.empty(arr.shape[:-1] + (T, arr.shape[-1]), dtype=arr.dtype)
     out[...] = arr[..., None, :]
     return out
@@ -244,7 +212,7 @@ def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.
     u = step_input(x, T)
     y = _as_finite_array(system(u))
     if y is None or y.ndim != u.ndim or y.shape[:-1] != u.shape[:-1] or y.shape[-1] < 1:
-        _fail("system", f"finite outputs of shape {u.shape[:-1]} + (p,)", system)
+        fail("system", f"finite outputs of shape {u.shape[:-1]} + (p,)", system)
     return y[..., 1:, :] - y[..., :-1, :]
 
 
@@ -263,7 +231,7 @@ def channel_norm(v: Any, ord: Any = 2) -> np.ndarray:
     ord = _check("ord", ord, "ord")
     arr = _check("v", v, "array")
     if arr.ndim < 1 or arr.shape[-1] < 1:
-        _fail("v", "an array of shape (..., p) with p >= 1", arr)
+        fail("v", "an array of shape (..., p) with p >= 1", arr)
     if arr.dtype != object:
         return np.linalg.norm(arr, ord=ord, axis=-1)
     out = np.empty(arr.shape[:-1], dtype=object)
@@ -301,11 +269,11 @@ def sup_memory(
     """
     dirs = _check("directions", directions, "real_array")
     if dirs.ndim != 2 or dirs.shape[0] < 1 or dirs.shape[1] < 1:
-        _fail("directions", "an array of shape (n, d) with n, d >= 1", dirs)
+        fail("directions", "an array of shape (n, d) with n, d >= 1", dirs)
     scale = np.abs(dirs).max(axis=1)
     if np.any(scale == 0):
-        _fail("directions", "non-zero directions (the zero direction has no normalized memory)",
-              dirs)
+        fail("directions", "non-zero directions (the zero direction has no normalized memory)",
+             dirs)
     curves = memory_curve(system, dirs, T, ord=ord)
     return (curves / scale[:, None]).max(axis=0)
 
@@ -313,7 +281,7 @@ def sup_memory(
 def _kernel_array(kernel: Any) -> np.ndarray:
     K = _check("kernel", kernel, "array")
     if K.ndim != 3 or K.shape[0] < 2 or 0 in K.shape:
-        _fail("kernel", "an array of shape (T, p, d) with T >= 2 (K_0 … K_(T-1)), p, d >= 1", K)
+        fail("kernel", "an array of shape (T, p, d) with T >= 2 (K_0 … K_(T-1)), p, d >= 1", K)
     return K
 
 
@@ -325,7 +293,7 @@ def linear_memory_direction(kernel: Any, x: Any, *, ord: Any = 2) -> np.ndarray:
     K = _kernel_array(kernel)
     xv = _check("x", x, "array")
     if xv.shape != (K.shape[2],):
-        _fail("x", f"a direction of shape ({K.shape[2]},)", xv)
+        fail("x", f"a direction of shape ({K.shape[2]},)", xv)
     return channel_norm(K[1:] @ xv, ord)
 
 
@@ -346,8 +314,8 @@ def linear_memory(kernel: Any, *, ord: Any = 2) -> np.ndarray:
         return np.array([_max_of([sum(row[1:], row[0]) for row in Kk]) for Kk in absK],
                         dtype=object)
     if d > MAX_SIGN_ENUMERATION:
-        _fail("kernel", f"at most d = {MAX_SIGN_ENUMERATION} input channels for the exact ∞→2 "
-              "norm (it enumerates 2^d sign vectors; use ord=inf)", K)
+        fail("kernel", f"at most d = {MAX_SIGN_ENUMERATION} input channels for the exact ∞→2 "
+             "norm (it enumerates 2^d sign vectors; use ord=inf)", K)
     signs = np.array(np.meshgrid(*[[1, -1]] * d, indexing="ij")).reshape(d, -1)
     if K.dtype != object:
         return np.linalg.norm(K @ signs, axis=1).max(axis=1)
@@ -371,15 +339,15 @@ def continuous_linear_memory(
     ``ρ(t) = C e^{W t} U``: the absolute kernel, as in discrete time but without an index shift.
     """
     if not isinstance(layer, SSMLayer) or layer.time != "continuous":
-        _fail("layer", "a continuous SSMLayer", layer)
+        fail("layer", "a continuous SSMLayer", layer)
     f = layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
     xv = _check("x", x, "real_array")
     if xv.shape != (f.d_in,):
-        _fail("x", f"a direction of shape ({f.d_in},)", xv)
+        fail("x", f"a direction of shape ({f.d_in},)", xv)
     drive = f.U @ xv + (0 if f.b is None else f.b)
     times = np.atleast_1d(_check("t", t, "nonneg_array"))
     if times.ndim != 1 or np.any(np.diff(times) <= 0):
-        _fail("t", "a time or a 1-D array of increasing times (a time grid)", times)
+        fail("t", "a time or a 1-D array of increasing times (a time grid)", times)
     Wd = f.W_matrix()
     out = np.array([f.C @ (scipy.linalg.expm(Wd * s) @ drive) for s in times])
     return channel_norm(out, ord)
@@ -459,18 +427,18 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto",
         Wd = Wa
         diagonal = bool(np.all(Wa == np.diag(np.diag(Wa))))
     else:
-        _fail("W", "a matrix of shape (m, m) or a diagonal (m,), m >= 1", Wa)
+        fail("W", "a matrix of shape (m, m) or a diagonal (m,), m >= 1", Wa)
     if method not in POWER_METHODS:
-        _fail("method", f"one of {POWER_METHODS}", method)
+        fail("method", f"one of {POWER_METHODS}", method)
     rho = _spectral_radius_float(Wa)
     if _check("check_stable", check_stable, "flag") and not rho < 1:
-        _fail("W", "a stable matrix (spectral radius < 1; pass check_stable=False for a "
+        fail("W", "a stable matrix (spectral radius < 1; pass check_stable=False for a "
               "growing bound)", Wa)
     r = rho if r is None else _check("r", r, "nonneg")
     if not r >= rho:
-        _fail("r", f"a factor at least the spectral radius {rho!r}", r)
+        fail("r", f"a factor at least the spectral radius {rho!r}", r)
     if method == "diagonal" and not diagonal:
-        _fail("method", "'diagonal' only for a diagonal W", method)
+        fail("method", "'diagonal' only for a diagonal W", method)
     if diagonal and method in ("auto", "diagonal"):
         return PowerBound(1.0, 0, r, "diagonal")
     if method in ("auto", "eig"):
@@ -478,11 +446,11 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto",
         kappa = float(np.linalg.cond(V))
         if method == "eig" or (math.isfinite(kappa) and kappa < np.finfo(float).eps ** -0.5):
             if not math.isfinite(kappa):
-                _fail("W", "a matrix diagonalizable in float64 for method 'eig' (use 'schur')",
-                      Wa)
+                fail("W", "a matrix diagonalizable in float64 for method 'eig' (use 'schur')",
+                     Wa)
             return PowerBound(kappa, 0, r, "eig")
     if r <= 0:
-        _fail("r", "r > 0 for the Schur bound", r)
+        fail("r", "r > 0 for the Schur bound", r)
     Tm, _ = scipy.linalg.schur(Wd.astype(complex), output="complex")
     N = np.abs(np.triu(Tm, 1))
     n = float(np.linalg.norm(N, 2))
@@ -538,7 +506,7 @@ class MemoryBound:
         stop = _check("stop", stop, "index")
         extra_degree = _check("extra_degree", extra_degree, "index")
         if stop <= start:
-            _fail("stop", f"an index > start = {start} (a window of at least two indices)", stop)
+            fail("stop", f"an index > start = {start} (a window of at least two indices)", stop)
         k = np.arange(start, stop + 1, dtype=float)
         s = np.polyfit(k, np.log1p(k), 1)[0]
         return float(self.r * math.exp((self.p + extra_degree) * s))
@@ -546,12 +514,12 @@ class MemoryBound:
 
 def _float_parts(stack: Any) -> tuple[list[SSMLayer], Activation]:
     if not isinstance(stack, SSMStack):
-        _fail("stack", "an SSMStack", stack)
+        fail("stack", "an SSMStack", stack)
     act = stack.activation
     if not isinstance(act, Activation):  # an Activation has a finite Lipschitz constant
-        _fail("stack.activation", "an Activation", act)
+        fail("stack.activation", "an Activation", act)
     if stack.time != "discrete":
-        _fail("stack", "a discrete stack (the bound is implemented in discrete time)", stack)
+        fail("stack", "a discrete stack (the bound is implemented in discrete time)", stack)
     layers = [layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
               for layer in stack.layers]
     return layers, act
@@ -568,7 +536,7 @@ def _stack_radius(layers: list[SSMLayer], check_stable: bool) -> float:
                 )
     r = max(radii)
     if r == 0:
-        _fail("stack", "a layer with spectral radius > 0 (with every W nilpotent the memory "
+        fail("stack", "a layer with spectral radius > 0 (with every W nilpotent the memory "
               "vanishes after finitely many steps and K (1+k)^p r^k degenerates at r = 0)",
               "a stack of nilpotent layers")
     return r
@@ -628,7 +596,7 @@ def memory_bound_constants(
     rho = _stack_radius(layers, check_stable)
     r = rho if r is None else _check("r", r, "nonneg")
     if not r >= rho:
-        _fail("r", f"a factor at least the largest spectral radius {rho!r}", r)
+        fail("r", f"a factor at least the largest spectral radius {rho!r}", r)
     lip = float(act.lipschitz)
     sigma0 = abs(float(act(np.zeros(1))[0]))
     V0, A, a = xn, 0.0, 0
@@ -693,7 +661,7 @@ def activation_difference(act: Activation, a: np.ndarray, d: np.ndarray) -> np.n
     a = _check("a", a, "real_array")
     d = _check("d", d, "real_array")
     if d.shape != a.shape:
-        _fail("d", f"an increment of the shape of a {a.shape}", d)
+        fail("d", f"an increment of the shape of a {a.shape}", d)
     return _activation_difference(act, a, d)
 
 
@@ -750,7 +718,7 @@ def difference_recursion(stack: SSMStack, x: Any, T: int) -> np.ndarray:
     T = _check("T", T, "horizon")
     X = _check("x", x, "real_array")
     if X.ndim != 2 or X.shape[1] != stack.d_in:
-        _fail("x", f"directions of shape (n, {stack.d_in})", X)
+        fail("x", f"directions of shape (n, {stack.d_in})", X)
     n = X.shape[0]
     mats = []
     for layer in layers:
@@ -839,7 +807,7 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     """
     c = _check("rho", rho, "nonneg_array")
     if c.ndim != 1:
-        _fail("rho", "a 1-D curve", c)
+        fail("rho", "a 1-D curve", c)
     floor = _check("floor", floor, "nonneg")
     start_fraction = _check("start_fraction", start_fraction, "fraction")
     min_points = _check("min_points", min_points, "points")
@@ -847,7 +815,7 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     try:
         noise_k = np.broadcast_to(noise_arr, c.shape)
     except ValueError:
-        _fail("noise", f"a number or an array broadcastable to the curve {c.shape}", noise_arr)
+        fail("noise", f"a number or an array broadcastable to the curve {c.shape}", noise_arr)
     above = np.flatnonzero(c > floor)
     if above.size == 0:
         return None
@@ -857,7 +825,7 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
         return None
     env = np.maximum.accumulate(c[::-1])[::-1][start:stop + 1]
     if not env[env.size // 2] < env[0]:
-        _fail("rho", f"a curve that decays on its tail window [{start}, {stop}] (its largest "
+        fail("rho", f"a curve that decays on its tail window [{start}, {stop}] (its largest "
               "value there lies in the window's second half: a growing, flat or too slowly "
               "oscillating curve has no fitted decay factor)", c)
     k = np.arange(start, stop + 1, dtype=float)
@@ -882,7 +850,7 @@ def weighted_tail_sup(rho: Any, c0: float) -> np.ndarray:
     """
     c = _check("rho", rho, "nonneg_array")
     if c.ndim != 1:
-        _fail("rho", "a 1-D curve", c)
+        fail("rho", "a 1-D curve", c)
     c0 = _check("c0", c0, "real")
     with np.errstate(divide="ignore", over="ignore"):
         w = np.exp(np.log(c) + c0 * np.arange(c.size))

@@ -74,10 +74,9 @@ entries (``O(d²T²)``); the inner and outer layers have ``d (2dT+1)(N_in - 1)``
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
@@ -91,6 +90,7 @@ from theory.approximation import (
 from theory.convolution import shift_register
 from theory.layers import SSMLayer, SSMStack
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.validation import check_array, check_instance, check_int, check_real, fail
 
 __all__ = [
     "relu_chain",
@@ -111,64 +111,15 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ validation
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    """Raise the module's error: the parameter, what it must be, and a short form of the value."""
-    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-             else repr(value)[:80])
-    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
-            value < minimum:
-        _fail(name, f"an integer >= {minimum}", value)
-    return int(value)
-
-
-def _real(value: Any, name: str, minimum: float = -math.inf) -> float:
-    """A finite real number ``≥ minimum``."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        _fail(name, f"a finite real number >= {minimum}", value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        _fail(name, f"a finite real number >= {minimum}", value)
-    if not (math.isfinite(v) and v >= minimum):
-        _fail(name, f"a finite real number >= {minimum}", value)
-    return v
-
-
-def _array(value: Any, name: str, *, shape: tuple[int, ...] | None = None,
-           min_ndim: int = 0, nonneg: bool = False) -> np.ndarray:
-    """A finite float array (of the given shape, or of at least ``min_ndim`` non-empty axes)."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        _fail(name, "an array of real numbers", value)
-    if shape is not None and arr.shape != shape:
-        _fail(name, f"an array of shape {shape}", arr)
-    if arr.ndim < min_ndim or 0 in arr.shape[arr.ndim - min_ndim:]:
-        _fail(name, f"an array with at least {min_ndim} non-empty axes", arr)
-    if not np.all(np.isfinite(arr)) or (nonneg and np.any(arr < 0)):
-        _fail(name, "finite " + ("non-negative " if nonneg else "") + "entries", arr)
-    return arr
-
-
-def _instance(value: Any, name: str, cls: type) -> Any:
-    if not isinstance(value, cls):
-        _fail(name, f"a {cls.__name__}", value)
-    return value
-
-
 def _per_channel(values: Any, count: int, name: str, optional: bool = False) -> np.ndarray | None:
     """``count`` finite non-negative constants, from one number or ``count`` of them."""
     if values is None:
         if optional:
             return None
-        _fail(name, f"{count} constants (required)", values)
-    arr = _array(values, name, nonneg=True)
+        fail(name, f"{count} constants (required)", values)
+    arr = check_array(values, name, nonneg=True)
     if arr.shape not in ((), (count,)):
-        _fail(name, f"a number or {count} constants", arr)
+        fail(name, f"a number or {count} constants", arr)
     return np.broadcast_to(arr, (count,)).copy()
 
 
@@ -188,11 +139,11 @@ def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
     """
     expected = "a non-empty sequence of non-empty sequences of SSMLayer"
     if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence) or not blocks:
-        _fail("blocks", expected, blocks)
+        fail("blocks", expected, blocks)
     for b in blocks:
         if isinstance(b, (str, bytes)) or not isinstance(b, Sequence) or not b or \
                 not all(isinstance(layer, SSMLayer) for layer in b):
-            _fail("blocks", expected, blocks)
+            fail("blocks", expected, blocks)
     layers = [list(b) for b in blocks]
     for i in range(len(layers) - 1):
         last, first = layers[i][-1], layers[i + 1][0]
@@ -220,8 +171,8 @@ def window_of(x: np.ndarray, T: int) -> np.ndarray:
     InvalidParameterError
         If ``x`` is not a finite array ``(..., K, d)`` with ``K, d ≥ 1`` or ``T < 1``.
     """
-    x = _array(x, "x", min_ndim=2)
-    T = _int(T, "T", 1)
+    x = check_array(x, "x", shape=(..., None, None))
+    T = check_int(T, "T", 1)
     K, d = x.shape[-2:]
     pad = np.concatenate([np.zeros(x.shape[:-2] + (T - 1, d)), x], axis=-2)
     cols = [pad[..., T - 1 - j: T - 1 - j + K, :] for j in range(T - 1, -1, -1)]
@@ -230,12 +181,12 @@ def window_of(x: np.ndarray, T: int) -> np.ndarray:
 
 def check_unit_cube(x: Any, d: int, name: str = "x") -> np.ndarray:
     """``x`` as a float array ``(..., K, d)`` with entries in ``[0, 1]``, else a clear error."""
-    d = _int(d, "d", 1)
-    arr = _array(x, name, min_ndim=2)
+    d = check_int(d, "d", 1)
+    arr = check_array(x, name, shape=(..., None, None))
     if arr.shape[-1] != d:
-        _fail(name, f"an array of shape (..., K, {d})", arr)
+        fail(name, f"an array of shape (..., K, {d})", arr)
     if np.any(arr < 0) or np.any(arr > 1):
-        _fail(name, "entries in the declared domain [0, 1] of the target", arr)
+        fail(name, "entries in the declared domain [0, 1] of the target", arr)
     return arr
 
 
@@ -270,16 +221,16 @@ class WindowTarget:
 
     def __post_init__(self) -> None:
         if not callable(self.F):
-            _fail("F", "a callable target", self.F)
-        _int(self.d, "d", 1)
-        _int(self.T, "T", 1)
+            fail("F", "a callable target", self.F)
+        check_int(self.d, "d", 1)
+        check_int(self.T, "T", 1)
         if self.lipschitz is None and self.modulus is None:
-            _fail("lipschitz, modulus", "per-coordinate Lipschitz constants or a modulus", None)
+            fail("lipschitz, modulus", "per-coordinate Lipschitz constants or a modulus", None)
         if self.lipschitz is not None:
             object.__setattr__(self, "lipschitz", _per_channel(self.lipschitz, self.n,
                                                                "lipschitz"))
         if self.modulus is not None and not callable(self.modulus):
-            _fail("modulus", "a callable omega(h)", self.modulus)
+            fail("modulus", "a callable omega(h)", self.modulus)
 
     @property
     def n(self) -> int:
@@ -301,13 +252,13 @@ def window_interpolation_bound(target: WindowTarget, N: int) -> float:
         On a non-:class:`WindowTarget`, ``N < 2``, or a modulus value ``ω(h)`` that is not a
         finite number ``≥ 0``.
     """
-    _instance(target, "target", WindowTarget)
-    h = 1.0 / (_int(N, "N", 2) - 1)
+    check_instance(target, "target", WindowTarget)
+    h = 1.0 / (check_int(N, "N", 2) - 1)
     out = math.inf
     if target.lipschitz is not None:
         out = min(out, float(lipschitz_interpolation_bound(float(np.sum(target.lipschitz)), h)))
     if target.modulus is not None:
-        out = min(out, _real(target.modulus(h), "modulus", 0.0))
+        out = min(out, check_real(target.modulus(h), "modulus", minimum=0))
     return out
 
 
@@ -338,8 +289,8 @@ def freudenthal_layers(n: int, N: int, values: np.ndarray) -> list[SSMLayer]:
     ``values`` has shape ``(N,)*n`` (grid ``{0, h, …, 1}^n`` in ``ij`` order). The first
     layer reads ``z`` (``n`` channels); the last has width 1 and outputs the interpolant.
     """
-    n, N = _int(n, "n", 1), _int(N, "N", 2)
-    values = _array(values, "values", shape=(N,) * n)
+    n, N = check_int(n, "n", 1), check_int(N, "N", 2)
+    values = check_array(values, "values", shape=(N,) * n)
     h = 1.0 / (N - 1)
     grid = np.arange(N) * h
     layers: list[SSMLayer] = []
@@ -417,21 +368,21 @@ def window_network(
         An a-priori bound ``e`` of the error of the exposed window, if the window layer is not
         exact; it enters the budget as ``e Σ_i L_i`` (requires Lipschitz constants).
     """
-    _instance(target, "target", WindowTarget)
-    N = _int(N, "N", 2)
+    check_instance(target, "target", WindowTarget)
+    N = check_int(N, "N", 2)
     d, T, n = target.d, target.T, target.n
-    window_error = _real(window_error, "window_error", 0.0)
+    window_error = check_real(window_error, "window_error", minimum=0)
     if window_error and target.lipschitz is None:
-        _fail("window_error", "0 for a target without Lipschitz constants (propagation needs "
+        fail("window_error", "0 for a target without Lipschitz constants (propagation needs "
               "them)", window_error)
-    offset = _int(lag_offset, "lag_offset", 0)
+    offset = check_int(lag_offset, "lag_offset", 0)
     taps = np.zeros((T + offset, n, d))
     for j in range(T):
         for i in range(d):
             taps[j + offset, (T - 1 - j) * d + i, i] = 1.0
     grid = np.arange(N) / (N - 1)
     mesh = np.stack(np.meshgrid(*([grid] * n), indexing="ij"), axis=-1)
-    values = _array(np.reshape(target.F(mesh), (N,) * n), "target.F")
+    values = check_array(np.reshape(target.F(mesh), (N,) * n), "target.F")
     layers = [shift_register(taps)] + freudenthal_layers(n, N, values)
     stack = SSMStack(layers, RELU)
     interp = window_interpolation_bound(target, N)
@@ -447,7 +398,7 @@ def window_width_counts(d: int, T: int, N: int) -> dict[str, int]:
     Returns the shift-register width ``dT``, the number of hidden (memoryless) units, the total
     and the grid size ``N^{dT}``.
     """
-    d, T, N = _int(d, "d", 1), _int(T, "T", 1), _int(N, "N", 2)
+    d, T, N = check_int(d, "d", 1), check_int(T, "T", 1), check_int(N, "N", 2)
     n = d * T
     sizes = [1] * n  # coordinates covered by each tree node
     hidden = 2 * n * N
@@ -502,24 +453,24 @@ class KATarget:
     outer_second: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        _int(self.d, "d", 1)
-        _int(self.T, "T", 1)
+        check_int(self.d, "d", 1)
+        check_int(self.T, "T", 1)
         n, Q = self.n, 2 * self.n + 1
         for name in ("inner", "outer"):
             fns = getattr(self, name)
             if not isinstance(fns, Sequence) or len(fns) != Q or \
                     not all(callable(f) for f in fns):
-                _fail(name, f"2n+1 = {Q} callables", fns)
-        object.__setattr__(self, "weights", _array(self.weights, "weights", shape=(n,)))
+                fail(name, f"2n+1 = {Q} callables", fns)
+        object.__setattr__(self, "weights", check_array(self.weights, "weights", shape=(n,)))
         for name in ("outer_lipschitz", "inner_lipschitz", "inner_second", "outer_second"):
             object.__setattr__(self, name, _per_channel(getattr(self, name), Q, name,
                                                         optional=name != "outer_lipschitz"))
         if self.inner_lipschitz is None and self.inner_second is None:
-            _fail("inner_lipschitz, inner_second", "a declared constant of the inner functions",
-                  None)
-        dom = _array(self.outer_domain, "outer_domain", shape=(Q, 2))
+            fail("inner_lipschitz, inner_second", "a declared constant of the inner functions",
+                 None)
+        dom = check_array(self.outer_domain, "outer_domain", shape=(Q, 2))
         if np.any(dom[:, 0] >= dom[:, 1]):
-            _fail("outer_domain", f"{Q} intervals [lo, hi] with lo < hi", dom)
+            fail("outer_domain", f"{Q} intervals [lo, hi] with lo < hi", dom)
         object.__setattr__(self, "outer_domain", dom)
 
     @property
@@ -530,9 +481,9 @@ class KATarget:
     def inner_sums(self, z: np.ndarray) -> np.ndarray:
         """``Σ_p λ_p φ_q(z_p)`` for every ``q`` at points ``z (..., n)`` of ``[0,1]^n``:
         ``(..., 2n+1)``."""
-        z = _array(z, "z", min_ndim=1)
+        z = check_array(z, "z", shape=(..., None))
         if z.shape[-1] != self.n or np.any(z < 0) or np.any(z > 1):
-            _fail("z", f"points of [0, 1]^{self.n}, shape (..., {self.n})", z)
+            fail("z", f"points of [0, 1]^{self.n}, shape (..., {self.n})", z)
         return np.stack([np.asarray(f(z), dtype=float) @ self.weights for f in self.inner],
                         axis=-1)
 
@@ -582,11 +533,11 @@ def ka_budget(
     ``Φ_q`` of slope ``Lip(Φ_q)`` and the constant input ``m``, every error has one sign and the
     output error is ``Σ_q Lip(Φ_q) Σ_p λ_p δ_q``.
     """
-    _instance(target, "target", KATarget)
+    check_instance(target, "target", KATarget)
     Q = 2 * target.n + 1
-    inner_errors = _array(inner_errors, "inner_errors", shape=(Q,), nonneg=True)
-    outer_errors = _array(outer_errors, "outer_errors", shape=(Q,), nonneg=True)
-    rounding_scale = _real(rounding_scale, "rounding_scale", 0.0)
+    inner_errors = check_array(inner_errors, "inner_errors", shape=(Q,), nonneg=True)
+    outer_errors = check_array(outer_errors, "outer_errors", shape=(Q,), nonneg=True)
+    rounding_scale = check_real(rounding_scale, "rounding_scale", minimum=0)
     spread = float(np.sum(np.abs(target.weights)))
     prop = target.outer_lipschitz * spread * inner_errors
     total = float(np.sum(prop) + np.sum(outer_errors))
@@ -617,8 +568,8 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
         of the approximate inner sums, widened by the propagated inner error) is not inside
         the declared ``outer_domain``.
     """
-    _instance(target, "target", KATarget)
-    N_in, N_out = _int(N_in, "N_in", 2), _int(N_out, "N_out", 2)
+    check_instance(target, "target", KATarget)
+    N_in, N_out = check_int(N_in, "N_in", 2), check_int(N_out, "N_out", 2)
     d, T, n = target.d, target.T, target.n
     Q = 2 * n + 1
     h_in = 1.0 / (N_in - 1)
@@ -672,8 +623,8 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
 
 def ka_width_counts(d: int, T: int, N_in: int, N_out: int) -> dict[str, int]:
     """State widths of :func:`ka_network` as functions of ``d``, ``T`` and the knots."""
-    d, T = _int(d, "d", 1), _int(T, "T", 1)
-    N_in, N_out = _int(N_in, "N_in", 2), _int(N_out, "N_out", 2)
+    d, T = check_int(d, "d", 1), check_int(T, "T", 1)
+    N_in, N_out = check_int(N_in, "N_in", 2), check_int(N_out, "N_out", 2)
     Q = 2 * d * T + 1
     inner = Q * d * (N_in - 1)
     outer = Q * (N_out - 1)

@@ -42,19 +42,18 @@ sequence length.
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import scipy.signal
 
 from theory.approximation import c2_interpolation_bound, channelwise, relu_interpolant
 from theory.layers import SSMLayer, SSMStack
-from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.numbers import NumberKind, tolerance
 from theory.universality import relu_chain
+from theory.validation import check_array, check_int, check_real, fail
 
 __all__ = [
     "DampedKernel",
@@ -73,62 +72,21 @@ FIT_HORIZON = 4096
 
 
 # ------------------------------------------------------------------------------ validation
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    """Raise the module's error: the parameter, what it must be, and a short form of the value."""
-    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-             else repr(value)[:80])
-    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
-            value < minimum:
-        _fail(name, f"an integer >= {minimum}", value)
-    return int(value)
-
-
-def _real(value: Any, name: str, accept: Callable[[float], bool] = math.isfinite,
-          expected: str = "a finite real number") -> float:
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        _fail(name, expected, value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        _fail(name, expected, value)
-    if not (math.isfinite(v) and accept(v)):
-        _fail(name, expected, value)
-    return v
-
-
-def _array(value: Any, name: str, shape: tuple[int | None, ...]) -> np.ndarray:
-    """A finite float array of ``shape`` (``None``: any positive length on that axis)."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        _fail(name, "an array of real numbers", value)
-    if arr.ndim != len(shape) or any(n < 1 or (want is not None and n != want)
-                                     for n, want in zip(arr.shape, shape)):
-        _fail(name, "an array of shape " + str(tuple("n" if w is None else w for w in shape)),
-              arr)
-    if not np.all(np.isfinite(arr)):
-        _fail(name, "finite entries", arr)
-    return arr
-
-
 def _stable_rates(value: Any, name: str) -> np.ndarray:
-    r = _array(value, name, (None,))
+    r = check_array(value, name, (None,))
     if np.any(np.abs(r) >= 1):
-        _fail(name, "stable rates (|r| < 1)", r)
+        fail(name, "stable rates (|r| < 1)", r)
     return r
 
 
 def _term(alpha: Any, rho: Any, omega: Any, power: Any, names: Sequence[str]) -> tuple:
     """One damped term ``(α, ρ, ω, p)`` validated; ``names`` label the four entries."""
-    out = (_real(alpha, names[0]),
-           _real(rho, names[1], lambda v: abs(v) < 1, "a stable rate |rho| < 1"),
-           _real(omega, names[2]))
+    out = (check_real(alpha, names[0]),
+           check_real(rho, names[1], minimum=-1, maximum=1, strict=True,
+                      expected="a stable rate |rho| < 1"),
+           check_real(omega, names[2]))
     if isinstance(power, (bool, np.bool_)) or power not in (0, 1):
-        _fail(names[3], "a power p in {0, 1}", power)
+        fail(names[3], "a power p in {0, 1}", power)
     return (*out, int(power))
 
 
@@ -149,8 +107,8 @@ class DampedKernel:
         cols = [getattr(self, f) for f in fields]
         if not all(isinstance(c, (tuple, list)) for c in cols) or \
                 len({len(c) for c in cols}) != 1 or not cols[0]:
-            _fail(", ".join(fields), "non-empty tuples of one length (an entry per term)",
-                  tuple(cols))
+            fail(", ".join(fields), "non-empty tuples of one length (an entry per term)",
+                 tuple(cols))
         terms = [_term(a, r, w, p, [f"{f}[{i}]" for f in fields])
                  for i, (a, r, w, p) in enumerate(zip(*cols))]
         for f, col in zip(fields, zip(*terms)):
@@ -160,7 +118,7 @@ class DampedKernel:
         """Values at the lags ``s ≥ 0`` (array)."""
         s = np.asarray(s, dtype=float)
         if not np.all(np.isfinite(s)) or np.any(s < 0):
-            _fail("s", "finite lags >= 0", s)
+            fail("s", "finite lags >= 0", s)
         out = np.zeros(s.shape)
         for a, r, w, p in zip(self.alpha, self.rho, self.omega, self.power):
             out += a * (s + 1) ** p * np.power(r, s) * np.cos(w * s)
@@ -172,7 +130,7 @@ class DampedKernel:
         ``Σ_{s≥S} |ρ|^s = |ρ|^S/(1-|ρ|)`` and ``Σ_{s≥S} (s+1)|ρ|^s = |ρ|^S (S+1-S|ρ|)/(1-|ρ|)²``.
         Both are equalities, so the bound is attained by a single term with ``ω = 0``.
         """
-        S = _int(S, "S", 0)
+        S = check_int(S, "S", 0)
         total = 0.0
         for a, r, p in zip(self.alpha, self.rho, self.power):
             q = abs(r)
@@ -196,11 +154,11 @@ def damped_kernel(terms: Sequence[tuple[float, float, float, int]]) -> DampedKer
         If there is no term, ``|ρ| ≥ 1``, ``p ∉ {0, 1}`` or an entry is not finite.
     """
     if isinstance(terms, (str, bytes)) or not isinstance(terms, Sequence) or not terms:
-        _fail("terms", "a non-empty sequence of (alpha, rho, omega, p) terms", terms)
+        fail("terms", "a non-empty sequence of (alpha, rho, omega, p) terms", terms)
     checked = []
     for i, term in enumerate(terms):
         if not isinstance(term, (tuple, list)) or len(term) != 4:
-            _fail(f"terms[{i}]", "a term (alpha, rho, omega, p)", term)
+            fail(f"terms[{i}]", "a term (alpha, rho, omega, p)", term)
         checked.append(_term(*term, [f"terms[{i}]"] * 4))
     return DampedKernel(*(tuple(c) for c in zip(*checked)))
 
@@ -228,18 +186,18 @@ class QuadraticVolterraTarget:
     def __post_init__(self) -> None:
         if not isinstance(self.kernels, (tuple, list)) or not self.kernels or \
                 not all(isinstance(k, DampedKernel) for k in self.kernels):
-            _fail("kernels", "a non-empty tuple of DampedKernel", self.kernels)
+            fail("kernels", "a non-empty tuple of DampedKernel", self.kernels)
         J = len(self.kernels)
         object.__setattr__(self, "kernels", tuple(self.kernels))
-        object.__setattr__(self, "linear", _array(self.linear, "linear", (J,)))
-        quadratic = _array(self.quadratic, "quadratic", (J, J))
+        object.__setattr__(self, "linear", check_array(self.linear, "linear", (J,)))
+        quadratic = check_array(self.quadratic, "quadratic", (J, J))
         if np.any(np.tril(quadratic, -1) != 0):
-            _fail("quadratic", "an upper triangular matrix (entries below the diagonal 0)",
-                  quadratic)
+            fail("quadratic", "an upper triangular matrix (entries below the diagonal 0)",
+                 quadratic)
         object.__setattr__(self, "quadratic", quadratic)
-        object.__setattr__(self, "constant", _real(self.constant, "constant"))
-        object.__setattr__(self, "input_bound", _real(self.input_bound, "input_bound",
-                                                      lambda v: v > 0, "a finite bound B > 0"))
+        object.__setattr__(self, "constant", check_real(self.constant, "constant"))
+        object.__setattr__(self, "input_bound", check_real(self.input_bound, "input_bound",
+                                                           minimum=0, strict=True))
 
     def check_input(self, x: Any) -> np.ndarray:
         """``x`` as a float array ``(..., T)`` (scalar inputs, no channel axis); refuse
@@ -247,11 +205,11 @@ class QuadraticVolterraTarget:
         try:
             arr = np.asarray(x, dtype=float)
         except (TypeError, ValueError):
-            _fail("x", "a sequence of real numbers", x)
+            fail("x", "a sequence of real numbers", x)
         if arr.ndim < 1 or arr.shape[-1] < 1:
-            _fail("x", "a sequence (..., T) with T >= 1", arr)
+            fail("x", "a sequence (..., T) with T >= 1", arr)
         if not np.all(np.isfinite(arr)) or np.any(np.abs(arr) > self.input_bound):
-            _fail("x", f"finite entries with |x| <= input_bound = {self.input_bound}", arr)
+            fail("x", f"finite entries with |x| <= input_bound = {self.input_bound}", arr)
         return arr
 
     def filtered(self, x: Any) -> np.ndarray:
@@ -272,9 +230,10 @@ def wiener_target(kernel: DampedKernel, a: float, b: float, input_bound: float =
                   constant: float = 0.0) -> QuadraticVolterraTarget:
     """The Wiener system ``y = c + a v + b v²`` with ``v = h * x``."""
     if not isinstance(kernel, DampedKernel):
-        _fail("kernel", "a DampedKernel", kernel)
-    return QuadraticVolterraTarget((kernel,), np.array([_real(a, "a")]),
-                                   np.array([[_real(b, "b")]]), _real(constant, "constant"),
+        fail("kernel", "a DampedKernel", kernel)
+    return QuadraticVolterraTarget((kernel,), np.array([check_real(a, "a")]),
+                                   np.array([[check_real(b, "b")]]),
+                                   check_real(constant, "constant"),
                                    input_bound)
 
 
@@ -324,17 +283,17 @@ def fit_kernel(
         entries, ``tail`` is not finite and ``≥ 0``, ``rates`` is not a non-empty 1-D array of
         finite rates ``|r| < 1``, or ``coefficients`` is not a finite array of one per rate.
     """
-    S = _int(horizon, "horizon", 1)
-    values = _array(values, "values", (None,))
+    S = check_int(horizon, "horizon", 1)
+    values = check_array(values, "values", (None,))
     if values.size < S:
-        _fail("values", f"at least horizon = {S} kernel values", values)
+        fail("values", f"at least horizon = {S} kernel values", values)
     values = values[:S]
-    tail = _real(tail, "tail", lambda v: v >= 0, "a finite bound >= 0")
+    tail = check_real(tail, "tail", minimum=0)
     rates = _stable_rates(rates, "rates")
     V = np.power.outer(rates, np.arange(S)).T  # (S, K)
     if coefficients is None:
         coefficients = np.linalg.lstsq(V, values, rcond=None)[0]
-    coefficients = _array(coefficients, "coefficients", (rates.size,))
+    coefficients = check_array(coefficients, "coefficients", (rates.size,))
     approx = V @ coefficients
     geo = _geometric_tail(coefficients, rates, S)
     slack = tolerance(NumberKind.FLOAT, S * (np.max(np.abs(values)) + np.max(np.abs(approx))
@@ -411,15 +370,15 @@ def volterra_network(
         term, bad rates, ``knots < 2`` or ``horizon < 1``.
     """
     if not isinstance(target, QuadraticVolterraTarget):
-        _fail("target", "a QuadraticVolterraTarget", target)
+        fail("target", "a QuadraticVolterraTarget", target)
     r = _stable_rates(rates, "rates")
     if np.any(r == 0) or np.unique(r).size != r.size:
-        _fail("rates", "distinct non-zero rates", r)
-    knots = _int(knots, "knots", 2)
-    horizon = _int(horizon, "horizon", 1)
+        fail("rates", "distinct non-zero rates", r)
+    knots = check_int(knots, "knots", 2)
+    horizon = check_int(horizon, "horizon", 1)
     ridges = _ridges(target)
     if not ridges:
-        _fail("target", "a target with a non-zero readout coefficient", target)
+        fail("target", "a target with a non-zero readout coefficient", target)
     lags = np.arange(horizon)
     h_values = np.stack([k(lags) for k in target.kernels])  # (J, S)
     h_tails = np.array([k.tail_bound(horizon) for k in target.kernels])

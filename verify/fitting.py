@@ -39,16 +39,14 @@ deterministic given the ``numpy.random.Generator``.
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import InvalidParameterError
+from theory.validation import check_array, check_instance, check_int, check_real, fail
 
 __all__ = [
     "FitResult",
@@ -68,61 +66,16 @@ LAMBDA_MAX = 0.999
 # ---------------------------------------------------------------------------------------------
 
 
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-             else repr(value)[:80])
-    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
-            value < minimum:
-        _fail(name, f"an integer >= {minimum}", value)
-    return int(value)
-
-
-def _real(value: Any, name: str, accept: Callable[[float], bool], expected: str) -> float:
-    """A finite real number accepted by ``accept``."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        _fail(name, expected, value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        _fail(name, expected, value)
-    if not (math.isfinite(v) and accept(v)):
-        _fail(name, expected, value)
-    return v
-
-
 def _budget(value: Any) -> float:
-    return _real(value, "budget", lambda v: v > 0, "a finite budget c > 0")
+    return check_real(value, "budget", minimum=0, strict=True)
 
 
 def _lam_max(value: Any) -> float:
-    return _real(value, "lam_max", lambda v: 0 < v < 1, "an eigenvalue bound 0 < λ_max < 1")
-
-
-def _array(value: Any, name: str, shape: tuple[int | None, ...], *,
-           complex_ok: bool = False) -> np.ndarray:
-    """A finite array of ``shape`` (``None``: any positive length); real unless ``complex_ok``."""
-    try:
-        arr = np.asarray(value)
-        arr = arr.astype(complex if complex_ok and np.iscomplexobj(arr) else float)
-    except (TypeError, ValueError):
-        _fail(name, "an array of " + ("numbers" if complex_ok else "real numbers"), value)
-    if arr.ndim != len(shape) or any(n < 1 or (want is not None and n != want)
-                                     for n, want in zip(arr.shape, shape)):
-        _fail(name, "an array of shape " + str(tuple("n" if w is None else w for w in shape)),
-              arr)
-    if not np.all(np.isfinite(arr)):
-        _fail(name, "finite entries", arr)
-    return arr
+    return check_real(value, "lam_max", minimum=0, maximum=1, strict=True)
 
 
 def _layout(value: Any) -> Layout:
-    if not isinstance(value, Layout):
-        _fail("layout", "a Layout", value)
-    return value
+    return check_instance(value, "layout", Layout)
 
 
 @dataclass(frozen=True)
@@ -138,7 +91,7 @@ class Layout:
 
     def __post_init__(self) -> None:
         for name in ("depth", "width"):
-            object.__setattr__(self, name, _int(getattr(self, name), name, 1))
+            object.__setattr__(self, name, check_int(getattr(self, name), name, 1))
 
     @property
     def _sizes(self) -> tuple[int, int, int, int]:
@@ -153,7 +106,7 @@ class Layout:
     def theta(self, value: Any, name: str = "theta") -> np.ndarray:
         """``value`` checked as a batch of packed models: a finite ``(R, size)`` array (complex
         entries allowed, for complex-step derivatives)."""
-        return _array(value, name, (None, self.size), complex_ok=True)
+        return check_array(value, name, (None, self.size), complex_ok=True)
 
     def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Views ``λ (R, l, m)``, ``B_1 (R, m)``, ``B_k (R, l-1, m, m)``, ``C (R, m)``."""
@@ -172,12 +125,12 @@ class Layout:
     def pack(self, lam: np.ndarray, B1: np.ndarray, Bk: np.ndarray, C: np.ndarray) -> np.ndarray:
         """Inverse of :meth:`unpack` (finite arrays of the shapes it returns, one batch ``R``)."""
         depth, m = self.depth, self.width
-        lam = _array(lam, "lam", (None, depth, m), complex_ok=True)
+        lam = check_array(lam, "lam", (None, depth, m), complex_ok=True)
         R = lam.shape[0]
-        return self._pack(lam, _array(B1, "B1", (R, m), complex_ok=True),
-                          _array(Bk, "Bk", (R, depth - 1, m, m), complex_ok=True)
+        return self._pack(lam, check_array(B1, "B1", (R, m), complex_ok=True),
+                          check_array(Bk, "Bk", (R, depth - 1, m, m), complex_ok=True)
                           if depth > 1 else np.zeros((R, 0, m, m)),
-                          _array(C, "C", (R, m), complex_ok=True))
+                          check_array(C, "C", (R, m), complex_ok=True))
 
     def _pack(self, lam: np.ndarray, B1: np.ndarray, Bk: np.ndarray, C: np.ndarray) -> np.ndarray:
         R = lam.shape[0]
@@ -196,7 +149,7 @@ class Layout:
     def model(self, theta_row: np.ndarray) -> DeepSSM:
         """One packed model as a float :class:`~theory.linear.DeepSSM` (a ``ShallowSSM`` if
         ``l = 1``)."""
-        row = _array(theta_row, "theta_row", (self.size,))
+        row = check_array(theta_row, "theta_row", (self.size,))
         lam, B1, Bk, C = (a[0] for a in self._unpack(row[None, :].copy()))
         if self.depth == 1:
             return ShallowSSM(lam[0], B1, C)
@@ -241,7 +194,7 @@ def _states(layout: Layout, theta: np.ndarray, T: int) -> list[np.ndarray]:
 def kernels(layout: Layout, theta: np.ndarray, T: int) -> np.ndarray:
     """Kernels ``ρ(0..T-1)`` of a batch of packed models, shape ``(R, T)`` (``T ≥ 1``)."""
     theta = _layout(layout).theta(theta)
-    return _kernels(layout, theta, _int(T, "T", 1))
+    return _kernels(layout, theta, check_int(T, "T", 1))
 
 
 def _kernels(layout: Layout, theta: np.ndarray, T: int) -> np.ndarray:
@@ -277,13 +230,12 @@ def loss_and_gradient(
         On a non-:class:`Layout`, or arrays that are not finite and of the shapes above.
     """
     theta = _layout(layout).theta(theta)
-    weights = _array(weights, "weights", (None,))
-    if np.any(weights < 0):
-        _fail("weights", "weights w_t >= 0", weights)
-    target = _array(target, "target", (None,) if np.ndim(target) == 1 else (theta.shape[0], None))
+    weights = check_array(weights, "weights", (None,), nonneg=True)
+    shape = (None,) if np.ndim(target) == 1 else (theta.shape[0], None)
+    target = check_array(target, "target", shape)
     if target.shape[-1] != weights.shape[0]:
-        _fail("target, weights", "a target and weights of one length T",
-              (target.shape, weights.shape))
+        fail("target, weights", "a target and weights of one length T",
+             (target.shape, weights.shape))
     return _loss_and_gradient(layout, theta, target, weights)
 
 
@@ -367,18 +319,17 @@ def _check_inputs(
     lr: float, weights: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The checked ``targets (P, T)`` and weights of :func:`fit_batch`."""
-    targets = _array(targets, "targets", (None, None))
+    targets = check_array(targets, "targets", (None, None))
     _budget(budget)
     _lam_max(lam_max)
-    if not isinstance(rng, np.random.Generator):
-        _fail("rng", "a numpy.random.Generator", rng)
-    _int(restarts, "restarts", 1)
-    _int(iterations, "iterations", 1)
-    _real(lr, "lr", lambda v: v > 0, "a finite step size > 0")
+    check_instance(rng, "rng", np.random.Generator)
+    check_int(restarts, "restarts", 1)
+    check_int(iterations, "iterations", 1)
+    check_real(lr, "lr", minimum=0, strict=True)
     T = targets.shape[1]
-    w = np.ones(T) if weights is None else _array(weights, "weights", (T,))
+    w = np.ones(T) if weights is None else check_array(weights, "weights", (T,))
     if np.any(w < 0) or not np.any(w > 0):
-        _fail("weights", f"{T} weights >= 0, not all zero", w)
+        fail("weights", f"{T} weights >= 0, not all zero", w)
     return targets, w
 
 
@@ -481,6 +432,6 @@ def fit(
     weights: np.ndarray | None = None,
 ) -> FitResult:
     """Fit one target ``ρ*(0..T-1)``; see :func:`fit_batch` for the parameters."""
-    target = _array(target, "target", (None,))
+    target = check_array(target, "target", (None,))
     return fit_batch(target[None, :], depth, width, budget, rng=rng, restarts=restarts,
                      iterations=iterations, lr=lr, lam_max=lam_max, weights=weights)[0]

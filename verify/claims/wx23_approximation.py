@@ -61,6 +61,7 @@ from theory.convolution import (
 )
 from theory.layers import SSMLayer
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.validation import check_int, check_real
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational
 from verify.stack_eval import run_layer_float, run_stack_float
@@ -68,41 +69,16 @@ from verify.stack_eval import run_layer_float, run_stack_float
 MPMATH_DPS = 30
 
 
-def _checked(name: str, value: Any, *, minimum: Any = 0, strict: bool = False,
-             integer: bool = False) -> Any:
-    """The validation choke point of this module: ``value`` (named ``name``), checked to be a
-    finite real number (an integer if ``integer``) ``>= minimum`` (``> minimum`` if
-    ``strict``).
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming ``name`` and the bad value otherwise.
-    """
-    if integer:
-        ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
-    else:
-        try:
-            ok = not isinstance(value, bool) and math.isfinite(float(value))
-        except (TypeError, ValueError):
-            ok = False
-    if not ok or not (value > minimum if strict else value >= minimum):
-        what = "an integer" if integer else "a finite real number"
-        raise InvalidParameterError(
-            f"{name}: expected {what} {'>' if strict else '>='} {minimum}, got {value!r}")
-    return value
-
-
 def _instance(inst: Any, keys: dict[str, int | None]) -> dict[str, Any]:
     """``inst`` checked to be a dict with ``keys``; a key mapped to an integer ``k`` must hold
-    an integer ``>= k`` (through :func:`_checked`)."""
+    an integer ``>= k``."""
     if not isinstance(inst, dict):
         raise InvalidParameterError(f"inst: expected an instance dict, got {inst!r}")
     for key, low in keys.items():
         if key not in inst:
             raise InvalidParameterError(f"inst: missing the key {key!r}")
         if low is not None:
-            _checked(f"inst[{key!r}]", inst[key], minimum=low, integer=True)
+            check_int(inst[key], f"inst[{key!r}]", low)
     return inst
 
 
@@ -116,11 +92,11 @@ def relative_margin(bound: float, error: float, slack: float = 0.0) -> float:
         If ``bound`` or ``slack`` is not a finite number ``>= 0``, or ``error`` is negative or
         infinite.
     """
-    _checked("bound", bound)
-    _checked("slack", slack)
+    check_real(bound, "bound", minimum=0)
+    check_real(slack, "slack", minimum=0)
     if math.isnan(error):
         return math.nan
-    _checked("error", error)
+    check_real(error, "error", minimum=0)
     if bound == 0:
         return math.inf if error - slack <= 0 else -math.inf
     return (bound - max(error - slack, 0.0)) / bound
@@ -154,7 +130,7 @@ def _poly_constants(coeffs: list[Any], a: Any, b: Any) -> tuple[Any, Any]:
 def relu_exact_margin(inst: dict[str, Any], bound_factor: Any = 1) -> float:
     """Exact check of one ReLU instance; ``bound_factor`` scales both bounds (negative controls)."""
     _instance(inst, {"a": None, "b": None, "N": 2, "coeffs": None, "extra": None})
-    _checked("bound_factor", bound_factor, strict=True)
+    check_real(bound_factor, "bound_factor", minimum=0, strict=True)
     a, b, N, coeffs = inst["a"], inst["b"], inst["N"], inst["coeffs"]
 
     def f(x: Any) -> Any:
@@ -223,7 +199,7 @@ def _sample_float_a(rng: np.random.Generator, n: int, max_knots: int) -> list[di
 def _check_float_a(inst: Any, bound_factor: Any) -> None:
     _instance(inst, {"a": None, "b": None, "N": 2, "target": None, "T": 1, "seed": 0,
                      "sharpness": None, "activation": None})
-    _checked("bound_factor", bound_factor, strict=True)
+    check_real(bound_factor, "bound_factor", minimum=0, strict=True)
 
 
 def _grid(a: Any, b: Any, cells: int, per_cell: int) -> list[Any]:
@@ -518,7 +494,7 @@ def bt_margin(taps: np.ndarray, order: int, seed: int, drop_first: bool = False)
 
     ``drop_first`` (negative control) omits the largest discarded singular value from the bound.
     """
-    _checked("seed", seed, integer=True)
+    check_int(seed, "seed", 0)
     bt = balanced_truncation(taps, order)
     bound = bt.bound
     if drop_first:
@@ -609,7 +585,7 @@ _U_NODES, _U_WEIGHTS = np.polynomial.legendre.leggauss(8)
 def expsum_margin(inst: dict[str, Any], bound_factor: float = 1.0) -> float:
     """Sup and L¹ Bernstein bounds (float, dense ``u`` grid) and the exponential form (mpmath)."""
     _instance(inst, {"n": 1})
-    _checked("bound_factor", bound_factor, strict=True)
+    check_real(bound_factor, "bound_factor", minimum=0, strict=True)
     rho, alpha, g0, L = expsum_target(inst)
     n = inst["n"]
     with mpmath.workdps(MPMATH_DPS):

@@ -50,7 +50,7 @@ import math
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import sympy
@@ -65,7 +65,8 @@ from theory.memory import (
     step_differences,
     step_input,
 )
-from theory.numbers import InvalidParameterError, NumberKind, exact_equal, is_finite, tolerance
+from theory.numbers import NumberKind, exact_equal, is_finite, tolerance
+from theory.validation import check_instance, check_int, fail
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_stable_layer
 from verify.scan import kernel as scan_kernel
@@ -103,34 +104,17 @@ BoundFn = Callable[[SSMStack, float], MemoryBound]
 
 
 # ------------------------------------------------------------------------------ validation
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-             else repr(value)[:80])
-    raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
-            value < minimum:
-        _fail(name, f"an integer >= {minimum}", value)
-    return int(value)
-
-
 def _rng(value: Any) -> np.random.Generator:
-    if not isinstance(value, np.random.Generator):
-        _fail("rng", "a numpy.random.Generator", value)
-    return value
+    return check_instance(value, "rng", np.random.Generator)
 
 
 def _inst(value: Any) -> StackInstance:
-    if not isinstance(value, StackInstance):
-        _fail("inst", "a StackInstance", value)
-    return value
+    return check_instance(value, "inst", StackInstance)
 
 
 def _constants(value: Any) -> BoundFn:
     if not callable(value):
-        _fail("constants", "a callable (stack, x_norm) -> MemoryBound", value)
+        fail("constants", "a callable (stack, x_norm) -> MemoryBound", value)
     return value
 
 
@@ -140,7 +124,7 @@ def random_stable_stack(
 ) -> SSMStack:
     """A random stable stack (see the module docstring) with the given activation."""
     rng = _rng(rng)
-    L = int(rng.integers(1, MAX_DEPTH + 1)) if depth is None else _int(depth, "depth", 1)
+    L = int(rng.integers(1, MAX_DEPTH + 1)) if depth is None else check_int(depth, "depth", 1)
     dims = [int(rng.integers(1, MAX_CHANNELS + 1)) for _ in range(L + 1)]
     layers = [
         random_stable_layer(
@@ -164,12 +148,12 @@ class StackInstance:
 
     def __post_init__(self) -> None:
         if not isinstance(self.stack, SSMStack):
-            _fail("stack", "an SSMStack", self.stack)
+            fail("stack", "an SSMStack", self.stack)
         X = np.asarray(self.directions)
         if X.ndim not in (1, 2) or X.shape[-1] != self.stack.d_in or not is_finite(X):
-            _fail("directions", f"finite directions of shape (n, {self.stack.d_in}) or "
-                  f"({self.stack.d_in},)", X)
-        _int(self.T, "T", 2)
+            fail("directions", f"finite directions of shape (n, {self.stack.d_in}) or "
+                 f"({self.stack.d_in},)", X)
+        check_int(self.T, "T", 2)
 
 
 def sample_instance(rng: np.random.Generator, T: int = HORIZON) -> StackInstance:
@@ -178,7 +162,7 @@ def sample_instance(rng: np.random.Generator, T: int = HORIZON) -> StackInstance
     Direction sizes ``|x|_2`` are log-uniform on ``[0.1, 10]`` (the nonlinear memory depends on
     the size, not only on the direction).
     """
-    T = _int(T, "T", 2)
+    T = check_int(T, "T", 2)
     act = str(_rng(rng).choice(ACTIVATION_NAMES))
     stack = random_stable_stack(rng, act)
     return StackInstance(stack, _random_directions(rng, stack.d_in), T)
@@ -249,7 +233,7 @@ SHARP_FAMILIES: dict[str, Callable[[np.random.Generator], StackInstance]] = {
 
 def sample_sharp(rng: np.random.Generator, n: int) -> list[StackInstance]:
     """``n`` instances of the sharp families in turn (from a random first family)."""
-    n = _int(n, "n", 1)
+    n = check_int(n, "n", 1)
     makers = list(SHARP_FAMILIES.values())
     first = int(_rng(rng).integers(len(makers)))
     return [makers[(first + i) % len(makers)](rng) for i in range(n)]
@@ -327,13 +311,13 @@ def curve_rate_margin(rho: np.ndarray, bound: MemoryBound,
     when the curve has no measurable tail.
     """
     if not isinstance(bound, MemoryBound):
-        _fail("bound", "a MemoryBound", bound)
+        fail("bound", "a MemoryBound", bound)
     if isinstance(rel, (bool, np.bool_)) or not isinstance(rel, numbers.Real) or \
             not (math.isfinite(rel) and rel > 0):
-        _fail("rel", "a finite relative accuracy > 0", rel)
+        fail("rel", "a finite relative accuracy > 0", rel)
     rho = np.asarray(rho, dtype=float)
     if rho.ndim != 1 or rho.size < 2:
-        _fail("rho", "a memory curve (1-D, at least two indices)", rho)
+        fail("rho", "a memory curve (1-D, at least two indices)", rho)
     fit = fit_decay(rho, UNDERFLOW_FLOOR, noise=rel * rho)
     if fit is None:
         return None
@@ -372,12 +356,12 @@ def composed_kernel(kernels: list[np.ndarray]) -> np.ndarray:
         ``T`` and ``d_{ℓ+1} = p_ℓ``.
     """
     if not isinstance(kernels, (list, tuple)) or not kernels:
-        _fail("kernels", "a non-empty list of (T, p, d) kernels", kernels)
+        fail("kernels", "a non-empty list of (T, p, d) kernels", kernels)
     arrays = [np.asarray(K) for K in kernels]
     for i, K in enumerate(arrays):
         if K.ndim != 3 or not is_finite(K) or K.shape[0] != arrays[0].shape[0] or \
                 (i and K.shape[2] != arrays[i - 1].shape[1]):
-            _fail("kernels", "finite (T, p_l, d_l) arrays of one T with d_(l+1) = p_l", K)
+            fail("kernels", "finite (T, p_l, d_l) arrays of one T with d_(l+1) = p_l", K)
     out = kernels[0]
     for K in kernels[1:]:
         T = K.shape[0]

@@ -21,15 +21,12 @@ memory-independent width); the constructions and the bounds checked here are reb
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
-from theory.numbers import InvalidParameterError
 from theory.universality import KATarget, WindowTarget, ka_network, window_network
+from theory.validation import check_instance, check_int, check_real, fail
 from theory.volterra import FIT_HORIZON, QuadraticVolterraTarget, damped_kernel, volterra_network
 from verify.registry import Claim, Tier, register
 from verify.stack_eval import run_stack_float
@@ -38,45 +35,11 @@ VOLTERRA_LENGTHS = (16, 256, 1024)
 
 
 # ------------------------------------------------------------------------------ validation
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    raise InvalidParameterError(f"{name}: expected {expected}, got {repr(value)[:80]}")
-
-
-def _real(value: Any, name: str, accept: Callable[[float], bool] = math.isfinite,
-          expected: str = "a finite real number") -> float:
-    if isinstance(value, (bool, np.bool_, str, bytes)) or np.ndim(value) != 0:
-        _fail(name, expected, value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        _fail(name, expected, value)
-    if not (math.isfinite(v) and accept(v)):
-        _fail(name, expected, value)
-    return v
-
-
-def _positive(value: Any, name: str) -> float:
-    return _real(value, name, lambda v: v > 0, "a finite real number > 0")
-
-
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or \
-            value < minimum:
-        _fail(name, f"an integer >= {minimum}", value)
-    return int(value)
-
-
 def _instance(p: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     """An instance dict of this module's samplers (it has ``keys``)."""
     if not isinstance(p, dict) or any(k not in p for k in keys):
-        _fail("p", f"an instance dict with the keys {keys}", p)
+        fail("p", f"an instance dict with the keys {keys}", p)
     return p
-
-
-def _rng(value: Any) -> np.random.Generator:
-    if not isinstance(value, np.random.Generator):
-        _fail("rng", "a numpy.random.Generator", value)
-    return value
 
 
 def slack(error: float, budget: float) -> float:
@@ -88,8 +51,8 @@ def slack(error: float, budget: float) -> float:
         If ``error`` is not a finite number ``≥ 0`` (a NaN error is a broken construction,
         reported as an error, never as a margin) or ``budget`` is not finite and ``> 0``.
     """
-    error = _real(error, "error", lambda v: v >= 0, "a finite error >= 0")
-    return float(1.0 - error / _positive(budget, "budget"))
+    error = check_real(error, "error", minimum=0)
+    return float(1.0 - error / check_real(budget, "budget", minimum=0, strict=True))
 
 
 def run(stack: Any, x: np.ndarray) -> np.ndarray:
@@ -141,8 +104,8 @@ def window_margin(p: dict[str, Any], rng: np.random.Generator, *, N: int | None 
     """Slack of one instance. ``N``, ``lag_offset`` and ``budget_factor`` build deliberately
     broken checks for the negative controls (the budget is always the one of ``p["N"]``)."""
     target = window_target(p)
-    rng = _rng(rng)
-    budget_factor = _positive(budget_factor, "budget_factor")
+    rng = check_instance(rng, "rng", np.random.Generator)
+    budget_factor = check_real(budget_factor, "budget_factor", minimum=0, strict=True)
     honest = window_network(target, p["N"])
     approx = window_network(target, p["N"] if N is None else N, lag_offset=lag_offset)
     x = _window_inputs(p, rng)
@@ -223,8 +186,8 @@ def ka_margin(p: dict[str, Any], *, inner_shift: float = 0.0, budget_factor: flo
     injected inner error) for the negative controls. For the sharp family the first input is
     the constant sequence at the cell midpoint, where the budget is attained."""
     target = ka_target(p, linear_outer=linear_outer)
-    inner_shift = _real(inner_shift, "inner_shift")
-    budget_factor = _positive(budget_factor, "budget_factor")
+    inner_shift = check_real(inner_shift, "inner_shift")
+    budget_factor = check_real(budget_factor, "budget_factor", minimum=0, strict=True)
     approx = ka_network(target, p["N_in"], p["N_out"])
     stack = approx.stack
     if inner_shift:
@@ -313,9 +276,9 @@ def volterra_errors(p: dict[str, Any], lengths: tuple[int, ...] = VOLTERRA_LENGT
     target = volterra_target(p)
     if isinstance(lengths, (str, bytes)) or not isinstance(lengths, (tuple, list)) or \
             not lengths:
-        _fail("lengths", "a non-empty tuple of sequence lengths", lengths)
-    lengths = tuple(_int(T, "lengths", 1) for T in lengths)
-    batch = _int(batch, "batch", 1)
+        fail("lengths", "a non-empty tuple of sequence lengths", lengths)
+    lengths = tuple(check_int(T, "lengths", 1) for T in lengths)
+    batch = check_int(batch, "batch", 1)
     approx = volterra_network(target, p["rates"], p["N"], horizon=p["horizon"])
     rng = np.random.default_rng(p["seed"])
     errs = []
@@ -330,7 +293,7 @@ def volterra_errors(p: dict[str, Any], lengths: tuple[int, ...] = VOLTERRA_LENGT
 
 def volterra_margin(p: dict[str, Any], *, budget_factor: float = 1.0) -> float:
     """Slack of the worst length: ``1 - max_T error_T / bound``."""
-    budget_factor = _positive(budget_factor, "budget_factor")
+    budget_factor = check_real(budget_factor, "budget_factor", minimum=0, strict=True)
     errs, bound, _ = volterra_errors(p)
     return slack(max(errs), budget_factor * bound)
 

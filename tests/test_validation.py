@@ -1,0 +1,265 @@
+"""Tests of :mod:`theory.validation`, the shared argument checks."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from theory.numbers import InvalidParameterError
+from theory.validation import (
+    MAX_REPR,
+    check_array,
+    check_instance,
+    check_int,
+    check_real,
+    describe,
+    fail,
+)
+
+
+def _raises(name: str, expected: str | None = None):
+    """``pytest.raises`` for the error of parameter ``name`` (and exactly ``expected``)."""
+    pattern = rf"^{re.escape(name)}: expected "
+    if expected is not None:
+        pattern += re.escape(expected) + ", got "
+    return pytest.raises(InvalidParameterError, match=pattern)
+
+
+# ------------------------------------------------------------------------------ describe, fail
+def test_describe_short_values_and_arrays():
+    assert describe(3) == "3"
+    assert describe("ab") == "'ab'"
+    assert describe(np.zeros((2, 3))) == "an array of shape (2, 3) (dtype float64)"
+
+
+def test_describe_cuts_long_reprs_at_max_repr():
+    exact = "x" * (MAX_REPR - 2)  # repr adds the two quotes: exactly MAX_REPR characters
+    assert describe(exact) == repr(exact)
+    long = "x" * MAX_REPR
+    assert describe(long) == repr(long)[:MAX_REPR - 3] + "..."
+    assert len(describe(long)) == MAX_REPR
+
+
+def test_fail_message_and_type():
+    with pytest.raises(InvalidParameterError) as info:
+        fail("N", "an integer >= 2", 1)
+    assert str(info.value) == "N: expected an integer >= 2, got 1"
+    assert isinstance(info.value, ValueError)
+
+
+# ------------------------------------------------------------------------------ check_int
+@pytest.mark.parametrize("value", [0, 5, np.int64(7), np.uint8(3), sympy.Integer(4)])
+def test_check_int_accepts_integers_as_int(value):
+    out = check_int(value, "n", 0)
+    assert out == int(value) and type(out) is int
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True), 2.0, 2.5, "2", None, math.nan,
+                                   math.inf, np.array([2]), Fraction(2, 1), 1 + 0j])
+def test_check_int_rejects_non_integers(value):
+    with _raises("n", "an integer >= 0"):
+        check_int(value, "n", 0)
+
+
+def test_check_int_minimum_is_inclusive():
+    assert check_int(3, "n", 3) == 3
+    with _raises("n", "an integer >= 3"):
+        check_int(2, "n", 3)
+
+
+def test_check_int_without_minimum_accepts_negatives():
+    assert check_int(-10**30, "k") == -10**30
+    with _raises("k", "an integer"):
+        check_int(0.0, "k")
+
+
+@given(st.integers(-50, 50), st.integers(-50, 50))
+@example(0, 0)
+def test_check_int_matches_the_bound(value, minimum):
+    if value >= minimum:
+        assert check_int(value, "n", minimum) == value
+    else:
+        with _raises("n"):
+            check_int(value, "n", minimum)
+
+
+# ------------------------------------------------------------------------------ check_real
+@pytest.mark.parametrize("value", [0, 1.5, -2, np.float32(0.25), np.int64(3), Fraction(1, 3),
+                                   sympy.Rational(2, 3), sympy.sqrt(2), mpmath.mpf("0.1"),
+                                   np.array(1.5)])
+def test_check_real_accepts_finite_reals_as_float(value):
+    out = check_real(value, "x")
+    assert type(out) is float and out == float(value)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, np.float64("nan"), True,
+                                   np.bool_(False), "1.5", b"1", None, 1 + 0j,
+                                   np.complex128(1), mpmath.mpc(1, 0), sympy.I, sympy.Symbol("a"),
+                                   sympy.nan, sympy.oo, np.array([1.0]), [1.0], 10**400])
+def test_check_real_rejects_non_finite_or_non_real(value):
+    with _raises("x", "a finite real number"):
+        check_real(value, "x")
+
+
+def test_check_real_exact_returns_the_value_itself():
+    r = sympy.Rational(1, 3)
+    assert check_real(r, "x", exact=True) is r
+    m = mpmath.mpf("0.1")
+    assert check_real(m, "x", minimum=0, exact=True) is m
+
+
+def test_check_real_bounds_are_judged_on_the_exact_value():
+    tiny = sympy.Rational(1, 10**400)  # float(tiny) == 0.0
+    assert check_real(tiny, "x", minimum=0, strict=True) == 0.0
+    with _raises("x"):
+        check_real(-tiny, "x", minimum=0)
+
+
+class _FloatOnly:
+    """Converts to a float but cannot be compared with a bound."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+def test_check_real_rejects_a_value_that_cannot_be_compared_with_a_bound():
+    assert check_real(_FloatOnly(), "x") == 1.0
+    with _raises("x", "a finite real number >= 0"):
+        check_real(_FloatOnly(), "x", minimum=0)
+    with _raises("x", "a finite real number <= 2"):
+        check_real(_FloatOnly(), "x", maximum=2)
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"minimum": 0}, "a finite real number >= 0"),
+    ({"minimum": 0, "strict": True}, "a finite real number > 0"),
+    ({"maximum": 1}, "a finite real number <= 1"),
+    ({"maximum": 1, "strict": True}, "a finite real number < 1"),
+    ({"minimum": 0, "maximum": 1}, "a finite real number in [0, 1]"),
+    ({"minimum": 0, "maximum": 1, "strict": True}, "a finite real number in (0, 1)"),
+])
+def test_check_real_bound_boundaries(kwargs, expected):
+    strict = kwargs.get("strict", False)
+    for edge in (kwargs.get("minimum"), kwargs.get("maximum")):
+        if edge is None:
+            continue
+        if strict:
+            with _raises("x", expected):
+                check_real(edge, "x", **kwargs)
+        else:
+            assert check_real(edge, "x", **kwargs) == edge
+    assert check_real(0.5, "x", **kwargs) == 0.5
+    for outside in (-0.5, 1.5):
+        lo, hi = kwargs.get("minimum", -math.inf), kwargs.get("maximum", math.inf)
+        if not lo <= outside <= hi:
+            with _raises("x", expected):
+                check_real(outside, "x", **kwargs)
+
+
+def test_check_real_custom_expected_text():
+    with _raises("rho", "a stable rate |rho| < 1"):
+        check_real(1.0, "rho", minimum=-1, maximum=1, strict=True,
+                   expected="a stable rate |rho| < 1")
+    with _raises("rho", "a stable rate |rho| < 1"):
+        check_real(math.nan, "rho", expected="a stable rate |rho| < 1")
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.floats(-10, 10), st.booleans())
+@example(0.0, 0.0, True)
+@example(0.0, 0.0, False)
+def test_check_real_matches_the_bound(value, minimum, strict):
+    ok = math.isfinite(value) and (value > minimum if strict else value >= minimum)
+    if ok:
+        assert check_real(value, "x", minimum=minimum, strict=strict) == value
+    else:
+        with _raises("x"):
+            check_real(value, "x", minimum=minimum, strict=strict)
+
+
+# ------------------------------------------------------------------------------ check_array
+def test_check_array_converts_to_float():
+    out = check_array([[1, 2], [3, 4]], "a")
+    assert out.dtype == np.float64 and out.shape == (2, 2)
+    exact = check_array(np.array([sympy.Rational(1, 2), mpmath.mpf(2)], dtype=object), "a")
+    assert exact.dtype == np.float64 and exact.tolist() == [0.5, 2.0]
+    assert check_array(3.0, "a").shape == ()
+
+
+@pytest.mark.parametrize("value", [[1.0, math.nan], [math.inf], np.array([[0.0, -np.inf]])])
+def test_check_array_rejects_non_finite(value):
+    with _raises("a", "finite entries"):
+        check_array(value, "a")
+
+
+@pytest.mark.parametrize("value", [[True, False], ["1", "2"], [[1.0], [1.0, 2.0]], None,
+                                   [1 + 1j], np.array([sympy.I], dtype=object),
+                                   np.array([mpmath.mpc(1, 1)], dtype=object),
+                                   np.array([1j, 2.0], dtype=object),
+                                   np.array([True, 2.0], dtype=object)])
+def test_check_array_rejects_non_real_arrays(value):
+    with _raises("a", "an array of real numbers"):
+        check_array(value, "a")
+
+
+def test_check_array_complex_only_when_allowed():
+    z = check_array([1 + 2j, 3.0], "z", complex_ok=True)
+    assert z.dtype == np.complex128 and z[0] == 1 + 2j
+    assert check_array([1.0, 2.0], "z", complex_ok=True).dtype == np.float64
+    with _raises("z", "an array of numbers"):
+        check_array(["a"], "z", complex_ok=True)
+    with _raises("z", "finite entries"):
+        check_array([complex(math.nan, 0)], "z", complex_ok=True)
+
+
+def test_check_array_nonneg():
+    assert check_array([0.0, -0.0, 2.0], "w", nonneg=True).shape == (3,)
+    with _raises("w", "non-negative entries"):
+        check_array([1.0, -1e-300], "w", nonneg=True)
+    assert check_array([-1.0], "w").shape == (1,)
+
+
+@pytest.mark.parametrize(("shape", "good", "bad", "text"), [
+    ((2, 3), (2, 3), [(3, 2), (2, 3, 1), (6,)], "(2, 3)"),
+    ((None,), (5,), [(0,), (), (5, 1)], "(n,)"),
+    ((None, 3), (1, 3), [(0, 3), (2, 2), (3,)], "(n, 3)"),
+    ((..., None), (4,), [(), (4, 0)], "(..., n)"),
+    ((..., None, None), (2, 3), [(3,), (2, 0), (0, 2)], "(..., n, n)"),
+    ((), (), [(1,)], "()"),
+])
+def test_check_array_shapes(shape, good, bad, text):
+    assert check_array(np.ones(good), "a", shape).shape == good
+    for b in bad:
+        with _raises("a", f"an array of shape {text}"):
+            check_array(np.ones(b), "a", shape)
+
+
+def test_check_array_leading_axes_of_any_length():
+    spec = (..., None, None)
+    for shape in [(0, 2, 3), (4, 5, 2, 3)]:
+        assert check_array(np.ones(shape), "x", spec).shape == shape
+
+
+def test_check_array_any_shape_without_spec():
+    for shape in [(), (0,), (2, 0, 3)]:
+        assert check_array(np.ones(shape), "a").shape == shape
+
+
+# ------------------------------------------------------------------------------ check_instance
+def test_check_instance():
+    rng = np.random.default_rng(0)
+    assert check_instance(rng, "rng", np.random.Generator) is rng
+    with _raises("rng", "a Generator"):
+        check_instance(0, "rng", np.random.Generator)
+    with _raises("rng", "a numpy Generator"):
+        check_instance(None, "rng", np.random.Generator, "a numpy Generator")
+    assert check_instance("s", "v", (int, str)) == "s"
+    with _raises("v", "a int or a str"):
+        check_instance(1.0, "v", (int, str))
