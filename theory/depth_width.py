@@ -147,7 +147,7 @@ def _is_nonzero_scalar(value: Any) -> bool:
     if not _is_scalar(value):
         return False
     if isinstance(value, sympy.Basic):
-        return not _exact_is_zero(value)
+        return not is_exact_zero(value)
     return bool(value != 0)
 
 
@@ -231,21 +231,10 @@ def _abs(x: Any) -> Any:
     return abs(complex(x))
 
 
-def _exact_is_zero(x: Any) -> bool:
-    """:func:`is_exact_zero` with a fast answer for Gaussian rationals (canonical after
-    expansion, so a nonzero expansion is a nonzero number)."""
-    e = sympy.expand(x)
-    if e == 0:
-        return True
-    if all(part.is_Rational for part in e.as_real_imag()):
-        return False
-    return is_exact_zero(e)
-
-
 def _equal(a: Any, b: Any) -> bool:
-    """Equality decided exactly (:func:`_exact_is_zero` for sympy numbers, ``==`` otherwise)."""
+    """Equality decided exactly (:func:`is_exact_zero` for sympy numbers, ``==`` otherwise)."""
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return _exact_is_zero(sympy.sympify(a) - sympy.sympify(b))
+        return is_exact_zero(sympy.sympify(a) - sympy.sympify(b))
     return bool(a == b)
 
 
@@ -295,7 +284,7 @@ def default_rtol(kind: NumberKind) -> Any:
 
 def _exact_differences(ka: np.ndarray, kb: np.ndarray) -> np.ndarray:
     """``ka - kb`` for exact kernels, with every entry decided zero by :func:`is_exact_zero`."""
-    return np.array([sympy.Integer(0) if _exact_is_zero(x - y) else sympy.expand(x - y)
+    return np.array([sympy.Integer(0) if is_exact_zero(x - y) else sympy.expand(x - y)
                      for x, y in zip(ka, kb)], dtype=object)
 
 
@@ -341,7 +330,7 @@ def _zero_test(domain: Any) -> Any:
     mpmath and float values are compared with ``== 0``.
     """
     if domain is not None and domain == sympy.EXRAW:
-        return lambda x: _exact_is_zero(domain.to_sympy(x))
+        return lambda x: is_exact_zero(domain.to_sympy(x))
     return lambda x: not x
 
 
@@ -506,9 +495,9 @@ def _exact_parts(deep: DeepSSM) -> tuple[list[Any], list[Any], Any]:
 def _exact_partial_fractions(deep: DeepSSM) -> ShallowSSM:
     """The exact shallow model of an exact deep model: modes of nonzero residue only."""
     values, res, const = _exact_parts(deep)
-    keep = [v for v, r in enumerate(res) if not _exact_is_zero(r)]
+    keep = [v for v, r in enumerate(res) if not is_exact_zero(r)]
     poles, kept = [values[v] for v in keep], [res[v] for v in keep]
-    if not _exact_is_zero(const) or not poles:
+    if not is_exact_zero(const) or not poles:
         poles.append(sympy.Integer(0))
         kept.append(const)
     return _shallow_of(NumberKind.EXACT, poles, kept)
@@ -776,12 +765,12 @@ class PoleCertificate:
         lin = sympy.Poly(1 - lam * W, W)
         if not den.rem(lin**self.order).is_zero or den.rem(lin ** (self.order + 1)).is_zero:
             return False
-        if self.order > 0 and _exact_is_zero(num.eval(1 / lam)):
+        if self.order > 0 and is_exact_zero(num.eval(1 / lam)):
             return False
         if deep is not None:
             diff = sympy.cancel(deep.transfer_function() - self.numerator / self.denominator)
             num_diff, _ = sympy.fraction(sympy.together(diff))
-            if not all(_exact_is_zero(c) for c in sympy.Poly(num_diff, W).all_coeffs()):
+            if not all(is_exact_zero(c) for c in sympy.Poly(num_diff, W).all_coeffs()):
                 return False
         return True
 
@@ -1567,14 +1556,15 @@ def vanishing_order_at_infinity(deep: DeepSSM) -> int | float:
     _check(rules={"deep": "exact_model"}, deep=deep)
     z = sympy.Symbol("z")
     num, den = sympy.fraction(sympy.cancel(deep.transfer_function().subs(W, 1 / z)))
-    if _exact_is_zero(num):
-        return math.inf
-
-    def low(expr: sympy.Expr) -> int:
+    def orders(expr: sympy.Expr) -> list[int]:
+        """The exponents of ``z`` whose coefficient in ``expr`` is not exactly zero."""
         coeffs = sympy.Poly(expr, z).all_coeffs()[::-1]
-        return next(i for i, c in enumerate(coeffs) if not _exact_is_zero(c))
+        return [i for i, c in enumerate(coeffs) if not is_exact_zero(c)]
 
-    return low(num) - low(den)
+    num_orders = orders(num)
+    if not num_orders:
+        return math.inf
+    return num_orders[0] - orders(den)[0]
 
 
 @dataclass(frozen=True)
