@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -65,3 +66,26 @@ def test_best_construction_stays_under_two(shape: tuple[int, int]) -> None:
     res = worst_ratio_search(*shape, np.random.default_rng(2), maxiter=4, popsize=4,
                              polish_iter=40)
     assert res.ratio <= 2 ** ((shape[0] - 1) / (shape[0] + 1)) * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: search_bounds(0, 4.0), "n"),
+    (lambda: search_bounds(3, math.nan), "decades"),
+    (lambda: search_bounds(3, math.inf), "decades"),
+    (lambda: search_bounds(3, -1.0), "decades"),
+    (lambda: search_bounds(3, "wide"), "decades"),
+    (lambda: target_from_vector([0.1] * 7 + [math.nan], 2), "x"),
+    (lambda: target_from_vector([0.1] * 4, 0), "n"),
+    (lambda: worst_ratio_search(2, 0, np.random.default_rng(0)), "width"),
+    (lambda: worst_ratio_search(2, 2, np.random.default_rng(0), maxiter=0), "maxiter"),
+    (lambda: worst_ratio_search(2, 2, np.random.default_rng(0), popsize=0), "popsize"),
+    (lambda: worst_ratio_search(2, 2, np.random.default_rng(0), polish_iter=0), "polish_iter"),
+    (lambda: worst_ratio_search(2, 2, np.random.default_rng(0), decades=math.nan), "decades"),
+    (lambda: worst_ratio_search(2, 2, np.random.default_rng(0), constructions=("magic",)),
+     "constructions"),
+    (lambda: worst_ratio_search(2, 2, 0), "rng"),
+    (lambda: ratio_of(target_from_vector([0.1] * 12, 3), 2, True, ("forest",)), "width"),
+])
+def test_bad_input_names_the_parameter(call, name: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        call()

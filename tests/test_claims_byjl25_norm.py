@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
+import sympy
 
 import verify.claims.byjl25_norm as mod
-from theory.linear import DeepSSM
-from theory.norm_reduction import balance, width_one_deep
+from theory.linear import DeepSSM, ShallowSSM
+from theory.norm_reduction import balance, forest_constant, width_one_deep
 from verify.registry import get_claim
 from verify.runner import run_claim
 
@@ -86,3 +87,68 @@ def test_algorithm_a_finding_is_confirmed_and_its_check_can_pass():
     assert margin == pytest.approx(1 - 2.2976232652304445 / 2, rel=1e-9)
     # control: with a loose enough constant the same check reports no violation
     assert algorithm_a_margin(ALGORITHM_A_WITNESS, constant=2.5) > 0
+
+
+def test_width_one_radical_root_is_not_a_violation() -> None:
+    # seed 1 of the CLI: (-2+2i)^(1/3) = 1+i is a radical that expand() cannot reduce
+    target = ShallowSSM([sympy.Rational(-1, 2)], [-2 + 2 * sympy.I], [1])
+    assert mod.width1_margin(target, 2) == 0
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 3), (2, 4)])
+def test_thm42_exact_checks_the_forest_at_its_own_tight_constant(shape) -> None:
+    depth, width = shape
+    target = mod.tight_forest_target(depth, width)
+    K = forest_constant(depth, exact=True)
+    assert mod.thm42_exact_margin(target, depth, width) == 0  # equality, exactly
+    # any smaller forest constant is rejected, and so is a smaller Theorem 4.2 constant
+    assert mod.thm42_exact_margin(target, depth, width,
+                                  forest_bound=K * (1 - sympy.Rational(1, 10**30))) < 0
+    assert mod.thm42_exact_margin(target, depth, width,
+                                  constant=K * (1 - sympy.Rational(1, 10**30))) < 0
+
+
+def test_thm42_exact_forest_constant_is_approached_at_depth_three() -> None:
+    target = mod.tight_forest_target(3, 3, k=10**6)
+    margin = mod.thm42_exact_margin(target, 3, 3)
+    assert 0 < margin < 1e-12
+    assert mod.thm42_exact_margin(target, 3, 3,
+                                  forest_bound=forest_constant(3) * (1 - 1e-11)) < 0
+
+
+def test_thm42_float_tier_checks_the_forest_constant() -> None:
+    rng = np.random.default_rng(6)
+    instances = mod._sample_thm42_float(rng, 12)
+    assert min(mod.thm42_margin(*x) for x in instances) >= 0
+    # a forest bound below the forest's ratio on some instance must be rejected, even though
+    # the Theorem 4.2 constant 2 still holds there
+    worst = max(mod.thm42_margin(*x, constant=1e9) for x in instances)
+    assert worst < 1
+    assert min(mod.thm42_margin(*x, forest_bound=0.5) for x in instances) < 0
+    # a failed forest (no ratio) is a violation
+    assert mod._forest_margin(None, 2) == -math.inf
+
+
+def test_bracket_rejects_a_lower_bound_above_the_constructive_depth(monkeypatch) -> None:
+    # one pole, width 1: the bracket closes (lower = constructive), so a lower bound that is
+    # one too large is caught by the independent constructive search below it
+    target = ShallowSSM([0.5], [1000.0], [1.0])
+    assert mod.bracket_margin(target, 1, 3.0) == 0
+    real = mod.depth_lower_bound
+    monkeypatch.setattr(mod, "depth_lower_bound", lambda *a, **k: real(*a, **k) + 1)
+    assert mod.bracket_margin(target, 1, 3.0) < 0
+
+
+def test_algb_exact_certificate_rejects_a_wrong_certificate(monkeypatch) -> None:
+    rng = np.random.default_rng(7)
+    model = mod._sample_algb_exact(rng, 1)[0]
+    assert mod.algb_exact_margin(model) > 0
+    real = mod.balanced_moduli_squared
+
+    def inflated(m):  # one normalized squared modulus above 1
+        cert = real(m)
+        cert[0] = cert[0] * 2
+        return cert
+
+    monkeypatch.setattr(mod, "balanced_moduli_squared", inflated)
+    assert mod.algb_exact_margin(model) == -math.inf

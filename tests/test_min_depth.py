@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from theory.linear import ShallowSSM
@@ -95,6 +95,9 @@ def test_effective_target_drops_zero_residues() -> None:
 @settings(max_examples=20, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 3), st.floats(2.1, 8.0),
        st.integers(1, 5), st.floats(0, 5))
+# c close to 2 and c_1 large: the forest bound is 284 layers; a max_depth of 256 used to
+# make forest_depth_bound return None although the bound holds (found by hypothesis)
+@example(seed=47, width=2, c=2.1015625, n=1, decades=2.0)
 def test_bracket_lower_constructive_forest_formula(seed: int, width: int, c: float, n: int,
                                                    decades: float) -> None:
     rng = np.random.default_rng(seed)
@@ -128,3 +131,90 @@ def test_depth_grows_logarithmically_width_linearly() -> None:
     assert all(r["lower"] <= r["constructive"] <= r["forest_bound"] <= r["formula"]
                for r in rows)
     assert depths == sorted(depths)
+
+
+def _forest_bound_by_search(target: ShallowSSM, width: int, c: float, top: int) -> int | None:
+    """The forest bound by linear search (the definition), for comparison."""
+    from theory.min_depth import _c1, _n_modes, _width_depth
+
+    c1 = _c1(target)
+    for depth in range(_width_depth(_n_modes(target), width), top + 1):
+        if (depth - 1) * math.log(2) + 2 * math.log(c1) <= (depth + 1) * math.log(c):
+            return depth
+    return None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-3, 8), st.floats(1.05, 8.0), st.integers(1, 3))
+def test_forest_depth_bound_closed_form_matches_search(log_r: float, c: float,
+                                                       width: int) -> None:
+    target = one_pole(10.0 ** log_r)
+    assert forest_depth_bound(target, width, c) == _forest_bound_by_search(target, width, c,
+                                                                           10**5)
+
+
+def test_forest_depth_bound_is_tight_and_uses_the_forest_constant() -> None:
+    # one pole, c = 3: the forest condition 2^(l-1) |r| <= 3^(l+1) holds with equality at
+    # l = 3 for |r| = 81/4; just below it l = 3, just above it l = 4. The constant 2 (instead
+    # of 2^((l-1)/(l+1))) would give l = 7, a smaller constant l = 2.
+    r = 81 / 4
+    assert forest_depth_bound(one_pole(r * (1 - 1e-12)), 1, 3.0) == 3
+    assert forest_depth_bound(one_pole(r * (1 + 1e-12)), 1, 3.0) == 4
+    # c <= 2: only the width depth can work
+    assert forest_depth_bound(one_pole(4.0 * (1 - 1e-12)), 1, 2.0) == 1
+    assert forest_depth_bound(one_pole(4.0 * (1 + 1e-12)), 1, 2.0) is None
+    assert forest_depth_bound(one_pole(1.0), 1, 1.5) == 1
+    assert forest_depth_bound(one_pole(3.0), 1, 1.5) is None
+
+
+def test_forest_depth_bound_has_no_depth_cap() -> None:
+    # c_1^2 = 1e12, c = 2.01: about 1100 layers, far above any old max_depth
+    target = one_pole(1e12)
+    depth = forest_depth_bound(target, 2, 2.01)
+    assert depth == _forest_bound_by_search(target, 2, 2.01, 10**5)
+    assert depth is not None and depth > 1000
+    assert depth <= depth_upper_bound(target, 2, 2.01)
+
+
+def test_constructive_depth_does_not_start_at_the_lower_bound(monkeypatch) -> None:
+    import theory.min_depth as md
+
+    # a (wrong) lower bound far too high must not move the constructive depth
+    target = one_pole(1000.0)
+    expected = constructive_depth(target, 1, 3.0)
+    monkeypatch.setattr(md, "depth_lower_bound", lambda *a, **k: 40)
+    assert md.constructive_depth(target, 1, 3.0) == expected
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda t: depth_upper_bound(t, 2, math.nan), "c"),
+    (lambda t: depth_upper_bound(t, 2, math.inf), "c"),
+    (lambda t: depth_lower_bound(t, 2, 0.0), "c"),
+    (lambda t: depth_lower_bound(t, 2, True), "c"),
+    (lambda t: depth_lower_bound(t, 2, 3.0, max_depth=0), "max_depth"),
+    (lambda t: forest_depth_bound(t, 2.5, 3.0), "width"),
+    (lambda t: forest_depth_bound(t, True, 3.0), "width"),
+    (lambda t: forest_depth_bound(t, 2, "big"), "c"),
+    (lambda t: constructive_depth(t, 2, 3.0, max_depth=-1), "max_depth"),
+    (lambda t: constructive_depth(t, 0, 3.0), "width"),
+    (lambda t: shallow_width_needed(t, -2.0), "c"),
+    (lambda t: depth_width_table(t, 2, 3.0, [math.nan]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, [-1.0]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, ["x"]), "magnitudes"),
+    (lambda t: depth_width_table(t, 0, 3.0, [1.0]), "width"),
+    (lambda t: effective_target([0.5]), "shallow"),
+])
+def test_bad_input_names_the_parameter(call, name: str) -> None:
+    target = ShallowSSM([0.1, 0.2], [1.0, 1.0], [1.0, 1.0])
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        call(target)
+
+
+def test_exact_budget_is_taken_at_its_exact_value() -> None:
+    # |r| = 9 and c = 3 as a float: ceil(9/9) = 1 (a decimal guess of c is never made)
+    exact = ShallowSSM([sympy.Rational(1, 2)], [9], [1])
+    assert shallow_width_needed(exact, 3.0) == 1
+    assert shallow_width_needed(exact, sympy.Rational(3)) == 1
+    # 0.1 as a float is slightly above 1/10: |r| = 1/100 needs ceil((1/100)/0.1^2) = 1 copy
+    assert shallow_width_needed(ShallowSSM([sympy.Rational(1, 2)], [sympy.Rational(1, 100)],
+                                           [1]), 0.1) == 1

@@ -15,16 +15,21 @@ from hypothesis import strategies as st
 from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import (
     ForestLayout,
+    SelfCheckError,
     _placement_constraints,
     algorithm_a_best_split,
     balance,
     balanced_moduli_squared,
     balancing_scales,
     best_forest_deep,
+    forest_constant,
     forest_deep,
+    forest_layouts,
     gauge_lp_log_norm,
     gauge_transform,
+    is_zero_in_kind,
     kernel_agreement,
+    log_max_path_weight,
     max_path_weight,
     monotone_layout,
     norm_aware_two_by_two,
@@ -37,7 +42,7 @@ from theory.norm_reduction import (
     width_one_deep,
 )
 from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
-from verify.claims.byjl25_norm import random_exact_target, random_target
+from verify.claims.byjl25_norm import random_exact_target, random_target, tight_forest_target
 from verify.sampling import random_deep_batch, random_deep_exact
 
 IM = sympy.I
@@ -222,16 +227,19 @@ def test_norm_aware_two_by_two_is_the_spec_construction() -> None:
     assert abs_squared(max_path_weight(deep)) <= 4 * max(abs_squared(r) for r in (ra, rb, r3))
 
 
-def test_forest_exact_kernel_and_monotone_bound() -> None:
-    rng = np.random.default_rng(7)
-    for depth, width in [(2, 2), (3, 2), (2, 3), (4, 2), (1, 3), (3, 1)]:
-        for n in range(1, depth * (width - 1) + 2):
-            target = random_exact_target(rng, n)
-            deep = forest_deep(target, depth, width)
-            assert kernel_agreement(deep, target)[0] == 0
-            W2 = abs_squared(max_path_weight(deep))
-            c1_4 = max(abs_squared(r) for r in target.residues)
-            assert sympy.nsimplify(W2) <= 4 ** (depth - 1) * c1_4
+@pytest.mark.parametrize("shape", [(2, 2), (3, 2), (1, 3), (3, 1),
+                                   pytest.param((2, 3), marks=pytest.mark.slow),
+                                   pytest.param((4, 2), marks=pytest.mark.slow)])
+def test_forest_exact_kernel_and_monotone_bound(shape: tuple[int, int]) -> None:
+    depth, width = shape
+    rng = np.random.default_rng(7 + depth * 10 + width)
+    for n in range(1, depth * (width - 1) + 2):
+        target = random_exact_target(rng, n)
+        deep = forest_deep(target, depth, width)
+        assert kernel_agreement(deep, target)[0] == 0
+        W2 = abs_squared(max_path_weight(deep))
+        c1_4 = max(abs_squared(r) for r in target.residues)
+        assert W2 <= 4 ** (depth - 1) * c1_4  # exact rationals (Gaussian-rational target)
 
 
 def test_forest_with_zero_pole_and_layout_validation() -> None:
@@ -341,3 +349,209 @@ def test_forest_constant_under_targeted_search(data: st.DataObject) -> None:
     ratio = norm_ratio(deep, shallow)
     steer(ratio, label=f"forest ratio at {(depth, width)}")
     assert ratio <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+
+
+# ---------------------------------------------------------------- exact decisions
+def test_radical_zero_is_decided_exactly() -> None:
+    # (-2+2i)^(1/3) = 1+i (principal root), but expand() does not see it
+    x = sympy.root(-2 + 2 * IM, 3) - (1 + IM)
+    assert sympy.expand(x) != 0
+    assert is_zero_in_kind(x, NumberKind.EXACT)
+    target = ShallowSSM([R(-1, 2)], [-2 + 2 * IM], [1])
+    deep = width_one_deep(target, 2)
+    assert kernel_agreement(deep, target) == (0.0, 0.0)
+    broken = DeepSSM(deep.eigenvalues, list(deep.B), deep.C * (1 + R(1, 10**30)))
+    assert kernel_agreement(broken, target)[0] == math.inf
+
+
+# ---------------------------------------------------------------- kernel_agreement tolerance
+@pytest.mark.parametrize("kind", [NumberKind.FLOAT, NumberKind.MPMATH])
+def test_kernel_agreement_tolerance_is_tight(kind: NumberKind) -> None:
+    """One path, positive entries: a relative change δ of C gives the error δ/(2+δ) exactly
+    (scale: both absolute kernels), so δ = 100·tol must fail and δ = tol must pass; a tolerance
+    loosened by 1000 (or tightened by 10) would flip one of them."""
+    target = ShallowSSM([0.5], [2.0], [1.0]).to_kind(kind)
+    deep = width_one_deep(target, 2)
+    tol = tolerance(kind)
+    assert kernel_agreement(deep, target)[1] == float(tol)
+    for factor, fails in ((100, True), (1, False)):
+        delta = tol * factor
+        moved = DeepSSM(deep.eigenvalues, list(deep.B), deep.C * (1 + delta))
+        err, got_tol = kernel_agreement(moved, target)
+        assert (err > got_tol) is fails, (factor, err, got_tol)
+
+
+# ---------------------------------------------------------------- overflow and self-checks
+def test_balance_works_in_the_log_domain() -> None:
+    # W = 1, but the prefixes reach 1e600: the gauge scales are not float64 numbers
+    model = DeepSSM([[0.5], [0.0], [0.0]], [[1e300], [[-1e300]], [[1e-300]]], [1e-300j])
+    with pytest.raises(OverflowError, match="log domain"):
+        balancing_scales(model)
+    bal = balance(model)
+    assert bal.norm() == pytest.approx(1.0, rel=1e-14)
+    assert all(abs(abs(complex(x)) - 1) < 1e-14 for x in [*np.ravel(bal.B[0]),
+                                                           *np.ravel(bal.B[1]),
+                                                           *np.ravel(bal.B[2]), *bal.C])
+    # the single path weight -1e300*1e300*1e-300*1e-300j = -1j is kept
+    w = complex(bal.C[0] * bal.B[2][0, 0] * bal.B[1][0, 0] * bal.B[0][0])
+    assert abs(w - (-1j)) < 1e-14
+
+
+def test_max_path_weight_overflow_is_explained() -> None:
+    model = DeepSSM([[0.5], [0.0]], [[1e200], [[1e200]]], [1e200])  # W = 1e600
+    with pytest.raises(OverflowError, match="log_max_path_weight"):
+        max_path_weight(model)
+    assert log_max_path_weight(model) == pytest.approx(600 * math.log(10), rel=1e-15)
+    bal = balance(model)  # the balanced norm W^(1/3) = 1e200 is a float64
+    assert bal.norm() == pytest.approx(1e200, rel=1e-13)
+    huge = DeepSSM([[0.5]], [[1e300]], [1e300])  # W^(1/2) = 1e300 fits; W does not
+    assert balance(huge).norm() == pytest.approx(1e300, rel=1e-13)
+    assert norm_ratio(huge, ShallowSSM([0.5], [1e300], [1.0])) == pytest.approx(1e150,
+                                                                                 rel=1e-12)
+
+
+def test_balance_refuses_a_wrong_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import theory.norm_reduction as nr
+
+    model = random_deep_batch(np.random.default_rng(5), 1, 3, 3).model(0)
+    good = nr._balance_float
+
+    def flipped(m: DeepSSM) -> tuple[DeepSSM, float]:  # same moduli, kernel negated
+        bal, log_w = good(m)
+        return DeepSSM(bal.eigenvalues, list(bal.B), -bal.C), log_w
+
+    monkeypatch.setattr(nr, "_balance_float", flipped)
+    with pytest.raises(SelfCheckError, match="kernel"):
+        balance(model)
+
+    def unbalanced(m: DeepSSM) -> tuple[DeepSSM, float]:  # a gauge, but not the optimal one
+        bal, log_w = good(m)
+        return gauge_transform(bal, [np.full(m.width, 2.0)] * m.depth), log_w
+
+    monkeypatch.setattr(nr, "_balance_float", unbalanced)
+    with pytest.raises(SelfCheckError, match="norm"):
+        balance(model)
+
+
+def test_small_norm_deep_refuses_an_unbalanced_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import theory.norm_reduction as nr
+
+    target = random_target(np.random.default_rng(3), 3, "disk")
+    monkeypatch.setattr(nr, "balance", lambda m: m)  # the unbalanced forest
+    with pytest.raises(SelfCheckError, match="not balanced"):
+        small_norm_deep(target, 2, 2, ("forest",))
+
+
+# ---------------------------------------------------------------- tight forest constant
+@pytest.mark.parametrize("shape", [(2, 2), (2, 3), (2, 4)])
+def test_forest_constant_is_reached_at_depth_two(shape: tuple[int, int]) -> None:
+    depth, width = shape
+    target = tight_forest_target(depth, width)
+    deep = forest_deep(target, depth, width)
+    assert kernel_agreement(deep, target)[0] == 0
+    W2 = abs_squared(max_path_weight(deep))
+    assert W2 == 4 ** (depth - 1)  # = 4^(l-1) c_1^4 exactly, c_1 = 1
+    K = forest_constant(depth)
+    assert norm_ratio(deep, target) == pytest.approx(K, rel=1e-15)
+    assert norm_ratio(deep, target) > K * (1 - 1e-12)  # any smaller constant fails
+
+
+def test_forest_constant_is_approached_at_depth_three() -> None:
+    # (l, m) = (3, 3): the last factor (1 - λ_u/λ_j)(1 - λ_v/λ_j) = 4k²/(k²+1) < 4
+    depth, width, k = 3, 3, 10**6
+    target = tight_forest_target(depth, width, k)
+    deep = forest_deep(target, depth, width)
+    assert kernel_agreement(deep, target)[0] == 0
+    W2 = abs_squared(max_path_weight(deep))
+    assert W2 == (4 * R(k * k, k * k + 1)) ** 2
+    ratio = norm_ratio(deep, target)
+    K = forest_constant(depth)
+    assert K * (1 - 1e-12) < ratio <= K
+    assert forest_constant(depth, exact=True) == sympy.sqrt(2)
+
+
+# ---------------------------------------------------------------- Algorithm A budgets
+def test_label_assignments_never_dead_end() -> None:
+    import time
+
+    from theory.norm_reduction import _label_assignments
+
+    # 24 items cannot fit capacities summing to 19: the answer is "none", found at once
+    start = time.monotonic()
+    assert list(_label_assignments(24, [3] * 6 + [1, 0])) == []
+    assert list(_label_assignments(5, [2, 2, 2], max_full=1)) == []
+    got = list(_label_assignments(7, [3, 3, 3], max_full=1))
+    assert got and all(sum(len(g) == 3 for g in a) <= 1 for a in got)
+    assert all(sorted(i for g in a for i in g) == list(range(7)) for a in got)
+    assert time.monotonic() - start < 1
+
+
+def test_algorithm_a_honours_max_splits(monkeypatch: pytest.MonkeyPatch) -> None:
+    import theory.depth_width as dw
+
+    calls = []
+    real = dw.shallow_to_deep
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dw, "shallow_to_deep", counted)
+    target = random_target(np.random.default_rng(12), 5, "disk")
+    for cap in (1, 3, 7):
+        calls.clear()
+        algorithm_a_best_split(target, 2, 3, max_splits=cap)
+        assert 1 <= len(calls) <= cap
+
+
+def test_small_norm_deep_time_budget_keeps_the_forest() -> None:
+    target = random_target(np.random.default_rng(8), 7, "disk")
+    deep, record = small_norm_deep_report(target, 3, 3, time_budget=1e-9)
+    assert record["out_of_time"] == ["algorithm_a", "optimizer"]
+    assert record["norms"]["algorithm_a"] is None and record["winner"] == "forest"
+    assert kernel_agreement(deep, target)[0] <= kernel_agreement(deep, target)[1]
+
+
+@pytest.mark.slow
+def test_small_norm_deep_time_budget_on_a_deep_wide_target() -> None:
+    import time
+
+    target = random_target(np.random.default_rng(0), 25, "disk")
+    start = time.monotonic()
+    deep, record = small_norm_deep_report(target, 8, 4, time_budget=5.0)
+    # forest, then Algorithm A splits while time remains (one split started may finish)
+    assert time.monotonic() - start < 5.0 + 15
+    assert "algorithm_a" in record["out_of_time"]
+    err, tol = kernel_agreement(deep, target)
+    assert err <= tol and record["ratio"] <= forest_constant(8) * (1 + 1e-12)
+
+
+# ---------------------------------------------------------------- bad input, one per example
+@pytest.mark.parametrize("call, name", [
+    (lambda t, d: forest_deep(t, 0, 2), "depth"),
+    (lambda t, d: forest_deep(t, 2, True), "width"),
+    (lambda t, d: forest_deep(t, 2.0, 2), "depth"),
+    (lambda t, d: algorithm_a_best_split(t, 2, 2, max_splits=0), "max_splits"),
+    (lambda t, d: algorithm_a_best_split(t, 2, 2, time_budget=math.nan), "time_budget"),
+    (lambda t, d: small_norm_deep(t, 2, 2, time_budget=0), "time_budget"),
+    (lambda t, d: small_norm_deep(t, 2, 2, time_budget=-1.0), "time_budget"),
+    (lambda t, d: small_norm_deep(t, 2, 2, time_budget=math.inf), "time_budget"),
+    (lambda t, d: small_norm_deep(t, 2, 2, time_budget="soon"), "time_budget"),
+    (lambda t, d: small_norm_deep(t, 2, 2, max_splits=-3), "max_splits"),
+    (lambda t, d: small_norm_deep(t, 2, 2, constructions=()), "constructions"),
+    (lambda t, d: small_norm_deep(t, 2, 2, constructions="magic"), "constructions"),
+    (lambda t, d: list(forest_layouts(t, 2, 2, max_layouts=0)), "max_layouts"),
+    (lambda t, d: optimize_realization(t, "model"), "start"),
+    (lambda t, d: optimize_realization(t, d, max_iter=0), "max_iter"),
+    (lambda t, d: optimize_realization(t, d, newton_steps=-1), "newton_steps"),
+    (lambda t, d: shallow_norm([0.5]), "shallow"),
+    (lambda t, d: balance(None), "deep"),
+    (lambda t, d: forest_constant(0), "depth"),
+    (lambda t, d: gauge_transform(d, [np.array([1.0, math.nan])] * 2), r"scales\[0\]"),
+    (lambda t, d: gauge_transform(d, [np.array([1.0, math.inf])] * 2), r"scales\[0\]"),
+])
+def test_bad_input_names_the_parameter(call, name: str) -> None:
+    target = ShallowSSM([0.1, 0.2, 0.3], [1.0, 2.0, 3.0], [1.0] * 3)
+    start = forest_deep(target, 2, 2)
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        call(target, start)

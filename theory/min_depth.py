@@ -8,7 +8,9 @@ Glossary (code name → BYJL25 symbol, arXiv:2506.19296 v1, §4):
 ``c1``                     ``c_1 = max_i |r_i|^{1/2}``, the shallow norm of the target
 ``depth_upper_bound``      ``max(⌈(n-1)/(m-1)⌉, ⌈2 ln c_1 / ln(c/2)⌉ - 1)`` for ``c > 2``
 ``forest_depth_bound``     the same with the Newton forest's constant ``2^{(l-1)/(l+1)}``
-``constructive_depth``     least ``l`` at which the project's construction meets ``c``
+                           (closed form, no depth cap)
+``constructive_depth``     least ``l`` at which the project's construction meets ``c`` (searched
+                           from the least depth that fits, independently of the lower bound)
 ``depth_lower_bound``      least ``l`` passing the necessary conditions below
 ``shallow_width_needed``   least width of a shallow model of norm ``≤ c`` (``Σ ⌈|r_i|/c²⌉``)
 =========================  ===================================================================
@@ -49,6 +51,7 @@ import sympy
 
 from theory.linear import ShallowSSM
 from theory.norm_reduction import (
+    is_zero_in_kind,
     shallow_norm_squared,
     small_norm_deep,
     target_parts,
@@ -66,37 +69,53 @@ __all__ = [
 ]
 
 
+def _check(name: str, value: Any) -> Any:
+    """The module's validation choke point: check the parameter ``name`` and return it
+    normalized (``width`` and ``max_depth`` as ``int``, the budget ``c`` and a ``magnitude``
+    as ``float``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the bad value.
+    """
+    if name in ("width", "max_depth"):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InvalidParameterError(f"{name}: expected an integer >= 1, got {value!r}")
+        return int(value)
+    if name in ("c", "magnitudes"):
+        try:
+            val = float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"{name}: expected a positive number, got {value!r}"
+            ) from None
+        if isinstance(value, bool) or not math.isfinite(val) or val <= 0:
+            raise InvalidParameterError(f"{name}: expected a finite positive number, got "
+                                        f"{value!r}")
+        return val
+    raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
+
+
 def _check_width(width: Any) -> int:
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-        raise InvalidParameterError(f"width: expected an integer >= 1, got {width!r}")
-    return int(width)
+    return _check("width", width)
 
 
 def _check_budget(c: Any) -> float:
-    try:
-        val = float(c)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"c: expected a positive number, got {c!r}") from None
-    if not math.isfinite(val) or val <= 0:
-        raise InvalidParameterError(f"c: expected a finite positive budget, got {c!r}")
-    return val
-
-
-def _is_zero(x: Any, kind: NumberKind) -> bool:
-    return bool(sympy.expand(x) == 0) if kind is NumberKind.EXACT else x == 0
+    return _check("c", c)
 
 
 def effective_target(shallow: ShallowSSM) -> ShallowSSM:
     """The target without its zero-residue modes (at least one mode is kept)."""
     poles, res, kind = target_parts(shallow)
-    keep = [i for i in range(poles.shape[0]) if not _is_zero(res[i], kind)] or [0]
+    keep = [i for i in range(poles.shape[0]) if not is_zero_in_kind(res[i], kind)] or [0]
     return ShallowSSM([poles[i] for i in keep], [res[i] for i in keep],
                       [sympy.Integer(1) if kind is NumberKind.EXACT else 1] * len(keep))
 
 
 def _n_modes(shallow: ShallowSSM) -> int:
     _, res, kind = target_parts(shallow)
-    return sum(1 for r in res if not _is_zero(r, kind))
+    return sum(1 for r in res if not is_zero_in_kind(r, kind))
 
 
 def _c1(shallow: ShallowSSM) -> float:
@@ -140,18 +159,37 @@ def depth_upper_bound(shallow: ShallowSSM, width: int, c: Any) -> int:
     return max(1, l_width, l_norm)
 
 
-def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any,
-                       max_depth: int = 256) -> int | None:
-    """Least ``l ≥ ⌈(n-1)/(m-1)⌉`` with ``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c`` (the Newton forest's
-    guarantee), or ``None`` if no ``l ≤ max_depth`` works (possible only for ``c ≤ 2``)."""
+def _forest_fits(depth: int, log_c1: float, log_c: float) -> bool:
+    """``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c``, i.e. ``(l-1) ln 2 + 2 ln c_1 ≤ (l+1) ln c``."""
+    return (depth - 1) * math.log(2) + 2 * log_c1 <= (depth + 1) * log_c
+
+
+def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
+    """Least ``l ≥ ⌈(n-1)/(m-1)⌉`` with ``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c`` (the Newton
+    forest's guarantee, :mod:`theory.norm_reduction`), or ``None`` if no depth satisfies it.
+
+    In closed form: the condition is ``l ln(c/2) ≥ 2 ln c_1 - ln(2c)``. For ``c > 2`` it holds
+    from ``l = ⌈(2 ln c_1 - ln(2c)) / ln(c/2)⌉`` on (no depth cap: for ``c`` close to 2 this
+    may be hundreds of layers); for ``c ≤ 2`` it holds for small ``l`` only, so the answer is
+    the width depth or ``None``. A zero target fits at the width depth.
+    """
     width = _check_width(width)
     c = _check_budget(c)
+    l_width = _width_depth(_n_modes(shallow), width)
     c1 = _c1(shallow)
-    for depth in range(_width_depth(_n_modes(shallow), width), max_depth + 1):
-        if c1 == 0 or (depth - 1) / (depth + 1) * math.log(2) + 2 / (depth + 1) * math.log(c1) \
-                <= math.log(c):
-            return depth
-    return None
+    if c1 == 0:
+        return l_width
+    log_c1, log_c = math.log(c1), math.log(c)
+    if _forest_fits(l_width, log_c1, log_c):
+        return l_width
+    if c <= 2:
+        return None
+    depth = max(l_width, math.ceil((2 * log_c1 - math.log(2 * c)) / math.log(c / 2)))
+    while not _forest_fits(depth, log_c1, log_c):  # rounding of the closed form
+        depth += 1
+    while depth - 1 > l_width and _forest_fits(depth - 1, log_c1, log_c):
+        depth -= 1
+    return depth
 
 
 def constructive_depth(
@@ -164,16 +202,15 @@ def constructive_depth(
     """Least depth ``l ≤ max_depth`` at which :func:`~theory.norm_reduction.small_norm_deep`
     (with ``constructions``, balanced by Algorithm B) has norm ``≤ c``; ``None`` if none.
 
-    The search starts at :func:`depth_lower_bound` (smaller depths cannot work).
+    The search starts at the least depth the target fits (``n ≤ l(m-1)+1``), independently of
+    :func:`depth_lower_bound`, so that ``lower ≤ constructive`` is a real check of the lower
+    bound (a construction meeting the budget below it would refute it).
     """
     width = _check_width(width)
     budget = _check_budget(c)
+    max_depth = _check("max_depth", max_depth)
     target = effective_target(shallow)
-    start = depth_lower_bound(target, width, budget, max_depth=max_depth)
-    if start is None:
-        return None
-    start = max(start, _width_depth(_n_modes(target), width))
-    for depth in range(start, max_depth + 1):
+    for depth in range(_width_depth(_n_modes(target), width), max_depth + 1):
         model = small_norm_deep(target, depth, width, constructions)
         norm = model.norm()
         norm = float(sympy.N(norm, 20)) if isinstance(norm, sympy.Basic) else float(norm)
@@ -185,14 +222,14 @@ def constructive_depth(
 def _pole_condition(shallow: ShallowSSM, width: int) -> Any:
     """The pole-count test of lower bound (a), as a function of ``l``."""
     poles, res, kind = target_parts(shallow)
-    nz = [i for i in range(poles.shape[0]) if not _is_zero(res[i], kind)]
-    n_nz = sum(1 for i in nz if not _is_zero(poles[i], kind))
-    if any(_is_zero(poles[i], kind) for i in nz):
+    nz = [i for i in range(poles.shape[0]) if not is_zero_in_kind(res[i], kind)]
+    n_nz = sum(1 for i in nz if not is_zero_in_kind(poles[i], kind))
+    if any(is_zero_in_kind(poles[i], kind) for i in nz):
         return lambda depth: depth * (width - 1) >= n_nz
     terms = [res[i] / poles[i] for i in nz]
     sigma = sum(terms)
     if kind is NumberKind.EXACT:
-        linear = not _is_zero(sigma, kind)
+        linear = not is_zero_in_kind(sigma, kind)
     else:
         size = sum(abs(t) for t in terms)
         linear = abs(sigma) > float(tolerance(kind, size * max(1, len(terms))))
@@ -212,6 +249,7 @@ def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
     """
     width = _check_width(width)
     budget = _check_budget(c)
+    max_depth = _check("max_depth", max_depth)
     poles, res, kind = target_parts(shallow)
     pole_ok = _pole_condition(shallow, width)
     T = 2 * poles.shape[0] + 1
@@ -239,13 +277,22 @@ def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
     return None
 
 
+def _exact(x: Any) -> Any:
+    """The exact value of a number (a float's binary value, never a decimal guess)."""
+    if isinstance(x, sympy.Basic):
+        return x
+    if isinstance(x, (int, np.integer)):
+        return sympy.Integer(int(x))
+    return sympy.Rational(float(x))
+
+
 def shallow_width_needed(shallow: ShallowSSM, c: Any) -> int:
     """Least width of a shallow (depth-one) model with norm ``≤ c`` and the target's kernel:
     ``Σ_i ⌈|r_i| / c²⌉`` over the poles (exact for exact targets and rational ``c``)."""
     _, res, kind = target_parts(shallow)
     _check_budget(c)
     if kind is NumberKind.EXACT:
-        c_sq = sympy.nsimplify(c) ** 2
+        c_sq = _exact(c) ** 2
         return int(sum(sympy.ceiling(sympy.sqrt(abs_squared(r)) / c_sq) for r in res))
     if kind is NumberKind.MPMATH:
         return int(sum(mpmath.ceil(mpmath.fabs(r) / mpmath.mpf(c) ** 2) for r in res))
@@ -261,13 +308,14 @@ def depth_width_table(shallow: ShallowSSM, width: int, c: Any,
     (:func:`depth_upper_bound`; ``None`` when ``c ≤ 2``) depths (logarithmic in it).
     """
     poles, res, kind = target_parts(shallow)
+    width = _check_width(width)
+    over_two = _check_budget(c) > 2
     rows = []
     for mag in magnitudes:
-        if not (isinstance(mag, (int, float, np.floating, np.integer)) and mag > 0):
-            raise InvalidParameterError(f"magnitudes: expected positive numbers, got {mag!r}")
+        _check("magnitudes", mag)
         scaled = ShallowSSM(np.array(poles), np.array([r * mag for r in res], dtype=complex)
                             if kind is NumberKind.FLOAT else
-                            [r * sympy.nsimplify(mag) for r in res], [1] * len(res))
+                            [r * _exact(mag) for r in res], [1] * len(res))
         rows.append({
             "magnitude": float(mag),
             "c1": _c1(scaled),
@@ -275,6 +323,6 @@ def depth_width_table(shallow: ShallowSSM, width: int, c: Any,
             "lower": depth_lower_bound(scaled, width, c),
             "constructive": constructive_depth(scaled, width, c),
             "forest_bound": forest_depth_bound(scaled, width, c),
-            "formula": depth_upper_bound(scaled, width, c) if float(c) > 2 else None,
+            "formula": depth_upper_bound(scaled, width, c) if over_two else None,
         })
     return rows

@@ -51,13 +51,28 @@ Number kinds: the forest, the width-one and the norm-aware constructions and
 :func:`max_path_weight` keep the kind of the target (exact in, exact out). :func:`balance` needs
 ``(l+1)``-th roots: for exact entries it computes in **mpmath at the current precision** and
 returns an mpmath model; :func:`balanced_moduli_squared` gives the exact certificate instead.
-The optimizer (:func:`optimize_realization`) and Algorithm A + B run in float64.
+Float models are balanced in the log domain (every balanced entry is ``phase ·
+exp(log|entry| + potential difference)``), so a model succeeds whenever its balanced norm is a
+float64, even if ``W`` or the gauge scales are not. The optimizer
+(:func:`optimize_realization`) and Algorithm A + B run in float64.
+
+Exact decisions: every equality of exact numbers is decided by :func:`is_zero_in_kind`
+(canonical ``QQ_I`` form for Gaussian rationals, else :func:`theory.numbers.is_exact_zero`),
+never by ``sympy.expand(x) == 0``, which calls the radical zero ``(-2+2i)^{1/3} - (1+i)``
+nonzero.
+
+Self-checks: :func:`balance` and :func:`small_norm_deep` check their result a posteriori
+(kernel kept, or the target's kernel; norm ``W^{1/(l+1)}``) within ``tolerance(kind, l+1)``
+and raise :class:`SelfCheckError` instead of returning a wrong model. :func:`small_norm_deep`
+runs the cheap constructions (the forest included) first and Algorithm A and the optimizer
+only within its time budget (:data:`DEFAULT_TIME_BUDGET`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,13 +88,18 @@ from theory.numbers import (
     NumberKind,
     abs_squared,
     convert,
+    is_exact_zero,
+    is_finite,
     tolerance,
 )
 
 __all__ = [
     "CONSTRUCTIONS",
+    "DEFAULT_TIME_BUDGET",
+    "SelfCheckError",
     "ForestLayout",
     "max_path_weight",
+    "log_max_path_weight",
     "prune",
     "balancing_scales",
     "gauge_transform",
@@ -90,7 +110,9 @@ __all__ = [
     "shallow_norm",
     "shallow_norm_squared",
     "norm_ratio",
+    "forest_constant",
     "kernel_agreement",
+    "is_zero_in_kind",
     "width_one_deep",
     "norm_aware_two_by_two",
     "monotone_layout",
@@ -105,15 +127,117 @@ __all__ = [
 ]
 
 
+class SelfCheckError(ArithmeticError):
+    """A result failed its a-posteriori check (kernel or norm off beyond the working precision);
+    the function refuses it rather than return a wrong model."""
+
+
+#: Seconds :func:`small_norm_deep` may spend; Algorithm A and the optimizer run only while
+#: time remains (the cheap constructions, the forest included, always run).
+DEFAULT_TIME_BUDGET = 60.0
+
+#: Least admissible value of each integer parameter of the module.
+_INT_MINIMUM = {"depth": 1, "width": 1, "max_splits": 1, "max_layouts": 1, "max_iter": 1,
+                "newton_steps": 0}
+
+
+def _check(name: str, value: Any) -> Any:
+    """The module's validation choke point: check the parameter ``name`` and return it
+    normalized (ints as ``int``, the time budget as ``float``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the bad value.
+    """
+    if name in _INT_MINIMUM:
+        low = _INT_MINIMUM[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InvalidParameterError(f"{name}: expected an integer >= {low}, got {value!r}")
+        return int(value)
+    if name in ("deep", "start"):
+        if not isinstance(value, DeepSSM):
+            raise InvalidParameterError(
+                f"{name}: expected a DeepSSM, got {type(value).__name__}"
+            )
+        return value
+    if name == "shallow":
+        if not isinstance(value, ShallowSSM):
+            raise InvalidParameterError(
+                f"shallow: expected a ShallowSSM target, got {type(value).__name__}"
+            )
+        return value
+    if name == "time_budget":
+        try:
+            val = float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"time_budget: expected seconds > 0, got {value!r}"
+            ) from None
+        if not (math.isfinite(val) and val > 0):
+            raise InvalidParameterError(f"time_budget: expected finite seconds > 0, got {value!r}")
+        return val
+    if name == "constructions":
+        names = [value] if isinstance(value, str) else list(value)
+        if not names or any(c not in CONSTRUCTIONS for c in names):
+            raise InvalidParameterError(
+                f"constructions: expected names from {CONSTRUCTIONS}, got {value!r}"
+            )
+        return tuple(names)
+    raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
+
+
+def _check_deep(deep: Any) -> None:
+    _check("deep", deep)
+
+
+def _check_shape(depth: Any, width: Any) -> tuple[int, int]:
+    return _check("depth", depth), _check("width", width)
+
+
+def is_zero_in_kind(x: Any, kind: NumberKind) -> bool:
+    """``x == 0`` for a number of ``kind``, decided exactly for exact numbers.
+
+    Exact: Gaussian rationals are decided in their canonical form in ``QQ_I``; every other
+    exact number by :func:`theory.numbers.is_exact_zero` (never by ``sympy.expand(x) == 0``,
+    which calls radical zeros such as ``(-2+2i)^{1/3} - (1+i)`` nonzero).
+    """
+    if kind is not NumberKind.EXACT:
+        return bool(x == 0)
+    e = sympy.sympify(x)
+    try:
+        return sympy.QQ_I.from_sympy(e) == sympy.QQ_I.zero
+    except sympy.polys.polyerrors.CoercionFailed:
+        return is_exact_zero(e)
+
+
+_is_zero = is_zero_in_kind
+
+
+def _greater(a: Any, b: Any, kind: NumberKind) -> bool:
+    """``a > b`` for real numbers of ``kind``; exact numbers are first decided unequal by
+    :func:`is_zero_in_kind`, so sympy's numerical comparison never meets a tie."""
+    if kind is NumberKind.EXACT:
+        d = sympy.sympify(a) - sympy.sympify(b)
+        if _is_zero(d, kind):
+            return False
+        value = sympy.re(d.evalf(30))  # d != 0 exactly, so its sign is that of a close value
+        if value == 0:
+            raise ArithmeticError(f"cannot resolve the sign of the nonzero number {d}")
+        return bool(value > 0)
+    return bool(a > b)
+
+
 # ============================================================================ path weights
 def _score(x: Any, kind: NumberKind) -> Any:
     """Path-weight score of one entry: ``|x|²`` (exact), ``|x|`` (mpmath), ``log|x|`` (float)."""
     if kind is NumberKind.EXACT:
-        return abs_squared(sympy.sympify(x))
+        return abs_squared(sympy.expand(x))
     if kind is NumberKind.MPMATH:
         return mpmath.fabs(x)
-    a = abs(complex(x))
-    return math.log(a) if a > 0 else -math.inf
+    z = complex(x)
+    big = max(abs(z.real), abs(z.imag))  # log|z| without overflow for huge entries
+    return math.log(big) + math.log(abs(z / big)) if big > 0 else -math.inf
 
 
 def _mul(a: Any, b: Any, kind: NumberKind) -> Any:
@@ -127,7 +251,7 @@ def _null(kind: NumberKind) -> Any:
 def _best(values: Sequence[Any], kind: NumberKind) -> Any:
     best = _null(kind)
     for v in values:
-        if bool(v > best):
+        if _greater(v, best, kind):
             best = v
     return best
 
@@ -161,7 +285,13 @@ def max_path_weight(deep: DeepSSM) -> Any:
 
     Exact entries are compared through their squared moduli, so the maximum is exact (returned
     as ``sqrt`` of a sympy number); mpmath entries at the working precision; float entries in
-    the log domain (no overflow for extreme entries).
+    the log domain, so extreme entries never overflow inside the computation.
+
+    Raises
+    ------
+    OverflowError
+        For a float model whose ``W`` itself exceeds the float64 range (the message gives
+        ``log W``); :func:`log_max_path_weight` returns ``log W`` for every model.
     """
     _check_deep(deep)
     _, _, best = _dp(deep)
@@ -169,19 +299,37 @@ def max_path_weight(deep: DeepSSM) -> Any:
         return sympy.sqrt(best)
     if deep.kind is NumberKind.MPMATH:
         return best
+    if best > _LOG_FLOAT_MAX:
+        raise OverflowError(
+            f"max_path_weight: W = exp({best:.17g}) exceeds the float64 range; use "
+            "log_max_path_weight"
+        )
     return math.exp(best)
 
 
-def _check_deep(deep: Any) -> None:
-    if not isinstance(deep, DeepSSM):
-        raise InvalidParameterError(f"deep: expected a DeepSSM, got {type(deep).__name__}")
+#: ``log`` of the largest float64.
+_LOG_FLOAT_MAX = math.log(np.finfo(float).max)
+
+
+def log_max_path_weight(deep: DeepSSM) -> float:
+    """``log W`` (natural log, float; ``-inf`` when every path weight is 0) for every kind.
+
+    Float models never overflow here: the dynamic program of :func:`max_path_weight` runs on
+    ``log |entry|``.
+    """
+    _check_deep(deep)
+    _, _, best = _dp(deep)
+    if deep.kind is NumberKind.FLOAT:
+        return float(best)
+    return _log_of(best) / (2 if deep.kind is NumberKind.EXACT else 1)
 
 
 def _alive(f: list[list[Any]], g: list[list[Any]], kind: NumberKind) -> list[list[bool]]:
     """Node ``(k, i)`` lies on an input→output path of nonzero weight."""
-    null = _null(kind)
-    return [[bool(fi != null) and bool(gi != null) for fi, gi in zip(fr, gr)]
-            for fr, gr in zip(f, g)]
+    def live(x: Any) -> bool:
+        return x != -math.inf if kind is NumberKind.FLOAT else not _is_zero(x, kind)
+
+    return [[live(fi) and live(gi) for fi, gi in zip(fr, gr)] for fr, gr in zip(f, g)]
 
 
 def prune(deep: DeepSSM) -> DeepSSM:
@@ -214,6 +362,17 @@ def _working_model(deep: DeepSSM) -> DeepSSM:
     return deep.to_kind(NumberKind.MPMATH) if deep.kind is NumberKind.EXACT else deep
 
 
+def _log_potentials(model: DeepSSM) -> tuple[list[np.ndarray], float]:
+    """``(x, log W)`` for a float model: ``x[k][i] = log D_{k+1}[i] = (k+1) log W/(l+1) -
+    log f_{k+1}[i]`` on live nodes and 0 on dead ones (all in the log domain)."""
+    f, g, best = _dp(model)
+    alive = _alive(f, g, NumberKind.FLOAT)
+    t = best / (model.depth + 1) if best != -math.inf else 0.0
+    x = [np.array([(k + 1) * t - f[k][i] if alive[k][i] else 0.0 for i in range(model.width)])
+         for k in range(model.depth)]
+    return x, float(best)
+
+
 def balancing_scales(deep: DeepSSM) -> list[np.ndarray]:
     """The gauge ``D_1..D_l`` of Algorithm B: ``D_k[i] = W^{k/(l+1)} / f_k[i]``.
 
@@ -221,24 +380,128 @@ def balancing_scales(deep: DeepSSM) -> list[np.ndarray]:
     notation ``D_k[i] = e^{-φ_{k,i}}`` with the forward potentials ``φ``. Nodes on no nonzero
     path get scale 1 (their entries are removed by :func:`prune`). Exact models are handled in
     mpmath at the current precision.
+
+    Raises
+    ------
+    OverflowError
+        For a float model whose scales leave the float64 range (the balanced model may still
+        be representable: :func:`balance` works in the log domain and does not need them).
     """
     _check_deep(deep)
     model = _working_model(deep)
-    kind, L = model.kind, model.depth
+    L = model.depth
+    if model.kind is NumberKind.FLOAT:
+        x, _ = _log_potentials(model)
+        if any(np.any(np.abs(row) > _LOG_FLOAT_MAX) for row in x):
+            raise OverflowError("balancing_scales: a gauge scale exceeds the float64 range; "
+                                "balance() works in the log domain")
+        return [np.exp(row) for row in x]
     f, g, best = _dp(model)
-    alive = _alive(f, g, kind)
+    alive = _alive(f, g, model.kind)
     scales = []
     for k in range(L):
-        if kind is NumberKind.FLOAT:
-            t = best / (L + 1) if best != -math.inf else 0.0
-            row = [math.exp((k + 1) * t - f[k][i]) if alive[k][i] else 1.0
-                   for i in range(model.width)]
-            scales.append(np.array(row, dtype=float))
-        else:
-            root = best ** (mpmath.mpf(k + 1) / (L + 1)) if best != 0 else mpmath.mpf(1)
-            scales.append(np.array([root / f[k][i] if alive[k][i] else mpmath.mpf(1)
-                                    for i in range(model.width)], dtype=object))
+        root = best ** (mpmath.mpf(k + 1) / (L + 1)) if best != 0 else mpmath.mpf(1)
+        scales.append(np.array([root / f[k][i] if alive[k][i] else mpmath.mpf(1)
+                                for i in range(model.width)], dtype=object))
     return scales
+
+
+def _phase_and_log(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(a/|a|, log|a|)`` of nonzero float entries, without overflow for huge entries."""
+    a = np.asarray(a)
+    big = np.maximum(np.abs(a.real), np.abs(a.imag)) if np.iscomplexobj(a) else np.abs(a)
+    u = a / big
+    h = np.abs(u)
+    return u / h, np.log(big) + np.log(h)
+
+
+def _shifted(a: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """``a · exp(shift)`` entrywise, computed as ``phase · exp(log|a| + shift)``."""
+    out = np.zeros_like(a)
+    nz = a != 0
+    if np.any(nz):
+        phase, log_abs = _phase_and_log(a[nz])
+        out[nz] = phase * np.exp(log_abs + np.broadcast_to(shift, a.shape)[nz])
+    return out
+
+
+def _balance_float(model: DeepSSM) -> tuple[DeepSSM, float]:
+    """Algorithm B on a pruned float model in the log domain: ``(balanced, log W)``."""
+    x, log_w = _log_potentials(model)
+    if log_w / (model.depth + 1) > _LOG_FLOAT_MAX:
+        raise OverflowError(f"balance: the balanced norm W^(1/(l+1)) = "
+                            f"exp({log_w / (model.depth + 1):.17g}) exceeds the float64 range")
+    B = [_shifted(model.B[0], x[0])]
+    for k in range(1, model.depth):
+        B.append(_shifted(model.B[k], x[k][:, None] - x[k - 1][None, :]))
+    return DeepSSM(model.eigenvalues.copy(), B, _shifted(model.C, -x[-1])), log_w
+
+
+def _kernel_gap(a: DeepSSM, b: DeepSSM) -> float:
+    """``max_s |ρ_a(s) - ρ_b(s)| / scale(s)`` over ``2lm + 1`` terms, ``scale`` the kernel of
+    the entrywise-absolute ``a``: the relative error of a gauge (which keeps every path
+    weight). Float kernels that overflow are recomputed in mpmath (no range limit)."""
+    T = 2 * a.depth * a.width + 1
+    kind = b.kind
+
+    def parts(kind: NumberKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        x = a.to_kind(kind) if a.kind is not kind else a
+        y = b.to_kind(kind) if b.kind is not kind else b
+        fabs = np.abs if kind is NumberKind.FLOAT else np.vectorize(mpmath.fabs, otypes=[object])
+        absolute = DeepSSM(fabs(x.eigenvalues), [fabs(m) for m in x.B], fabs(x.C))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: redone in mpmath
+            return (x.kernel(T, method="recurrence"), y.kernel(T, method="recurrence"),
+                    absolute.kernel(T, method="recurrence"))
+
+    ka, kb, scale = parts(kind)
+    if kind is NumberKind.FLOAT and not (np.all(np.isfinite(ka)) and np.all(np.isfinite(kb))
+                                         and np.all(np.isfinite(scale))):
+        ka, kb, scale = parts(NumberKind.MPMATH)
+    gap = 0.0
+    for x, y, sc in zip(ka, kb, scale):
+        d = abs(x - y)
+        if sc == 0:
+            if d != 0:
+                return math.inf
+            continue
+        gap = max(gap, float(d / abs(sc)))
+    return gap
+
+
+def _log_norm_and_weight(model: DeepSSM) -> tuple[Any, Any]:
+    """``(log ‖θ‖, log W)`` of a float or mpmath model in its own precision (float64, or
+    mpmath at the working precision), ``-inf`` for zero."""
+    norm = model.norm()
+    if model.kind is NumberKind.FLOAT:
+        return (math.log(norm) if norm > 0 else -math.inf), log_max_path_weight(model)
+    W = _dp(model)[2]
+    return (mpmath.log(norm) if norm > 0 else mpmath.ninf,
+            mpmath.log(W) if W > 0 else mpmath.ninf)
+
+
+def _balanced_gap(log_norm: Any, log_w: Any, depth: int) -> Any:
+    """``|log ‖θ‖ - log W / (l+1)|`` (about the relative error of a balanced norm); 0 when both
+    vanish, ``inf`` when only one does."""
+    if log_w == -math.inf or log_norm == -math.inf:
+        return 0.0 if log_w == log_norm else math.inf
+    return abs(log_norm - log_w / (depth + 1))
+
+
+def _self_check_balanced(original: DeepSSM, balanced: DeepSSM, log_w: float) -> DeepSSM:
+    """A-posteriori check of Algorithm B: ``log ‖θ‖ = log W / (l+1)`` and the kernel kept,
+    both within ``tolerance(kind, l + 1)`` (relative)."""
+    tol = tolerance(balanced.kind, balanced.depth + 1)
+    log_norm, _ = _log_norm_and_weight(balanced)
+    if not _balanced_gap(log_norm, log_w, balanced.depth) <= tol:
+        raise SelfCheckError(f"balance: log norm {float(log_norm):.17g} differs from "
+                             f"log W/(l+1) = {float(log_w) / (balanced.depth + 1):.17g} "
+                             f"beyond {float(tol):.3g}")
+    tol = float(tol)
+    gap = _kernel_gap(original, balanced)
+    if not gap <= tol:
+        raise SelfCheckError(f"balance: the kernel changed by {gap:.3g} (relative), beyond "
+                             f"the tolerance {tol:.3g}")
+    return balanced
 
 
 def gauge_transform(deep: DeepSSM, scales: Sequence[Any]) -> DeepSSM:
@@ -269,7 +532,9 @@ def gauge_transform(deep: DeepSSM, scales: Sequence[Any]) -> DeepSSM:
             raise InvalidParameterError(
                 f"scales[{k}]: expected shape ({deep.width},), got {arr.shape}"
             )
-        if any(x == 0 for x in arr.flat):
+        if not is_finite(arr):
+            raise InvalidParameterError(f"scales[{k}]: entries must be finite (no NaN or inf)")
+        if any(_is_zero(x, kind) for x in arr.flat):
             raise InvalidParameterError(f"scales[{k}]: gauge scales must be nonzero")
         D.append(arr)
     B = [D[0] * deep.B[0]]
@@ -284,11 +549,27 @@ def balance(deep: DeepSSM) -> DeepSSM:
 
     Prunes dead nodes, then applies :func:`balancing_scales`. Same eigenvalues and same kernel.
     Exact models are balanced in mpmath at the current precision (the result is an mpmath
-    model); float models in float64.
+    model); float models in float64, in the log domain (``phase · exp(log|entry| + Δ
+    potential)``), so every model whose balanced norm is a float64 succeeds even when ``W``
+    or the gauge scales are not.
+
+    Raises
+    ------
+    SelfCheckError
+        If the result fails the a-posteriori check: norm ``≠ W^{1/(l+1)}`` or kernel changed,
+        beyond ``tolerance(kind, l + 1)`` (relative; :func:`theory.numbers.tolerance`).
+    OverflowError
+        If the balanced norm ``W^{1/(l+1)}`` itself exceeds the float64 range.
     """
     _check_deep(deep)
-    model = prune(_working_model(deep))
-    return gauge_transform(model, balancing_scales(model))
+    working = _working_model(deep)
+    model = prune(working)
+    if model.kind is NumberKind.FLOAT:
+        balanced, log_w = _balance_float(model)
+    else:
+        balanced = gauge_transform(model, balancing_scales(model))
+        log_w = _log_norm_and_weight(model)[1]
+    return _self_check_balanced(working, balanced, log_w)
 
 
 def balanced_moduli_squared(deep: DeepSSM) -> list[np.ndarray]:
@@ -314,7 +595,8 @@ def balanced_moduli_squared(deep: DeepSSM) -> list[np.ndarray]:
     L, m = model.depth, model.width
 
     def ratio(num: Any, den: Any) -> Any:
-        return sympy.nsimplify(num / den) if den != 0 else sympy.Integer(0)
+        return sympy.radsimp(num / den) if not _is_zero(den, NumberKind.EXACT) \
+            else sympy.Integer(0)
 
     out = [np.array([ratio(_score(model.B[0][i], deep.kind), f[0][i]) if alive[0][i]
                      else sympy.Integer(0) for i in range(m)], dtype=object)]
@@ -394,17 +676,12 @@ def target_parts(shallow: Any) -> tuple[np.ndarray, np.ndarray, NumberKind]:
     InvalidParameterError
         If ``shallow`` is not a :class:`~theory.linear.ShallowSSM` or has a repeated pole.
     """
-    if not isinstance(shallow, ShallowSSM):
-        raise InvalidParameterError(
-            f"shallow: expected a ShallowSSM target, got {type(shallow).__name__}"
-        )
+    _check("shallow", shallow)
     poles, res = shallow.poles, shallow.residues
     n = poles.shape[0]
     for i in range(n):
         for j in range(i):
-            d = poles[i] - poles[j]
-            same = sympy.expand(d) == 0 if shallow.kind is NumberKind.EXACT else d == 0
-            if same:
+            if _is_zero(poles[i] - poles[j], shallow.kind):
                 raise InvalidParameterError(
                     f"shallow: poles must be distinct (poles {j} and {i} are equal); merge "
                     "their residues first"
@@ -431,15 +708,30 @@ def norm_ratio(deep: DeepSSM, shallow: ShallowSSM) -> float:
     Computed as ``(W / c_1²)^{1/(l+1)}`` in float from the exact or high-precision ``W`` and
     ``c_1²`` (Theorem 4.2 claims ``≤ 2``). ``nan`` for a zero target.
     """
-    W = _as_float(max_path_weight(deep))
-    c1sq = _as_float(shallow_norm_squared(shallow))
-    if c1sq == 0:
+    log_c1sq = _log_of(shallow_norm_squared(shallow))
+    if log_c1sq == -math.inf:
         return math.nan
-    return (W / c1sq) ** (1.0 / (deep.depth + 1))
+    return math.exp((log_max_path_weight(deep) - log_c1sq) / (deep.depth + 1))
 
 
-def _as_float(x: Any) -> float:
-    return float(sympy.N(x, 20)) if isinstance(x, sympy.Basic) else float(x)
+def forest_constant(depth: int, exact: bool = False) -> Any:
+    """The Newton forest's constant ``2^{(l-1)/(l+1)}`` of Theorem 4.2 (module docstring):
+    its balanced norm is ``≤ forest_constant(l) · c_1^{2/(l+1)}``; a sympy number if
+    ``exact``. Reached at ``l = 2`` (``λ_root = -λ_child``), approached for larger ``l``."""
+    depth = _check("depth", depth)
+    if exact:
+        return sympy.Integer(2) ** sympy.Rational(depth - 1, depth + 1)
+    return 2.0 ** ((depth - 1) / (depth + 1))
+
+
+def _log_of(x: Any) -> float:
+    """``log x`` as a float for a non-negative real number of any kind (``-inf`` at 0);
+    exact numbers are evaluated in mpmath at the working precision (no float64 range limit)."""
+    if isinstance(x, sympy.Basic):
+        x = mpmath.mpf(str(sympy.N(x, mpmath.mp.dps + 5)))
+    if isinstance(x, mpmath.mpf):
+        return float(mpmath.log(x)) if x > 0 else -math.inf
+    return math.log(x) if x > 0 else -math.inf
 
 
 def shallow_norm_squared(shallow: ShallowSSM) -> Any:
@@ -466,11 +758,11 @@ def kernel_agreement(deep: DeepSSM, shallow: ShallowSSM) -> tuple[float, float]:
     T = 2 * (deep.depth * deep.width + shallow.width) + 1
     kinds = {deep.kind, shallow.kind}
     if kinds == {NumberKind.EXACT}:
-        a, b = deep.kernel(T), shallow.kernel(T)
-        bad = any(sympy.expand(x - y) != 0 for x, y in zip(a, b))
+        a, b = deep.kernel(T, method="recurrence"), shallow.kernel(T)
+        bad = any(not _is_zero(x - y, NumberKind.EXACT) for x, y in zip(a, b))
         return (math.inf if bad else 0.0), 0.0
     kind = NumberKind.FLOAT if NumberKind.FLOAT in kinds else NumberKind.MPMATH
-    a = convert(deep.kernel(T), kind)
+    a = convert(deep.kernel(T, method="recurrence"), kind)
     b = convert(shallow.kernel(T), kind)
     fabs = (lambda z: np.abs(z)) if kind is NumberKind.FLOAT else \
         np.vectorize(mpmath.fabs, otypes=[object])
@@ -478,7 +770,7 @@ def kernel_agreement(deep: DeepSSM, shallow: ShallowSSM) -> tuple[float, float]:
                        [fabs(convert(x, kind)) for x in deep.B], fabs(convert(deep.C, kind)))
     sh_abs = ShallowSSM(fabs(convert(shallow.poles, kind)),
                         fabs(convert(shallow.residues, kind)), np.ones(shallow.width, dtype=int))
-    scale = np.asarray(absolute.kernel(T), dtype=object) + \
+    scale = np.asarray(absolute.kernel(T, method="recurrence"), dtype=object) + \
         np.asarray(sh_abs.kernel(T), dtype=object)
     err = 0.0
     for x, y, s in zip(a, b, scale):
@@ -497,13 +789,6 @@ def _matches(deep: DeepSSM, shallow: ShallowSSM) -> bool:
 
 
 # ============================================================================ constructions
-def _check_shape(depth: Any, width: Any) -> tuple[int, int]:
-    for name, v in (("depth", depth), ("width", width)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise InvalidParameterError(f"{name}: expected an integer >= 1, got {v!r}")
-    return int(depth), int(width)
-
-
 def _root(x: Any, q: int, kind: NumberKind) -> Any:
     if kind is NumberKind.EXACT:
         return sympy.root(x, q)
@@ -563,8 +848,9 @@ def norm_aware_two_by_two(shallow: ShallowSSM) -> DeepSSM:
         B2 = [[r3 * (lam3 - poles[a]) / lam3, zero], [res[a] + r3 * poles[a] / lam3, res[b]]]
         deep = DeepSSM([[poles[a], poles[b]], [lam3, zero]], [[1, 1], B2], [1, 1])
         w = max_path_weight(deep)
-        if best is None or bool(w < best_w):
+        if best is None or _greater(best_w, w, kind):
             best, best_w = deep, w
+    assert best is not None  # two candidates were built
     return best
 
 
@@ -616,10 +902,6 @@ def _validate_layout(layout: ForestLayout, poles: np.ndarray, depth: int, width:
             raise InvalidParameterError(f"layout: pole {v} of layer 1 cannot have a parent")
 
 
-def _is_zero(x: Any, kind: NumberKind) -> bool:
-    return bool(sympy.expand(x) == 0) if kind is NumberKind.EXACT else x == 0
-
-
 def monotone_layout(shallow: ShallowSSM, depth: int, width: int) -> ForestLayout:
     """The layout of the bound ``2^{l-1} c_1²``: poles sorted by modulus fill layer 1 (``m``
     smallest), then ``m - 1`` per layer; node ``j`` of layer ``k ≥ 2`` continues the chain of
@@ -628,7 +910,9 @@ def monotone_layout(shallow: ShallowSSM, depth: int, width: int) -> ForestLayout
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
     order = sorted(range(poles.shape[0]), key=lambda i: _modulus_key(poles[i], kind))
-    layers, parents, pos = [], [], 0
+    layers: list[tuple[int, ...]] = []
+    parents: list[tuple[int, int]] = []
+    pos = 0
     for k in range(depth):
         cap = width if k == 0 else width - 1
         layer = tuple(order[pos:pos + cap])
@@ -681,8 +965,7 @@ def forest_layouts(shallow: ShallowSSM, depth: int, width: int,
     poles, _, kind = target_parts(shallow)
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
-    if max_layouts < 1:
-        raise InvalidParameterError(f"max_layouts: expected >= 1, got {max_layouts}")
+    max_layouts = _check("max_layouts", max_layouts)
     order = sorted(range(poles.shape[0]), key=lambda i: _modulus_key(poles[i], kind))
     caps = [width] + [width - 1] * (depth - 1)
     produced = 0
@@ -805,16 +1088,33 @@ def best_forest_deep(shallow: ShallowSSM, depth: int, width: int,
 
 
 # ============================================================================ Algorithm A + B
-def _label_assignments(n: int, caps: Sequence[int]) -> Iterator[list[list[int]]]:
-    """Assignments of items ``0..n-1`` to groups within capacities (all items used)."""
+def _label_assignments(n: int, caps: Sequence[int],
+                       max_full: int | None = None) -> Iterator[list[list[int]]]:
+    """Assignments of items ``0..n-1`` to groups within capacities (all items used), in a
+    deterministic order; with ``max_full``, at most that many groups are filled to capacity.
+
+    Branches that cannot be completed are cut (items left ``>`` room left), so every branch
+    yields and the time between two results is polynomial -- without the cut, a split with
+    too little room explores the whole exponential tree before yielding nothing.
+    """
     groups: list[list[int]] = [[] for _ in caps]
+    tokens = len(caps) if max_full is None else max_full
+
+    def room() -> int:
+        open_ = [g for g, cap in enumerate(caps) if len(groups[g]) < cap]
+        full = len(caps) - len(open_)
+        return (sum(caps[g] - 1 - len(groups[g]) for g in open_)
+                + min(tokens - full, len(open_)))
 
     def rec(i: int) -> Iterator[list[list[int]]]:
         if i == n:
             yield [list(g) for g in groups]
             return
+        if n - i > room():
+            return
+        full = sum(1 for g, cap in enumerate(caps) if len(groups[g]) == cap)
         for g, cap in enumerate(caps):
-            if len(groups[g]) < cap:
+            if len(groups[g]) < cap - 1 or (len(groups[g]) == cap - 1 and full < tokens):
                 groups[g].append(i)
                 yield from rec(i + 1)
                 groups[g].pop()
@@ -822,42 +1122,80 @@ def _label_assignments(n: int, caps: Sequence[int]) -> Iterator[list[list[int]]]
     yield from rec(0)
 
 
+def _algorithm_a_splits(poles: np.ndarray, n_roots: int, depth: int,
+                        width: int) -> Iterator[tuple[list[list[int]], list[int]]]:
+    """Pole splits (groups of ``≤ m``) whose root capacities
+    (:func:`theory.depth_width.root_capacity`) hold the ``n_roots`` numerator roots, with those
+    capacities. A group of ``m`` nonzero poles absorbs only ``m - 1`` roots, so at most
+    ``n_nz - n_roots`` groups of nonzero poles can be full (one more with the zero pole)."""
+    from theory.depth_width import root_capacity
+
+    n = poles.shape[0]
+    max_full = n - n_roots  # (n_nz - n_roots) + (at most one zero pole)
+    if max_full < 0:
+        return
+    for pg in _label_assignments(n, [width] * depth, max_full):
+        caps = [root_capacity(sum(1 for i in g if poles[i] != 0), width) for g in pg]
+        if sum(caps) >= n_roots:
+            yield pg, caps
+
+
+def _deadline(time_budget: Any) -> float:
+    """``time.monotonic()`` value at which ``time_budget`` seconds run out (``inf`` for None)."""
+    return math.inf if time_budget is None else time.monotonic() + _check("time_budget",
+                                                                           time_budget)
+
+
 def algorithm_a_best_split(shallow: ShallowSSM, depth: int, width: int,
-                           max_splits: int = 300) -> DeepSSM:
+                           max_splits: int = 300, time_budget: float | None = None) -> DeepSSM:
     """Algorithm A (rank-one chain, Theorem 4.1(ii)) over the splits of poles and numerator
     roots, balanced by Algorithm B; the split with the least maximal path weight wins.
 
     Pole groups of size ``≤ m`` and root groups within
     :func:`theory.depth_width.root_capacity` (the splits :func:`~theory.depth_width.
     shallow_to_deep` accepts); at most ``max_splits`` (pole split, root split) pairs are
-    tried, in a deterministic order.
-    Float64 (the numerator roots are computed numerically by :mod:`theory.depth_width`).
+    tried in all, in a deterministic order, spread over up to ``max_splits`` pole splits.
+    With ``time_budget`` (seconds), no new pair is tried once it has run out (a pair already
+    started finishes). Float64 (the numerator roots are computed numerically by
+    :mod:`theory.depth_width`).
+
+    Raises
+    ------
+    ArithmeticError
+        If no pair tried gave a realization (within the budgets).
     """
     from theory.depth_width import numerator_roots, shallow_to_deep
 
     poles, _, _ = target_parts(shallow)
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
-    if max_splits < 1:
-        raise InvalidParameterError(f"max_splits: expected >= 1, got {max_splits}")
+    max_splits = _check("max_splits", max_splits)
+    deadline = _deadline(time_budget)
     target = shallow if shallow.kind is NumberKind.FLOAT else shallow.to_kind(NumberKind.FLOAT)
     _, roots = numerator_roots(target)
-    pole_splits = list(itertools.islice(_label_assignments(poles.shape[0], [width] * depth),
-                                        max_splits))
-    per_pole = max(1, max_splits // len(pole_splits))
-    best, best_w = None, math.inf
-    for pg in pole_splits:
-        root_caps = [min(sum(1 for i in g if poles[i] != 0), width - 1) for g in pg]
+    pole_splits = []
+    for split in itertools.islice(_algorithm_a_splits(convert(poles, NumberKind.FLOAT),
+                                                      len(roots), depth, width), max_splits):
+        pole_splits.append(split)
+        if time.monotonic() > deadline:
+            break
+    per_pole = max(1, max_splits // max(1, len(pole_splits)))
+    best, best_w, tried = None, math.inf, 0
+    for pg, root_caps in pole_splits:
         for rg in itertools.islice(_label_assignments(len(roots), root_caps), per_pole):
+            if tried >= max_splits or time.monotonic() > deadline:
+                break
+            tried += 1
             try:
                 deep = shallow_to_deep(target, depth, width, pole_groups=pg, root_groups=rg)
             except (InvalidParameterError, ZeroDivisionError, ArithmeticError):
                 continue
-            w = float(max_path_weight(deep))
+            w = log_max_path_weight(deep)
             if math.isfinite(w) and w < best_w:
                 best, best_w = deep, w
     if best is None:
-        raise ArithmeticError("algorithm_a_best_split: no split gave a realization")
+        raise ArithmeticError(f"algorithm_a_best_split: none of the {tried} splits tried gave "
+                              "a realization")
     return balance(best)
 
 
@@ -951,7 +1289,8 @@ def optimize_realization(shallow: ShallowSSM, start: DeepSSM, *, max_iter: int =
     the target within :func:`kernel_agreement`'s tolerance or is not better than ``start``.
     """
     poles, res, _ = target_parts(shallow)
-    _check_deep(start)
+    _check("start", start)
+    max_iter, newton_steps = _check("max_iter", max_iter), _check("newton_steps", newton_steps)
     pf = convert(poles, NumberKind.FLOAT).astype(complex)
     rf = convert(res, NumberKind.FLOAT).astype(complex)
     lam = convert(start.eigenvalues, NumberKind.FLOAT).astype(complex)
@@ -1016,10 +1355,12 @@ def optimize_realization(shallow: ShallowSSM, start: DeepSSM, *, max_iter: int =
 # ============================================================================ best known
 #: Names of the constructions :func:`small_norm_deep` runs, cheapest first.
 CONSTRUCTIONS = ("width_one", "norm_aware_2x2", "forest", "algorithm_a", "optimizer")
+#: The constructions that run only while :func:`small_norm_deep`'s time budget remains.
+_BUDGETED = ("algorithm_a", "optimizer")
 
 
 def _run_construction(name: str, shallow: ShallowSSM, depth: int, width: int,
-                      best: DeepSSM | None, max_splits: int) -> DeepSSM | None:
+                      best: DeepSSM | None, max_splits: int, deadline: float) -> DeepSSM | None:
     n = shallow.width
     if name == "width_one":
         return width_one_deep(shallow, depth) if n == 1 else None
@@ -1033,13 +1374,22 @@ def _run_construction(name: str, shallow: ShallowSSM, depth: int, width: int,
         if width < 2:
             return None
         try:
-            return algorithm_a_best_split(shallow, depth, width, max_splits)
-        except ImportError:
+            return algorithm_a_best_split(shallow, depth, width, max_splits,
+                                          time_budget=deadline - time.monotonic())
+        except (ImportError, ArithmeticError):
             return None
-    if name == "optimizer":
-        return None if best is None else optimize_realization(shallow, best)
-    raise InvalidParameterError(f"constructions: unknown construction {name!r}; "
-                                f"choose from {CONSTRUCTIONS}")
+    return None if best is None else optimize_realization(shallow, best)
+
+
+def _self_check_balanced_result(deep: DeepSSM) -> DeepSSM:
+    """A-posteriori norm check of a returned realization (its kernel was checked against the
+    target by :func:`kernel_agreement` when it was selected): balanced, ``‖θ‖ = W^{1/(l+1)}``
+    within ``tolerance(kind, l + 1)``."""
+    gap = _balanced_gap(*_log_norm_and_weight(deep), deep.depth)
+    if not gap <= tolerance(deep.kind, deep.depth + 1):
+        raise SelfCheckError(f"small_norm_deep: the result is not balanced (log norm off by "
+                             f"{float(gap):.3g})")
+    return deep
 
 
 def small_norm_deep_report(
@@ -1048,52 +1398,74 @@ def small_norm_deep_report(
     width: int,
     constructions: Sequence[str] = CONSTRUCTIONS,
     max_splits: int = 100,
+    time_budget: float = DEFAULT_TIME_BUDGET,
 ) -> tuple[DeepSSM, dict[str, Any]]:
     """Run the ``constructions``, balance each, keep the least norm among those whose kernel
     matches the target (:func:`kernel_agreement`).
 
     Returns the winning balanced model and a record ``{"winner", "norms" (name → balanced norm
-    as float, or None if it did not apply / failed the kernel check), "ratio"}``. The optimizer
-    starts from the best model found before it. Exact and mpmath targets run only the
+    as float, or None if it did not apply / failed the kernel check / ran out of time),
+    "out_of_time" (names skipped or cut short by the budget), "ratio"}``. The optimizer starts
+    from the best model found before it. Exact and mpmath targets run only the
     kind-preserving constructions (width one, norm-aware, forest); the balanced result is then
     an mpmath model. ``max_splits`` caps the splits tried by Algorithm A.
+
+    ``time_budget`` (seconds, default :data:`DEFAULT_TIME_BUDGET`): the cheap constructions
+    (width one, norm-aware, forest) always run, first; Algorithm A tries splits only while
+    time remains, and the optimizer starts only if time remains.
+
+    Raises
+    ------
+    ArithmeticError
+        If no construction realized the target.
+    SelfCheckError
+        If the winner fails the a-posteriori check (kernel of the target, balanced norm).
     """
     poles, _, _ = target_parts(shallow)
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
-    unknown = [c for c in constructions if c not in CONSTRUCTIONS]
-    if unknown or not constructions:
-        raise InvalidParameterError(
-            f"constructions: expected names from {CONSTRUCTIONS}, got {list(constructions)}"
-        )
+    constructions = _check("constructions", constructions)
+    max_splits = _check("max_splits", max_splits)
+    deadline = _deadline(time_budget)
     norms: dict[str, float | None] = {}
+    out_of_time: list[str] = []
     best, best_w, winner = None, None, None
     for name in CONSTRUCTIONS:
         if name not in constructions:
             continue
-        model = _run_construction(name, shallow, depth, width, best, max_splits)
+        if name in _BUDGETED and time.monotonic() >= deadline:
+            norms[name] = None
+            out_of_time.append(name)
+            continue
+        model = _run_construction(name, shallow, depth, width, best, max_splits, deadline)
+        if name in _BUDGETED and time.monotonic() >= deadline:
+            out_of_time.append(name)
         if model is None:
             norms[name] = None
             continue
         balanced = balance(model)
-        if not _matches(balanced, shallow):
+        if not _matches(balanced, shallow):  # the kernel check of the a-posteriori check
             norms[name] = None
             continue
-        w = float(max_path_weight(balanced))
-        norms[name] = w ** (1.0 / (depth + 1))
+        w = log_max_path_weight(balanced)
+        norms[name] = math.exp(w / (depth + 1))
         if best_w is None or w < best_w:
             best, best_w, winner = balanced, w, name
     if best is None:
         raise ArithmeticError("small_norm_deep: no construction realized the target")
-    return best, {"winner": winner, "norms": norms, "ratio": norm_ratio(best, shallow)}
+    _self_check_balanced_result(best)
+    return best, {"winner": winner, "norms": norms, "out_of_time": out_of_time,
+                  "ratio": norm_ratio(best, shallow)}
 
 
 def small_norm_deep(shallow: ShallowSSM, depth: int, width: int,
                     constructions: Sequence[str] = CONSTRUCTIONS,
-                    max_splits: int = 100) -> DeepSSM:
+                    max_splits: int = 100,
+                    time_budget: float = DEFAULT_TIME_BUDGET) -> DeepSSM:
     """The least-norm balanced depth-``l`` width-``m`` realization the project knows.
 
-    See :func:`small_norm_deep_report` (same arguments) for the record of which construction
-    won.
+    See :func:`small_norm_deep_report` (same arguments, including the ``time_budget`` in
+    seconds, default :data:`DEFAULT_TIME_BUDGET`) for the record of which construction won.
     """
-    return small_norm_deep_report(shallow, depth, width, constructions, max_splits)[0]
+    return small_norm_deep_report(shallow, depth, width, constructions, max_splits,
+                                  time_budget)[0]

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import differential_evolution, minimize
 
 from theory.linear import ShallowSSM
-from theory.norm_reduction import small_norm_deep_report
+from theory.norm_reduction import CONSTRUCTIONS, small_norm_deep_report
 from theory.numbers import InvalidParameterError
 
 __all__ = [
@@ -41,6 +41,44 @@ __all__ = [
 ]
 
 MAX_MODULUS = 0.999
+
+#: Least admissible value of each integer parameter of the module.
+_INT_MINIMUM = {"depth": 1, "width": 1, "n": 1, "maxiter": 1, "popsize": 1, "polish_iter": 1}
+
+
+def _check(name: str, value: Any) -> Any:
+    """The module's validation choke point: check the parameter ``name`` and return it
+    normalized (ints as ``int``, ``decades`` as ``float``).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the bad value.
+    """
+    if name in _INT_MINIMUM:
+        low = _INT_MINIMUM[name]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise InvalidParameterError(f"{name}: expected an integer >= {low}, got {value!r}")
+        return int(value)
+    if name == "decades":
+        try:
+            val = float(value)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"decades: expected a positive spread, got {value!r}"
+            ) from None
+        if not (math.isfinite(val) and val > 0):
+            raise InvalidParameterError(f"decades: expected a finite positive spread, got "
+                                        f"{value!r}")
+        return val
+    if name == "constructions":
+        names = [value] if isinstance(value, str) else list(value)
+        if not names or any(c not in CONSTRUCTIONS for c in names):
+            raise InvalidParameterError(
+                f"constructions: expected names from {CONSTRUCTIONS}, got {value!r}"
+            )
+        return tuple(names)
+    raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
 
 
 @dataclass
@@ -73,22 +111,22 @@ class AdversarialResult:
 
 def search_bounds(n: int, decades: float) -> list[tuple[float, float]]:
     """Box bounds of the ``4n`` search variables (see the module docstring)."""
-    if n < 1:
-        raise InvalidParameterError(f"n: expected at least one pole, got {n}")
-    if not decades > 0:
-        raise InvalidParameterError(f"decades: expected a positive spread, got {decades}")
+    n, decades = _check("n", n), _check("decades", decades)
     top = math.log10(MAX_MODULUS)
     return ([(-decades, top)] * n + [(-math.pi, math.pi)] * n + [(-3.0, 0.0)] * n
             + [(-math.pi, math.pi)] * n)
 
 
-def target_from_vector(x: Sequence[float], n: int) -> ShallowSSM:
+def target_from_vector(x: Sequence[float] | np.ndarray, n: int) -> ShallowSSM:
     """The target of the search vector ``x`` (float64, ``B = r``, ``C = 1``)."""
-    x = np.asarray(x, dtype=float)
-    if x.shape != (4 * n,):
-        raise InvalidParameterError(f"x: expected {4 * n} numbers, got shape {x.shape}")
-    poles = 10.0 ** np.minimum(x[:n], math.log10(MAX_MODULUS)) * np.exp(1j * x[n:2 * n])
-    res = 10.0 ** x[2 * n:3 * n] * np.exp(1j * x[3 * n:])
+    n = _check("n", n)
+    v = np.asarray(x, dtype=float)
+    if v.shape != (4 * n,):
+        raise InvalidParameterError(f"x: expected {4 * n} numbers, got shape {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise InvalidParameterError("x: entries must be finite (no NaN or inf)")
+    poles = 10.0 ** np.minimum(v[:n], math.log10(MAX_MODULUS)) * np.exp(1j * v[n:2 * n])
+    res = 10.0 ** v[2 * n:3 * n] * np.exp(1j * v[3 * n:])
     return ShallowSSM(poles, res, np.ones(n))
 
 
@@ -110,8 +148,9 @@ def describe_target(shallow: ShallowSSM) -> dict[str, Any]:
 def ratio_of(shallow: ShallowSSM, depth: int, width: int,
              constructions: Sequence[str]) -> tuple[float, dict[str, Any]]:
     """``c_2 / c_1^{2/(l+1)}`` of the best of ``constructions`` and its record."""
-    _, record = small_norm_deep_report(shallow, depth, width, tuple(constructions),
-                                       max_splits=60)
+    depth, width = _check("depth", depth), _check("width", width)
+    _, record = small_norm_deep_report(shallow, depth, width,
+                                       _check("constructions", constructions), max_splits=60)
     return float(record["ratio"]), record
 
 
@@ -147,8 +186,12 @@ def worst_ratio_search(
         The worst instance seen over all evaluations. Targets on which a construction raised
         are kept in ``failures`` (with the error), not counted as small ratios silently.
     """
-    if depth < 1 or width < 1:
-        raise InvalidParameterError(f"depth, width: expected >= 1, got {depth}, {width}")
+    depth, width = _check("depth", depth), _check("width", width)
+    constructions = _check("constructions", constructions)
+    maxiter, popsize = _check("maxiter", maxiter), _check("popsize", popsize)
+    polish_iter = _check("polish_iter", polish_iter)
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidParameterError(f"rng: expected a numpy Generator, got {type(rng).__name__}")
     n = depth * (width - 1) + 1
     bounds = search_bounds(n, decades)
     best: dict[str, Any] = {"ratio": -math.inf}

@@ -8,9 +8,10 @@ Claims:
   linear program over the log-scales. Exact tier: the exact certificate of
   :func:`theory.norm_reduction.balanced_moduli_squared`, plus the mpmath balanced model.
 * ``byjl25.thm4.2`` [summary] — a shallow target of width ``n ≤ l(m-1)+1`` and norm ``c_1``
-  has a depth-``l`` width-``m`` realization of norm ``≤ 2 c_1^{2/(l+1)}``. Margin
-  ``1 - ratio/2`` with ``ratio = c_2 / c_1^{2/(l+1)}``. Exact tier: the Newton forest on
-  Gaussian-rational targets (exact kernel, exact path weights). Float tier: the best
+  has a depth-``l`` width-``m`` realization of norm ``≤ 2 c_1^{2/(l+1)}``. Margin: the least
+  of ``1 - ratio/2`` (``ratio = c_2 / c_1^{2/(l+1)}``) and of the Newton forest's margin
+  against its own constant ``2^{(l-1)/(l+1)}`` (tight at ``l = 2``). Exact tier: the Newton
+  forest on Gaussian-rational targets (exact kernel, exact path weights). Float tier: the best
   construction of the project on random, clustered and decade-spread targets.
 * ``byjl25.thm4.2.width1`` [rebuilt] — for one-pole targets the width-one construction has
   norm exactly ``c_1^{2/(l+1)}`` and no width-one realization does better.
@@ -18,7 +19,9 @@ Claims:
   constant 2 on a recorded decade-spread target (ratio 2.2976 at ``(2, 2)``), while the
   Newton forest meets its proven constant on the same target.
 * ``byjl25.thm4.3.bracket`` [rebuilt; existence of the minimal depth: paper] —
-  ``lower ≤ constructive ≤ forest bound ≤ formula`` for the minimal depth under a budget.
+  ``lower ≤ constructive ≤ forest bound ≤ formula`` for the minimal depth under a budget. The
+  constructive search starts at the least depth the target fits, not at the lower bound, so
+  every depth below the lower bound is tried and must miss the budget.
 """
 
 from __future__ import annotations
@@ -42,16 +45,19 @@ from theory.norm_reduction import (
     algorithm_a_best_split,
     balance,
     balanced_moduli_squared,
+    forest_constant,
     forest_deep,
     gauge_lp_log_norm,
     gauge_transform,
+    is_zero_in_kind,
     kernel_agreement,
     max_path_weight,
     norm_ratio,
+    shallow_norm_squared,
     small_norm_deep_report,
     width_one_deep,
 )
-from theory.numbers import NumberKind, abs_squared, convert, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, abs_squared, convert, tolerance
 from verify.adversarial import describe_target
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import (
@@ -68,6 +74,16 @@ TARGET_STYLES = ("disk", "clustered", "decades", "tiny", "near_unit")
 #: Constructions of the float tier (Algorithm A and the optimizer are left out for time; they
 #: can only lower the ratio, see the notes).
 FLOAT_CONSTRUCTIONS = ("width_one", "norm_aware_2x2", "forest")
+
+
+def _exact_zero(x: Any) -> bool:
+    return is_zero_in_kind(x, NumberKind.EXACT)
+
+
+def _exact_at_most(a: Any, b: Any) -> bool:
+    """``a ≤ b`` for exact reals, ties decided exactly (never by ``expand(a - b) == 0``)."""
+    a, b = sympy.sympify(a), sympy.sympify(b)
+    return _exact_zero(a - b) or bool(a < b)
 
 
 # ============================================================================ Algorithm B
@@ -139,11 +155,17 @@ def _sample_algb_exact(rng: np.random.Generator, n: int) -> list[DeepSSM]:
 
 def _max_product(cert: list[np.ndarray]) -> Any:
     """Largest product of certificate values along an input→output path (exact)."""
+    def largest(values: list[Any]) -> Any:
+        best = sympy.Integer(0)
+        for v in values:
+            if not _exact_at_most(v, best):
+                best = v
+        return best
+
     f = list(cert[0])
     for mat in cert[1:-1]:
-        f = [max((mat[i, j] * f[j] for j in range(len(f))), default=0)
-             for i in range(mat.shape[0])]
-    return max(c * x for c, x in zip(cert[-1], f))
+        f = [largest([mat[i, j] * f[j] for j in range(len(f))]) for i in range(mat.shape[0])]
+    return largest([c * x for c, x in zip(cert[-1], f)])
 
 
 def algb_exact_margin(model: DeepSSM) -> float:
@@ -152,9 +174,9 @@ def algb_exact_margin(model: DeepSSM) -> float:
     mpmath balanced model (norm ``= W^{1/(l+1)}`` and the exact kernel)."""
     cert = balanced_moduli_squared(model)
     W = max_path_weight(model)
-    if any(bool(x > 1) for arr in cert for x in arr.flat):
+    if not all(_exact_at_most(x, 1) for arr in cert for x in arr.flat):
         return -math.inf
-    if W != 0 and _max_product(cert) != 1:
+    if not _exact_zero(W) and not _exact_zero(_max_product(cert) - 1):
         return -math.inf
     with mpmath.workdps(MPMATH_DPS):
         bal = balance(model)
@@ -222,12 +244,33 @@ def _sample_thm42_float(rng: np.random.Generator, n: int) -> list[tuple[ShallowS
     return out
 
 
+def _forest_margin(forest_ratio: float | None, depth: int,
+                   forest_bound: float | None = None) -> float:
+    """``1 - ratio / (K (1 + δ))`` for the forest, ``K = forest_bound`` (default
+    ``2^{(l-1)/(l+1)}``) and ``δ`` the float64 rounding allowance ``tolerance(float, l + 1)``
+    of a ratio computed from ``l + 1`` entries; ``-inf`` when the forest failed (it applies
+    to every target within the hypotheses)."""
+    if forest_ratio is None:
+        return -math.inf
+    bound = forest_constant(depth) if forest_bound is None else forest_bound
+    return 1.0 - forest_ratio / (bound * (1 + float(tolerance(NumberKind.FLOAT, depth + 1))))
+
+
 def thm42_margin(target: ShallowSSM, depth: int, width: int, constant: float = 2.0,
-                 constructions: tuple[str, ...] = FLOAT_CONSTRUCTIONS) -> float:
-    """``1 - ratio / constant`` for the best construction (which matches the kernel; see
-    :func:`theory.norm_reduction.small_norm_deep_report`)."""
+                 constructions: tuple[str, ...] = FLOAT_CONSTRUCTIONS,
+                 forest_bound: float | None = None) -> float:
+    """The least of ``1 - ratio/constant`` for the best construction (which matches the
+    kernel; see :func:`theory.norm_reduction.small_norm_deep_report`) and, when the forest is
+    among ``constructions``, of the forest's margin against its own constant
+    (:func:`_forest_margin`; ``forest_bound`` overrides ``2^{(l-1)/(l+1)}``)."""
     _, record = small_norm_deep_report(target, depth, width, constructions)
-    return 1.0 - record["ratio"] / constant
+    margin = 1.0 - record["ratio"] / constant
+    if "forest" in constructions:
+        norm = record["norms"]["forest"]
+        c1sq = float(shallow_norm_squared(target))
+        ratio = None if norm is None else norm / c1sq ** (1.0 / (depth + 1))
+        margin = min(margin, _forest_margin(ratio, depth, forest_bound))
+    return margin
 
 
 def _describe_thm42(instances: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, Any]:
@@ -244,12 +287,47 @@ def random_exact_target(rng: np.random.Generator, n: int) -> ShallowSSM:
     poles: list[Any] = []
     while len(poles) < n:
         lam = gaussian_rational(rng, 9, 1)
-        if sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1 and all(lam != p for p in poles):
+        if sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1 and \
+                not any(_exact_zero(lam - p) for p in poles):
             poles.append(lam)
     scale = sympy.Integer(10) ** int(rng.integers(0, 5))
     res = [gaussian_rational(rng, 7, 3) * scale for _ in range(n)]
-    if all(r == 0 for r in res):
+    if all(_exact_zero(r) for r in res):
         res[0] = scale
+    return ShallowSSM(poles, res, [sympy.Integer(1)] * n)
+
+
+def tight_forest_target(depth: int, width: int, k: int = 10**6) -> ShallowSSM:
+    """A Gaussian-rational target on which the monotone Newton forest reaches (``l = 2``) or
+    approaches (``l = 3``, within ``1/k²``) its constant ``2^{(l-1)/(l+1)}``; ``c_1 = 1``.
+
+    All ``l(m-1)+1`` poles lie on ``|λ| = 1/2``, so the monotone layout keeps the index order
+    (layer 1: indices ``0..m-1``; node ``j`` of a layer continues node ``j`` below). The chain
+    of node 0 ends in the pole ``1/2`` with residue 1; its ancestors are ``-1/2`` (``l = 2``:
+    the Newton factor ``1 - λ_p/λ_j = 2``, so ``β = 2 = 2^{l-1} c_1²``) or ``-e^{±iφ}/2`` with
+    ``tan(φ/2) = 1/k`` (``l = 3``: ``β = 4k²/(k²+1)``). Every other residue is ``1/8``.
+    """
+    if depth not in (2, 3) or width < 2 or depth * (width - 1) + 1 > 9:
+        raise InvalidParameterError(
+            f"depth, width: tight targets exist here for l in (2, 3) and at most 9 poles, got "
+            f"({depth}, {width})"
+        )
+    half = sympy.Rational(1, 2)
+    if depth == 2:
+        chain = [-half]
+    else:
+        x, y = sympy.Rational(k * k - 1, k * k + 1), sympy.Rational(2 * k, k * k + 1)
+        chain = [-(x + y * sympy.I) * half, -(x - y * sympy.I) * half]
+    spare = iter([sympy.I * half, -sympy.I * half] + [sympy.Rational(a, 10) + sympy.Rational(b, 10)
+                                                       * sympy.I for a, b in ((3, 4), (3, -4),
+                                                                              (-3, 4), (4, 3),
+                                                                              (4, -3))])
+    n = depth * (width - 1) + 1
+    path = [0] + [width + (layer - 1) * (width - 1) for layer in range(1, depth)]
+    on_path = dict(zip(path, [*chain, half]))
+    poles = [on_path[i] if i in on_path else next(spare) for i in range(n)]
+    res = [sympy.Rational(1, 8)] * n
+    res[path[-1]] = sympy.Integer(1)
     return ShallowSSM(poles, res, [sympy.Integer(1)] * n)
 
 
@@ -262,22 +340,35 @@ def _sample_thm42_exact(rng: np.random.Generator, n: int) -> list[tuple[ShallowS
     return out
 
 
-def thm42_exact_margin(target: ShallowSSM, depth: int, width: int,
-                       constant: Any = 2) -> float:
-    """Exact check of the monotone Newton forest: the kernel matches exactly and
-    ``W² ≤ constant^{2(l+1)} c_1⁴`` exactly. Returns ``1 - ratio/constant`` (``-inf`` on a
-    kernel mismatch); its sign agrees with the exact comparison."""
+def _exact_constant_margin(W2: Any, c1_4: Any, ratio: float, depth: int,
+                           constant: Any) -> float:
+    """``1 - ratio/constant`` with its sign set by the exact test
+    ``W² ≤ constant^{2(l+1)} c_1⁴`` (a float constant is taken at its exact binary value)."""
+    exact = constant if isinstance(constant, sympy.Basic) else sympy.Rational(constant)
+    holds = _exact_at_most(W2, exact ** (2 * (depth + 1)) * c1_4)
+    margin = 1.0 - ratio / float(exact)
+    if holds != (margin >= 0):  # only possible at or next to equality: the exact verdict wins
+        return 0.0 if holds else math.nextafter(0.0, -1.0)
+    return margin
+
+
+def thm42_exact_margin(target: ShallowSSM, depth: int, width: int, constant: Any = 2,
+                       forest_bound: Any = None) -> float:
+    """Exact check of the monotone Newton forest: the kernel matches exactly,
+    ``W² ≤ constant^{2(l+1)} c_1⁴`` (Theorem 4.2) and ``W² ≤ forest_bound^{2(l+1)} c_1⁴``
+    (the forest's own constant, default ``2^{(l-1)/(l+1)}``: ``W² ≤ 4^{l-1} c_1⁴``), all
+    exactly. Returns the least of ``1 - ratio/constant`` and ``1 - ratio/forest_bound``
+    (``-inf`` on a kernel mismatch); each sign agrees with its exact comparison."""
     deep = forest_deep(target, depth, width)
     err, _ = kernel_agreement(deep, target)
     if err != 0:
         return -math.inf
     W2 = abs_squared(max_path_weight(deep))
-    c1_4 = max(abs_squared(r) for r in target.residues)
-    holds = bool(sympy.nsimplify(W2) <= sympy.nsimplify(constant) ** (2 * (depth + 1)) * c1_4)
-    margin = 1.0 - norm_ratio(deep, target) / float(constant)
-    if holds != (margin >= 0):  # only possible at equality: report the exact verdict
-        return 0.0 if holds else math.nextafter(0.0, -1.0)
-    return margin
+    c1_4 = abs_squared(shallow_norm_squared(target))
+    ratio = norm_ratio(deep, target)
+    bound = forest_constant(depth, exact=True) if forest_bound is None else forest_bound
+    return min(_exact_constant_margin(W2, c1_4, ratio, depth, constant),
+               _exact_constant_margin(W2, c1_4, ratio, depth, bound))
 
 
 def _describe_exact_target(instances: list[tuple[ShallowSSM, int, int]],
@@ -294,8 +385,10 @@ THM_4_2 = register(Claim(
     provenance="summary",
     statement="a shallow target of width n <= l(m-1)+1 with distinct poles and shallow norm "
     "c_1 = max|r_i|^(1/2) has a depth-l width-m realization of norm <= 2 c_1^(2/(l+1))",
-    margin="1 - ratio/2 with ratio = c_2 / c_1^(2/(l+1)) (c_2: balanced norm of the best "
-    "construction; the Newton forest proves ratio <= 2^((l-1)/(l+1)))",
+    margin="least of 1 - ratio/2 (ratio = c_2 / c_1^(2/(l+1)), c_2: balanced norm of the best "
+    "construction) and 1 - forest ratio / 2^((l-1)/(l+1)) (the Newton forest against its own "
+    "proven constant; exact tier: exact comparisons, float tier: with a rounding allowance "
+    "tolerance(float, l+1))",
     tiers=(
         Tier("exact (sympy), Newton forest", _sample_thm42_exact,
              lambda xs: [thm42_exact_margin(*x) for x in xs], _describe_exact_target,
@@ -345,7 +438,7 @@ def algorithm_a_margin(witness: dict[str, Any], constant: float = 2.0) -> float:
     if not err <= tol:
         raise ArithmeticError(f"Algorithm A realization misses the kernel (error {err:.3g})")
     forest_ratio = norm_ratio(forest_deep(target, depth, width), target)
-    if forest_ratio > 2 ** ((depth - 1) / (depth + 1)) * (1 + tolerance(NumberKind.FLOAT)):
+    if _forest_margin(forest_ratio, depth) < 0:
         raise ArithmeticError(f"the forest misses its proven constant ({forest_ratio:.6g})")
     return 1.0 - norm_ratio(deep, target) / constant
 
@@ -391,9 +484,10 @@ def width1_margin(target: ShallowSSM, depth: int, rng_seed: int = 0,
         return -math.inf
     r2 = abs_squared(r)
     # every entry is the same a with a^(l+1) = r, hence norm^(2(l+1)) = |a^(l+1)|^2 = |r|^2
+    # (decided exactly: a = r^(1/(l+1)) is a radical, which expand() does not reduce)
     entries = [x for b in [*deep.B, deep.C] for x in np.ravel(b)]
     a = entries[0]
-    if any(sympy.expand(x - a) != 0 for x in entries) or sympy.expand(a ** (depth + 1) - r) != 0:
+    if not all(_exact_zero(x - a) for x in entries) or not _exact_zero(a ** (depth + 1) - r):
         return -math.inf
     rng = np.random.default_rng(rng_seed)
     worst = 0.0
@@ -473,7 +567,9 @@ BRACKET = register(Claim(
     provenance="rebuilt",
     statement="lower bound <= constructive depth <= Newton-forest bound <= "
     "max(ceil((n-1)/(m-1)), ceil(2 ln c_1 / ln(c/2)) - 1) for budgets c > 2",
-    margin="layers: least gap of the chain lower <= constructive <= forest <= formula",
+    margin="layers: least gap of the chain lower <= constructive <= forest <= formula (the "
+    "constructive search tries every depth from the least that fits, independently of the "
+    "lower bound)",
     tiers=(Tier("float64", _sample_bracket, lambda xs: [bracket_margin(*x) for x in xs],
                 _describe_bracket, batch=50, max_instances=300),),
     default_instances=300,
