@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from theory.numbers import NumberKind, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from verify.batch import DeepBatch
 from verify.sampling import random_deep_batch
 
@@ -40,3 +40,52 @@ def test_batch_of_square_shape_is_read_as_diagonal():
     assert isinstance(batch, DeepBatch)
     ref = np.array([batch.model(i).kernel(6) for i in range(3)])
     assert np.allclose(batch.kernel_scan(6), ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+def _fields(batch):
+    return {"eigenvalues": batch.eigenvalues, "B1": batch.B1, "Bk": batch.Bk, "C": batch.C,
+            "styles": batch.styles}
+
+
+def _with_first(arr, value):
+    out = np.array(arr, dtype=complex)
+    out.flat[0] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    ("change", "name"),
+    [
+        (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], np.nan)}, "eigenvalues"),
+        (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], 1.0)}, "eigenvalues"),
+        (lambda f: {**f, "eigenvalues": f["eigenvalues"][0]}, "eigenvalues"),
+        (lambda f: {**f, "B1": _with_first(f["B1"], np.inf)}, "B1"),
+        (lambda f: {**f, "B1": f["B1"][:, :1]}, "B1"),
+        (lambda f: {**f, "Bk": f["Bk"][:, :, :1]}, "Bk"),
+        (lambda f: {**f, "C": _with_first(f["C"], np.nan)}, "C"),
+        (lambda f: {**f, "styles": f["styles"][:1]}, "styles"),
+    ],
+)
+def test_batch_validates_its_arrays(change, name):
+    fields = _fields(random_deep_batch(np.random.default_rng(0), 2, 2, 2))
+    DeepBatch(**fields)  # the unchanged fields are valid
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        DeepBatch(**change(fields))
+
+
+@pytest.mark.parametrize("T", [-1, 2.5, np.nan, True])
+def test_batch_kernels_refuse_bad_lengths(T):
+    batch = random_deep_batch(np.random.default_rng(0), 2, 2, 2)
+    for method in (batch.kernel_closed_form, batch.kernel_scan):
+        with pytest.raises(InvalidParameterError, match="^T: "):
+            method(T)
+
+
+def test_batch_kernels_of_length_zero_are_empty_and_indices_are_checked():
+    batch = random_deep_batch(np.random.default_rng(0), 2, 2, 2)
+    assert batch.kernel_scan(0).shape == batch.kernel_closed_form(0).shape == (2, 0)
+    for i in (-1, 2, 1.0):
+        with pytest.raises(InvalidParameterError, match="^i: "):
+            batch.model(i)
+        with pytest.raises(InvalidParameterError, match="^i: "):
+            batch.describe(i)

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from theory.numbers import InvalidParameterError
 from verify.experiments import byjl25_fit, byjl25_norm_vs_depth
 from verify.experiments.byjl25_fit import PAPER_NUMBERS_NOTE, Row, minimal_width
 from verify.experiments.byjl25_norm_vs_depth import Point
@@ -193,3 +194,37 @@ def test_norm_report_flags_violations_and_mismatches():
     assert text.count("KERNEL MISMATCH") == 1
     assert "measured norms satisfy" not in text
     assert "measured norms satisfy" in byjl25_norm_vs_depth.format_report([good], config, 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: byjl25_fit.Config(poles=0), "poles"),
+        (lambda: byjl25_fit.Config(length=-1), "length"),
+        (lambda: byjl25_fit.Config(budget=float("nan")), "budget"),
+        (lambda: byjl25_fit.Config(budget=0.0), "budget"),
+        (lambda: byjl25_fit.Config(magnitudes=()), "magnitudes"),
+        (lambda: byjl25_fit.Config(magnitudes=(25.0, float("inf"))), "magnitudes"),
+        (lambda: byjl25_fit.Config(depths=(2, 0)), "depths"),
+        (lambda: byjl25_fit.Config(restarts=2.5), "restarts"),
+        (lambda: byjl25_fit.Config(iterations=0), "iterations"),
+        (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [-1.0], 3),
+         "magnitudes"),
+        (lambda: byjl25_fit.large_norm_targets(0, 2, [4.0], 3), "rng"),
+        (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [4.0], 0),
+         "length"),
+        (lambda: minimal_width(0, 2), "poles"),
+        (lambda: minimal_width(4, 0), "depth"),
+        (lambda: byjl25_fit.run("config", 0), "config"),
+        (lambda: byjl25_fit.run(byjl25_fit.QUICK, -1), "seed"),
+        (lambda: byjl25_norm_vs_depth.Config(poles=0), "poles"),
+        (lambda: byjl25_norm_vs_depth.Config(shallow_norms=(float("nan"),)), "shallow_norms"),
+        (lambda: byjl25_norm_vs_depth.Config(depths=()), "depths"),
+        (lambda: byjl25_norm_vs_depth.Config(width=0), "width"),
+        (lambda: byjl25_norm_vs_depth.run("config", 0), "config"),
+        (lambda: byjl25_norm_vs_depth.run(byjl25_norm_vs_depth.QUICK, 2.5), "seed"),
+    ],
+)
+def test_bad_settings_name_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        call()

@@ -118,3 +118,39 @@ def test_linear_models_memory_is_the_shifted_kernel():
     diff = step_differences(s4d.run, x[None], T)[0]
     assert np.allclose(diff, (Ks[:, 1:] * x[:, None]).T, rtol=1e-9, atol=1e-12)
     assert s4d.spectral_radius == pytest.approx(math.exp(-s4d.dt.min() / 2), rel=1e-12)
+
+
+_RNG = np.random.default_rng
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: DiagonalSSM(1, 2, 1, "seed"), "rng"),
+        (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=np.nan), "max_modulus"),
+        (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=1.5), "max_modulus"),
+        (lambda: S4D(1, 2, "seed"), "rng"),
+        (lambda: S4D(1, 0, _RNG(0)), "state"),  # used to be reported as "N"
+        (lambda: S4D(1, 3, _RNG(0)), "state"),
+        (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1, np.inf)), "dt_range"),  # used to give inf
+        (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1,)), "dt_range"),
+        (lambda: S4D(1, 2, _RNG(0), dt_range=(np.nan, 0.1)), "dt_range"),
+        (lambda: S4D(1, 2, _RNG(0), dt_range="ab"), "dt_range"),
+        (lambda: RNN(1, 2, "seed"), "rng"),
+    ],
+)
+def test_bad_constructor_arguments_name_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        call()
+
+
+@pytest.mark.parametrize("model", [RNN(1, 2, _RNG(0)), GRU(1, 2, _RNG(0)), LSTM(1, 2, _RNG(0)),
+                                   DiagonalSSM(1, 2, 1, _RNG(0)), S4D(1, 2, _RNG(0))],
+                         ids=lambda m: m.name)
+@pytest.mark.parametrize("x", [np.array([[np.nan]]), np.array([[np.inf], [1.0]]),
+                               np.ones((0, 1)), np.ones(3), np.ones((3, 2))],
+                         ids=["nan", "inf", "no-step", "1-D", "wrong-d_in"])
+def test_bad_inputs_are_refused_by_every_model(model, x):
+    """NaN/inf inputs used to flow through to NaN outputs; an empty sequence returned nothing."""
+    with pytest.raises(InvalidParameterError, match="^x: "):
+        model.run(x)

@@ -11,9 +11,11 @@ from theory.kolmogorov import (
     MEASURED,
     RADIUS,
     alphas,
+    beta,
     good_counts,
     koppen_psi,
     level,
+    psi_float,
     psi_table,
     superpose,
 )
@@ -86,3 +88,46 @@ def test_bad_inputs():
         sup(np.ones((2, 2)))
     with pytest.raises(InvalidParameterError, match="x"):
         sup(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: koppen_psi(2, 6, 0, 1), "k"),  # k = 0 used to recurse without end
+        (lambda: koppen_psi(2, 6, 2, -1), "j"),
+        (lambda: beta(1, 3), "n"),  # used to divide by n - 1 = 0
+        (lambda: beta(2, 2.5), "k"),
+        (lambda: RADIUS(2, 5), "gamma"),
+        (lambda: psi_table(2, 6, 2, upper=float("nan")), "upper"),
+        (lambda: psi_table(2, 6, 2, upper=float("inf")), "upper"),
+        (lambda: psi_table(2, 6, 2, upper=0.0), "upper"),
+        (lambda: psi_float(psi_table(2, 6, 2), [float("nan")]), "x"),
+        (lambda: psi_float("table", [0.5]), "table"),
+        (lambda: level(3, 8, 1, psi_table(2, 6, 2)), "table"),  # a table of another (n, γ)
+        (lambda: level(2, 6, 0, psi_table(2, 6, 2)), "k"),
+        (lambda: good_counts(2, 6, 1, np.array([[float("nan"), 0.1]])), "x"),
+        (lambda: good_counts(2, 6, 1, np.array([[0.1]])), "x"),
+        (lambda: good_counts(2, 6, 0, np.array([[0.1, 0.2]])), "k"),
+        (lambda: superpose(3, 2, 6, [1], 2), "F"),
+        (lambda: superpose(lambda x: x, 2, 6, [1], 2), "F"),  # (m, n) values, not (m,)
+        (lambda: superpose(lambda x: np.full(len(x), np.nan), 2, 6, [1], 2), "F"),
+        (lambda: superpose(lambda x: x[:, 0], 2, 6, [1.5], 2), "levels"),
+        (lambda: superpose(lambda x: x[:, 0], 2, 6, [1], 1), "K"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        call()
+
+
+def test_superposition_refuses_bad_points_and_iteration_counts():
+    sup = superpose(lambda x: x[:, 0] * x[:, 1], 2, 6, [1], 2)
+    inside = np.array([[0.1, 0.2]])
+    assert sup(inside, iterations=0)[0] == 0.0  # no refinement: the zero function
+    assert sup(inside, iterations=1)[0] == sup(inside)[0]
+    for bad in (2, -1, 1.5):
+        with pytest.raises(InvalidParameterError, match="^iterations: "):
+            sup(inside, iterations=bad)
+    for x in (np.array([[np.nan, 0.1]]), np.array([[-0.1, 0.1]]), np.array([[0.1]])):
+        with pytest.raises(InvalidParameterError, match="^x: "):
+            sup.inner(x)

@@ -133,7 +133,7 @@ def test_unstable_allowed_on_request_and_reported():
 
 def test_stack_and_run_validation():
     a = SSMLayer([0.0], [[1.0]], [[1.0], [1.0]])
-    with pytest.raises(InvalidParameterError, match=r"layers\[1\]: d_in"):
+    with pytest.raises(InvalidParameterError, match=r"layers\[1\]: expected d_in"):
         SSMStack([a, a], "relu")
     with pytest.raises(InvalidParameterError, match="layers"):
         SSMStack([], "relu")
@@ -148,3 +148,36 @@ def test_stack_and_run_validation():
         cont.run_continuous(np.ones((2, 1)), [0, 1, 0.5])
     with pytest.raises(InvalidParameterError, match="dt"):
         cont.discretize(-1)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]], require_stable="yes"), "require_stable"),
+        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).to_kind("float"), "kind"),
+        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel(2.5), "T"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize(np.nan),
+         "dt"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize("0.1"),
+         "dt"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
+            [[1.0], [1.0]], [0.0, 0.5, np.inf]), "t_grid"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
+            [[1.0]], 0.5), "t_grid"),
+        # kernel_at used to return NaN for a NaN time and e^{-Ws} growth for s < 0
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([np.nan]),
+         "s"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([-1.0]), "s"),
+        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at("x"), "s"),
+        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel_at([0.0]), "time"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        call()
+
+
+def test_kernel_at_is_the_continuous_impulse_response_at_zero_and_later_times():
+    layer = SSMLayer([-1.0], [[2.0]], [[3.0]], time="continuous")
+    k = layer.kernel_at([0.0, 1.0])[:, 0, 0]
+    assert k[0] == 6.0 and abs(k[1] - 6.0 * np.exp(-1.0)) <= 4 * np.finfo(float).eps * 6.0

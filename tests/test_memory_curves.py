@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from theory.memory import fit_decay, memory_curve
-from theory.numbers import NumberKind, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from verify.cells import S4D
 from verify.experiments import memory_curves as mc
 
@@ -53,3 +53,20 @@ def test_table_figure_and_cli(results, tmp_path, capsys):
     out = tmp_path / "cli.png"
     assert mc.main(["--out", str(out), "--seed", "1"]) == 0
     assert out.exists() and "fitted factor" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: mc.build_models(np.random.default_rng(0), 2, 3), "hidden"),  # S4D: even
+        (lambda: mc.build_models(np.random.default_rng(0), 0, 4), "D"),
+        (lambda: mc.build_models(0, 2, 4), "rng"),
+        (lambda: mc.run_experiment(0, 1, 2, 4), "T"),
+        (lambda: mc.run_experiment(-1, 16, 2, 4), "seed"),
+        (lambda: mc.run_experiment(0, 16, 2, 5), "hidden"),
+        (lambda: mc.format_table(["row"]), "results"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(call, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        call()

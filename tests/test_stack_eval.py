@@ -54,3 +54,21 @@ def test_rejects_non_stack_and_bad_input():
     stack = SSMStack([SSMLayer([0.0], [[1.0]], [[1.0]])], "relu")
     with pytest.raises(InvalidParameterError, match="x"):
         run_stack_float(stack, np.zeros((2, 3)))
+
+
+def test_dt_must_match_the_time_mode_and_be_a_positive_step():
+    discrete = SSMStack([SSMLayer([0.5], [[1.0]], [[1.0]])], "relu")
+    continuous = SSMStack([SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")], "relu")
+    x = np.ones((2, 3, 1))
+    with pytest.raises(InvalidParameterError, match="^dt: "):
+        run_stack_float(discrete, x, dt=0.1)  # used to be ignored silently
+    for dt in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(InvalidParameterError, match="^dt: "):
+            run_stack_float(continuous, x, dt=dt)
+
+
+def test_run_layer_float_needs_a_discrete_layer():
+    with pytest.raises(InvalidParameterError, match="^layer: "):
+        run_layer_float("layer", np.ones((3, 1)))
+    with pytest.raises(InvalidParameterError, match="^layer: .*discretize"):
+        run_layer_float(SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous"), np.ones((3, 1)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from theory.numbers import InvalidParameterError
 from verify.experiments import wx23_width_vs_T as exp
 
 
@@ -23,3 +25,18 @@ def test_rows_width_fixed_for_volterra_and_growing_for_window():
     assert np.isnan(rows[2].window_grown_error)
     # the fixed-width window cannot see past w0 = 2: at T = 32 its error exceeds Result D's
     assert rows[2].window_fixed_error > 10 * rows[2].volterra_error
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"lengths": ()}, "lengths"),
+        ({"lengths": (4, 0)}, "lengths"),
+        ({"lengths": (2.5,)}, "lengths"),
+        ({"batch": 0}, "batch"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
+        exp.run(**{"lengths": (1,), "batch": 1, **kwargs})

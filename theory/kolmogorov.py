@@ -74,6 +74,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -100,30 +101,79 @@ MEASURED = {2: {"gamma": 6, "K": 5, "levels_separated": (1, 2, 3)},
             3: {"gamma": 8, "K": 4, "levels_separated": (1, 2)}}
 
 
+# ---------------------------------------------------------------------------- validation
+def _fail(name: str, value: Any, expected: str) -> NoReturn:
+    """The module's validation choke point: raise naming ``name`` and ``value``."""
+    raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+
+
+def _require(ok: Any, name: str, value: Any, expected: str) -> None:
+    """:func:`_fail` unless ``ok``."""
+    if not ok:
+        _fail(name, value, expected)
+
+
+def _integer(value: Any, name: str, minimum: int, what: str = "") -> int:
+    """``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum``."""
+    _require(isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+             and value >= minimum, name, value, what or f"an integer >= {minimum}")
+    return int(value)
+
+
+def _check_n_gamma(n: Any, gamma: Any) -> None:
+    n = _integer(n, "n", 2)
+    _integer(gamma, "gamma", 2 * n + 2, f"an integer base >= 2n + 2 = {2 * n + 2}")
+
+
+def _points(x: Any, n: int, name: str = "x") -> np.ndarray:
+    """Finite float points of shape ``(m, n)``."""
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        _fail(name, x, f"a real array of shape (m, {n})")
+    _require(arr.ndim == 2 and arr.shape[1] == n, name, f"shape {arr.shape}",
+             f"a real array of shape (m, {n})")
+    _require(bool(np.all(np.isfinite(arr))), name, "a NaN or inf entry", "finite entries")
+    return arr
+
+
+def _table(table: Any, n: int, gamma: int) -> PsiTable:
+    """A :class:`PsiTable` built for the same ``n`` and ``γ``."""
+    _require(isinstance(table, PsiTable), "table", table, "a PsiTable (see psi_table)")
+    _require(table.n == n and table.gamma == gamma, "table", f"a table for n={table.n}, "
+             f"gamma={table.gamma}", f"a table for n={n}, gamma={gamma}")
+    return table
+
+
+# ---------------------------------------------------------------------------- inner function
 def RADIUS(n: int, gamma: int) -> float:  # noqa: N802 (a constant of (n, γ))
     """Side ``1 - 2n a`` of the cube ``[0, 1 - 2na]^n`` on which the superposition is built:
     there every shifted argument ``x + q a`` stays in ``[0, 1]``, so ψ never sees an integer
     part (with one, ``α_2 ψ`` would exceed the digit spacing ``1/γ`` and images overlap)."""
+    _check_n_gamma(n, gamma)
+    return _radius(n, gamma)
+
+
+def _radius(n: int, gamma: int) -> float:
     return 1.0 - 2 * n / (gamma * (gamma - 1))
 
 
-def _check_n_gamma(n: int, gamma: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise InvalidParameterError(f"n: expected an integer >= 2, got {n!r}")
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, np.integer)) or gamma < 2 * n + 2:
-        raise InvalidParameterError(f"gamma: expected an integer base >= 2n + 2 = {2 * n + 2}, "
-                                    f"got {gamma!r}")
-
-
 def beta(n: int, k: int) -> int:
-    """``β(k) = (n^k - 1)/(n - 1)``."""
+    """``β(k) = (n^k - 1)/(n - 1)`` for ``n ≥ 2`` and ``k ≥ 0``."""
+    _integer(n, "n", 2)
+    _integer(k, "k", 0)
+    return _beta(n, k)
+
+
+def _beta(n: int, k: int) -> int:
     return (n**k - 1) // (n - 1)
 
 
 def koppen_psi(n: int, gamma: int, k: int, j: int) -> Fraction:
-    """``ψ_k(j γ^{-k})`` exactly (``j ≥ 0``; the integer part of ``j γ^{-k}`` is allowed)."""
+    """``ψ_k(j γ^{-k})`` exactly (``k ≥ 1``, ``j ≥ 0``; the integer part of ``j γ^{-k}`` is
+    allowed)."""
     _check_n_gamma(n, gamma)
-    return _psi(n, gamma, k, j)
+    return _psi(int(n), int(gamma), _integer(k, "k", 1), _integer(j, "j", 0))
 
 
 @cache
@@ -132,7 +182,7 @@ def _psi(n: int, gamma: int, k: int, j: int) -> Fraction:
         return Fraction(j, gamma)
     i_k = j % gamma
     if i_k < gamma - 1:
-        return _psi(n, gamma, k - 1, j // gamma) + Fraction(i_k, gamma ** beta(n, k))
+        return _psi(n, gamma, k - 1, j // gamma) + Fraction(i_k, gamma ** _beta(n, k))
     return (_psi(n, gamma, k, j - 1) + _psi(n, gamma, k - 1, j // gamma + 1)) / 2
 
 
@@ -152,10 +202,12 @@ class PsiTable:
 
 
 def psi_table(n: int, gamma: int, K: int, upper: float = 2.0) -> PsiTable:
-    """``ψ_K`` on ``[0, upper]`` (exact rationals rounded once to float)."""
+    """``ψ_K`` on ``[0, upper]`` (exact rationals rounded once to float; ``upper > 0``)."""
     _check_n_gamma(n, gamma)
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 1:
-        raise InvalidParameterError(f"K: expected an integer >= 1, got {K!r}")
+    n, gamma, K = int(n), int(gamma), _integer(K, "K", 1)
+    _require(isinstance(upper, (int, float, np.integer, np.floating))
+             and not isinstance(upper, bool) and 0 < upper < math.inf, "upper", upper,
+             "a finite positive real")
     J = int(math.ceil(upper * gamma**K)) + 1
     for j in range(0, J + 1, max(1, gamma ** max(K - 2, 0))):  # warm the cache bottom-up
         _psi(n, gamma, K, j)
@@ -165,11 +217,18 @@ def psi_table(n: int, gamma: int, K: int, upper: float = 2.0) -> PsiTable:
 
 def psi_float(table: PsiTable, x: np.ndarray, *, upper: bool = False) -> np.ndarray:
     """``ψ_K(⌊x⌋_K)`` (or ``ψ_K(⌈x⌉_K)`` with ``upper``): monotone lower/upper estimates of ψ."""
-    t = np.asarray(x, dtype=float) * table.gamma**table.K
+    _require(isinstance(table, PsiTable), "table", table, "a PsiTable (see psi_table)")
+    try:
+        t = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        _fail("x", x, "real arguments")
+    _require(bool(np.all(np.isfinite(t))), "x", "a NaN or inf entry", "finite entries")
+    t = t * table.gamma**table.K
     idx = np.ceil(t - 1e-9) if upper else np.floor(t + 1e-9)
     idx = idx.astype(int)
-    if np.any(idx < 0) or np.any(idx >= table.values.size):
-        raise InvalidParameterError("x: outside the range of the psi table")
+    _require(not (np.any(idx < 0) or np.any(idx >= table.values.size)), "x",
+             "an argument outside the table", f"arguments in [0, {table.values.size - 1} "
+             f"γ^-{table.K}] (the range of the psi table)")
     return table.values[idx]
 
 
@@ -180,7 +239,7 @@ def alphas(n: int, gamma: int) -> np.ndarray:
     for p in range(2, n + 1):
         total, r = 0.0, 1
         while True:
-            term = float(gamma) ** (-(p - 1) * beta(n, r))
+            term = float(gamma) ** (-(p - 1) * _beta(n, r))
             if term < 1e-18 * max(total, 1e-300):
                 break
             total += term
@@ -214,7 +273,7 @@ def _town_rise(n: int, gamma: int, k: int) -> float:
     """
     total, r = 0.0, k + 1
     while True:
-        term = (gamma - 2) * float(gamma) ** (-beta(n, r))
+        term = (gamma - 2) * float(gamma) ** (-_beta(n, r))
         if term < 1e-18 * max(total, 1e-300):
             return total
         total += term
@@ -227,13 +286,14 @@ def level(n: int, gamma: int, k: int, table: PsiTable) -> Level:
     Raises
     ------
     InvalidParameterError
-        If ``table`` is not finer than ``k``.
+        If ``k < 1``, or ``table`` is not a table of the same ``n`` and ``γ`` finer than ``k``.
     ArithmeticError
         If two image intervals of one ``q`` overlap (separation fails at this level in float).
     """
     _check_n_gamma(n, gamma)
-    if table.K <= k:
-        raise InvalidParameterError(f"table: needs a finer level than k = {k}, got {table.K}")
+    k = _integer(k, "k", 1)
+    table = _table(table, n, gamma)
+    _require(table.K > k, "table", f"level K = {table.K}", f"a table finer than k = {k}")
     a = 1.0 / (gamma * (gamma - 1))
     h = float(gamma) ** (-k)
     delta = (gamma - 2) * h / (gamma - 1)
@@ -241,7 +301,7 @@ def level(n: int, gamma: int, k: int, table: PsiTable) -> Level:
     lowers, uppers, centres, gaps = [], [], [], []
     for q in range(2 * n + 1):
         starts = np.arange(0, gamma**k) * h  # first digit < γ: no integer part
-        starts = starts[(starts + delta >= q * a) & (starts <= RADIUS(n, gamma) + q * a)]
+        starts = starts[(starts + delta >= q * a) & (starts <= _radius(n, gamma) + q * a)]
         grids = np.meshgrid(*([starts] * n), indexing="ij")
         d = np.stack([g.reshape(-1) for g in grids], axis=1)
         lo = psi_float(table, d) @ al
@@ -254,13 +314,16 @@ def level(n: int, gamma: int, k: int, table: PsiTable) -> Level:
         gaps.append(gap)
         lowers.append(lo)
         uppers.append(hi)
-        centres.append(np.clip(d[order] + delta / 2 - q * a, 0.0, RADIUS(n, gamma)))
+        centres.append(np.clip(d[order] + delta / 2 - q * a, 0.0, _radius(n, gamma)))
     return Level(k, tuple(lowers), tuple(uppers), tuple(centres), min(gaps))
 
 
 def good_counts(n: int, gamma: int, k: int, x: np.ndarray) -> np.ndarray:
-    """Number of ``q`` for which every coordinate of ``x + q a`` lies in a level-``k`` town."""
+    """Number of ``q`` for which every coordinate of ``x + q a`` (``x`` of shape ``(m, n)``,
+    ``k ≥ 1``) lies in a level-``k`` town."""
     _check_n_gamma(n, gamma)
+    k = _integer(k, "k", 1)
+    x = _points(x, n)
     a = 1.0 / (gamma * (gamma - 1))
     h = float(gamma) ** (-k)
     delta = (gamma - 2) * h / (gamma - 1)
@@ -282,26 +345,42 @@ class Superposition:
     values: list[list[np.ndarray]]
     levels: list[int]
 
+    def _domain_points(self, x: Any) -> np.ndarray:
+        """Finite points ``(m, n)`` of the cube ``[0, RADIUS]^n``."""
+        x = _points(x, self.n)
+        radius = _radius(self.n, self.gamma)
+        _require(bool(np.all((x >= 0) & (x <= radius))), "x", "an entry outside the cube",
+                 f"entries in [0, {radius}] (see RADIUS)")
+        return x
+
     def inner(self, x: np.ndarray) -> np.ndarray:
         """``ξ_q(x)`` for every ``q``: ``(m, 2n+1)``."""
+        x = self._domain_points(x)
         a = 1.0 / (self.gamma * (self.gamma - 1))
         al = alphas(self.n, self.gamma)
         return np.stack([_xi(self.table, al, x, q, a) for q in range(2 * self.n + 1)], axis=1)
 
     def __call__(self, x: np.ndarray, iterations: int | None = None) -> np.ndarray:
         """The superposition with the first ``iterations`` refinements (all by default)."""
-        x = np.asarray(x, dtype=float)
-        if x.ndim != 2 or x.shape[1] != self.n:
-            raise InvalidParameterError(f"x: expected shape (m, {self.n}), got {x.shape}")
-        if np.any(x < 0) or np.any(x > RADIUS(self.n, self.gamma)):
-            raise InvalidParameterError(
-                f"x: entries must lie in [0, {RADIUS(self.n, self.gamma)}] (see RADIUS)")
+        if iterations is not None:
+            _integer(iterations, "iterations", 0)
+            _require(iterations <= len(self.levels), "iterations", iterations,
+                     f"at most the {len(self.levels)} refinements made")
         xi = self.inner(x)
         out = np.zeros(x.shape[0])
         for kn, vals in list(zip(self.knots, self.values))[:iterations]:
             for q in range(2 * self.n + 1):
                 out += np.interp(xi[:, q], kn[q], vals[q])
         return out
+
+
+def _target_values(F: Callable[[np.ndarray], np.ndarray], points: np.ndarray) -> np.ndarray:
+    """``F(points)`` as finite floats of shape ``(m,)``, or an error naming ``F``."""
+    values = np.asarray(F(points), dtype=float)
+    _require(values.shape == (points.shape[0],), "F", f"values of shape {values.shape}",
+             f"values of shape ({points.shape[0]},) for points of shape {points.shape}")
+    _require(bool(np.all(np.isfinite(values))), "F", "a NaN or inf value", "finite values")
+    return values
 
 
 def superpose(
@@ -312,17 +391,28 @@ def superpose(
     Parameters
     ----------
     F
-        Target on ``[0,1]^n`` (vectorized over rows of an ``(m, n)`` array).
+        Target on ``[0,1]^n`` (vectorized over rows of an ``(m, n)`` array, returning ``(m,)``
+        finite values).
     n, gamma
         Dimension and base (``γ ≥ 2n + 2``).
     levels
         ``k_1 ≤ k_2 ≤ …``: one refinement per entry.
     K
         Level of the ψ table (must exceed every ``k``).
+
+    Raises
+    ------
+    InvalidParameterError
+        On a bad ``n``, ``γ``, ``K`` or level, a non-callable ``F``, or an ``F`` whose values
+        have the wrong shape or are not finite.
     """
     _check_n_gamma(n, gamma)
-    if not levels or any(k < 1 for k in levels) or max(levels) >= K:
-        raise InvalidParameterError(f"levels: expected levels in [1, K) = [1, {K}), got {levels}")
+    _require(callable(F), "F", F, "a callable")
+    K = _integer(K, "K", 2)
+    _require(isinstance(levels, (list, tuple)) and len(levels) > 0
+             and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool)
+                     and 1 <= k < K for k in levels),
+             "levels", levels, f"a non-empty list of integer levels in [1, K) = [1, {K})")
     table = psi_table(n, gamma, K)
     sup = Superposition(n, gamma, table, [], [], [])
     cache: dict[int, Level] = {}
@@ -331,7 +421,7 @@ def superpose(
         kn_r, val_r = [], []
         for q in range(2 * n + 1):
             c = lv.centres[q]
-            resid = np.asarray(F(c), dtype=float) - (sup(c) if sup.knots else 0.0)
+            resid = _target_values(F, c) - (sup(c) if sup.knots else 0.0)
             v = resid / (2 * n + 1)
             kn_r.append(np.column_stack([lv.lower[q], lv.upper[q]]).reshape(-1))
             val_r.append(np.repeat(v, 2))

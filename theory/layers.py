@@ -37,7 +37,7 @@ Every layer keeps the number kind of its entries (:mod:`theory.numbers`): the se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import mpmath
 import numpy as np
@@ -53,6 +53,7 @@ from theory.numbers import (
     as_array,
     convert,
     from_domain,
+    is_finite,
     kind_of,
     real_part,
     to_domain,
@@ -66,6 +67,34 @@ TIMES = ("discrete", "continuous")
 
 class UnstableLayerError(UnstableModelError):
     """The transition ``W`` is not stable (``ρ(W) ≥ 1`` discrete, not Hurwitz continuous)."""
+
+
+def _fail(name: str, value: Any, expected: str) -> NoReturn:
+    """The module's validation choke point: raise naming ``name`` and ``value``."""
+    raise InvalidParameterError(f"{name}: expected {expected}, got {value}")
+
+
+def _require(ok: Any, name: str, value: Any, expected: str) -> None:
+    """:func:`_fail` unless ``ok``."""
+    if not ok:
+        _fail(name, value, expected)
+
+
+def _times(values: Any, kind: NumberKind, name: str) -> np.ndarray:
+    """Finite real times as a 1-D array (mpmath numbers for mpmath layers, else float)."""
+    raw = np.atleast_1d(np.asarray(values, dtype=object))
+    _require(not any(isinstance(t, (str, bytes)) for t in raw.flat), name, repr(values),
+             "real times, not strings")
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=object if kind is NumberKind.MPMATH
+                                       else float))
+        if kind is NumberKind.MPMATH:
+            arr = np.array([mpmath.mpf(t) for t in arr.flat], dtype=object).reshape(arr.shape)
+    except (TypeError, ValueError):
+        _fail(name, repr(values), "a 1-D array of real times")
+    _require(arr.ndim == 1, name, repr(values), "a 1-D array of real times")
+    _require(is_finite(arr), name, "a NaN or inf time", "finite times")
+    return arr
 
 
 def _decide(relation: Any, what: str) -> bool:
@@ -115,35 +144,30 @@ class SSMLayer:
         time: str = "discrete",
         require_stable: bool = True,
     ) -> None:
-        if time not in TIMES:
-            raise InvalidParameterError(f"time: expected one of {TIMES}, got {time!r}")
+        _require(time in TIMES, "time", repr(time), f"one of {TIMES}")
+        _require(isinstance(require_stable, (bool, np.bool_)), "require_stable",
+                 repr(require_stable), "True or False")
         self.time = time
         self.kind = kind_of(*(v for v in (W, U, C, D, b) if v is not None))
         self.U = as_array(U, self.kind, "U", ndim=2)
         m, d_in = self.U.shape
-        if m < 1 or d_in < 1:
-            raise InvalidParameterError(f"U: expected shape (m, d_in) with m, d_in >= 1, got "
-                                        f"{self.U.shape}")
+        _require(m >= 1 and d_in >= 1, "U", f"shape {self.U.shape}",
+                 "shape (m, d_in) with m, d_in >= 1")
         Warr = as_array(W, self.kind, "W")
-        if Warr.shape not in ((m,), (m, m)):
-            raise InvalidParameterError(
-                f"W: expected shape ({m}, {m}) or ({m},) (diagonal) to match U {self.U.shape}, "
-                f"got {Warr.shape}"
-            )
+        _require(Warr.shape in ((m,), (m, m)), "W", f"shape {Warr.shape}",
+                 f"shape ({m}, {m}) or ({m},) (diagonal) to match U {self.U.shape}")
         self.W = Warr
         self.diagonal = Warr.ndim == 1
         self.C = as_array(C, self.kind, "C", ndim=2)
-        if self.C.shape[1] != m or self.C.shape[0] < 1:
-            raise InvalidParameterError(
-                f"C: expected shape (d_out, {m}) with d_out >= 1, got {self.C.shape}"
-            )
+        _require(self.C.shape[1] == m and self.C.shape[0] >= 1, "C", f"shape {self.C.shape}",
+                 f"shape (d_out, {m}) with d_out >= 1")
         d_out = self.C.shape[0]
         self.D = None if D is None else as_array(D, self.kind, "D", ndim=2)
-        if self.D is not None and self.D.shape != (d_out, d_in):
-            raise InvalidParameterError(f"D: expected shape ({d_out}, {d_in}), got {self.D.shape}")
+        _require(self.D is None or self.D.shape == (d_out, d_in), "D",
+                 f"shape {None if self.D is None else self.D.shape}", f"shape ({d_out}, {d_in})")
         self.b = None if b is None else as_array(b, self.kind, "b", ndim=1)
-        if self.b is not None and self.b.shape != (m,):
-            raise InvalidParameterError(f"b: expected shape ({m},), got {self.b.shape}")
+        _require(self.b is None or self.b.shape == (m,), "b",
+                 f"shape {None if self.b is None else self.b.shape}", f"shape ({m},)")
         if require_stable and not self.is_stable():
             raise UnstableLayerError(
                 f"W: the {time} layer is unstable ("
@@ -181,6 +205,7 @@ class SSMLayer:
 
     def to_kind(self, kind: NumberKind) -> SSMLayer:
         """The same layer with entries converted to ``kind`` (exact → float rounds)."""
+        _require(isinstance(kind, NumberKind), "kind", repr(kind), "a NumberKind")
         conv = [None if v is None else convert(v, kind, n)
                 for v, n in ((self.W, "W"), (self.U, "U"), (self.C, "C"), (self.D, "D"),
                              (self.b, "b"))]
@@ -256,14 +281,11 @@ class SSMLayer:
         if self.kind is NumberKind.FLOAT and isinstance(x, np.ndarray) and x.dtype == object:
             x = convert(x, NumberKind.FLOAT, "x")
         xs = as_array(x, self.kind, "x", ndim=2)
-        if xs.shape[1] != self.d_in:
-            raise InvalidParameterError(
-                f"x: expected shape (T, {self.d_in}), got {xs.shape}"
-            )
+        _require(xs.shape[1] == self.d_in, "x", f"shape {xs.shape}", f"shape (T, {self.d_in})")
         return xs
 
     def _arrays(self, *extra: np.ndarray) -> tuple[Callable[[np.ndarray], np.ndarray],
-                                                   list[np.ndarray | None]]:
+                                                   list[Any]]:
         """Parameters (and ``extra``) in the arithmetic of the kind, and the way back."""
         arrays = [self.W, self.U, self.C, self.D, self.b, *extra]
         if self.kind is not NumberKind.EXACT:
@@ -282,10 +304,8 @@ class SSMLayer:
         Discrete layers only (see :meth:`run_continuous`). Arithmetic in the layer's kind; an
         exact layer returns exact outputs.
         """
-        if self.time != "discrete":
-            raise InvalidParameterError(
-                "time: run() is for discrete layers; use run_continuous(x, t_grid)"
-            )
+        _require(self.time == "discrete", "time", repr(self.time),
+                 "a discrete layer for run(); use run_continuous(x, t_grid)")
         xs = self._input(x)
         back, (W, U, C, D, b, xd) = self._arrays(xs)
         T = xs.shape[0]
@@ -311,10 +331,10 @@ class SSMLayer:
         Discrete layers only. The bias ``b`` does not enter the kernel (it adds the fixed
         sequence ``C Σ_{s<t} W^s b``).
         """
-        if self.time != "discrete":
-            raise InvalidParameterError("time: kernel(T) is for discrete layers; use kernel_at")
-        if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-            raise InvalidParameterError(f"T: expected a non-negative integer, got {T!r}")
+        _require(self.time == "discrete", "time", repr(self.time),
+                 "a discrete layer for kernel(T); use kernel_at")
+        _require(isinstance(T, (int, np.integer)) and not isinstance(T, bool) and T >= 0, "T",
+                 repr(T), "a non-negative integer")
         back, (W, U, C, D, _) = self._arrays()
         out = np.empty((int(T), self.d_out, self.d_in),
                        dtype=object if self.kind is not NumberKind.FLOAT
@@ -334,11 +354,9 @@ class SSMLayer:
         """``e^{W dt}`` and ``∫_0^dt e^{W s} ds`` from one block exponential (Van Loan)."""
         m = self.width
         Wd = self.W_matrix()
-        if self.kind is NumberKind.EXACT:
-            raise InvalidParameterError(
-                "W: exact continuous layers are discretized in mpmath or float; convert with "
-                "to_kind first"
-            )
+        _require(self.kind is not NumberKind.EXACT, "W", "exact entries",
+                 "mpmath or float entries: exact continuous layers are discretized in mpmath or "
+                 "float; convert with to_kind first")
         if self.kind is NumberKind.MPMATH:
             M = mpmath.zeros(2 * m, 2 * m)
             for i in range(m):
@@ -361,15 +379,11 @@ class SSMLayer:
         ``h_k = e^{W dt} h_{k-1} + Φ (U x_k + b)`` with ``Φ = ∫_0^dt e^{W s} ds`` (exactly, no
         quadrature), and ``y_k = C h_k + D x_k``: a discrete layer of the same width.
         """
-        if self.time != "continuous":
-            raise InvalidParameterError("time: discretize() needs a continuous layer")
-        try:
-            ok = dt > 0 and np.isfinite(float(dt))
-        except TypeError:
-            ok = False
-        if not ok:
-            raise InvalidParameterError(f"dt: expected a finite positive step, got {dt!r}")
-        A, Phi = self._expm_pair(dt)
+        _require(self.time == "continuous", "time", repr(self.time),
+                 "a continuous layer for discretize()")
+        (step,) = _times([dt], self.kind, "dt")
+        _require(step > 0, "dt", repr(dt), "a finite positive step")
+        A, Phi = self._expm_pair(step)
         b = None if self.b is None else Phi @ self.b
         return SSMLayer(A, Phi @ self.U, self.C, self.D, b, time="discrete",
                         require_stable=False)
@@ -388,22 +402,19 @@ class SSMLayer:
             Increasing times ``t_0 < t_1 < … < t_T``; a uniform grid (equal steps) is
             discretized once, a non-uniform one step by step.
         """
-        if self.time != "continuous":
-            raise InvalidParameterError("time: run_continuous() needs a continuous layer")
-        tg = np.asarray(t_grid, dtype=object if self.kind is NumberKind.MPMATH else float)
-        if tg.ndim != 1 or tg.shape[0] < 1:
-            raise InvalidParameterError(f"t_grid: expected a 1-D array of times, got {tg.shape}")
+        _require(self.time == "continuous", "time", repr(self.time),
+                 "a continuous layer for run_continuous()")
+        _require(np.ndim(t_grid) == 1 and len(t_grid) >= 1, "t_grid",
+                 f"shape {np.shape(t_grid)}", "a non-empty 1-D array of times")
+        tg = _times(t_grid, self.kind, "t_grid")
         steps = np.diff(tg)
-        if steps.size and not all(s > 0 for s in steps):
-            raise InvalidParameterError("t_grid: times must be strictly increasing")
+        _require(all(s > 0 for s in steps), "t_grid", "times that do not increase",
+                 "strictly increasing times")
         if callable(x):
             x = [x(t) for t in tg[1:]]
         xs = self._input(x if steps.size else np.zeros((0, self.d_in)))
-        if xs.shape[0] != steps.size:
-            raise InvalidParameterError(
-                f"x: expected {steps.size} samples for a grid of {tg.size} times, "
-                f"got {xs.shape[0]}"
-            )
+        _require(xs.shape[0] == steps.size, "x", f"{xs.shape[0]} samples",
+                 f"{steps.size} samples for a grid of {tg.size} times")
         if steps.size == 0:
             return np.empty((0, self.d_out), dtype=xs.dtype)
         if all(s == steps[0] for s in steps):
@@ -418,11 +429,13 @@ class SSMLayer:
         return np.array(y)
 
     def kernel_at(self, s: Any) -> np.ndarray:
-        """Continuous kernel ``ρ(s) = C e^{W s} U`` at the times ``s``: ``(n, d_out, d_in)``."""
-        if self.time != "continuous":
-            raise InvalidParameterError("time: kernel_at() needs a continuous layer")
+        """Continuous kernel ``ρ(s) = C e^{W s} U`` at the times ``s ≥ 0``: ``(n, d_out, d_in)``."""
+        _require(self.time == "continuous", "time", repr(self.time),
+                 "a continuous layer for kernel_at()")
+        times = _times(s, self.kind, "s")
+        _require(all(t >= 0 for t in times), "s", "a negative time", "non-negative times")
         out = []
-        for si in np.atleast_1d(np.asarray(s, dtype=object)):
+        for si in times:
             A, _ = self._expm_pair(si)
             out.append(self.C @ A @ self.U)
         return np.array(out)
@@ -455,31 +468,28 @@ class SSMStack:
     """
 
     def __init__(self, layers: Sequence[SSMLayer], activation: str | Activation) -> None:
-        if isinstance(layers, SSMLayer) or not isinstance(layers, Sequence) or not layers:
-            raise InvalidParameterError("layers: expected a non-empty sequence of SSMLayer")
+        _require(not isinstance(layers, SSMLayer) and isinstance(layers, Sequence)
+                 and len(layers) > 0, "layers", repr(layers),
+                 "a non-empty sequence of SSMLayer")
         for i, layer in enumerate(layers):
-            if not isinstance(layer, SSMLayer):
-                raise InvalidParameterError(f"layers[{i}]: expected an SSMLayer, got {layer!r}")
+            _require(isinstance(layer, SSMLayer), f"layers[{i}]", repr(layer), "an SSMLayer")
         for i in range(1, len(layers)):
-            if layers[i].d_in != layers[i - 1].d_out:
-                raise InvalidParameterError(
-                    f"layers[{i}]: d_in = {layers[i].d_in} does not match d_out = "
-                    f"{layers[i - 1].d_out} of layers[{i - 1}]"
-                )
-            if layers[i].time != layers[0].time:
-                raise InvalidParameterError(
-                    f"layers[{i}]: time {layers[i].time!r} differs from layers[0] "
-                    f"({layers[0].time!r})"
-                )
-        kinds = {layer.kind for layer in layers}
-        if NumberKind.EXACT in kinds and len(kinds) > 1:
-            raise InvalidParameterError(
-                "layers: exact layers cannot be mixed with float or mpmath layers"
-            )
-        self.kind = NumberKind.MPMATH if NumberKind.MPMATH in kinds else kinds.pop()
+            _require(layers[i].d_in == layers[i - 1].d_out, f"layers[{i}]",
+                     f"d_in = {layers[i].d_in}",
+                     f"d_in = d_out = {layers[i - 1].d_out} of layers[{i - 1}]")
+            _require(layers[i].time == layers[0].time, f"layers[{i}]",
+                     f"time {layers[i].time!r}", f"the time mode of layers[0] "
+                     f"({layers[0].time!r})")
+        kinds = [layer.kind for layer in layers]
+        _require(NumberKind.EXACT not in kinds or set(kinds) == {NumberKind.EXACT}, "layers",
+                 "exact layers mixed with float or mpmath layers", "layers of one exactness")
+        self.kind = NumberKind.MPMATH if NumberKind.MPMATH in kinds else kinds[0]
         self.layers = tuple(layer if layer.kind is self.kind else layer.to_kind(self.kind)
                             for layer in layers)
-        self.activation = get_activation(activation)
+        try:
+            self.activation = get_activation(activation)
+        except InvalidParameterError as exc:
+            _fail("activation", repr(activation), f"an Activation or a predefined name ({exc})")
 
     @property
     def depth(self) -> int:

@@ -8,13 +8,47 @@ batched parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import numpy as np
 
 from theory.linear import DeepSSM
+from theory.numbers import InvalidParameterError
 from verify.scan import linear_scan
 
 __all__ = ["DeepBatch"]
+
+
+def _fail(name: str, value: Any, expected: str) -> NoReturn:
+    """The module's validation choke point: raise naming ``name`` and ``value``."""
+    raise InvalidParameterError(f"{name}: expected {expected}, got {value}")
+
+
+def _require(ok: Any, name: str, value: Any, expected: str) -> None:
+    """:func:`_fail` unless ``ok``."""
+    if not ok:
+        _fail(name, value, expected)
+
+
+def _index(value: Any, name: str, lower: int, upper: int | None = None) -> int:
+    """An integer (not a bool) in ``[lower, upper)`` (no upper bound if ``upper`` is None)."""
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= lower
+    bound = f"an integer >= {lower}" + ("" if upper is None else f" and < {upper}")
+    _require(ok and (upper is None or value < upper), name, repr(value), bound)
+    return int(value)
+
+
+def _stacked(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A finite numeric array of the given shape."""
+    expected = f"a numeric array of shape {shape}"
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        _fail(name, "a ragged array", expected)
+    _require(arr.dtype != object and np.issubdtype(arr.dtype, np.number) and arr.shape == shape,
+             name, f"shape {arr.shape}", expected)
+    _require(bool(np.all(np.isfinite(arr))), name, "a NaN or inf entry", "finite entries")
+    return arr
 
 
 @dataclass
@@ -28,6 +62,12 @@ class DeepBatch:
     Bk : (n, l-1, m, m)   couplings ``B_2..B_l``
     C : (n, m)
     styles : list of the spectrum style of each instance
+
+    Raises
+    ------
+    InvalidParameterError
+        On mismatched shapes, an empty depth or width, NaN/inf entries, an eigenvalue of
+        modulus ``≥ 1`` (BYJL25 requires ``|λ| < 1``) or a wrong number of styles.
     """
 
     eigenvalues: np.ndarray
@@ -35,6 +75,21 @@ class DeepBatch:
     Bk: np.ndarray
     C: np.ndarray
     styles: list[str]
+
+    def __post_init__(self) -> None:
+        eig = np.asarray(self.eigenvalues)
+        _require(eig.ndim == 3 and eig.shape[1] >= 1 and eig.shape[2] >= 1, "eigenvalues",
+                 f"shape {eig.shape}", "shape (n, l, m) with l, m >= 1")
+        n, depth, m = eig.shape
+        self.eigenvalues = _stacked(eig, "eigenvalues", (n, depth, m))
+        _require(bool(np.all(np.abs(self.eigenvalues) < 1)), "eigenvalues",
+                 f"modulus {float(np.max(np.abs(self.eigenvalues)))}",
+                 "moduli < 1 (stable models)")
+        self.B1 = _stacked(self.B1, "B1", (n, m))
+        self.Bk = _stacked(self.Bk, "Bk", (n, depth - 1, m, m))
+        self.C = _stacked(self.C, "C", (n, m))
+        _require(len(self.styles) == n and all(isinstance(x, str) for x in self.styles),
+                 "styles", f"{len(self.styles)} entries", f"{n} style names")
 
     @property
     def size(self) -> int:
@@ -53,6 +108,7 @@ class DeepBatch:
 
     def model(self, i: int) -> DeepSSM:
         """Instance ``i`` as a float :class:`~theory.linear.DeepSSM`."""
+        i = _index(i, "i", 0, self.size)
         return DeepSSM(self.eigenvalues[i], [self.B1[i], *self.Bk[i]], self.C[i])
 
     def absolute(self) -> DeepBatch:
@@ -66,6 +122,7 @@ class DeepBatch:
 
     def describe(self, i: int) -> dict[str, object]:
         """JSON-ready description of instance ``i`` (reprs of the complex entries)."""
+        i = _index(i, "i", 0, self.size)
         return {
             "depth": self.depth,
             "width": self.width,
@@ -82,6 +139,7 @@ class DeepBatch:
         Layer by layer, ``v_k(s) = Σ_{j ≤ s} A_k^j B_k v_{k-1}(s - j)`` with ``v_1(s) = A_1^s B_1``
         and ``ρ(s) = C^T v_l(s)``: the sum over ``s_1 + … + s_l = s`` of Eq. 2 grouped by ``s_l``.
         """
+        T = _index(T, "T", 0)
         s = np.arange(T).reshape(1, T, 1)
         v = self.eigenvalues[:, 0:1, :] ** s * self.B1[:, None, :]
         for k in range(1, self.depth):
@@ -96,10 +154,12 @@ class DeepBatch:
     def kernel_scan(self, T: int) -> np.ndarray:
         """``ρ(0..T-1)`` of every model by running the recurrence (Eq. 1) on an impulse through
         the scan core, all models in one batched call per layer; shape ``(n, T)``."""
+        T = _index(T, "T", 0)
         n, m = self.size, self.width
+        if T == 0:  # the scan core needs a time step; the empty kernel needs no run
+            return np.zeros((n, 0), dtype=np.result_type(self.eigenvalues, self.C, float))
         x = np.zeros((n, T, 1))
-        if T:
-            x[:, 0, 0] = 1.0
+        x[:, 0, 0] = 1.0
         eye = np.eye(m)
         h = linear_scan(self.eigenvalues[:, 0], self.B1[:, :, None], eye, x, diagonal=True)
         for k in range(1, self.depth):

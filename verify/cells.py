@@ -39,7 +39,7 @@ nonlinearity and mixing of a full S4 block are not included: the memory is that 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.special
@@ -53,16 +53,45 @@ DISCRETIZATIONS = ("zoh", "bilinear")
 DT_RANGE = (1e-3, 1e-1)
 
 
+def _fail(name: str, value: Any, expected: str) -> NoReturn:
+    """The module's validation choke point: raise naming ``name`` and ``value``."""
+    raise InvalidParameterError(f"{name}: expected {expected}, got {value}")
+
+
+def _require(ok: Any, name: str, value: Any, expected: str) -> None:
+    """:func:`_fail` unless ``ok``."""
+    if not ok:
+        _fail(name, value, expected)
+
+
 def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidParameterError(f"{name}: expected a positive integer, got {value!r}")
+    _require(isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1,
+             name, repr(value), "a positive integer")
     return int(value)
 
 
+def _generator(rng: Any) -> np.random.Generator:
+    _require(isinstance(rng, np.random.Generator), "rng", repr(rng), "a numpy Generator")
+    return rng
+
+
+def _real(value: Any, name: str) -> float:
+    """A finite real number (not a bool or a string)."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    _require(ok and bool(np.isfinite(value)), name, repr(value), "a finite real number")
+    return float(value)
+
+
 def _input(x: Any, d_in: int) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if arr.ndim < 2 or arr.shape[-1] != d_in:
-        raise InvalidParameterError(f"x: expected shape (..., T, {d_in}), got {arr.shape}")
+    """Finite float inputs of shape ``(..., T, d_in)`` with ``T ≥ 1``."""
+    expected = f"real inputs of shape (..., T, {d_in}) with T >= 1"
+    try:
+        arr = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        _fail("x", repr(x), expected)
+    _require(arr.ndim >= 2 and arr.shape[-1] == d_in and arr.shape[-2] >= 1, "x",
+             f"shape {arr.shape}", expected)
+    _require(bool(np.all(np.isfinite(arr))), "x", "a NaN or inf entry", "finite entries")
     return arr
 
 
@@ -85,8 +114,7 @@ class _Recurrent:
     def __init__(self, d_in: int, hidden: int, rng: np.random.Generator) -> None:
         self.d_in = _positive_int(d_in, "d_in")
         self.hidden = _positive_int(hidden, "hidden")
-        if not isinstance(rng, np.random.Generator):
-            raise InvalidParameterError(f"rng: expected a numpy Generator, got {rng!r}")
+        rng = _generator(rng)
         gh = self.gates * self.hidden
         self.W_ih = _uniform(rng, self.hidden, (gh, self.d_in))
         self.W_hh = _uniform(rng, self.hidden, (gh, self.hidden))
@@ -180,8 +208,9 @@ class DiagonalSSM:
         self.d_in = _positive_int(d_in, "d_in")
         self.state = _positive_int(state, "state")
         self.d_out = _positive_int(d_out, "d_out")
-        if not 0 < max_modulus <= 1:
-            raise InvalidParameterError(f"max_modulus: expected (0, 1], got {max_modulus!r}")
+        rng = _generator(rng)
+        _require(0 < _real(max_modulus, "max_modulus") <= 1, "max_modulus", repr(max_modulus),
+                 "a modulus in (0, 1]")
         m = self.state
         self.eigenvalues = (rng.uniform(0, max_modulus, m)
                             * np.exp(2j * np.pi * rng.uniform(0, 1, m)))
@@ -217,8 +246,7 @@ def s4d_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
     ``Q`` with ``S = Q diag(-iμ) Q^*``; the eigenvalues of the normal part are ``-1/2 - iμ``.
     """
     N = _positive_int(N, "N")
-    if N % 2:
-        raise InvalidParameterError(f"N: expected an even state size (conjugate pairs), got {N}")
+    _require(N % 2 == 0, "N", N, "an even state size (conjugate pairs)")
     S = legs_normal_matrix(N) + 0.5 * np.eye(N)
     mu, Q = np.linalg.eigh(1j * S)
     lam = -0.5 - 1j * mu
@@ -246,12 +274,15 @@ class S4D:
         dt_range: tuple[float, float] = DT_RANGE,
     ) -> None:
         self.d_in = self.d_out = _positive_int(channels, "channels")
-        if discretization not in DISCRETIZATIONS:
-            raise InvalidParameterError(
-                f"discretization: expected one of {DISCRETIZATIONS}, got {discretization!r}")
-        lo, hi = dt_range
-        if not (0 < lo <= hi):
-            raise InvalidParameterError(f"dt_range: expected 0 < lo <= hi, got {dt_range!r}")
+        state = _positive_int(state, "state")
+        _require(state % 2 == 0, "state", state, "an even state size (conjugate pairs)")
+        rng = _generator(rng)
+        _require(discretization in DISCRETIZATIONS, "discretization", repr(discretization),
+                 f"one of {DISCRETIZATIONS}")
+        _require(isinstance(dt_range, (tuple, list)) and len(dt_range) == 2, "dt_range",
+                 repr(dt_range), "a pair (lo, hi)")
+        lo, hi = (_real(v, "dt_range") for v in dt_range)
+        _require(0 < lo <= hi, "dt_range", repr(dt_range), "0 < lo <= hi")
         lam, B = s4d_legs(state)
         H = self.d_in
         self.dt = np.exp(rng.uniform(math.log(lo), math.log(hi), H))

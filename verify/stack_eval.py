@@ -12,7 +12,7 @@ sequence of ones) and added to every batch member: ``y = scan(x) + o``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -23,19 +23,38 @@ from verify.scan import linear_scan
 __all__ = ["run_layer_float", "run_stack_float"]
 
 
+def _fail(name: str, value: Any, expected: str) -> NoReturn:
+    """The module's validation choke point: raise naming ``name`` and ``value``."""
+    raise InvalidParameterError(f"{name}: expected {expected}, got {value}")
+
+
+def _require(ok: Any, name: str, value: Any, expected: str) -> None:
+    """:func:`_fail` unless ``ok``."""
+    if not ok:
+        _fail(name, value, expected)
+
+
 def _float_layer(layer: SSMLayer, dt: float | None) -> SSMLayer:
+    """The float64 discrete layer that ``layer`` runs as (discretized with step ``dt``)."""
     if layer.time == "continuous":
-        if dt is None:
-            raise InvalidParameterError(
-                "dt: a continuous stack needs the grid step dt (zero-order-hold discretization)"
-            )
         layer = layer.to_kind(NumberKind.FLOAT) if layer.kind is NumberKind.EXACT else layer
         layer = layer.discretize(dt)
     return layer if layer.kind is NumberKind.FLOAT else layer.to_kind(NumberKind.FLOAT)
 
 
 def run_layer_float(layer: SSMLayer, x: Any, *, method: str = "auto") -> np.ndarray:
-    """One discrete layer on ``x (..., T, d_in)`` in float64 through the scan core."""
+    """One discrete layer on ``x (..., T, d_in)`` in float64 through the scan core.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``layer`` is not a discrete :class:`~theory.layers.SSMLayer` (discretize a
+        continuous layer with :meth:`~theory.layers.SSMLayer.discretize` first), or on a bad
+        ``x`` or ``method`` (checked by :func:`verify.scan.linear_scan`).
+    """
+    _require(isinstance(layer, SSMLayer), "layer", repr(layer), "an SSMLayer")
+    _require(layer.time == "discrete", "layer", "a continuous layer",
+             "a discrete layer (discretize a continuous one with layer.discretize(dt))")
     layer = _float_layer(layer, None)
     y = linear_scan(layer.W, layer.U, layer.C, x, layer.D, method=method,
                     diagonal=layer.diagonal)
@@ -58,6 +77,8 @@ def run_stack_float(
         A discrete stack, or a continuous one together with ``dt`` (each layer then runs its
         exact zero-order-hold discretization, as :meth:`SSMStack.run_continuous` on a uniform
         grid of step ``dt``).
+    dt
+        The grid step ``> 0`` of a continuous stack; must be ``None`` for a discrete stack.
     x
         Inputs with arbitrary leading batch axes.
     method
@@ -67,9 +88,18 @@ def run_stack_float(
     -------
     numpy.ndarray
         ``(..., T, d_out)``, equal to :meth:`SSMStack.run` per sequence up to float rounding.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``stack`` is not an :class:`~theory.layers.SSMStack`, ``dt`` is missing for a
+        continuous stack, given for a discrete one, or not a finite positive step, or on a bad
+        ``x`` or ``method``.
     """
-    if not isinstance(stack, SSMStack):
-        raise InvalidParameterError(f"stack: expected an SSMStack, got {stack!r}")
+    _require(isinstance(stack, SSMStack), "stack", repr(stack), "an SSMStack")
+    _require((dt is None) == (stack.time == "discrete"), "dt", repr(dt),
+             "None for a discrete stack" if stack.time == "discrete" else
+             "the grid step of the continuous stack (zero-order-hold discretization)")
     layers = [_float_layer(layer, dt) for layer in stack.layers]
     y = np.asarray(x, dtype=float)
     for i, layer in enumerate(layers):

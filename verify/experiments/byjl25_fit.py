@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from verify.experiments._checks import count, counts, generator, positive, positives, require
 from verify.fitting import Layout, fit_batch
 
 __all__ = ["Config", "Row", "large_norm_targets", "main", "minimal_width", "run"]
@@ -42,7 +43,15 @@ PAPER_NUMBERS_NOTE = (
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of one run."""
+    """Settings of one run.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless the counts (``poles``, ``length``, ``restarts``, ``iterations``, every depth)
+        are positive integers and ``budget`` and every magnitude are finite positive numbers
+        (``magnitudes`` and ``depths`` non-empty).
+    """
 
     poles: int = 4
     length: int = 48
@@ -51,6 +60,13 @@ class Config:
     depths: tuple[int, ...] = (2, 3, 4, 5)
     restarts: int = 8
     iterations: int = 2000
+
+    def __post_init__(self) -> None:
+        for name in ("poles", "length", "restarts", "iterations"):
+            count(getattr(self, name), name)
+        positive(self.budget, "budget")
+        positives(self.magnitudes, "magnitudes")
+        counts(self.depths, "depths")
 
 
 QUICK = Config(magnitudes=(25.0, 400.0), depths=(2, 3, 5), restarts=4, iterations=700)
@@ -83,7 +99,8 @@ class Row:
 
 
 def minimal_width(poles: int, depth: int) -> int:
-    """Smallest ``m`` with ``l(m-1)+1 ≥ n`` (BYJL25 Theorem 4.1(ii))."""
+    """Smallest ``m`` with ``l(m-1)+1 ≥ n`` (BYJL25 Theorem 4.1(ii)); ``n, l ≥ 1``."""
+    poles, depth = count(poles, "poles"), count(depth, "depth")
     return max(1, -(-(poles - 1) // depth) + 1)
 
 
@@ -94,8 +111,15 @@ def large_norm_targets(
 
     Poles are sorted draws from ``U(0.05, 0.95)``; residues are ``±R·u_i`` with random signs,
     ``u_i ∈ U(0.5, 1)`` and one ``u_i = 1``, so the largest residue modulus is exactly ``R``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``rng`` is a numpy Generator, ``poles`` and ``length`` are positive integers
+        and ``magnitudes`` is a non-empty sequence of finite positive numbers.
     """
-    R = np.asarray(magnitudes, dtype=float)
+    rng, poles, length = generator(rng), count(poles, "poles"), count(length, "length")
+    R = np.asarray(positives(magnitudes, "magnitudes"))
     lam = np.sort(rng.uniform(0.05, 0.95, (R.size, poles)), axis=1)
     scale = rng.uniform(0.5, 1.0, (R.size, poles))
     scale[np.arange(R.size), rng.integers(poles, size=R.size)] = 1.0
@@ -118,7 +142,15 @@ def _fit_row(label: str, targets: np.ndarray, depth: int, width: int, config: Co
 
 
 def run(config: Config, seed: int) -> tuple[np.ndarray, list[Row]]:
-    """Fit every model class to the targets; returns the targets' ``R`` and the rows."""
+    """Fit every model class to the targets; returns the targets' ``R`` and the rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``config`` is not a :class:`Config` or ``seed`` is not a non-negative integer.
+    """
+    require(isinstance(config, Config), "config", config, "a Config")
+    seed = count(seed, "seed", 0)
     seeds = np.random.SeedSequence(seed).spawn(2 + 2 * len(config.depths))
     _, _, targets = large_norm_targets(np.random.default_rng(seeds[0]), config.poles,
                                        config.magnitudes, config.length)

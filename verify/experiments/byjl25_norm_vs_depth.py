@@ -33,6 +33,7 @@ import numpy as np
 from theory.linear import ShallowSSM
 from theory.norm_reduction import kernel_agreement, shallow_norm, small_norm_deep_report
 from verify.cli import int_at_least
+from verify.experiments._checks import count, counts, positives, require
 from verify.experiments.byjl25_fit import PAPER_NUMBERS_NOTE, large_norm_targets, minimal_width
 
 __all__ = ["Config", "Point", "main", "run"]
@@ -42,12 +43,26 @@ DEFAULT_OUT = Path("out") / "byjl25_norm_vs_depth.png"
 
 @dataclass(frozen=True)
 class Config:
-    """Settings of one run; ``width=None`` picks the minimal width per depth."""
+    """Settings of one run; ``width=None`` picks the minimal width per depth.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``poles``, every depth and ``width`` (if given) are positive integers and
+        ``shallow_norms`` is a non-empty sequence of finite positive numbers.
+    """
 
     poles: int = 4
     shallow_norms: tuple[float, ...] = (10.0, 10**1.5, 100.0, 10**2.5, 1000.0)
     depths: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     width: int | None = None
+
+    def __post_init__(self) -> None:
+        count(self.poles, "poles")
+        positives(self.shallow_norms, "shallow_norms")
+        counts(self.depths, "depths")
+        if self.width is not None:
+            count(self.width, "width")
 
 
 QUICK = Config(shallow_norms=(10.0, 1000.0), depths=(1, 2, 3, 4))
@@ -87,7 +102,15 @@ class Point:
 
 
 def run(config: Config, seed: int) -> list[Point]:
-    """Measure the best deep norm for every target and depth."""
+    """Measure the best deep norm for every target and depth.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``config`` is not a :class:`Config` or ``seed`` is not a non-negative integer.
+    """
+    require(isinstance(config, Config), "config", config, "a Config")
+    seed = count(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     magnitudes = [c1**2 for c1 in config.shallow_norms]
     poles, residues, _ = large_norm_targets(rng, config.poles, magnitudes, 1)

@@ -37,6 +37,7 @@ import numpy as np
 from theory.memory import DecayFit, channel_norm, fit_decay, step_input
 from theory.numbers import NumberKind, tolerance
 from verify.cells import GRU, LSTM, RNN, S4D, DiagonalSSM
+from verify.experiments._checks import count, generator, require
 
 __all__ = ["DEFAULTS", "CurveResult", "build_models", "run_experiment", "format_table",
            "plot_curves", "main"]
@@ -70,14 +71,31 @@ class CurveResult:
 
 def build_models(rng: np.random.Generator, D: int = DEFAULTS.D,
                  hidden: int = DEFAULTS.hidden) -> list:
-    """RNN, GRU, LSTM, diagonal SSM and S4D (LegS) at random initialization."""
+    """RNN, GRU, LSTM, diagonal SSM and S4D (LegS) at random initialization.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``rng`` is a numpy Generator, ``D`` a positive integer and ``hidden`` an even
+        positive integer (S4D's state comes in conjugate pairs).
+    """
+    rng, D, hidden = generator(rng), count(D, "D"), count(hidden, "hidden", 2)
+    require(hidden % 2 == 0, "hidden", hidden, "an even state size (S4D's conjugate pairs)")
     return [RNN(D, hidden, rng), GRU(D, hidden, rng), LSTM(D, hidden, rng),
             DiagonalSSM(D, hidden, D, rng), S4D(D, hidden, rng)]
 
 
 def run_experiment(seed: int = 0, T: int = DEFAULTS.T, D: int = DEFAULTS.D,
                    hidden: int = DEFAULTS.hidden) -> list[CurveResult]:
-    """Memory curves of every model for one random unit direction (seeded)."""
+    """Memory curves of every model for one random unit direction (seeded).
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``seed`` is a non-negative integer, ``T ≥ 2`` (a curve needs one difference)
+        and ``D``, ``hidden`` are valid for :func:`build_models`.
+    """
+    seed, T = count(seed, "seed", 0), count(T, "T", 2)
     rng = np.random.default_rng(seed)
     models = build_models(rng, D, hidden)
     x = rng.standard_normal(D)
@@ -99,7 +117,16 @@ def run_experiment(seed: int = 0, T: int = DEFAULTS.T, D: int = DEFAULTS.D,
 
 
 def format_table(results: Sequence[CurveResult]) -> str:
-    """Plain-text table: model, fitted factor, rate, window, Theorem 3.13 ``r`` and allowance."""
+    """Plain-text table: model, fitted factor, rate, window, Theorem 3.13 ``r`` and allowance.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``results`` is not a sequence of :class:`CurveResult`.
+    """
+    require(isinstance(results, Sequence) and not isinstance(results, str)
+            and all(isinstance(r, CurveResult) for r in results), "results", results,
+            "a sequence of CurveResult")
     head = f"{'model':<14} {'fitted factor':>14} {'rate/step':>10} {'window':>12} " \
            f"{'thm 3.13 r':>11} {'r·e^s':>9}"
     lines = [head, "-" * len(head)]

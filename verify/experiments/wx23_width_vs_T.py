@@ -23,14 +23,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from theory.layers import SSMStack
 from theory.universality import WindowTarget, window_network, window_width_counts
 from theory.volterra import damped_kernel, volterra_network, wiener_target
+from verify.experiments._checks import count, counts
 from verify.stack_eval import run_stack_float
 
 __all__ = ["Row", "main", "run"]
@@ -79,13 +81,23 @@ def _grown_width(T: int) -> float:
     return float(window_width_counts(1, T, GROWN_N)["total"])
 
 
-def _stack_error(stack: object, target: object, x: np.ndarray) -> float:
+def _stack_error(stack: SSMStack, target: Callable[[np.ndarray], np.ndarray],
+                 x: np.ndarray) -> float:
     y = run_stack_float(stack, x)[..., 0]
     return float(np.max(np.abs(y - target(x[..., 0]))))
 
 
 def run(lengths: Sequence[int] = LENGTHS, batch: int = 16, seed: int = 0) -> list[Row]:
-    """Measure the three constructions at every length."""
+    """Measure the three constructions at every length.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``lengths`` is a non-empty sequence of positive integers, ``batch`` a positive
+        integer and ``seed`` a non-negative integer.
+    """
+    lengths = counts(lengths, "lengths")
+    batch, seed = count(batch, "batch"), count(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     target = wiener_target(KERNEL, 1.0, 0.5)
     volterra = volterra_network(target, RATES, KNOTS)

@@ -1,0 +1,325 @@
+"""Generated bad-input test over every public callable of ``theory`` and ``verify``.
+
+The suite's contract (spec: issue item 6): every public function validates its arguments at one
+choke point per module and answers a bad argument with a ``ValueError`` (the suite's
+:class:`theory.numbers.InvalidParameterError` is a subclass) whose message names the parameter.
+
+* :func:`public_callables` enumerates, by introspection, every public function and class of
+  every module of both packages (``__all__``, or the public names defined in the module) and
+  every public method (and ``__call__``) of those classes that takes a parameter.
+* ``tests/bad_input_cases.py`` holds one entry per callable: a valid call and the bad values of
+  each parameter, or the documented reason why it has no checkable parameter.
+  :func:`test_every_public_callable_has_cases` fails when a public callable has no entry (or an
+  entry names a callable that no longer exists).
+* :func:`test_bad_value` substitutes each bad value into the valid call and asserts the error
+  (or the documented result); :func:`test_valid_call` checks that the valid call itself
+  succeeds, so that every failure is due to the substituted value.
+
+Cases that fail in modules owned by other engineers are marked ``xfail(strict=True)`` in
+:data:`OWNED_ELSEWHERE` until their owners add the validation.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+import re
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from bad_input_cases import Bad, Case, Documented, Mut, Reason, build_cases, label_of
+
+import theory
+import verify
+
+#: Seconds a single call may take before the test fails (a bad value must not hang a call).
+CALL_TIMEOUT = 20
+
+CASES = build_cases()
+
+#: Bad-value cases that fail in modules owned by other engineers: module → test ids.
+OWNED_ELSEWHERE: dict[str, tuple[str, ...]] = {
+    "theory/min_depth.py": (
+        "theory.min_depth:depth_width_table[magnitudes=[]]",
+    ),
+    "theory/norm_reduction.py": (
+        "theory.norm_reduction:forest_betas[layout=str]",
+        "theory.norm_reduction:forest_betas[poles=[0.5]]",
+        "theory.norm_reduction:forest_betas[poles=nan-entry]",
+        "theory.norm_reduction:forest_betas[residues=[1.0]]",
+        "theory.norm_reduction:forest_betas[residues=nan-entry]",
+        "theory.norm_reduction:forest_constant[exact='yes']",
+        "theory.norm_reduction:forest_deep[layout=str]",
+        "theory.norm_reduction:is_zero_in_kind[kind='float']",
+        "theory.norm_reduction:is_zero_in_kind[x=nan]",
+        "theory.norm_reduction:is_zero_in_kind[x=str]",
+        "theory.norm_reduction:kernel_agreement[shallow=str]",
+    ),
+    "theory/numbers.py": (
+        "theory.numbers:KindArithmetic[kind='float']",
+        "theory.numbers:abs_squared[x=str]",
+        "theory.numbers:as_array[kind='float']",
+        "theory.numbers:as_array[ndim=-1]",
+        "theory.numbers:convert[kind='float']",
+        "theory.numbers:convert[values=['a']]",
+        "theory.numbers:exact_equal[a=nan]",
+        "theory.numbers:exact_equal[b=nan]",
+        "theory.numbers:from_domain[K=str]",
+        "theory.numbers:is_exact_zero[x=nan]",
+        "theory.numbers:is_finite[arr=[1.0]]",
+        "theory.numbers:polyroots[coeffs_ascending=[nan,1.0]]",
+        "theory.numbers:real_part[x=str]",
+        "theory.numbers:to_domain[arrays=(array([nan],dtype=object),)]",
+        "theory.numbers:tolerance[kind='float']",
+        "theory.numbers:tolerance[scale=-1.0]",
+        "theory.numbers:tolerance[scale=inf]",
+        "theory.numbers:tolerance[scale=nan]",
+    ),
+    "verify/adversarial.py": (
+        "verify.adversarial:describe_target[shallow=str]",
+    ),
+    "verify/claims/byjl25_norm.py": (
+        "verify.claims.byjl25_norm:algb_float_margin[balancer=not-callable]",
+        "verify.claims.byjl25_norm:algorithm_a_margin[constant=-1.0]",
+        "verify.claims.byjl25_norm:algorithm_a_margin[constant=0.0]",
+        "verify.claims.byjl25_norm:algorithm_a_margin[constant=inf]",
+        "verify.claims.byjl25_norm:algorithm_a_margin[constant=nan]",
+        "verify.claims.byjl25_norm:algorithm_a_margin[witness=empty-dict]",
+        "verify.claims.byjl25_norm:random_exact_target[n=-1]",
+        "verify.claims.byjl25_norm:random_exact_target[n=0]",
+        "verify.claims.byjl25_norm:random_exact_target[n=2.5]",
+        "verify.claims.byjl25_norm:random_exact_target[n=nan]",
+        "verify.claims.byjl25_norm:random_target[n=-1]",
+        "verify.claims.byjl25_norm:random_target[n=0]",
+        "verify.claims.byjl25_norm:random_target[n=2.5]",
+        "verify.claims.byjl25_norm:random_target[n=nan]",
+        "verify.claims.byjl25_norm:thm42_exact_margin[constant=-1]",
+        "verify.claims.byjl25_norm:thm42_exact_margin[constant=0]",
+        "verify.claims.byjl25_norm:thm42_exact_margin[constant=nan]",
+        "verify.claims.byjl25_norm:thm42_margin[constant=-1.0]",
+        "verify.claims.byjl25_norm:thm42_margin[constant=0.0]",
+        "verify.claims.byjl25_norm:thm42_margin[constant=inf]",
+        "verify.claims.byjl25_norm:thm42_margin[constant=nan]",
+        "verify.claims.byjl25_norm:tight_forest_target[k=-1]",
+        "verify.claims.byjl25_norm:tight_forest_target[k=0]",
+        "verify.claims.byjl25_norm:tight_forest_target[k=2.5]",
+        "verify.claims.byjl25_norm:tight_forest_target[k=nan]",
+        "verify.claims.byjl25_norm:tight_forest_target[width=2.5]",
+        "verify.claims.byjl25_norm:tight_forest_target[width=nan]",
+        "verify.claims.byjl25_norm:width1_margin[construction=not-callable]",
+        "verify.claims.byjl25_norm:width1_margin[rng_seed=-1]",
+        "verify.claims.byjl25_norm:width1_margin[rng_seed=2.5]",
+        "verify.claims.byjl25_norm:width1_margin[target=str]",
+    ),
+}
+
+
+#: Valid calls that fail because of a regression in a module owned elsewhere: key → reason.
+VALID_CALL_BROKEN: dict[str, str] = {
+    key: "regression in theory/depth_width.py: _exact_is_zero passes a polynomial in z to "
+         "theory.numbers.is_exact_zero, which now refuses expressions with symbols"
+    for key in ("theory.depth_width:vanishing_order_at_infinity",
+                "verify.claims.byjl25_depth_width:margin_iii")
+}
+
+_XFAIL = {test_id: path for path, ids in OWNED_ELSEWHERE.items() for test_id in ids}
+
+
+def test_known_failures_are_cases() -> None:
+    """Every id in :data:`OWNED_ELSEWHERE` names a generated case (no stale entries)."""
+    generated = {p.id for p in _bad_params()}
+    assert not set(_XFAIL) - generated, sorted(set(_XFAIL) - generated)
+
+
+def _modules() -> list[Any]:
+    names = []
+    for pkg in (theory, verify):
+        names += [m.name for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
+    return [importlib.import_module(n) for n in sorted(names) if not n.endswith("__main__")]
+
+
+def _public_names(module: Any) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    return [n for n in names
+            if (inspect.isfunction(obj := getattr(module, n)) or inspect.isclass(obj))
+            and obj.__module__ == module.__name__]
+
+
+def _methods(cls: type) -> list[str]:
+    """Public methods (and ``__call__``) of a class of the suite that take a parameter."""
+    if issubclass(cls, (BaseException, enum.Enum)):
+        return []
+    out = []
+    for name, fn in inspect.getmembers(cls, inspect.isfunction):
+        if (name.startswith("_") and name != "__call__") or \
+                not fn.__module__.startswith(("theory", "verify")):
+            continue
+        if len(inspect.signature(fn).parameters) > 1:
+            out.append(name)
+    return out
+
+
+def public_callables() -> set[str]:
+    """``"module:name"`` and ``"module:Class.method"`` of every public callable."""
+    keys = set()
+    for module in _modules():
+        for name in _public_names(module):
+            keys.add(f"{module.__name__}:{name}")
+            obj = getattr(module, name)
+            if inspect.isclass(obj):
+                keys.update(f"{module.__name__}:{name}.{m}" for m in _methods(obj))
+    return keys
+
+
+def test_every_public_callable_has_cases() -> None:
+    """The table covers exactly the public callables (variants ``key(...)`` share a key)."""
+    covered = {key.split("(")[0] for key in CASES}
+    enumerated = public_callables()
+    assert not enumerated - covered, f"public callables without bad-input cases: " \
+                                     f"{sorted(enumerated - covered)}"
+    assert not covered - enumerated, f"cases for callables that are not public: " \
+                                     f"{sorted(covered - enumerated)}"
+
+
+def test_reasons_are_explained() -> None:
+    """Every entry without cases says why, and every case has bad values."""
+    for key, entry in CASES.items():
+        if isinstance(entry, Reason):
+            assert len(entry.why) > 10, key
+        else:
+            assert entry.bad and all(entry.bad.values()), key
+
+
+# ---------------------------------------------------------------------------- calling
+@contextmanager
+def _time_limit(seconds: int) -> Iterator[None]:
+    def handler(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"call did not return within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, handler)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _invoke(fn: Any, args: tuple, kwargs: dict) -> Any:
+    with _time_limit(CALL_TIMEOUT):
+        result = fn(*args, **kwargs)
+        if inspect.isgenerator(result):
+            result = list(result)
+    return result
+
+
+def _substituted(case: Case, param: str, bad: Any) -> tuple[Any, tuple, dict, Any]:
+    """The valid call with ``param`` replaced by ``bad``; returns the call and the raw value."""
+    fn, args, kwargs = case.valid()
+    sig = inspect.signature(fn)
+    assert param in sig.parameters, f"{param!r} is not a parameter of {fn!r}"
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    value = bad
+    if isinstance(bad, (Bad, Documented)):
+        value = bad.value
+    elif isinstance(bad, Mut):
+        value = bad.fn(bound.arguments[param])
+    bound.arguments[param] = value
+    return fn, bound.args, bound.kwargs, value
+
+
+def _names(message: str, name: str) -> bool:
+    """The message names ``name`` in its subject, as the suite writes errors: ``subject:
+    explanation`` with ``name`` a whole word of the subject (``x: …``, ``layers[1]: …``,
+    ``c, c0: …``, ``stack.layers[0].W: …``), so that ``"n"`` is not found in ``"an integer"``.
+
+    An error re-raised with the item it arose in (``layers[0]: x: …``) has both subjects.
+    """
+    *subjects, _ = message.split(": ")
+    for i, subject in enumerate(subjects):
+        if i and not re.fullmatch(r"[\w.]+\[\d+\]", subjects[i - 1]):
+            break
+        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", subject):
+            return True
+    return False
+
+
+def _bad_params() -> Iterator[Any]:
+    for key, entry in CASES.items():
+        if isinstance(entry, Reason):
+            continue
+        for param, values in entry.bad.items():
+            for bad in values:
+                test_id = f"{key}[{param}={label_of(bad)}]"
+                marks = ()
+                if test_id in _XFAIL:
+                    marks = (pytest.mark.xfail(
+                        strict=True, reason=f"owned elsewhere: {_XFAIL[test_id]}"),)
+                yield pytest.param(key, param, bad, id=test_id, marks=marks)
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(k, marks=[pytest.mark.xfail(strict=True, reason=VALID_CALL_BROKEN[k])]
+                         if k in VALID_CALL_BROKEN else [])
+            for k, e in CASES.items() if isinstance(e, Case) and e.run_valid])
+def test_valid_call(key: str) -> None:
+    """The valid call of each entry succeeds (so a bad-value failure is the value's)."""
+    fn, args, kwargs = CASES[key].valid()
+    _invoke(fn, args, kwargs)
+
+
+@pytest.mark.parametrize(("key", "param", "bad"), list(_bad_params()))
+def test_bad_value(key: str, param: str, bad: Any) -> None:
+    """A bad value raises a ValueError naming the parameter (or gives its documented result)."""
+    case = CASES[key]
+    fn, args, kwargs, value = _substituted(case, param, bad)
+    if isinstance(bad, Documented):
+        if bad.raises is not None:
+            with pytest.raises(bad.raises):
+                _invoke(fn, args, kwargs)
+        else:
+            result = _invoke(fn, args, kwargs)
+            assert bad.check(result), f"{bad.doc}; got {result!r}"
+        return
+    with pytest.raises(ValueError) as info:
+        _invoke(fn, args, kwargs)
+    message = str(info.value)
+    names = (param, *case.aliases.get(param, ()), *getattr(bad, "also", ()))
+    assert any(_names(message, name) for name in names), (
+        f"the error does not name {' or '.join(map(repr, names))}: {message!r}")
+
+
+def test_substitution_reaches_the_callable() -> None:
+    """The harness itself: a substituted value is what the callable receives."""
+    seen = []
+    case = Case(lambda: (lambda a, b=2: seen.append((a, b)), (1,), {}),
+                {"b": (Mut(lambda v: v * 10, "times-10"),)})
+    fn, args, kwargs, value = _substituted(case, "b", case.bad["b"][0])
+    _invoke(fn, args, kwargs)
+    assert seen == [(1, 20)] and value == 20
+
+
+@pytest.mark.parametrize(
+    ("message", "name", "named"),
+    [("n: expected an integer >= 2, got 1", "n", True),
+     ("layers[1]: expected d_in = 2", "layers", True),
+     ("c, c0: expected shapes (d_out, 1) and (d_out,)", "c", True),
+     ("stack.layers[0].W: spectral radius 1.5 >= 1", "stack", True),
+     ("layers[0]: x: entries must be finite", "x", True),
+     ("kind: expected one of: a, b", "a", False),
+     ("gamma: expected an integer base >= 2n + 2 = 6, got 5", "n", False),
+     ("x: expected an integer, got 'an'", "n", False),
+     ("name_or_activation: unknown activation name 'bogus'", "activation", False),
+     ("complex() arg is a malformed string", "x", False),
+     ("U: entries must be finite", "values", False)],
+)
+def test_the_parameter_name_is_matched_as_a_word(message: str, name: str, named: bool) -> None:
+    assert _names(message, name) is named
