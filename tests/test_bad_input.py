@@ -47,19 +47,6 @@ OWNED_ELSEWHERE: dict[str, tuple[str, ...]] = {
     "theory/min_depth.py": (
         "theory.min_depth:depth_width_table[magnitudes=[]]",
     ),
-    "theory/norm_reduction.py": (
-        "theory.norm_reduction:forest_betas[layout=str]",
-        "theory.norm_reduction:forest_betas[poles=[0.5]]",
-        "theory.norm_reduction:forest_betas[poles=nan-entry]",
-        "theory.norm_reduction:forest_betas[residues=[1.0]]",
-        "theory.norm_reduction:forest_betas[residues=nan-entry]",
-        "theory.norm_reduction:forest_constant[exact='yes']",
-        "theory.norm_reduction:forest_deep[layout=str]",
-        "theory.norm_reduction:is_zero_in_kind[kind='float']",
-        "theory.norm_reduction:is_zero_in_kind[x=nan]",
-        "theory.norm_reduction:is_zero_in_kind[x=str]",
-        "theory.norm_reduction:kernel_agreement[shallow=str]",
-    ),
     "theory/numbers.py": (
         "theory.numbers:KindArithmetic[kind='float']",
         "theory.numbers:abs_squared[x=str]",
@@ -83,49 +70,8 @@ OWNED_ELSEWHERE: dict[str, tuple[str, ...]] = {
     "verify/adversarial.py": (
         "verify.adversarial:describe_target[shallow=str]",
     ),
-    "verify/claims/byjl25_norm.py": (
-        "verify.claims.byjl25_norm:algb_float_margin[balancer=not-callable]",
-        "verify.claims.byjl25_norm:algorithm_a_margin[constant=-1.0]",
-        "verify.claims.byjl25_norm:algorithm_a_margin[constant=0.0]",
-        "verify.claims.byjl25_norm:algorithm_a_margin[constant=inf]",
-        "verify.claims.byjl25_norm:algorithm_a_margin[constant=nan]",
-        "verify.claims.byjl25_norm:algorithm_a_margin[witness=empty-dict]",
-        "verify.claims.byjl25_norm:random_exact_target[n=-1]",
-        "verify.claims.byjl25_norm:random_exact_target[n=0]",
-        "verify.claims.byjl25_norm:random_exact_target[n=2.5]",
-        "verify.claims.byjl25_norm:random_exact_target[n=nan]",
-        "verify.claims.byjl25_norm:random_target[n=-1]",
-        "verify.claims.byjl25_norm:random_target[n=0]",
-        "verify.claims.byjl25_norm:random_target[n=2.5]",
-        "verify.claims.byjl25_norm:random_target[n=nan]",
-        "verify.claims.byjl25_norm:thm42_exact_margin[constant=-1]",
-        "verify.claims.byjl25_norm:thm42_exact_margin[constant=0]",
-        "verify.claims.byjl25_norm:thm42_exact_margin[constant=nan]",
-        "verify.claims.byjl25_norm:thm42_margin[constant=-1.0]",
-        "verify.claims.byjl25_norm:thm42_margin[constant=0.0]",
-        "verify.claims.byjl25_norm:thm42_margin[constant=inf]",
-        "verify.claims.byjl25_norm:thm42_margin[constant=nan]",
-        "verify.claims.byjl25_norm:tight_forest_target[k=-1]",
-        "verify.claims.byjl25_norm:tight_forest_target[k=0]",
-        "verify.claims.byjl25_norm:tight_forest_target[k=2.5]",
-        "verify.claims.byjl25_norm:tight_forest_target[k=nan]",
-        "verify.claims.byjl25_norm:tight_forest_target[width=2.5]",
-        "verify.claims.byjl25_norm:tight_forest_target[width=nan]",
-        "verify.claims.byjl25_norm:width1_margin[construction=not-callable]",
-        "verify.claims.byjl25_norm:width1_margin[rng_seed=-1]",
-        "verify.claims.byjl25_norm:width1_margin[rng_seed=2.5]",
-        "verify.claims.byjl25_norm:width1_margin[target=str]",
-    ),
 }
 
-
-#: Valid calls that fail because of a regression in a module owned elsewhere: key → reason.
-VALID_CALL_BROKEN: dict[str, str] = {
-    key: "regression in theory/depth_width.py: _exact_is_zero passes a polynomial in z to "
-         "theory.numbers.is_exact_zero, which now refuses expressions with symbols"
-    for key in ("theory.depth_width:vanishing_order_at_infinity",
-                "verify.claims.byjl25_depth_width:margin_iii")
-}
 
 _XFAIL = {test_id: path for path, ids in OWNED_ELSEWHERE.items() for test_id in ids}
 
@@ -267,9 +213,7 @@ def _bad_params() -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(
-    "key", [pytest.param(k, marks=[pytest.mark.xfail(strict=True, reason=VALID_CALL_BROKEN[k])]
-                         if k in VALID_CALL_BROKEN else [])
-            for k, e in CASES.items() if isinstance(e, Case) and e.run_valid])
+    "key", [k for k, e in CASES.items() if isinstance(e, Case) and e.run_valid])
 def test_valid_call(key: str) -> None:
     """The valid call of each entry succeeds (so a bad-value failure is the value's)."""
     fn, args, kwargs = CASES[key].valid()
