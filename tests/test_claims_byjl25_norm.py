@@ -11,6 +11,7 @@ import sympy
 import verify.claims.byjl25_norm as mod
 from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import balance, forest_constant, width_one_deep
+from theory.numbers import InvalidParameterError
 from verify.registry import get_claim
 from verify.runner import run_claim
 
@@ -152,3 +153,54 @@ def test_algb_exact_certificate_rejects_a_wrong_certificate(monkeypatch) -> None
 
     monkeypatch.setattr(mod, "balanced_moduli_squared", inflated)
     assert mod.algb_exact_margin(model) == -math.inf
+
+
+# ---------------------------------------------------------------- bad input, one per example
+_TARGET = ShallowSSM([0.5, -0.25], [4.0, 9.0], [1.0, 1.0])
+_EXACT1 = ShallowSSM([sympy.Rational(1, 2)], [sympy.Integer(4)], [1])
+_RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=0.0), "constant"),
+    (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=-1.0), "constant"),
+    (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=math.inf), "constant"),
+    (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=math.nan), "constant"),
+    (lambda: mod.thm42_margin(_TARGET, 2, 2, forest_bound=0.0), "forest_bound"),
+    (lambda: mod.thm42_exact_margin(_TARGET, 2, 2, constant=0), "constant"),
+    (lambda: mod.thm42_exact_margin(_TARGET, 2, 2, constant=sympy.Integer(-1)), "constant"),
+    (lambda: mod.thm42_exact_margin(_TARGET, 2, 2, forest_bound=sympy.nan), "forest_bound"),
+    (lambda: mod.algorithm_a_margin(mod.ALGORITHM_A_WITNESS, constant=0.0), "constant"),
+    (lambda: mod.algorithm_a_margin(mod.ALGORITHM_A_WITNESS, constant=math.nan), "constant"),
+    (lambda: mod.algorithm_a_margin({}), "witness"),
+    (lambda: mod.algorithm_a_margin({"depth": 2, "width": 2, "poles": (0.5,)}), "witness"),
+    (lambda: mod.random_exact_target(_RNG, 0), "n"),
+    (lambda: mod.random_exact_target(_RNG, 2.5), "n"),
+    (lambda: mod.random_exact_target(7, 2), "rng"),
+    (lambda: mod.random_target(_RNG, 0, "disk"), "n"),
+    (lambda: mod.random_target(_RNG, math.nan, "disk"), "n"),
+    (lambda: mod.tight_forest_target(2, 2, k=0), "k"),
+    (lambda: mod.tight_forest_target(3, 2, k=1), "k"),
+    (lambda: mod.tight_forest_target(3, 2, k=2.5), "k"),
+    (lambda: mod.tight_forest_target(2, 2.5), "width"),
+    (lambda: mod.tight_forest_target(True, 2), "depth"),
+    (lambda: mod.width1_margin(_EXACT1, 2, construction=3), "construction"),
+    (lambda: mod.width1_margin(_EXACT1, 2, rng_seed=-1), "rng_seed"),
+    (lambda: mod.width1_margin(_EXACT1, 2, rng_seed=2.5), "rng_seed"),
+    (lambda: mod.width1_margin("target", 2), "target"),
+    (lambda: mod.width1_margin(_TARGET, 2, construction=lambda t, d: None), "target"),
+    (lambda: mod.width1_margin(_EXACT1, 0, construction=lambda t, d: None), "depth"),
+    (lambda: mod.algb_float_margin(DeepSSM([[0.5]], [[1.0]], [1.0]), balancer=3), "balancer"),
+])
+def test_bad_input_names_the_parameter(call, name: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+        call()
+
+
+def test_tight_forest_target_poles_are_distinct_for_every_admissible_k() -> None:
+    # k = 2 is the least k accepted; k = 1 would repeat the spare poles ±i/2 on the chain
+    for width in (2, 3):
+        target = mod.tight_forest_target(3, width, k=2)
+        poles = [sympy.nsimplify(p) for p in target.poles]
+        assert len(set(poles)) == len(poles)
+        assert mod.thm42_exact_margin(target, 3, width) >= 0

@@ -22,6 +22,7 @@ from theory.norm_reduction import (
     balanced_moduli_squared,
     balancing_scales,
     best_forest_deep,
+    forest_betas,
     forest_constant,
     forest_deep,
     forest_layouts,
@@ -364,6 +365,31 @@ def test_radical_zero_is_decided_exactly() -> None:
     assert kernel_agreement(broken, target)[0] == math.inf
 
 
+@pytest.mark.parametrize(("x", "kind", "zero"), [
+    (sympy.root(-2 + 2 * IM, 3) - (1 + IM), NumberKind.EXACT, True),
+    (R(1, 10**40) * IM, NumberKind.EXACT, False),
+    (sympy.Integer(10) ** 400 - sympy.Integer(10) ** 400, NumberKind.EXACT, True),
+    (mpmath.mpf("1e-400"), NumberKind.MPMATH, False),
+    (mpmath.mpc(0, 0), NumberKind.MPMATH, True),
+    (np.complex128(0), NumberKind.FLOAT, True),
+    (5e-324, NumberKind.FLOAT, False),
+])
+def test_is_zero_in_kind_accepts_every_finite_number(x, kind: NumberKind, zero: bool) -> None:
+    assert is_zero_in_kind(x, kind) is zero
+
+
+def test_forest_betas_checks_its_own_arguments_and_keeps_the_kind() -> None:
+    target = ShallowSSM([R(1, 2), R(-1, 4), R(1, 8)], [R(4), R(9), R(1)], [1, 1, 1])
+    layout = monotone_layout(target, 2, 2)
+    beta = forest_betas(target.poles, target.residues, layout)
+    assert all(isinstance(b, sympy.Basic) for b in beta.values())
+    # pole 0 (modulus 1/2) is the child of the layout; a zero pole there would divide by
+    # zero: refused, as forest_deep refuses it
+    assert layout.layers[1] == (0,)
+    with pytest.raises(InvalidParameterError, match="^layout: the zero pole"):
+        forest_betas(np.array([0.0, -0.25, 0.125]), np.ones(3), layout)
+
+
 # ---------------------------------------------------------------- kernel_agreement tolerance
 @pytest.mark.parametrize("kind", [NumberKind.FLOAT, NumberKind.MPMATH])
 def test_kernel_agreement_tolerance_is_tight(kind: NumberKind) -> None:
@@ -549,6 +575,33 @@ def test_small_norm_deep_time_budget_on_a_deep_wide_target() -> None:
     (lambda t, d: forest_constant(0), "depth"),
     (lambda t, d: gauge_transform(d, [np.array([1.0, math.nan])] * 2), r"scales\[0\]"),
     (lambda t, d: gauge_transform(d, [np.array([1.0, math.inf])] * 2), r"scales\[0\]"),
+    (lambda t, d: small_norm_deep(t, 2, 2, constructions=3), "constructions"),
+    (lambda t, d: small_norm_deep(t, 2, 2, time_budget=True), "time_budget"),
+    (lambda t, d: forest_deep(t, 2, 2, layout="x"), "layout"),
+    (lambda t, d: forest_deep(t, 2, 2, layout=ForestLayout(((0, 1), (2,)), ())), "layout"),
+    (lambda t, d: forest_betas([0.1, math.nan, 0.3], t.residues, monotone_layout(t, 2, 2)),
+     "poles"),
+    (lambda t, d: forest_betas([0.1, 0.2], t.residues[:2], monotone_layout(t, 2, 2)),
+     "layout"),
+    (lambda t, d: forest_betas(t.poles, [1.0, math.inf, 2.0], monotone_layout(t, 2, 2)),
+     "residues"),
+    (lambda t, d: forest_betas(t.poles, [1.0, 2.0], monotone_layout(t, 2, 2)),
+     "poles, residues"),
+    (lambda t, d: forest_betas(t.poles, [[1.0, 2.0, 3.0]], monotone_layout(t, 2, 2)),
+     "residues"),
+    (lambda t, d: forest_betas(t.poles, ["a", "b", "c"], monotone_layout(t, 2, 2)),
+     "residues"),
+    (lambda t, d: forest_betas(t.poles, t.residues, "layout"), "layout"),
+    (lambda t, d: forest_betas(t.poles, t.residues, ForestLayout(((0, 1, 7),), ())), "layout"),
+    (lambda t, d: kernel_agreement(d, "target"), "shallow"),
+    (lambda t, d: is_zero_in_kind(math.nan, NumberKind.FLOAT), "x"),
+    (lambda t, d: is_zero_in_kind(complex(0, math.inf), NumberKind.FLOAT), "x"),
+    (lambda t, d: is_zero_in_kind("0", NumberKind.EXACT), "x"),
+    (lambda t, d: is_zero_in_kind(sympy.nan, NumberKind.EXACT), "x"),
+    (lambda t, d: is_zero_in_kind(sympy.Symbol("z"), NumberKind.EXACT), "x"),
+    (lambda t, d: is_zero_in_kind(mpmath.mpf("nan"), NumberKind.MPMATH), "x"),
+    (lambda t, d: is_zero_in_kind(0.0, "float"), "kind"),
+    (lambda t, d: forest_constant(2, exact="yes"), "exact"),
 ])
 def test_bad_input_names_the_parameter(call, name: str) -> None:
     target = ShallowSSM([0.1, 0.2, 0.3], [1.0, 2.0, 3.0], [1.0] * 3)

@@ -57,9 +57,9 @@ float64, even if ``W`` or the gauge scales are not. The optimizer
 (:func:`optimize_realization`) and Algorithm A + B run in float64.
 
 Exact decisions: every equality of exact numbers is decided by :func:`is_zero_in_kind`
-(canonical ``QQ_I`` form for Gaussian rationals, else :func:`theory.numbers.is_exact_zero`),
-never by ``sympy.expand(x) == 0``, which calls the radical zero ``(-2+2i)^{1/3} - (1+i)``
-nonzero.
+through :func:`theory.numbers.is_exact_zero` (a canonical form for Gaussian rationals, the
+minimal polynomial otherwise), never by ``sympy.expand(x) == 0``, which calls the radical
+zero ``(-2+2i)^{1/3} - (1+i)`` nonzero.
 
 Self-checks: :func:`balance` and :func:`small_norm_deep` check their result a posteriori
 (kernel kept, or the target's kernel; norm ``W^{1/(l+1)}``) within ``tolerance(kind, l+1)``
@@ -70,8 +70,10 @@ only within its time budget (:data:`DEFAULT_TIME_BUDGET`).
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
+import numbers
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -90,8 +92,10 @@ from theory.numbers import (
     convert,
     is_exact_zero,
     is_finite,
+    kind_of,
     tolerance,
 )
+from theory.validation import check_instance, check_int, check_real, fail
 
 __all__ = [
     "CONSTRUCTIONS",
@@ -143,48 +147,68 @@ _INT_MINIMUM = {"depth": 1, "width": 1, "max_splits": 1, "max_layouts": 1, "max_
 
 def _check(name: str, value: Any) -> Any:
     """The module's validation choke point: check the parameter ``name`` and return it
-    normalized (ints as ``int``, the time budget as ``float``).
+    normalized (ints as ``int``, the time budget as ``float``, ``constructions`` as a tuple,
+    ``poles``/``residues`` as a one-dimensional array in their own number kind).
 
     Raises
     ------
     InvalidParameterError
-        Naming the parameter and the bad value.
+        Naming the parameter and the bad value (:mod:`theory.validation`).
     """
     if name in _INT_MINIMUM:
-        low = _INT_MINIMUM[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise InvalidParameterError(f"{name}: expected an integer >= {low}, got {value!r}")
-        return int(value)
+        return check_int(value, name, _INT_MINIMUM[name])
     if name in ("deep", "start"):
-        if not isinstance(value, DeepSSM):
-            raise InvalidParameterError(
-                f"{name}: expected a DeepSSM, got {type(value).__name__}"
-            )
-        return value
+        return check_instance(value, name, DeepSSM)
     if name == "shallow":
-        if not isinstance(value, ShallowSSM):
-            raise InvalidParameterError(
-                f"shallow: expected a ShallowSSM target, got {type(value).__name__}"
-            )
-        return value
+        return check_instance(value, name, ShallowSSM, "a ShallowSSM target")
+    if name == "layout":
+        return check_instance(value, name, ForestLayout)
+    if name == "kind":
+        return check_instance(value, name, NumberKind)
+    if name == "exact":
+        return check_instance(value, name, (bool, np.bool_), "a bool")
     if name == "time_budget":
-        try:
-            val = float(value)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(
-                f"time_budget: expected seconds > 0, got {value!r}"
-            ) from None
-        if not (math.isfinite(val) and val > 0):
-            raise InvalidParameterError(f"time_budget: expected finite seconds > 0, got {value!r}")
-        return val
+        return check_real(value, name, minimum=0, strict=True, expected="finite seconds > 0")
     if name == "constructions":
-        names = [value] if isinstance(value, str) else list(value)
-        if not names or any(c not in CONSTRUCTIONS for c in names):
-            raise InvalidParameterError(
-                f"constructions: expected names from {CONSTRUCTIONS}, got {value!r}"
-            )
-        return tuple(names)
+        return _check_constructions(value)
+    if name in ("poles", "residues"):
+        try:
+            arr = np.asarray(value)
+        except ValueError:  # ragged
+            fail(name, "a one-dimensional array of finite numbers", value)
+        if arr.ndim != 1 or not all(_is_finite_number(v) for v in arr):
+            fail(name, "a one-dimensional array of finite numbers", value)
+        return arr
     raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
+
+
+def _check_constructions(value: Any) -> tuple[str, ...]:
+    """``value`` (one name or a sequence of names from :data:`CONSTRUCTIONS`) as a tuple."""
+    try:
+        names = (value,) if isinstance(value, str) else tuple(value)
+    except TypeError:  # not iterable
+        names = ()
+    if not names or any(c not in CONSTRUCTIONS for c in names):
+        fail("constructions", f"names from {CONSTRUCTIONS}", value)
+    return names
+
+
+def _is_finite_number(x: Any) -> bool:
+    """``x`` is one finite (real or complex) number of some kind: a Python, numpy, mpmath or
+    sympy number (a sympy expression without symbols); not a bool or a string."""
+    if isinstance(x, (bool, np.bool_, str, bytes)) or np.ndim(x) != 0:
+        return False
+    if isinstance(x, sympy.Basic):
+        return isinstance(x, sympy.Expr) and x.is_number and \
+            not x.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return bool(mpmath.isfinite(x))
+    if isinstance(x, numbers.Rational):  # ints and fractions of any size
+        return True
+    try:
+        return cmath.isfinite(complex(x))
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _check_deep(deep: Any) -> None:
@@ -198,20 +222,25 @@ def _check_shape(depth: Any, width: Any) -> tuple[int, int]:
 def is_zero_in_kind(x: Any, kind: NumberKind) -> bool:
     """``x == 0`` for a number of ``kind``, decided exactly for exact numbers.
 
-    Exact: Gaussian rationals are decided in their canonical form in ``QQ_I``; every other
-    exact number by :func:`theory.numbers.is_exact_zero` (never by ``sympy.expand(x) == 0``,
+    Exact numbers are decided by :func:`theory.numbers.is_exact_zero` (canonical form for
+    Gaussian rationals, minimal polynomial otherwise; never by ``sympy.expand(x) == 0``,
     which calls radical zeros such as ``(-2+2i)^{1/3} - (1+i)`` nonzero).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not a :class:`~theory.numbers.NumberKind`, or ``x`` is not one finite
+        number (NaN, an infinity, a string, a bool or an array).
     """
-    if kind is not NumberKind.EXACT:
-        return bool(x == 0)
-    e = sympy.sympify(x)
-    try:
-        return sympy.QQ_I.from_sympy(e) == sympy.QQ_I.zero
-    except sympy.polys.polyerrors.CoercionFailed:
-        return is_exact_zero(e)
+    kind = _check("kind", kind)
+    if not _is_finite_number(x):
+        fail("x", f"a finite {kind.value} number", x)
+    return _is_zero(x, kind)
 
 
-_is_zero = is_zero_in_kind
+def _is_zero(x: Any, kind: NumberKind) -> bool:
+    """:func:`is_zero_in_kind` without the argument checks (the module's inner loops)."""
+    return is_exact_zero(x) if kind is NumberKind.EXACT else bool(x == 0)
 
 
 def _greater(a: Any, b: Any, kind: NumberKind) -> bool:
@@ -718,7 +747,7 @@ def forest_constant(depth: int, exact: bool = False) -> Any:
     """The Newton forest's constant ``2^{(l-1)/(l+1)}`` of Theorem 4.2 (module docstring):
     its balanced norm is ``≤ forest_constant(l) · c_1^{2/(l+1)}``; a sympy number if
     ``exact``. Reached at ``l = 2`` (``λ_root = -λ_child``), approached for larger ``l``."""
-    depth = _check("depth", depth)
+    depth, exact = _check("depth", depth), _check("exact", exact)
     if exact:
         return sympy.Integer(2) ** sympy.Rational(depth - 1, depth + 1)
     return 2.0 ** ((depth - 1) / (depth + 1))
@@ -755,6 +784,7 @@ def kernel_agreement(deep: DeepSSM, shallow: ShallowSSM) -> tuple[float, float]:
     are exact).
     """
     _check_deep(deep)
+    _check("shallow", shallow)
     T = 2 * (deep.depth * deep.width + shallow.width) + 1
     kinds = {deep.kind, shallow.kind}
     if kinds == {NumberKind.EXACT}:
@@ -870,20 +900,29 @@ class ForestLayout:
 
 def _validate_layout(layout: ForestLayout, poles: np.ndarray, depth: int, width: int,
                      kind: NumberKind) -> None:
-    n = poles.shape[0]
+    """``layout`` is a forest of the poles (:func:`_validate_forest`) with ``depth`` layers,
+    at most ``width`` poles in layer 1 and ``width - 1`` in the others."""
     if len(layout.layers) != depth:
         raise InvalidParameterError(
             f"layout: expected {depth} layers, got {len(layout.layers)}"
         )
-    used = [i for layer in layout.layers for i in layer]
-    if sorted(used) != list(range(n)):
-        raise InvalidParameterError("layout: every pole index must appear exactly once")
     for k, layer in enumerate(layout.layers):
         cap = width if k == 0 else width - 1
         if len(layer) > cap:
             raise InvalidParameterError(
                 f"layout: layer {k + 1} holds {len(layer)} poles, at most {cap} fit"
             )
+    _validate_forest(layout, poles, kind)
+
+
+def _validate_forest(layout: ForestLayout, poles: np.ndarray, kind: NumberKind) -> None:
+    """Every pole index appears once in ``layout``, each pole of a layer ``≥ 2`` has its parent
+    in the layer below, poles of layer 1 have none, and no zero pole lies below a root."""
+    n = poles.shape[0]
+    used = [i for layer in layout.layers for i in layer]
+    if sorted(used) != list(range(n)):
+        raise InvalidParameterError(f"layout: every pole index 0..{n - 1} must appear exactly "
+                                    f"once, got {sorted(used)}")
     parent = layout.parent_map()
     for k, layer in enumerate(layout.layers[1:], start=1):
         for v in layer:
@@ -995,7 +1034,20 @@ def forest_betas(poles: np.ndarray, residues: np.ndarray, layout: ForestLayout) 
     """Newton coefficients ``β_v`` of a forest (see the module docstring), kind-preserving.
 
     ``β_v = Σ_{j ∈ subtree(v)} r_j (λ_v/λ_j) Π_{p ancestor of v} (1 - λ_p/λ_j)``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``poles`` or ``residues`` is not a one-dimensional array of finite numbers, their
+        lengths differ, or ``layout`` is not a forest of exactly these poles (each index once,
+        parents in the layer below, no zero pole below a root).
     """
+    poles, residues = _check("poles", poles), _check("residues", residues)
+    if residues.shape != poles.shape:
+        raise InvalidParameterError(f"poles, residues: expected one residue per pole, got "
+                                    f"{poles.shape[0]} poles and {residues.shape[0]} residues")
+    _validate_forest(_check("layout", layout), poles,
+                     kind_of(poles, residues, names=("poles", "residues")))
     parent = layout.parent_map()
     nodes = [v for layer in layout.layers for v in layer]
     anc: dict[int, list[int]] = {}
@@ -1038,7 +1090,8 @@ def forest_deep(shallow: ShallowSSM, depth: int, width: int,
     poles, res, kind = target_parts(shallow)
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
-    layout = monotone_layout(shallow, depth, width) if layout is None else layout
+    layout = monotone_layout(shallow, depth, width) if layout is None else \
+        _check("layout", layout)
     _validate_layout(layout, poles, depth, width, kind)
     beta = forest_betas(poles, res, layout)
     zero = sympy.Integer(0) if kind is NumberKind.EXACT else 0

@@ -58,6 +58,7 @@ from theory.norm_reduction import (
     width_one_deep,
 )
 from theory.numbers import InvalidParameterError, NumberKind, abs_squared, convert, tolerance
+from theory.validation import check_instance, check_int, check_real, fail
 from verify.adversarial import describe_target
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import (
@@ -74,6 +75,45 @@ TARGET_STYLES = ("disk", "clustered", "decades", "tiny", "near_unit")
 #: Constructions of the float tier (Algorithm A and the optimizer are left out for time; they
 #: can only lower the ratio, see the notes).
 FLOAT_CONSTRUCTIONS = ("width_one", "norm_aware_2x2", "forest")
+
+
+#: Keys of a recorded witness of :func:`algorithm_a_margin`.
+WITNESS_KEYS = ("depth", "width", "poles", "residues")
+
+
+def _check(name: str, value: Any) -> Any:
+    """The module's validation choke point: check the parameter ``name`` of a public function
+    and return it (ints as ``int``; real bounds in their own number kind, so exact bounds stay
+    exact). Arguments handed on unchanged to :mod:`theory.norm_reduction` are checked there.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the parameter and the bad value (:mod:`theory.validation`).
+    """
+    if name in ("depth", "width", "n"):
+        return check_int(value, name, 1)
+    if name == "k":  # k = 1 would put two chain poles on the spare poles ±i/2
+        return check_int(value, name, 2)
+    if name == "rng_seed":
+        return check_int(value, name, 0)
+    if name == "rng":
+        return check_instance(value, name, np.random.Generator)
+    if name == "target":
+        return check_instance(value, name, ShallowSSM, "a ShallowSSM target")
+    if name == "forest_bound" and value is None:  # the forest's own constant
+        return None
+    if name in ("constant", "forest_bound"):
+        return check_real(value, name, minimum=0, strict=True, exact=True)
+    if name in ("balancer", "construction"):
+        if not callable(value):
+            fail(name, "a callable taking the model (balancer) or (target, depth)", value)
+        return value
+    if name == "witness":
+        if not isinstance(value, dict) or any(key not in value for key in WITNESS_KEYS):
+            fail(name, f"a dict with the keys {WITNESS_KEYS}", value)
+        return value
+    raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
 
 
 def _exact_zero(x: Any) -> bool:
@@ -123,6 +163,7 @@ def algb_float_margin(model: DeepSSM, balancer: Any = balance) -> float:
     """Decades of margin of Algorithm B on ``model`` (float64): the least of the margins of
     the norm equality ``‖balance‖ = W^{1/(l+1)}``, the kernel invariance, and the agreement of
     ``log ‖balance‖`` with the LP optimum (tolerance ``(l+1)·LP_TOLERANCE``)."""
+    balancer = _check("balancer", balancer)
     W = float(max_path_weight(model))
     bal = balancer(model)
     norm = float(bal.norm())
@@ -221,6 +262,7 @@ def random_target(rng: np.random.Generator, n: int, style: str) -> ShallowSSM:
     """A float target of ``n`` distinct poles in ``style`` (:data:`TARGET_STYLES`; ``decades``:
     moduli log-uniform in ``[1e-4, 0.999)``) with complex normal residues of a random scale
     ``10^u``, ``u ∈ [-2, 4]``."""
+    rng, n = _check("rng", rng), _check("n", n)
     if style == "decades":
         poles = 10.0 ** rng.uniform(-4, math.log10(0.999), n) * \
             np.exp(1j * rng.uniform(-np.pi, np.pi, n))
@@ -263,6 +305,7 @@ def thm42_margin(target: ShallowSSM, depth: int, width: int, constant: float = 2
     kernel; see :func:`theory.norm_reduction.small_norm_deep_report`) and, when the forest is
     among ``constructions``, of the forest's margin against its own constant
     (:func:`_forest_margin`; ``forest_bound`` overrides ``2^{(l-1)/(l+1)}``)."""
+    constant, forest_bound = _check("constant", constant), _check("forest_bound", forest_bound)
     _, record = small_norm_deep_report(target, depth, width, constructions)
     margin = 1.0 - record["ratio"] / constant
     if "forest" in constructions:
@@ -284,6 +327,7 @@ def _describe_thm42(instances: list[tuple[ShallowSSM, int, int]], i: int) -> dic
 def random_exact_target(rng: np.random.Generator, n: int) -> ShallowSSM:
     """Gaussian-rational target with ``n`` distinct stable poles and residues scaled by
     ``10^k``, ``k ∈ {0..4}``."""
+    rng, n = _check("rng", rng), _check("n", n)
     poles: list[Any] = []
     while len(poles) < n:
         lam = gaussian_rational(rng, 9, 1)
@@ -307,6 +351,7 @@ def tight_forest_target(depth: int, width: int, k: int = 10**6) -> ShallowSSM:
     the Newton factor ``1 - λ_p/λ_j = 2``, so ``β = 2 = 2^{l-1} c_1²``) or ``-e^{±iφ}/2`` with
     ``tan(φ/2) = 1/k`` (``l = 3``: ``β = 4k²/(k²+1)``). Every other residue is ``1/8``.
     """
+    depth, width, k = _check("depth", depth), _check("width", width), _check("k", k)
     if depth not in (2, 3) or width < 2 or depth * (width - 1) + 1 > 9:
         raise InvalidParameterError(
             f"depth, width: tight targets exist here for l in (2, 3) and at most 9 poles, got "
@@ -359,6 +404,7 @@ def thm42_exact_margin(target: ShallowSSM, depth: int, width: int, constant: Any
     (the forest's own constant, default ``2^{(l-1)/(l+1)}``: ``W² ≤ 4^{l-1} c_1⁴``), all
     exactly. Returns the least of ``1 - ratio/constant`` and ``1 - ratio/forest_bound``
     (``-inf`` on a kernel mismatch); each sign agrees with its exact comparison."""
+    constant, forest_bound = _check("constant", constant), _check("forest_bound", forest_bound)
     deep = forest_deep(target, depth, width)
     err, _ = kernel_agreement(deep, target)
     if err != 0:
@@ -431,6 +477,7 @@ def algorithm_a_margin(witness: dict[str, Any], constant: float = 2.0) -> float:
     (negative: the rank-one chain misses the constant), after checking that the forest meets
     its proven constant on the same target (otherwise the instance would not be a finding
     about Algorithm A alone, and the check reports an error)."""
+    witness, constant = _check("witness", witness), _check("constant", constant)
     target = ShallowSSM.from_residues(list(witness["poles"]), list(witness["residues"]))
     depth, width = witness["depth"], witness["width"]
     deep = algorithm_a_best_split(target, depth, width, max_splits=10**6)
@@ -477,6 +524,10 @@ def width1_margin(target: ShallowSSM, depth: int, rng_seed: int = 0,
     the construction (must give exactly 0: ``‖θ‖^{2(l+1)} = |r|²``, and the exact kernel) and
     random width-one realizations (the pole in a random layer, random Gaussian-rational gauges)
     that must all give ``≥ 0``. ``-inf`` if the construction's kernel or norm is off."""
+    target, depth = _check("target", target), _check("depth", depth)
+    rng_seed, construction = _check("rng_seed", rng_seed), _check("construction", construction)
+    if target.width != 1:
+        fail("target", "a one-pole ShallowSSM", target)
     r = target.residues[0]
     deep = construction(target, depth)
     err, _ = kernel_agreement(deep, target)
