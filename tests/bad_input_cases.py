@@ -821,7 +821,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.min_depth:depth_width_table",
         Case(md(mdp.depth_width_table, 2, 2.0, [1.0]),
              {"shallow": NOT_MODEL, "width": SIZE, "c": C_BAD,
-              "magnitudes": ([NAN], [-1.0], [])}))
+              "magnitudes": ([NAN], [-1.0], [0.0], [], Bad("x", "str"))}))
 
     # ------------------------------------------------------------------ theory.norm_reduction
     def on_deep(fn: Callable[..., Any]) -> Case:
@@ -836,7 +836,8 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(call(nr.forest_constant, 2), {"depth": SIZE, "exact": ("yes",)}))
     add("theory.norm_reduction:is_zero_in_kind",
         Case(call(nr.is_zero_in_kind, 0.0, num.NumberKind.FLOAT),
-             {"x": (NAN, Bad("a", "str")), "kind": ("float",)}))
+             {"x": (NAN, INF, Bad("a", "str"), Bad(np.zeros(2), "array")),
+              "kind": ("float",)}))
     for name in ("max_path_weight", "log_max_path_weight", "prune", "balancing_scales", "balance",
                  "gauge_lp_log_norm"):
         add(f"theory.norm_reduction:{name}", on_deep(getattr(nr, name)))
@@ -866,7 +867,8 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(lambda: (nr.forest_betas, (*nr.target_parts(shallow())[:2],
                                         nr.monotone_layout(shallow(), 2, 2)), {}),
              {"poles": (nan_entry(), [0.5]), "residues": (nan_entry(), [1.0]),
-              "layout": NOT_MODEL}))
+              "layout": (*NOT_MODEL, Bad(nr.ForestLayout(((0, 5),), ()), "foreign-index"),
+                         Bad(nr.ForestLayout(((0,), (1,)), ()), "no-parent"))}))
     add("theory.norm_reduction:forest_deep",
         on_shallow(nr.forest_deep, 2, 2, bad={"depth": SIZE, "width": SIZE,
                                               "layout": NOT_MODEL}))
@@ -900,7 +902,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.numbers:as_array",
         Case(call(num.as_array, [1.0], F, "values"),
              {"values": ([NAN], [[1.0], [1.0, 2.0]], ["a"]), "kind": ("float",),
-              "ndim": (-1,)}))
+              "ndim": (-1, 1.0)}))
     add("theory.numbers:convert",
         Case(call(num.convert, [1.0], F, "values"),
              {"values": (["a"],), "kind": ("float",)}))
@@ -912,7 +914,8 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.numbers:is_exact_zero",
         Case(call(num.is_exact_zero, R(0)), {"x": (NAN, Bad("abc", "str"))}))
     add("theory.numbers:exact_equal",
-        Case(call(num.exact_equal, R(1), R(1)), {"a": (NAN,), "b": (NAN,)}))
+        Case(call(num.exact_equal, R(1), R(1)),
+             {"a": (NAN, Bad("abc", "str")), "b": (NAN, INF)}))
     for name in ("abs_squared", "real_part"):
         add(f"theory.numbers:{name}",
             Case(call(getattr(num, name), 0.5),
@@ -920,21 +923,23 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
                                    "kind-preserving arithmetic: NaN in, NaN out"),
                         Bad("a", "str"))}))
     add("theory.numbers:tolerance",
-        Case(call(num.tolerance, F, 1.0), {"kind": ("float",), "scale": (NAN, -1.0, INF)}))
+        Case(call(num.tolerance, F, 1.0),
+             {"kind": ("float",), "scale": (NAN, -1.0, INF, Bad("1", "str"), 1j)}))
     add("theory.numbers:max_abs",
         Case(call(num.max_abs, [1.0]),
              {"arr": (Documented(np.array([NAN]), "nan", _is_nan,
                                  "the largest modulus of a NaN entry is NaN"),)}))
     add("theory.numbers:polyroots",
         Case(call(num.polyroots, [1.0, -2.0, 1.0]),
-             {"coeffs_ascending": ([NAN, 1.0], [0, 0]), "maxsteps": (0, -1),
+             {"coeffs_ascending": ([NAN, 1.0], [1.0, INF], [0, 0]), "maxsteps": (0, -1),
               "extraprec": (-1,)}))
     add("theory.numbers:to_domain",
         Case(call(num.to_domain, np.array([R(1)], dtype=object)),
-             {"arrays": ((np.array([NAN], dtype=object),),)}))
+             {"arrays": ((np.array([NAN], dtype=object),), (np.array([0.5]),),
+                         ([R(1)],))}))
     add("theory.numbers:from_domain",
         Case(lambda: (num.from_domain, domain_pair(), {}),
-             {"K": (Bad("x", "str"),)}))
+             {"K": (Bad("x", "str"),), "arr": ([1],)}))
     add("theory.numbers:KindArithmetic",
         Case(call(num.KindArithmetic, F, [np.array([1.0])]), {"kind": ("float",)}))
     add("theory.numbers:KindArithmetic.back",
@@ -1200,22 +1205,25 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("verify.claims.byjl25_norm:thm42_margin",
         Case(lambda: (c_n.thm42_margin, (shallow(), 2, 2), {"constructions": ("forest",)}),
              {"target": PASSED_ON, "depth": SIZE, "width": SIZE, "constant": POS,
-              "constructions": (("bogus",), ())}))
+              "constructions": (("bogus",), ()), "forest_bound": POS}))
     add("verify.claims.byjl25_norm:tight_forest_target",
-        Case(call(c_n.tight_forest_target, 2, 2), {"depth": SIZE, "width": SIZE, "k": SIZE}))
+        Case(call(c_n.tight_forest_target, 2, 2),
+             {"depth": SIZE, "width": SIZE, "k": (*SIZE, 1)}))
     add("verify.claims.byjl25_norm:random_exact_target",
         Case(lambda: (c_n.random_exact_target, (rng(), 2), {}),
              {"rng": NOT_RNG, "n": SIZE}))
     add("verify.claims.byjl25_norm:thm42_exact_margin",
         Case(lambda: (c_n.thm42_exact_margin, (exact_shallow(), 2, 2), {}),
-             {"target": PASSED_ON, "depth": SIZE, "width": SIZE, "constant": (0, -1, NAN)}))
+             {"target": PASSED_ON, "depth": SIZE, "width": SIZE, "constant": (0, -1, NAN),
+              "forest_bound": (0, -1, NAN, Bad("2", "str"))}))
     add("verify.claims.byjl25_norm:algorithm_a_margin",
         Case(lambda: (c_n.algorithm_a_margin, (sample(c_n._sample_algorithm_a)[0],), {}),
-             {"witness": (Bad({}, "empty-dict"),), "constant": POS}))
+             {"witness": (Bad({}, "empty-dict"), Bad({"depth": 2, "width": 2}, "no-poles"),
+                          Bad([], "list")), "constant": POS}))
     add("verify.claims.byjl25_norm:width1_margin",
         Case(lambda: (c_n.width1_margin, (exact_shallow1(), 2), {}),
-             {"target": PASSED_ON, "depth": SIZE, "rng_seed": (-1, 2.5),
-              "construction": (Bad(3, "not-callable"),)}))
+             {"target": (*PASSED_ON, Bad(exact_shallow(), "two-poles")), "depth": SIZE,
+              "rng_seed": (-1, 2.5), "construction": (Bad(3, "not-callable"),)}))
     add("verify.claims.byjl25_norm:bracket_margin",
         Case(lambda: (c_n.bracket_margin, (shallow(), 2, 3.0), {}),
              {"target": PASSED_ON, "width": SIZE, "c": POS}))

@@ -44,32 +44,6 @@ CASES = build_cases()
 
 #: Bad-value cases that fail in modules owned by other engineers: module → test ids.
 OWNED_ELSEWHERE: dict[str, tuple[str, ...]] = {
-    "theory/min_depth.py": (
-        "theory.min_depth:depth_width_table[magnitudes=[]]",
-    ),
-    "theory/numbers.py": (
-        "theory.numbers:KindArithmetic[kind='float']",
-        "theory.numbers:abs_squared[x=str]",
-        "theory.numbers:as_array[kind='float']",
-        "theory.numbers:as_array[ndim=-1]",
-        "theory.numbers:convert[kind='float']",
-        "theory.numbers:convert[values=['a']]",
-        "theory.numbers:exact_equal[a=nan]",
-        "theory.numbers:exact_equal[b=nan]",
-        "theory.numbers:from_domain[K=str]",
-        "theory.numbers:is_exact_zero[x=nan]",
-        "theory.numbers:is_finite[arr=[1.0]]",
-        "theory.numbers:polyroots[coeffs_ascending=[nan,1.0]]",
-        "theory.numbers:real_part[x=str]",
-        "theory.numbers:to_domain[arrays=(array([nan],dtype=object),)]",
-        "theory.numbers:tolerance[kind='float']",
-        "theory.numbers:tolerance[scale=-1.0]",
-        "theory.numbers:tolerance[scale=inf]",
-        "theory.numbers:tolerance[scale=nan]",
-    ),
-    "verify/adversarial.py": (
-        "verify.adversarial:describe_target[shallow=str]",
-    ),
 }
 
 

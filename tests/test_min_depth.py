@@ -201,6 +201,17 @@ def test_constructive_depth_does_not_start_at_the_lower_bound(monkeypatch) -> No
     (lambda t: depth_width_table(t, 2, 3.0, [math.nan]), "magnitudes"),
     (lambda t: depth_width_table(t, 2, 3.0, [-1.0]), "magnitudes"),
     (lambda t: depth_width_table(t, 2, 3.0, ["x"]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, []), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, np.array([])), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, np.array(2.0)), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, 2.0), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, "2"), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, [0.0]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, [math.inf]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, 3.0, [True]), "magnitudes"),
+    (lambda t: depth_width_table(t, 2, math.nan, [1.0]), "c"),
+    (lambda t: depth_lower_bound(t, 2, 3.0, max_depth=2.0), "max_depth"),
+    (lambda t: shallow_width_needed(t, sympy.Rational(-1)), "c"),
     (lambda t: depth_width_table(t, 0, 3.0, [1.0]), "width"),
     (lambda t: effective_target([0.5]), "shallow"),
 ])
@@ -218,3 +229,14 @@ def test_exact_budget_is_taken_at_its_exact_value() -> None:
     # 0.1 as a float is slightly above 1/10: |r| = 1/100 needs ceil((1/100)/0.1^2) = 1 copy
     assert shallow_width_needed(ShallowSSM([sympy.Rational(1, 2)], [sympy.Rational(1, 100)],
                                            [1]), 0.1) == 1
+
+
+def test_table_takes_exact_magnitudes_at_their_exact_value() -> None:
+    """An exact magnitude scales an exact target exactly: ``|r| = 10·(1/10) = 1`` needs one
+    copy at ``c = 1``, while the float ``0.1`` is slightly above ``1/10`` and honestly needs
+    two (so converting the magnitudes to float would fail this test)."""
+    exact = ShallowSSM([sympy.Rational(1, 2)], [10], [1])
+    (row,) = depth_width_table(exact, 1, 1.0, [sympy.Rational(1, 10)])
+    assert row["shallow_width"] == 1 and row["magnitude"] == 0.1
+    (rounded,) = depth_width_table(exact, 1, 1.0, np.array([0.1]))
+    assert rounded["shallow_width"] == 2

@@ -7,7 +7,10 @@ The same assertions run over the three number kinds (the pattern of sympy's
 from __future__ import annotations
 
 import inspect
+import math
+import re
 from fractions import Fraction
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -426,3 +429,95 @@ def test_a_symbolic_expression_is_refused() -> None:
 
     with pytest.raises(InvalidParameterError, match="x: expected an exact number"):
         is_exact_zero(sympy.Symbol("y") - 1)
+
+
+# ------------------------------------------------------------------------- bad input
+_F = NumberKind.FLOAT
+_ONE_EXACT = np.array([R(1)], dtype=object)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: as_array([1.0], "float", "v"), "kind"),
+    (lambda: as_array([1.0], _F, "v", ndim=-1), "ndim"),
+    (lambda: as_array([1.0], _F, "v", ndim=1.0), "ndim"),
+    (lambda: convert([1.0], "float"), "kind"),
+    (lambda: convert(["a"], _F, "v"), "v"),
+    (lambda: convert([None], _F, "v"), "v"),
+    (lambda: convert([sympy.Symbol("y")], _F, "v"), "v"),
+    (lambda: tolerance("float"), "kind"),
+    (lambda: tolerance(_F, np.nan), "scale"),
+    (lambda: tolerance(_F, -1.0), "scale"),
+    (lambda: tolerance(_F, -1e-300), "scale"),
+    (lambda: tolerance(_F, np.inf), "scale"),
+    (lambda: tolerance(NumberKind.MPMATH, mpmath.inf), "scale"),
+    (lambda: tolerance(NumberKind.EXACT, np.nan), "scale"),
+    (lambda: tolerance(_F, "1"), "scale"),
+    (lambda: tolerance(_F, 1j), "scale"),
+    (lambda: tolerance(_F, True), "scale"),
+    (lambda: tolerance(_F, np.ones(2)), "scale"),
+    (lambda: tn.KindArithmetic("float", [np.array([1.0])]), "kind"),
+    (lambda: tn.is_exact_zero(np.nan), "x"),
+    (lambda: tn.is_exact_zero(sympy.oo), "x"),
+    (lambda: tn.is_exact_zero(sympy.zoo), "x"),
+    (lambda: tn.is_exact_zero("0"), "x"),
+    (lambda: tn.exact_equal(np.nan, R(1)), "a"),
+    (lambda: tn.exact_equal(R(1), np.inf), "b"),
+    (lambda: tn.exact_equal(R(1), "abc"), "b"),
+    (lambda: abs_squared("a"), "x"),
+    (lambda: abs_squared(None), "x"),
+    (lambda: real_part("a"), "x"),
+    (lambda: is_finite([1.0]), "arr"),
+    (lambda: polyroots([np.nan, 1.0]), "coeffs_ascending"),
+    (lambda: polyroots([1.0, mpmath.inf]), "coeffs_ascending"),
+    (lambda: polyroots(["a", 1.0]), "coeffs_ascending"),
+    (lambda: tn.to_domain(np.array([np.nan], dtype=object)), "arrays[0]"),
+    (lambda: tn.to_domain(_ONE_EXACT, np.array([sympy.oo], dtype=object)), "arrays[1]"),
+    (lambda: tn.to_domain(np.array([0.5])), "arrays[0]"),
+    (lambda: tn.to_domain(np.array([mpmath.mpf(1)], dtype=object)), "arrays[0]"),
+    (lambda: tn.to_domain(np.array([sympy.Symbol("y")], dtype=object)), "arrays[0]"),
+    (lambda: tn.to_domain([R(1)]), "arrays[0]"),
+    (lambda: tn.from_domain("x", _ONE_EXACT), "K"),
+    (lambda: tn.from_domain(sympy.QQ, [1]), "arr"),
+])
+def test_bad_input_names_the_parameter(call, name: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"^{re.escape(name)}: "):
+        call()
+
+
+def test_is_finite_judges_every_entry_of_an_object_array() -> None:
+    """Python and numpy floats inside an object array are checked too (a NaN there once passed),
+    and an entry that is not a number is not a finite number."""
+    assert not is_finite(np.array([R(1), np.nan], dtype=object))
+    assert not is_finite(np.array([np.float64(np.inf)], dtype=object))
+    assert not is_finite(np.array([1, complex(0, np.inf)], dtype=object))
+    assert not is_finite(np.array(["a"], dtype=object))
+    assert not is_finite(np.array([None], dtype=object))
+    assert not is_finite(np.array(["a"]))  # a string array
+    assert is_finite(np.array([Fraction(10**400, 3), 10**400, 0.5, 1j, True], dtype=object))
+    assert is_finite(np.array([], dtype=object))
+
+
+def test_tolerance_accepts_every_finite_nonnegative_scale() -> None:
+    eps08 = float(np.finfo(float).eps) ** 0.8
+    assert tolerance(NumberKind.FLOAT, 0) == 0
+    assert tolerance(NumberKind.FLOAT, Fraction(1, 2)) == 0.5 * eps08
+    assert tolerance(NumberKind.FLOAT, np.float32(2)) == 2 * eps08
+    # an mpf scale beyond the float64 range is kept as an mpf
+    big = mpmath.mpf("1e400")
+    assert tolerance(NumberKind.MPMATH, big) == big * mpmath.mpf(2) ** (-0.8 * mpmath.mp.prec)
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_tolerance_is_finite_and_nonnegative_or_refused(scale: float) -> None:
+    if scale < 0:
+        with pytest.raises(InvalidParameterError, match="^scale: "):
+            tolerance(NumberKind.FLOAT, scale)
+    else:
+        tol = tolerance(NumberKind.FLOAT, scale)
+        assert math.isfinite(tol) and tol == scale * float(np.finfo(float).eps) ** 0.8
+
+
+def test_exact_equal_and_to_domain_still_take_integers_and_fractions() -> None:
+    assert tn.exact_equal(Fraction(1, 2), R(1, 2)) and not tn.exact_equal(1, 2)
+    K, (arr,) = tn.to_domain(np.array([1, Fraction(1, 2)], dtype=object))
+    assert K == sympy.QQ and list(tn.from_domain(K, arr)) == [1, R(1, 2)]

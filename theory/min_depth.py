@@ -57,6 +57,7 @@ from theory.norm_reduction import (
     target_parts,
 )
 from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
+from theory.validation import check_int, check_real, fail
 
 __all__ = [
     "effective_target",
@@ -69,40 +70,31 @@ __all__ = [
 ]
 
 
-def _check(name: str, value: Any) -> Any:
-    """The module's validation choke point: check the parameter ``name`` and return it
-    normalized (``width`` and ``max_depth`` as ``int``, the budget ``c`` and a ``magnitude``
-    as ``float``).
+def _check_width(width: Any) -> int:
+    """The module's validation choke point (with :func:`_check_budget` and
+    :func:`_check_magnitudes`, all built on :mod:`theory.validation`): ``width`` as an
+    ``int >= 1``.
 
     Raises
     ------
     InvalidParameterError
         Naming the parameter and the bad value.
     """
-    if name in ("width", "max_depth"):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise InvalidParameterError(f"{name}: expected an integer >= 1, got {value!r}")
-        return int(value)
-    if name in ("c", "magnitudes"):
-        try:
-            val = float(value)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(
-                f"{name}: expected a positive number, got {value!r}"
-            ) from None
-        if isinstance(value, bool) or not math.isfinite(val) or val <= 0:
-            raise InvalidParameterError(f"{name}: expected a finite positive number, got "
-                                        f"{value!r}")
-        return val
-    raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
-
-
-def _check_width(width: Any) -> int:
-    return _check("width", width)
+    return check_int(width, "width", 1)
 
 
 def _check_budget(c: Any) -> float:
-    return _check("c", c)
+    """The norm budget ``c`` as a finite ``float > 0`` (an exact ``c`` is judged exactly)."""
+    return check_real(c, "c", minimum=0, strict=True)
+
+
+def _check_magnitudes(magnitudes: Any) -> list[Any]:
+    """``magnitudes`` as a non-empty list of finite reals ``> 0``, each kept as given (exact
+    magnitudes scale exact targets exactly)."""
+    if isinstance(magnitudes, (str, bytes)) or not isinstance(magnitudes, (Sequence, np.ndarray)) \
+            or getattr(magnitudes, "ndim", 1) != 1 or len(magnitudes) == 0:
+        fail("magnitudes", "a non-empty sequence of finite real numbers > 0", magnitudes)
+    return [check_real(m, "magnitudes", minimum=0, strict=True, exact=True) for m in magnitudes]
 
 
 def effective_target(shallow: ShallowSSM) -> ShallowSSM:
@@ -208,7 +200,7 @@ def constructive_depth(
     """
     width = _check_width(width)
     budget = _check_budget(c)
-    max_depth = _check("max_depth", max_depth)
+    max_depth = check_int(max_depth, "max_depth", 1)
     target = effective_target(shallow)
     for depth in range(_width_depth(_n_modes(target), width), max_depth + 1):
         model = small_norm_deep(target, depth, width, constructions)
@@ -249,7 +241,7 @@ def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
     """
     width = _check_width(width)
     budget = _check_budget(c)
-    max_depth = _check("max_depth", max_depth)
+    max_depth = check_int(max_depth, "max_depth", 1)
     poles, res, kind = target_parts(shallow)
     pole_ok = _pole_condition(shallow, width)
     T = 2 * poles.shape[0] + 1
@@ -306,13 +298,18 @@ def depth_width_table(shallow: ShallowSSM, width: int, c: Any,
     Each row: ``magnitude``, ``c1``, ``shallow_width`` (:func:`shallow_width_needed`, linear in
     the magnitude), ``lower``, ``constructive``, ``forest_bound`` and ``formula``
     (:func:`depth_upper_bound`; ``None`` when ``c ≤ 2``) depths (logarithmic in it).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``magnitudes`` is empty or has an entry that is not a finite real ``> 0`` (or as the
+        functions of the row).
     """
     poles, res, kind = target_parts(shallow)
     width = _check_width(width)
     over_two = _check_budget(c) > 2
     rows = []
-    for mag in magnitudes:
-        _check("magnitudes", mag)
+    for mag in _check_magnitudes(magnitudes):
         scaled = ShallowSSM(np.array(poles), np.array([r * mag for r in res], dtype=complex)
                             if kind is NumberKind.FLOAT else
                             [r * _exact(mag) for r in res], [1] * len(res))

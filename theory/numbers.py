@@ -24,12 +24,13 @@ Tolerances are derived from the working precision, never written as bare constan
 
 from __future__ import annotations
 
+import cmath
 import enum
 import inspect
 import numbers
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 import mpmath
 import numpy as np
@@ -73,6 +74,99 @@ class NumberKind(enum.Enum):
     def tier(self) -> str:
         """The name of the verification tier this kind produces (as shown in reports)."""
         return {"exact": "exact (sympy)", "mpmath": "mpmath", "float": "float64"}[self.value]
+
+
+# ------------------------------------------------------------------- validation choke point
+# (the rules of :mod:`theory.validation`, which cannot be used here: it imports this module)
+
+#: Longest ``repr`` of a bad value quoted in an error message.
+_MAX_REPR = 80
+
+#: Scalar types that are never a real number.
+_NOT_REAL = (bool, np.bool_, str, bytes, complex, np.complexfloating, mpmath.mpc)
+
+#: The sympy numbers that are not finite.
+_SYMPY_NON_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
+
+
+def _fail(name: str, expected: str, value: Any) -> NoReturn:
+    """The module's validation choke point: raise ``"name: expected <expected>, got <value>"``
+    (arrays shown by shape and dtype, other values by a ``repr`` cut to 80 characters).
+
+    Raises
+    ------
+    InvalidParameterError
+        Always.
+    """
+    if isinstance(value, np.ndarray):
+        text = f"an array of shape {value.shape} (dtype {value.dtype})"
+    else:
+        text = repr(value)
+        text = text if len(text) <= _MAX_REPR else text[:_MAX_REPR - 3] + "..."
+    raise InvalidParameterError(f"{name}: expected {expected}, got {text}")
+
+
+def _check_kind(kind: Any) -> NumberKind:
+    """``kind`` checked to be a :class:`NumberKind` (the string ``"float"`` is not one)."""
+    if not isinstance(kind, NumberKind):
+        _fail("kind", "a NumberKind (EXACT, MPMATH or FLOAT)", kind)
+    return kind
+
+
+def _check_count(value: Any, name: str, least: int) -> int:
+    """``value`` checked to be an integer (not a bool) ``>= least``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < least:
+        _fail(name, f"an integer >= {least}", value)
+    return int(value)
+
+
+def _check_scale(scale: Any) -> Any:
+    """``scale`` checked to be one finite real number ``>= 0``; returned as an ``mpf`` if it is
+    one (its range exceeds float64's), else as a ``float``."""
+    expected = "a finite real number >= 0"
+    if isinstance(scale, _NOT_REAL) or np.ndim(scale) != 0:
+        _fail("scale", expected, scale)
+    try:
+        value = scale if isinstance(scale, mpmath.mpf) else float(scale)
+    except (TypeError, ValueError, OverflowError):
+        _fail("scale", expected, scale)
+    if not (mpmath.isfinite(value) and value >= 0):
+        _fail("scale", expected, scale)
+    return value
+
+
+def _check_ndarray(value: Any, name: str) -> np.ndarray:
+    """``value`` checked to be a numpy array."""
+    if not isinstance(value, np.ndarray):
+        _fail(name, "a numpy array", value)
+    return value
+
+
+def _complex(x: Any, name: str) -> complex:
+    """``complex(x)`` of a number of any kind; a string or a non-number fails naming ``name``
+    (``complex`` would parse ``"1+2j"``)."""
+    if isinstance(x, (str, bytes)):
+        _fail(name, "a number", x)
+    try:
+        return complex(x)
+    except (TypeError, ValueError, OverflowError):
+        _fail(name, "a number", x)
+
+
+def _exact_number(x: Any, name: str) -> sympy.Expr:
+    """``x`` as a finite sympy number without symbols (from a sympy number, an ``int``, a
+    ``Fraction`` or a float)."""
+    expected = "an exact number (finite, without symbols)"
+    if isinstance(x, (str, bytes)):
+        _fail(name, expected, x)
+    try:
+        e = sympy.sympify(x, strict=True)
+    except (sympy.SympifyError, TypeError, ValueError):
+        _fail(name, expected, x)
+    if not isinstance(e, sympy.Expr) or e.free_symbols or e.has(*_SYMPY_NON_FINITE):
+        _fail(name, expected, x)
+    return e
 
 
 def _scalar_kind(x: Any) -> NumberKind | None:
@@ -215,12 +309,18 @@ def convert(values: Any, kind: NumberKind, name: str = "values") -> np.ndarray:
     float to compare a certificate with a float computation). Exact → float and exact → mpmath
     round to the target precision; float and mpmath → exact give the exact binary value of each
     entry, so float → exact → float and mpmath → exact → mpmath return the same numbers.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not a :class:`NumberKind`, an entry is not a number, or a non-finite
+        entry is converted to the exact kind.
     """
-    if kind is NumberKind.FLOAT:
+    if _check_kind(kind) is NumberKind.FLOAT:
         arr = np.asarray(values, dtype=object)
         out = np.empty(arr.shape, dtype=complex)
         for idx, x in np.ndenumerate(arr):
-            out[idx] = complex(x)
+            out[idx] = _complex(x, name)
         if np.all(out.imag == 0):
             return out.real.copy()
         return out
@@ -266,9 +366,12 @@ def as_array(
     Raises
     ------
     InvalidParameterError
-        On a wrong number of dimensions, a non-numeric entry, or a NaN/inf entry.
+        On a wrong number of dimensions, a non-numeric entry, or a NaN/inf entry (naming
+        ``name``); on a ``kind`` that is not a :class:`NumberKind` or a negative ``ndim``.
     """
-    if kind is NumberKind.FLOAT:
+    if ndim is not None:
+        _check_count(ndim, "ndim", 0)
+    if _check_kind(kind) is NumberKind.FLOAT:
         try:
             arr = np.asarray(values)
         except ValueError as exc:  # ragged
@@ -297,17 +400,31 @@ def as_array(
 
 
 def is_finite(arr: np.ndarray) -> bool:
-    """True when every entry of ``arr`` (any kind) is a finite number."""
-    if arr.dtype != object:
-        return bool(np.all(np.isfinite(arr)))
-    for x in arr.flat:
-        if isinstance(x, sympy.Basic):
-            if x.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or x.free_symbols:
-                return False
-        elif isinstance(x, (mpmath.mpf, mpmath.mpc)):
-            if not mpmath.isfinite(x):
-                return False
-    return True
+    """True when every entry of ``arr`` (any kind) is a finite number.
+
+    An entry that is not a number (a string, ``None``, a sympy symbol) is not a finite number.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``arr`` is not a numpy array.
+    """
+    if _check_ndarray(arr, "arr").dtype != object:
+        return arr.dtype.kind in "biufc" and bool(np.all(np.isfinite(arr)))
+    return all(_is_finite_scalar(x) for x in arr.flat)
+
+
+def _is_finite_scalar(x: Any) -> bool:
+    """Whether one entry of an object array is a finite number (of any kind)."""
+    if isinstance(x, sympy.Basic):
+        return not (x.has(*_SYMPY_NON_FINITE) or x.free_symbols)
+    if isinstance(x, (mpmath.mpf, mpmath.mpc)):
+        return bool(mpmath.isfinite(x))
+    if isinstance(x, (numbers.Rational, np.integer, np.bool_)):
+        return True  # exact, hence finite (``complex`` would overflow on huge ones)
+    if isinstance(x, (numbers.Number, np.number)):
+        return cmath.isfinite(_complex(x, "arr"))
+    return False
 
 
 class UndecidableZeroError(ArithmeticError):
@@ -331,12 +448,17 @@ def is_exact_zero(x: Any) -> bool:
     Returns
     -------
     bool
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``x`` is not a finite number (NaN, infinities, strings, expressions with symbols).
+    UndecidableZeroError
+        If neither the minimal polynomial nor ``Expr.equals`` decides.
     """
-    e = sympy.sympify(x)
+    e = _exact_number(x, "x")
     if e.is_Number:
         return bool(e == 0)
-    if e.free_symbols:
-        raise InvalidParameterError(f"x: expected an exact number, got the expression {e}")
     K, (elem,) = construct_domain([e])
     if K in (sympy.ZZ, sympy.QQ, sympy.ZZ_I, sympy.QQ_I):  # a canonical form: decides at once
         return bool(K.is_zero(elem))
@@ -353,8 +475,9 @@ def is_exact_zero(x: Any) -> bool:
 
 
 def exact_equal(a: Any, b: Any) -> bool:
-    """Decide ``a == b`` for exact numbers (see :func:`is_exact_zero`)."""
-    return is_exact_zero(sympy.sympify(a) - sympy.sympify(b))
+    """Decide ``a == b`` for exact numbers (see :func:`is_exact_zero`; a bad ``a`` or ``b``
+    raises :class:`InvalidParameterError` naming it)."""
+    return is_exact_zero(_exact_number(a, "a") - _exact_number(b, "b"))
 
 
 def abs_squared(x: Any) -> Any:
@@ -368,7 +491,7 @@ def abs_squared(x: Any) -> Any:
         return sympy.Abs(x) ** 2
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return mpmath.re(x) ** 2 + mpmath.im(x) ** 2
-    return abs(complex(x)) ** 2
+    return abs(_complex(x, "x")) ** 2
 
 
 def real_part(x: Any) -> Any:
@@ -377,7 +500,7 @@ def real_part(x: Any) -> Any:
         return sympy.re(x)
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return mpmath.re(x)
-    return complex(x).real
+    return _complex(x, "x").real
 
 
 def max_abs(arr: Any) -> Any:
@@ -405,7 +528,14 @@ def tolerance(kind: NumberKind, scale: Any = 1) -> Any:
     working precision (``2^-52`` for float64, ``2^-mp.prec`` for mpmath). The exponent 0.8 leaves
     room for the error growth of short recurrences while still failing any result that is wrong
     beyond roundoff.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not a :class:`NumberKind` or ``scale`` is not a finite real ``>= 0`` (a
+        NaN or infinite tolerance would let every comparison pass).
     """
+    kind, scale = _check_kind(kind), _check_scale(scale)
     if kind is NumberKind.EXACT:
         return 0
     if kind is NumberKind.MPMATH:
@@ -445,7 +575,18 @@ def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
 
     (The primitive element of a field with many radicals costs far more than the arithmetic it
     would speed up: five square roots of Gaussian rationals take about 40 s to set up.)
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``arrays[i]``, if an argument is not a numpy array or has an entry that is not a
+        finite exact number (sympy number, ``Fraction`` or integer).
     """
+    for i, a in enumerate(arrays):
+        _check_ndarray(a, f"arrays[{i}]")
+        if not is_finite(a) or any(_scalar_kind(x) not in (None, NumberKind.EXACT)
+                                   for x in a.flat):
+            _fail(f"arrays[{i}]", "finite exact numbers", a)
     flat = [x for a in arrays for x in a.flat]
     if not flat:
         return sympy.QQ, [np.empty(a.shape, dtype=object) for a in arrays]
@@ -466,8 +607,16 @@ def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
 
 
 def from_domain(K: Domain, arr: np.ndarray) -> np.ndarray:
-    """Exact sympy numbers from an array of elements of the domain ``K`` (canonical form)."""
-    out = np.empty(arr.shape, dtype=object)
+    """Exact sympy numbers from an array of elements of the domain ``K`` (canonical form).
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``K`` is not a sympy domain or ``arr`` is not a numpy array.
+    """
+    if not isinstance(K, Domain):
+        _fail("K", "a sympy domain (from to_domain)", K)
+    out = np.empty(_check_ndarray(arr, "arr").shape, dtype=object)
     for idx, x in np.ndenumerate(arr):
         out[idx] = sympy.expand(K.to_sympy(x))
     return out
@@ -511,29 +660,28 @@ def polyroots(
     Raises
     ------
     InvalidParameterError
-        If the polynomial is zero, or ``maxsteps``/``extraprec``/``retries`` are not integers in
-        range.
+        If the polynomial is zero, a coefficient is not a finite number, or
+        ``maxsteps``/``extraprec``/``retries`` are not integers in range.
     ArithmeticError
         If no attempt converged; the message lists the attempts.
     """
-    for name, value, least in (("maxsteps", maxsteps, 1), ("extraprec", extraprec, 0),
-                               ("retries", retries, 0)):
-        if value is None and name == "extraprec":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-            raise InvalidParameterError(f"{name}: expected an integer >= {least}, got {value!r}")
+    maxsteps, retries = _check_count(maxsteps, "maxsteps", 1), _check_count(retries, "retries", 0)
+    if extraprec is not None:
+        extraprec = _check_count(extraprec, "extraprec", 0)
     coeffs = list(convert(list(coeffs_ascending), NumberKind.MPMATH, "coeffs_ascending"))
+    if not all(mpmath.isfinite(c) for c in coeffs):
+        _fail("coeffs_ascending", "finite coefficients", list(coeffs_ascending))
     while coeffs and coeffs[-1] == 0:
         coeffs.pop()
     if not coeffs:
         raise InvalidParameterError("coeffs_ascending: the zero polynomial has no roots")
     if len(coeffs) == 1:
         return []
-    extra = mpmath.mp.prec if extraprec is None else int(extraprec)
+    extra = mpmath.mp.prec if extraprec is None else extraprec
     exponents = [int(mpmath.floor(mpmath.log(mpmath.fabs(c), 2))) for c in coeffs if c != 0]
     spread = max(exponents) - min(exponents)
-    steps, attempts = int(maxsteps), []
-    for _ in range(int(retries) + 1):
+    steps, attempts = maxsteps, []
+    for _ in range(retries + 1):
         attempts.append((steps, extra))
         try:
             if _POLYROOTS_HAS_ASC:
@@ -556,11 +704,16 @@ class KindArithmetic:
     Exact entries become elements of one sympy domain (see :func:`to_domain`); mpmath and
     float entries are used as stored. ``zero`` is the additive identity to fill new arrays
     with, ``arrays`` the converted inputs, and :meth:`back` converts a result to the kind.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``kind`` is not a :class:`NumberKind`, or (exact kind) as :func:`to_domain`.
     """
 
     def __init__(self, kind: NumberKind, arrays: list[np.ndarray]) -> None:
         self.domain = None
-        if kind is NumberKind.EXACT:
+        if _check_kind(kind) is NumberKind.EXACT:
             self.domain, arrays = to_domain(*arrays)
             self.zero = self.domain.zero
         else:

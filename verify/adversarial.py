@@ -30,6 +30,7 @@ from scipy.optimize import differential_evolution, minimize
 from theory.linear import ShallowSSM
 from theory.norm_reduction import CONSTRUCTIONS, small_norm_deep_report
 from theory.numbers import InvalidParameterError
+from theory.validation import check_array, check_instance, check_int, check_real, fail
 
 __all__ = [
     "AdversarialResult",
@@ -47,8 +48,9 @@ _INT_MINIMUM = {"depth": 1, "width": 1, "n": 1, "maxiter": 1, "popsize": 1, "pol
 
 
 def _check(name: str, value: Any) -> Any:
-    """The module's validation choke point: check the parameter ``name`` and return it
-    normalized (ints as ``int``, ``decades`` as ``float``).
+    """The module's validation choke point: check the parameter ``name`` with the helpers of
+    :mod:`theory.validation` and return it normalized (ints as ``int``, ``decades`` as
+    ``float``, ``constructions`` as a tuple, ``shallow`` and ``rng`` as given).
 
     Raises
     ------
@@ -56,27 +58,17 @@ def _check(name: str, value: Any) -> Any:
         Naming the parameter and the bad value.
     """
     if name in _INT_MINIMUM:
-        low = _INT_MINIMUM[name]
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise InvalidParameterError(f"{name}: expected an integer >= {low}, got {value!r}")
-        return int(value)
+        return check_int(value, name, _INT_MINIMUM[name])
     if name == "decades":
-        try:
-            val = float(value)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(
-                f"decades: expected a positive spread, got {value!r}"
-            ) from None
-        if not (math.isfinite(val) and val > 0):
-            raise InvalidParameterError(f"decades: expected a finite positive spread, got "
-                                        f"{value!r}")
-        return val
+        return check_real(value, name, minimum=0, strict=True)
+    if name == "shallow":
+        return check_instance(value, name, ShallowSSM)
+    if name == "rng":
+        return check_instance(value, name, np.random.Generator)
     if name == "constructions":
         names = [value] if isinstance(value, str) else list(value)
         if not names or any(c not in CONSTRUCTIONS for c in names):
-            raise InvalidParameterError(
-                f"constructions: expected names from {CONSTRUCTIONS}, got {value!r}"
-            )
+            fail(name, f"names from {CONSTRUCTIONS}", value)
         return tuple(names)
     raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
 
@@ -120,11 +112,7 @@ def search_bounds(n: int, decades: float) -> list[tuple[float, float]]:
 def target_from_vector(x: Sequence[float] | np.ndarray, n: int) -> ShallowSSM:
     """The target of the search vector ``x`` (float64, ``B = r``, ``C = 1``)."""
     n = _check("n", n)
-    v = np.asarray(x, dtype=float)
-    if v.shape != (4 * n,):
-        raise InvalidParameterError(f"x: expected {4 * n} numbers, got shape {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise InvalidParameterError("x: entries must be finite (no NaN or inf)")
+    v = check_array(x, "x", (4 * n,))
     poles = 10.0 ** np.minimum(v[:n], math.log10(MAX_MODULUS)) * np.exp(1j * v[n:2 * n])
     res = 10.0 ** v[2 * n:3 * n] * np.exp(1j * v[3 * n:])
     return ShallowSSM(poles, res, np.ones(n))
@@ -136,6 +124,8 @@ def _exact(v: float) -> str:
 
 def describe_target(shallow: ShallowSSM) -> dict[str, Any]:
     """Poles and residues of a float target: round-trip decimal strings and exact rationals."""
+    shallow = _check("shallow", shallow)
+
     def parts(z: Any) -> dict[str, str]:
         z = complex(z)
         return {"re": repr(z.real), "im": repr(z.imag),
@@ -148,7 +138,8 @@ def describe_target(shallow: ShallowSSM) -> dict[str, Any]:
 def ratio_of(shallow: ShallowSSM, depth: int, width: int,
              constructions: Sequence[str]) -> tuple[float, dict[str, Any]]:
     """``c_2 / c_1^{2/(l+1)}`` of the best of ``constructions`` and its record."""
-    depth, width = _check("depth", depth), _check("width", width)
+    shallow, depth, width = _check("shallow", shallow), _check("depth", depth), \
+        _check("width", width)
     _, record = small_norm_deep_report(shallow, depth, width,
                                        _check("constructions", constructions), max_splits=60)
     return float(record["ratio"]), record
@@ -189,9 +180,7 @@ def worst_ratio_search(
     depth, width = _check("depth", depth), _check("width", width)
     constructions = _check("constructions", constructions)
     maxiter, popsize = _check("maxiter", maxiter), _check("popsize", popsize)
-    polish_iter = _check("polish_iter", polish_iter)
-    if not isinstance(rng, np.random.Generator):
-        raise InvalidParameterError(f"rng: expected a numpy Generator, got {type(rng).__name__}")
+    polish_iter, rng = _check("polish_iter", polish_iter), _check("rng", rng)
     n = depth * (width - 1) + 1
     bounds = search_bounds(n, decades)
     best: dict[str, Any] = {"ratio": -math.inf}
