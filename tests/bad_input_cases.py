@@ -1041,6 +1041,9 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
              {"value": ([NAN], [INF], [1.0, 2.0], Bad(["a"], "strings"))}))
     add("theory.validation:check_instance",
         Case(call(val.check_instance, 3, "value", int), {"value": (Bad("x", "str"), 2.5)}))
+    add("theory.validation:check_rules",
+        Reason("the checker itself: its parameters are the caller's, passed as keywords, and "
+               "their refusal is tested in test_validation.py"))
 
     # ------------------------------------------------------------------ theory.volterra
     add("theory.volterra:DampedKernel",

@@ -263,3 +263,82 @@ def test_check_instance():
     assert check_instance("s", "v", (int, str)) == "s"
     with _raises("v", "a int or a str"):
         check_instance(1.0, "v", (int, str))
+
+
+# ------------------------------------------------------------------------------ whole messages
+class _FloatList(list):
+    """A sequence (``ndim`` 1 for numpy) that nevertheless converts to a float."""
+
+    def __float__(self) -> float:
+        return 1.0
+
+
+def test_check_real_rejects_a_sequence_even_when_it_converts_to_float():
+    with _raises("x", "a finite real number"):
+        check_real(_FloatList([1.0]), "x")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: check_int(2.5, "n", 0), "n: expected an integer >= 0, got 2.5"),
+    (lambda: check_int(1, "n", 2), "n: expected an integer >= 2, got 1"),
+    (lambda: check_real("1.5", "x"), "x: expected a finite real number, got '1.5'"),
+    (lambda: check_real(sympy.Symbol("a"), "x"), "x: expected a finite real number, got a"),
+    (lambda: check_real(-1.0, "x", minimum=0), "x: expected a finite real number >= 0, got -1.0"),
+    (lambda: check_array(["a"], "a"), "a: expected an array of real numbers, got ['a']"),
+    (lambda: check_array(np.ones(3), "a", (2,)),
+     "a: expected an array of shape (2,), got an array of shape (3,) (dtype float64)"),
+    (lambda: check_array([math.nan], "a"),
+     "a: expected finite entries, got an array of shape (1,) (dtype float64)"),
+    (lambda: check_array([-1], "a", nonneg=True),
+     "a: expected non-negative entries, got an array of shape (1,) (dtype float64)"),
+    (lambda: check_instance(1.0, "v", int), "v: expected a int, got 1.0"),
+])
+def test_messages_quote_the_bad_value(call, message):
+    """Each check's every failure path ends its message with the offending value."""
+    with pytest.raises(InvalidParameterError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_check_array_object_arrays_keep_their_shape_and_complex_entries():
+    objects = np.array([[mpmath.mpc(1, 2), sympy.Rational(1, 2)], [1, 2]], dtype=object)
+    z = check_array(objects, "z", complex_ok=True)
+    assert z.dtype == np.complex128 and z.tolist() == [[1 + 2j, 0.5], [1, 2]]
+    real = check_array(np.array([[sympy.Rational(1, 2)], [mpmath.mpf(2)]], dtype=object), "r")
+    assert real.dtype == np.float64 and real.tolist() == [[0.5], [2.0]]
+
+
+def test_check_array_returns_a_float64_array_without_copying_it():
+    a = np.arange(3.0)
+    assert check_array(a, "a") is a
+    z = np.array([1j])
+    assert check_array(z, "z", complex_ok=True) is z
+
+
+# ------------------------------------------------------------------ check_rules
+_ONE_RULES = {
+    "x": (lambda v: v == 1, "the number one"),
+    "y": (lambda v: isinstance(v, str), "a string"),
+}
+
+
+def test_check_rules_accepts_values_that_keep_their_rules() -> None:
+    from theory.validation import check_rules
+
+    assert check_rules(_ONE_RULES, x=1, y="a") is None
+
+
+def test_check_rules_names_the_first_parameter_that_breaks_its_rule() -> None:
+    from theory.validation import check_rules
+
+    with pytest.raises(InvalidParameterError, match=r"^y: expected a string, got 3$"):
+        check_rules(_ONE_RULES, x=1, y=3)
+    with pytest.raises(InvalidParameterError, match=r"^x: expected the number one, got 2$"):
+        check_rules(_ONE_RULES, x=2, y=3)
+
+
+def test_check_rules_refuses_a_parameter_without_a_rule() -> None:
+    from theory.validation import check_rules
+
+    with pytest.raises(KeyError):
+        check_rules(_ONE_RULES, z=1)

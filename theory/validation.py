@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 import mpmath
@@ -35,6 +36,8 @@ __all__ = [
     "check_real",
     "check_array",
     "check_instance",
+    "Rules",
+    "check_rules",
 ]
 
 #: Longest ``repr`` of a bad value quoted in an error message.
@@ -254,3 +257,26 @@ def check_instance(value: Any, name: str, cls: type | tuple[type, ...],
         classes = cls if isinstance(cls, tuple) else (cls,)
         fail(name, expected or " or ".join(f"a {c.__name__}" for c in classes), value)
     return value
+
+
+#: A module's table of parameter rules: name -> (predicate on the value, what it must be).
+Rules = Mapping[str, tuple[Callable[[Any], bool], str]]
+
+
+def check_rules(rules: Rules, **params: Any) -> None:
+    """Check each named parameter against its rule in ``rules``, in the order given.
+
+    A module whose parameters are checked by predicates (types, shapes of arrays of models)
+    keeps one table of rules and calls this from every public function: one choke point.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter whose value breaks its rule, through :func:`fail`.
+    KeyError
+        If a parameter has no rule (a programming error in the calling module).
+    """
+    for name, value in params.items():
+        ok, expected = rules[name]
+        if not ok(value):
+            fail(name, expected, value)

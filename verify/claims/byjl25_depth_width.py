@@ -42,7 +42,8 @@ from theory.depth_width import (
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.numbers import NumberKind, tolerance
+from theory.validation import Rules, check_rules
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational, random_deep_batch, random_deep_exact, stable_spectrum
 
@@ -57,7 +58,7 @@ MPMATH_SHAPES = ((2, 2), (3, 2), (2, 3), (3, 3), (4, 3))
 NEAR_GAPS = (-8.0, -4.0)
 
 
-_RULES: dict[str, tuple[Any, str]] = {
+_RULES: Rules = {
     "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
     "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
           "a positive integer"),
@@ -66,18 +67,9 @@ _RULES: dict[str, tuple[Any, str]] = {
 
 
 def _check(**params: Any) -> None:
-    """The module's validation choke point: every public function passes its arguments here.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming the first parameter (in the order given) whose value breaks its rule.
-    """
-    for name, value in params.items():
-        ok, expected = _RULES[name]
-        if not ok(value):
-            shown = type(value).__name__ if name == "model" else repr(value)
-            raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+    """The module's validation choke point: every public function passes its arguments here
+    (:func:`theory.validation.check_rules` over :data:`_RULES`)."""
+    check_rules(_RULES, **params)
 
 
 def _str(x: Any) -> str:

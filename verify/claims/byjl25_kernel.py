@@ -27,6 +27,7 @@ import numpy as np
 
 from theory.linear import DeepSSM
 from theory.numbers import InvalidParameterError, NumberKind, exact_equal, tolerance
+from theory.validation import Rules, check_rules
 from verify.batch import DeepBatch
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_deep_batch, random_deep_exact, random_deep_mpmath
@@ -43,7 +44,7 @@ def _is_kernel_array(v: Any) -> bool:
             and bool(np.all(np.isfinite(v))))
 
 
-_RULES: dict[str, tuple[Any, str]] = {
+_RULES: Rules = {
     "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
     "batch": (lambda v: isinstance(v, DeepBatch), "a DeepBatch"),
     "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
@@ -56,20 +57,9 @@ _RULES: dict[str, tuple[Any, str]] = {
 
 
 def _check(**params: Any) -> None:
-    """The module's validation choke point: every public function passes its arguments here.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming the first parameter (in the order given) whose value breaks its rule.
-    """
-    for name, value in params.items():
-        ok, expected = _RULES[name]
-        if not ok(value):
-            shown = repr(value) if np.ndim(value) == 0 and name == "T" else type(value).__name__
-            if isinstance(value, np.ndarray):
-                shown = f"an array of shape {value.shape}"
-            raise InvalidParameterError(f"{name}: expected {expected}, got {shown}")
+    """The module's validation choke point: every public function passes its arguments here
+    (:func:`theory.validation.check_rules` over :data:`_RULES`)."""
+    check_rules(_RULES, **params)
 
 
 def _shape(rng: np.random.Generator, max_depth: int, max_width: int) -> tuple[int, int]:
