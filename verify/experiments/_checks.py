@@ -6,13 +6,12 @@ should be and the value it got.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from theory.numbers import InvalidParameterError
+from theory.validation import check_instance, check_int, check_real, fail
 
 __all__: list[str] = []
 
@@ -20,24 +19,23 @@ __all__: list[str] = []
 def require(ok: bool, name: str, value: Any, expected: str) -> None:
     """Raise naming ``name`` and ``value`` unless ``ok``."""
     if not ok:
-        raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+        fail(name, expected, value)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+def run_arguments(config: Any, config_type: type, seed: Any) -> int:
+    """Check the arguments of an experiment's ``run(config, seed)``; returns the seed."""
+    check_instance(config, "config", config_type)
+    return check_int(seed, "seed", 0)
 
 
 def count(value: Any, name: str, minimum: int = 1) -> int:
     """An integer (not a bool) ``>= minimum``."""
-    require(_is_int(value) and value >= minimum, name, value, f"an integer >= {minimum}")
-    return int(value)
+    return check_int(value, name, minimum)
 
 
 def positive(value: Any, name: str) -> float:
     """A finite real number ``> 0`` (not a bool or a string)."""
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    require(ok and 0 < value < math.inf, name, value, "a finite positive number")
-    return float(value)
+    return check_real(value, name, minimum=0, strict=True)
 
 
 def positives(values: Any, name: str) -> tuple[float, ...]:
@@ -56,5 +54,4 @@ def counts(values: Any, name: str, minimum: int = 1) -> tuple[int, ...]:
 
 def generator(rng: Any) -> np.random.Generator:
     """A numpy random Generator."""
-    require(isinstance(rng, np.random.Generator), "rng", rng, "a numpy Generator")
-    return rng
+    return check_instance(rng, "rng", np.random.Generator, "a numpy Generator")

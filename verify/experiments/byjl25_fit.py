@@ -29,7 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from verify.experiments._checks import count, counts, generator, positive, positives, require
+from verify.experiments._checks import (
+    count,
+    counts,
+    generator,
+    positive,
+    positives,
+    run_arguments,
+)
 from verify.fitting import Layout, fit_batch
 
 __all__ = ["Config", "Row", "large_norm_targets", "main", "minimal_width", "run"]
@@ -149,8 +156,7 @@ def run(config: Config, seed: int) -> tuple[np.ndarray, list[Row]]:
     InvalidParameterError
         If ``config`` is not a :class:`Config` or ``seed`` is not a non-negative integer.
     """
-    require(isinstance(config, Config), "config", config, "a Config")
-    seed = count(seed, "seed", 0)
+    seed = run_arguments(config, Config, seed)
     seeds = np.random.SeedSequence(seed).spawn(2 + 2 * len(config.depths))
     _, _, targets = large_norm_targets(np.random.default_rng(seeds[0]), config.poles,
                                        config.magnitudes, config.length)

@@ -33,7 +33,7 @@ import numpy as np
 from theory.linear import ShallowSSM
 from theory.norm_reduction import kernel_agreement, shallow_norm, small_norm_deep_report
 from verify.cli import int_at_least
-from verify.experiments._checks import count, counts, positives, require
+from verify.experiments._checks import count, counts, positives, run_arguments
 from verify.experiments.byjl25_fit import PAPER_NUMBERS_NOTE, large_norm_targets, minimal_width
 
 __all__ = ["Config", "Point", "main", "run"]
@@ -109,8 +109,7 @@ def run(config: Config, seed: int) -> list[Point]:
     InvalidParameterError
         If ``config`` is not a :class:`Config` or ``seed`` is not a non-negative integer.
     """
-    require(isinstance(config, Config), "config", config, "a Config")
-    seed = count(seed, "seed", 0)
+    seed = run_arguments(config, Config, seed)
     rng = np.random.default_rng(seed)
     magnitudes = [c1**2 for c1 in config.shallow_norms]
     poles, residues, _ = large_norm_targets(rng, config.poles, magnitudes, 1)
