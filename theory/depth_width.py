@@ -662,6 +662,19 @@ def _round(kind: NumberKind, x: Any, prec: int) -> Any:
         return +x
 
 
+def _normal_floor(kind: NumberKind) -> Any:
+    """Below this modulus a value of ``kind`` carries no relative accuracy (float64's normal
+    range ends at ``2^-1022``; mpmath has no such floor)."""
+    return mpmath.mpf(2) ** -1022 if kind is NumberKind.FLOAT else mpmath.mpf(0)
+
+
+def _worst_relative(bound: list[Any], reference: list[Any], kind: NumberKind) -> Any:
+    """Largest ``bound[s] / reference[s]`` over the terms whose reference is in the normal
+    range of ``kind`` (relative accuracy is asked of those only); ``0`` if there are none."""
+    floor = _normal_floor(kind)
+    return max((b / r for b, r in zip(bound, reference) if r > floor), default=mpmath.mpf(0))
+
+
 def _certify_shallow(deep: DeepSSM, shallow: ShallowSSM, parts: tuple[list[Any], ...],
                      accuracy: tuple[Any, Any], describe: Any) -> None:
     """The a-priori accuracy test and the a-posteriori kernel check of :func:`deep_to_shallow`.
@@ -680,9 +693,7 @@ def _certify_shallow(deep: DeepSSM, shallow: ShallowSSM, parts: tuple[list[Any],
     bound = [sum((z * mpmath.fabs(lam) ** s for z, lam in zip(size, modes)), mpmath.mpf(0))
              for s in range(T)]
     k_abs = _abs_kernel(deep, T)
-    # relative accuracy is asked of the normal range only (below it float64 carries none)
-    normal = mpmath.mpf(2) ** -1022 if kind is NumberKind.FLOAT else mpmath.mpf(0)
-    worst = max((b / k for b, k in zip(bound, k_abs) if k > normal), default=mpmath.mpf(0))
+    worst = _worst_relative(bound, k_abs, kind)
     if worst > rtol:
         raise IllConditionedError(
             f"deep: {describe()}; the shallow residues reach "
@@ -1278,8 +1289,8 @@ def _deep_check(deep: DeepSSM, target: ShallowSSM, accuracy: tuple[Any, Any]) ->
     powers = target.kind is NumberKind.EXACT  # only then are the eigenvalues rounded
     factors = [deep.depth + 1 + (s if powers else 0) for s in range(T)]
     bound = [f * eps / 2 * (1 + f * eps) * k for f, k in zip(factors, k_abs)]
-    normal = mpmath.mpf(2) ** -1022 if deep.kind is NumberKind.FLOAT else mpmath.mpf(0)
-    worst = max((b / t for b, t in zip(bound, t_abs) if t > normal), default=mpmath.mpf(0))
+    normal = _normal_floor(deep.kind)
+    worst = _worst_relative(bound, t_abs, deep.kind)
     if worst > rtol:
         raise IllConditionedError(
             f"shallow: the depth-{deep.depth} width-{deep.width} realization's path terms reach "
