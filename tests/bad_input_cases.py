@@ -159,7 +159,7 @@ def nan_entry(label: str = "nan-entry") -> Mut:
 
 def extra_column(v: Any) -> np.ndarray:
     """The valid array with one more column (a shape mismatch)."""
-    a = np.asarray(v, dtype=float)
+    a = np.asarray(v)
     return np.concatenate([a, a[..., :1]], axis=-1)
 
 
