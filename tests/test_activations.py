@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import mpmath
 import numpy as np
 import pytest
@@ -132,3 +135,79 @@ def test_inverse_accepts_its_domain_in_every_kind():
 def test_activation_constructor_validates(args, kwargs, param):
     with pytest.raises(InvalidParameterError, match=param):
         Activation(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------ scalar kernels
+def test_scalar_kernels_in_every_kind():
+    half, three_halves = sympy.Rational(1, 2), sympy.Rational(3, 2)
+    assert [HARDTANH(v) for v in (three_halves, -three_halves, half, -half)] == [1, -1, half, -half]
+    assert HARDTANH(np.array([2.5, -2.5], dtype=object)).tolist() == [1, -1]
+    assert TANH(0.5) == math.tanh(0.5) and type(TANH(0.5)) is float
+    assert SIGMOID(2.0) == pytest.approx(1 / (1 + math.exp(-2)), rel=1e-15)
+    assert type(SIGMOID(2.0)) is float
+    assert SIGMOID(sympy.log(3)) == sympy.Rational(3, 4)  # 1 / (1 + 1/3), exactly
+
+
+def test_inverse_kernels_in_every_kind():
+    assert TANH.inv(0.5) == math.atanh(0.5)
+    with mpmath.workdps(30):
+        assert TANH.inv(mpmath.mpf("0.5")) == mpmath.atanh(mpmath.mpf("0.5"))
+    assert SIGMOID.inv(sympy.Rational(3, 4)) == sympy.log(3)
+    assert SIGMOID.inv(0.75) == pytest.approx(math.log(3), rel=1e-15)
+
+
+def test_inverse_judges_exact_arguments_exactly():
+    """``1 - 10^-30`` rounds to the float 1.0, outside (-1, 1); exactly it is inside."""
+    near_one = 1 - sympy.Rational(1, 10**30)
+    for y in (near_one, [near_one], np.array([near_one], dtype=object)):
+        out = TANH.inv(y)
+        assert sympy.atanh(near_one) == (out if isinstance(out, sympy.Basic) else out[0])
+    with mpmath.workdps(40):
+        assert TANH.inv(1 - mpmath.mpf(10) ** -30) > 30
+    with pytest.raises(InvalidParameterError, match="^y: entry I lies outside"):
+        TANH.inv(sympy.I)
+
+
+def test_lists_keep_exact_entries_and_floats_stay_float64():
+    assert RELU([sympy.Rational(1, 3), -1.0]).tolist() == [sympy.Rational(1, 3), 0]
+    assert TANH([0.5]).dtype == np.float64
+    float32 = custom_activation(lambda x: np.asarray(x, dtype=np.float32), 1)
+    assert float32(np.array([0.5])).dtype == np.float64
+    with pytest.raises((TypeError, ValueError)):  # not the real part alone
+        RELU([1j])
+
+
+# ------------------------------------------------------------------------------ validation
+def test_custom_activation_fields():
+    act = custom_activation(np.sin, Fraction(1, 2))
+    assert act.name == "custom" and type(act.lipschitz) is float and act.lipschitz == 0.5
+    inverse = custom_activation(np.tanh, 1, inverse=np.arctanh, inverse_domain=(-1.0, 1.0))
+    assert inverse.inv(np.array([0.5]))[0] == np.arctanh(0.5)
+    with pytest.raises(InvalidParameterError, match="outside the domain"):
+        inverse.inv(np.array([1.5]))
+
+
+@pytest.mark.parametrize("domain", [(0.0, 1.0, 2.0), (1.0, 1.0), (1.0,)])
+def test_inverse_domain_must_be_an_interval(domain):
+    with pytest.raises(InvalidParameterError, match="^inverse_domain: expected an interval"):
+        custom_activation(np.tanh, 1, inverse=np.arctanh, inverse_domain=domain)
+
+
+def test_lipschitz_message():
+    with pytest.raises(InvalidParameterError) as info:
+        custom_activation(np.sin, -1)
+    assert str(info.value) == ("lipschitz: expected a finite Lipschitz constant > 0 (required), "
+                               "got -1")
+
+
+def test_get_activation_messages():
+    with pytest.raises(InvalidParameterError) as unknown:
+        get_activation("swish")
+    assert str(unknown.value) == (
+        "name_or_activation: unknown activation name 'swish'; choose one of relu, tanh, "
+        "sigmoid, hardtanh, identity or build one with custom_activation")
+    with pytest.raises(InvalidParameterError) as wrong:
+        get_activation(3)
+    assert str(wrong.value) == (
+        "name_or_activation: expected an activation name or an Activation (use "
+        "custom_activation(fn, lipschitz) for a plain function), got 3")
