@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -536,19 +536,25 @@ def _abs_kernel(model: DeepSSM, T: int) -> list[Any]:
     return [mpmath.mpf(x) for x in absolute.kernel(T, "recurrence")]
 
 
-def _closest_pair(values: list[Any], weights: dict[tuple[int, ...], list[Any]]) -> str:
-    """The two eigenvalues on one weighted path with the smallest relative gap, as text."""
-    best = None
+def _path_pairs(values: list[Any], weights: dict[tuple[int, ...], list[Any]]
+                ) -> Iterator[tuple[Any, Any]]:
+    """Every pair of distinct eigenvalue indices on one path of nonzero weight, as values."""
     for key, (omega, *_) in weights.items():
         if omega == 0:
             continue
         ids = sorted(set(key))
         for pos, a in enumerate(ids):
             for b in ids[pos + 1:]:
-                la, lb = values[a], values[b]
-                rel = _abs(la - lb) / max(_abs(la), _abs(lb))
-                if best is None or rel < best[0]:
-                    best = (rel, la, lb)
+                yield values[a], values[b]
+
+
+def _closest_pair(values: list[Any], weights: dict[tuple[int, ...], list[Any]]) -> str:
+    """The two eigenvalues on one weighted path with the smallest relative gap, as text."""
+    best = None
+    for la, lb in _path_pairs(values, weights):
+        rel = _abs(la - lb) / max(_abs(la), _abs(lb))
+        if best is None or rel < best[0]:
+            best = (rel, la, lb)
     if best is None:
         return "no two eigenvalues share a weighted path"
     rel, la, lb = best
@@ -719,19 +725,13 @@ def _certify_shallow(deep: DeepSSM, shallow: ShallowSSM, parts: tuple[list[Any],
 
 def _check_near_shared(values: list[Any], weights: dict[tuple[int, ...], list[Any]],
                        tol: Any) -> None:
-    for key, (omega, *_) in weights.items():
-        if omega == 0:
-            continue
-        ids = sorted(set(key))
-        for a_pos, a in enumerate(ids):
-            for b in ids[a_pos + 1:]:
-                la, lb = values[a], values[b]
-                if _abs(la - lb) <= tol * max(_abs(la), _abs(lb)):
-                    raise SharedEigenvalueError(
-                        f"deep: eigenvalues {la} and {lb} on one weighted path differ by "
-                        f"{_abs(la - lb)} <= tol*|lambda| (tol={tol}); the residues would be of "
-                        "order 1/|lambda - mu|"
-                    )
+    for la, lb in _path_pairs(values, weights):
+        if _abs(la - lb) <= tol * max(_abs(la), _abs(lb)):
+            raise SharedEigenvalueError(
+                f"deep: eigenvalues {la} and {lb} on one weighted path differ by "
+                f"{_abs(la - lb)} <= tol*|lambda| (tol={tol}); the residues would be of "
+                "order 1/|lambda - mu|"
+            )
 
 
 # ---------------------------------------------------------------------------- the finding
