@@ -668,6 +668,17 @@ def _round(kind: NumberKind, x: Any, prec: int) -> Any:
         return +x
 
 
+def _first_excess(got: list[Any], want: list[Any], allowed: list[Any]
+                  ) -> tuple[int, Any, Any] | None:
+    """The first term ``s`` where ``|got[s] - want[s]| > allowed[s]``, with that error and
+    allowance; ``None`` when every term is within its allowance."""
+    for s, (g, w, a) in enumerate(zip(got, want, allowed)):
+        err = mpmath.fabs(g - w)
+        if err > a:
+            return s, err, a
+    return None
+
+
 def _normal_floor(kind: NumberKind) -> Any:
     """Below this modulus a value of ``kind`` carries no relative accuracy (float64's normal
     range ends at ``2^-1022``; mpmath has no such floor)."""
@@ -711,16 +722,16 @@ def _certify_shallow(deep: DeepSSM, shallow: ShallowSSM, parts: tuple[list[Any],
     slack_scale = 4 * mpmath.mpf(2) ** -mpmath.mp.prec
     got, want = _mp_kernel(shallow, T), _mp_kernel(deep, T)
     s_abs = _abs_kernel(shallow, T)
-    for s in range(T):
-        allowed = (bound[s] + len(res) * floor
-                   + slack_scale * (s + deep.depth + 2) * (k_abs[s] + s_abs[s]))
-        err = mpmath.fabs(got[s] - want[s])
-        if err > allowed:
-            raise KernelCheckError(
-                f"deep_to_shallow: at s = {s} the shallow kernel misses the deep one by "
-                f"{mpmath.nstr(err, 3)}, more than the certified bound {mpmath.nstr(allowed, 3)}; "
-                "the result is not returned"
-            )
+    excess = _first_excess(got, want, [
+        bound[s] + len(res) * floor + slack_scale * (s + deep.depth + 2) * (k_abs[s] + s_abs[s])
+        for s in range(T)])
+    if excess is not None:
+        s, err, allowed = excess
+        raise KernelCheckError(
+            f"deep_to_shallow: at s = {s} the shallow kernel misses the deep one by "
+            f"{mpmath.nstr(err, 3)}, more than the certified bound {mpmath.nstr(allowed, 3)}; "
+            "the result is not returned"
+        )
 
 
 def _check_near_shared(values: list[Any], weights: dict[tuple[int, ...], list[Any]],
@@ -1302,13 +1313,12 @@ def _deep_check(deep: DeepSSM, target: ShallowSSM, accuracy: tuple[Any, Any]) ->
         )
     slack = 4 * mpmath.mpf(2) ** -mpmath.mp.prec
     got, want = _mp_kernel(deep, T), _mp_kernel(target, T)
-    for s in range(T):
-        allowed = bound[s] + slack * (s + deep.depth + 2) * (k_abs[s] + t_abs[s])
-        err = mpmath.fabs(got[s] - want[s])
-        if err > allowed:
-            return (f"at s = {s} the error {mpmath.nstr(err, 3)} exceeds "
-                    f"{mpmath.nstr(allowed, 3)}")
-    return None
+    excess = _first_excess(got, want, [
+        bound[s] + slack * (s + deep.depth + 2) * (k_abs[s] + t_abs[s]) for s in range(T)])
+    if excess is None:
+        return None
+    s, err, allowed = excess
+    return f"at s = {s} the error {mpmath.nstr(err, 3)} exceeds {mpmath.nstr(allowed, 3)}"
 
 
 def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
