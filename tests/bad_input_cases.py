@@ -1026,9 +1026,9 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
              {"d": SIZE, "T": SIZE, "N_in": (1, 0, -1), "N_out": (1, 0, -1)}))
 
     # ------------------------------------------------------------------ theory.validation
-    add("theory.validation:describe",
+    add("theory.numbers:describe",
         Reason("formats any value for an error message; every value is acceptable"))
-    add("theory.validation:fail",
+    add("theory.numbers:fail",
         Reason("the error raiser itself: every call raises InvalidParameterError naming "
                "its name argument"))
     add("theory.validation:check_int",

@@ -56,6 +56,10 @@ __all__ = [
     "from_domain",
     "KindArithmetic",
     "UndecidableZeroError",
+    "MAX_REPR",
+    "NOT_REAL",
+    "describe",
+    "fail",
 ]
 
 
@@ -80,36 +84,44 @@ class NumberKind(enum.Enum):
 # (the rules of :mod:`theory.validation`, which cannot be used here: it imports this module)
 
 #: Longest ``repr`` of a bad value quoted in an error message.
-_MAX_REPR = 80
+MAX_REPR = 80
 
 #: Scalar types that are never a real number.
-_NOT_REAL = (bool, np.bool_, str, bytes, complex, np.complexfloating, mpmath.mpc)
+NOT_REAL = (bool, np.bool_, str, bytes, complex, np.complexfloating, mpmath.mpc)
 
 #: The sympy numbers that are not finite.
 _SYMPY_NON_FINITE = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
 
 
-def _fail(name: str, expected: str, value: Any) -> NoReturn:
-    """The module's validation choke point: raise ``"name: expected <expected>, got <value>"``
-    (arrays shown by shape and dtype, other values by a ``repr`` cut to 80 characters).
+def describe(value: Any) -> str:
+    """A short form of ``value`` for an error message.
+
+    Arrays are described by shape and dtype; anything else by its ``repr``, cut to
+    :data:`MAX_REPR` characters (ending in ``...`` when cut).
+    """
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} (dtype {value.dtype})"
+    text = repr(value)
+    return text if len(text) <= MAX_REPR else text[:MAX_REPR - 3] + "..."
+
+
+def fail(name: str, expected: str, value: Any) -> NoReturn:
+    """Raise the error for parameter ``name``: ``"name: expected <expected>, got <value>"``,
+    the value shown through :func:`describe`. Every argument check of :mod:`theory` raises
+    through here (:mod:`theory.validation` re-exports it).
 
     Raises
     ------
     InvalidParameterError
         Always.
     """
-    if isinstance(value, np.ndarray):
-        text = f"an array of shape {value.shape} (dtype {value.dtype})"
-    else:
-        text = repr(value)
-        text = text if len(text) <= _MAX_REPR else text[:_MAX_REPR - 3] + "..."
-    raise InvalidParameterError(f"{name}: expected {expected}, got {text}")
+    raise InvalidParameterError(f"{name}: expected {expected}, got {describe(value)}")
 
 
 def _check_kind(kind: Any) -> NumberKind:
     """``kind`` checked to be a :class:`NumberKind` (the string ``"float"`` is not one)."""
     if not isinstance(kind, NumberKind):
-        _fail("kind", "a NumberKind (EXACT, MPMATH or FLOAT)", kind)
+        fail("kind", "a NumberKind (EXACT, MPMATH or FLOAT)", kind)
     return kind
 
 
@@ -117,7 +129,7 @@ def _check_count(value: Any, name: str, least: int) -> int:
     """``value`` checked to be an integer (not a bool) ``>= least``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
             or value < least:
-        _fail(name, f"an integer >= {least}", value)
+        fail(name, f"an integer >= {least}", value)
     return int(value)
 
 
@@ -125,21 +137,21 @@ def _check_scale(scale: Any) -> Any:
     """``scale`` checked to be one finite real number ``>= 0``; returned as an ``mpf`` if it is
     one (its range exceeds float64's), else as a ``float``."""
     expected = "a finite real number >= 0"
-    if isinstance(scale, _NOT_REAL) or np.ndim(scale) != 0:
-        _fail("scale", expected, scale)
+    if isinstance(scale, NOT_REAL) or np.ndim(scale) != 0:
+        fail("scale", expected, scale)
     try:
         value = scale if isinstance(scale, mpmath.mpf) else float(scale)
     except (TypeError, ValueError, OverflowError):
-        _fail("scale", expected, scale)
+        fail("scale", expected, scale)
     if not (mpmath.isfinite(value) and value >= 0):
-        _fail("scale", expected, scale)
+        fail("scale", expected, scale)
     return value
 
 
 def _check_ndarray(value: Any, name: str) -> np.ndarray:
     """``value`` checked to be a numpy array."""
     if not isinstance(value, np.ndarray):
-        _fail(name, "a numpy array", value)
+        fail(name, "a numpy array", value)
     return value
 
 
@@ -147,11 +159,11 @@ def _complex(x: Any, name: str) -> complex:
     """``complex(x)`` of a number of any kind; a string or a non-number fails naming ``name``
     (``complex`` would parse ``"1+2j"``)."""
     if isinstance(x, (str, bytes)):
-        _fail(name, "a number", x)
+        fail(name, "a number", x)
     try:
         return complex(x)
     except (TypeError, ValueError, OverflowError):
-        _fail(name, "a number", x)
+        fail(name, "a number", x)
 
 
 def _exact_number(x: Any, name: str) -> sympy.Expr:
@@ -159,13 +171,13 @@ def _exact_number(x: Any, name: str) -> sympy.Expr:
     ``Fraction`` or a float)."""
     expected = "an exact number (finite, without symbols)"
     if isinstance(x, (str, bytes)):
-        _fail(name, expected, x)
+        fail(name, expected, x)
     try:
         e = sympy.sympify(x, strict=True)
     except (sympy.SympifyError, TypeError, ValueError):
-        _fail(name, expected, x)
+        fail(name, expected, x)
     if not isinstance(e, sympy.Expr) or e.free_symbols or e.has(*_SYMPY_NON_FINITE):
-        _fail(name, expected, x)
+        fail(name, expected, x)
     return e
 
 
@@ -586,7 +598,7 @@ def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
         _check_ndarray(a, f"arrays[{i}]")
         if not is_finite(a) or any(_scalar_kind(x) not in (None, NumberKind.EXACT)
                                    for x in a.flat):
-            _fail(f"arrays[{i}]", "finite exact numbers", a)
+            fail(f"arrays[{i}]", "finite exact numbers", a)
     flat = [x for a in arrays for x in a.flat]
     if not flat:
         return sympy.QQ, [np.empty(a.shape, dtype=object) for a in arrays]
@@ -615,7 +627,7 @@ def from_domain(K: Domain, arr: np.ndarray) -> np.ndarray:
         If ``K`` is not a sympy domain or ``arr`` is not a numpy array.
     """
     if not isinstance(K, Domain):
-        _fail("K", "a sympy domain (from to_domain)", K)
+        fail("K", "a sympy domain (from to_domain)", K)
     out = np.empty(_check_ndarray(arr, "arr").shape, dtype=object)
     for idx, x in np.ndenumerate(arr):
         out[idx] = sympy.expand(K.to_sympy(x))
@@ -670,7 +682,7 @@ def polyroots(
         extraprec = _check_count(extraprec, "extraprec", 0)
     coeffs = list(convert(list(coeffs_ascending), NumberKind.MPMATH, "coeffs_ascending"))
     if not all(mpmath.isfinite(c) for c in coeffs):
-        _fail("coeffs_ascending", "finite coefficients", list(coeffs_ascending))
+        fail("coeffs_ascending", "finite coefficients", list(coeffs_ascending))
     while coeffs and coeffs[-1] == 0:
         coeffs.pop()
     if not coeffs:

@@ -22,14 +22,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 import mpmath
 import numpy as np
 
-from theory.numbers import InvalidParameterError
+from theory.numbers import MAX_REPR, NOT_REAL, describe, fail
 
 __all__ = [
+    "MAX_REPR",
     "describe",
     "fail",
     "check_int",
@@ -39,36 +40,6 @@ __all__ = [
     "Rules",
     "check_rules",
 ]
-
-#: Longest ``repr`` of a bad value quoted in an error message.
-MAX_REPR = 80
-
-#: Scalar types that are never accepted as real numbers.
-_NOT_REAL = (bool, np.bool_, str, bytes, complex, np.complexfloating, mpmath.mpc)
-
-
-def describe(value: Any) -> str:
-    """A short form of ``value`` for an error message.
-
-    Arrays are described by shape and dtype; anything else by its ``repr``, cut to
-    :data:`MAX_REPR` characters (ending in ``...`` when cut).
-    """
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} (dtype {value.dtype})"
-    text = repr(value)
-    return text if len(text) <= MAX_REPR else text[:MAX_REPR - 3] + "..."
-
-
-def fail(name: str, expected: str, value: Any) -> NoReturn:
-    """Raise the error for parameter ``name``: ``"name: expected <expected>, got <value>"``.
-
-    Raises
-    ------
-    InvalidParameterError
-        Always; the value is shown through :func:`describe`.
-    """
-    raise InvalidParameterError(f"{name}: expected {expected}, got {describe(value)}")
-
 
 def check_int(value: Any, name: str, minimum: int | None = None) -> int:
     """``value`` as an ``int``, checked to be an integer (not a bool) ``>= minimum``.
@@ -153,7 +124,7 @@ def check_real(value: Any, name: str, *, minimum: Any = None, maximum: Any = Non
     """
     if expected is None:
         expected = _real_expected(minimum, maximum, strict)
-    if isinstance(value, _NOT_REAL) or np.ndim(value) != 0:
+    if isinstance(value, NOT_REAL) or np.ndim(value) != 0:
         fail(name, expected, value)
     try:
         as_float = float(value)
