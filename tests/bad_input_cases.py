@@ -421,10 +421,11 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.activations:Activation.__call__",
         Case(lazy(lambda: act.RELU, np.array([0.5])),
              {"x": (Documented(np.array([NAN]), "nan", _is_nan,
-                               "σ is applied entrywise: NaN in, NaN out"),)}))
+                               "σ is applied entrywise: NaN in, NaN out"),
+                    "0.5", np.array([1j]))}))
     add("theory.activations:Activation.inv",
         Case(lazy(lambda: act.TANH.inv, np.array([0.5])),
-             {"y": (np.array([2.0]), np.array([NAN]))}))
+             {"y": (np.array([2.0]), np.array([NAN]), "0.5", [2 + 0j])}))
     add("theory.activations:custom_activation",
         Case(call(act.custom_activation, np.tanh, 1.0),
              {"lipschitz": (NAN, -1.0, INF), "fn": (Bad(3, "not-callable"),)}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import mpmath
@@ -164,8 +165,8 @@ def test_inverse_judges_exact_arguments_exactly():
         assert sympy.atanh(near_one) == (out if isinstance(out, sympy.Basic) else out[0])
     with mpmath.workdps(40):
         assert TANH.inv(1 - mpmath.mpf(10) ** -30) > 30
-    with pytest.raises(InvalidParameterError, match="^y: entry I lies outside"):
-        TANH.inv(sympy.I)
+    with pytest.raises(InvalidParameterError, match="^y: entry oo lies outside"):
+        TANH.inv(sympy.oo)
 
 
 def test_lists_keep_exact_entries_and_floats_stay_float64():
@@ -211,3 +212,30 @@ def test_get_activation_messages():
     assert str(wrong.value) == (
         "name_or_activation: expected an activation name or an Activation (use "
         "custom_activation(fn, lipschitz) for a plain function), got 3")
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("0.5", "'0.5'"), (b"1", "b'1'"), (True, "True"), (2 + 0j, "(2+0j)"),
+    ([0.5, "a"], "'a'"), ((0.1, mpmath.mpc(1, 1)), "mpc"), (sympy.I, "I"),
+])
+@pytest.mark.parametrize("act", [IDENTITY, TANH])
+@pytest.mark.parametrize("method, name", [("__call__", "x"), ("inv", "y")])
+def test_non_real_arguments_are_refused_by_name(value, shown, act, method, name):
+    with pytest.raises(InvalidParameterError, match=rf"^{name}: expected real numbers, got "
+                                                    rf"the entry .*{re.escape(shown)}"):
+        getattr(act, method)(value)
+
+
+@pytest.mark.parametrize("dtype", [bool, complex, "U3"])
+@pytest.mark.parametrize("method, name", [("__call__", "x"), ("inv", "y")])
+def test_non_real_arrays_are_refused_by_dtype(dtype, method, name):
+    with pytest.raises(InvalidParameterError,
+                       match=rf"^{name}: expected real numbers, got an array of dtype"):
+        getattr(IDENTITY, method)(np.zeros(2, dtype=dtype))
+
+
+def test_real_entries_of_every_kind_are_accepted_in_one_list():
+    entries = [sympy.sqrt(2) / 2, mpmath.mpf("-0.25"), Fraction(1, 3), 0, np.float32(0.5)]
+    out = IDENTITY.inv(entries)
+    assert out.dtype == object and list(out) == entries
+    assert np.array_equal(RELU(np.array([-1, 2], dtype=np.int64)), [0, 2])

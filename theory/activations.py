@@ -21,6 +21,7 @@ exact value (:attr:`Activation.lipschitz_exact` returns it as a sympy rational).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +29,7 @@ from typing import Any
 
 import mpmath
 import numpy as np
-import scipy.special
+import scipy  # scipy.special loads on first use (scipy's lazy submodules)
 import sympy
 
 from theory.numbers import InvalidParameterError
@@ -49,6 +50,37 @@ __all__ = [
 
 def _is_float_array(x: Any) -> bool:
     return isinstance(x, np.ndarray) and x.dtype != object
+
+
+def _is_real_entry(v: Any) -> bool:
+    """True for a real number of a supported kind (not a bool, a string or a complex number)."""
+    if isinstance(v, sympy.Basic):
+        return v.is_extended_real is not False
+    return isinstance(v, (numbers.Real, mpmath.mpf)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_real_input(name: str, x: Any) -> None:
+    """The choke point for the argument of :meth:`Activation.__call__` and :meth:`Activation.inv`.
+
+    Accepts a real number of any supported kind (float, int, Fraction, numpy, mpmath ``mpf``,
+    real sympy expressions) or an array, list or tuple of them.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` and the first entry that is not such a number (strings, bools,
+        complex numbers, other objects).
+    """
+    if _is_float_array(x):
+        if x.dtype.kind not in "iuf":
+            raise InvalidParameterError(
+                f"{name}: expected real numbers, got an array of dtype {x.dtype}")
+        return
+    entries = np.asarray(x, dtype=object).flat if isinstance(x, (np.ndarray, list, tuple)) \
+        else (x,)
+    for v in entries:
+        if not _is_real_entry(v):
+            raise InvalidParameterError(f"{name}: expected real numbers, got the entry {v!r}")
 
 
 def _check_activation(
@@ -120,7 +152,14 @@ class Activation:
             self.name, self.fn, self.lipschitz, self.inverse, self.inverse_domain))
 
     def __call__(self, x: Any) -> Any:
-        """``σ`` applied entry-wise to ``x`` (an array of any kind, or a scalar)."""
+        """``σ`` applied entry-wise to ``x`` (an array of any kind, or a scalar).
+
+        Raises
+        ------
+        InvalidParameterError
+            If an entry of ``x`` is not a real number (a string, bool or complex number).
+        """
+        _check_real_input("x", x)
         return self._apply(self.fn, x)
 
     def inv(self, y: Any) -> Any:
@@ -129,11 +168,12 @@ class Activation:
         Raises
         ------
         InvalidParameterError
-            If the activation has no inverse, or an entry of ``y`` is not finite or lies
-            outside :attr:`inverse_domain`.
+            If the activation has no inverse, or an entry of ``y`` is not a real number, is
+            not finite or lies outside :attr:`inverse_domain`.
         """
         if self.inverse is None:
             raise InvalidParameterError(f"activation: {self.name} has no inverse")
+        _check_real_input("y", y)
         lo, hi = self.inverse_domain or (-math.inf, math.inf)
         exotic = _has_exotic(y) or isinstance(y, (sympy.Basic, mpmath.mpf, mpmath.mpc)) or (
             isinstance(y, np.ndarray) and y.dtype == object)
