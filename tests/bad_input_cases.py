@@ -1572,4 +1572,31 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(lambda: (se.run_stack_float, (stack("continuous"), np.ones((2, 3, 1))),
                       {"dt": 0.1}),
              {"dt": POS + (None,)}))
+
+    # ------------------------------------------- streaming table, margin units, optional extras
+    add("verify.registry:Tier(unit)",
+        Case(lambda: (reg.Tier, (), fields_of(fake_claim().tiers[0]) | {"unit": "decades"}),
+             {"unit": ("decade", "", 3)}))
+    add("verify.runner:run_claims(on_result)",
+        Case(lambda: (run.run_claims, ([fake_claim()],),
+                      {"instances": 1, "show_progress": False, "on_result": lambda r: None}),
+             {"on_result": (Bad("print", "str"), 3), "show_progress": ("yes", 1)}))
+    add("verify.runner:progress_style",
+        Case(call(run.progress_style, False), {"show_progress": ("yes", 1, 0)}))
+    add("verify.report:format_table(wide)",
+        Case(lambda: (rep.format_table, (results(),), {"wide": True}),
+             {"wide": (Bad("yes", "str"), 1)}))
+    add("verify.report:format_margin",
+        Case(call(rep.format_margin, 1.5, "decades"),
+             {"value": ("1", True, None), "unit": ("decade", "", 3)}))
+    add("verify.report:ResultTable",
+        Case(lambda: (rep.ResultTable, ([fake_claim()],), {}),
+             {"claims": (Bad("x", "str"), [3]), "instances": (0, -1, 2.5),
+              "wide": (Bad("yes", "str"), 1)}))
+    add("verify.report:ResultTable.rows",
+        Case(lambda: (rep.ResultTable([fake_claim()]).rows, (results()[0],), {}),
+             {"result": (Bad("x", "str"), [3], None)}))
+    add("verify.report:ResultTable.footer",
+        Case(lambda: (rep.ResultTable([fake_claim()]).footer, (results(),), {}),
+             {"results": (Bad("x", "str"), [3]), "pending": (Bad("x", "str"), [3])}))
     return cases

@@ -1,20 +1,23 @@
-"""``CITATION.cff`` is valid Citation File Format 1.2.0 and cites both papers the suite checks.
+"""``CITATION.cff`` is valid Citation File Format 1.2.0, cites both papers the suite checks, and
+agrees with ``.zenodo.json``.
 
-The official CFF 1.2.0 JSON schema (``$id`` https://citation-file-format.github.io/1.2.0/schema.json)
-is read from the ``rs-metadata`` distribution, which ships an unmodified copy as package data
-(``cffconvert`` ships the same file but pins ``jsonschema<4``, which clashes with ``nbformat``).
-The schema is a Draft-07 schema; dates must be compared as strings, so the YAML is read with a
-loader that leaves timestamps as the strings they were written as.
+The official CFF 1.2.0 JSON schema (``$id`` https://citation-file-format.github.io/1.2.0/schema.json,
+from https://raw.githubusercontent.com/citation-file-format/citation-file-format/1.2.0/schema.json,
+licence CC-BY-4.0, (c) the Citation File Format authors) is vendored as
+``tests/data/cff-1.2.0.schema.json`` so that the check runs on every supported Python with
+``jsonschema`` alone. The file is the copy shipped by ``rs-metadata`` 1.0.0 as package data
+(re-indented from the upstream file, content unchanged; its SHA-256 is pinned below so that an
+edit shows). The schema is a Draft-07 schema; dates must be compared as strings, so the YAML is
+read with a loader that leaves timestamps as the strings they were written as.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import importlib.metadata
-import importlib.resources
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +27,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CITATION = ROOT / "CITATION.cff"
+ZENODO = ROOT / ".zenodo.json"
 SCHEMA_ID = "https://citation-file-format.github.io/1.2.0/schema.json"
-SCHEMA_PACKAGE = "rs_metadata"
-SCHEMA_RESOURCE = ("data", "cff-1.2.0.schema.json")
+SCHEMA = Path(__file__).resolve().parent / "data" / "cff-1.2.0.schema.json"
+SCHEMA_SHA256 = "e75f3fe0dedbecbb15ff91e94aac366fd21f82baab05f3529109cec4ac148185"
+#: Stands for the repository URL until the repository is public (documented in CITATION.cff).
+REPOSITORY_PLACEHOLDER = "https://example.org/ssm-theory-verify"
 
 #: DOIs of the arXiv records of BYJL25 and WX23 (the papers whose claims the suite checks).
 PAPER_DOIS = {
@@ -51,12 +57,9 @@ def _load_cff(text: str) -> Any:
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    if sys.version_info < (3, 11):
-        pytest.skip("the package shipping the CFF 1.2.0 schema (rs-metadata) needs Python >= 3.11")
-    resource = importlib.resources.files(SCHEMA_PACKAGE)
-    for part in SCHEMA_RESOURCE:
-        resource = resource / part
-    loaded = json.loads(resource.read_text(encoding="utf-8"))
+    raw = SCHEMA.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == SCHEMA_SHA256, "the vendored schema was edited"
+    loaded = json.loads(raw)
     assert loaded["$id"] == SCHEMA_ID
     jsonschema.Draft7Validator.check_schema(loaded)
     return loaded
@@ -90,9 +93,12 @@ def test_citation_file_is_valid_cff_1_2_0(validator: jsonschema.Draft7Validator,
 
 
 def test_citation_matches_package_metadata(cff: dict[str, Any]) -> None:
+    from verify import __version__
+
     meta = importlib.metadata.metadata("ssm-theory-verify")
     assert cff["title"] == meta["Name"]
-    assert cff["version"] == meta["Version"]
+    assert cff["version"] == meta["Version"] == __version__
+    assert cff["preferred-citation"]["version"] == __version__
     assert cff["license"] == "MIT"
     assert cff["authors"] == [{"name": "ssm-theory-verify contributors"}]
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
@@ -156,3 +162,59 @@ def test_bad_doi_is_rejected(validator: jsonschema.Draft7Validator,
 
 def test_loader_keeps_dates_as_strings() -> None:
     assert _load_cff("date-released: 2026-11-24\n") == {"date-released": "2026-11-24"}
+
+
+# ---------------------------------------------------------------- preferred citation, URL
+def test_preferred_citation_is_the_software_itself(cff: dict[str, Any]) -> None:
+    preferred = cff["preferred-citation"]
+    assert preferred["type"] == "software"
+    assert preferred["authors"] == cff["authors"]
+    assert preferred["date-released"] == cff["date-released"]
+    assert preferred["year"] == int(cff["date-released"][:4])
+    assert "arXiv:2506.19296" in preferred["notes"] and "arXiv:2309.13414" in preferred["notes"]
+
+
+def test_repository_url_placeholder_is_documented_where_it_is_used(cff: dict[str, Any]) -> None:
+    """While the URL is the placeholder, CITATION.cff says so in a comment; both fields that
+    carry the URL (and .zenodo.json) agree."""
+    url = cff["repository-code"]
+    assert cff["preferred-citation"]["repository-code"] == url
+    zenodo_urls = [r["identifier"] for r in json.loads(ZENODO.read_text(encoding="utf-8"))
+                   ["related_identifiers"] if r["scheme"] == "url"]
+    assert zenodo_urls == [url]
+    if url == REPOSITORY_PLACEHOLDER:
+        comments = [line for line in CITATION.read_text(encoding="utf-8").splitlines()
+                    if line.lstrip().startswith("#")]
+        assert any("PLACEHOLDER" in line and url in line for line in comments)
+
+
+# ---------------------------------------------------------------- .zenodo.json
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_zenodo_metadata_agrees_with_the_citation_file(cff: dict[str, Any]) -> None:
+    zenodo = json.loads(ZENODO.read_text(encoding="utf-8"))
+    assert zenodo["title"] == cff["title"] and zenodo["version"] == cff["version"]
+    assert zenodo["publication_date"] == cff["date-released"]
+    assert zenodo["upload_type"] == cff["type"] == "software"
+    assert zenodo["license"] == cff["license"]
+    assert zenodo["keywords"] == cff["keywords"]
+    assert [c["name"] for c in zenodo["creators"]] == [a["name"] for a in cff["authors"]]
+    assert _words(zenodo["description"]) == _words(cff["abstract"])
+    cited = [r["identifier"] for r in zenodo["related_identifiers"] if r["scheme"] == "doi"]
+    assert cited == [ref["doi"] for ref in cff["references"]]
+    assert all(r["relation"] == "references" for r in zenodo["related_identifiers"]
+               if r["scheme"] == "doi")
+
+
+@pytest.mark.parametrize(("key", "value"), [("authors", None), ("repository-code", "example.org"),
+                                          ("type", "podcast")])
+def test_bad_preferred_citation_is_rejected(validator: jsonschema.Draft7Validator,
+                                            cff: dict[str, Any], key: str, value: Any) -> None:
+    broken = copy.deepcopy(cff)
+    if value is None:
+        del broken["preferred-citation"][key]
+    else:
+        broken["preferred-citation"][key] = value
+    assert _errors(validator, broken) != []

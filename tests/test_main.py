@@ -26,7 +26,9 @@ def test_single_claim_run_and_json(tmp_path, capsys):
                  "--json", str(path), "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
-    assert out.count("byjl25.lemma3.1") == 3  # one row per tier
+    assert out.count("byjl25.lemma3.1") == 1  # the claim's line, its tiers' rows under it
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("  ")][:3] == [
+        "exact", "mpmath", "float64"]
     rep = json.loads(path.read_text())
     assert rep["seed"] == 3 and rep["claims"][0]["id"] == "byjl25.lemma3.1"
     assert all(t["instances"] == 4 for t in rep["claims"][0]["tiers"])
@@ -67,6 +69,59 @@ def test_failing_check_exits_1(monkeypatch, capsys):
                         lambda self, T: self._impulse_response(T) * 1.001)
     assert main(["--claim", "byjl25.lemma3.1", "--instances", "2", "--no-progress"]) == 1
     assert "VIOLATED" in capsys.readouterr().out
+
+
+def test_wide_table_repeats_the_claim_on_each_tier_row(capsys):
+    assert main(["--claim", "byjl25.lemma3.1", "--instances", "2", "--no-progress",
+                 "--wide"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("byjl25.lemma3.1") == 3 and "Lemma 3.1, Eq. 2" in out
+    assert max(len(line) for line in out.splitlines()) > 100
+
+
+def test_version(capsys):
+    from verify import __version__
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"ssm-theory-verify {__version__}\n"
+
+
+def test_rows_are_printed_when_each_claim_finishes(test_claims, capsys):
+    """test.a's rows are on standard output (and its progress line on standard error) while
+    test.c is still running."""
+    seen = {}
+
+    def spy(xs):
+        seen["while test.c runs"] = capsys.readouterr()
+        return np.ones(len(xs))
+
+    _add_claim(test_claims, "test.c", spy)
+    assert main(["--instances", "2", "--claim", "test.a", "--claim", "test.c"]) == 0
+    out, err = seen["while test.c runs"]
+    assert out.startswith("claim / tier") and "test.a  [rebuilt]  Result 0" in out
+    assert "  t1 " in out and "test.c" not in out and "checks" not in out
+    assert err.startswith("[1/2] test.a: 2/2 tiers as expected")
+    rest = capsys.readouterr()
+    assert "test.c  [rebuilt]" in rest.out and "3 checks, 3 as expected" in rest.out
+    assert rest.err.startswith("[2/2] test.c: 1/1 tiers as expected")
+
+
+def test_no_progress_keeps_stderr_empty(test_claims, capsys):
+    assert main(["--instances", "2", "--claim", "test.a", "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_piped_run_prints_plain_progress_lines_to_stderr():
+    proc = subprocess.run([sys.executable, "-m", "verify", "--claim", "byjl25.lemma3.1",
+                           "--instances", "2"], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("[1/1] byjl25.lemma3.1: 3/3 tiers as expected")
+    assert "\r" not in proc.stderr and "%|" not in proc.stderr
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 100
+    assert "exact" in proc.stdout and "decades" in proc.stdout
 
 
 def test_module_entry_point_runs():
@@ -122,6 +177,9 @@ def test_ctrl_c_writes_finished_rows_marked_incomplete_and_exits_130(test_claims
     assert main(_argv(path, "test.a", "test.b", "test.c")) == EXIT_INTERRUPTED == 130
     captured = capsys.readouterr()
     assert "INTERRUPTED" in captured.out and "interrupted" in captured.err
+    # test.b was running: its claim line and its finished tier are printed, once
+    block = captured.out.split("test.b  [rebuilt]  Result 0\n")
+    assert len(block) == 2 and block[1].startswith("  t0 ") and "  t1 " not in block[1]
     rep = json.loads(path.read_text())
     assert rep["complete"] is False and rep["ok"] is False
     assert rep["pending_claims"] == ["test.b", "test.c"]

@@ -1,7 +1,9 @@
-"""Packaging promises: bounded runtime dependencies, and CI runs the README's test command."""
+"""Packaging promises: bounded runtime dependencies, CI runs the README's test command, one
+source for the version, a Keep a Changelog changelog."""
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 from pathlib import Path
@@ -109,3 +111,88 @@ def test_readme_claim_table_lists_every_registered_claim():
     readme = (ROOT / "README.md").read_text()
     missing = [c.id for c in all_claims() if f"`{c.id}`" not in readme]
     assert not missing, f"claims missing from the README claim table: {missing}"
+
+
+# ------------------------------------------------------------------ version and changelog
+KEEP_A_CHANGELOG_KINDS = {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def _literal_version(path: Path) -> str:
+    """The string literal assigned to ``__version__`` in ``path`` (read without importing)."""
+    values = [node.value.value for node in ast.parse(path.read_text(encoding="utf-8")).body
+              if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+              and any(getattr(t, "id", None) == "__version__" for t in node.targets)]
+    assert len(values) == 1 and isinstance(values[0], str), values
+    return values[0]
+
+
+def test_version_has_a_single_source() -> None:
+    """``theory.__version__`` is a literal that pyproject reads; the rest repeat it."""
+    import importlib.metadata
+
+    import theory
+    import verify
+
+    version = _literal_version(ROOT / "theory" / "__init__.py")
+    assert theory.__version__ == verify.__version__ == version
+    assert verify.__version__ is theory.__version__
+    assert importlib.metadata.version("ssm-theory-verify") == version  # installed metadata
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    if tomllib is None:
+        pytest.skip("reading pyproject.toml needs tomllib (Python >= 3.11)")
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        pyproject = tomllib.load(fh)
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "theory.__version__"}
+
+
+def test_literal_version_reader_refuses_a_computed_version(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("__version__ = '.'.join(['0', '1'])\n")
+    with pytest.raises(AssertionError):
+        _literal_version(path)
+
+
+def _changelog_sections(text: str) -> list[tuple[str, str | None, list[str]]]:
+    """``(version, date, kinds)`` of each ``## [version] - date`` section, in order."""
+    sections = []
+    for block in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        head = block.splitlines()[0]
+        match = re.fullmatch(r"\[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?", head)
+        assert match, f"changelog heading not in Keep a Changelog form: {head!r}"
+        kinds = re.findall(r"^### (.+)$", block, flags=re.MULTILINE)
+        sections.append((match.group(1), match.group(2), kinds))
+    return sections
+
+
+def test_changelog_follows_keep_a_changelog_and_names_the_version() -> None:
+    import verify
+
+    sections = _changelog_sections((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    assert sections[0][0] == "Unreleased" and sections[0][1] is None
+    released = {v: d for v, d, _ in sections[1:]}
+    assert verify.__version__ in released
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert f'date-released: "{released[verify.__version__]}"' in cff
+    assert all(kinds and set(kinds) <= KEEP_A_CHANGELOG_KINDS for _, _, kinds in sections)
+    dates = [d for _, d, _ in sections[1:]]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_changelog_parser_rejects_other_headings() -> None:
+    with pytest.raises(AssertionError):
+        _changelog_sections("# Changelog\n\n## Version 0.1.0\n\n### Added\n\n- x\n")
+    assert _changelog_sections("## [Unreleased]\n\n### Fixed\n\n- x\n") == [
+        ("Unreleased", None, ["Fixed"])]
+
+
+def test_test_extra_runs_on_every_supported_python() -> None:
+    """No test dependency restricted to some Python versions (the CFF schema is vendored)."""
+    if tomllib is None:
+        pytest.skip("reading pyproject.toml needs tomllib (Python >= 3.11)")
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        test_extra = tomllib.load(fh)["project"]["optional-dependencies"]["test"]
+    assert [r for r in test_extra if Requirement(r).marker is not None] == []
+    assert "jsonschema" in {Requirement(r).name for r in test_extra}
+    assert (ROOT / "tests" / "data" / "cff-1.2.0.schema.json").is_file()

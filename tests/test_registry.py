@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from theory.numbers import InvalidParameterError
 from verify.registry import (
+    UNITS,
     Claim,
     Tier,
     UnknownClaimError,
@@ -52,7 +53,8 @@ def test_claim_rejects_bad_fields_naming_them(field, value):
     ("field", "value"),
     [("name", ""), ("name", 3), ("sample", "f"), ("check", None), ("describe", 1),
      ("batch", 0), ("batch", -1), ("batch", 2.5), ("batch", float("nan")), ("batch", True),
-     ("max_instances", 0), ("max_instances", 2.5)],
+     ("max_instances", 0), ("max_instances", 2.5), ("unit", "decade"), ("unit", ""),
+     ("unit", 3), ("unit", ["decades"])],
 )
 def test_tier_rejects_bad_fields_naming_them(field, value):
     with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
@@ -167,3 +169,37 @@ def test_log_margin_nan_is_not_a_pass():
 def test_log_margin_sign_says_whether_the_error_is_within_tolerance(error, tol):
     m = log_margin(error, tol)
     assert (m >= 0) == (error <= tol)
+
+
+# ------------------------------------------------------------------ units
+#: Claims whose module (verify/claims/wx23_memory.py, owned by another engineer) has not yet
+#: given its tiers a unit; remove an id once its tiers have one (the test below says when).
+UNITS_PENDING = ("wx23.memory.linear_equals_kernel", "wx23.thm3.13.bound", "wx23.thm3.13.rate")
+
+
+def test_units_are_documented_and_the_default_is_unstated():
+    assert set(UNITS) == {"decades", "fraction", "layers", "nepers/step", "pole order",
+                          "magnitude", "exact"}
+    assert all(isinstance(text, str) and len(text) > 20 for text in UNITS.values())
+    assert _tier().unit is None
+    assert _tier(unit="nepers/step").unit == "nepers/step"
+
+
+def test_every_registered_tier_states_its_unit():
+    missing = [f"{c.id} [{t.name}]" for c in all_claims() for t in c.tiers
+               if t.unit is None and c.id not in UNITS_PENDING]
+    assert missing == []
+    done = [cid for cid in UNITS_PENDING
+            if all(t.unit is not None for t in get_claim(cid).tiers)]
+    assert done == [], f"these claims now have units; remove them from UNITS_PENDING: {done}"
+
+
+def test_exact_unit_is_used_by_the_exact_equality_tiers():
+    """The tiers whose margins are only inf/-inf (exact identities) say so; the exact-arithmetic
+    tiers with a finite margin (Theorem 4.2's forest, the width-one construction) do not."""
+    exact = {(c.id, t.name) for c in all_claims() for t in c.tiers if t.unit == "exact"}
+    assert {("byjl25.lemma3.1", "exact (sympy)"), ("byjl25.thm4.1.i", "exact (sympy)"),
+            ("byjl25.thm4.1.ii", "exact (sympy)"), ("wx23.result_b1", "exact (sympy)")} <= exact
+    assert ("byjl25.thm4.2", "exact (sympy), Newton forest") not in exact
+    assert get_claim("byjl25.thm4.2.width1").tiers[0].unit == "decades"
+    assert get_claim("byjl25.thm4.3.bracket").tiers[0].unit == "layers"

@@ -13,6 +13,7 @@ from verify.runner import (
     MAX_INSTANCES,
     RunInterrupted,
     iter_rows,
+    progress_style,
     run_claim,
     run_claims,
     run_tier,
@@ -20,12 +21,12 @@ from verify.runner import (
 )
 
 
-def _claim(check, expected="holds", n_batch=7, cid="test.runner"):
+def _claim(check, expected="holds", n_batch=7, cid="test.runner", unit=None):
     return Claim(
         id=cid, paper="WX23", reference="Result 0", provenance="rebuilt", statement="s",
         margin="m", expected=expected,
         tiers=(Tier("float64", lambda rng, n: rng.uniform(-1, 1, n), check,
-                    lambda xs, i: {"x": float(xs[i])}, batch=n_batch),),
+                    lambda xs, i: {"x": float(xs[i])}, batch=n_batch, unit=unit),),
     )
 
 
@@ -208,7 +209,7 @@ def test_run_claim_rejects_bad_input(kwargs, name):
     [({"claims": "test.runner"}, "claims"), ({"claims": [_GOOD, 3]}, "claims"),
      ({"claims": _GOOD}, "claims"), ({"instances": 0}, "instances"),
      ({"instances": MAX_INSTANCES + 1}, "instances"), ({"seed": -1}, "seed"),
-     ({"show_progress": "yes"}, "show_progress")],
+     ({"show_progress": "yes"}, "show_progress"), ({"on_result": "print"}, "on_result")],
 )
 def test_run_claims_rejects_bad_input(kwargs, name):
     args = {"claims": [_GOOD], "instances": 2, "show_progress": False} | kwargs
@@ -254,3 +255,99 @@ def test_worst_margin_is_the_minimum_over_all_batches(seed, instances, batch):
     assert t.instances == len(seen) == instances
     assert t.worst_margin == min(2 - abs(x) for x in seen)
     assert t.worst_instance == {"x": float(max(seen, key=abs))}
+
+
+# ------------------------------------------------------------------ units and exact tiers
+def test_result_carries_the_tier_unit():
+    assert run_claim(_claim(lambda xs: np.ones(len(xs)), unit="fraction"),
+                     instances=2).tiers[0].unit == "fraction"
+
+
+def test_exact_unit_accepts_only_infinite_margins():
+    ok = run_claim(_claim(lambda xs: np.full(len(xs), np.inf), unit="exact"), instances=3)
+    assert ok.ok and ok.tiers[0].worst_margin == np.inf
+    failed = run_claim(_claim(lambda xs: np.full(len(xs), -np.inf), unit="exact"), instances=3)
+    assert failed.tiers[0].verdict == "VIOLATED"
+
+
+@pytest.mark.parametrize("finite", [0.0, 2.5, -1.0])
+def test_finite_margin_at_an_exact_tier_is_an_error(finite):
+    """``0`` at an exact tier cannot be shown as if it meant something: it is an error row."""
+    res = run_claim(_claim(lambda xs: np.r_[np.inf, np.full(len(xs) - 1, finite)],
+                           unit="exact"), instances=3)
+    (t,) = res.tiers
+    assert t.verdict == "ERROR" and not res.ok
+    assert "finite margin" in t.error and "'exact'" in t.error
+    assert run_claim(_claim(lambda xs: np.full(len(xs), finite), unit="decades"),
+                     instances=3).tiers[0].verdict != "ERROR"
+
+
+def test_error_before_the_first_batch_has_no_margin():
+    def boom(xs):
+        raise ValueError("no instance checked")
+
+    (t,) = run_claim(_claim(boom), instances=3).tiers
+    assert t.instances == 0 and math.isnan(t.worst_margin) and t.worst_instance is None
+
+
+# ------------------------------------------------------------------ streaming and progress
+def test_each_result_is_streamed_when_its_claim_finishes():
+    """``on_result`` sees claim k before claim k+1 starts checking."""
+    events = []
+
+    def check(name):
+        def run(xs):
+            events.append(f"check {name}")
+            return np.ones(len(xs))
+        return run
+
+    claims = [_claim(check(c), cid=f"test.{c}") for c in "abc"]
+    results = run_claims(claims, instances=2, show_progress=False,
+                         on_result=lambda r: events.append(f"result {r.claim.id}"))
+    assert events == ["check a", "result test.a", "check b", "result test.b", "check c",
+                      "result test.c"]
+    assert [r.claim.id for r in results] == ["test.a", "test.b", "test.c"]
+
+
+def test_progress_lines_go_to_stderr_one_per_claim(capsys):
+    claims = [_claim(lambda xs: np.ones(len(xs)), cid="test.a"),
+              _claim(lambda xs: -np.ones(len(xs)), cid="test.b")]
+    run_claims(claims, instances=2)  # not a terminal under pytest: plain lines
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert captured.out == ""
+    assert len(lines) == 2 and lines[0].startswith("[1/2] test.a: 1/1 tiers as expected")
+    assert lines[1].startswith("[2/2] test.b: 0/1 tiers as expected")
+    assert "\r" not in captured.err and "%|" not in captured.err  # no bar in logs
+
+
+def test_no_progress_is_silent(capsys):
+    run_claims([_GOOD], instances=2, show_progress=False)
+    assert capsys.readouterr() == ("", "")
+
+
+class _Stream:
+    def __init__(self, tty):
+        self.tty = tty
+
+    def isatty(self):
+        if self.tty is None:
+            raise ValueError("I/O operation on closed file")
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("show", "out_tty", "err_tty", "style"),
+    [(None, True, True, "bar"), (None, False, True, "lines"), (None, True, False, "lines"),
+     (None, None, True, "lines"), (False, True, True, "off"), (True, False, False, "bar")],
+)
+def test_progress_style(monkeypatch, show, out_tty, err_tty, style):
+    monkeypatch.setattr("sys.stdout", _Stream(out_tty))
+    monkeypatch.setattr("sys.stderr", _Stream(err_tty))
+    assert progress_style(show) == style
+
+
+@pytest.mark.parametrize("show", ["yes", 1, 0])
+def test_progress_style_rejects_non_bools(show):
+    with pytest.raises(InvalidParameterError, match="^show_progress: expected"):
+        progress_style(show)

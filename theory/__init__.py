@@ -5,7 +5,13 @@ The names below are the public contract for BYJL25 (single input and output, dia
 transition matrices); the WX23 constructions live in their own modules (``theory.layers``,
 ``theory.approximation``, ``theory.convolution``, ``theory.universality``, ``theory.volterra``,
 ``theory.memory``).
+
+``theory.__version__`` is the suite's version, its single source: ``pyproject.toml`` reads it
+(setuptools ``dynamic`` version) and ``verify.__version__`` is the same object.
 """
+
+#: The version of ssm-theory-verify (read by pyproject.toml; keep this a plain string literal).
+__version__ = "0.1.0"
 
 from theory.depth_width import (
     SharedEigenvalueError,

@@ -1,5 +1,10 @@
 """Command line: ``python -m verify`` runs every registered claim and prints one row per tier.
 
+Each claim's rows are printed as soon as the claim finishes. The default table fits in 100
+columns (``--wide``: one full row per tier with the tag, reference and violation count), and
+every worst margin shows its unit. Progress goes to standard error: a bar on a terminal, one
+plain line per finished claim otherwise (``--no-progress``: none).
+
 Exit status: 0 when every verdict is the one the registry expects (a claim that holds, or a
 finding whose counterexample was reproduced), 1 when any check went otherwise (a violation, an
 unreproduced finding, or an error) or the JSON report could not be written, 2 for bad usage
@@ -16,12 +21,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from verify import __version__
 from verify.cli import int_at_least
 from verify.registry import UnknownClaimError, all_claims, get_claim
 from verify.report import (
+    ResultTable,
     format_claim_list,
     format_parameter_counts,
-    format_table,
     json_report,
     write_json,
 )
@@ -40,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 all verdicts as expected, 1 otherwise, 2 bad usage, "
         "130 interrupted (Ctrl-C; finished rows are still printed and written).",
     )
+    p.add_argument("--version", action="version", version=f"ssm-theory-verify {__version__}")
     p.add_argument("--list", action="store_true", help="list the registered claims and exit")
     p.add_argument(
         "--claim", action="append", metavar="ID", default=None,
@@ -55,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, metavar="PATH",
                    help="also write a JSON report (with seed and package versions) to PATH; "
                    "the file is replaced atomically")
-    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.add_argument("--wide", action="store_true",
+                   help="one full row per tier (tag, reference, violations; wider than 100 "
+                   "columns)")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress on standard error (default: a bar on a terminal, one line "
+                   "per finished claim otherwise)")
     return p
 
 
@@ -86,14 +98,14 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> int:
     return 2
 
 
-def _print_results(
-    results: list[ClaimResult], pending: list[str], args: argparse.Namespace
+def _finish(
+    table: ResultTable, results: list[ClaimResult], pending: list[str], args: argparse.Namespace
 ) -> bool:
-    """Print the table (and the Theorem 4.1 counts), write the JSON report if asked.
+    """Print the table's summary (and the Theorem 4.1 counts), write the JSON report if asked.
 
     Returns whether the JSON report (if any) was written.
     """
-    print(format_table(results, pending))
+    print(table.footer(results, pending))
     if any(r.claim.id.startswith("byjl25.thm4.1") for r in results):
         print("\n" + format_parameter_counts())
     if args.json is None:
@@ -121,14 +133,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(parser, exc.args[0])
     if args.json is not None and (problem := json_target_problem(args.json)) is not None:
         return _usage_error(parser, f"--json: {problem}")
+    table = ResultTable(claims, args.instances, wide=args.wide)
+    print(table.header(), flush=True)
+    printed: list[ClaimResult] = []
+
+    def show(result: ClaimResult) -> None:
+        print(table.rows(result), flush=True)
+        printed.append(result)
+
     pending: list[str] = []
     try:
-        results = run_claims(
-            claims, args.instances, args.seed, show_progress=False if args.no_progress else None
-        )
+        results = run_claims(claims, args.instances, args.seed,
+                             show_progress=False if args.no_progress else None, on_result=show)
     except RunInterrupted as exc:
         results, pending = exc.results, exc.pending
-    written = _print_results(results, pending, args)
+        for result in results[len(printed):]:  # the claim that was running: its finished tiers
+            print(table.rows(result), flush=True)
+    written = _finish(table, results, pending, args)
     if pending:
         print(f"interrupted: {len(pending)} claim(s) did not finish", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -4,8 +4,9 @@ A :class:`Claim` is data (paper, reference, provenance tag, statement, what its 
 the expected outcome) plus one or more :class:`Tier` checks. A tier draws random instances with
 its sampler and returns one *margin* per instance: ``margin ≥ 0`` means the statement holds on
 that instance, ``margin < 0`` is a violation, and the size says how far from the boundary the
-instance is (each claim says in :attr:`Claim.margin` in which unit). The command-line runner,
-the tests and the notebooks all read this registry.
+instance is (each claim says in :attr:`Claim.margin` what it measures, and each tier names the
+unit of its margins in :attr:`Tier.unit`, one of :data:`UNITS`). The command-line runner, the
+tests and the notebooks all read this registry.
 
 Provenance tags (carried from the project's specification):
 
@@ -36,6 +37,7 @@ __all__ = [
     "PROVENANCE_TAGS",
     "EXPECTED",
     "PAPERS",
+    "UNITS",
     "Tier",
     "Claim",
     "register",
@@ -49,6 +51,20 @@ __all__ = [
 PROVENANCE_TAGS = ("paper", "summary", "rebuilt", "finding")
 EXPECTED = ("holds", "finding")
 PAPERS = ("BYJL25", "WX23")
+
+#: The units a tier's margins can be in (:attr:`Tier.unit`), with what a margin of ``x`` says.
+#: In every unit ``x >= 0`` means the statement holds on the instance and ``x < 0`` that it is
+#: violated; ``inf`` is shown as ``exact`` (an exact equality, or zero error).
+UNITS: dict[str, str] = {
+    "decades": "log10 of (tolerance or bound) / (error or measured value); 'exact' = zero error",
+    "fraction": "share of the bound, budget or constant left unused, e.g. (bound - error) / bound",
+    "layers": "depth gap, in layers, of the weakest link of a chain of depth bounds",
+    "nepers/step": "natural-log decay rate per step by which the bound's rate exceeds the "
+    "measured one",
+    "pole order": "1 - order of a pole (0: simple pole; negative: a multiple pole)",
+    "magnitude": "absolute value of an exact quantity that the certificate needs nonzero",
+    "exact": "an exact yes/no check: inf ('exact') if it holds, -inf ('not exact') if not",
+}
 
 
 def _require(name: str, value: Any, ok: bool, expected: str) -> None:
@@ -123,6 +139,11 @@ class Tier:
     max_instances
         Upper bound on the instances this tier runs whatever the requested count (for tiers
         whose per-instance cost is high); the report shows the count actually run.
+    unit
+        The unit of the margins, one of :data:`UNITS` (shown next to every worst margin and
+        written to the JSON report). ``None`` (the default) leaves it unstated: the report then
+        shows the bare number. A tier with unit ``"exact"`` must return only ``inf``, ``-inf``
+        or ``nan``; the runner reports a finite margin there as an error.
     """
 
     name: str
@@ -131,9 +152,12 @@ class Tier:
     describe: Callable[[Any, int], Any]
     batch: int = 256
     max_instances: int | None = None
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         _require_text("name", self.name)
+        if self.unit is not None:
+            _require_choice("unit", self.unit, tuple(UNITS))
         for role in ("sample", "check", "describe"):
             _require(role, getattr(self, role), callable(getattr(self, role)), "a callable")
         check_count("batch", self.batch)

@@ -1,5 +1,20 @@
 """Render claim results: a plain-text table for the terminal and a JSON report for archiving.
 
+The table (:class:`ResultTable`) has fixed column widths computed from the claims before they
+run, so that ``python -m verify`` can print each claim's rows as soon as the claim finishes. By
+default it fits in :data:`LINE_WIDTH` (100) columns: a line per claim (id, provenance tag,
+reference) followed by one indented row per tier; ``wide=True`` gives one full row per tier
+with every column. Every worst margin is shown with its tier's unit
+(:data:`verify.registry.UNITS`), ``inf`` as ``exact``.
+
+In the JSON report each tier has ``"unit"`` (a name from :data:`verify.registry.UNITS`, or
+``null`` when the tier states none), ``"worst_margin"`` (always a JSON number or ``null``) and
+``"worst_margin_kind"``: ``"finite"`` when ``"worst_margin"`` is a number, else ``"exact"``
+(``inf``: exact equality or zero error on every instance), ``"-inf"`` (an exact or infinite
+violation) or ``"nan"`` (a check that gave no number, counted as a violation, or a tier that
+failed before checking any instance); ``"worst_margin"`` is ``null`` exactly when the kind is
+not ``"finite"``.
+
 A run stopped by Ctrl-C is rendered from the rows that finished, with the ids of the claims that
 did not (``pending``): the table says so, and the JSON report has ``"complete": false``,
 ``"ok": false`` and ``"pending_claims"``. :func:`write_json` replaces its target atomically, so
@@ -10,10 +25,12 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import platform
 import sys
 import tempfile
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import metadata
@@ -22,10 +39,14 @@ from typing import Any
 
 from theory.numbers import InvalidParameterError
 from theory.param_count import depth_width_counts
-from verify.registry import Claim, check_count
-from verify.runner import MAX_INSTANCES, ClaimResult, iter_rows
+from verify import __version__
+from verify.registry import PROVENANCE_TAGS, UNITS, Claim, check_count
+from verify.runner import MAX_INSTANCES, ClaimResult, TierResult, iter_rows
 
 __all__ = [
+    "LINE_WIDTH",
+    "ResultTable",
+    "format_margin",
     "format_table",
     "format_claim_list",
     "format_parameter_counts",
@@ -49,69 +70,206 @@ def _sequence_of(name: str, value: Any, kind: type) -> None:
 #: (depth, width) pairs of the parameter-count table that accompanies Theorem 4.1.
 COUNT_SHAPES = ((2, 2), (3, 2), (2, 3), (4, 3), (8, 4))
 
-_COLUMNS = ("claim", "tag", "reference", "tier", "instances", "worst margin", "verdict", "seconds")
+#: Columns the default table fits in (``wide=False``).
+LINE_WIDTH = 100
+
+#: Widest number :func:`format_margin` writes (``"-1.23e-300"``).
+_NUMBER_WIDTH = 10
+#: Width of the seconds column (``"99.99"``, then whole seconds up to 99999, about 28 hours).
+_SECONDS_WIDTH = 5
 
 
-def _fmt_margin(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "exact" if x > 0 else "-inf"
-    return f"{x:.3g}"
+def _require_unit(unit: Any) -> None:
+    _require("unit", unit, unit is None or (isinstance(unit, str) and unit in UNITS),
+             f"None or one of {tuple(UNITS)}")
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(out)
+def format_margin(value: float, unit: str | None) -> str:
+    """A worst margin with its unit, as the table shows it.
 
-
-def format_table(results: Sequence[ClaimResult], pending: Sequence[str] = ()) -> str:
-    """One row per (claim, tier): the table printed by ``python -m verify``.
-
-    ``pending`` lists the ids of requested claims that did not finish (an interrupted run); the
-    summary line then says that the run is incomplete.
+    ``inf`` is ``"exact"`` (exact equality or zero error), ``-inf`` is ``"not exact"`` in unit
+    ``"exact"`` and ``"-inf <unit>"`` otherwise, ``nan`` is ``"nan"``, a finite value is
+    written to three significant digits followed by the unit (``"6.5 decades"``,
+    ``"0 fraction"``). ``unit=None`` (a tier that states no unit) gives the bare number.
 
     Raises
     ------
     theory.numbers.InvalidParameterError
-        If ``results`` is not a sequence of :class:`ClaimResult` or ``pending`` not a sequence
-        of ids.
+        If ``value`` is not a real number or ``unit`` is neither ``None`` nor one of
+        :data:`verify.registry.UNITS`.
+    """
+    _require("value", value, isinstance(value, numbers.Real) and not isinstance(value, bool),
+             "a real number")
+    _require_unit(unit)
+    if math.isnan(value):
+        return "nan"
+    if value == math.inf:
+        return "exact"
+    if value == -math.inf and unit == "exact":
+        return "not exact"
+    number = "-inf" if value == -math.inf else f"{value:.3g}"
+    return number if unit is None else f"{number} {unit}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A left-aligned table with widths fitted to its cells (claim list, parameter counts)."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    out = [header, ["-" * w for w in widths], *rows]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in out)
+
+
+def _seconds(t: TierResult) -> str:
+    return f"{t.seconds:.2f}" if t.seconds < 99.995 else f"{t.seconds:.0f}"
+
+
+def _margin_cell(t: TierResult) -> str:
+    return "-" if t.instances == 0 else format_margin(t.worst_margin, t.unit)
+
+
+def _details(claim: Claim, t: TierResult) -> str | None:
+    """The line under an error or unexpected verdict (the error, or the violating instance)."""
+    if t.error:
+        return f"{claim.id} [{t.tier}]: {t.error}"
+    if not t.ok:
+        instance = json.dumps(_jsonable(t.first_violation or t.worst_instance))
+        return f"{claim.id} [{t.tier}]: unexpected verdict; first violating instance: {instance}"
+    return None
+
+
+class ResultTable:
+    """The table of ``python -m verify``, rendered claim by claim (column widths fixed up front).
+
+    Parameters
+    ----------
+    claims
+        The claims the table will show (their ids, references, tier names and units fix the
+        column widths).
+    instances
+        The requested instances per tier (``None``: each claim's default), which fixes the width
+        of the instance column.
+    wide
+        ``False`` (default): a line per claim (id, tag, reference; cut at :data:`LINE_WIDTH`)
+        followed by one row per tier with instances, worst margin, seconds and verdict; every
+        line fits in :data:`LINE_WIDTH` columns. ``True``: one row per tier with every column
+        (claim, tag, reference, tier, instances, violations, worst margin, seconds, verdict).
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``claims`` is not a sequence of :class:`~verify.registry.Claim`, ``instances`` is not
+        ``None`` or in ``[1, MAX_INSTANCES]``, or ``wide`` is not a bool.
+    """
+
+    def __init__(self, claims: Sequence[Claim], instances: int | None = None,
+                 wide: bool = False) -> None:
+        _sequence_of("claims", claims, Claim)
+        if instances is not None:
+            check_count("instances", instances, 1, MAX_INSTANCES)
+        _require("wide", wide, isinstance(wide, bool), "True or False")
+        self.wide = wide
+        tiers = [t for c in claims for t in c.tiers]
+        most = max((t.instances_for(c.default_instances if instances is None else instances)
+                    for c in claims for t in c.tiers), default=1)
+        margin = max((_NUMBER_WIDTH + 1 + len(t.unit or "") for t in tiers), default=0)
+        self._instances = max(len("inst"), len(str(most)))
+        self._margin = max(len("worst margin"), len("not exact"), margin)
+        self._tier = max([len(t.name) for t in tiers] + [len("claim / tier") - 2])
+        self._claim = max([len(c.id) for c in claims] + [len("claim")])
+        self._reference = max([len(c.reference) for c in claims] + [len("reference")])
+
+    def _cells(self, claim: Claim | None, t: TierResult | None) -> list[str]:
+        """The padded cells of a row (the titles when ``claim`` or ``t`` is ``None``), verdict
+        last and unpadded."""
+        if claim is None or t is None:
+            cells = ["claim", "tag", "reference", "tier", "inst", "viol.", "worst margin",
+                     "secs", "verdict"]
+        else:
+            cells = [claim.id, claim.provenance, claim.reference, t.tier, str(t.instances),
+                     str(t.violations), _margin_cell(t), _seconds(t), t.verdict]
+        widths = [self._claim, max(map(len, PROVENANCE_TAGS)), self._reference, self._tier,
+                  self._instances, len("viol."), self._margin, _SECONDS_WIDTH]
+        right = {4, 5, 7}
+        padded = [c.rjust(w) if i in right else c.ljust(w)
+                  for i, (c, w) in enumerate(zip(cells, widths))]
+        if not self.wide:  # indented tier rows under the claim's line
+            tier = "claim / tier".ljust(self._tier + 2) if t is None else "  " + padded[3]
+            padded = [tier, padded[4], padded[6], padded[7]]
+        return [*padded, cells[-1]]
+
+    def header(self) -> str:
+        """The column titles and a rule under them."""
+        line = "  ".join(self._cells(None, None))
+        return line + "\n" + "-" * len(line)
+
+    def rows(self, result: ClaimResult) -> str:
+        """The lines of one claim: its rows (and, under them, any error or violating instance).
+
+        Raises
+        ------
+        theory.numbers.InvalidParameterError
+            If ``result`` is not a :class:`~verify.runner.ClaimResult`.
+        """
+        _require("result", result, isinstance(result, ClaimResult), "a ClaimResult")
+        claim = result.claim
+        lines = []
+        if not self.wide:
+            title = f"{claim.id}  [{claim.provenance}]  {claim.reference}"
+            lines.append(title if len(title) <= LINE_WIDTH else title[:LINE_WIDTH - 3] + "...")
+        lines += ["  ".join(self._cells(claim, t)).rstrip() for t in result.tiers]
+        for t in result.tiers:
+            if (detail := _details(claim, t)) is not None:
+                lines += [detail] if self.wide else textwrap.wrap(
+                    detail, LINE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)
+        return "\n".join(lines)
+
+    def footer(self, results: Sequence[ClaimResult], pending: Sequence[str] = ()) -> str:
+        """The summary under the rows: counts, an interrupted run's pending claims, the units.
+
+        Raises
+        ------
+        theory.numbers.InvalidParameterError
+            If ``results`` is not a sequence of :class:`~verify.runner.ClaimResult` or
+            ``pending`` not a sequence of ids.
+        """
+        _sequence_of("results", results, ClaimResult)
+        _sequence_of("pending", pending, str)
+        rows = [t for _, t in iter_rows(results)]
+        n_ok = sum(t.ok for t in rows)
+        text = f"\n{len(rows)} checks, {n_ok} as expected" + (
+            "" if n_ok == len(rows) else " — SOME CHECKS DID NOT GO AS EXPECTED")
+        if pending:
+            text += f"\nINTERRUPTED: the run is incomplete; not finished: {', '.join(pending)}"
+        units = sorted({t.unit for t in rows if t.unit is not None}, key=list(UNITS).index)
+        legend = [f"  {u}: {UNITS[u]}" for u in units]
+        if not self.wide:
+            legend = [w for line in legend for w in textwrap.wrap(
+                line, LINE_WIDTH, subsequent_indent="    ", break_on_hyphens=False)]
+        text += "".join(f"\n{line}" for line in ["units (margin >= 0: holds):", *legend]
+                        if units)
+        return text + ("\nmargins: see `python -m verify --list` for what each claim's margin "
+                       "measures")
+
+
+def format_table(results: Sequence[ClaimResult], pending: Sequence[str] = (),
+                 wide: bool = False) -> str:
+    """The whole table of ``python -m verify`` for finished results (see :class:`ResultTable`).
+
+    ``pending`` lists the ids of requested claims that did not finish (an interrupted run); the
+    summary then says that the run is incomplete.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``results`` is not a sequence of :class:`ClaimResult`, ``pending`` not a sequence
+        of ids, or ``wide`` not a bool.
     """
     _sequence_of("results", results, ClaimResult)
     _sequence_of("pending", pending, str)
-    rows = [
-        (
-            claim.id,
-            claim.provenance,
-            claim.reference,
-            t.tier,
-            str(t.instances),
-            _fmt_margin(t.worst_margin),
-            t.verdict,
-            f"{t.seconds:.2f}",
-        )
-        for claim, t in iter_rows(results)
-    ]
-    text = _table(_COLUMNS, rows)
-    errors = [(c.id, t) for c, t in iter_rows(results) if t.error]
-    for cid, t in errors:
-        text += f"\n{cid} [{t.tier}]: {t.error}"
-    bad = [(c, t) for c, t in iter_rows(results) if not t.ok and not t.error]
-    for c, t in bad:
-        text += f"\n{c.id} [{t.tier}]: unexpected verdict; first violating instance: " \
-                f"{json.dumps(_jsonable(t.first_violation or t.worst_instance))}"
-    all_ok = all(t.ok for _, t in iter_rows(results))
-    n_rows = sum(len(r.tiers) for r in results)
-    text += f"\n\n{n_rows} checks, {sum(1 for _ , t in iter_rows(results) if t.ok)} as expected" \
-            f"{'' if all_ok else ' — SOME CHECKS DID NOT GO AS EXPECTED'}"
-    if pending:
-        text += f"\nINTERRUPTED: the run is incomplete; not finished: {', '.join(pending)}"
-    text += "\nmargins: see `python -m verify --list` for what each claim's margin measures"
-    return text
+    most = max((t.instances for _, t in iter_rows(results)), default=0)
+    table = ResultTable([r.claim for r in results], most or None, wide)
+    return "\n".join([table.header(), *(table.rows(r) for r in results),
+                      table.footer(results, pending)])
 
 
 def format_claim_list(claims: Sequence[Claim]) -> str:
@@ -129,7 +287,10 @@ def format_claim_list(claims: Sequence[Claim]) -> str:
         for c in claims
     ]
     text = _table(("claim", "paper", "tag", "reference", "expected", "tiers", "statement"), rows)
-    text += "\n\nmargins:\n" + "\n".join(f"  {c.id}: {c.margin}" for c in claims)
+    text += "\n\nmargins:\n" + "\n".join(
+        f"  {c.id}: {c.margin}\n    units: "
+        + "; ".join(f"{t.name} = {t.unit or 'not stated'}" for t in c.tiers)
+        for c in claims)
     return text
 
 
@@ -166,8 +327,9 @@ def format_parameter_counts(shapes: Sequence[tuple[int, int]] = COUNT_SHAPES) ->
 
 def versions() -> dict[str, str]:
     """Versions of Python, the platform and the packages the results depend on."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for pkg in ("ssm-theory-verify", "numpy", "scipy", "sympy", "mpmath"):
+    out = {"python": sys.version.split()[0], "platform": platform.platform(),
+           "ssm-theory-verify": __version__}
+    for pkg in ("numpy", "scipy", "sympy", "mpmath"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -193,6 +355,14 @@ def _jsonable(x: Any) -> Any:
     return str(x)
 
 
+def _worst_margin_fields(value: float) -> dict[str, Any]:
+    """``worst_margin`` (a number, or ``None`` when not finite) and ``worst_margin_kind``."""
+    if math.isfinite(value):
+        return {"worst_margin": value, "worst_margin_kind": "finite"}
+    kind = "nan" if math.isnan(value) else "exact" if value > 0 else "-inf"
+    return {"worst_margin": None, "worst_margin_kind": kind}
+
+
 def json_report(
     results: Sequence[ClaimResult],
     seed: int,
@@ -203,7 +373,9 @@ def json_report(
 
     ``"ok"`` is true only when the run is complete (``pending`` empty) and every verdict is the
     expected one; an interrupted run has ``"complete": false`` and lists ``"pending_claims"``,
-    and each claim says whether all its tiers ran.
+    and each claim says whether all its tiers ran. Each tier's margin is given as the module
+    docstring says (``"unit"``, ``"worst_margin"``, ``"worst_margin_kind"``), and ``"units"``
+    says what each unit measures.
 
     Raises
     ------
@@ -225,6 +397,7 @@ def json_report(
         "seed": seed,
         "instances_requested": instances,
         "versions": versions(),
+        "units": dict(UNITS),
         "complete": not pending,
         "pending_claims": list(pending),
         "ok": not pending and all(r.ok for r in results),
@@ -246,7 +419,8 @@ def json_report(
                         "tier": t.tier,
                         "instances": t.instances,
                         "violations": t.violations,
-                        "worst_margin": t.worst_margin,
+                        "unit": t.unit,
+                        **_worst_margin_fields(t.worst_margin),
                         "verdict": t.verdict,
                         "ok": t.ok,
                         "seconds": round(t.seconds, 4),

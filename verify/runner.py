@@ -12,14 +12,20 @@ is bounded by :data:`MAX_INSTANCES` per tier to stop a mistyped count from runni
 
 Ctrl-C: :func:`run_claim` and :func:`run_claims` raise :class:`RunInterrupted`, which carries the
 rows that finished before the interrupt.
+
+Streaming and progress: :func:`run_claims` hands each claim's result to a callback as soon as the
+claim finishes (``python -m verify`` prints its rows there). Progress goes to standard error: a
+tqdm bar when both standard output and standard error are terminals, otherwise one plain line
+per finished claim (so logs and pipes get no bar redraws).
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +43,7 @@ __all__ = [
     "run_tier",
     "run_claim",
     "run_claims",
+    "progress_style",
     "verdict_of",
     "iter_rows",
 ]
@@ -70,7 +77,12 @@ def _check_run(
 
 @dataclass
 class TierResult:
-    """Outcome of one tier of one claim."""
+    """Outcome of one tier of one claim.
+
+    ``worst_margin`` is the least margin over the instances checked (``nan`` when the tier
+    failed before its first batch finished, ``instances == 0``); ``unit`` is the tier's
+    :attr:`~verify.registry.Tier.unit`.
+    """
 
     tier: str
     instances: int
@@ -82,6 +94,7 @@ class TierResult:
     verdict: str
     ok: bool
     error: str | None = None
+    unit: str | None = None
 
 
 @dataclass
@@ -156,8 +169,9 @@ def run_tier(
 ) -> TierResult:
     """Run tier ``tier_index`` of ``claim`` on ``instances`` random instances.
 
-    An exception raised by the sampler or the check becomes an ``ERROR`` verdict (never a pass);
-    ``KeyboardInterrupt`` propagates.
+    An exception raised by the sampler or the check becomes an ``ERROR`` verdict (never a pass),
+    and so does a finite margin from a tier whose unit is ``"exact"`` (such a tier may return
+    only ``inf``, ``-inf`` or ``nan``); ``KeyboardInterrupt`` propagates.
 
     Raises
     ------
@@ -171,7 +185,7 @@ def run_tier(
     tier: Tier = claim.tiers[check_count("tier_index", tier_index, 0, len(claim.tiers) - 1)]
     n_total = tier.instances_for(instances)
     start = time.perf_counter()
-    worst = math.inf
+    worst = math.nan
     worst_desc: Any = None
     first_violation: Any = None
     violations = 0
@@ -188,13 +202,19 @@ def run_tier(
                     f"check of {claim.id!r} [{tier.name}] returned {margins.shape[0]} margins "
                     f"for {n} instances"
                 )
+            if tier.unit == "exact" and np.isfinite(margins).any():
+                j = int(np.argmax(np.isfinite(margins)))
+                raise RuntimeError(
+                    f"check of {claim.id!r} [{tier.name}] returned the finite margin "
+                    f"{margins[j]!r} in unit 'exact' (only inf, -inf or nan are allowed)"
+                )
             bad = ~(margins >= 0)  # NaN counts as a violation
             violations += int(bad.sum())
             if first_violation is None and bad.any():
                 first_violation = tier.describe(inst, int(np.argmax(bad)))
             safe = np.where(np.isnan(margins), -np.inf, margins)
             i = int(np.argmin(safe))
-            if safe[i] < worst or worst_desc is None:
+            if done == 0 or safe[i] < worst:
                 worst = float(margins[i])
                 worst_desc = tier.describe(inst, i)
             done += n
@@ -218,6 +238,7 @@ def run_tier(
         verdict=verdict,
         ok=ok,
         error=error,
+        unit=tier.unit,
     )
 
 
@@ -245,16 +266,54 @@ def run_claim(
     return ClaimResult(claim, done)
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def progress_style(show_progress: bool | None = None) -> str:
+    """How :func:`run_claims` reports progress: ``"bar"``, ``"lines"`` or ``"off"``.
+
+    ``False`` gives ``"off"`` and ``True`` ``"bar"`` (a tqdm bar on standard error, wherever it
+    goes). ``None`` chooses: the bar when both standard output and standard error are
+    terminals, else ``"lines"``, one plain line per finished claim on standard error.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``show_progress`` is not ``None``, ``True`` or ``False``.
+    """
+    _require("show_progress", show_progress, show_progress is None
+             or isinstance(show_progress, bool), "None, True or False")
+    if show_progress is not None:
+        return "bar" if show_progress else "off"
+    return "bar" if _is_terminal(sys.stdout) and _is_terminal(sys.stderr) else "lines"
+
+
+def _progress_line(index: int, total: int, result: ClaimResult, elapsed: float) -> str:
+    """``[ 3/21] claim: 2/2 tiers as expected in 0.46 s (3.1 s elapsed)``."""
+    ok = sum(t.ok for t in result.tiers)
+    width = len(str(total))
+    return (f"[{index:>{width}}/{total}] {result.claim.id}: {ok}/{len(result.claim.tiers)} "
+            f"tiers as expected in {sum(t.seconds for t in result.tiers):.2f} s "
+            f"({elapsed:.1f} s elapsed)")
+
+
 def run_claims(
     claims: Sequence[Claim],
     instances: int | None = None,
     seed: int = 0,
     show_progress: bool | None = None,
+    on_result: Callable[[ClaimResult], None] | None = None,
 ) -> list[ClaimResult]:
-    """Run ``claims`` in order with one progress bar over all their instances.
+    """Run ``claims`` in order, streaming each claim's result to ``on_result``.
 
-    ``show_progress=None`` shows the bar only on a terminal and only once a run has taken more
-    than a second.
+    ``on_result(result)`` is called as soon as a claim finishes (with a progress bar cleared
+    from the terminal meanwhile, so that what it prints to standard output stays readable).
+    Progress is shown as :func:`progress_style` says for ``show_progress``; the bar appears only
+    once a run has taken more than a second.
 
     Raises
     ------
@@ -262,21 +321,33 @@ def run_claims(
         On Ctrl-C, with every row that finished and the ids of the claims that did not.
     theory.numbers.InvalidParameterError
         If ``claims`` is not a sequence of :class:`Claim`, ``instances`` is not ``None`` or in
-        ``[1, MAX_INSTANCES]``, ``seed`` is negative, or ``show_progress`` is not a bool.
+        ``[1, MAX_INSTANCES]``, ``seed`` is negative, ``show_progress`` is not a bool or
+        ``None``, or ``on_result`` is not a callable or ``None``.
     """
     claims, instances, seed = _check_run(claims, instances, seed, show_progress)
+    _require("on_result", on_result, on_result is None or callable(on_result),
+             "None or a callable")
+    style = progress_style(show_progress)
     total = sum(
         t.instances_for(c.default_instances if instances is None else instances)
         for c in claims
         for t in c.tiers
     )
-    disable = None if show_progress is None else not show_progress
+    start = time.perf_counter()
     results: list[ClaimResult] = []
     try:
-        with tqdm(total=total, unit="inst", delay=1.0, disable=disable, leave=False) as bar:
+        with tqdm(total=total, unit="inst", delay=1.0, disable=style != "bar",
+                  leave=False) as bar:
             for claim in claims:
                 bar.set_description(claim.id)
                 results.append(run_claim(claim, instances, seed, bar))
+                if on_result is not None:
+                    with tqdm.external_write_mode(file=sys.stdout):
+                        on_result(results[-1])
+                if style == "lines":
+                    print(_progress_line(len(results), len(claims), results[-1],
+                                         time.perf_counter() - start),
+                          file=sys.stderr, flush=True)
     except KeyboardInterrupt as exc:
         partial = exc.results if isinstance(exc, RunInterrupted) else []
         pending = [c.id for c in claims[len(results):]]

@@ -193,9 +193,9 @@ THM_4_1_I = register(Claim(
     "(half the models with near-merging eigenvalues, relative gap 1e-8..1e-4)",
     tiers=(
         Tier("exact (sympy)", _sample_i_exact, lambda ms: [margin_i_exact(m) for m in ms],
-             lambda ms, i: _describe_model(ms[i]), batch=20, max_instances=60),
+             lambda ms, i: _describe_model(ms[i]), batch=20, max_instances=60, unit="exact"),
         Tier("float64", _sample_i_float, lambda ms: [margin_i_float(m) for m in ms],
-             lambda ms, i: _describe_model(ms[i]), batch=100),
+             lambda ms, i: _describe_model(ms[i]), batch=100, unit="decades"),
     ),
     default_instances=200,
 ))
@@ -258,7 +258,7 @@ THM_4_1_I_SHARED = register(Claim(
     "negative = pole of order 2, no diagonal shallow model of any width has this kernel",
     tiers=(
         Tier("exact (sympy)", _sample_shared, lambda ms: [margin_shared(m) for m in ms],
-             _describe_shared, batch=10, max_instances=20),
+             _describe_shared, batch=10, max_instances=20, unit="pole order"),
     ),
     default_instances=20,
     notes="certificate: rho-hat in lowest terms has the factor (1 - lambda w)^2 in its "
@@ -404,12 +404,12 @@ THM_4_1_II = register(Claim(
     "decades between tolerance(kind) and the kernel error relative to the absolute kernels",
     tiers=(
         Tier("exact (sympy)", _sample_ii_exact, lambda xs: [margin_ii_exact(x) for x in xs],
-             _describe_ii, batch=8, max_instances=24),
+             _describe_ii, batch=8, max_instances=24, unit="exact"),
         Tier(f"mpmath dps={MPMATH_DPS}", _sample_ii_mpmath,
              lambda xs: [margin_ii_mpmath(x) for x in xs], _describe_ii, batch=10,
-             max_instances=20),
+             max_instances=20, unit="decades"),
         Tier("float64", _sample_ii_float, lambda xs: [margin_ii_float(x) for x in xs],
-             _describe_ii, batch=50, max_instances=100),
+             _describe_ii, batch=50, max_instances=100, unit="decades"),
     ),
     default_instances=200,
 ))
@@ -469,7 +469,7 @@ THM_4_1_III = register(Claim(
     "certificate re-verifies; -inf if any check fails",
     tiers=(
         Tier("exact (sympy)", _sample_iii, lambda xs: [margin_iii(x) for x in xs],
-             _describe_iii, batch=10, max_instances=30),
+             _describe_iii, batch=10, max_instances=30, unit="magnitude"),
     ),
     default_instances=30,
     notes="argument: a deep model holding n = l(m-1)+2 nonzero poles has at most l-2 zero modes, "

@@ -184,11 +184,12 @@ LEMMA_3_1 = register(
         "relative to the kernel of the entrywise-absolute model ('exact' = zero error)",
         tiers=(
             Tier("exact (sympy)", _sample_exact, lambda ms: [exact_margin(m) for m in ms],
-                 _describe_exact, batch=25),
+                 _describe_exact, batch=25, unit="exact"),
             Tier(f"mpmath dps={MPMATH_DPS}", _sample_mpmath,
-                 lambda ms: [mpmath_margin(m) for m in ms], _describe_mpmath, batch=25),
+                 lambda ms: [mpmath_margin(m) for m in ms], _describe_mpmath, batch=25,
+                 unit="decades"),
             Tier("float64 (scan core)", _sample_float, float_margins,
-                 lambda b, i: b.describe(i), batch=100),
+                 lambda b, i: b.describe(i), batch=100, unit="decades"),
         ),
         default_instances=200,
         notes="exact tier: agreement on 2lm+1 terms proves agreement for all s (both sides are "

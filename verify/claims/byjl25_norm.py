@@ -248,9 +248,10 @@ ALG_B = register(Claim(
     tiers=(
         Tier("exact (sympy) + mpmath dps=30", _sample_algb_exact,
              lambda ms: [algb_exact_margin(m) for m in ms], _describe_model, batch=10,
-             max_instances=25),
+             max_instances=25, unit="decades"),
         Tier("float64 (+ HiGHS LP)", _sample_algb_float,
-             lambda ms: [algb_float_margin(m) for m in ms], _describe_model, batch=100),
+             lambda ms: [algb_float_margin(m) for m in ms], _describe_model, batch=100,
+             unit="decades"),
     ),
     default_instances=300,
     notes="half of the models have a quarter of their entries zeroed, so dead nodes are pruned",
@@ -438,10 +439,10 @@ THM_4_2 = register(Claim(
     tiers=(
         Tier("exact (sympy), Newton forest", _sample_thm42_exact,
              lambda xs: [thm42_exact_margin(*x) for x in xs], _describe_exact_target,
-             batch=10, max_instances=30),
+             batch=10, max_instances=30, unit="fraction"),
         Tier("float64, best construction", _sample_thm42_float,
              lambda xs: [thm42_margin(*x) for x in xs], _describe_thm42, batch=100,
-             max_instances=1500),
+             max_instances=1500, unit="fraction"),
     ),
     default_instances=1000,
     hypotheses=("distinct poles", "n <= l(m-1)+1"),
@@ -504,7 +505,7 @@ ALGORITHM_A = register(Claim(
              lambda xs: [algorithm_a_margin(x) for x in xs],
              lambda xs, i: {**xs[i], "poles": [repr(p) for p in xs[i]["poles"]],
                             "residues": [repr(r) for r in xs[i]["residues"]]},
-             batch=1, max_instances=1),
+             batch=1, max_instances=1, unit="fraction"),
     ),
     expected="finding",
     default_instances=1,
@@ -570,7 +571,7 @@ WIDTH_1 = register(Claim(
                 lambda xs: [width1_margin(t, d, i) for i, (t, d) in enumerate(xs)],
                 lambda xs, i: {"depth": xs[i][1], "pole": str(xs[i][0].poles[0]),
                                "residue": str(xs[i][0].residues[0])},
-                batch=10, max_instances=30),),
+                batch=10, max_instances=30, unit="decades"),),
     default_instances=30,
 ))
 
@@ -622,7 +623,7 @@ BRACKET = register(Claim(
     "constructive search tries every depth from the least that fits, independently of the "
     "lower bound)",
     tiers=(Tier("float64", _sample_bracket, lambda xs: [bracket_margin(*x) for x in xs],
-                _describe_bracket, batch=50, max_instances=300),),
+                _describe_bracket, batch=50, max_instances=300, unit="layers"),),
     default_instances=300,
     notes="existence of a minimal depth: paper; the formula and lower bounds: rebuilt",
 ))

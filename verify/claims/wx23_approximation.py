@@ -265,10 +265,10 @@ RESULT_A_RELU = register(
         tiers=(
             Tier("exact (sympy)", _sample_relu_exact,
                  lambda insts: [relu_exact_margin(i) for i in insts], _describe_relu_exact,
-                 batch=10, max_instances=30),
+                 batch=10, max_instances=30, unit="fraction"),
             Tier("float64 (scan core)", lambda rng, n: _sample_float_a(rng, n, 60),
                  lambda insts: [relu_float_margin(i) for i in insts], _describe_float_a,
-                 batch=50),
+                 batch=50, unit="fraction"),
         ),
         default_instances=120,
         notes="paper: existence of a width-independent-of-T two-layer approximation; the "
@@ -365,10 +365,10 @@ RESULT_A_SMOOTH = register(
         tiers=(
             Tier("float64 (scan core)", lambda rng, n: _sample_smooth(rng, n, 40),
                  lambda insts: [smooth_float_margin(i) for i in insts], _describe_float_a,
-                 batch=50),
+                 batch=50, unit="fraction"),
             Tier(f"mpmath dps={MPMATH_DPS}", _sample_smooth_mpmath,
                  lambda insts: [smooth_mpmath_margin(i) for i in insts], _describe_float_a,
-                 batch=5, max_instances=15),
+                 batch=5, max_instances=15, unit="fraction"),
         ),
         default_instances=150,
         notes="the bound's first term L h / 2 is attained by L dist(x, knots); about half the "
@@ -460,10 +460,10 @@ RESULT_B1 = register(
         tiers=(
             Tier("exact (sympy)", _sample_b1_exact,
                  lambda insts: [b1_exact_margin(i["taps"], i["x"]) for i in insts],
-                 _describe_b1_exact, batch=10, max_instances=40),
+                 _describe_b1_exact, batch=10, max_instances=40, unit="exact"),
             Tier("float64 (scan core)", _sample_b1_float,
                  lambda insts: [b1_float_margin(i) for i in insts],
-                 lambda insts, i: insts[i], batch=20),
+                 lambda insts, i: insts[i], batch=20, unit="decades"),
         ),
         default_instances=100,
         notes="statement attested as the paper's (existence, width linear in T); the "
@@ -534,7 +534,7 @@ RESULT_B2_BT = register(
         tiers=(
             Tier("float64", _sample_bt, lambda insts: [bt_margin(i["taps"], i["order"],
                                                                  i["seed"]) for i in insts],
-                 _describe_bt, batch=20),
+                 _describe_bt, batch=20, unit="fraction"),
         ),
         default_instances=40,
         notes="the certificate bounds the H-inf (l2 -> l2) error; the l1 norm of the error "
@@ -628,7 +628,7 @@ RESULT_B2_EXP = register(
         tiers=(
             Tier("float64 + mpmath coefficients", _sample_expsum,
                  lambda insts: [expsum_margin(i) for i in insts],
-                 lambda insts, i: insts[i], batch=10),
+                 lambda insts, i: insts[i], batch=10, unit="fraction"),
         ),
         default_instances=40,
         notes="the L1 error is a quadrature estimate (smooth integrand between the grid "

@@ -313,7 +313,8 @@ WINDOW = register(Claim(
     "interpolant of F on N^(dT) grid points, approximates y_k = F(x_{k-T+1..k}) within "
     "(h/2) sum_i L_i (h = 1/(N-1)) on every sequence in [0,1]",
     margin="1 - error / budget (fraction of the budget unused)",
-    tiers=(Tier("float64", _sample_window, _check_window, lambda ps, i: ps[i], batch=4),),
+    tiers=(Tier("float64", _sample_window, _check_window, lambda ps, i: ps[i], batch=4,
+                unit="fraction"),),
     default_instances=12,
     notes="paper: existence (universality); construction and bound rebuilt. The sharp family "
     "(F = sum b_i |z_i - m_i| with m at cell centres) attains the bound on its constant input.",
@@ -331,7 +332,7 @@ KOLMOGOROV_ARNOLD = register(Claim(
     "sum_q [Lip(Phi_q) sum_p |lambda_p| delta_q + Lip(Phi_q) h_q / 2]",
     margin="1 - error / budget (fraction of the budget unused)",
     tiers=(Tier("float64", _sample_ka, lambda ps: [ka_margin(p) for p in ps],
-                lambda ps, i: ps[i], batch=4),),
+                lambda ps, i: ps[i], batch=4, unit="fraction"),),
     default_instances=12,
     notes="paper: existence of the five-layer universal construction; the KA-form targets, the "
     "ReLU passing and the budget are rebuilt. Sharp family (every other instance): "
@@ -350,7 +351,7 @@ VOLTERRA = register(Claim(
     "not involve T, at widths that do not involve T (checked at T = 16, 256, 1024)",
     margin="1 - max_T error_T / bound (fraction of the bound unused)",
     tiers=(Tier("float64", _sample_volterra, lambda ps: [volterra_margin(p) for p in ps],
-                lambda ps, i: ps[i], batch=4),),
+                lambda ps, i: ps[i], batch=4, unit="fraction"),),
     default_instances=10,
     notes="summary: width independent of T; bound (certified kernel l1 errors + interpolation "
     "errors) rebuilt. Sharp family (every other instance): linear readout, kernel a rho^s "
