@@ -731,17 +731,19 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.memory:step_input",
         Case(call(mem.step_input, [1.0], 4), {"x": ([NAN], []), "T": SIZE}))
     add("theory.memory:step_differences",
-        Case(call(mem.step_differences, ident, [1.0], 4),
-             {"system": (Bad(3, "not-callable"),), "x": ([NAN],), "T": SIZE}))
+        Case(call(mem.step_differences, ident, [1.0], 4, subtract_zero_response=True),
+             {"system": (Bad(3, "not-callable"),), "x": ([NAN],), "T": SIZE,
+              "subtract_zero_response": (1, "yes", None)}))
     add("theory.memory:channel_norm",
         Case(call(mem.channel_norm, [[1.0]]), {"v": ([[NAN]],), "ord": ("bogus", -1, 0)}))
     add("theory.memory:memory_curve",
-        Case(call(mem.memory_curve, ident, [1.0], 4),
+        Case(call(mem.memory_curve, ident, [1.0], 4, subtract_zero_response=True),
              {"system": (Bad(3, "not-callable"),), "x": ([NAN],), "T": SIZE,
-              "ord": ("bogus",)}))
+              "ord": ("bogus",), "subtract_zero_response": (1, "yes", None)}))
     add("theory.memory:sup_memory",
-        Case(call(mem.sup_memory, ident, [[1.0]], 4),
-             {"directions": ([[NAN]], []), "T": SIZE, "ord": ("bogus",)}))
+        Case(call(mem.sup_memory, ident, [[1.0]], 4, subtract_zero_response=False),
+             {"directions": ([[NAN]], []), "T": SIZE, "ord": ("bogus",),
+              "subtract_zero_response": (0, "no", None)}))
     k3 = np.ones((3, 1, 1)) * 0.5
     add("theory.memory:linear_memory",
         Case(call(mem.linear_memory, k3), {"kernel": (nan_entry(), [1.0]),
@@ -792,7 +794,8 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.memory:fit_decay",
         Case(call(mem.fit_decay, curve, 1e-12),
              {"rho": (nan_entry(), [-1.0] * 40), "floor": (NAN, -1.0, INF), "noise": (NAN, -1.0),
-              "start_fraction": (0.0, 1.5, NAN), "min_points": (1, 0, -1, 2.5)}))
+              "start_fraction": (0.0, 1.5, NAN), "min_points": (1, 0, -1, 2.5),
+              "settle": (0.0, -1.0, NAN, INF)}))
     add("theory.memory:weighted_tail_sup",
         Case(call(mem.weighted_tail_sup, curve[:5], 0.1),
              {"rho": (nan_entry(),), "c0": FINITE}))
@@ -1139,17 +1142,30 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("verify.cells:DiagonalSSM.run",
         Case(lambda: (cells.DiagonalSSM(1, 2, 1, rng()).run, (np.ones((3, 1)),), {}),
              {"x": (nan_entry(), WRONG_SHAPE, np.ones(3), np.ones((0, 1)))}))
+    dt_ranges = ((NAN, 0.1), (0.1, INF), (0.1, 0.01), (0.0, 0.1), (0.1,), Bad("ab", "str"))
+    b_clips = (0.0, -1.0, NAN, INF, Bad("2", "str"))
     add("verify.cells:S4D",
-        Case(lambda: (cells.S4D, (1, 2, rng()), {}),
+        Case(lambda: (cells.S4D, (1, 2, rng()), {"dt": 0.1, "b_clip": 2.0}),
              {"channels": SIZE, "state": SIZE + (3,), "rng": NOT_RNG,
-              "discretization": ("bogus",),
-              "dt_range": ((NAN, 0.1), (0.1, INF), (0.1, 0.01), (0.0, 0.1), (0.1,),
-                           Bad("ab", "str"))}))
+              "discretization": ("bogus",), "dt_range": dt_ranges,
+              "dt": (0.0, -0.1, NAN, INF), "b_clip": b_clips}))
     add("verify.cells:S4D.run",
         Case(lambda: (cells.S4D(1, 2, rng()).run, (np.ones((3, 1)),), {}),
              {"x": (nan_entry(), WRONG_SHAPE, np.ones(3), np.ones((0, 1)))}))
+    add("verify.cells:S4",
+        Case(lambda: (cells.S4, (1, 2, rng()), {"dt": 0.1, "form": "nplr", "b_clip": 2.0}),
+             {"channels": SIZE, "state": SIZE + (3,), "rng": NOT_RNG, "form": ("bogus",),
+              "dt_range": dt_ranges, "dt": (0.0, -0.1, NAN, INF), "b_clip": b_clips}))
+    add("verify.cells:S4.run",
+        Case(lambda: (cells.S4(1, 2, rng()).run, (np.ones((3, 1)),), {}),
+             {"x": (nan_entry(), WRONG_SHAPE, np.ones(3), np.ones((0, 1)))}))
+    add("verify.cells:legs_matrix", Case(call(cells.legs_matrix, 2), {"N": SIZE}))
     add("verify.cells:legs_normal_matrix", Case(call(cells.legs_normal_matrix, 2), {"N": SIZE}))
-    add("verify.cells:s4d_legs", Case(call(cells.s4d_legs, 2), {"N": SIZE + (3,)}))
+    add("verify.cells:legs_nplr",
+        Case(call(cells.legs_nplr, 2, 2.0), {"N": SIZE + (3,), "b_clip": b_clips}))
+    add("verify.cells:LegsNPLR", record("legs_nplr"))
+    add("verify.cells:s4d_legs",
+        Case(call(cells.s4d_legs, 2, 2.0), {"N": SIZE + (3,), "b_clip": b_clips}))
 
     # ------------------------------------------------------------------ verify.claims
     def sample(sampler: Callable[..., Any], *extra: Any) -> Any:
@@ -1373,19 +1389,30 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
                                  0), {}),
              {"config": NOT_MODEL, "seed": (-1, 2.5, NAN)}))
     add("verify.experiments.memory_curves:CurveResult", record("run_experiment"))
+    add("verify.experiments.memory_curves:Protocol",
+        Reason("configuration record: the two instances are the constants in PROTOCOLS; "
+               "functions take a protocol by name and check it (protocol=)"))
     add("verify.experiments.memory_curves:build_models",
-        Case(lambda: (e_mc.build_models, (rng(), 2, 2), {}),
-             {"rng": NOT_RNG, "D": SIZE, "hidden": SIZE + (3,)}))
+        Case(lambda: (e_mc.build_models, (rng(), 2, 2), {"dt": 0.1, "b_clip": 2.0}),
+             {"rng": NOT_RNG, "D": SIZE, "hidden": SIZE + (3,), "dt": (0.0, -1.0, NAN, INF),
+              "b_clip": b_clips}))
     add("verify.experiments.memory_curves:run_experiment",
-        Case(call(e_mc.run_experiment, 0, 16, 2, 4),
+        Case(call(e_mc.run_experiment, 0, 16, 2, 4, protocol="authors", settle=0.1,
+                  b_clip=None),
              {"seed": (-1, 2.5, NAN), "T": (1, 0, -1, 2.5), "D": SIZE,
-              "hidden": SIZE + (3,)}))
+              "hidden": SIZE + (3,), "protocol": ("paper", 3), "dt": (0.0, NAN),
+              "settle": (0.0, -1.0, NAN, INF), "b_clip": (0.0, NAN)}))
     add("verify.experiments.memory_curves:format_table",
         Case(lambda: (e_mc.format_table, (e_mc.run_experiment(0, 16, 2, 4),), {}),
              {"results": (Bad("x", "str"), [3])}))
+    mc_runs = lambda: {"authors": e_mc.run_experiment(0, 16, 2, 4)}  # noqa: E731
+    add("verify.experiments.memory_curves:figure",
+        Case(lambda: (e_mc.figure, (mc_runs(),), {}),
+             {"runs": ({}, Bad("x", "str"), {"paper": [3]}, {"authors": []},
+                       {"authors": [3]})}, run_valid=False))
     add("verify.experiments.memory_curves:plot_curves",
-        Reason("writes a figure of the records made by run_experiment; the path is checked by "
-               "the operating system (tested in tests/test_memory_curves.py)"))
+        Case(lambda: (e_mc.plot_curves, (mc_runs(), "unused.png"), {}),
+             {"runs": ({}, {"paper": [3]}, {"authors": [3]})}, run_valid=False))
     add("verify.experiments.memory_curves:main", cli_main)
     add("verify.experiments.wx23_width_vs_T:Row", record("run"))
     add("verify.experiments.wx23_width_vs_T:main", cli_main)

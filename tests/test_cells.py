@@ -8,7 +8,19 @@ import scipy.special
 
 from theory.memory import step_differences
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
-from verify.cells import GRU, LSTM, RNN, S4D, DiagonalSSM, legs_normal_matrix, s4d_legs
+from verify.cells import (
+    GRU,
+    LSTM,
+    RNN,
+    S4,
+    S4D,
+    DiagonalSSM,
+    LegsNPLR,
+    legs_matrix,
+    legs_normal_matrix,
+    legs_nplr,
+    s4d_legs,
+)
 from verify.scan import kernel as scan_kernel
 
 TOL = tolerance(NumberKind.FLOAT, 100)
@@ -16,7 +28,7 @@ TOL = tolerance(NumberKind.FLOAT, 100)
 
 def _models(rng):
     return [RNN(3, 5, rng), GRU(3, 5, rng), LSTM(3, 5, rng), DiagonalSSM(3, 6, 2, rng),
-            S4D(3, 8, rng)]
+            S4(3, 8, rng), S4(3, 8, rng, form="nplr"), S4D(3, 8, rng)]
 
 
 def test_shapes_batching_and_causality():
@@ -78,10 +90,11 @@ def test_legs_normal_part_and_s4d_eigenvalues():
     q = np.sqrt(2 * n + 1.0)
     A = -np.where(n[:, None] > n[None, :], np.outer(q, q), np.diag(n + 1.0))
     P = np.sqrt(n + 0.5)
+    assert np.array_equal(legs_matrix(N)[0], A) and np.array_equal(legs_matrix(N)[1], q)
     assert np.allclose(legs_normal_matrix(N), A + np.outer(P, P), atol=TOL)
-    lam, B = s4d_legs(N)
+    lam, B = s4d_legs(N, None)
     assert lam.shape == (4,) and np.allclose(lam.real, -0.5, atol=TOL)
-    assert np.all(lam.imag > 0)
+    assert np.all(lam.imag < 0)  # the reference keeps the half with negative imaginary part
     full = np.linalg.eigvals(legs_normal_matrix(N))
     for v in lam:
         assert np.min(np.abs(full - v)) < 1e-10
@@ -90,6 +103,78 @@ def test_legs_normal_part_and_s4d_eigenvalues():
     assert np.sum(np.abs(B) ** 2) == pytest.approx(np.sum(q ** 2) / 2, rel=1e-10)
     with pytest.raises(InvalidParameterError, match="even"):
         s4d_legs(7)
+
+
+@pytest.mark.parametrize("N", [2, 8, 64])
+def test_nplr_form_equals_the_full_legs_matrix(N):
+    """A = V (Λ - P̃P̃^*) V^* with V = [V_h, conj V_h] unitary, P̃ = V^* P, V B̃ = B."""
+    A, B = legs_matrix(N)
+    lam, P, Bt, V = legs_nplr(N, None).full()
+    assert np.abs(V.conj().T @ V - np.eye(N)).max() < 1e-12
+    rebuilt = V @ (np.diag(lam) - np.outer(P, P.conj())) @ V.conj().T
+    assert np.abs(rebuilt - A).max() <= 1e-13 * np.abs(A).max()
+    assert np.allclose(V @ Bt, B, rtol=0, atol=1e-12 * np.abs(B).max())
+    assert np.allclose(V.conj().T @ np.sqrt(np.arange(N) + 0.5), P, atol=1e-12 * N)
+    # negative control: a wrong low-rank vector does not give back A
+    wrong = V @ (np.diag(lam) - np.outer(1.01 * P, P.conj())) @ V.conj().T
+    assert np.abs(wrong - A).max() > 1e-3
+
+
+def test_reference_b_clipping():
+    """At N = 64, 11 of the 32 kept modes have |Im B̃| > 2; clipping bounds them by 2 and leaves
+    the real parts, eigenvalues and every unclipped entry alone; None turns it off."""
+    raw, clipped = legs_nplr(64, None), legs_nplr(64)
+    assert isinstance(clipped, LegsNPLR)
+    big = np.abs(raw.B.imag) > 2
+    assert big.sum() == 11
+    assert np.abs(clipped.B.imag).max() == 2.0
+    assert np.array_equal(clipped.B.real, raw.B.real)
+    assert np.array_equal(clipped.B[~big], raw.B[~big])
+    assert np.array_equal(np.abs(clipped.B.imag[big]), np.full(11, 2.0))
+    assert np.array_equal(clipped.eigenvalues, raw.eigenvalues)
+    assert np.array_equal(s4d_legs(64)[1], clipped.B)
+    assert np.abs(legs_nplr(64, 1.0).B.imag).max() == 1.0
+
+
+@pytest.mark.parametrize("clip", [2.0, None])
+def test_s4_full_and_nplr_forms_agree(clip):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 80, 3))
+    full = S4(3, 16, np.random.default_rng(1), b_clip=clip)
+    nplr = S4(3, 16, np.random.default_rng(1), form="nplr", b_clip=clip)
+    assert np.array_equal(full.dt, nplr.dt)
+    yf, yn = full.run(x), nplr.run(x)
+    assert np.abs(yf - yn).max() <= 1e-12 * np.abs(yf).max()
+    # and a different readout does not agree (the comparison can fail)
+    other = S4(3, 16, np.random.default_rng(2), form="nplr", b_clip=clip)
+    assert np.abs(other.run(x) - yf).max() > 1e-3
+
+
+def test_s4_is_the_bilinear_discretization_of_legs():
+    dt = 0.1
+    m = S4(2, 8, np.random.default_rng(0), dt=dt, b_clip=None)
+    A, B = legs_matrix(8)
+    I8 = np.eye(8)
+    Abar = np.linalg.inv(I8 - dt / 2 * A) @ (I8 + dt / 2 * A)
+    assert np.allclose(m.A[0], Abar, rtol=0, atol=1e-14)
+    assert np.allclose(m.B[0, :, 0], dt * np.linalg.inv(I8 - dt / 2 * A) @ B, atol=1e-14)
+    # real eigenvalues, the bilinear images of -1 … -N; the slowest is n = 0
+    ev = np.sort(np.linalg.eigvals(m.A[0]).real)
+    n1 = np.arange(1.0, 9)
+    assert np.allclose(ev, np.sort((1 - dt * n1 / 2) / (1 + dt * n1 / 2)), atol=1e-10)
+    assert m.spectral_radius == (1 - dt / 2) / (1 + dt / 2)
+    assert m.spectral_radius == pytest.approx(math.exp(-dt), rel=1e-4)
+    # the readout is real: 2 Re(c V_h^*)
+    assert m.C.dtype == float
+
+
+def test_fixed_step_gives_s4d_modes_of_modulus_exp_minus_half_dt():
+    m = S4D(3, 16, np.random.default_rng(0), dt=0.1)
+    assert np.array_equal(m.dt, np.full(3, 0.1))
+    assert np.allclose(np.abs(m.eigenvalues), math.exp(-0.05), rtol=1e-14)
+    assert m.spectral_radius == pytest.approx(math.exp(-0.05), rel=1e-14)
+    s4 = S4(3, 16, np.random.default_rng(0), dt=0.1)
+    assert s4.spectral_radius < m.spectral_radius  # S4 forgets faster per step
 
 
 @pytest.mark.parametrize("disc", ["zoh", "bilinear"])
@@ -118,6 +203,14 @@ def test_linear_models_memory_is_the_shifted_kernel():
     diff = step_differences(s4d.run, x[None], T)[0]
     assert np.allclose(diff, (Ks[:, 1:] * x[:, None]).T, rtol=1e-9, atol=1e-12)
     assert s4d.spectral_radius == pytest.approx(math.exp(-s4d.dt.min() / 2), rel=1e-12)
+    s4 = S4(3, 8, rng)
+    h = s4.B[..., 0]  # Ā^s B̄ per channel, s = 0 …
+    Kc = np.empty((3, T))
+    for s_ in range(T):
+        Kc[:, s_] = np.einsum("hn,hn->h", s4.C[:, 0, :], h)
+        h = np.einsum("hnm,hm->hn", s4.A, h)
+    diff = step_differences(s4.run, x[None], T)[0]
+    assert np.allclose(diff, (Kc[:, 1:] * x[:, None]).T, rtol=1e-9, atol=1e-12)
 
 
 _RNG = np.random.default_rng
@@ -136,6 +229,19 @@ _RNG = np.random.default_rng
         (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1,)), "dt_range"),
         (lambda: S4D(1, 2, _RNG(0), dt_range=(np.nan, 0.1)), "dt_range"),
         (lambda: S4D(1, 2, _RNG(0), dt_range="ab"), "dt_range"),
+        (lambda: S4D(1, 2, _RNG(0), dt=0.0), "dt"),
+        (lambda: S4D(1, 2, _RNG(0), dt=np.nan), "dt"),
+        (lambda: S4D(1, 2, _RNG(0), b_clip=-1.0), "b_clip"),
+        (lambda: S4D(1, 2, _RNG(0), b_clip=np.inf), "b_clip"),
+        (lambda: S4(1, 3, _RNG(0)), "state"),
+        (lambda: S4(0, 2, _RNG(0)), "channels"),
+        (lambda: S4(1, 2, _RNG(0), form="dense"), "form"),
+        (lambda: S4(1, 2, _RNG(0), dt=-0.1), "dt"),
+        (lambda: S4(1, 2, _RNG(0), b_clip=0.0), "b_clip"),
+        (lambda: S4(1, 2, "seed"), "rng"),
+        (lambda: legs_nplr(5), "N"),
+        (lambda: legs_nplr(4, b_clip=np.nan), "b_clip"),
+        (lambda: legs_matrix(0), "N"),
         (lambda: RNN(1, 2, "seed"), "rng"),
     ],
 )
@@ -145,7 +251,8 @@ def test_bad_constructor_arguments_name_the_parameter(call, name):
 
 
 @pytest.mark.parametrize("model", [RNN(1, 2, _RNG(0)), GRU(1, 2, _RNG(0)), LSTM(1, 2, _RNG(0)),
-                                   DiagonalSSM(1, 2, 1, _RNG(0)), S4D(1, 2, _RNG(0))],
+                                   DiagonalSSM(1, 2, 1, _RNG(0)), S4(1, 2, _RNG(0)),
+                                   S4D(1, 2, _RNG(0))],
                          ids=lambda m: m.name)
 @pytest.mark.parametrize("x", [np.array([[np.nan]]), np.array([[np.inf], [1.0]]),
                                np.ones((0, 1)), np.ones(3), np.ones((3, 2))],

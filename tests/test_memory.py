@@ -412,6 +412,13 @@ _DECAY = 0.9 ** np.arange(100.0)
     (lambda: fit_decay(_DECAY, 0.0, start_fraction=1.0), "start_fraction"),
     (lambda: fit_decay(_DECAY, 0.0, start_fraction=_NAN), "start_fraction"),
     (lambda: fit_decay(_DECAY, 0.0, min_points=1), "min_points"),
+    (lambda: fit_decay(_DECAY, 0.0, settle=0.0), "settle"),
+    (lambda: fit_decay(_DECAY, 0.0, settle=_NAN), "settle"),
+    (lambda: fit_decay(_DECAY, 0.0, settle=-0.1), "settle"),
+    (lambda: step_differences(lambda u: u, [1.0], 4, subtract_zero_response=1),
+     "subtract_zero_response"),
+    (lambda: sup_memory(lambda u: u, [[1.0]], 4, subtract_zero_response="yes"),
+     "subtract_zero_response"),
     (lambda: weighted_tail_sup([1.0, _NAN], 0.1), "rho"),
     (lambda: weighted_tail_sup(_DECAY, _NAN), "c0"),
     (lambda: weighted_tail_sup(_DECAY, np.inf), "c0"),
@@ -445,3 +452,86 @@ def test_fit_decay_recovers_any_geometric_factor(f, c, n):
 def test_fit_decay_refuses_every_non_decaying_geometric_curve(g, n):
     with pytest.raises(InvalidParameterError, match="decay"):
         fit_decay(g ** np.arange(n), 0.0)
+
+
+# ------------------------------------------------------------------ bias response
+def _biased_scalar():
+    """h_k = 0.8 h_{k-1} + x_k + 1, y_k = h_k (the example of issue 9)."""
+    st = SSMStack([SSMLayer([0.8], [[1.0]], [[1.0]], b=[1.0])], "identity")
+    return lambda u: run_stack_float(st, u)
+
+
+def test_bias_transient_is_not_memory():
+    f, T = _biased_scalar(), 40
+    k = np.arange(T - 1)
+    truth = 0.8 ** (k + 1)  # |K_{k+1}| of the linear part
+    # the raw curve moves at x = 0 (the bias's own transient) and its ratio blows up as x → 0
+    assert np.allclose(memory_curve(f, [0.0], T), truth, rtol=1e-12)
+    raw = sup_memory(f, [[1e-6]], T, subtract_zero_response=False)
+    assert raw[0] == pytest.approx(0.8e6, rel=1e-5)
+    # with the zero-input response subtracted the memory is the linear part's, at every size
+    assert np.array_equal(memory_curve(f, [0.0], T, subtract_zero_response=True), np.zeros(T - 1))
+    # (up to the rounding of a difference of outputs of size <= 5 + |x|, divided by |x|)
+    for size in (1.0, 1e-3, 1e-6, -2.0):
+        m = sup_memory(f, [[size]], T)
+        floor = tolerance(NumberKind.FLOAT, 5 + abs(size)) / abs(size)
+        assert np.allclose(m, truth, rtol=1e-12, atol=floor), size
+        assert np.max(m) <= 0.8 + floor
+    diffs = step_differences(f, [[1e-6]], T, subtract_zero_response=True)[0, :, 0]
+    assert np.allclose(diffs, 1e-6 * truth, rtol=1e-12, atol=tolerance(NumberKind.FLOAT, 5.0))
+
+
+def test_subtracted_memory_of_a_biased_tanh_stack_stays_bounded_as_x_goes_to_zero():
+    # the biased layer, tanh, then a second scalar layer: nonlinear in x
+    st = SSMStack([SSMLayer([0.8], [[1.0]], [[1.0]], b=[1.0]),
+                   SSMLayer([0.5], [[1.0]], [[1.0]])], "tanh")
+    f, T = (lambda u: run_stack_float(st, u)), 30
+    raw = sup_memory(f, [[1e-6]], T, subtract_zero_response=False)
+    assert raw.max() > 1e4  # the bias transient divided by 1e-6
+    ratios = [sup_memory(f, [[s]], T) for s in (1e-1, 1e-2, 1e-3)]
+    assert max(r.max() for r in ratios) < 2  # bounded: at most ‖linearization‖, not 1/|x|
+    # the limit x → 0 exists (the linearization's memory): the ratios converge like O(|x|)
+    d1 = np.abs(ratios[1] - ratios[0]).max()
+    d2 = np.abs(ratios[2] - ratios[1]).max()
+    assert d2 < d1 / 5
+
+
+# ------------------------------------------------------------------ settled fit window
+def _kink(rates, at, n):
+    """A curve with per-step rate ``rates[0]`` up to ``at`` and ``rates[1]`` after it."""
+    k = np.arange(n, dtype=float)
+    logc = -rates[0] * np.minimum(k, at) - rates[1] * np.maximum(k - at, 0)
+    return np.exp(logc)
+
+
+def test_settled_window_starts_after_a_transient():
+    # fast transient (rate 0.3) then the asymptotic rate 0.1 from k = 150
+    curve = _kink((0.3, 0.1), 150, 401)
+    fit = fit_decay(curve, 0.0, settle=1e-9)
+    assert fit.start == 150 and fit.stop == 400
+    assert fit.rate == pytest.approx(0.1, rel=1e-12) and fit.spread < 1e-12
+    loose = fit_decay(curve, 0.0, settle=0.1)
+    assert loose.start <= 150 and loose.rate == pytest.approx(0.1, rel=0.02)
+
+
+def test_settled_window_refuses_a_transient_the_half_window_fits():
+    # slow start (rate 0.02) bending to 0.1 at k = 250: [b/2, b] straddles the bend and reports
+    # a wrong rate; the settled fit has no settled half and refuses
+    curve = _kink((0.02, 0.1), 250, 401)
+    half = fit_decay(curve, 0.0)
+    assert abs(half.rate - 0.1) > 0.005
+    assert fit_decay(curve, 0.0, settle=0.1) is None
+
+
+def test_settled_window_refuses_a_curve_that_never_settles():
+    k = np.arange(300.0)
+    assert fit_decay(np.exp(-1e-3 * k ** 2), 0.0, settle=0.1) is None  # faster and faster
+    fit = fit_decay(np.exp(-1e-3 * k ** 2), 0.0, settle=10.0)  # a huge tolerance accepts it
+    assert fit is not None and fit.spread > 0.1
+
+
+@given(f=st.floats(0.5, 0.99), c=st.floats(1e-3, 1e3), n=st.integers(40, 400))
+def test_settled_fit_of_a_geometric_curve_is_exact(f, c, n):
+    fit = fit_decay(c * f ** np.arange(n), 0.0, settle=1e-6)
+    assert fit.start == 0 and fit.factor == pytest.approx(f, rel=1e-9)
+    assert fit.spread <= 1e-9 * fit.rate

@@ -174,9 +174,6 @@ def test_log_margin_sign_says_whether_the_error_is_within_tolerance(error, tol):
 # ------------------------------------------------------------------ units
 #: Claims whose module (verify/claims/wx23_memory.py, owned by another engineer) has not yet
 #: given its tiers a unit; remove an id once its tiers have one (the test below says when).
-UNITS_PENDING = ("wx23.memory.linear_equals_kernel", "wx23.thm3.13.bound", "wx23.thm3.13.rate")
-
-
 def test_units_are_documented_and_the_default_is_unstated():
     assert set(UNITS) == {"decades", "fraction", "layers", "nepers/step", "pole order",
                           "magnitude", "exact"}
@@ -186,12 +183,8 @@ def test_units_are_documented_and_the_default_is_unstated():
 
 
 def test_every_registered_tier_states_its_unit():
-    missing = [f"{c.id} [{t.name}]" for c in all_claims() for t in c.tiers
-               if t.unit is None and c.id not in UNITS_PENDING]
+    missing = [f"{c.id} [{t.name}]" for c in all_claims() for t in c.tiers if t.unit is None]
     assert missing == []
-    done = [cid for cid in UNITS_PENDING
-            if all(t.unit is not None for t in get_claim(cid).tiers)]
-    assert done == [], f"these claims now have units; remove them from UNITS_PENDING: {done}"
 
 
 def test_exact_unit_is_used_by_the_exact_equality_tiers():

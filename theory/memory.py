@@ -8,6 +8,16 @@ Memory function (WX23, spec §1.4). Feed the Heaviside input ``u^x`` (``x_k = x`
 * continuous time: ``ρ̂(t) = |d/dt y(t)|``; for a linear layer ``dh/dt = W h + U x + b`` the
   step response has derivative ``C e^{W t} (U x + b)`` (``D x`` is constant and drops out).
 
+Bias response. A map with a bias (or any non-zero zero-input response ``y^0 = H(0)``) moves on
+its own: a scalar layer ``h_k = 0.8 h_{k-1} + x_k + 1`` has ``|y_{k+1} - y_k| = 0.8^{k+1}`` at
+``x = 0``, so dividing by ``|x|`` blows up as ``x → 0`` (about ``8·10^5`` at ``|x| = 10^-6``).
+That motion is the bias's, not memory of the input. With ``subtract_zero_response=True`` the
+functions below measure the map ``H(u) - H(0)`` instead (for a map that is linear plus a bias this
+is exactly its linear part, whose normalized memory is the absolute kernel, independent of
+``|x|``). :func:`sup_memory` (the normalized memory) does this by default; the raw curves
+(:func:`step_differences`, :func:`memory_curve`) keep the bias by default, as Theorem 3.13's
+bound (whose constant contains ``|b|``) is about them.
+
 ``|·|`` over the output channels is the Euclidean norm by default (``ord=2``, the norm over
 channels of the author's later code); ``ord=inf`` selects the max norm. Both are available
 everywhere.
@@ -43,8 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.linalg
-import scipy.special
+import scipy  # scipy.linalg, scipy.special load on first use (scipy's lazy submodules)
 import sympy
 
 from theory.activations import HARDTANH, IDENTITY, RELU, SIGMOID, TANH, Activation
@@ -78,6 +87,7 @@ __all__ = [
     "decay_rate_bound",
     "activation_difference",
     "difference_recursion",
+    "SETTLE_TOLERANCE",
     "DecayFit",
     "fit_decay",
     "weighted_tail_sup",
@@ -88,6 +98,14 @@ ORDS = (2, math.inf)
 
 #: Largest input dimension for which the exact ∞→2 norm enumerates the ``2^d`` sign vectors.
 MAX_SIGN_ENUMERATION = 16
+
+#: Default tolerance of the settled fit window of :func:`fit_decay` (``settle=``): the local
+#: per-step rates on the window spread by at most this fraction of their mean.
+SETTLE_TOLERANCE = 0.1
+
+#: The local rates of :func:`fit_decay` are least-squares slopes over ``max(min_points,
+#: ⌈(b+1)/LOCAL_WINDOW_DIVISOR⌉)`` consecutive indices (``b`` the last resolved index).
+LOCAL_WINDOW_DIVISOR = 4
 
 #: Methods of :func:`power_bound`.
 POWER_METHODS = ("auto", "diagonal", "eig", "schur")
@@ -132,6 +150,7 @@ _RULES: dict[str, Callable[[Any, str], Any]] = {
     "nonneg": lambda v, name: check_real(v, name, minimum=0),
     "real": check_real,
     "fraction": lambda v, name: check_real(v, name, minimum=0, maximum=1, strict=True),
+    "tolerance": lambda v, name: check_real(v, name, minimum=0, strict=True),
     "flag": _one_of(lambda v: isinstance(v, (bool, np.bool_)), "True or False"),
     "ord": _one_of(lambda v: v in ORDS, "2 or inf (norm over channels)"),
     "callable": _one_of(callable, "a callable causal map"),
@@ -183,7 +202,8 @@ def step_input(x: Any, T: int) -> np.ndarray:
     return out
 
 
-def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.ndarray:
+def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int, *,
+                     subtract_zero_response: bool = False) -> np.ndarray:
     """``y_{k+1} - y_k`` (``k = 0 … T-2``) of ``system`` driven by the step input ``u^x``.
 
     Parameters
@@ -195,6 +215,9 @@ def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.
         Direction(s) ``(..., d)``.
     T
         Length of the step input (``≥ 2``).
+    subtract_zero_response
+        Difference ``y^x - y^0`` instead of ``y^x`` (``y^0`` the response to the zero input, run
+        through ``system`` once more): the bias's own motion is removed (module docstring).
 
     Returns
     -------
@@ -204,16 +227,26 @@ def step_differences(system: Callable[[np.ndarray], Any], x: Any, T: int) -> np.
     Raises
     ------
     InvalidParameterError
-        On a non-callable ``system``, ``T < 2``, bad directions, or a system whose output
-        is not ``(..., T, p)`` finite numbers.
+        On a non-callable ``system``, ``T < 2``, bad directions, a non-bool
+        ``subtract_zero_response``, or a system whose output is not ``(..., T, p)`` finite
+        numbers.
     """
     system = _check("system", system, "callable")
     T = _check("T", T, "horizon")
+    subtract = _check("subtract_zero_response", subtract_zero_response, "flag")
     u = step_input(x, T)
+    y = _response(system, u)
+    if subtract:
+        y = y - _response(system, u * 0)
+    return y[..., 1:, :] - y[..., :-1, :]
+
+
+def _response(system: Callable[[np.ndarray], Any], u: np.ndarray) -> np.ndarray:
+    """``system(u)``, checked to be finite numbers of shape ``u.shape[:-1] + (p,)``."""
     y = _as_finite_array(system(u))
     if y is None or y.ndim != u.ndim or y.shape[:-1] != u.shape[:-1] or y.shape[-1] < 1:
         fail("system", f"finite outputs of shape {u.shape[:-1]} + (p,)", system)
-    return y[..., 1:, :] - y[..., :-1, :]
+    return y
 
 
 def channel_norm(v: Any, ord: Any = 2) -> np.ndarray:
@@ -248,24 +281,31 @@ def channel_norm(v: Any, ord: Any = 2) -> np.ndarray:
 
 
 def memory_curve(
-    system: Callable[[np.ndarray], Any], x: Any, T: int, *, ord: Any = 2
+    system: Callable[[np.ndarray], Any], x: Any, T: int, *, ord: Any = 2,
+    subtract_zero_response: bool = False,
 ) -> np.ndarray:
     """``ρ̂_k = |y_{k+1} - y_k|`` for the step input in direction ``x`` (``k = 0 … T-2``).
 
-    Returns an array ``(..., T-1)`` over the leading axes of ``x``.
+    Returns an array ``(..., T-1)`` over the leading axes of ``x``; ``subtract_zero_response``
+    as in :func:`step_differences`.
     """
-    return channel_norm(step_differences(system, x, T), ord)
+    return channel_norm(step_differences(system, x, T,
+                                         subtract_zero_response=subtract_zero_response), ord)
 
 
 def sup_memory(
-    system: Callable[[np.ndarray], Any], directions: Any, T: int, *, ord: Any = 2
+    system: Callable[[np.ndarray], Any], directions: Any, T: int, *, ord: Any = 2,
+    subtract_zero_response: bool = True,
 ) -> np.ndarray:
     """Lower estimate of ``M(H)(k) = sup_{x≠0} |y_{k+1} - y_k| / |x|_∞`` (float).
 
     The supremum is replaced by the maximum over the given finite set of ``directions``
     ``(n, d)`` (include several scales for a nonlinear map: the ratio depends on ``|x|``), so the
     result is a lower estimate of ``M``; it is exact for a linear map only if the set contains a
-    maximizing sign vector (use :func:`linear_memory` there).
+    maximizing sign vector (use :func:`linear_memory` there). By default the zero-input
+    response is subtracted first (the memory of ``H - H(0)``, module docstring), so a bias does
+    not count as memory and the ratio stays bounded as ``|x| → 0``; pass ``False`` for the raw
+    ratio.
     """
     dirs = _check("directions", directions, "real_array")
     if dirs.ndim != 2 or dirs.shape[0] < 1 or dirs.shape[1] < 1:
@@ -274,7 +314,8 @@ def sup_memory(
     if np.any(scale == 0):
         fail("directions", "non-zero directions (the zero direction has no normalized memory)",
              dirs)
-    curves = memory_curve(system, dirs, T, ord=ord)
+    curves = memory_curve(system, dirs, T, ord=ord,
+                          subtract_zero_response=subtract_zero_response)
     return (curves / scale[:, None]).max(axis=0)
 
 
@@ -762,7 +803,9 @@ class DecayFit:
 
     ``factor`` is the per-step factor ``f``, ``rate = -ln f``, the window is ``[start, stop]``;
     ``uncertainty`` bounds how far the fitted ``ln f`` moves when every ``ρ̂_k`` is off by at
-    most the ``noise`` given to :func:`fit_decay` (nepers per step).
+    most the ``noise`` given to :func:`fit_decay` (nepers per step); ``spread`` is the spread
+    (largest minus smallest) of the local per-step rates inside the window (nepers per step):
+    how far the curve is from one exponential there.
     """
 
     factor: float
@@ -770,16 +813,40 @@ class DecayFit:
     start: int
     stop: int
     uncertainty: float
+    spread: float = 0.0
+
+
+def _local_rates(log_env: np.ndarray, width: int) -> np.ndarray:
+    """``-`` least-squares slopes of ``log_env`` over every run of ``width`` indices."""
+    k = np.arange(width) - (width - 1) / 2
+    return -np.convolve(log_env, k[::-1] / (k @ k), mode="valid")
+
+
+def _settled_start(rates: np.ndarray, last: int, tol: float) -> int | None:
+    """First start ``j ≤ last`` from which every suffix of local rates spreads by at most
+    ``tol`` times its mean (``None`` if even the start ``last`` does not)."""
+    tail = rates[::-1]
+    spread = (np.maximum.accumulate(tail) - np.minimum.accumulate(tail))[::-1]
+    mean = (np.cumsum(tail) / np.arange(1, tail.size + 1))[::-1]
+    bad = np.flatnonzero(~(spread[: last + 1] <= tol * mean[: last + 1]))
+    start = 0 if bad.size == 0 else int(bad[-1]) + 1
+    return start if start <= last else None
 
 
 def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float = 0.5,
-              min_points: int = 8) -> DecayFit | None:
+              min_points: int = 8, settle: Any = None) -> DecayFit | None:
     """Fit the asymptotic per-step decay factor of a memory curve ``ρ̂_k``.
 
     The curve is replaced by its tail envelope ``e_k = max_{j ≥ k} ρ̂_j`` (removes the dips of
     oscillating modes; it is still below any decreasing upper bound). The fit window ends at the
-    last index where ``ρ̂`` exceeds ``floor`` and starts at ``start_fraction`` of that index
-    (past the transient). A log-linear least-squares line through ``log e_k`` on the window
+    last index ``b`` where ``ρ̂`` exceeds ``floor``. It starts at ``start_fraction · b``
+    (default), or, with ``settle`` (a tolerance such as :data:`SETTLE_TOLERANCE`), where the
+    curve has settled: the *local rates* are the least-squares per-step rates of ``log e`` over
+    runs of ``w = max(min_points, ⌈(b+1)/4⌉)`` indices, and the window starts at the first index
+    from which the local rates of every later run spread (largest minus smallest) by at most
+    ``settle`` times their mean, keeping at least ``max(min_points, 2w)`` indices; a transient
+    (a mode that has not yet died out, a flat stretch, a bend) shows up as local rates that
+    differ and is left out. A log-linear least-squares line through ``log e_k`` on the window
     gives the factor.
 
     The envelope of a curve that does not decay is flat (a growing curve's envelope is its last
@@ -792,18 +859,22 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     then ``e_k`` is off by at most the largest noise at indices ``≥ k``), ``log e_k``
     moves by at most ``δ_k = -ln(1 - noise / e_k)`` and the slope by at most ``Σ_k |c_k| δ_k``:
     that is :attr:`DecayFit.uncertainty` (``inf`` if ``noise ≥ e_k`` somewhere in the window).
+    :attr:`DecayFit.spread` is the spread of the local rates inside the window.
 
     Returns
     -------
     DecayFit or None
-        ``None`` when fewer than ``min_points`` indices lie in the window (no measurable tail).
+        ``None`` when fewer than ``min_points`` indices lie in the window (no measurable tail)
+        or, with ``settle``, when the local rates never settle on ``max(min_points, 2w)``
+        indices (no settled tail).
 
     Raises
     ------
     InvalidParameterError
         If ``rho`` is not a 1-D curve of finite numbers ``≥ 0``; ``floor`` or ``noise`` (which
         must broadcast to the curve) is not finite and ``≥ 0``; ``start_fraction ∉ [0, 1)``;
-        ``min_points < 2``; or the curve does not decay on the window (see above).
+        ``min_points < 2``; ``settle`` is not ``None`` or a finite tolerance ``> 0``; or the
+        curve does not decay on the window (see above).
     """
     c = _check("rho", rho, "nonneg_array")
     if c.ndim != 1:
@@ -811,6 +882,7 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     floor = _check("floor", floor, "nonneg")
     start_fraction = _check("start_fraction", start_fraction, "fraction")
     min_points = _check("min_points", min_points, "points")
+    tol = None if settle is None else _check("settle", settle, "tolerance")
     noise_arr = _check("noise", noise, "nonneg_array")
     try:
         noise_k = np.broadcast_to(noise_arr, c.shape)
@@ -820,10 +892,22 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     if above.size == 0:
         return None
     stop = int(above[-1])
-    start = int(start_fraction * stop)
-    if stop - start + 1 < min_points:
-        return None
-    env = np.maximum.accumulate(c[::-1])[::-1][start:stop + 1]
+    envelope = np.maximum.accumulate(c[::-1])[::-1][: stop + 1]
+    width = max(min_points, -(-(stop + 1) // LOCAL_WINDOW_DIVISOR))
+    if tol is None:
+        start = int(start_fraction * stop)
+        if stop - start + 1 < min_points:
+            return None
+    else:
+        last = stop + 1 - max(min_points, 2 * width)
+        if last < 0:
+            return None
+        # e_k ≥ ρ̂_b > floor ≥ 0 on [0, b]: the logarithm is finite
+        found = _settled_start(_local_rates(np.log(envelope), width), last, tol)
+        if found is None:
+            return None
+        start = found
+    env = envelope[start:]
     if not env[env.size // 2] < env[0]:
         fail("rho", f"a curve that decays on its tail window [{start}, {stop}] (its largest "
               "value there lies in the window's second half: a growing, flat or too slowly "
@@ -833,7 +917,8 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     slope = float(coef @ np.log(env))
     ratio = np.maximum.accumulate(noise_k[::-1])[::-1][start:stop + 1] / env
     unc = math.inf if np.any(ratio >= 1) else float(np.abs(coef) @ -np.log1p(-ratio))
-    return DecayFit(math.exp(slope), -slope, start, stop, unc)
+    local = _local_rates(np.log(env), min(width, env.size))
+    return DecayFit(math.exp(slope), -slope, start, stop, unc, float(local.max() - local.min()))
 
 
 def weighted_tail_sup(rho: Any, c0: float) -> np.ndarray:

@@ -506,9 +506,10 @@ BOUND = register(
         "spectral radius and K, p computed by induction over the layers",
         margin="decades: min over directions and resolved k of log10(bound_k / measured_k)",
         tiers=(
-            Tier("float64 (scan core)", _sample_float, _check_bound, _describe_bound, batch=50),
+            Tier("float64 (scan core)", _sample_float, _check_bound, _describe_bound, batch=50,
+                 unit="decades"),
             Tier("float64 (scan core), sharp families", sample_sharp, _check_bound,
-                 _describe_bound, batch=50),
+                 _describe_bound, batch=50, unit="decades"),
         ),
         default_instances=200,
         hypotheses=("every layer has spectral radius < 1", "sigma is Lipschitz (tanh, relu, "
@@ -537,7 +538,7 @@ RATE = register(
                  lambda insts: [rate_margin(i) for i in insts],
                  lambda insts, i: _describe(insts[i], _rate_details(insts[i],
                                                                      memory_bound_constants)),
-                 batch=20),
+                 batch=20, unit="nepers/step"),
         ),
         default_instances=40,
         hypotheses=("as wx23.thm3.13.bound",),
@@ -559,10 +560,10 @@ LINEAR = register(
         tiers=(
             Tier("exact (sympy)", _sample_exact,
                  lambda insts: [exact_linear_margin(i) for i in insts], _describe_exact,
-                 batch=10, max_instances=30),
+                 batch=10, max_instances=30, unit="exact"),
             Tier("float64 (scan core)", _sample_float_linear,
                  lambda insts: [float_linear_margin(i) for i in insts],
-                 lambda insts, i: _describe(insts[i], {}), batch=50),
+                 lambda insts, i: _describe(insts[i], {}), batch=50, unit="decades"),
         ),
         default_instances=200,
         notes="exact tier: n + 3 steps with n the total state width prove the identity for all "
