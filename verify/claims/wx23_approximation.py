@@ -451,7 +451,7 @@ RESULT_B1 = register(
         id="wx23.result_b1",
         paper="WX23",
         reference="Result B1 (one linear layer realizes a finite causal convolution)",
-        provenance="paper",
+        provenance="rebuilt",
         statement="any causal convolution y_t = sum_{j<T} rho_j x_{t-j} (rho_j in "
         "R^{d_out x d_in}) is realized exactly by one linear SSM layer of width T d_in "
         "(nilpotent shift W, U injecting x_t, C holding the taps)",
@@ -466,8 +466,9 @@ RESULT_B1 = register(
                  lambda insts, i: insts[i], batch=20, unit="decades"),
         ),
         default_instances=100,
-        notes="statement attested as the paper's (existence, width linear in T); the "
-        "realization is the suite's. The Vandermonde realization is exact only in exact "
+        notes="attested as the paper's: that one layer represents a temporal convolution (its "
+        "existence, width growing with T); the exact finite-horizon statement and the "
+        "realization are the suite's (rebuilt). The Vandermonde realization is exact only in exact "
         "arithmetic: see theory.convolution.vandermonde_table.",
     )
 )

@@ -500,7 +500,7 @@ BOUND = register(
         id="wx23.thm3.13.bound",
         paper="WX23",
         reference="Theorem 3.13 (discrete form; explicit K and p rebuilt)",
-        provenance="paper",
+        provenance="rebuilt",
         statement="for a stack of stable layers with a Lipschitz element-wise activation, the "
         "step-input memory |y_{k+1} - y_k|_2 is at most K (1+k)^p r^k with r the largest "
         "spectral radius and K, p computed by induction over the layers",
@@ -514,8 +514,10 @@ BOUND = register(
         default_instances=200,
         hypotheses=("every layer has spectral radius < 1", "sigma is Lipschitz (tanh, relu, "
                     "sigmoid, hardtanh)", "Heaviside input x_k = x for k >= 0, h_{-1} = 0"),
-        notes="theorem number attested (paper); the explicit constant K and exponent p are the "
-        "suite's own derivation (rebuilt), see theory.memory.memory_bound_constants. The sharp "
+        notes="attested: the theorem's number and its statement that memory decays "
+        "exponentially (paper), the bound's form K (1+t)^L e^{-beta t} (one summary); this "
+        "discrete form, the explicit constant K and exponent p are the suite's own derivation "
+        "(rebuilt), see theory.memory.memory_bound_constants. The sharp "
         "families attain the bound: exactly for one scalar layer and for the sigma(0) offset "
         "(sigmoid, x = 0), within 2(1 + |r|/a) for a Jordan layer [[r, a], [0, r]], within 2 "
         "at k = 0 for two equal-radius layers joined by ReLU; margins near 0 are expected there.",
@@ -527,7 +529,7 @@ RATE = register(
         id="wx23.thm3.13.rate",
         paper="WX23",
         reference="Theorem 3.13 (decay rate)",
-        provenance="paper",
+        provenance="summary",
         statement="the fitted asymptotic per-step decay factor of the memory does not exceed "
         "the largest spectral radius r, up to the excess r exp((p+1) s) that a polynomial "
         "factor (1+k)^(p+1) allows on the fitting window (p from the bound, +1 finite-window "
@@ -542,7 +544,9 @@ RATE = register(
         ),
         default_instances=40,
         hypotheses=("as wx23.thm3.13.bound",),
-        notes="fit: least squares of log of the tail envelope max_{j>=k} rho_j on [b/2, b], b "
+        notes="attested: the number and exponential decay (paper); the rate set by the "
+        "slowest layer, r per step, from one summary (summary); hypotheses rebuilt. "
+        "fit: least squares of log of the tail envelope max_{j>=k} rho_j on [b/2, b], b "
         "the last index above the underflow floor, differences from the proof's recursion; a "
         "finite-window estimate of an asymptotic rate (not itself implied by the bound).",
     )
