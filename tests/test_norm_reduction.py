@@ -538,6 +538,15 @@ def test_small_norm_deep_time_budget_keeps_the_forest() -> None:
     assert kernel_agreement(deep, target)[0] <= kernel_agreement(deep, target)[1]
 
 
+def test_small_norm_deep_without_a_time_budget_runs_algorithm_a() -> None:
+    """``time_budget=None`` means no limit (it once reached Algorithm A as ``inf`` and was
+    refused there)."""
+    target = random_target(np.random.default_rng(8), 3, "disk")
+    _, record = small_norm_deep_report(target, 2, 2, ("forest", "algorithm_a"), max_splits=3,
+                                       time_budget=None)
+    assert record["out_of_time"] == [] and record["norms"]["algorithm_a"] is not None
+
+
 @pytest.mark.slow
 def test_small_norm_deep_time_budget_on_a_deep_wide_target() -> None:
     import time

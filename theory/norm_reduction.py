@@ -81,8 +81,8 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import scipy  # scipy.optimize loads on first use (scipy's lazy submodules)
 import sympy
-from scipy.optimize import linprog, minimize
 
 from theory.linear import DeepSSM, ShallowSSM
 from theory.numbers import (
@@ -688,9 +688,10 @@ def gauge_lp_log_norm(deep: DeepSSM) -> float:
         return -math.inf
     cost = np.zeros(nvar)
     cost[-1] = 1.0
-    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(None, None)] * nvar,
-                  method="highs", options={"primal_feasibility_tolerance": LP_TOLERANCE,
-                                           "dual_feasibility_tolerance": LP_TOLERANCE})
+    res = scipy.optimize.linprog(
+        cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(None, None)] * nvar,
+        method="highs", options={"primal_feasibility_tolerance": LP_TOLERANCE,
+                                 "dual_feasibility_tolerance": LP_TOLERANCE})
     if res.status != 0:
         raise ArithmeticError(f"gauge LP did not solve: {res.message}")
     return float(res.fun)
@@ -1217,13 +1218,19 @@ def algorithm_a_best_split(shallow: ShallowSSM, depth: int, width: int,
     ArithmeticError
         If no pair tried gave a realization (within the budgets).
     """
-    from theory.depth_width import numerator_roots, shallow_to_deep
-
     poles, _, _ = target_parts(shallow)
     depth, width = _check_shape(depth, width)
     _check_fits(poles.shape[0], depth, width)
-    max_splits = _check("max_splits", max_splits)
-    deadline = _deadline(time_budget)
+    return _best_split_until(shallow, poles, depth, width, _check("max_splits", max_splits),
+                             _deadline(time_budget))
+
+
+def _best_split_until(shallow: ShallowSSM, poles: np.ndarray, depth: int, width: int,
+                      max_splits: int, deadline: float) -> DeepSSM:
+    """:func:`algorithm_a_best_split` on checked arguments, trying no new pair after the
+    ``time.monotonic()`` value ``deadline`` (``inf``: no limit)."""
+    from theory.depth_width import numerator_roots, shallow_to_deep
+
     target = shallow if shallow.kind is NumberKind.FLOAT else shallow.to_kind(NumberKind.FLOAT)
     _, roots = numerator_roots(target)
     pole_splits = []
@@ -1385,10 +1392,10 @@ def optimize_realization(shallow: ShallowSSM, start: DeepSSM, *, max_iter: int =
 
     grad = np.zeros(2 * E + 1)
     grad[-1] = 1
-    sol = minimize(lambda x: x[-1], x0, jac=lambda x: grad, method="SLSQP",
-                   constraints=[{"type": "eq", "fun": eq, "jac": eq_jac},
-                                {"type": "ineq", "fun": ineq, "jac": ineq_jac}],
-                   options={"maxiter": max_iter, "ftol": 1e-12})
+    sol = scipy.optimize.minimize(lambda x: x[-1], x0, jac=lambda x: grad, method="SLSQP",
+                                  constraints=[{"type": "eq", "fun": eq, "jac": eq_jac},
+                                               {"type": "ineq", "fun": ineq, "jac": ineq_jac}],
+                                  options={"maxiter": max_iter, "ftol": 1e-12})
     theta = theta_of(sol.x)
     for _ in range(newton_steps):
         r, J = _residues_and_jacobian(theta, G, L, m)
@@ -1427,8 +1434,8 @@ def _run_construction(name: str, shallow: ShallowSSM, depth: int, width: int,
         if width < 2:
             return None
         try:
-            return algorithm_a_best_split(shallow, depth, width, max_splits,
-                                          time_budget=deadline - time.monotonic())
+            return _best_split_until(shallow, target_parts(shallow)[0], depth, width,
+                                     max_splits, deadline)
         except (ImportError, ArithmeticError):
             return None
     return None if best is None else optimize_realization(shallow, best)
