@@ -1375,13 +1375,27 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(call(e_fit.minimal_width, 4, 2), {"poles": SIZE, "depth": SIZE}))
     tiny_fit = lambda: e_fit.Config(poles=2, length=4, magnitudes=(4.0,),  # noqa: E731
                                     depths=(2,), restarts=1, iterations=2)
+    def reproduce_case(module: Any) -> Case:
+        """``reproduce(out_dir, *, quick, seed)``: the checks run before anything is computed
+        or written (the valid call, which writes a figure, is not made)."""
+        import tempfile
+
+        return Case(call(module.reproduce, tempfile.gettempdir(), quick=True, seed=0),
+                    {"out_dir": (Bad(3, "int"), "", Bad(module.__file__, "existing-file")),
+                     "quick": ("yes", 1, None), "seed": (-1, 2.5, NAN, True)},
+                    run_valid=False)
+
+    add("verify.experiments.byjl25_fit:reproduce", reproduce_case(e_fit))
+    add("verify.experiments.byjl25_norm_vs_depth:reproduce", reproduce_case(e_nd))
+    add("verify.experiments.wx23_width_vs_T:reproduce", reproduce_case(e_wt))
+    add("verify.experiments.memory_curves:reproduce", reproduce_case(e_mc))
     add("verify.experiments.byjl25_fit:run",
         Case(lambda: (e_fit.run, (tiny_fit(), 0), {}),
              {"config": NOT_MODEL, "seed": (-1, 2.5, NAN)}))
     add("verify.experiments.byjl25_norm_vs_depth:Config",
         Case(call(e_nd.Config),
              {"poles": SIZE, "shallow_norms": ((), (NAN,), (-1.0,), (0.0,)),
-              "depths": ((), (0,), (2.5,)), "width": (0, -1, 2.5)}))
+              "depths": ((), (0,), (2.5,)), "width": (0, -1, 2.5), "max_splits": SIZE}))
     add("verify.experiments.byjl25_norm_vs_depth:Point", record("run"))
     add("verify.experiments.byjl25_norm_vs_depth:main", cli_main)
     add("verify.experiments.byjl25_norm_vs_depth:run",

@@ -1,40 +1,95 @@
 """Tests of the BYJL25 experiments: quick runs write their figure, print the expected table, and
-show the qualitative results; the verdict lines react to violations (negative controls)."""
+show the qualitative results; the verdict lines react to violations (negative controls); the
+figures have complete legends, mathtext labels and integer depth ticks; the command line
+honours ``--seed``."""
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
+from test_experiments_common import check_record
 
 from theory.numbers import InvalidParameterError
 from verify.experiments import byjl25_fit, byjl25_norm_vs_depth
 from verify.experiments.byjl25_fit import PAPER_NUMBERS_NOTE, Row, minimal_width
 from verify.experiments.byjl25_norm_vs_depth import Point
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NUMBER = r"[-+0-9.e]+"
 
+#: Tiny settings for the command-line tests (a fraction of a second each).
+TINY_FIT = byjl25_fit.Config(poles=2, length=8, magnitudes=(4.0, 9.0), depths=(2,), restarts=1,
+                             iterations=5)
+TINY_NORM = byjl25_norm_vs_depth.Config(poles=2, shallow_norms=(10.0,), depths=(1, 2),
+                                        max_splits=1)
 
-def _run(module, path):
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        status = module.main(["--quick", "--out", str(path)])
-    return status, buf.getvalue()
+
+def _cli(module, monkeypatch, tmp_path, capsys, tiny, seed):
+    """``main --quick --seed seed`` with the QUICK settings replaced by ``tiny``."""
+    monkeypatch.setattr(module, "QUICK", tiny)
+    status = module.main(["--quick", "--seed", str(seed), "--out", str(tmp_path / "f.png")])
+    return status, capsys.readouterr().out
 
 
-def _assert_png(path):
-    data = path.read_bytes()
-    assert len(data) > 1000 and data.startswith(PNG_MAGIC)
+@pytest.mark.parametrize(("module", "tiny"), [(byjl25_fit, TINY_FIT),
+                                              (byjl25_norm_vs_depth, TINY_NORM)])
+def test_cli_same_seed_same_table_and_the_seed_matters(module, tiny, monkeypatch, tmp_path,
+                                                       capsys):
+    status, first = _cli(module, monkeypatch, tmp_path, capsys, tiny, 7)
+    assert status == 0 and "seed=7" in first and (tmp_path / "f.png").stat().st_size > 1000
+    monkeypatch.setattr(module, "plot", lambda *args: None)  # the tables only, from here on
+    assert _cli(module, monkeypatch, tmp_path, capsys, tiny, 7)[1] == first
+    other = _cli(module, monkeypatch, tmp_path, capsys, tiny, 8)[1]
+    strip = lambda text: re.sub(r"seed=\d+", "", text)  # noqa: E731
+    assert strip(other) != strip(first)  # other targets, other numbers
+
+
+def _legend_styles(ax):
+    """(colour, line style, marker) of every legend entry of ``ax``."""
+    return [(to_hex(h.get_color()), h.get_linestyle(), h.get_marker())
+            for h in ax.get_legend().legend_handles]
+
+
+def _assert_legend_complete(ax):
+    """Every drawn series is named: its colour is the colour of an entry and its style (line
+    and marker) the style of an entry."""
+    entries = _legend_styles(ax)
+    for line in ax.get_lines():
+        if len(line.get_xdata()) == 0:
+            continue  # a legend proxy
+        color, style = to_hex(line.get_color()), (line.get_linestyle(), line.get_marker())
+        assert any(c == color for c, *_ in entries), (color, entries)
+        assert any((ls, m) == style for _, ls, m in entries), (style, entries)
 
 
 # --------------------------------------------------------------------------- fit experiment
 @pytest.fixture(scope="module")
-def fit_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("fit") / "fit.png"
-    status, out = _run(byjl25_fit, path)
-    return status, out, path
+def fit_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("fit")
+
+
+@pytest.fixture(scope="module")
+def fit_record(fit_dir):
+    return byjl25_fit.reproduce(fit_dir, quick=True, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fit_run(fit_record):
+    return (0 if fit_record["ok"] else 1), fit_record["table"]
+
+
+def test_fit_record(fit_record, fit_dir):
+    check_record(fit_record, byjl25_fit, fit_dir, quick=True, seed=0)
+    config = byjl25_fit.QUICK
+    assert fit_record["settings"]["iterations"] == config.iterations
+    rows = _fit_rows(fit_record["table"])
+    assert len(fit_record["rows"]) == len(rows) * len(config.magnitudes)
+    for entry in fit_record["rows"]:
+        printed = rows[entry["model"]]
+        j = config.magnitudes.index(entry["R"])
+        assert (entry["depth"], entry["width"]) == (printed["depth"], printed["width"])
+        assert entry["relative_error"] == pytest.approx(printed["errors"][j], rel=5e-3)
+        assert entry["norm"] <= config.budget
 
 
 def _fit_rows(out):
@@ -55,10 +110,9 @@ def _fit_rows(out):
     return rows
 
 
-def test_fit_run_writes_figure_and_note(fit_run):
-    status, out, path = fit_run
+def test_fit_run_is_ok_and_has_the_note(fit_run):
+    status, out = fit_run
     assert status == 0
-    _assert_png(path)
     assert PAPER_NUMBERS_NOTE in out
 
 
@@ -101,6 +155,39 @@ def test_deeper_models_beat_shallow_ones_on_the_largest_target(fit_run):
     assert "is lower than the best shallow error" in fit_run[1]
 
 
+def test_fit_record_is_not_ok_when_a_fit_breaks_the_budget():
+    # negative control of ``ok`` (the exit status): a norm above the budget
+    one = np.array([1.0])
+    rows = [Row("shallow n=4", 1, 4, one, np.array([2.0]), 0 * one),
+            Row("deep l=3 m=2", 3, 2, one, np.array([2.0 + 1e-12]), 0 * one)]
+    assert byjl25_fit._within_budget(rows[:1], 2.0)
+    assert not byjl25_fit._within_budget(rows, 2.0)
+
+
+def _fit_rows_for_plot():
+    """Synthetic rows: base, shallow l·m=6, deep l=3, shallow 10, deep l=5 (two targets)."""
+    e = lambda *v: np.array(v)  # noqa: E731
+    return [Row("shallow n=4", 1, 4, e(0.5, 0.9), e(2, 2), e(0, 0)),
+            Row("shallow n=6", 1, 6, e(0.3, 0.8), e(2, 2), e(0, 0)),
+            Row("deep l=3 m=2", 3, 2, e(0.1, 0.4), e(2, 2), e(0, 0)),
+            Row("shallow n=10", 1, 10, e(0.1, 0.8), e(2, 2), e(0, 0)),
+            Row("deep l=5 m=2", 5, 2, e(0.05, 0.03), e(2, 2), e(0, 0))]
+
+
+def test_fit_figure_has_a_complete_legend_and_integer_ticks(tmp_path):
+    fig = byjl25_fit.plot(np.array([25.0, 400.0]), _fit_rows_for_plot(), tmp_path / "f.png", 2.0)
+    (ax,) = fig.axes
+    _assert_legend_complete(ax)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("shallow" in t for t in texts)  # the dashed series is named
+    assert sum("$R =" in t for t in texts) == 2
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"
+              and len(line.get_xdata())]
+    assert len(dashed) == 2  # one per target, the shallow models with l·m units
+    assert list(ax.get_xticks()) == [1, 3, 5]
+    assert "$" in ax.get_xlabel() and "$" in ax.get_ylabel()
+
+
 def test_fit_conclusion_reports_a_failure():
     # negative control: a deep model worse than the shallow one is reported as such
     one = np.array([1.0])
@@ -126,10 +213,31 @@ def test_minimal_width(n, depth, width):
 
 # --------------------------------------------------------------------------- norm experiment
 @pytest.fixture(scope="module")
-def norm_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("norm") / "norm.png"
-    status, out = _run(byjl25_norm_vs_depth, path)
-    return status, out, path
+def norm_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("norm")
+
+
+@pytest.fixture(scope="module")
+def norm_record(norm_dir):
+    return byjl25_norm_vs_depth.reproduce(norm_dir, quick=True, seed=0)
+
+
+@pytest.fixture(scope="module")
+def norm_run(norm_record):
+    return (0 if norm_record["ok"] else 1), norm_record["table"]
+
+
+def test_norm_record(norm_record, norm_dir):
+    check_record(norm_record, byjl25_norm_vs_depth, norm_dir, quick=True, seed=0)
+    assert norm_record["settings"]["max_splits"] == byjl25_norm_vs_depth.QUICK.max_splits
+    printed = _norm_rows(norm_record["table"])
+    assert len(printed) == len(norm_record["rows"])
+    for entry, row in zip(norm_record["rows"], printed):
+        assert (entry["depth"], entry["width"]) == (row["depth"], row["width"])
+        assert entry["c2"] == pytest.approx(row["norm"], rel=1e-5)  # printed to 6 digits
+        assert entry["within_bound"] == (entry["c2"] <= entry["bound"])
+        assert entry["ratio"] == pytest.approx(entry["c2"] / entry["optimum_width_one"])
+        assert entry["out_of_time"] == []  # no construction was cut by the time budget
 
 
 def _norm_rows(out):
@@ -145,11 +253,54 @@ def _norm_rows(out):
     return rows
 
 
-def test_norm_run_writes_figure_and_note(norm_run):
-    status, out, path = norm_run
+def test_norm_run_is_ok_and_has_the_note(norm_run):
+    status, out = norm_run
     assert status == 0
-    _assert_png(path)
     assert PAPER_NUMBERS_NOTE in out
+
+
+def _points_for_plot():
+    return [Point(c1, depth, 2, c1 ** (2 / (depth + 1)), "forest", 0.0, 1e-13)
+            for c1 in (10.0, 1000.0) for depth in (1, 2, 3, 4)]
+
+
+def test_norm_figure_uses_mathtext_and_integer_ticks(tmp_path):
+    fig = byjl25_norm_vs_depth.plot(_points_for_plot(), tmp_path / "n.png")
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert list(ax.get_xticks()) == [1, 2, 3, 4]  # no 1.5, 2.5 on an integer axis
+        texts = [t.get_text() for t in ax.get_legend().get_texts()]
+        formulas = [t for t in texts if "c_1" in t or "^" in t]
+        assert formulas and all("$" in t for t in formulas), texts  # mathtext, not plain
+        assert not any("^(" in t for t in texts)  # the old plain-text "c1^(2/(l+1))"
+        assert "$l$" in ax.get_xlabel()
+        _assert_legend_complete(ax)
+    ratio_ax = fig.axes[1]
+    assert ratio_ax.get_ylim()[1] > 2.0  # the constant 2 is on the scale
+
+
+def test_norm_figure_shows_a_ratio_above_the_constant(tmp_path, monkeypatch):
+    # a violation of c_2 <= 2 c_1^(2/(l+1)) must be visible, not clipped by the axis
+    monkeypatch.chdir(tmp_path)
+    points = _points_for_plot() + [Point(1000.0, 5, 2, 3.0 * 1000.0 ** (2 / 6), "x", 0.0, 1.0)]
+    ratio_ax = byjl25_norm_vs_depth.plot(points).axes[1]  # no path: nothing is written
+    assert ratio_ax.get_ylim()[1] > 3.0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_norm_cli_refuses_a_width_without_capacity_before_computing(monkeypatch, capsys):
+    monkeypatch.setattr(byjl25_norm_vs_depth, "run", lambda *a: pytest.fail("computed"))
+    with pytest.raises(SystemExit) as info:
+        byjl25_norm_vs_depth.main(["--quick", "--width", "1"])  # l(m-1)+1 = 1 < 4 poles
+    assert info.value.code == 2
+    assert "no depth has capacity" in capsys.readouterr().err
+
+
+def test_norm_report_notes_a_row_cut_by_the_time_budget():
+    cut = Point(c1=100.0, depth=2, width=3, norm=5.0, winner="forest", kernel_error=0.0,
+                kernel_tolerance=1e-13, out_of_time=("algorithm_a",))
+    text = byjl25_norm_vs_depth.format_report([cut], byjl25_norm_vs_depth.QUICK, 0)
+    assert "NOTE: the time budget cut algorithm_a short" in text
 
 
 def test_norm_table_has_the_expected_rows(norm_run):
@@ -193,6 +344,7 @@ def test_norm_report_flags_violations_and_mismatches():
     assert text.count("VIOLATION") == 1 and "c_2=50 > 43.0887" in text
     assert text.count("KERNEL MISMATCH") == 1
     assert "measured norms satisfy" not in text
+    assert "1 of 3 measured norms violate" in text
     assert "measured norms satisfy" in byjl25_norm_vs_depth.format_report([good], config, 0)
 
 
@@ -221,6 +373,7 @@ def test_norm_report_flags_violations_and_mismatches():
         (lambda: byjl25_norm_vs_depth.Config(shallow_norms=(float("nan"),)), "shallow_norms"),
         (lambda: byjl25_norm_vs_depth.Config(depths=()), "depths"),
         (lambda: byjl25_norm_vs_depth.Config(width=0), "width"),
+        (lambda: byjl25_norm_vs_depth.Config(max_splits=0), "max_splits"),
         (lambda: byjl25_norm_vs_depth.run("config", 0), "config"),
         (lambda: byjl25_norm_vs_depth.run(byjl25_norm_vs_depth.QUICK, 2.5), "seed"),
     ],

@@ -210,3 +210,31 @@ def test_cli_prints_both_protocols_and_meets_the_acceptance_at_full_size(tmp_pat
 def test_bad_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_reproduce_writes_the_figure_and_a_json_ready_record(tmp_path):
+    import json
+
+    record = mc.reproduce(tmp_path / "figs", quick=True, seed=0)
+    assert record["ok"] and record["quick"] and record["settings"]["T"] == mc.QUICK_T
+    assert (tmp_path / "figs" / "memory_curves.png").read_bytes()[:4] == b"\x89PNG"
+    json.dumps(record, allow_nan=False)
+    linear = [r for r in record["rows"] if r["slowest_factor"] is not None]
+    assert {(r["protocol"], r["model"]) for r in linear} == {
+        (p, m) for p in mc.PROTOCOLS for m in LINEAR}
+    assert all(r["settled"] and r["margin"] >= 0 for r in linear)
+    assert "protocol definition" in record["table"] and "protocol authors" in record["table"]
+
+
+def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(tmp_path, monkeypatch):
+    """Claiming the square of each slowest factor (the squared reading) must fail the check."""
+    real = mc._measure
+
+    def squared_radius(*args, **kwargs):
+        r = real(*args, **kwargs)
+        return r if r.radius is None else dataclasses.replace(r, radius=r.radius ** 2)
+
+    monkeypatch.setattr(mc, "_measure", squared_radius)
+    record = mc.reproduce(tmp_path, quick=True, seed=0)
+    assert not record["ok"] and "faster than Theorem 3.13 allows" in record["verdict"]
+    assert mc.main(["--quick", "--out", str(tmp_path / "cli.png")]) == 1

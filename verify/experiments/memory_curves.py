@@ -45,13 +45,15 @@ the theorem's model (no ``r``).
 Run::
 
     python -m verify.experiments.memory_curves [--out out/memory_curves.png] [--seed 0]
-        [--dt 0.1] [--no-b-clip]
+        [--quick] [--dt 0.1] [--no-b-clip]
+
+or :func:`reproduce` from Python.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,11 +65,22 @@ import numpy as np
 from theory.memory import SETTLE_TOLERANCE, DecayFit, channel_norm, fit_decay, step_input
 from theory.numbers import NumberKind, tolerance
 from verify.cells import B_CLIP, GRU, LSTM, RNN, S4, S4D, DiagonalSSM
-from verify.experiments._checks import count, generator, positive, require
+from verify.experiments._checks import (
+    ExperimentRecord,
+    count,
+    experiment_parser,
+    finish,
+    generator,
+    json_number,
+    positive,
+    reproduce_arguments,
+    require,
+    require_matplotlib,
+)
 
 __all__ = ["DEFAULTS", "DEFAULT_DT", "DEFAULT_PROTOCOL", "PROTOCOLS", "RESOLVED", "SETTLE",
            "Protocol", "CurveResult", "build_models", "run_experiment", "format_table", "figure",
-           "plot_curves", "main"]
+           "plot_curves", "reproduce", "main"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,16 @@ class _Defaults:
 
 
 DEFAULTS = _Defaults()
+
+#: The figure's file stem and the experiment's one-line title.
+NAME, TITLE = "memory_curves", "WX23 memory experiment: step-input memory of random models"
+#: Horizon of the quick run: every resolved tail ends well before it at the default ``Δ``
+#: (S4D's slowest factor 0.9512 reaches the float floor within about 700 steps), so the fits
+#: are those of the full run.
+QUICK_T = 512
+QUICK_HELP = (f"small run: T = {QUICK_T} instead of {DEFAULTS.T} (same fits; measured on a "
+              "2-core machine: under 1 s of CPU time for the curves, the rest is importing and "
+              "drawing)")
 
 #: Step ``Δ`` of S4 and S4D (one for every channel).
 DEFAULT_DT = 0.1
@@ -382,24 +405,74 @@ def plot_curves(runs: Mapping[str, Sequence[CurveResult]], path: str | Path) -> 
     return out
 
 
+def _curve_row(protocol: str, r: CurveResult) -> dict[str, Any]:
+    fit = r.fit
+    return {"protocol": protocol, "model": r.name, "factor": json_number(r.factor),
+            "window": None if fit is None else [fit.start, fit.stop], "settled": r.settled,
+            "slowest_factor": r.radius, "margin": None if r.margin is None else
+            json_number(r.margin)}
+
+
+def _execute(T: int, seed: int, quick: bool, dt: float | None, b_clip: float | None,
+             path: Path) -> ExperimentRecord:
+    """Run both protocols, draw, and build the record of :func:`reproduce`."""
+    runs = {name: run_experiment(seed, T, protocol=name, dt=dt, b_clip=b_clip)
+            for name in PROTOCOLS}
+    plot_curves(runs, path)
+    rows = [_curve_row(name, r) for name, res in runs.items() for r in res]
+    checked = [row for row in rows if row["slowest_factor"] is not None]
+    failed = [f"{row['model']} ({row['protocol']})" for row in checked
+              if not row["settled"] or row["margin"] is None or row["margin"] < 0]
+    verdict = ("every linear model's fitted factor is within its slowest mode's factor"
+               if not failed else "not settled or faster than Theorem 3.13 allows: "
+               + ", ".join(failed))
+    table = "\n\n".join(f"protocol {PROTOCOLS[name].name}: {PROTOCOLS[name].label}\n"
+                         + format_table(res) for name, res in runs.items())
+    return ExperimentRecord(
+        name=NAME, title=TITLE, seed=seed, quick=quick,
+        settings={"T": T, "D": DEFAULTS.D, "dt": dt, "b_clip": b_clip, "settle": SETTLE,
+                  "protocols": {n: {"hidden": p.hidden, "unit_direction": p.unit_direction,
+                                    "subtract_zero_response": p.subtract_zero_response}
+                                for n, p in PROTOCOLS.items()}},
+        table=table, rows=rows, verdict=verdict, ok=not failed, figure=str(path))
+
+
+def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
+              seed: int = 0) -> ExperimentRecord:
+    """Run both protocols (``T =`` :data:`QUICK_T` when ``quick``), write
+    ``out_dir/memory_curves.png`` and return the record (the uniform interface of
+    :mod:`verify.experiments._checks`).
+
+    ``rows``: one per protocol and model (fitted factor, window, settled, slowest factor and
+    margin of the linear models). ``ok``: every linear model's fit settled with margin ``≥ 0``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``out_dir`` is a directory path (not an existing file), ``quick`` a bool and
+        ``seed`` a non-negative integer.
+    PlotsExtraMissing
+        If matplotlib is not installed (before anything is computed).
+    """
+    out, quick, seed = reproduce_arguments(out_dir, quick, seed)
+    require_matplotlib()
+    return _execute(QUICK_T if quick else DEFAULTS.T, seed, quick, DEFAULT_DT, B_CLIP,
+                    out / f"{NAME}.png")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", default="out/memory_curves.png", help="PNG path")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    """Command-line entry point (see the module docstring); returns 1 if a linear model's fit
+    is unsettled or faster than Theorem 3.13 allows."""
+    parser = experiment_parser(f"python -m verify.experiments.{NAME}", f"{TITLE}.",
+                               Path("out") / f"{NAME}.png", QUICK_HELP)
     parser.add_argument("--dt", type=float, default=DEFAULT_DT, help="S4/S4D step")
     parser.add_argument("--no-b-clip", action="store_true",
                         help="S4/S4D without the reference clipping of Im B to [-2, 2]")
     args = parser.parse_args(argv)
+    require_matplotlib(parser)
     b_clip = None if args.no_b_clip else B_CLIP
-    runs = {}
-    for name, proto in PROTOCOLS.items():
-        runs[name] = run_experiment(args.seed, protocol=name, dt=args.dt, b_clip=b_clip)
-        print(f"protocol {proto.name}: {proto.label}")
-        print(format_table(runs[name]))
-        print()
-    print(f"figure: {plot_curves(runs, args.out)}")
-    return 0
+    return finish(_execute(QUICK_T if args.quick else DEFAULTS.T, args.seed, args.quick,
+                           args.dt, b_clip, args.out))
 
 
 if __name__ == "__main__":
