@@ -18,6 +18,17 @@ Methods: ``core`` = ``linear_scan`` (``method="auto"``, the chunked method on S1
 one numpy call per time step in ``(T, B, m)`` layout (``method="sequential"``); ``fft`` =
 ``kernel`` + real FFT convolution; ``lfilter`` = ``scipy.signal.lfilter`` once per mode
 (diagonal cases only).
+
+Then three cases of issue 10, item 4, each timed in interleaved rounds with the traced memory
+peak (``tracemalloc``) of one run:
+
+* the BYJL25 deep batch (200 deep models, ``l = 4``, ``m = 16``, ``T = 48``, complex, run as
+  :meth:`verify.batch.DeepBatch.kernel_scan` runs it): ``auto``, ``sequential``, ``chunked``
+  (what ``auto`` ran before) and a plain numpy loop in ``(T, G, m)`` layout (no validation);
+* time blocks: a dense 64×64 layer (``d = p = 64``) unblocked, ``block=4096`` and streamed by
+  ``scan_blocks``;
+* BLAS threads: the core on S1 and on the deep batch with the default rule, with BLAS never
+  limited, and always limited to one thread.
 """
 
 from __future__ import annotations
@@ -27,13 +38,15 @@ import math
 import os
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.signal
 
-from verify.scan import choose_chunk, kernel, linear_scan, max_relative_error
+from verify import scan
+from verify.scan import choose_chunk, kernel, linear_scan, max_relative_error, scan_blocks
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,107 @@ def decision_cases(
     ]
 
 
+def deep_batch_runs(quick: bool, rng: np.random.Generator) -> dict[str, Callable[[], object]]:
+    """The BYJL25 deep-batch shape, run layer by layer as ``DeepBatch.kernel_scan`` runs it."""
+    from verify.sampling import random_deep_batch
+
+    n, T = (20, 48) if quick else (200, 48)
+    batch = random_deep_batch(rng, n, 4, 16)
+    eye = np.eye(16)
+
+    def core(method: str) -> np.ndarray:
+        x = np.zeros((n, T, 1))
+        x[:, 0, 0] = 1.0
+        h = linear_scan(batch.eigenvalues[:, 0], batch.B1[:, :, None], eye, x, diagonal=True,
+                        method=method)
+        for k in range(1, batch.depth):
+            h = linear_scan(batch.eigenvalues[:, k], batch.Bk[:, k - 1], eye, h, diagonal=True,
+                            method=method)
+        return h
+
+    def numpy_loop() -> np.ndarray:
+        h = np.zeros((T, n, 16), dtype=complex)
+        h[0] = batch.B1
+        for k in range(batch.depth):
+            if k:
+                h = (h[:, :, None, :] @ batch.Bk[:, k - 1].transpose(0, 2, 1))[:, :, 0]
+            lam = batch.eigenvalues[:, k]
+            for t in range(1, T):
+                h[t] += lam * h[t - 1]
+        return h.transpose(1, 0, 2)
+
+    return {
+        "auto": lambda: core("auto"),
+        "sequential": lambda: core("sequential"),
+        "chunked": lambda: core("chunked"),
+        "numpy loop": numpy_loop,
+    }
+
+
+def blocked_runs(quick: bool, rng: np.random.Generator) -> dict[str, Callable[[], object]]:
+    """A dense 64×64 layer with 64 inputs and outputs: unblocked, blocked and streamed."""
+    m, T, block = (16, 4096, 512) if quick else (64, 65536, 4096)
+    W = rng.standard_normal((m, m))
+    A = W * 0.9 / np.abs(np.linalg.eigvals(W)).max()
+    B, C = rng.standard_normal((m, m)) / math.sqrt(m), rng.standard_normal((m, m))
+    x = rng.standard_normal((T, m))
+
+    def stream() -> None:
+        for _ in scan_blocks(A, B, C, x, block=block):
+            pass
+
+    return {
+        "unblocked": lambda: linear_scan(A, B, C, x),
+        f"block={block}": lambda: linear_scan(A, B, C, x, block=block),
+        "scan_blocks": stream,
+    }
+
+
+def peak_bytes(f: Callable[[], object]) -> int:
+    """Peak traced memory of one run of ``f`` (the scratch buffer of the scan counted)."""
+    scan._SCRATCH.__dict__.clear()
+    tracemalloc.start()
+    try:
+        f()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def report_runs(title: str, runs: dict[str, Callable[[], object]], repeats: int,
+                budget: float) -> dict[str, float]:
+    """Median time, ratio to the first method and traced memory peak of each method."""
+    peaks = {name: peak_bytes(f) for name, f in runs.items()}
+    times = time_interleaved(runs, repeats, budget)
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    first = next(iter(runs))
+    print(f"\n{title}")
+    for name in runs:
+        print(f"  {name:<14} median {1e3 * med[name]:9.2f} ms  /{first} "
+              f"{med[name] / med[first]:6.2f}  peak {peaks[name] / 2**20:8.2f} MiB")
+    return med
+
+
+def blas_thread_runs(runs: dict[str, Callable[[], object]]) -> dict[str, Callable[[], object]]:
+    """Each run under the default rule, with BLAS never limited, and always on one thread."""
+
+    def under(limit: float, f: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            saved, scan._SMALL_PRODUCT = scan._SMALL_PRODUCT, limit
+            try:
+                return f()
+            finally:
+                scan._SMALL_PRODUCT = saved
+        return run
+
+    out: dict[str, Callable[[], object]] = {}
+    for name, f in runs.items():
+        out[f"{name} rule"] = f
+        out[f"{name} never"] = under(0, f)
+        out[f"{name} always"] = under(math.inf, f)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny shapes, a few seconds")
@@ -271,6 +385,23 @@ def main(argv: Sequence[str] | None = None) -> int:
               "core error {:.1e} (<= 1e-14); |λ|=1-1e-5 core error {:.1e} (<= 1e-14)".format(
                   med["loop"] / med["core"], med["fft"] / med["core"], errors["core"],
                   accuracy["core"]))
+    deep = deep_batch_runs(args.quick, rng)
+    ref = deep["sequential"]()
+    print(f"\ndeep batch: max relative error of auto against sequential "
+          f"{max_relative_error(deep['auto'](), ref):.1e}, numpy loop "
+          f"{max_relative_error(deep['numpy loop'](), ref):.1e}")
+    report_runs("BYJL25 deep batch (l=4, m=16, T=48; 200 models, 20 with --quick), "
+                "ratio to auto:", deep,
+                repeats, budget)
+    report_runs("time blocks, dense 64x64 layer, d = p = 64, ratio to unblocked:",
+                blocked_runs(args.quick, rng), repeats, budget)
+    s1 = make_cases(args.quick, rng)[0]
+    threads = blas_thread_runs({
+        "S1": lambda: linear_scan(s1.A, s1.B, s1.C, s1.x),
+        "deep": deep["auto"],
+    })
+    report_runs("BLAS threads (rule: one thread below 2^22 multiply-adds per product), "
+                "ratio to S1 rule:", threads, repeats, budget)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -1585,7 +1585,15 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
               "C": (nan_entry(), np.ones((1, 2))), "x": (nan_entry(), np.ones((4, 2)),
                                                          np.ones(4)),
               "D": (nan_entry(), np.ones((2, 2))), "method": ("bogus",),
-              "chunk": (0, -1, 2.5)}))
+              "chunk": (0, -1, 2.5), "block": (0, -1, 2.5, True)}))
+    add("verify.scan:scan_blocks",
+        Case(call(scan.scan_blocks, A, B1, C1, np.ones((4, 1)), block=2),
+             {"A": (nan_entry(), np.ones((2, 2))),
+              "B": (nan_entry(), Bad(np.ones((2, 1)), "array[2,1]", ("A",))),
+              "C": (nan_entry(), np.ones((1, 2))), "x": (nan_entry(), np.ones((4, 2)),
+                                                         np.ones(4)),
+              "D": (nan_entry(), np.ones((2, 2))), "method": ("bogus",),
+              "chunk": (0, -1, 2.5), "block": (0, -1, 2.5, None, True)}))
     add("verify.scan:max_relative_error",
         Case(call(scan.max_relative_error, np.ones((3, 1)), np.ones((3, 1))),
              {"y": (np.ones((2, 1)), Documented(np.full((3, 1), NAN), "nan", lambda r: r == INF,

@@ -89,3 +89,34 @@ def test_batch_kernels_of_length_zero_are_empty_and_indices_are_checked():
             batch.model(i)
         with pytest.raises(InvalidParameterError, match="^i: "):
             batch.describe(i)
+
+
+def test_deep_batch_shape_scans_with_the_output_plus_a_constant(monkeypatch):
+    """The BYJL25 deep batch (200 models, l = 4, m = 16, T = 48) through the scan core: the
+    Lemma 3.1 agreement, and a traced memory peak of one layer's input and output plus the
+    loop's states (tracemalloc, no timing); the chunked path (the previous ``auto``) needs
+    more than ten times that."""
+    import tracemalloc
+
+    from verify import scan
+
+    batch = random_deep_batch(np.random.default_rng(5), 200, 4, 16)
+    T = 48
+    scale = batch.absolute().kernel_closed_form(T).real
+    err = np.abs(batch.kernel_scan(T) - batch.kernel_closed_form(T))
+    assert np.all(err <= tolerance(NumberKind.FLOAT) * scale)
+
+    def peak():
+        scan._SCRATCH.__dict__.clear()
+        tracemalloc.start()
+        try:
+            batch.kernel_scan(T)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    layer = 200 * T * 16 * 16  # bytes of one layer's complex output
+    bound = 2 * layer + min(layer, scan._LOOP_STATE_BYTES) + 2**20
+    assert peak() <= bound
+    monkeypatch.setattr(scan, "_loop_is_cheaper", lambda *args: False)
+    assert peak() > 10 * bound

@@ -551,6 +551,7 @@ def test_scratch_buffer_contents_never_leak_into_the_result(kind, monkeypatch):
     A, B, C, D = make_model(rng, 5, 2, 3, dense=dense, complex_=complex_, with_d=True)
     x = rng.standard_normal((3, 45, 2))
     ref = linear_scan(A, B, C, x, D, method="reference")
+    scale = magnitude(A, B, C, x, D)
     original, handed = scan._workspace, []
 
     def poisoned(shape, dtype):
@@ -560,11 +561,13 @@ def test_scratch_buffer_contents_never_leak_into_the_result(kind, monkeypatch):
         return buf
 
     monkeypatch.setattr(scan, "_workspace", poisoned)
-    for chunk in (4, 7, 16):  # with and without a partial last chunk
-        y = linear_scan(A, B, C, x, D, chunk=chunk)
+    monkeypatch.setattr(scan, "_LOOP_STATE_BYTES", 3 * 5 * 16 * 16)  # loop: 16-step sub-blocks
+    runs = [{"method": "chunked", "chunk": chunk} for chunk in (4, 7, 16)]  # partial last chunk?
+    for kwargs in runs + [{"method": "sequential"}]:
+        y = linear_scan(A, B, C, x, D, **kwargs)
         assert len(handed) == 1  # the poisoned buffer was used ...
         assert not np.isnan(handed.pop()).any()  # ... and every entry of it was overwritten
-        assert_scan_close(y, ref, magnitude(A, B, C, x, D))
+        assert_scan_close(y, ref, scale)
 
 
 def test_results_do_not_alias_the_scratch_buffer():
@@ -887,3 +890,203 @@ def test_memoryless_fast_path_matches_the_loop(with_D, diagonal):
     A2 = A.copy()
     A2.flat[0] = 0.5
     assert max_relative_error(linear_scan(A2, B, C, x, D), fast) > tolerance(NumberKind.FLOAT)
+
+
+# ----------------------------------------------------------------------------------------------
+# time blocks, method="auto" on parameter batches, BLAS threads (issue 10, item 4)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["auto", "chunked", "sequential", "reference"])
+@pytest.mark.parametrize("kind", ["real-diagonal", "complex-diagonal", "real-dense",
+                                  "complex-dense"])
+def test_time_blocks_agree_with_the_unblocked_scan(method, kind):
+    """Blocks of 1 step, of a non-multiple of the chunk, of a multiple, and longer than T."""
+    rng = np.random.default_rng(41)
+    dense, complex_ = kind.endswith("dense"), kind.startswith("complex")
+    A, B, C, D = make_model(rng, 4, 2, 3, dense=dense, complex_=complex_, with_d=True)
+    x = rng.standard_normal((2, 3, 101, 2))
+    whole = linear_scan(A, B, C, x, D, method=method, chunk=8)
+    scale = magnitude(A, B, C, x, D)
+    for block in (1, 13, 16, 40, 500):
+        y = linear_scan(A, B, C, x, D, method=method, chunk=8, block=block)
+        assert y.shape == whole.shape and y.dtype == whole.dtype
+        assert_scan_close(y, whole, scale)
+
+
+def test_time_blocks_keep_the_extended_carry_of_slow_modes(long_memory):
+    """Blocks carry the state of modes with ``|λ^c| > 0.9`` in extended precision too."""
+    A, B, C, x, ref = long_memory
+    y = linear_scan(A, B, C, x, block=4096)
+    assert max_relative_error(y, ref) <= LONG_TOL
+
+
+def test_constant_input_with_long_memory_in_blocks_matches_the_exact_sum(monkeypatch):
+    """``λ = -(1 - 1e-5)``, constant input: blocks stay as accurate as the unblocked scan.
+
+    The end state of each block is summed in extended precision like the chunk-end states
+    (a float64 end state would repeat the same error in every block).
+    """
+    lam, T = -(1 - 1e-5), 65536
+    ts, exact = constant_input_exact(lam, T)
+    args = (np.array([lam]), np.ones((1, 1)), np.ones((1, 1)), np.ones((T, 1)))
+    blocked = error_against(linear_scan(*args, block=1024)[:, 0], ts, exact)
+    assert blocked <= 3 * EPS
+    monkeypatch.setattr(scan, "_SLOW_STEP", np.inf)  # negative control: float64 sums
+    assert error_against(linear_scan(*args, block=1024)[:, 0], ts, exact) > 20 * blocked
+
+
+def test_scan_blocks_stream_the_blocked_scan():
+    rng = np.random.default_rng(42)
+    A, B, C, D = make_model(rng, 5, 1, 2, complex_=True, with_d=True)
+    x = rng.standard_normal((3, 1000, 1))
+    parts = list(scan.scan_blocks(A, B, C, x, D, block=100, method="chunked", chunk=16))
+    assert [part.shape for part in parts] == [(3, 96, 2)] * 10 + [(3, 40, 2)]
+    joined = np.concatenate(parts, axis=-2)
+    assert np.array_equal(joined, linear_scan(A, B, C, x, D, method="chunked", chunk=16,
+                                              block=100))
+    assert_scan_close(joined, linear_scan(A, B, C, x, D), magnitude(A, B, C, x, D))
+    loop_parts = list(scan.scan_blocks(A, B, C, x, D, block=100, method="sequential"))
+    assert [part.shape[-2] for part in loop_parts] == [100] * 10
+
+
+def test_scan_blocks_convert_each_block_and_report_a_late_nan():
+    rng = np.random.default_rng(43)
+    A, B, C, _ = make_model(rng, 3, 1, 1)
+    x = rng.standard_normal((50, 1)).astype(np.float32)
+    x[45] = np.nan
+    stream = scan.scan_blocks(A, B, C, x, block=10, method="sequential")  # first block is fine
+    first = next(stream)
+    assert first.dtype == np.float64 and first.shape == (10, 1)
+    with pytest.raises(InvalidParameterError, match="^x:"):
+        list(stream)
+
+
+def _peak_bytes(run):
+    """Peak of the memory traced by ``tracemalloc`` while ``run()`` executes (fresh scratch)."""
+    import tracemalloc
+
+    scan._SCRATCH.__dict__.clear()  # the reused scratch buffer counts as well
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("method", ["chunked", "sequential"])
+def test_blocked_memory_is_bounded_by_the_block_not_by_T(method):
+    """Streaming 4x more steps in blocks of 512 needs no more memory (tracemalloc, no timing);
+    the unblocked scan needs its whole output and more."""
+    rng = np.random.default_rng(44)
+    A, B, C, _ = make_model(rng, 16, 4, 4, complex_=True)
+    x = rng.standard_normal((8, 16384, 4))
+
+    def stream(T):
+        for _ in scan.scan_blocks(A, B, C, x[:, :T], block=256, method=method):
+            pass
+
+    short, long = _peak_bytes(lambda: stream(4096)), _peak_bytes(lambda: stream(16384))
+    assert long <= short + 64 * 1024  # independent of T, up to bookkeeping
+    block_output = 8 * 256 * 4 * 16  # one output block, complex
+    assert long <= 40 * block_output
+    whole = _peak_bytes(lambda: linear_scan(A, B, C, x, method=method))
+    assert whole >= 8 * 16384 * 4 * 16 > 5 * long  # the unblocked output alone
+
+
+def deep_batch_layer(rng, G, T, m=16):
+    """One layer of the BYJL25 deep-batch shape: ``G`` complex diagonal models, ``d = p = m``."""
+    lam = rng.uniform(0.5, 0.99, (G, m)) * np.exp(2j * np.pi * rng.random((G, m)))
+    B = rng.standard_normal((G, m, m)) + 1j * rng.standard_normal((G, m, m))
+    return lam, B, np.eye(m), rng.standard_normal((G, T, m)) + 0j
+
+
+def path_of(A, B, C, x, **kwargs):
+    """The path that ``linear_scan`` takes (``"loop"``, ``"chunked"``, ...)."""
+    problem = scan._validate(A, B, C, None, kwargs.pop("diagonal", None), x=x, **kwargs)
+    return scan._plan(problem, kwargs.get("method", "auto")).path
+
+
+def test_auto_runs_the_loop_for_parameter_batched_stacks_with_short_sequences():
+    """The BYJL25 deep batch (200 models, m = 16, T = 48): the chunk matrices of 200 groups
+    cost more than the whole loop; long single-model sequences keep the chunks."""
+    rng = np.random.default_rng(45)
+    lam, B, C, x = deep_batch_layer(rng, 200, 48)
+    assert path_of(lam, B, C, x, diagonal=True) == "loop"
+    assert path_of(lam, B[:, :, :1], C[:1], x[..., :1], diagonal=True) == "loop"  # first layer
+    def inputs(*shape):  # the path depends on the shape only
+        return np.broadcast_to(np.zeros(1), shape)
+
+    s1 = (rng.uniform(0.5, 0.999, 64) * np.exp(2j * np.pi * rng.random(64)),
+          rng.standard_normal((64, 1)), rng.standard_normal((1, 64)), inputs(64, 4096, 1))
+    s2 = (rng.uniform(-0.999, 0.999, 16), rng.standard_normal((16, 1)),
+          rng.standard_normal((1, 16)), inputs(1024, 1024, 1))
+    W = rng.standard_normal((256, 256))
+    s3 = (W * 0.95 / np.abs(np.linalg.eigvals(W)).max(), rng.standard_normal((256, 1)),
+          rng.standard_normal((1, 256)), inputs(16, 16384, 1))
+    for shape in (s1, s2, s3):
+        assert path_of(*shape) == "chunked"
+
+
+def test_deep_batch_auto_equals_the_loop_and_needs_the_output_plus_a_constant():
+    """Memory beyond the output is the loop's sub-block of states (tracemalloc, no timing)."""
+    rng = np.random.default_rng(46)
+    for T in (48, 480):
+        lam, B, C, x = deep_batch_layer(rng, 50, T)
+        y = linear_scan(lam, B, C, x, diagonal=True)
+        assert np.array_equal(y, linear_scan(lam, B, C, x, diagonal=True, method="sequential"))
+        ref = linear_scan(lam, B, C, x, diagonal=True, method="reference")
+        assert max_relative_error(y, ref) <= 1e-13
+        peak = _peak_bytes(lambda: linear_scan(lam, B, C, x, diagonal=True))  # noqa: B023
+        assert peak - y.nbytes <= scan._LOOP_STATE_BYTES + 256 * 1024
+
+
+def test_blas_runs_on_one_thread_for_small_products_only(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    original = blas_threads()
+    seen = []
+    matmul = scan._matmul_into
+
+    def spy(*args):
+        seen.append(blas_threads())
+        matmul(*args)
+
+    monkeypatch.setattr(scan, "_matmul_into", spy)
+    rng = np.random.default_rng(47)
+    lam, B, C, x = deep_batch_layer(rng, 4, 20)
+    linear_scan(lam, B, C, x, diagonal=True)
+    assert seen and all(threads == [1] * len(original) for threads in seen)
+    assert blas_threads() == original  # restored
+    seen.clear()
+    monkeypatch.setattr(scan, "_SMALL_PRODUCT", 0)  # every product counts as large
+    linear_scan(lam, B, C, x, diagonal=True)
+    assert seen and all(threads == original for threads in seen)
+
+
+def test_concurrent_blas_limits_restore_the_original_once_all_leave():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    original, limit = blas_threads(), scan._OneBlasThread()
+    limit.__enter__()
+    limit.__enter__()  # a second thread
+    limit.__exit__(None, None, None)
+    assert blas_threads() == [1] * len(original)  # the second is still inside
+    limit.__exit__(None, None, None)
+    assert blas_threads() == original
+
+
+@pytest.mark.parametrize("kwargs", [dict(block=0), dict(block=-2), dict(block=2.5),
+                                    dict(block=True), dict(block="8")])
+def test_bad_block_names_the_block(kwargs):
+    with pytest.raises(InvalidParameterError, match="^block:"):
+        linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+    with pytest.raises(InvalidParameterError, match="^block:"):
+        scan.scan_blocks(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)

@@ -41,7 +41,7 @@ from typing import Any, NoReturn
 
 import mpmath
 import numpy as np
-import scipy.linalg
+import scipy  # scipy.linalg loads on first use (scipy's lazy submodules)
 import sympy
 
 from theory.activations import Activation, get_activation

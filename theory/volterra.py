@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.signal
+import scipy  # scipy.signal loads on first use (scipy's lazy submodules)
 
 from theory.approximation import c2_interpolation_bound, channelwise, relu_interpolant
 from theory.layers import SSMLayer, SSMStack

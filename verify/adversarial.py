@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.optimize import differential_evolution, minimize
+import scipy  # scipy.optimize loads on first use (scipy's lazy submodules)
 
 from theory.linear import ShallowSSM
 from theory.norm_reduction import CONSTRUCTIONS, small_norm_deep_report
@@ -202,10 +202,11 @@ def worst_ratio_search(
         return -ratio
 
     seed = int(rng.integers(2**31 - 1))
-    de = differential_evolution(objective, bounds, maxiter=maxiter, popsize=popsize, seed=seed,
-                                polish=False, tol=0, init="sobol")
-    minimize(objective, de.x, method="Nelder-Mead",
-             options={"maxfev": polish_iter, "xatol": 1e-6, "fatol": 1e-9})
+    de = scipy.optimize.differential_evolution(objective, bounds, maxiter=maxiter,
+                                               popsize=popsize, seed=seed, polish=False, tol=0,
+                                               init="sobol")
+    scipy.optimize.minimize(objective, de.x, method="Nelder-Mead",
+                            options={"maxfev": polish_iter, "xatol": 1e-6, "fatol": 1e-9})
     if "target" not in best:
         raise ArithmeticError("worst_ratio_search: every evaluation failed")
     return AdversarialResult(depth, width, tuple(constructions), float(best["ratio"]),

@@ -85,7 +85,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
-import scipy.special
+import scipy  # scipy.special loads on first use (scipy's lazy submodules)
 
 from theory.numbers import InvalidParameterError
 from verify.scan import linear_scan

@@ -21,9 +21,30 @@ Parameters may carry their own leading batch axes (``A (*batch, m)`` or ``(*batc
 ``B (*batch, m, d)``, …) that broadcast against the batch axes of ``x``, so that thousands of
 different models run in one vectorized call.
 
-The chunked algorithm (``method="chunked"``; what ``method="auto"`` runs unless noted below)
-splits time into chunks of ``c`` steps. Inside a chunk the output is one product with the lower
-block-Toeplitz matrix of ``K_0 … K_{c-1}``; a second product gives each chunk's end state, a
+Paths of ``method="auto"``: the per-step loop for ``A = 0`` (one product) and whenever a cost
+model (:func:`_loop_is_cheaper`) finds the loop cheaper than the chunks — parameter-batched
+multi-channel stacks with short sequences, such as the BYJL25 deep batch (200 models,
+``m = d = p = 16``, ``T = 48``), where the chunk matrices of every model outweigh the data —
+and for a dense ``A`` whose powers would cost accuracy (below); the chunked algorithm otherwise
+(the S1–S3 benchmark shapes). The loop runs time-major sub-blocks of at most
+``_LOOP_STATE_BYTES`` of states, so its memory is the output plus a constant.
+
+Time blocks (``linear_scan(..., block=K)``, :func:`scan_blocks`): time runs in blocks of ``K``
+steps (rounded down to a multiple of the chunk for the chunked path) and the state is carried
+from block to block, so that memory beyond the output is bounded by the block;
+:func:`scan_blocks` yields the output block by block and so bounds all memory by the block.
+
+BLAS threads: a block whose main 2-D product (the chunked output product; for the loop the
+product repeated at every step of a dense ``A``, else one sub-block's input or output product)
+has fewer than ``_SMALL_PRODUCT`` multiply-adds runs with BLAS limited to one thread
+(``threadpoolctl``). Measured on the loaded benchmark machine (load average 7.6 on 2 cores),
+a 4000×16×16 product took 24 ms on two OpenBLAS threads against 0.19 ms on one, and
+256×256×256 48 ms against 1.3 ms: threads that wait for each other lose whole scheduler time
+slices (see ``benchmarks/README.md``).
+
+The chunked algorithm (``method="chunked"``) splits time into chunks of ``c`` steps. Inside a
+chunk the output is one product with the lower block-Toeplitz matrix of ``K_0 … K_{c-1}``;
+a second product gives each chunk's end state, a
 third the contribution of the state carried into the chunk (through ``C A^{j+1}``), and a Python
 loop of ``T / c`` iterations carries the state from chunk to chunk. The first and third products
 are one product over a scratch buffer that holds inputs and states side by side and is reused
@@ -79,8 +100,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -93,6 +116,7 @@ __all__ = [
     "kernel",
     "linear_scan",
     "max_relative_error",
+    "scan_blocks",
     "scan_stack",
 ]
 
@@ -107,6 +131,14 @@ _GROWTH_LIMIT = 10.0  # dense auto: ‖A^(2^k)‖_∞ / max(1, ‖A‖_∞) abov
 _CARRY_LIMIT = 1.0  # dense auto: Σ_j ‖A^(j c)‖_∞ over the chunks above this → per-step loop
 _SLOW_BATCH_BYTES = 16 * 2**20  # extended-precision inputs of slow modes, per batch of modes
 _WORKSPACE_BYTES = 64 * 2**20  # scratch buffers up to this size are kept for reuse (per thread)
+_LOOP_STATE_BYTES = 4 * 2**20  # the per-step loop keeps states of at most this size per sub-block
+_SMALL_PRODUCT = 2**22  # multiply-adds: blocks whose products are all below run on one BLAS thread
+# cost model of method="auto" (nanoseconds; see _loop_is_cheaper)
+_STEP_NS = 2500.0
+_ELEMENT_NS = 3.5
+_MAC_NS = 0.3
+_SETUP_NS = 30.0
+_CALL_NS = 1600.0
 _SCRATCH = threading.local()
 
 
@@ -141,14 +173,20 @@ class _Model:
 
 @dataclass(frozen=True)
 class _Problem:
-    """A validated call: the model, the input arranged as ``(G, N, T, d)``, ``T`` and chunk."""
+    """A validated call: the model, the input arranged as ``(G, N, T, d)``, ``T`` and options.
+
+    For a time-blocked scan ``x`` holds the first block only and ``source`` the whole input, whose
+    later blocks are converted and arranged one by one (:func:`_input_blocks`).
+    """
 
     model: _Model
-    x: np.ndarray | None  # (G, N, T, d); None for a kernel
+    x: np.ndarray | None  # (G, N, T or block, d); None for a kernel
     batch: tuple[int, ...]  # batch shape of the result
     perm: list[int]  # axis permutation undone by _restore
     T: int
     chunk: int | None
+    block: int | None = None
+    source: np.ndarray | None = None
 
 
 class _Ladder:
@@ -291,7 +329,7 @@ def _validate_model(
     flat = []
     for _, arr, core in named:
         full = np.broadcast_to(arr, batch + arr.shape[arr.ndim - core:])
-        flat.append(np.ascontiguousarray(full.reshape((G,) + full.shape[len(batch):])))
+        flat.append(full.reshape((G,) + full.shape[len(batch):]))  # broadcasting: a view
     A, B, C = flat[:3]
     D = flat[3] if D is not None else None
     ladder = None
@@ -304,14 +342,18 @@ def _validate_model(
 
 
 def _validate_input(
-    model: _Model, x: object, extended: bool
+    model: _Model, x: object, extended: bool, steps: slice = slice(None)
 ) -> tuple[np.ndarray, tuple[int, ...], list[int]]:
-    """Check ``x`` and arrange it as ``(G, N, T, d)``: parameter groups × shared samples.
+    """Check ``x[..., steps, :]`` and arrange it as ``(G, N, T, d)``: groups × shared samples.
+
+    Only the selected time steps are converted (a time block of a long, possibly memory-mapped
+    input is converted and arranged on its own).
 
     Returns the arranged input, the broadcast batch shape and the axis permutation that puts the
     parameter (group) axes first; :func:`_restore` undoes the arrangement.
     """
-    x = _numeric(x, "x", extended)
+    arr = np.asarray(x)
+    x = _numeric(arr if arr.ndim < 2 else arr[..., steps, :], "x", extended)
     d = model.B.shape[2]
     if x.ndim < 2 or x.shape[-1] != d:
         raise InvalidParameterError(f"x: expected shape (..., T, d) with d = {d}, got {x.shape}")
@@ -348,17 +390,20 @@ def _validate(
     T: object = None,
     method: object = "auto",
     chunk: object = None,
+    block: object = None,
 ) -> _Problem:
-    """The validation choke point of :func:`linear_scan` and :func:`kernel`.
+    """The validation choke point of :func:`linear_scan`, :func:`scan_blocks` and :func:`kernel`.
 
-    Options first (``method``, ``chunk``, ``diagonal``, and ``T`` for a kernel), then the
-    parameters (shapes, finiteness, stability), then the input ``x`` of a scan. Every refusal is
-    an :class:`~theory.numbers.InvalidParameterError` whose message starts with the name of the
+    Options first (``method``, ``chunk``, ``block``, ``diagonal``, and ``T`` for a kernel), then
+    the parameters (shapes, finiteness, stability), then the input ``x`` of a scan (its first
+    time block only when ``block`` is given). Every refusal is an
+    :class:`~theory.numbers.InvalidParameterError` whose message starts with the name of the
     offending parameter (:class:`~theory.linear.UnstableModelError` for ``ρ(A) ≥ 1``).
     """
     if not isinstance(method, str) or method not in METHODS:
         raise InvalidParameterError(f"method: expected one of {METHODS}, got {method!r}")
     chunk = None if chunk is None else _positive_int(chunk, "chunk")
+    block = None if block is None else _positive_int(block, "block")
     if diagonal is not None and not isinstance(diagonal, (bool, np.bool_)):
         raise InvalidParameterError(f"diagonal: expected None, True or False, got {diagonal!r}")
     diagonal = None if diagonal is None else bool(diagonal)
@@ -368,8 +413,12 @@ def _validate(
     model = _validate_model(A, B, C, D, diagonal, extended)
     if x is None:
         return _Problem(model, None, model.batch, list(range(len(model.batch))), T, chunk)
-    x4, batch, perm = _validate_input(model, x, extended)
-    return _Problem(model, x4, batch, perm, x4.shape[2], chunk)
+    if block is None:
+        x4, batch, perm = _validate_input(model, x, extended)
+        return _Problem(model, x4, batch, perm, x4.shape[2], chunk)
+    source = np.asarray(x)
+    x4, batch, perm = _validate_input(model, source, extended, slice(0, block))
+    return _Problem(model, x4, batch, perm, source.shape[-2], chunk, block, source)
 
 
 def _restore(y: np.ndarray, batch: tuple[int, ...], perm: list[int]) -> np.ndarray:
@@ -603,27 +652,51 @@ def _workspace(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 def _matmul_into(X: np.ndarray, M: np.ndarray, out: np.ndarray) -> None:
     """``out[...] = X @ M``; real arithmetic when ``X`` is real and ``M`` complex (no cast)."""
     if np.iscomplexobj(M) and not np.iscomplexobj(X):
-        np.matmul(X, M.view(np.float64), out=out.view(np.float64))
+        real = M.real.dtype
+        np.matmul(X, np.ascontiguousarray(M).view(real), out=out.view(real))
     else:
         np.matmul(X, M.astype(out.dtype, copy=False), out=out)
+
+
+def _is_identity(M: np.ndarray) -> bool:
+    """Whether every matrix of ``M (G, r, c)`` is the identity (a state read out as it is)."""
+    return M.shape[1] == M.shape[2] and bool(np.array_equal(M, np.broadcast_to(
+        np.eye(M.shape[1], dtype=M.dtype), M.shape)))
+
+
+def _map_into(X: np.ndarray, M: np.ndarray | None, out: np.ndarray) -> None:
+    """``out[...] = X @ M`` as :func:`_matmul_into`; ``M = None`` stands for the identity."""
+    if M is None:
+        out[...] = X
+    else:
+        _matmul_into(X, M, out)
+
+
+def _transition(A: np.ndarray, dtype: np.dtype, diagonal: bool) -> np.ndarray:
+    """``A`` (or a chunk step) in ``dtype``, shaped for :func:`_advance` on ``(G, N, m)`` states."""
+    factor = A.astype(dtype)
+    return factor[:, None, :] if diagonal else factor.transpose(0, 2, 1)
+
+
+def _advance(h: np.ndarray, factor: np.ndarray, diagonal: bool, out: np.ndarray) -> np.ndarray:
+    """``out = A h`` for states ``h (G, N, m)`` and ``factor`` from :func:`_transition`."""
+    if diagonal:
+        return np.multiply(h, factor, out=out)
+    return np.matmul(h, factor, out=out)
 
 
 def _carry(E: np.ndarray, step: np.ndarray, diagonal: bool) -> None:
     """Turn chunk-end states into carried states in place, in float64: ``E[k] += S E[k-1]``.
 
-    ``E`` has shape ``(G, N, nch, m)`` (a strided view); ``E[:, :, 0]`` is zero and
+    ``E`` has shape ``(G, N, nch, m)`` (a strided view); ``E[:, :, 0]`` is the state carried into
+    the first chunk (zero, or the state handed over from the previous time block) and
     ``E[:, :, k]`` holds the state at the end of chunk ``k - 1`` reached from a zero state. On
     return it holds the true state there, the state carried into chunk ``k``.
     """
-    factor = step.astype(E.dtype)
-    factor = factor[:, None, :] if diagonal else factor.transpose(0, 2, 1)
+    factor = _transition(step, E.dtype, diagonal)
     tmp = np.empty(E.shape[:2] + E.shape[3:], dtype=E.dtype)
-    for k in range(2, E.shape[2]):
-        if diagonal:
-            np.multiply(E[:, :, k - 1], factor, out=tmp)
-        else:
-            np.matmul(E[:, :, k - 1], factor, out=tmp)
-        E[:, :, k] += tmp
+    for k in range(1, E.shape[2]):
+        E[:, :, k] += _advance(E[:, :, k - 1], factor, diagonal, tmp)
 
 
 def _extended_sum(X: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -641,59 +714,72 @@ def _extended_sum(X: np.ndarray, W: np.ndarray) -> np.ndarray:
 
 
 def _recarry_slow_modes(
-    E: np.ndarray, inputs: np.ndarray, model: _Model, step: np.ndarray, c: int
+    E: np.ndarray, inputs: np.ndarray, model: _Model, step: np.ndarray, c: int,
+    end: np.ndarray | None,
 ) -> None:
     """Recompute in extended precision the carried states of the modes with long memory.
 
     Diagonal modes whose step ``λ^c`` has modulus above ``_SLOW_STEP`` carry each chunk's
     rounding error over ``~1 / (1 - |λ^c|)`` chunks. For them both the chunk-end states
     ``Σ_i λ^(c-1-i) B x_i`` (from the inputs ``(G, N, nch, c, d)``, powers and sums in extended
-    precision) and the carry are redone in extended precision and written into
-    ``E (G, N, nch, m)``. The float64 sum would be off by up to ``ε Σ_i |λ^i B x_i|``, an error
-    that is the same in every chunk for a constant (or ``c``-periodic) input and therefore adds
-    up over the chunks: ``λ = -(1 - 1e-5)`` with a constant input lost 3.9e-12 that way.
+    precision) and the carry (from the state ``E[:, :, 0]`` carried into the first chunk) are
+    redone in extended precision and written into ``E (G, N, nch, m)``, and into ``end
+    (G, N, m)``, the state after the last chunk, when it is given. The float64 sum would be off by
+    up to ``ε Σ_i |λ^i B x_i|``, an error that is the same in every chunk for a constant (or
+    ``c``-periodic) input and therefore adds up over the chunks: ``λ = -(1 - 1e-5)`` with a
+    constant input lost 3.9e-12 that way.
     """
     groups, modes = np.nonzero(np.abs(step) > _SLOW_STEP)
     if not groups.size:
         return
     G, N, nch, _ = E.shape
     d = inputs.shape[-1]
+    summed = nch if end is not None else nch - 1  # chunks whose end state is needed
     lam = model.A[groups, modes].astype(_extended(model.A.dtype))
     powers = _cumulative_powers(lam[:, None], c)[:, ::-1, 0]  # λ^(c-1-i), (S, c)
     weights = powers[:, :, None] * model.B[groups, modes].astype(lam.dtype)[:, None, :]
-    states = np.zeros((groups.size, N, nch),
-                      dtype=np.result_type(weights, _extended(inputs.dtype)))
-    per_mode = N * (nch - 1) * c * d * np.dtype(_extended(inputs.dtype)).itemsize
+    states = np.zeros((groups.size, N, summed + 1),
+                      dtype=np.result_type(weights, _extended(inputs.dtype), E.dtype))
+    states[:, :, 0] = E[groups, :, 0, modes]
+    per_mode = N * max(summed, 1) * c * d * np.dtype(_extended(inputs.dtype)).itemsize
     batch = max(1, _SLOW_BATCH_BYTES // per_mode)
     for lo in range(0, groups.size, batch):
         part = slice(lo, lo + batch)
-        states[part, :, 1:] = _extended_sum(inputs[groups[part], :, : nch - 1], weights[part])
+        states[part, :, 1:] = _extended_sum(inputs[groups[part], :, :summed], weights[part])
     mu = step[groups, modes][:, None]
-    for k in range(2, nch):
+    for k in range(1, summed + 1):
         states[:, :, k] += mu * states[:, :, k - 1]
-    E[groups, :, :, modes] = states
+    E[groups, :, :, modes] = states[:, :, :nch]
+    if end is not None:
+        end[groups, :, modes] = states[:, :, nch]
 
 
-def _chunked(model: _Model, x: np.ndarray, c: int) -> np.ndarray:
-    """Chunked scan of ``x (G, N, T, d)`` → ``(G, N, T, p)``.
+def _chunked(
+    model: _Model, x: np.ndarray, c: int, mats: _ChunkMatrices,
+    h0: np.ndarray | None = None, want_end: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Chunked scan of ``x (G, N, T, d)`` → ``(G, N, T, p)``, from the state ``h0 (G, N, m)``.
 
     One scratch buffer has a row ``[input of chunk k | state carried into chunk k]`` per
     sequence and chunk. The chunk-end states are one product whose output is the state part of
-    the next row (a view shifted by one row; the first chunk of each sequence is then reset to a
-    zero state), the carry runs in place, and the output is one product of the whole buffer with
-    ``[[Toeplitz], [C A^(j+1)]]``, written straight into the result: no concatenation,
-    transposition or copy of large arrays. A real input meets complex parameters through real
-    views (the state as interleaved real and imaginary parts).
+    the next row (a view shifted by one row; the first chunk of each sequence is then reset to
+    ``h0``, or a zero state), the carry runs in place, and the output is one product of the whole
+    buffer with ``[[Toeplitz], [C A^(j+1)]]``, written straight into the result: no
+    concatenation, transposition or copy of large arrays. A real input meets complex parameters
+    through real views (the state as interleaved real and imaginary parts).
+
+    With ``want_end`` (which needs ``T`` to be a multiple of ``c``) the state after the last
+    step is returned as well (else ``None``), for the next time block.
     """
     G, N, T, d = x.shape
     m, p = model.shape[1], model.shape[3]
     nch, full = -(-T // c), T // c
-    mats = _chunk_matrices(model, c)
     cd = c * d
-    real_views = nch > 1 and not np.iscomplexobj(x) and (
-        np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step)
+    stateful = nch > 1 or h0 is not None or want_end
+    real_views = stateful and not np.iscomplexobj(x) and (
+        np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step) or np.iscomplexobj(h0)
     )
-    W = cd + (0 if nch == 1 else 2 * m if real_views else m)
+    W = cd + (0 if not stateful else 2 * m if real_views else m)
     buf = _workspace((G, N * nch, W), x.dtype)
     table = buf.reshape(G, N, nch, W)
     inputs = table[..., :cd].reshape(G, N, nch, c, d)
@@ -701,46 +787,75 @@ def _chunked(model: _Model, x: np.ndarray, c: int) -> np.ndarray:
     if full < nch:
         inputs[:, :, full, : T - full * c] = x[:, :, full * c :]
         inputs[:, :, full, T - full * c :] = 0
-    M = mats.toeplitz
-    if nch > 1:
+    M, end = mats.toeplitz, None
+    if stateful:
         states = buf[..., cd:].view(np.complex128) if real_views else buf[..., cd:]
         to_state = mats.to_state.astype(states.dtype, copy=False)
         _matmul_into(buf[:, :-1, :cd], to_state, states[:, 1:])
-        table[:, :, 0, cd:] = 0  # overwrites the end state of the previous sequence
         E = states.reshape(G, N, nch, m)
+        E[:, :, 0] = 0 if h0 is None else h0  # overwrites the end state of the previous sequence
         _carry(E, mats.step, model.diagonal)
+        if want_end:
+            end = np.empty((G, N, m), dtype=E.dtype)
+            _matmul_into(table[:, :, -1, :cd], to_state, end)
+            end += _advance(E[:, :, -1], _transition(mats.step, E.dtype, model.diagonal),
+                            model.diagonal, np.empty_like(end))
         if model.diagonal:
-            _recarry_slow_modes(E, inputs, model, mats.step, c)
+            _recarry_slow_modes(E, inputs, model, mats.step, c, end)
         from_state = mats.from_state
         if real_views:  # rows for Re h and Im h of each mode, interleaved like the state
             from_state = np.stack([from_state, 1j * from_state], axis=2).reshape(G, 2 * m, -1)
         M = np.concatenate([M, from_state], axis=1)  # (G, W, c p)
     y = np.empty((G, N * nch, c * p), dtype=np.result_type(x, M))
     _matmul_into(buf, M, y)
-    return y.reshape(G, N, nch * c, p)[:, :, :T]
+    return y.reshape(G, N, nch * c, p)[:, :, :T], end
 
 
-def _sequential(model: _Model, x: np.ndarray, extended: bool) -> np.ndarray:
-    """Per-step loop in ``(T, G, N, m)`` layout; ``extended`` carries it in ``np.longdouble``."""
+def _loop_span(step_bytes: int, T: int) -> int:
+    """Time steps per sub-block of the loop: states of at most ``_LOOP_STATE_BYTES``."""
+    return max(1, min(T, _LOOP_STATE_BYTES // step_bytes))
+
+
+def _sequential(
+    model: _Model, x: np.ndarray, extended: bool, h0: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-step loop on ``x (G, N, T, d)`` from the state ``h0 (G, N, m)`` (default zero).
+
+    Returns the output ``(G, N, T, p)`` and the last state. Time runs in sub-blocks whose
+    states take at most ``_LOOP_STATE_BYTES`` of the reused scratch buffer, stored time-major so
+    that each step is one multiply-add on contiguous ``(G, N, m)`` states: per sub-block one
+    product for ``B x_t``, the recurrence in place, and products for ``C h_t`` and ``D x_t``
+    written into the output. Memory beyond the output is thus bounded independently of ``T``.
+    ``extended`` carries the loop in ``np.longdouble`` (the ``"reference"`` method).
+    """
+    G, N, T, d = x.shape
+    m, p = model.shape[1], model.shape[3]
     dtype = model.result_dtype(x)
     if extended:
         dtype = np.dtype(_extended(dtype))
-    cast = [None if v is None else v.astype(dtype) for v in (model.A, model.B, model.C, model.D)]
-    A, B, C, D = cast
-    xt = np.ascontiguousarray(np.moveaxis(x, 2, 0)).astype(dtype)  # (T, G, N, d)
-    H = xt @ B.transpose(0, 2, 1)  # B x_t, (T, G, N, m)
-    if model.diagonal:
-        lam = A[:, None, :]
-        for t in range(1, H.shape[0]):
-            H[t] += lam * H[t - 1]
-    else:
-        At = A.transpose(0, 2, 1)
-        for t in range(1, H.shape[0]):
-            H[t] += H[t - 1] @ At
-    Y = H @ C.transpose(0, 2, 1)
-    if D is not None:
-        Y += xt @ D.transpose(0, 2, 1)
-    return np.moveaxis(Y, 0, 2)
+        x = x.astype(_extended(x.dtype), copy=False)
+    factor = _transition(model.A, dtype, model.diagonal)
+    Bt, Ct = (None if _is_identity(v) else v.transpose(0, 2, 1)[:, None].astype(dtype, copy=False)
+              for v in (model.B, model.C))
+    y = np.empty((G, N, T, p), dtype=dtype)
+    span = _loop_span(G * N * m * dtype.itemsize, T)
+    scratch = _workspace(((span + 1) * G * N * m,), dtype)
+    H = scratch[: span * G * N * m].reshape(span, G, N, m)  # time-major states
+    tmp = scratch[span * G * N * m :].reshape(G, N, m)
+    h = None if h0 is None else h0.astype(dtype)
+    for t0 in range(0, T, span):
+        n = min(span, T - t0)
+        Hs, xs, ys = H[:n], x[:, :, t0 : t0 + n], y[:, :, t0 : t0 + n]
+        _map_into(xs, Bt, Hs.transpose(1, 2, 0, 3))
+        if h is not None:
+            Hs[0] += _advance(h, factor, model.diagonal, tmp)
+        for t in range(1, n):
+            Hs[t] += _advance(Hs[t - 1], factor, model.diagonal, tmp)
+        h = Hs[n - 1].copy()
+        _map_into(Hs.transpose(1, 2, 0, 3), Ct, ys)
+        if model.D is not None:
+            ys += xs @ model.D.transpose(0, 2, 1)[:, None]
+    return y, h
 
 
 def _memoryless(model: _Model, x: np.ndarray) -> np.ndarray:
@@ -775,7 +890,160 @@ def _impulse_response(model: _Model, T: int) -> np.ndarray:
     G, _, d, _ = model.shape
     impulses = np.zeros((G, d, T, d))
     impulses[:, np.arange(d), 0, np.arange(d)] = 1
-    return _sequential(model, impulses, extended=False).transpose(0, 2, 3, 1)
+    return _sequential(model, impulses, extended=False)[0].transpose(0, 2, 3, 1)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a scan runs: its path, the chunk length (chunked path) and the time steps per block."""
+
+    path: str  # "loop", "reference", "memoryless" or "chunked"
+    chunk: int
+    block: int
+
+
+def _loop_is_cheaper(
+    G: int, N: int, T: int, m: int, d: int, p: int, c: int, diagonal: bool
+) -> bool:
+    """Whether the per-step loop beats the chunked method, by a cost model of both.
+
+    Costs in nanoseconds, constants measured on the 2-core benchmark machine for complex
+    data on one BLAS thread (process CPU time, best of 15): a Python step of the loop or of the
+    chunk carry costs ``_STEP_NS`` (2.4 µs measured) plus ``_ELEMENT_NS`` per state entry
+    ``(G N m)`` (3.5–3.7 ns), plus ``G N m²`` multiply-adds for a dense ``A``; a multiply-add
+    in a BLAS product ``_MAC_NS`` (0.27 ns in one large product, 0.62 ns in 200 small ones);
+    building the chunk matrices ``_SETUP_NS`` per entry (19–37 ns); each small 2-D product
+    ``_CALL_NS`` (1.6 µs; the loop makes two per sample and sub-block of :func:`_loop_span`
+    steps). The loop's products are ``m (d + p)`` multiply-adds per sample and step, the
+    chunked method's ``c p d + 2 m (d + p)``; the chunk matrices have ``(c d + 2 m) c p``
+    entries per group. The model assumes complex states (the loop's share shrinks for real
+    ones, where the rule errs towards the chunks).
+    Parameter-batched multi-channel stacks with short sequences (the BYJL25 deep batch: 200
+    groups, ``m = d = p = 16``, ``T = 48``) run the loop; long single-model sequences
+    (the S1–S3 benchmark shapes) the chunks.
+    """
+    per_step = _STEP_NS + _ELEMENT_NS * G * N * m + (0 if diagonal else _MAC_NS * G * N * m * m)
+    calls = 2 * G * N * -(-T // _loop_span(G * N * m * 16, T))  # B and C products per sub-block
+    loop = T * per_step + _MAC_NS * G * N * T * m * (d + p) + _CALL_NS * calls
+    chunked = (-(-T // c) * per_step + _MAC_NS * G * N * T * (c * p * d + 2 * m * (d + p))
+               + _SETUP_NS * G * (c * d + 2 * m) * c * p)
+    return loop <= chunked
+
+
+def _plan(problem: _Problem, method: str) -> _Plan:
+    """The path of ``method`` for ``problem`` (the choices of ``method="auto"``), and blocks."""
+    model, T = problem.model, problem.T
+    G, m, d, p = model.shape
+    N = problem.x.shape[1]
+    span = T if problem.block is None else min(T, problem.block)
+    if method in ("sequential", "reference"):
+        return _Plan("loop" if method == "sequential" else "reference", 0, span)
+    if method == "auto" and not np.any(model.A):
+        return _Plan("memoryless", 0, span)
+    c = problem.chunk or choose_chunk(m, d, p, span, diagonal=model.diagonal)
+    if method == "auto" and (
+        _loop_is_cheaper(G, N, T, m, d, p, c, model.diagonal)
+        or (not model.diagonal and not _dense_chunks_accurate(model, c, -(-T // c)))
+    ):
+        return _Plan("loop", 0, span)
+    return _Plan("chunked", c, span if problem.block is None else max(c, span - span % c))
+
+
+def _main_product(plan: _Plan, model: _Model, N: int) -> int:
+    """Multiply-adds of the 2-D matrix product (one BLAS call) that dominates a block.
+
+    The chunked path: its output product. The loop: the product it repeats at every step for a
+    dense ``A`` (``N × m × m``), else its input and output products of one sub-block and sample.
+    """
+    G, m, d, p = model.shape
+    if plan.path == "chunked":
+        c = plan.chunk
+        return N * -(-plan.block // c) * (c * d + 2 * m) * c * p
+    if plan.path == "memoryless":
+        return N * plan.block * d * p
+    if not model.diagonal:
+        return N * m * m
+    return _loop_span(G * N * m * 16, plan.block) * m * max(d, p)
+
+
+class _OneBlasThread:
+    """Context manager: BLAS on one thread (``threadpoolctl``), shared by concurrent threads.
+
+    BLAS thread limits are process-wide, so the first thread to enter sets the limit and the
+    last to leave restores the original one (concurrent scans then all run on one BLAS thread).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._controller: Any = None  # inspecting the loaded libraries takes ~10 ms: done once
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._controller is None:
+                from threadpoolctl import ThreadpoolController  # ~0.1 s: imported on first use
+
+                self._controller = ThreadpoolController()
+            if not self._users:
+                self._limiter = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if not self._users:
+                self._limiter.restore_original_limits()
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
+
+
+def _blas_threads(plan: _Plan, model: _Model, N: int) -> AbstractContextManager[None]:
+    """One BLAS thread when the main product of a block is small (below ``_SMALL_PRODUCT``)."""
+    small = _main_product(plan, model, N) < _SMALL_PRODUCT
+    return _ONE_BLAS_THREAD if small else nullcontext()
+
+
+def _input_blocks(problem: _Problem, block: int, extended: bool) -> Iterator[np.ndarray]:
+    """The input ``(G, N, ·, d)`` in time blocks of ``block`` steps (the last may be shorter)."""
+    if problem.source is None:  # an unblocked scan: one block
+        yield problem.x
+        return
+    for t0 in range(0, problem.T, block):
+        if t0 == 0 and problem.x.shape[2] == min(block, problem.T):
+            yield problem.x
+        else:
+            yield _validate_input(problem.model, problem.source, extended,
+                                  slice(t0, t0 + block))[0]
+
+
+def _output_blocks(problem: _Problem, method: str) -> Iterator[np.ndarray]:
+    """Scan ``problem`` block by block, carrying the state; yields ``(G, N, ·, p)`` outputs."""
+    model = problem.model
+    G, N = problem.x.shape[:2]
+    _, m, d, p = model.shape
+    if G * N == 0:
+        span = problem.T if problem.block is None else problem.block
+        for t0 in range(0, problem.T, span):
+            steps = min(span, problem.T - t0)
+            yield np.zeros((G, N, steps, p), dtype=model.result_dtype(problem.x))
+        return
+    plan = _plan(problem, method)
+    limit = _blas_threads(plan, model, N)
+    with limit:
+        mats = _chunk_matrices(model, plan.chunk) if plan.path == "chunked" else None
+    h, t0 = None, 0
+    for x4 in _input_blocks(problem, plan.block, method == "reference"):
+        t0 += x4.shape[2]
+        with limit:
+            if plan.path == "memoryless":
+                y = _memoryless(model, x4)
+            elif plan.path == "chunked":
+                y, h = _chunked(model, x4, plan.chunk, mats, h, want_end=t0 < problem.T)
+            else:
+                y, h = _sequential(model, x4, plan.path == "reference", h)
+        yield y
 
 
 def choose_chunk(m: int, d: int, p: int, T: int, *, diagonal: bool = True) -> int:
@@ -813,6 +1081,7 @@ def linear_scan(
     method: str = "auto",
     chunk: int | None = None,
     diagonal: bool | None = None,
+    block: int | None = None,
 ) -> np.ndarray:
     """Run the recurrence ``h_t = A h_{t-1} + B x_t``, ``y_t = C h_t + D x_t``, ``h_0 = 0``.
 
@@ -842,6 +1111,11 @@ def linear_scan(
         Whether ``A`` holds eigenvalues. By default ``A`` is diagonal when it is 1-D or its last
         two axes differ; pass ``diagonal=True`` for a batch of ``m`` diagonal models of width
         ``m`` (shape ``(m, m)``), which would otherwise be read as one dense matrix.
+    block
+        Time-blocked mode: run time in blocks of ``block`` steps (for the chunked method
+        rounded down to a multiple of the chunk length), carrying the state from block to block,
+        so that the memory beyond the result is bounded by the block, not by ``T`` (see
+        :func:`scan_blocks`, which also leaves the result to the caller block by block).
 
     Returns
     -------
@@ -857,30 +1131,61 @@ def linear_scan(
     ------
     InvalidParameterError
         On mismatched shapes, ``T = 0``, NaN/inf entries (or entries that overflow float64),
-        non-numeric entries, a bad ``method``, ``chunk`` or ``diagonal``; the message starts
-        with the parameter's name.
+        non-numeric entries, a bad ``method``, ``chunk``, ``block`` or ``diagonal``; the message
+        starts with the parameter's name.
     theory.linear.UnstableModelError
         If a spectral radius is ``≥ 1``.
     """
-    problem = _validate(A, B, C, D, diagonal, x=x, method=method, chunk=chunk)
-    model, x4 = problem.model, problem.x
-    G, N, T, _ = x4.shape
-    _, m, d, p = model.shape
-    if G * N == 0:
-        dtype = model.result_dtype(x4)
-        return np.zeros(problem.batch + (T, p), dtype=dtype)
-    if method in ("sequential", "reference"):
-        y = _sequential(model, x4, extended=method == "reference")
-    elif method == "auto" and not np.any(model.A):
-        y = _memoryless(model, x4)
-    else:
-        c = problem.chunk or choose_chunk(m, d, p, T, diagonal=model.diagonal)
-        if (method == "auto" and not model.diagonal
-                and not _dense_chunks_accurate(model, c, -(-T // c))):
-            y = _sequential(model, x4, extended=False)
-        else:
-            y = _chunked(model, x4, c)
+    problem = _validate(A, B, C, D, diagonal, x=x, method=method, chunk=chunk, block=block)
+    blocks = _output_blocks(problem, method)
+    if problem.source is None:
+        y = next(blocks)
+    else:  # blocks written into the result as they come
+        G, N = problem.x.shape[:2]
+        y, t0 = None, 0
+        for part in blocks:
+            if y is None:
+                y = np.empty((G, N, problem.T, part.shape[3]), dtype=part.dtype)
+            y[:, :, t0 : t0 + part.shape[2]] = part
+            t0 += part.shape[2]
     return _restore(y, problem.batch, problem.perm)
+
+
+def scan_blocks(
+    A: object,
+    B: object,
+    C: object,
+    x: object,
+    D: object | None = None,
+    *,
+    block: int,
+    method: str = "auto",
+    chunk: int | None = None,
+    diagonal: bool | None = None,
+) -> Iterator[np.ndarray]:
+    """:func:`linear_scan` as a stream of time blocks: memory bounded by the block, not by ``T``.
+
+    The parameters are those of :func:`linear_scan`; ``x`` may be a memory-mapped array (each
+    block of it is converted and arranged on its own). Yields the output ``y[..., t0:t1, :]``
+    of consecutive time blocks, the state carried from block to block (for the chunked method
+    each state is rounded to float64 once per block). Block lengths are ``block`` steps, for
+    the chunked method rounded down to a multiple of its chunk length (at least one chunk); the
+    last block may be shorter. Concatenated along axis ``-2`` the blocks agree with the
+    unblocked :func:`linear_scan` up to rounding (the same path, chosen for the whole ``T``).
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`linear_scan` (on calling, for the parameters and the first block; on
+        iterating, for a NaN or infinite entry in a later block of ``x``), and if ``block`` is
+        not a positive integer.
+    theory.linear.UnstableModelError
+        If a spectral radius is ``≥ 1``.
+    """
+    if block is None:
+        raise InvalidParameterError("block: expected a positive integer, got None")
+    problem = _validate(A, B, C, D, diagonal, x=x, method=method, chunk=chunk, block=block)
+    return (_restore(y, problem.batch, problem.perm) for y in _output_blocks(problem, method))
 
 
 def kernel(
