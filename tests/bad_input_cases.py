@@ -403,6 +403,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     import verify.sampling as smp
     import verify.scan as scan
     import verify.stack_eval as se
+    import verify.tightness as tig
 
     F = num.NumberKind.FLOAT
     cli_main = Reason("command-line entry point: argparse checks its arguments and exits with "
@@ -1111,6 +1112,20 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
               "maxiter": (0, -1), "popsize": (0, -1), "polish_iter": (-1,),
               "constructions": (("bogus",),)}))
 
+    # ------------------------------------------------------------------ verify.tightness
+    add("verify.tightness:TightnessRow", record("search"))
+    add("verify.tightness:search",
+        Case(call(tig.search, "byjl25.thm4.2", 30.0, 0, max_evaluations=20, shapes=[(2, 2)],
+                  cases=["forest"]),
+             {"claim_id": ("byjl25.thm9", 3, None), "budget_seconds": POS + ("60", None),
+              "seed": NONNEG + (None,), "max_evaluations": SIZE,
+              "shapes": ([], [(2, 1)], [(0, 2)], [(2, 2, 2)], [(5, 3)], Bad("22", "str")),
+              "cases": (["magic"], [], [3])}))
+    add("verify.tightness:format_tightness",
+        Case(lambda: (tig.format_tightness, ([tig.TightnessRow(
+            "byjl25.thm4.2", "forest", (2, 2), 1.0, {"2": 2.0}, 1, 0.1, {}, 1.0)],), {}),
+             {"rows": (Bad("x", "str"), [3], None)}))
+
     # ------------------------------------------------------------------ verify.batch
     add("verify.batch:DeepBatch",
         Case(lambda: (vb.DeepBatch, (), fields_of(batch())),
@@ -1648,4 +1663,79 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("verify.report:ResultTable.footer",
         Case(lambda: (rep.ResultTable([fake_claim()]).footer, (results(),), {}),
              {"results": (Bad("x", "str"), [3]), "pending": (Bad("x", "str"), [3])}))
+
+    # ------------------------------------------- re-checkable certificates (issue 8, item 3)
+    import verify.certcheck as cc
+    import verify.certificates as cf
+    import verify.recheck as rc
+
+    g_half = ["1/2", "0"]
+    tiny_model = {"eigenvalues": [[g_half]], "B": [[["1", "0"]]], "C": [["1", "0"]]}
+    tiny_target = {"poles": [g_half], "residues": [["1", "0"]]}
+    tiny_report = {"claims": [{"id": "byjl25.thm4.1.iii", "tiers": []}]}
+    malformed = lambda r: r[0] == "malformed"  # noqa: E731
+    add("verify.registry:Tier(rebuild)",
+        Case(lambda: (reg.Tier, (), fields_of(fake_claim().tiers[0]) | {"rebuild": None}),
+             {"rebuild": (Bad("x", "str"), 3)}))
+    add("verify.certcheck:CertificateInputError", EXCEPTION)
+    add("verify.certcheck:Malformed", EXCEPTION)
+    add("verify.certcheck:CertResult", record("check_report"))
+    add("verify.certcheck:main", Reason("command-line entry point: a bad argument list or an "
+                                        "unreadable file exits with status 2 (tested in "
+                                        "tests/test_certcheck.py)"))
+    add("verify.certcheck:check_certificate",
+        Case(call(cc.check_certificate, {"format": cc.FORMAT, "type": "lemma3.1",
+                                         "model": tiny_model, "terms": 3,
+                                         "kernel": [["1", "0"], g_half, ["1/4", "0"]]}),
+             {"cert": (Documented([], "list", malformed, "reported as malformed"),
+                       Documented({"format": cc.FORMAT, "type": "x"}, "unknown-type",
+                                  malformed, "reported as malformed"))}))
+    add("verify.certcheck:check_report",
+        Case(call(cc.check_report, tiny_report), {"report": ([], {"claims": 3}, None)}))
+    add("verify.certcheck:read_model",
+        Case(call(cc.read_model, tiny_model),
+             {"model": (None, {"eigenvalues": [[["1", "0"]]], "B": [[["1", "0"]]],
+                               "C": [["1", "0"]]},
+                        {"eigenvalues": [[["0.5", "0"]]], "B": [[["1", "0"]]],
+                         "C": [["1", "0"]]})}))
+    add("verify.certcheck:read_shallow",
+        Case(call(cc.read_shallow, tiny_target),
+             {"target": (None, {"poles": [], "residues": []},
+                         {"poles": [g_half], "residues": []})}))
+    add("verify.certificates:rational",
+        Case(call(cf.rational, R(1, 2)), {"x": (0.5, sympy.sqrt(2), sympy.I)}))
+    add("verify.certificates:gaussian",
+        Case(call(cf.gaussian, R(1, 2) + sympy.I), {"x": (0.5, sympy.sqrt(2), True, "1")}))
+    add("verify.certificates:deep_json",
+        Case(call(cf.deep_json, lin.DeepSSM([[R(1, 2)]], [[1]], [1])),
+             {"model": NOT_MODEL + (Mut(lambda v: lin.DeepSSM([[0.5]], [[1.0]], [1.0]),
+                                        "float", ("x",)),)}))
+    add("verify.certificates:shallow_json",
+        Case(call(cf.shallow_json, [R(1, 2)], [1]),
+             {"poles": ([0.5],), "residues": ([], [0.5])}, aliases={"poles": ("x",),
+                                                                    "residues": ("x",)}))
+    add("verify.certificates:polynomial_json",
+        Case(call(cf.polynomial_json, 1 + lin.W, lin.W),
+             {"expr": (1 + sympy.sqrt(2) * lin.W,)}, aliases={"expr": ("x",)}))
+    add("verify.certificates:certificate",
+        Case(call(cf.certificate, "lemma3.1"), {"kind": ("", 3)}))
+    add("verify.certificates:deep_from_json",
+        Case(call(cf.deep_from_json, tiny_model), {"model": (None, {"eigenvalues": []})}))
+    add("verify.certificates:shallow_from_json",
+        Case(call(cf.shallow_from_json, tiny_target), {"target": (None, {"poles": 3})}))
+    add("verify.certificates:complex_array",
+        Case(call(cf.complex_array, ["(0.5+1j)"]),
+             {"values": ([0.5], ["x"], [["1"], ["1", "2"]])}, aliases={"values": ("values",)}))
+    add("verify.certificates:mpmath_array",
+        Case(call(cf.mpmath_array, ["(0.5 + 1.0j)"], 30),
+             {"values": ([0.5], ["x"]), "dps": (0, -1, 2.5, True)}))
+    add("verify.recheck:RecheckRow", record("recheck"))
+    add("verify.recheck:recheck",
+        Case(call(rc.recheck, tiny_report),
+             {"report": ([], {"claims": 3}, {"claims": [{"id": 3, "tiers": []}]})}))
+    add("verify.recheck:format_recheck",
+        Case(call(rc.format_recheck, []), {"rows": (Bad("x", "str"), [3])}))
+    add("verify.recheck:main_recheck",
+        Case(call(rc.main_recheck, "unused.json"),
+             {"path": (3, None)}, run_valid=False))
     return cases

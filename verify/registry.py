@@ -144,6 +144,12 @@ class Tier:
         written to the JSON report). ``None`` (the default) leaves it unstated: the report then
         shows the bare number. A tier with unit ``"exact"`` must return only ``inf``, ``-inf``
         or ``nan``; the runner reports a finite margin there as an error.
+    rebuild
+        ``rebuild(description)`` turns a description written by ``describe`` (as read back from
+        the JSON report) into instances that ``check`` accepts, holding that one instance at
+        index 0, so that :mod:`verify.recheck` can recompute its margin from the report alone.
+        It must raise ``ValueError`` for a description it cannot read. ``None`` (the default):
+        the tier's instances cannot be rebuilt, and a recheck says so.
     """
 
     name: str
@@ -153,6 +159,7 @@ class Tier:
     batch: int = 256
     max_instances: int | None = None
     unit: str | None = None
+    rebuild: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         _require_text("name", self.name)
@@ -160,6 +167,8 @@ class Tier:
             _require_choice("unit", self.unit, tuple(UNITS))
         for role in ("sample", "check", "describe"):
             _require(role, getattr(self, role), callable(getattr(self, role)), "a callable")
+        _require("rebuild", self.rebuild, self.rebuild is None or callable(self.rebuild),
+                 "None or a callable")
         check_count("batch", self.batch)
         if self.max_instances is not None:
             check_count("max_instances", self.max_instances)

@@ -41,9 +41,20 @@ from theory.depth_width import (
     target_from_factors,
     vanishing_order_at_infinity,
 )
-from theory.linear import DeepSSM, ShallowSSM
+from theory.linear import DeepSSM, ShallowSSM, W
 from theory.numbers import NumberKind, tolerance
 from theory.validation import Rules, check_rules
+from verify.certificates import (
+    certificate,
+    complex_array,
+    deep_from_json,
+    deep_json,
+    gaussian,
+    mpmath_array,
+    polynomial_json,
+    shallow_from_json,
+    shallow_json,
+)
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational, random_deep_batch, random_deep_exact, stable_spectrum
 
@@ -82,6 +93,19 @@ def _describe_model(m: DeepSSM) -> dict[str, Any]:
     fmt = np.vectorize(_str, otypes=[object])
     return {"kind": m.kind.value, "eigenvalues": fmt(m.eigenvalues).tolist(),
             "B": [fmt(b).tolist() for b in m.B], "C": fmt(m.C).tolist()}
+
+
+def _rebuild_float_model(description: dict[str, Any]) -> list[DeepSSM]:
+    """The float model of :func:`_describe_model` (round-trip decimals: the same floats)."""
+    d = description
+    return [DeepSSM(complex_array(d["eigenvalues"], "eigenvalues"),
+                    [complex_array(b, "B") for b in d["B"]], complex_array(d["C"], "C"))]
+
+
+def _rebuild_from_certificate(description: dict[str, Any]) -> list[DeepSSM]:
+    """The exact model stored in the instance's certificate (``"model"`` or ``"deep"``)."""
+    cert = description["certificate"]
+    return [deep_from_json(cert["model"] if "model" in cert else cert["deep"])]
 
 
 def _exact_stable(rng: np.random.Generator, avoid: list[Any]) -> sympy.Expr:
@@ -179,6 +203,16 @@ def _sample_i_float(rng: np.random.Generator, n: int) -> list[DeepSSM]:
     return out
 
 
+def _describe_i_exact(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    """The model and its ``thm4.1.i`` certificate: the model and its partial-fraction shallow
+    model as Gaussian rationals, kernels equal on ``2lm + 1`` terms."""
+    m = models[i]
+    shallow = deep_to_shallow(m)
+    return {**_describe_model(m), "certificate": certificate(
+        "thm4.1.i", deep=deep_json(m), shallow=shallow_json(shallow.poles, shallow.residues),
+        terms=2 * m.depth * m.width + 1)}
+
+
 THM_4_1_I = register(Claim(
     id="byjl25.thm4.1.i",
     paper="BYJL25",
@@ -193,9 +227,11 @@ THM_4_1_I = register(Claim(
     "(half the models with near-merging eigenvalues, relative gap 1e-8..1e-4)",
     tiers=(
         Tier("exact (sympy)", _sample_i_exact, lambda ms: [margin_i_exact(m) for m in ms],
-             lambda ms, i: _describe_model(ms[i]), batch=20, max_instances=60, unit="exact"),
+             _describe_i_exact, batch=20, max_instances=60, unit="exact",
+             rebuild=_rebuild_from_certificate),
         Tier("float64", _sample_i_float, lambda ms: [margin_i_float(m) for m in ms],
-             lambda ms, i: _describe_model(ms[i]), batch=100, unit="decades"),
+             lambda ms, i: _describe_model(ms[i]), batch=100, unit="decades",
+             rebuild=_rebuild_float_model),
     ),
     default_instances=200,
 ))
@@ -238,12 +274,20 @@ def margin_shared(model: DeepSSM) -> float:
 
 
 def _describe_shared(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    """The model, its pole certificate, and the ``thm4.1.i.shared`` certificate: the model,
+    the pole, its order, ``ρ̂ = N/D`` in lowest terms (coefficients) and the number of kernel
+    terms, ``lm + max(deg D, deg N + 1)``, on which ``D ρ̂ = N`` proves the identity."""
     m = models[i]
     cert = pole_multiplicity_certificate(m, m.eigenvalues[0, 0])
+    num, den = polynomial_json(cert.numerator, W), polynomial_json(cert.denominator, W)
+    terms = m.depth * m.width + max(len(den) - 1, len(num))
     return {**_describe_model(m), "pole": str(cert.pole), "pole_order": cert.order,
             "rho_hat_numerator": str(cert.numerator),
             "rho_hat_denominator": str(cert.denominator),
-            "kernel_0_to_5": [str(x) for x in m.kernel(6)]}
+            "kernel_0_to_5": [str(x) for x in m.kernel(6)],
+            "certificate": certificate("thm4.1.i.shared", model=deep_json(m),
+                                       pole=gaussian(cert.pole), order=cert.order,
+                                       numerator=num, denominator=den, terms=terms)}
 
 
 THM_4_1_I_SHARED = register(Claim(
@@ -258,7 +302,8 @@ THM_4_1_I_SHARED = register(Claim(
     "negative = pole of order 2, no diagonal shallow model of any width has this kernel",
     tiers=(
         Tier("exact (sympy)", _sample_shared, lambda ms: [margin_shared(m) for m in ms],
-             _describe_shared, batch=10, max_instances=20, unit="pole order"),
+             _describe_shared, batch=10, max_instances=20, unit="pole order",
+             rebuild=_rebuild_from_certificate),
     ),
     default_instances=20,
     notes="certificate: rho-hat in lowest terms has the factor (1 - lambda w)^2 in its "
@@ -386,10 +431,38 @@ def margin_ii_float(inst: tuple[ShallowSSM, int, int], T: int = FLOAT_T) -> floa
 
 
 def _describe_ii(insts: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, Any]:
+    """Shape and target; exact targets also in the canonical format (``"exact"``), mpmath
+    targets with ``MPMATH_DPS + 5`` digits (round-trip), float targets as round-trip decimals:
+    :func:`_rebuild_ii` gets the same numbers back."""
     target, depth, width = insts[i]
-    return {"depth": depth, "width": width, "kind": target.kind.value,
-            "poles": [_str(x) for x in target.poles],
+    out = {"depth": depth, "width": width, "kind": target.kind.value}
+    if target.kind is NumberKind.MPMATH:
+        with mpmath.workdps(MPMATH_DPS):
+            fmt: Any = lambda x: mpmath.nstr(x, MPMATH_DPS + 5)  # noqa: E731
+            return {**out, "poles": [fmt(x) for x in target.poles],
+                    "residues": [fmt(x) for x in target.residues]}
+    out |= {"poles": [_str(x) for x in target.poles],
             "residues": [_str(x) for x in target.residues]}
+    if target.kind is NumberKind.EXACT:
+        out["exact"] = shallow_json(target.poles, target.residues)
+    return out
+
+
+def _rebuild_ii(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]]:
+    """The instance of :func:`_describe_ii` in its number kind (targets have ``C = 1``)."""
+    d = description
+    shape = (int(d["depth"]), int(d["width"]))
+    if d["kind"] == NumberKind.EXACT.value:
+        return [(shallow_from_json(d["exact"]), *shape)]
+    if d["kind"] == NumberKind.MPMATH.value:
+        with mpmath.workdps(MPMATH_DPS):
+            poles = mpmath_array(d["poles"], MPMATH_DPS, "poles")
+            res = mpmath_array(d["residues"], MPMATH_DPS, "residues")
+            return [(ShallowSSM(list(poles), list(res), [mpmath.mpf(1)] * len(poles)),
+                     *shape)]
+    poles = complex_array(d["poles"], "poles")
+    target = ShallowSSM(poles, complex_array(d["residues"], "residues"), np.ones(poles.size))
+    return [(target, *shape)]
 
 
 THM_4_1_II = register(Claim(
@@ -404,12 +477,13 @@ THM_4_1_II = register(Claim(
     "decades between tolerance(kind) and the kernel error relative to the absolute kernels",
     tiers=(
         Tier("exact (sympy)", _sample_ii_exact, lambda xs: [margin_ii_exact(x) for x in xs],
-             _describe_ii, batch=8, max_instances=24, unit="exact"),
+             _describe_ii, batch=8, max_instances=24, unit="exact", rebuild=_rebuild_ii),
         Tier(f"mpmath dps={MPMATH_DPS}", _sample_ii_mpmath,
              lambda xs: [margin_ii_mpmath(x) for x in xs], _describe_ii, batch=10,
-             max_instances=20, unit="decades"),
+             max_instances=20, unit="decades", rebuild=_rebuild_ii),
         Tier("float64", _sample_ii_float, lambda xs: [margin_ii_float(x) for x in xs],
-             _describe_ii, batch=50, max_instances=100, unit="decades"),
+             _describe_ii, batch=50, max_instances=100, unit="decades",
+             rebuild=_rebuild_ii),
     ),
     default_instances=200,
 ))
@@ -448,13 +522,31 @@ def margin_iii(inst: tuple[int, int, np.random.Generator]) -> float:
 
 
 def _describe_iii(insts: list[tuple[int, int, np.random.Generator]], i: int) -> dict[str, Any]:
-    depth, width, _ = insts[i]
+    """The shape, the deterministic witness's certificate fields, the seed of the checked
+    witness's generator (``witness_seed``: the instance is ``(l, m, default_rng(seed))``) and
+    the ``thm4.1.iii`` certificate of the checked witness (its poles, residues and
+    ``-Σ r_i/λ_i``)."""
+    depth, width, rng = insts[i]
     _, cert = non_inclusion_witness(depth, width)
+    seed = int(rng.bit_generator.seed_seq.entropy)
+    _, checked = non_inclusion_witness(depth, width, rng=np.random.default_rng(seed))
     return {"depth": depth, "width": width, "n": cert.n, "lm": cert.lm,
             "max_zero_modes": cert.max_zero_modes,
             "layers_without_zero_mode": cert.layers_without_zero_mode,
             "deterministic_witness_poles": [str(x) for x in cert.poles],
-            "first_order_coefficient": str(cert.first_order_coefficient)}
+            "first_order_coefficient": str(cert.first_order_coefficient),
+            "witness_seed": seed,
+            "certificate": certificate(
+                "thm4.1.iii", depth=depth, width=width,
+                poles=[gaussian(x) for x in checked.poles],
+                residues=[gaussian(x) for x in checked.residues],
+                first_order_coefficient=gaussian(checked.first_order_coefficient))}
+
+
+def _rebuild_iii(description: dict[str, Any]) -> list[tuple[int, int, np.random.Generator]]:
+    """The instance of :func:`_describe_iii`: ``(l, m, default_rng(witness_seed))``."""
+    d = description
+    return [(int(d["depth"]), int(d["width"]), np.random.default_rng(int(d["witness_seed"])))]
 
 
 THM_4_1_III = register(Claim(
@@ -469,7 +561,8 @@ THM_4_1_III = register(Claim(
     "certificate re-verifies; -inf if any check fails",
     tiers=(
         Tier("exact (sympy)", _sample_iii, lambda xs: [margin_iii(x) for x in xs],
-             _describe_iii, batch=10, max_instances=30, unit="magnitude"),
+             _describe_iii, batch=10, max_instances=30, unit="magnitude",
+             rebuild=_rebuild_iii),
     ),
     default_instances=30,
     notes="argument: a deep model holding n = l(m-1)+2 nonzero poles has at most l-2 zero modes, "

@@ -29,6 +29,14 @@ from theory.linear import DeepSSM
 from theory.numbers import InvalidParameterError, NumberKind, exact_equal, tolerance
 from theory.validation import Rules, check_rules
 from verify.batch import DeepBatch
+from verify.certificates import (
+    certificate,
+    complex_array,
+    deep_from_json,
+    deep_json,
+    gaussian,
+    mpmath_array,
+)
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_deep_batch, random_deep_exact, random_deep_mpmath
 
@@ -82,12 +90,22 @@ def exact_margin(model: DeepSSM) -> float:
 
 
 def _describe_exact(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    """The model, and its ``lemma3.1`` certificate (:mod:`verify.certcheck`): the model and its
+    closed-form kernel on ``2lm + 1`` terms as Gaussian rationals."""
     m = models[i]
+    T = 2 * m.depth * m.width + 1
     return {
         "eigenvalues": [[str(x) for x in row] for row in m.eigenvalues],
         "B": [np.vectorize(str)(b).tolist() for b in m.B],
         "C": [str(x) for x in m.C],
+        "certificate": certificate("lemma3.1", model=deep_json(m), terms=T,
+                                   kernel=[gaussian(x) for x in m.kernel(T, "closed_form")]),
     }
+
+
+def _rebuild_exact(description: dict[str, Any]) -> list[DeepSSM]:
+    """The instance of :func:`_describe_exact`, from its certificate."""
+    return [deep_from_json(description["certificate"]["model"])]
 
 
 # ---------------------------------------------------------------------------- mpmath tier
@@ -119,9 +137,11 @@ def mpmath_margin(model: DeepSSM, T: int = MPMATH_T) -> float:
 
 
 def _describe_mpmath(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    """The model with ``MPMATH_DPS + 5`` significant digits, enough to round-trip the binary
+    values at ``MPMATH_DPS`` (so :func:`_rebuild_mpmath` gets the same numbers back)."""
     m = models[i]
     with mpmath.workdps(MPMATH_DPS):
-        fmt = np.vectorize(lambda x: mpmath.nstr(x, MPMATH_DPS), otypes=[object])
+        fmt = np.vectorize(lambda x: mpmath.nstr(x, MPMATH_DPS + 5), otypes=[object])
         return {
             "dps": MPMATH_DPS,
             "eigenvalues": fmt(m.eigenvalues).tolist(),
@@ -130,9 +150,28 @@ def _describe_mpmath(models: list[DeepSSM], i: int) -> dict[str, Any]:
         }
 
 
+def _rebuild_mpmath(description: dict[str, Any]) -> list[DeepSSM]:
+    """The instance of :func:`_describe_mpmath` (parsed at ``MPMATH_DPS`` digits)."""
+    d = description
+    with mpmath.workdps(MPMATH_DPS):
+        return [DeepSSM(mpmath_array(d["eigenvalues"], MPMATH_DPS, "eigenvalues"),
+                        [mpmath_array(b, MPMATH_DPS, "B") for b in d["B"]],
+                        mpmath_array(d["C"], MPMATH_DPS, "C"))]
+
+
 # ---------------------------------------------------------------------------- float tier
 def _sample_float(rng: np.random.Generator, n: int) -> DeepBatch:
     return random_deep_batch(rng, n, *_shape(rng, MAX_DEPTH, MAX_WIDTH))
+
+
+def _rebuild_float(description: dict[str, Any]) -> DeepBatch:
+    """The one-model batch of ``DeepBatch.describe`` (the recorded floats bit for bit)."""
+    d = description
+    depth, width = int(d["depth"]), int(d["width"])
+    bk = complex_array(d["Bk"], "Bk").reshape(1, depth - 1, width, width)
+    return DeepBatch(complex_array([d["eigenvalues"]], "eigenvalues"),
+                     complex_array([d["B1"]], "B1"), bk, complex_array([d["C"]], "C"),
+                     [str(d["style"])])
 
 
 def relative_errors(closed: np.ndarray, other: np.ndarray, scale: np.ndarray) -> np.ndarray:
@@ -184,12 +223,13 @@ LEMMA_3_1 = register(
         "relative to the kernel of the entrywise-absolute model ('exact' = zero error)",
         tiers=(
             Tier("exact (sympy)", _sample_exact, lambda ms: [exact_margin(m) for m in ms],
-                 _describe_exact, batch=25, unit="exact"),
+                 _describe_exact, batch=25, unit="exact", rebuild=_rebuild_exact),
             Tier(f"mpmath dps={MPMATH_DPS}", _sample_mpmath,
                  lambda ms: [mpmath_margin(m) for m in ms], _describe_mpmath, batch=25,
-                 unit="decades"),
+                 unit="decades", rebuild=_rebuild_mpmath),
             Tier("float64 (scan core)", _sample_float, float_margins,
-                 lambda b, i: b.describe(i), batch=100, unit="decades"),
+                 lambda b, i: b.describe(i), batch=100, unit="decades",
+                 rebuild=_rebuild_float),
         ),
         default_instances=200,
         notes="exact tier: agreement on 2lm+1 terms proves agreement for all s (both sides are "

@@ -60,6 +60,15 @@ from theory.norm_reduction import (
 from theory.numbers import InvalidParameterError, NumberKind, abs_squared, convert, tolerance
 from theory.validation import check_instance, check_int, check_real, fail
 from verify.adversarial import describe_target
+from verify.certificates import (
+    certificate,
+    complex_array,
+    deep_from_json,
+    deep_json,
+    rational,
+    shallow_from_json,
+    shallow_json,
+)
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import (
     gaussian_rational,
@@ -179,11 +188,23 @@ def algb_float_margin(model: DeepSSM, balancer: Any = balance) -> float:
 
 
 def _describe_model(models: list[DeepSSM], i: int) -> dict[str, Any]:
+    """The model (float entries as round-trip decimals); an exact model also in the canonical
+    format (``"exact"``), so that :func:`_rebuild_model` gets the same numbers back."""
     m = models[i]
     fmt = np.vectorize(lambda x: repr(complex(x)) if not isinstance(x, sympy.Basic) else str(x),
                        otypes=[object])
-    return {"eigenvalues": fmt(m.eigenvalues).tolist(), "B": [fmt(b).tolist() for b in m.B],
-            "C": fmt(m.C).tolist()}
+    out = {"eigenvalues": fmt(m.eigenvalues).tolist(), "B": [fmt(b).tolist() for b in m.B],
+           "C": fmt(m.C).tolist()}
+    return {**out, "exact": deep_json(m)} if m.kind is NumberKind.EXACT else out
+
+
+def _rebuild_model(description: dict[str, Any]) -> list[DeepSSM]:
+    """The instance of :func:`_describe_model` (float models are complex, as sampled)."""
+    d = description
+    if "exact" in d:
+        return [deep_from_json(d["exact"])]
+    return [DeepSSM(complex_array(d["eigenvalues"], "eigenvalues"),
+                    [complex_array(b, "B") for b in d["B"]], complex_array(d["C"], "C"))]
 
 
 def _sample_algb_exact(rng: np.random.Generator, n: int) -> list[DeepSSM]:
@@ -248,10 +269,10 @@ ALG_B = register(Claim(
     tiers=(
         Tier("exact (sympy) + mpmath dps=30", _sample_algb_exact,
              lambda ms: [algb_exact_margin(m) for m in ms], _describe_model, batch=10,
-             max_instances=25, unit="decades"),
+             max_instances=25, unit="decades", rebuild=_rebuild_model),
         Tier("float64 (+ HiGHS LP)", _sample_algb_float,
              lambda ms: [algb_float_margin(m) for m in ms], _describe_model, batch=100,
-             unit="decades"),
+             unit="decades", rebuild=_rebuild_model),
     ),
     default_instances=300,
     notes="half of the models have a quarter of their entries zeroed, so dead nodes are pruned",
@@ -323,6 +344,22 @@ def _describe_thm42(instances: list[tuple[ShallowSSM, int, int]], i: int) -> dic
     return {"depth": depth, "width": width, "ratio": record["ratio"],
             "winner": record["winner"], "norms": record["norms"],
             "target": describe_target(target)}
+
+
+def _target_from_description(target: dict[str, Any]) -> ShallowSSM:
+    """The float target of :func:`verify.adversarial.describe_target` (the recorded floats)."""
+    def values(key: str) -> np.ndarray:
+        return complex_array([f"{z['re']}{'' if z['im'].startswith('-') else '+'}{z['im']}j"
+                              for z in target[key]], key)
+
+    poles = values("poles")
+    return ShallowSSM(poles, values("residues"), np.ones(poles.size))
+
+
+def _rebuild_thm42(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]]:
+    """The instance of :func:`_describe_thm42`."""
+    d = description
+    return [(_target_from_description(d["target"]), int(d["depth"]), int(d["width"]))]
 
 
 def random_exact_target(rng: np.random.Generator, n: int) -> ShallowSSM:
@@ -420,9 +457,23 @@ def thm42_exact_margin(target: ShallowSSM, depth: int, width: int, constant: Any
 
 def _describe_exact_target(instances: list[tuple[ShallowSSM, int, int]],
                            i: int) -> dict[str, Any]:
+    """The target and the ``thm4.2.forest`` certificate: the target, the Newton forest's
+    deep model, its ``W²`` (largest squared path weight) and ``c_1⁴ = max |r_i|²``, exact."""
     target, depth, width = instances[i]
+    deep = forest_deep(target, depth, width)
     return {"depth": depth, "width": width, "poles": [str(p) for p in target.poles],
-            "residues": [str(r) for r in target.residues]}
+            "residues": [str(r) for r in target.residues],
+            "certificate": certificate(
+                "thm4.2.forest", depth=depth, width=width,
+                target=shallow_json(target.poles, target.residues), deep=deep_json(deep),
+                W2=rational(abs_squared(max_path_weight(deep))),
+                c1_4=rational(abs_squared(shallow_norm_squared(target))))}
+
+
+def _rebuild_exact_target(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]]:
+    """The instance of :func:`_describe_exact_target`, from its certificate's target."""
+    cert = description["certificate"]
+    return [(shallow_from_json(cert["target"]), int(cert["depth"]), int(cert["width"]))]
 
 
 THM_4_2 = register(Claim(
@@ -439,10 +490,10 @@ THM_4_2 = register(Claim(
     tiers=(
         Tier("exact (sympy), Newton forest", _sample_thm42_exact,
              lambda xs: [thm42_exact_margin(*x) for x in xs], _describe_exact_target,
-             batch=10, max_instances=30, unit="fraction"),
+             batch=10, max_instances=30, unit="fraction", rebuild=_rebuild_exact_target),
         Tier("float64, best construction", _sample_thm42_float,
              lambda xs: [thm42_margin(*x) for x in xs], _describe_thm42, batch=100,
-             max_instances=1500, unit="fraction"),
+             max_instances=1500, unit="fraction", rebuild=_rebuild_thm42),
     ),
     default_instances=1000,
     hypotheses=("distinct poles", "n <= l(m-1)+1"),
@@ -491,6 +542,14 @@ def algorithm_a_margin(witness: dict[str, Any], constant: float = 2.0) -> float:
     return 1.0 - norm_ratio(deep, target) / constant
 
 
+def _rebuild_witness(description: dict[str, Any]) -> list[dict[str, Any]]:
+    """The witness of the Algorithm A tier (round-trip decimals: the same floats)."""
+    d = description
+    return [{"depth": int(d["depth"]), "width": int(d["width"]),
+             "poles": tuple(complex(x) for x in complex_array(d["poles"], "poles")),
+             "residues": tuple(complex(x) for x in complex_array(d["residues"], "residues"))}]
+
+
 ALGORITHM_A = register(Claim(
     id="byjl25.thm4.2.algorithm_a",
     paper="BYJL25",
@@ -505,7 +564,7 @@ ALGORITHM_A = register(Claim(
              lambda xs: [algorithm_a_margin(x) for x in xs],
              lambda xs, i: {**xs[i], "poles": [repr(p) for p in xs[i]["poles"]],
                             "residues": [repr(r) for r in xs[i]["residues"]]},
-             batch=1, max_instances=1, unit="fraction"),
+             batch=1, max_instances=1, unit="fraction", rebuild=_rebuild_witness),
     ),
     expected="finding",
     default_instances=1,
@@ -623,7 +682,9 @@ BRACKET = register(Claim(
     "constructive search tries every depth from the least that fits, independently of the "
     "lower bound)",
     tiers=(Tier("float64", _sample_bracket, lambda xs: [bracket_margin(*x) for x in xs],
-                _describe_bracket, batch=50, max_instances=300, unit="layers"),),
+                _describe_bracket, batch=50, max_instances=300, unit="layers",
+                rebuild=lambda d: [(_target_from_description(d["target"]), int(d["width"]),
+                                    float(d["c"]))]),),
     default_instances=300,
     notes="existence of a minimal depth: paper; the formula and lower bounds: rebuilt",
 ))

@@ -1,0 +1,190 @@
+"""Re-checking a JSON report from the report alone (issue 8, item 3): :mod:`verify.recheck`.
+
+A real small report (the exact BYJL25 claims, one instance per tier) rechecks fully; a changed
+margin, verdict, instance or certificate is refuted; descriptions that cannot be read are
+malformed; tiers without a rebuild hook and unknown claims are reported as not re-checkable,
+never confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_certcheck import certificates, small_report
+
+from theory.numbers import InvalidParameterError
+from verify.recheck import (
+    DECADES_TOLERANCE,
+    STATUSES,
+    RecheckRow,
+    format_recheck,
+    main_recheck,
+    recheck,
+)
+
+
+def tier_of(report: dict[str, Any], claim: str, prefix: str) -> dict[str, Any]:
+    """The tier row of ``claim`` whose name starts with ``prefix``."""
+    entry = next(c for c in report["claims"] if c["id"] == claim)
+    return next(t for t in entry["tiers"] if t["tier"].startswith(prefix))
+
+
+def rows_of(report: dict[str, Any], claim: str, prefix: str) -> list[RecheckRow]:
+    """The rows of one tier (only that claim of ``report`` is rechecked, for speed)."""
+    sub = {**report, "claims": [c for c in report["claims"] if c["id"] == claim]}
+    return [r for r in recheck(sub) if r.tier.startswith(prefix)]
+
+
+@cache
+def full_rows() -> tuple[RecheckRow, ...]:
+    return tuple(recheck(small_report()))
+
+
+def test_a_real_report_rechecks_fully() -> None:
+    rows = list(full_rows())
+    assert [r for r in rows if r.status != "confirmed"] == []
+    report = small_report()
+    tiers = sum(len(c["tiers"]) for c in report["claims"])
+    instance_rows = [r for r in rows if r.where == "worst_instance"]
+    assert len(instance_rows) == tiers  # every tier of the small report was re-run
+    assert {r.where for r in rows} >= {"worst_instance", "first_violation",
+                                       "certificate (worst_instance)"}
+    exact = [r for r in instance_rows if r.tier.startswith("exact")]
+    assert exact and all("bit-for-bit" in r.reason for r in exact)
+
+
+def test_the_finding_violation_is_reproduced() -> None:
+    rows = rows_of(small_report(), "byjl25.thm4.1.i.shared", "exact")
+    first = [r for r in rows if r.where == "first_violation"]
+    assert first and first[0].status == "confirmed" and first[0].recomputed == -1.0
+
+
+def test_a_changed_margin_is_refuted() -> None:
+    report = small_report()
+    tier = tier_of(report, "byjl25.thm4.2", "exact")
+    tier["worst_margin"] = tier["worst_margin"] + 1e-6
+    (row,) = [r for r in rows_of(report, "byjl25.thm4.2", "exact")
+              if r.where == "worst_instance"]
+    assert row.status == "refuted" and "differs" in row.reason
+
+
+def test_an_exact_margin_changed_to_not_exact_is_refuted() -> None:
+    report = small_report()
+    tier_of(report, "byjl25.lemma3.1", "exact")["worst_margin_kind"] = "-inf"
+    (row,) = [r for r in rows_of(report, "byjl25.lemma3.1", "exact")
+              if r.where == "worst_instance"]
+    assert row.status == "refuted"
+
+
+@pytest.mark.parametrize("shift, status", [(0.9 * DECADES_TOLERANCE, "confirmed"),
+                                           (1.1 * DECADES_TOLERANCE, "refuted")])
+def test_the_decades_tolerance_of_float_tiers(shift: float, status: str) -> None:
+    """A float margin in decades may move by at most ``DECADES_TOLERANCE`` (and keep its sign)."""
+    report = small_report()
+    tier = tier_of(report, "byjl25.lemma3.1", "float64")
+    assert tier["worst_margin"] > 0
+    tier["worst_margin"] += shift
+    (row,) = rows_of(report, "byjl25.lemma3.1", "float64")
+    assert row.status == status, row.reason
+
+
+def test_a_verdict_its_margin_contradicts_is_refuted() -> None:
+    """A 'holds' verdict whose rebuilt worst instance violates the claim is refuted: the
+    finding's violating model is put in place of Theorem 4.1(i)'s worst instance."""
+    report = small_report()
+    shared = tier_of(report, "byjl25.thm4.1.i.shared", "exact")["worst_instance"]
+    tier_of(report, "byjl25.thm4.1.i", "exact")["worst_instance"] = shared
+    rows = [r for r in rows_of(report, "byjl25.thm4.1.i", "exact")
+            if r.where == "worst_instance"]
+    assert rows[0].status in ("refuted", "failed")
+
+
+def test_a_non_violation_recorded_as_the_first_violation_is_refuted() -> None:
+    report = small_report()
+    tier = tier_of(report, "byjl25.thm4.1.i.shared", "exact")
+    model = tier["first_violation"]["certificate"]["model"]
+    model["eigenvalues"][1][0] = ["1/3", "0"]  # distinct eigenvalues: a simple pole
+    (row,) = [r for r in rows_of(report, "byjl25.thm4.1.i.shared", "exact")
+              if r.where == "first_violation"]
+    assert row.status in ("refuted", "failed"), row.reason
+
+
+def test_a_corrupted_certificate_is_refuted_twice() -> None:
+    """The certificate's check and the description of the rebuilt instance both catch it."""
+    report = small_report()
+    cert = certificates(report)["lemma3.1"]
+    cert["kernel"][0] = [str(int(cert["kernel"][0][0].split("/")[0]) + 1), cert["kernel"][0][1]]
+    rows = rows_of(report, "byjl25.lemma3.1", "exact")
+    assert {r.where: r.status for r in rows} == {
+        "worst_instance": "refuted", "certificate (worst_instance)": "refuted"}
+
+
+def test_a_finding_without_a_violation_is_refuted() -> None:
+    report = small_report()
+    tier_of(report, "byjl25.thm4.1.i.shared", "exact")["first_violation"] = None
+    rows = rows_of(report, "byjl25.thm4.1.i.shared", "exact")
+    assert any(r.where == "first_violation" and r.status == "refuted" for r in rows)
+
+
+@pytest.mark.parametrize("description", [{"foo": 1}, {"certificate": {"model": 3}}])
+def test_an_unreadable_description_is_malformed(description: dict[str, Any]) -> None:
+    report = small_report()
+    tier_of(report, "byjl25.thm4.1.iii", "exact")["worst_instance"] = description
+    rows = rows_of(report, "byjl25.thm4.1.iii", "exact")
+    assert [r.status for r in rows if r.where == "worst_instance"] == ["malformed"]
+
+
+def test_not_re_checkable_rows_say_why() -> None:
+    report = small_report()
+    report["claims"].append({"id": "no.such.claim", "tiers": [{"tier": "x"}]})
+    ii = {"id": "byjl25.thm4.2.width1", "tiers": [{"tier": "exact (sympy)", "verdict": "holds",
+                                               "worst_margin": None,
+                                               "worst_margin_kind": "exact",
+                                               "worst_instance": {}, "first_violation": None}]}
+    report["claims"].append(ii)
+    tier_of(report, "byjl25.lemma3.1", "exact")["verdict"] = "ERROR"
+    rows = recheck(report)
+    skipped = {(r.claim, r.tier): r.reason for r in rows if r.status == "not re-checkable"}
+    assert "registered" in skipped[("no.such.claim", "x")]
+    assert "rebuild hook" in skipped[("byjl25.thm4.2.width1", "exact (sympy)")]
+    assert "ERROR" in skipped[("byjl25.lemma3.1", "exact (sympy)")]
+
+
+def test_format_recheck_counts_every_status() -> None:
+    rows = list(full_rows())
+    text = format_recheck(rows)
+    assert text.splitlines()[-1] == (f"recheck: {len(rows)} rows: {len(rows)} confirmed, "
+                                     + ", ".join(f"0 {s}" for s in STATUSES[1:]))
+
+
+@pytest.mark.parametrize("report", [[], {"claims": 3}, {"claims": [{"id": 1, "tiers": []}]},
+                                    {"claims": [{"id": "a", "tiers": [3]}]}])
+def test_recheck_rejects_a_non_report(report: Any) -> None:
+    with pytest.raises(InvalidParameterError, match="report"):
+        recheck(report)
+
+
+def test_main_recheck_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    one = small_report()
+    one["claims"] = [c for c in one["claims"] if c["id"] == "byjl25.thm4.2"]
+    good = tmp_path / "r.json"
+    good.write_text(json.dumps(one))
+    assert main_recheck(good) == 0
+    assert "0 refuted" in capsys.readouterr().out
+    report = one
+    report["claims"].append({"id": "no.such.claim", "tiers": [{"tier": "x"}]})
+    good.write_text(json.dumps(report))
+    assert main_recheck(str(good)) == 0  # listed as not re-checkable, not a failure
+    tier_of(report, "byjl25.thm4.2", "exact")["worst_margin"] = 0.5
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(report))
+    assert main_recheck(bad) == 1
+    (tmp_path / "junk.json").write_text("[1, 2")
+    assert main_recheck(tmp_path / "junk.json") == 2
+    (tmp_path / "list.json").write_text("[]")
+    assert main_recheck(tmp_path / "list.json") == 2
+    assert main_recheck(tmp_path / "missing.json") == 2
