@@ -1373,6 +1373,10 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     # ------------------------------------------------------------------ verify.cli
     add("verify.cli:int_at_least",
         Case(call(cli.int_at_least, 1), {"minimum": (2.5, NAN, "1")}))
+    add("verify.cli:positive_seconds",
+        Reason("an argparse type: bad text ('0', '-1', 'inf', 'soon') raises "
+               "argparse.ArgumentTypeError, a usage error with exit status 2 (tested in "
+               "tests/test_main.py, test_search_bad_usage_exits_2)"))
 
     # ------------------------------------------------------------------ verify.experiments
     add("verify.experiments.byjl25_fit:Config",
@@ -1738,4 +1742,78 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("verify.recheck:main_recheck",
         Case(call(rc.main_recheck, "unused.json"),
              {"path": (3, None)}, run_valid=False))
+    _add_report_dir_cases(add, results)
     return cases
+
+
+def _add_report_dir_cases(add: Callable[[str, Case | Reason], None],
+                          results: Callable[[], list[Any]]) -> None:
+    """``python -m verify --report DIR``: the report directory, its document and renderers, the
+    run's metadata (valid calls write only into temporary directories)."""
+    import tempfile
+
+    import verify.report_dir as rd
+    import verify.report_document as doc
+    import verify.report_html as rh
+    import verify.report_markdown as rm
+    import verify.run_metadata as meta
+    from verify.report import json_report
+
+    tmp = tempfile.gettempdir()
+    directory = ("", Bad(3, "int"), Bad(rd.__file__, "existing-file"))
+    not_blocks = (Bad("x", "str"), [3], None)
+    block = Reason("document block: a plain record that build_document makes from a report; "
+                   "the renderers check that they are given blocks")
+
+    def base() -> dict[str, Any]:
+        return json_report(results(), 0, 1)
+
+    def report() -> dict[str, Any]:
+        return base() | {"environment": meta.environment([])}
+
+    add("verify.run_metadata:environment",
+        Case(call(meta.environment, ["--quick"]),
+             {"argv": (Bad("--quick", "str"), [3], None)}))
+    add("verify.run_metadata:git_state",
+        Case(call(meta.git_state, tmp), {"root": ("", Bad(3, "int"), None)}))
+    add("verify.run_metadata:blas_threads", Reason("no parameters"))
+    for name in ("Heading", "Paragraph", "Link", "Table", "Code", "Figure", "Bullets"):
+        add(f"verify.report_document:{name}", block)
+    add("verify.report_document:build_document",
+        Case(lambda: (doc.build_document, (report(),), {}),
+             {"report": (Bad("x", "str"), Bad({"claims": []}, "no-environment"), None),
+              "title": ("", " ", 3)}))
+    add("verify.report_document:margin_text",
+        Case(call(doc.margin_text, {"instances": 1, "unit": "decades", "worst_margin": 1.0,
+                                    "worst_margin_kind": "finite"}),
+             {"tier": (Bad({"instances": 1}, "no-margin"), Bad("x", "str"), None)}))
+    add("verify.report_markdown:render_markdown",
+        Case(call(rm.render_markdown, [doc.Paragraph("x")]), {"blocks": not_blocks}))
+    add("verify.report_html:render_html",
+        Case(call(rh.render_html, [doc.Paragraph("x")], tmp),
+             {"blocks": not_blocks,
+              "base_dir": (*directory, Bad("/nonexistent-dir", "missing"))}))
+    add("verify.report_dir:check_report_dir",
+        Case(call(rd.check_report_dir, tmp), {"report_dir": directory}))
+    add("verify.report_dir:run_experiment",
+        Case(call(rd.run_experiment, "verify.cli", tmp, True, 0),
+             {"module_name": ("", Bad(3, "int"), None), "out_dir": directory,
+              "quick": ("yes", 1, None), "seed": (-1, 2.5, NAN, True)}))
+    add("verify.report_dir:ExperimentRunner",
+        Case(call(rd.ExperimentRunner, tmp, quick=True, seed=0, modules=("verify.cli",),
+                  parallel=False),
+             {"out_dir": directory, "quick": ("yes", 1, None), "seed": (-1, 2.5, NAN, True),
+              "modules": (Bad("verify.cli", "str"), [3], [""]), "parallel": ("yes", 1, None)}))
+    add("verify.report_dir:assemble_report",
+        Case(lambda: (rd.assemble_report, (base(), meta.environment([]), []),
+                      {"quick": True, "seconds": 1.0, "expected_experiments": ()}),
+             {"base": (Bad("x", "str"), Bad({"claims": []}, "no-instances")),
+              "environment": (Bad("x", "str"), None),
+              "experiments": (Bad("x", "str"), [3], [{"ok": True}]),
+              "quick": ("yes", 1), "seconds": (-1.0, NAN, INF, "1", True),
+              "expected_experiments": (Bad("x", "str"), [3])}))
+    add("verify.report_dir:write_report",
+        Case(lambda: (rd.write_report, (report(), tempfile.mkdtemp()), {}),
+             {"report": (Bad("x", "str"), Bad({"claims": "x"}, "claims-str")),
+              "out_dir": directory}, run_valid=False))
+    add("verify.report_dir:report_schema", Reason("no parameters"))

@@ -295,3 +295,81 @@ def test_instances_upper_bound(capsys):
     assert info.value.code == 2
     assert f"<= {MAX_INSTANCES}" in capsys.readouterr().err
     assert str(MAX_INSTANCES) in build_parser().format_help()
+
+
+# ----------------------------------------------------------------------- --report and --quick
+def test_report_and_json_are_mutually_exclusive(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--report", str(tmp_path), "--json", str(tmp_path / "r.json")])
+    assert info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_quick_runs_the_quick_budget_unless_instances_is_given(tmp_path):
+    from verify.report_dir import QUICK_INSTANCES
+
+    for extra, expected in (([], QUICK_INSTANCES), (["--instances", "2"], 2)):
+        path = tmp_path / "r.json"
+        assert main(["--claim", "byjl25.lemma3.1", "--quick", "--no-progress", "--json",
+                     str(path), *extra]) == 0
+        rep = json.loads(path.read_text())
+        assert rep["instances_requested"] == expected
+        assert {t["instances"] for t in rep["claims"][0]["tiers"]} == {expected}
+
+
+def test_help_names_the_report_options():
+    text = build_parser().format_help()
+    assert "--report DIR" in text and "--quick" in text and "report.html" in text
+
+
+def test_recheck_confirms_a_fresh_report_and_refutes_an_edited_one(tmp_path, capsys):
+    path = tmp_path / "r.json"
+    assert main(["--claim", "byjl25.thm4.1.iii", "--instances", "1", "--no-progress",
+                 "--json", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["--recheck", str(path)]) == 0
+    assert "2 confirmed, 0 refuted" in capsys.readouterr().out
+    report = json.loads(path.read_text())
+    tier = report["claims"][0]["tiers"][0]
+    tier["worst_margin"] = tier["worst_margin"] * 2  # a margin the instance does not have
+    path.write_text(json.dumps(report))
+    assert main(["--recheck", str(path)]) == 1
+    assert main(["--recheck", str(tmp_path / "missing.json")]) == 2
+
+
+def test_search_prints_the_tightness_table_and_writes_its_rows(tmp_path, capsys, monkeypatch):
+    import verify.tightness as tightness
+
+    real = tightness.search
+    monkeypatch.setattr(tightness, "search", lambda claim, budget, seed: real(
+        claim, budget, seed, max_evaluations=60, shapes=[(2, 2)], cases=["forest"]))
+    path = tmp_path / "s.json"
+    assert main(["--search", "byjl25.thm4.2", "--budget", "30", "--json", str(path)]) == 0
+    assert "(2,2) forest" in capsys.readouterr().out
+    rows = json.loads(path.read_text())["rows"]
+    assert [(r["depth"], r["width"], r["case"]) for r in rows] == [(2, 2, "forest")]
+    assert 0 < rows[0]["ratio"] <= 2 ** (1 / 3)
+
+
+def test_search_exits_1_when_a_proved_bound_is_exceeded(monkeypatch, capsys):
+    """A forest ratio above its own constant would be a counterexample: the run must say so."""
+    import verify.tightness as tightness
+
+    row = tightness.TightnessRow("byjl25.thm4.2", "forest", (2, 2), 1.3,
+                                 {"2": 2.0, "2^(1/3)": 2 ** (1 / 3)}, 1, 0.1, {}, 1.3)
+    monkeypatch.setattr(tightness, "search", lambda claim, budget, seed: [row])
+    assert main(["--search", "byjl25.thm4.2", "--budget", "1"]) == 1
+    assert "BOUND EXCEEDED: (2,2) forest" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--search", "wx23.result_a.relu"],
+                                  ["--search", "byjl25.thm4.2", "--budget", "0"],
+                                  ["--search", "byjl25.thm4.2", "--budget", "inf"],
+                                  ["--search", "byjl25.thm4.2", "--budget", "soon"]])
+def test_search_bad_usage_exits_2(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    assert code == 2
+    assert "--search" in capsys.readouterr().err or "--budget" in argv

@@ -10,7 +10,7 @@ from typing import Any
 
 from theory.numbers import InvalidParameterError
 
-__all__ = ["int_at_least"]
+__all__ = ["int_at_least", "positive_seconds"]
 
 
 def _check_bound(name: str, value: Any, at_least: int | None = None) -> int:
@@ -47,3 +47,14 @@ def int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], in
         return value
 
     return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse ``type=`` for a time budget: a finite number of seconds ``> 0``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected finite seconds > 0, got {text}")
+    return value
