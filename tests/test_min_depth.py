@@ -137,16 +137,20 @@ def _forest_condition(target: ShallowSSM, depth: int, c: float) -> bool:
     """The forest's norm condition ``2^(l-1) c_1^2 <= c^(l+1)`` at depth ``l`` (in logs)."""
     from theory.min_depth import _c1
 
-    return ((depth - 1) * math.log(2) + 2 * math.log(_c1(target))
-            <= (depth + 1) * math.log(c))
+    return _forest_condition_logs(depth, math.log(_c1(target)), math.log(c))
+
+
+def _forest_condition_logs(depth: int, log_c1: float, log_c: float) -> bool:
+    return (depth - 1) * math.log(2) + 2 * log_c1 <= (depth + 1) * log_c
 
 
 def _forest_bound_by_search(target: ShallowSSM, width: int, c: float, top: int) -> int | None:
     """The forest bound by linear search (the definition), for comparison."""
-    from theory.min_depth import _n_modes, _width_depth
+    from theory.min_depth import _c1, _n_modes, _width_depth
 
+    log_c1, log_c = math.log(_c1(target)), math.log(c)  # once: the search is long
     for depth in range(_width_depth(_n_modes(target), width), top + 1):
-        if _forest_condition(target, depth, c):
+        if _forest_condition_logs(depth, log_c1, log_c):
             return depth
     return None
 

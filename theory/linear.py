@@ -161,18 +161,17 @@ def _validated(name: str, value: Any, *, kind: NumberKind | None = None,
     return arr
 
 
-def _max_row_sum(mat: np.ndarray) -> Any:
-    """Induced ∞-norm (largest absolute row sum) of a 2-D array in its number kind."""
-    if mat.dtype != object:
-        return float(np.max(np.sum(np.abs(mat), axis=1)))
-    rows = [sum((max_abs(np.array([x], dtype=object)) for x in row), start=0) for row in mat]
-    return sympy.Max(*rows) if any(isinstance(r, sympy.Basic) for r in rows) else max(rows)
-
-
 def _max_of(values: Sequence[Any]) -> Any:
     if any(isinstance(v, sympy.Basic) for v in values):
         return sympy.Max(*values)
     return max(values)
+
+
+def _max_row_sum(mat: np.ndarray) -> Any:
+    """Induced ∞-norm (largest absolute row sum) of a 2-D array in its number kind."""
+    if mat.dtype != object:
+        return float(np.max(np.sum(np.abs(mat), axis=1)))
+    return _max_of([sum(max_abs(x) for x in row) for row in mat])
 
 
 def _norm(matrices: Sequence[np.ndarray], which: str) -> Any:
@@ -185,7 +184,7 @@ def _powers(lam: np.ndarray, T: int) -> np.ndarray:
     """``P[s, i] = lam[i] ** s`` for ``s < T`` (explicit powers, not a recurrence)."""
     s = np.arange(T).reshape(-1, 1)
     if lam.dtype != object:
-        return lam.reshape(1, -1) ** s
+        return lam ** s  # (m,) ** (T, 1) broadcasts to (T, m)
     out = np.empty((T, lam.size), dtype=object)
     for t in range(T):
         for i, x in enumerate(lam.flat):
@@ -211,7 +210,7 @@ def _to_sympy(x: Any) -> Any:
             mpmath.nstr(mpmath.im(x), dps), dps
         )
     c = complex(x)
-    return sympy.Float(c.real) + sympy.I * sympy.Float(c.imag) if c.imag else sympy.Float(c.real)
+    return sympy.Float(c.real) + sympy.I * sympy.Float(c.imag)  # I·0.0 vanishes: a real Float
 
 
 class DeepSSM:
@@ -322,16 +321,16 @@ class DeepSSM:
         # explicit convolution with the power table of A_k (Lemma 3.1 regrouped by s_k).
         ar = self._arithmetic()
         lam, C, *B = ar.arrays
-        v = _powers(lam[0], T) * B[0].reshape(1, -1)  # (T, m)
+        v = _powers(lam[0], T) * B[0]  # (T, m)
         for k in range(1, self.depth):
             u = v @ B[k].T  # u[s] = B_k v_{k-1}[s]
             P = _powers(lam[k], T)
-            nxt = _zeros(v.shape, ar.zero, v.dtype)
+            nxt = np.empty_like(v)  # every row is set below
             for s in range(T):
                 # Σ_{j=0}^{s} A_k^j u[s-j]
                 nxt[s] = np.sum(P[: s + 1] * u[s::-1], axis=0)
             v = nxt
-        return ar.back(v @ C if T else _zeros((0,), ar.zero, v.dtype))
+        return ar.back(v @ C)
 
     def _impulse_response(self, T: int) -> np.ndarray:
         x = _zeros((T,), 0, self.dtype)
@@ -352,9 +351,9 @@ class DeepSSM:
     def _run(self, ar: KindArithmetic, xs: np.ndarray) -> np.ndarray:
         lam, C, *B = ar.arrays[: 2 + self.depth]
         T = xs.shape[0]
-        dtype = np.result_type(self.dtype, xs.dtype) if self.kind is NumberKind.FLOAT else object
+        dtype = np.result_type(self.dtype, xs.dtype)  # object for the exact and mpmath kinds
         h = [_zeros((self.width,), ar.zero, dtype) for _ in range(self.depth)]
-        y = _zeros((T,), ar.zero, dtype)
+        y = np.empty((T,), dtype=dtype)  # every entry is set below
         for t in range(T):
             h[0] = lam[0] * h[0] + B[0] * xs[t]
             for k in range(1, self.depth):
@@ -383,11 +382,10 @@ class DeepSSM:
     def to_kind(self, kind: NumberKind) -> DeepSSM:
         """The same model with its entries converted to ``kind`` (exact → float rounds)."""
         kind = _validated("kind", kind)
-        return DeepSSM(
-            convert(self.eigenvalues, kind, "eigenvalues"),
-            [convert(b, kind, f"B[{k}]") for k, b in enumerate(self.B)],
-            convert(self.C, kind, "C"),
-        )
+        # the entries are validated numbers, so ``convert`` cannot fail (overflow to inf on
+        # exact → float is refused by the constructor, naming the parameter)
+        return DeepSSM(convert(self.eigenvalues, kind), [convert(b, kind) for b in self.B],
+                       convert(self.C, kind))
 
     def __repr__(self) -> str:
         return f"DeepSSM(depth={self.depth}, width={self.width}, kind={self.kind.value})"
@@ -459,17 +457,14 @@ class ShallowSSM(DeepSSM):
         if _validated("method", method) == "closed_form":
             ar = KindArithmetic(self.kind, [self.poles, self.residues])
             lam, r = ar.arrays
-            return ar.back(_powers(lam, T) @ r if T else _zeros((0,), ar.zero, r.dtype))
+            return ar.back(_powers(lam, T) @ r)
         return super().kernel(T, method)
 
     def to_kind(self, kind: NumberKind) -> ShallowSSM:
         """The same model with its entries converted to ``kind`` (exact → float rounds)."""
         kind = _validated("kind", kind)
-        return ShallowSSM(
-            convert(self.poles, kind, "eigenvalues"),
-            convert(self.B[0], kind, "B"),
-            convert(self.C, kind, "C"),
-        )
+        return ShallowSSM(convert(self.poles, kind), convert(self.B[0], kind),
+                          convert(self.C, kind))
 
     def __repr__(self) -> str:
         return f"ShallowSSM(width={self.width}, kind={self.kind.value})"

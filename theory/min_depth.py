@@ -101,8 +101,7 @@ def effective_target(shallow: ShallowSSM) -> ShallowSSM:
     """The target without its zero-residue modes (at least one mode is kept)."""
     poles, res, kind = target_parts(shallow)
     keep = [i for i in range(poles.shape[0]) if not is_zero_in_kind(res[i], kind)] or [0]
-    return ShallowSSM([poles[i] for i in keep], [res[i] for i in keep],
-                      [sympy.Integer(1) if kind is NumberKind.EXACT else 1] * len(keep))
+    return ShallowSSM([poles[i] for i in keep], [res[i] for i in keep], [1] * len(keep))
 
 
 def _n_modes(shallow: ShallowSSM) -> int:
@@ -148,7 +147,7 @@ def depth_upper_bound(shallow: ShallowSSM, width: int, c: Any) -> int:
     l_width = _width_depth(n, width)
     c1 = _c1(shallow)
     l_norm = math.ceil(2 * math.log(c1) / math.log(c / 2)) - 1 if c1 > 0 else 1
-    return max(1, l_width, l_norm)
+    return max(l_width, l_norm)  # l_width >= 1
 
 
 def _forest_fits(depth: int, log_c1: float, log_c: float) -> bool:
@@ -179,7 +178,7 @@ def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
     depth = max(l_width, math.ceil((2 * log_c1 - math.log(2 * c)) / math.log(c / 2)))
     while not _forest_fits(depth, log_c1, log_c):  # rounding of the closed form
         depth += 1
-    while depth - 1 > l_width and _forest_fits(depth - 1, log_c1, log_c):
+    while _forest_fits(depth - 1, log_c1, log_c):  # stops above l_width, which does not fit
         depth -= 1
     return depth
 
@@ -204,9 +203,8 @@ def constructive_depth(
     target = effective_target(shallow)
     for depth in range(_width_depth(_n_modes(target), width), max_depth + 1):
         model = small_norm_deep(target, depth, width, constructions)
-        norm = model.norm()
-        norm = float(sympy.N(norm, 20)) if isinstance(norm, sympy.Basic) else float(norm)
-        if norm <= budget:
+        # small_norm_deep returns a float or mpmath model (exact targets are balanced in mpmath)
+        if float(model.norm()) <= budget:
             return depth
     return None
 
@@ -224,7 +222,7 @@ def _pole_condition(shallow: ShallowSSM, width: int) -> Any:
         linear = not is_zero_in_kind(sigma, kind)
     else:
         size = sum(abs(t) for t in terms)
-        linear = abs(sigma) > float(tolerance(kind, size * max(1, len(terms))))
+        linear = abs(sigma) > float(tolerance(kind, size * len(terms)))
     if linear:
         return lambda depth: depth * (width - 1) + 1 >= n_nz
     return lambda depth: depth * width >= n_nz

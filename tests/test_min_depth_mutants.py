@@ -1,0 +1,282 @@
+"""Tight cases of theory.min_depth: each bound at the depth where it switches.
+
+Companion of ``tests/test_min_depth.py``: small hand-computed targets whose answers change
+when a constant, a comparison or an index of the bounds changes (the width depth
+``⌈(n-1)/(m-1)⌉``, the three pole-count conditions, the ``ρ(s)`` cap with its rounding slack,
+the forest condition at equality, the default depth caps), the exact and high-precision
+paths of ``shallow_width_needed``, and the full text of the ``magnitudes`` error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+
+from theory.linear import ShallowSSM
+from theory.min_depth import (
+    constructive_depth,
+    depth_lower_bound,
+    depth_upper_bound,
+    depth_width_table,
+    effective_target,
+    forest_depth_bound,
+    shallow_width_needed,
+)
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+
+R = sympy.Rational
+BIG = 1e6  # a budget so large that only the pole-count conditions bind
+
+
+def one_pole(r, lam=0.5) -> ShallowSSM:
+    return ShallowSSM([lam], [r], [1.0])
+
+
+def exact_pole(r) -> ShallowSSM:
+    return ShallowSSM([R(1, 2)], [r], [1])
+
+
+def poles_with_unit_residues(n: int) -> ShallowSSM:
+    """``n`` distinct positive poles with residue 1 (so ``Σ r_i/λ_i ≠ 0``)."""
+    return ShallowSSM([0.1 * (i + 1) for i in range(n)], [1.0] * n, [1.0] * n)
+
+
+# ----------------------------------------------------------------- width depth ⌈(n-1)/(m-1)⌉
+
+
+@pytest.mark.parametrize("n, m, depth", [(1, 1, 1), (2, 2, 1), (3, 2, 2), (4, 3, 2), (5, 3, 2),
+                                         (6, 3, 3), (7, 4, 2)])
+def test_width_depth_is_exact(n, m, depth):
+    # residues far below the budget: every bound is the width depth
+    target = ShallowSSM([0.1 * (i + 1) for i in range(n)], [1e-3] * n, [1.0] * n)
+    assert depth_upper_bound(target, m, 3.0) == depth
+    assert forest_depth_bound(target, m, 3.0) == depth
+    assert constructive_depth(target, m, 3.0) == depth
+
+
+def test_zero_target_fits_at_depth_one_and_keeps_its_first_pole():
+    zero = ShallowSSM([0.1, 0.2], [0.0, 0.0], [1.0, 1.0])
+    assert depth_upper_bound(zero, 2, 3.0) == 1  # c_1 = 0: no norm term
+    assert forest_depth_bound(zero, 2, 3.0) == 1
+    assert depth_lower_bound(zero, 2, 3.0) == 1
+    assert constructive_depth(zero, 2, 3.0) == 1
+    kept = effective_target(zero)
+    assert kept.poles.tolist() == [0.1] and kept.residues.tolist() == [0.0]
+
+
+def test_effective_target_keeps_the_residues():
+    target = ShallowSSM([0.1, 0.2, 0.3], [1.0, 0.0, 2.0], [3.0, 3.0, 3.0])
+    kept = effective_target(target)
+    assert kept.poles.tolist() == [0.1, 0.3] and kept.residues.tolist() == [3.0, 6.0]
+    exact = effective_target(ShallowSSM([R(1, 2), R(1, 3)], [0, 5], [1, 1]))
+    assert exact.kind is NumberKind.EXACT and list(exact.residues) == [5]
+
+
+# ------------------------------------------------------------------- upper bounds at equality
+
+
+def test_upper_bound_formula_budget_boundary():
+    # c must exceed 2; c = 3 is accepted: ⌈2 ln c_1 / ln 1.5⌉ - 1 with c_1 = 3
+    with pytest.raises(InvalidParameterError, match=r"^c: the depth formula needs a budget c > 2"):
+        depth_upper_bound(one_pole(9.0), 1, 2.0)
+    expected = math.ceil(2 * math.log(3) / math.log(1.5)) - 1
+    assert depth_upper_bound(one_pole(9.0), 1, 3.0) == expected == 5
+
+
+def test_forest_condition_holds_with_equality():
+    # l = 1: c_1 ≤ c, here c_1 = c exactly (the constant 2^0 = 1)
+    assert forest_depth_bound(one_pole(9.0), 1, 3.0) == 1
+    assert forest_depth_bound(one_pole(4.0), 1, 2.0) == 1
+
+
+def _least_forest_depth(r: float, c: float) -> int:
+    """Least ``l`` with ``2^(l-1) |r| ≤ c^(l+1)``, in exact rational arithmetic."""
+    depth = 1
+    while 2 ** (depth - 1) * Fraction(r) > Fraction(c) ** (depth + 1):
+        depth += 1
+    return depth
+
+
+@pytest.mark.parametrize("r, c, depth", [
+    (62.5 * (1 + 2.0 ** -52), 5.0, 3),  # just above the tie 2·62.5 = 5³: the closed form's
+    #                                     ceiling says 2, one step up corrects it
+    (7.8125, 2.5, 2),  # the tie 2·7.8125 = 2.5³ itself: the ceiling says 3, one step down
+    (20.25, 3.0, 3),  # the tie 4·20.25 = 3⁴: the ceiling says 4, one step down
+])
+def test_forest_bound_closed_form_is_corrected_by_one_step(r, c, depth):
+    assert _least_forest_depth(r, c) == depth
+    assert forest_depth_bound(one_pole(r), 1, c) == depth
+
+
+def test_budget_below_one_is_accepted():
+    # c = 1/2: ⌈|r| / c²⌉ = ⌈1 / 0.25⌉ = 4 copies
+    assert shallow_width_needed(one_pole(1.0), 0.5) == 4
+
+
+# ---------------------------------------------------------------------- constructive depth
+
+
+class _Norm:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def norm(self) -> float:
+        return self.value
+
+
+def test_constructive_depth_default_cap_is_32(monkeypatch):
+    # a construction (stubbed: building 33 real layers is slow) that meets c = 3 from l = 33
+    import theory.min_depth as md
+
+    monkeypatch.setattr(md, "small_norm_deep",
+                        lambda target, depth, width, constructions: _Norm(3.0 if depth >= 33
+                                                                          else 3.5))
+    assert md.constructive_depth(one_pole(1.0), 1, 3.0) is None
+    assert md.constructive_depth(one_pole(1.0), 1, 3.0, max_depth=33) == 33
+    assert md.constructive_depth(one_pole(1.0), 1, 3.0, max_depth=34) == 33
+
+
+def test_constructive_depth_smallest_cap_and_exact_target():
+    assert constructive_depth(one_pole(2.0), 1, 3.0, max_depth=1) == 1
+    # an exact target: |r| = 1000 needs ⌈ln 1000 / ln 3⌉ - 1 = 6 layers
+    assert constructive_depth(exact_pole(1000), 1, 3) == 6
+
+
+# -------------------------------------------------------------------- pole-count conditions
+
+
+def test_pole_conditions_with_width_three():
+    # zero pole with a residue: l(m-1) ≥ n_nz = 3 gives l = 2 at m = 3
+    with_zero = ShallowSSM([0.0, 0.1, 0.2, 0.3], [1.0] * 4, [1.0] * 4)
+    assert depth_lower_bound(with_zero, 3, BIG) == 2
+    # generic: l(m-1) + 1 ≥ 5 gives l = 2 at m = 3
+    assert depth_lower_bound(poles_with_unit_residues(5), 3, BIG) == 2
+
+
+def test_cancelling_target_needs_l_m_at_least_n():
+    # Σ r_i/λ_i = 0 with n = 4: l m ≥ 4 gives l = 2 at m = 2 (l m > 4 would give 3)
+    poles = [0.1, 0.2, 0.3, 0.4]
+    res = [1.0, 1.0, 1.0, -(1 / 0.1 + 1 / 0.2 + 1 / 0.3) * 0.4]
+    assert depth_lower_bound(ShallowSSM(poles, res, [1.0] * 4), 2, BIG) == 2
+
+
+def test_cancellation_is_judged_with_the_documented_tolerance():
+    # Σ r_i/λ_i = 2 + (-2 + 2^-39) = 2^-39 ≈ 1.8e-12, below tolerance(float, Σ|t|·n) ≈ 2.4e-12:
+    # taken as a cancellation (l m ≥ 2 → l = 2 at m = 1); 2^-35 is clearly above it, and
+    # then l(m-1) + 1 ≥ 2 never holds at m = 1
+    size_times_n = (2 + 2 - 2.0 ** -39) * 2
+    assert 2.0 ** -39 < tolerance(NumberKind.FLOAT, size_times_n) < 2 * 2.0 ** -39
+    below = ShallowSSM([0.5, 0.25], [1.0, -0.5 + 2.0 ** -41], [1.0, 1.0])
+    assert depth_lower_bound(below, 1, BIG) == 2
+    above = ShallowSSM([0.5, 0.25], [1.0, -0.5 + 2.0 ** -37], [1.0, 1.0])
+    assert depth_lower_bound(above, 1, BIG) is None
+
+
+def test_exact_cancellation_in_radicals_is_decided_exactly():
+    # Σ r_i/λ_i = (1 + √2)² - (3 + 2√2) = 0, not syntactically zero: l m ≥ 2 → l = 2 at m = 1
+    root2 = sympy.sqrt(2)
+    target = ShallowSSM([R(1, 2), R(1, 3)], [(1 + root2) ** 2 / 2, -(3 + 2 * root2) / 3], [1, 1])
+    assert depth_lower_bound(target, 1, 100) == 2
+    # no cancellation (Σ r_i/λ_i = 2 + 3 = 5): l(m-1) + 1 ≥ 2 never holds at m = 1
+    assert depth_lower_bound(ShallowSSM([R(1, 2), R(1, 3)], [1, 1], [1, 1]), 1, 100) is None
+
+
+# -------------------------------------------------------------- the ρ(s) cap of lower bound (b)
+
+
+def test_lower_bound_default_cap_is_256():
+    # m = 1, c = 2: |ρ(0)| = |r| ≤ 2^(l+1) first at l = 256 and 257 for these residues
+    assert depth_lower_bound(one_pole(2.0 ** 256.5), 1, 2.0) == 256
+    assert depth_lower_bound(one_pole(2.0 ** 257.5), 1, 2.0) is None
+    assert depth_lower_bound(one_pole(2.0 ** 257.5), 1, 2.0, max_depth=257) == 257
+    assert depth_lower_bound(one_pole(1.0), 1, 3.0, max_depth=1) == 1
+
+
+def test_lower_bound_checks_the_kernel_up_to_s_equal_2n():
+    # a conjugate pair 0.99 e^{±0.1i} with residues ∓2i: ρ(s) = 4 (0.99)^s sin(0.1 s), so
+    # ρ(0) = 0 and |ρ(s)| grows with s ≤ 6: 0, 0.395, 0.779, 1.147, 1.496, 1.824, 2.126.
+    # At l = 1 the cap is m c² (binomial factor 1): 1.28 for c = 0.8 fails only at s = 4 = 2n
+    # (so s < 2n + 1 must be checked), 1.62 for c = 0.9 passes every s ≤ 4 (and would fail at
+    # s = 5, which is not checked)
+    lam = 0.99 * np.exp(0.1j)
+    pair = ShallowSSM([lam, np.conj(lam)], [-2j, 2j], [1.0, 1.0])
+    assert depth_lower_bound(pair, 2, 0.8) == 2
+    assert depth_lower_bound(pair, 2, 0.9) == 1
+
+
+def test_lower_bound_slack_is_sixteen_roundoffs():
+    # |r| = 8 (1 + k ε), ε = tolerance(float, 1): the cap 2^(l+1) at l = 2 with the relative
+    # slack 16 ε admits k = 15.5 and refuses k = 16.5
+    eps = float(tolerance(NumberKind.FLOAT, 1))
+    assert depth_lower_bound(one_pole(8 * (1 + 15.5 * eps)), 1, 2.0) == 2
+    assert depth_lower_bound(one_pole(8 * (1 + 16.5 * eps)), 1, 2.0) == 3
+
+
+def test_exact_lower_bound_has_no_slack():
+    assert depth_lower_bound(exact_pole(8), 1, 2) == 2  # |ρ(0)| = 8 = 2^3 exactly
+    assert depth_lower_bound(exact_pole(12), 1, 2) == 3  # 8 < 12 ≤ 16
+    # |r| = 2^300 (1 + 10^-13): above the cap 2^300 by far less than the float guard of the
+    # log comparison (10^-15 relative to ln 2^300 ≈ 208), so l = 299 is admitted
+    assert depth_lower_bound(exact_pole(R(2) ** 300 * (1 + R(1, 10 ** 13))), 1, 2,
+                             max_depth=300) == 299
+
+
+# ------------------------------------------------------------------- shallow width (kinds)
+
+
+def test_exact_shallow_width_is_exact():
+    # |r| / c² = (1/2) / (1/196) = 98 exactly; float arithmetic gives 98.00000000000001
+    assert shallow_width_needed(exact_pole(R(1, 2)), R(1, 14)) == 98
+    assert 0.5 / (1 / 14) ** 2 > 98
+
+
+def test_mpmath_shallow_width_uses_the_working_precision():
+    with mpmath.workdps(30):
+        above = ShallowSSM([mpmath.mpf(0.5)], [mpmath.mpf(4) + mpmath.mpf(10) ** -20],
+                           [mpmath.mpf(1)])
+        assert shallow_width_needed(above, 2.0) == 2  # 1 + 2.5e-21 copies, rounded up
+        nine = ShallowSSM([mpmath.mpf(0.5)], [mpmath.mpf(9)], [mpmath.mpf(1)])
+        assert shallow_width_needed(nine, 3.0) == 1
+
+
+# -------------------------------------------------------------------------------- table
+
+
+def test_table_row_by_hand():
+    # one pole |r| = 1000, m = 1: c_1 = √1000; width ⌈1000/c²⌉; lower = constructive =
+    # ⌈ln 1000 / ln c⌉ - 1; forest: least l with l ln(c/2) ≥ ln 1000 - ln(2c); formula:
+    # ⌈ln 1000 / ln(c/2)⌉ - 1 (c = 3), None for c = 2
+    (row,) = depth_width_table(one_pole(1000.0), 1, 3.0, [1.0])
+    assert row == {"magnitude": 1.0, "c1": math.sqrt(1000.0), "shallow_width": 112,
+                   "lower": 6, "constructive": 6, "forest_bound": 13, "formula": 17}
+    (row,) = depth_width_table(one_pole(1000.0), 1, 2.0, [1.0])
+    assert row == {"magnitude": 1.0, "c1": math.sqrt(1000.0), "shallow_width": 250,
+                   "lower": 9, "constructive": 9, "forest_bound": None, "formula": None}
+
+
+def test_exact_target_norm_terms():
+    # |r| = 100 exactly: c_1 = 10; the formula at m = 1, c = 4: ⌈2 ln 10 / ln 2⌉ - 1 = 6
+    (row,) = depth_width_table(exact_pole(100), 1, 4, [1])
+    assert row["c1"] == 10.0 and row["formula"] == 6 == depth_upper_bound(exact_pole(100), 1, 4)
+
+
+def test_table_scales_a_float_target_by_an_exact_magnitude():
+    (row,) = depth_width_table(one_pole(1000.0), 1, 3.0, [R(1, 10)])
+    assert row["magnitude"] == 0.1 and row["c1"] == 10.0 and row["shallow_width"] == 12
+
+
+@pytest.mark.parametrize("magnitudes, shown", [
+    ("2", "'2'"), (2.0, "2.0"), ([], "[]"), (b"ab", "b'ab'"),
+    (np.array(2.0), "an array of shape () (dtype float64)"),
+    (np.array([[1.0]]), "an array of shape (1, 1) (dtype float64)"),
+])
+def test_magnitudes_message_is_exact(magnitudes, shown):
+    message = f"magnitudes: expected a non-empty sequence of finite real numbers > 0, got {shown}"
+    with pytest.raises(InvalidParameterError, match="^" + re.escape(message) + "$"):
+        depth_width_table(one_pole(1.0), 1, 3.0, magnitudes)
