@@ -1120,7 +1120,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
              {"claim_id": ("byjl25.thm9", 3, None), "budget_seconds": POS + ("60", None),
               "seed": NONNEG + (None,), "max_evaluations": SIZE,
               "shapes": ([], [(2, 1)], [(0, 2)], [(2, 2, 2)], [(5, 3)], Bad("22", "str")),
-              "cases": (["magic"], [], [3])}))
+              "cases": (["magic"], [], [3]), "hypothesis_phase": ("yes", 1, None)}))
     add("verify.tightness:format_tightness",
         Case(lambda: (tig.format_tightness, ([tig.TightnessRow(
             "byjl25.thm4.2", "forest", (2, 2), 1.0, {"2": 2.0}, 1, 0.1, {}, 1.0)],), {}),

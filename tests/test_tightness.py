@@ -76,16 +76,19 @@ def test_algorithm_a_score_on_the_recorded_witness() -> None:
 
 
 def test_search_beats_a_trivial_start_and_respects_the_forest_bound() -> None:
-    """The search beats pure random sampling with the same number of evaluations."""
+    """The search beats pure random sampling with the same number of evaluations (without the
+    hypothesis phase, whose draws depend on the modules already imported: measured 1.1524 in a
+    fresh process against 1.1004 after the bad-input walker had imported every module)."""
     task = _make_task(2, 2, "forest")
-    samples = np.vstack(_random_points(task, np.random.default_rng(3), 400))
-    trivial = np.nanmax(task.score(samples))
-    (row,) = search("byjl25.thm4.2", 600, 3, max_evaluations=400, shapes=[(2, 2)],
-                    cases=["forest"])
-    assert row.ratio > trivial + 0.02 and row.ratio > 1.1
+    samples = np.vstack(_random_points(task, np.random.default_rng(3), 1500))
+    trivial = np.nanmax(task.score(samples))  # 1.1293
+    (row,) = search("byjl25.thm4.2", 600, 3, max_evaluations=1500, shapes=[(2, 2)],
+                    cases=["forest"], hypothesis_phase=False)
+    assert row.ratio > trivial + 0.02 and row.ratio > 1.15  # 1.169
+    assert "hypothesis phase off (hypothesis_phase=False)" in row.notes
     # the forest's proven constant 2^{(l-1)/(l+1)} holds, with float rounding only
     assert row.ratio <= FOREST_22 * (1 + 1e-12)
-    assert row.evaluations == 400 and row.constants == {"2": 2.0, "2^(1/3)": FOREST_22}
+    assert row.evaluations == 1500 and row.constants == {"2": 2.0, "2^(1/3)": FOREST_22}
     assert row.search_ratio == pytest.approx(row.ratio, rel=1e-12)
 
 
