@@ -131,8 +131,7 @@ def check_in_domain(x: Any, lower: Any, upper: Any, name: str = "x") -> None:
         Naming the first offending entry and the domain, or ``lower``/``upper`` if they are not
         finite 1-D arrays of one shape with ``lower <= upper``.
     """
-    arr = np.asarray(x, dtype=object if isinstance(x, np.ndarray) and x.dtype == object
-                     else None)
+    arr = np.asarray(x)
     lo = as_array(lower, kind_of(lower), "lower", ndim=1)
     hi = as_array(upper, kind_of(upper), "upper", ndim=1)
     if hi.shape != lo.shape or not all(lo_i <= hi_i for lo_i, hi_i in zip(lo, hi)):
@@ -160,20 +159,38 @@ def uniform_knots(a: Any, b: Any, N: int) -> tuple[np.ndarray, Any]:
     Raises
     ------
     InvalidParameterError
-        If ``N < 2`` or ``a ≥ b`` or an end point is not finite.
+        If ``N < 2`` or ``a ≥ b`` or an end point is not finite, or (float end points) ``b - a``
+        overflows.
     """
     check_int(N, "N", 2)
     kind = kind_of(a, b, names=["a", "b"])
     ends = np.concatenate([as_array([a], kind, "a"), as_array([b], kind, "b")])
     if not ends[0] < ends[1]:
         raise InvalidParameterError(f"b: expected a < b, got the domain [{a}, {b}]")
-    length = ends[1] - ends[0]
+    with np.errstate(over="ignore"):
+        length = ends[1] - ends[0]
+    if kind is NumberKind.FLOAT and not np.isfinite(length):
+        raise InvalidParameterError(
+            f"b: expected b - a finite in float64, got the domain [{a}, {b}]")
     h = length / (N - 1)
     # a + (b - a) k / (N - 1), clipped: rounding cannot push an inner knot past b
-    knots = np.array([min(ends[0] + length * k / (N - 1), ends[1]) for k in range(N)],
-                     dtype=ends.dtype)
+    knots = np.array([min(ends[0] + length * k / (N - 1), ends[1]) for k in range(N)])
     knots[-1] = ends[1]
     return knots, h
+
+
+def _real_floats(values: Any, name: str) -> np.ndarray:
+    """Values returned by a target ``f`` as a finite float array.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name``, if a value is complex (never cast to its real part) or not finite.
+    """
+    arr = np.asarray(values)
+    if np.iscomplexobj(arr):
+        raise InvalidParameterError(f"{name}: expected real values, got complex ones")
+    return as_array(np.asarray(arr, dtype=float), NumberKind.FLOAT, name)
 
 
 def _values(f: Callable[[Any], Any], points: np.ndarray, kind: NumberKind) -> np.ndarray:
@@ -181,11 +198,11 @@ def _values(f: Callable[[Any], Any], points: np.ndarray, kind: NumberKind) -> np
     if not callable(f):
         raise InvalidParameterError(f"f: the target function must be callable, got {f!r}")
     if kind is NumberKind.FLOAT:
-        vals = np.asarray(f(np.asarray(points, dtype=float)), dtype=float)
-        if vals.shape != points.shape:
-            vals = np.array([float(f(float(p))) for p in points])
-    else:
-        vals = np.array([f(p) for p in points] + [None], dtype=object)[:-1]
+        vals = f(points)
+        if np.shape(vals) != points.shape:  # e.g. a constant or a column: point by point
+            vals = np.reshape([f(float(p)) for p in points], points.shape)
+        return _real_floats(vals, "f(knots)")
+    vals = np.array([f(p) for p in points] + [None], dtype=object)[:-1]
     return as_array(vals, kind, "f(knots)")
 
 
@@ -219,13 +236,13 @@ def memoryless_network(
         raise InvalidParameterError(
             f"c, c0: expected shapes (d_out, {m}) and (d_out,), got {c.shape} and {c0.shape}"
         )
-    zeros = convert(np.zeros(m, dtype=int), kind)
-    eye = convert(np.eye(m, dtype=int), kind)
+    zeros = convert(np.zeros(m), kind)
+    eye = convert(np.eye(m), kind)
     layer1 = SSMLayer(zeros, U1, eye, b=b1)
-    U2 = convert(np.vstack([np.eye(m, dtype=int), np.zeros((1, m), dtype=int)]), kind)
-    b2 = convert(np.r_[np.zeros(m, dtype=int), 1], kind)
+    U2 = convert(np.vstack([np.eye(m), np.zeros((1, m))]), kind)
+    b2 = convert(np.r_[np.zeros(m), 1], kind)
     C2 = np.concatenate([c, c0[:, None]], axis=1)
-    layer2 = SSMLayer(convert(np.zeros(m + 1, dtype=int), kind), U2, C2, b=b2)
+    layer2 = SSMLayer(convert(np.zeros(m + 1), kind), U2, C2, b=b2)
     return SSMStack([layer1, layer2], activation)
 
 
@@ -250,7 +267,7 @@ def relu_interpolant(f: Callable[[Any], Any], a: Any, b: Any, N: int) -> Memoryl
     slopes = (vals[1:] - vals[:-1]) / h
     coeffs = slopes.copy()
     coeffs[1:] = slopes[1:] - slopes[:-1]
-    ones = convert(np.ones((N - 1, 1), dtype=int), kind)
+    ones = convert(np.ones((N - 1, 1)), kind)
     stack = memoryless_network(ones, -knots[:-1], coeffs[None, :], vals[:1], RELU)
     return MemorylessApproximant(stack, knots[:1], knots[-1:], (knots,))
 
@@ -305,10 +322,10 @@ def relu_knots_for_error(
     candidates = []
     if lipschitz is not None:
         L = check_real(lipschitz, "lipschitz", minimum=0, exact=True)
-        candidates.append(math.ceil(L * length / (2 * eps)) if L else 1)
+        candidates.append(math.ceil(L * length / (2 * eps)))
     if second_derivative is not None:
         M = check_real(second_derivative, "second_derivative", minimum=0, exact=True)
-        candidates.append(math.ceil(length * math.sqrt(M / (8 * eps))) if M else 1)
+        candidates.append(math.ceil(math.sqrt(M * length**2 / (8 * eps))))
     cells = max(1, min(candidates))
     return cells + 1
 
@@ -330,7 +347,7 @@ def smooth_step_bound(lipschitz: Any, h: Any, sharpness: Any) -> Any:
     L = check_real(lipschitz, "lipschitz", minimum=0, exact=True)
     check_real(h, "h", minimum=0, strict=True)
     check_real(sharpness, "sharpness", minimum=0, strict=True)
-    if isinstance(h, (mpmath.mpf, mpmath.mpc)):
+    if isinstance(h, mpmath.mpf):
         s = mpmath.mpf(sharpness)
         return L * h * (mpmath.mpf(1) / 2 + mpmath.exp(-s / 2) * mpmath.coth(s / 2))
     s = float(sharpness)
@@ -369,16 +386,15 @@ def smooth_step_approximant(
     kappa = s / h
     thresholds = knots[1:] - h / 2
     deltas = vals[1:] - vals[:-1]
-    ones = convert(np.ones((N - 1, 1), dtype=int), kind)
+    ones = convert(np.ones((N - 1, 1)), kind)
     if act.name == "sigmoid":
         stack = memoryless_network(ones * kappa, -kappa * thresholds, deltas[None, :],
                                    vals[:1], act)
     else:
         half = convert([1], kind)[0] / 2
-        offset = vals[0] + deltas.sum() * half
+        offset = vals[:1] + deltas.sum() * half
         stack = memoryless_network(ones * (kappa * half), -(kappa * half) * thresholds,
-                                   (deltas * half)[None, :], np.array([offset], dtype=vals.dtype),
-                                   act)
+                                   (deltas * half)[None, :], offset, act)
     return MemorylessApproximant(stack, knots[:1], knots[-1:], (knots,))
 
 
@@ -432,20 +448,20 @@ def channelwise(
         raise InvalidParameterError("input_channels: every input channel needs a part")
     kind = kind_of(*[blk[1] for blk in blocks])
     m_total = sum(blk[1].shape[0] for blk in blocks)
-    U1 = convert(np.zeros((m_total, d_in), dtype=int), kind)
-    C = convert(np.zeros((len(blocks), m_total), dtype=int), kind)
+    U1 = convert(np.zeros((m_total, d_in)), kind)
+    C = convert(np.zeros((len(blocks), m_total)), kind)
     pos = 0
     for r, (ch, u, _, c, _) in enumerate(blocks):
         U1[pos:pos + u.shape[0], ch] = u
         C[r, pos:pos + u.shape[0]] = c
         pos += u.shape[0]
     b1 = np.concatenate([blk[2] for blk in blocks])
-    c0 = np.array([blk[4] for blk in blocks], dtype=b1.dtype)
+    c0 = np.array([blk[4] for blk in blocks])
     stack = memoryless_network(U1, b1, C, c0, act)
     return MemorylessApproximant(
         stack,
-        np.array(lower, dtype=parts[0].lower.dtype),
-        np.array(upper, dtype=parts[0].upper.dtype),
+        np.array(lower),
+        np.array(upper),
         tuple(k for part in parts for k in part.knots),
     )
 
@@ -463,22 +479,26 @@ def check_declared_lipschitz(
     ------
     InvalidParameterError
         If the declared ``lipschitz`` is smaller than an observed difference quotient, is not
-        finite and ``>= 0``, ``n < 2``, the domain is not a finite ``a < b`` or ``f`` is not
-        finite on the points.
+        finite and ``>= 0``, ``n < 2``, the domain is not a finite ``a < b`` holding ``n``
+        distinct float points, or ``f`` is not real and finite on the points.
     """
     L = check_real(lipschitz, "lipschitz", minimum=0)
     check_int(n, "n", 2)
     check_real(b, "b", minimum=check_real(a, "a", exact=True), strict=True)
-    x = np.linspace(float(a), float(b), n)
-    fx = as_array(np.asarray(f(x), dtype=float).reshape(x.shape), NumberKind.FLOAT, "f")
-    dx = np.diff(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.linspace(float(a), float(b), n)
+        dx = np.diff(x)
+    if not np.all(dx > 0):
+        raise InvalidParameterError(
+            f"b: expected [a, b] to hold {n} distinct float64 points, got [{a}, {b}]")
+    fx = _real_floats(f(x), "f").reshape(x.shape)
     slack = 4 * np.finfo(float).eps * (np.abs(fx[1:]) + np.abs(fx[:-1])) / dx
     quotient = np.abs(np.diff(fx)) / dx
     worst = int(np.argmax(quotient - slack))
     if quotient[worst] - slack[worst] > L:
         raise InvalidParameterError(
             f"lipschitz: the declared constant {L!r} is below the difference quotient "
-            f"{quotient[worst]!r} of f on [{x[worst]!r}, {x[worst + 1]!r}]"
+            f"{float(quotient[worst])!r} of f on [{float(x[worst])!r}, {float(x[worst + 1])!r}]"
         )
     return float(quotient.max())
 
@@ -494,8 +514,9 @@ def sup_error(
     Raises
     ------
     InvalidParameterError
-        If ``approximant`` is not a :class:`MemorylessApproximant` or a point is not finite or
-        lies outside its domain.
+        If ``approximant`` is not a :class:`MemorylessApproximant`, a point is not finite or
+        lies outside its domain, or a value of ``f`` is not finite (or is complex, in the float
+        kind, or a float, in the exact kind).
     """
     if not isinstance(approximant, MemorylessApproximant):
         raise InvalidParameterError(
@@ -505,10 +526,9 @@ def sup_error(
     check_in_domain(x, approximant.lower, approximant.upper, "points")
     yhat = approximant.stack.run(x)
     if kind is NumberKind.FLOAT:
-        target = np.asarray(f(x), dtype=float).reshape(yhat.shape)
+        target = _real_floats(f(x), "f").reshape(yhat.shape)
         return float(np.max(np.abs(target - yhat))) if yhat.size else 0.0
-    target = np.array([np.asarray(f(row), dtype=object).reshape(-1) for row in x], dtype=object)
-    diffs = target - yhat
+    diffs = as_array([f(row) for row in x], kind, "f").reshape(yhat.shape) - yhat
     if kind is NumberKind.EXACT:
         return max((sympy.Abs(v) for v in diffs.flat), default=sympy.Integer(0))
     return max((mpmath.fabs(v) for v in diffs.flat), default=mpmath.mpf(0))
