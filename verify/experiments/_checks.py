@@ -79,15 +79,18 @@ def run_arguments(config: Any, config_type: type, seed: Any) -> int:
 
 
 def reproduce_arguments(out_dir: Any, quick: Any, seed: Any) -> tuple[Path, bool, int]:
-    """Check the arguments of :func:`reproduce`: a directory path (not an existing file), a
-    bool and a non-negative integer seed."""
+    """Check the arguments of :func:`reproduce` (a directory path, not an existing file; a
+    bool; a non-negative integer seed), then that matplotlib is installed
+    (:func:`require_matplotlib`), so that nothing is computed before either fails."""
     require(isinstance(out_dir, str | os.PathLike) and str(out_dir) != "", "out_dir", out_dir,
             "a directory path")
     path = Path(out_dir)
     require(not path.exists() or path.is_dir(), "out_dir", out_dir,
             "a directory path (not an existing file)")
     check_instance(quick, "quick", bool, "True or False")
-    return path, quick, check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
+    require_matplotlib()
+    return path, quick, seed
 
 
 def count(value: Any, name: str, minimum: int = 1) -> int:

@@ -288,7 +288,6 @@ def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
         If matplotlib is not installed (before anything is computed).
     """
     out, quick, seed = reproduce_arguments(out_dir, quick, seed)
-    require_matplotlib()
     return _execute(QUICK if quick else Config(), seed, quick, out / f"{NAME}.png")
 
 

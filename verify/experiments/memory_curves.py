@@ -455,7 +455,6 @@ def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
         If matplotlib is not installed (before anything is computed).
     """
     out, quick, seed = reproduce_arguments(out_dir, quick, seed)
-    require_matplotlib()
     return _execute(QUICK_T if quick else DEFAULTS.T, seed, quick, DEFAULT_DT, B_CLIP,
                     out / f"{NAME}.png")
 

@@ -296,7 +296,6 @@ def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
         If matplotlib is not installed (before anything is computed).
     """
     out, quick, seed = reproduce_arguments(out_dir, quick, seed)
-    require_matplotlib()
     return _execute(*_lengths_and_batch(quick), seed, quick, out / f"{NAME}.png")
 
 
