@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -262,3 +263,23 @@ def test_table_takes_exact_magnitudes_at_their_exact_value() -> None:
     assert row["shallow_width"] == 1 and row["magnitude"] == 0.1
     (rounded,) = depth_width_table(exact, 1, 1.0, np.array([0.1]))
     assert rounded["shallow_width"] == 2
+
+
+@pytest.mark.parametrize(("residue", "c", "depth"), [
+    (62.5, 5.0, 2),                 # 2 * 62.5 = 125 = 5^3: fits at l = 2 with equality
+    (7.8125, 2.5, 2),               # 2 * 7.8125 = 15.625 = 2.5^3: equality again
+    (7.812500000000002, 2.5, 3),    # one ulp above the tie: l = 2 does not fit
+    (7.812499999999999, 2.5, 2),    # one ulp below: it does
+])
+def test_forest_depth_bound_decides_ties_exactly(residue, c, depth):
+    """At an exact tie of 2^(l-1) |r| = c^(l+1) the float logarithms cannot tell the sides
+    apart; the bound decides 4^(l-1) |r|^2 <= c^(2(l+1)) in rationals there."""
+    assert forest_depth_bound(ShallowSSM([0.5], [residue], [1.0]), 1, c) == depth
+
+
+def test_forest_depth_bound_ties_in_every_kind():
+    R = sympy.Rational
+    assert forest_depth_bound(ShallowSSM([R(1, 2)], [R(125, 2)], [1]), 1, 5) == 2
+    with mpmath.workdps(30):
+        tie = ShallowSSM([mpmath.mpf("0.5")], [mpmath.mpf("62.5")], [mpmath.mpf(1)])
+        assert forest_depth_bound(tie, 1, 5) == 2

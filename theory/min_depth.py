@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -150,9 +151,49 @@ def depth_upper_bound(shallow: ShallowSSM, width: int, c: Any) -> int:
     return max(l_width, l_norm)  # l_width >= 1
 
 
-def _forest_fits(depth: int, log_c1: float, log_c: float) -> bool:
-    """``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c``, i.e. ``(l-1) ln 2 + 2 ln c_1 ≤ (l+1) ln c``."""
-    return (depth - 1) * math.log(2) + 2 * log_c1 <= (depth + 1) * log_c
+#: Relative gap of the logarithmic forest test below which :func:`forest_depth_bound` decides
+#: the test in exact rational arithmetic instead (float logarithms cannot resolve a tie).
+NEAR_TIE = 1e-9
+
+
+def _max_abs_squared(shallow: ShallowSSM) -> Fraction | None:
+    """``max_i |r_i|² = c_1⁴`` as an exact rational: float and mpmath residues are binary
+    rationals, exact residues count when ``|r_i|²`` is rational; ``None`` otherwise."""
+    _, res, kind = target_parts(shallow)
+    squares = []
+    for r in res.flat:
+        if kind is NumberKind.EXACT:
+            a2 = sympy.nsimplify(abs_squared(r))
+            if not a2.is_Rational:
+                return None
+            squares.append(Fraction(int(a2.p), int(a2.q)))
+        elif kind is NumberKind.MPMATH:
+            z = mpmath.mpmathify(r)
+            squares.append(_binary_fraction(z.real) ** 2 + _binary_fraction(z.imag) ** 2)
+        else:
+            z = complex(r)
+            squares.append(Fraction(z.real) ** 2 + Fraction(z.imag) ** 2)
+    return max(squares, default=Fraction(0))
+
+
+def _binary_fraction(x: Any) -> Fraction:
+    """The exact value of a finite mpmath real (a binary rational)."""
+    man, exp = mpmath.mpf(x).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp)
+
+
+def _forest_fits(depth: int, log_c1: float, log_c: float,
+                 exact: tuple[Fraction, Fraction] | None = None) -> bool:
+    """``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c``, i.e. ``(l-1) ln 2 + 2 ln c_1 ≤ (l+1) ln c``.
+
+    Within a relative gap :data:`NEAR_TIE` of equality, and given ``exact = (c_1⁴, c)`` as
+    rationals, the equivalent ``4^{l-1} c_1⁴ ≤ c^{2(l+1)}`` is decided exactly.
+    """
+    lhs, rhs = (depth - 1) * math.log(2) + 2 * log_c1, (depth + 1) * log_c
+    if exact is None or abs(lhs - rhs) > NEAR_TIE * max(1.0, abs(lhs), abs(rhs)):
+        return lhs <= rhs
+    c1_4, c = exact
+    return 4 ** (depth - 1) * c1_4 <= c ** (2 * (depth + 1))
 
 
 def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
@@ -162,7 +203,10 @@ def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
     In closed form: the condition is ``l ln(c/2) ≥ 2 ln c_1 - ln(2c)``. For ``c > 2`` it holds
     from ``l = ⌈(2 ln c_1 - ln(2c)) / ln(c/2)⌉`` on (no depth cap: for ``c`` close to 2 this
     may be hundreds of layers); for ``c ≤ 2`` it holds for small ``l`` only, so the answer is
-    the width depth or ``None``. A zero target fits at the width depth.
+    the width depth or ``None``. A zero target fits at the width depth. The test is made in
+    float logarithms and, within :data:`NEAR_TIE` of a tie, exactly on the float ``c`` and the
+    residues' moduli (rational ``|r_i|²``); e.g. ``|r| = 62.5``, ``c = 5`` fits at ``l = 2``
+    with equality (``2 · 62.5 = 5³``).
     """
     width = _check_width(width)
     c = _check_budget(c)
@@ -171,14 +215,16 @@ def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
     if c1 == 0:
         return l_width
     log_c1, log_c = math.log(c1), math.log(c)
-    if _forest_fits(l_width, log_c1, log_c):
+    c1_4 = _max_abs_squared(shallow)
+    exact = None if c1_4 is None else (c1_4, Fraction(c))
+    if _forest_fits(l_width, log_c1, log_c, exact):
         return l_width
     if c <= 2:
         return None
     depth = max(l_width, math.ceil((2 * log_c1 - math.log(2 * c)) / math.log(c / 2)))
-    while not _forest_fits(depth, log_c1, log_c):  # rounding of the closed form
+    while not _forest_fits(depth, log_c1, log_c, exact):  # rounding of the closed form
         depth += 1
-    while _forest_fits(depth - 1, log_c1, log_c):  # stops above l_width, which does not fit
+    while _forest_fits(depth - 1, log_c1, log_c, exact):  # stops above l_width (does not fit)
         depth -= 1
     return depth
 
