@@ -57,7 +57,7 @@ from theory.norm_reduction import (
     small_norm_deep,
     target_parts,
 )
-from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, abs_squared, convert, tolerance
 from theory.validation import check_int, check_real, fail
 
 __all__ = [
@@ -158,42 +158,30 @@ NEAR_TIE = 1e-9
 
 def _max_abs_squared(shallow: ShallowSSM) -> Fraction | None:
     """``max_i |r_i|² = c_1⁴`` as an exact rational: float and mpmath residues are binary
-    rationals, exact residues count when ``|r_i|²`` is rational; ``None`` otherwise."""
-    _, res, kind = target_parts(shallow)
-    squares = []
-    for r in res.flat:
-        if kind is NumberKind.EXACT:
-            a2 = sympy.nsimplify(abs_squared(r))
-            if not a2.is_Rational:
-                return None
-            squares.append(Fraction(int(a2.p), int(a2.q)))
-        elif kind is NumberKind.MPMATH:
-            z = mpmath.mpmathify(r)
-            squares.append(_binary_fraction(z.real) ** 2 + _binary_fraction(z.imag) ** 2)
-        else:
-            z = complex(r)
-            squares.append(Fraction(z.real) ** 2 + Fraction(z.imag) ** 2)
-    return max(squares, default=Fraction(0))
+    rationals (:func:`theory.numbers.convert` gives their exact values), exact residues count
+    when ``|r_i|²`` is rational; ``None`` otherwise."""
+    _, res, _ = target_parts(shallow)
+    squares = [abs_squared(r) for r in convert(res, NumberKind.EXACT, "residues").flat]
+    if not all(q.is_Rational for q in squares):
+        return None
+    return max((Fraction(int(q.p), int(q.q)) for q in squares), default=Fraction(0))
 
 
-def _binary_fraction(x: Any) -> Fraction:
-    """The exact value of a finite mpmath real (a binary rational)."""
-    man, exp = mpmath.mpf(x).man_exp
-    return Fraction(int(man)) * Fraction(2) ** int(exp)
-
-
-def _forest_fits(depth: int, log_c1: float, log_c: float,
-                 exact: tuple[Fraction, Fraction] | None = None) -> bool:
+def _forest_fits(depth: int, log_c1: float, log_c: float, shallow: ShallowSSM,
+                 c: float) -> bool:
     """``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c``, i.e. ``(l-1) ln 2 + 2 ln c_1 ≤ (l+1) ln c``.
 
-    Within a relative gap :data:`NEAR_TIE` of equality, and given ``exact = (c_1⁴, c)`` as
-    rationals, the equivalent ``4^{l-1} c_1⁴ ≤ c^{2(l+1)}`` is decided exactly.
+    Within a relative gap :data:`NEAR_TIE` of equality (only there, so the exact work stays off
+    the common path), the equivalent ``4^{l-1} c_1⁴ ≤ c^{2(l+1)}`` is decided in rationals
+    when ``c_1⁴`` is rational (:func:`_max_abs_squared`).
     """
     lhs, rhs = (depth - 1) * math.log(2) + 2 * log_c1, (depth + 1) * log_c
-    if exact is None or abs(lhs - rhs) > NEAR_TIE * max(1.0, abs(lhs), abs(rhs)):
+    if abs(lhs - rhs) > NEAR_TIE * max(1.0, abs(lhs), abs(rhs)):
         return lhs <= rhs
-    c1_4, c = exact
-    return 4 ** (depth - 1) * c1_4 <= c ** (2 * (depth + 1))
+    c1_4 = _max_abs_squared(shallow)
+    if c1_4 is None:
+        return lhs <= rhs
+    return 4 ** (depth - 1) * c1_4 <= Fraction(c) ** (2 * (depth + 1))
 
 
 def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
@@ -215,16 +203,14 @@ def forest_depth_bound(shallow: ShallowSSM, width: int, c: Any) -> int | None:
     if c1 == 0:
         return l_width
     log_c1, log_c = math.log(c1), math.log(c)
-    c1_4 = _max_abs_squared(shallow)
-    exact = None if c1_4 is None else (c1_4, Fraction(c))
-    if _forest_fits(l_width, log_c1, log_c, exact):
+    if _forest_fits(l_width, log_c1, log_c, shallow, c):
         return l_width
     if c <= 2:
         return None
     depth = max(l_width, math.ceil((2 * log_c1 - math.log(2 * c)) / math.log(c / 2)))
-    while not _forest_fits(depth, log_c1, log_c, exact):  # rounding of the closed form
+    while not _forest_fits(depth, log_c1, log_c, shallow, c):  # rounding of the closed form
         depth += 1
-    while _forest_fits(depth - 1, log_c1, log_c, exact):  # stops above l_width (does not fit)
+    while _forest_fits(depth - 1, log_c1, log_c, shallow, c):  # stops above l_width (does not fit)
         depth -= 1
     return depth
 
