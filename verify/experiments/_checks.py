@@ -81,7 +81,16 @@ def run_arguments(config: Any, config_type: type, seed: Any) -> int:
 def reproduce_arguments(out_dir: Any, quick: Any, seed: Any) -> tuple[Path, bool, int]:
     """Check the arguments of :func:`reproduce` (a directory path, not an existing file; a
     bool; a non-negative integer seed), then that matplotlib is installed
-    (:func:`require_matplotlib`), so that nothing is computed before either fails."""
+    (:func:`require_matplotlib`), so that nothing is computed before either fails.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless ``out_dir`` is a directory path (not an existing file), ``quick`` a bool and
+        ``seed`` a non-negative integer.
+    PlotsExtraMissing
+        If matplotlib is not installed.
+    """
     require(isinstance(out_dir, str | os.PathLike) and str(out_dir) != "", "out_dir", out_dir,
             "a directory path")
     path = Path(out_dir)

@@ -281,11 +281,8 @@ def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
 
     Raises
     ------
-    InvalidParameterError
-        Unless ``out_dir`` is a directory path (not an existing file), ``quick`` a bool and
-        ``seed`` a non-negative integer.
-    PlotsExtraMissing
-        If matplotlib is not installed (before anything is computed).
+    InvalidParameterError, PlotsExtraMissing
+        As :func:`~verify.experiments._checks.reproduce_arguments`, before anything runs.
     """
     out, quick, seed = reproduce_arguments(out_dir, quick, seed)
     return _execute(QUICK if quick else Config(), seed, quick, out / f"{NAME}.png")

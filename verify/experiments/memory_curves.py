@@ -448,11 +448,8 @@ def reproduce(out_dir: str | os.PathLike[str], *, quick: bool = False,
 
     Raises
     ------
-    InvalidParameterError
-        Unless ``out_dir`` is a directory path (not an existing file), ``quick`` a bool and
-        ``seed`` a non-negative integer.
-    PlotsExtraMissing
-        If matplotlib is not installed (before anything is computed).
+    InvalidParameterError, PlotsExtraMissing
+        As :func:`~verify.experiments._checks.reproduce_arguments`, before anything runs.
     """
     out, quick, seed = reproduce_arguments(out_dir, quick, seed)
     return _execute(QUICK_T if quick else DEFAULTS.T, seed, quick, DEFAULT_DT, B_CLIP,
