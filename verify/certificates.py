@@ -20,7 +20,7 @@ import numpy as np
 import sympy
 
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import InvalidParameterError
+from theory.numbers import InvalidParameterError, fail
 from verify.certcheck import FORMAT, read_model, read_shallow
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
 def _require(name: str, value: Any, ok: bool, expected: str) -> None:
     """The module's validation choke point."""
     if not ok:
-        raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
+        fail(name, expected, value)
 
 
 def rational(x: Any) -> str:
@@ -145,8 +145,7 @@ def complex_array(values: Any, name: str = "values") -> np.ndarray:
     except ValueError as exc:
         if isinstance(exc, InvalidParameterError):
             raise
-        raise InvalidParameterError(f"{name}: expected a rectangular nesting, got "
-                                    f"{str(values)[:60]!r}") from exc
+        fail(name, "a rectangular nesting", values)
 
 
 def mpmath_array(values: Any, dps: int, name: str = "values") -> np.ndarray:

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from theory.numbers import InvalidParameterError
+from theory.numbers import fail
 from verify.certcheck import check_certificate
 from verify.registry import Tier, UnknownClaimError, get_claim
 
@@ -87,7 +87,7 @@ class RecheckRow:
 def _require(name: str, value: Any, ok: bool, expected: str) -> None:
     """The module's validation choke point."""
     if not ok:
-        raise InvalidParameterError(f"{name}: expected {expected}, got {str(value)[:80]!r}")
+        fail(name, expected, value)
 
 
 def _recorded_margin(tier: dict[str, Any]) -> float:
