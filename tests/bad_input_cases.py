@@ -402,8 +402,10 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     import verify.runner as run
     import verify.sampling as smp
     import verify.scan as scan
+    import verify.search_engine as seng
     import verify.stack_eval as se
     import verify.tightness as tig
+    import verify.tightness_wx23 as tw23
 
     F = num.NumberKind.FLOAT
     cli_main = Reason("command-line entry point: argparse checks its arguments and exits with "
@@ -1113,7 +1115,19 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
               "constructions": (("bogus",),)}))
 
     # ------------------------------------------------------------------ verify.tightness
-    add("verify.tightness:TightnessRow", record("search"))
+    add("verify.search_engine:TightnessRow", record("search"))
+    add("verify.search_engine:prepare_hypothesis",
+        Case(call(seng.prepare_hypothesis, False), {"hypothesis_phase": ("yes", 1, None)}))
+    add("verify.search_engine:search_rounds",
+        Case(lambda: (seng.search_rounds, (lambda X: X[:, 0], [[(0.0, 1.0)]], 5.0, 20, rng(),
+                                           False, 2), {}),
+             {"score": (None, 3), "bounds": ([], [[]], [[(1.0, 0.0)]], [[(0.0, NAN)]],
+                                             Bad("x", "str")),
+              "seconds": POS, "max_evaluations": SIZE, "rng": NOT_RNG, "keep": SIZE}))
+    add("verify.tightness_wx23:search_wx23",
+        Case(lambda: (tw23.search_wx23, ("wx23.result_a.relu", 5.0, rng(), 20, False), {}),
+             {"claim_id": ("byjl25.thm4.2", 3, None), "budget_seconds": POS,
+              "max_evaluations": SIZE, "rng": NOT_RNG}))
     add("verify.tightness:search",
         Case(call(tig.search, "byjl25.thm4.2", 30.0, 0, max_evaluations=20, shapes=[(2, 2)],
                   cases=["forest"]),
@@ -1121,7 +1135,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
               "seed": NONNEG + (None,), "max_evaluations": SIZE,
               "shapes": ([], [(2, 1)], [(0, 2)], [(2, 2, 2)], [(5, 3)], Bad("22", "str")),
               "cases": (["magic"], [], [3]), "hypothesis_phase": ("yes", 1, None)}))
-    add("verify.tightness:format_tightness",
+    add("verify.search_engine:format_tightness",
         Case(lambda: (tig.format_tightness, ([tig.TightnessRow(
             "byjl25.thm4.2", "forest", (2, 2), 1.0, {"2": 2.0}, 1, 0.1, {}, 1.0)],), {}),
              {"rows": (Bad("x", "str"), [3], None)}))

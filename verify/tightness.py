@@ -5,7 +5,8 @@ For an inequality claim ``quantity ≤ K · scale`` the search maximizes the *ra
 constant(s) ``K``. A worst ratio close to ``K`` says the bound is tight (or nearly); a ratio
 above ``K`` is a counterexample to the inequality as checked.
 
-Supported claims (:data:`CLAIM_IDS`):
+Supported claims (:data:`CLAIM_IDS`): the WX23 Result A and B2 bounds (searched by
+:mod:`verify.tightness_wx23`, whose docstring describes them) and
 
 * ``byjl25.thm4.2`` — BYJL25 Theorem 4.2, ``c_2 ≤ 2 c_1^{2/(l+1)}``. The ratio is
   ``c_2 / c_1^{2/(l+1)}`` (:func:`verify.adversarial.ratio_of`), per shape ``(l, m)`` of
@@ -50,13 +51,14 @@ The cheap Algorithm A score ignores the realizability checks of
 ``max_splits`` cap, so every reported ratio is the **re-scored** value of the best candidates by
 the suite's own :func:`verify.adversarial.ratio_of` (the cheap score is shown alongside).
 
-Method, per (shape, case): a hypothesis-guided phase (``hypothesis.target`` on the ratio,
-seeded; skipped, and said so in the row's notes, when hypothesis is not importable), then rounds
-of SciPy differential evolution and Nelder–Mead polishes (from the round's best, the overall best
-and random starts) until the share of the time budget or of ``max_evaluations`` is used. The
-shares are weighted by :data:`_CASE_WEIGHT`. With ``max_evaluations`` and without the hypothesis
-phase the result depends only on the seed (the time budget then only stops a run early if it
-runs out first); hypothesis's draws also depend on the modules already imported.
+Method, per (shape, case), with the engine of :mod:`verify.search_engine`: a hypothesis-guided
+phase (``hypothesis.target`` on the ratio, seeded; skipped, and said so in the row's notes, when
+hypothesis is not importable), then rounds of SciPy differential evolution and Nelder–Mead
+polishes (from the round's best, the overall best and random starts) until the share of the
+time budget or of ``max_evaluations`` is used. The shares are weighted by :data:`_CASE_WEIGHT`.
+With ``max_evaluations`` and without the hypothesis phase the result depends only on the seed
+(the time budget then only stops a run early if it runs out first); hypothesis's draws also
+depend on the modules already imported.
 """
 
 from __future__ import annotations
@@ -65,12 +67,11 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import scipy  # scipy.optimize loads on first use (scipy's lazy submodules)
 
 from theory.linear import ShallowSSM
 from theory.norm_reduction import forest_constant, forest_layouts
@@ -78,6 +79,13 @@ from theory.numbers import InvalidParameterError
 from theory.validation import check_int, check_real, fail
 from verify.adversarial import describe_target, ratio_of
 from verify.claims.byjl25_norm import FLOAT_CONSTRUCTIONS
+from verify.search_engine import (
+    TightnessRow,
+    format_tightness,
+    prepare_hypothesis,
+    search_rounds,
+)
+from verify.tightness_wx23 import WX23_CLAIM_IDS, search_wx23
 
 __all__ = [
     "CLAIM_IDS",
@@ -90,7 +98,7 @@ __all__ = [
 ]
 
 #: Claims :func:`search` supports.
-CLAIM_IDS = ("byjl25.thm4.2",)
+CLAIM_IDS = ("byjl25.thm4.2", *WX23_CLAIM_IDS)
 #: Cases of Theorem 4.2: the Newton forest alone, Algorithm A + best split, best construction.
 THM42_CASES = ("forest", "algorithm_a", "best")
 #: Shapes ``(l, m)`` searched for Theorem 4.2 by default.
@@ -106,21 +114,11 @@ _CASE_WEIGHT = {"forest": 1.0, "algorithm_a": 2.0, "best": 1.0}
 #: Fraction of a task's time kept for re-scoring its best candidates with the suite's check
 #: (Algorithm A's own construction takes about a second per candidate on a loaded machine).
 _RESCORE_SHARE = {"forest": 0.1, "algorithm_a": 0.25, "best": 0.1}
-#: Fraction of a task's evaluations given to the hypothesis phase.
-_HYPOTHESIS_SHARE = 0.1
-#: At most this many hypothesis examples per task (each costs milliseconds of overhead).
-_HYPOTHESIS_MAX_EXAMPLES = 200
-#: Time of one example of the hypothesis phase on a loaded 2-core machine (sets its size when
-#: only a time budget is given).
-_HYPOTHESIS_EXAMPLE_SECONDS = 0.03
-#: Differential evolution per round: generations and population size (per variable).
-_DE_MAXITER, _DE_POPSIZE = 60, 10
 #: Candidates re-scored by :func:`verify.adversarial.ratio_of` per case.
 _RESCORED = {"forest": 2, "algorithm_a": 4, "best": 2}
 MAX_MODULUS = 0.999
 _TOP = math.log10(MAX_MODULUS)
 _RESIDUE_DECADES = 3.0
-_TABLE_WIDTH = 100
 
 
 def _check(name: str, value: Any) -> Any:
@@ -140,10 +138,6 @@ def _check(name: str, value: Any) -> Any:
         return check_real(value, name, minimum=0, strict=True)
     if name == "seed":
         return check_int(value, name, 0)
-    if name == "hypothesis_phase":
-        if not isinstance(value, bool):
-            fail(name, "True or False", value)
-        return value
     if name == "max_evaluations":
         return None if value is None else check_int(value, name, 1)
     if name == "shapes":
@@ -154,11 +148,6 @@ def _check(name: str, value: Any) -> Any:
                 any(not isinstance(c, str) or c not in THM42_CASES for c in names):
             fail(name, f"a non-empty sequence of names from {THM42_CASES}", value)
         return tuple(names)
-    if name == "rows":
-        if not isinstance(value, (list, tuple)) or \
-                any(not isinstance(r, TightnessRow) for r in value):
-            fail(name, "a list of TightnessRow (from search)", value)
-        return list(value)
     raise InvalidParameterError(f"{name}: unknown parameter")  # pragma: no cover
 
 
@@ -176,91 +165,6 @@ def _check_shapes(value: Any) -> tuple[tuple[int, int], ...]:
             fail("shapes", "shapes with l(m-1)+1 <= 9 target poles", value)
         out.append((depth, width))
     return tuple(out)
-
-
-# ============================================================================ rows and table
-@dataclass(frozen=True)
-class TightnessRow:
-    """One line of the tightness table (built by :func:`search`).
-
-    ``ratio`` is the worst ratio found, re-scored by the claim's own check function;
-    ``constants`` maps a label to each constant it is compared against; ``instance`` is the
-    worst instance, exact (:func:`verify.adversarial.describe_target`); ``search_ratio`` is the
-    cheap score of the search at that instance; ``notes`` say which phases ran or were skipped.
-    """
-
-    claim: str
-    case: str
-    shape: tuple[int, int]
-    ratio: float
-    constants: dict[str, float]
-    evaluations: int
-    seconds: float
-    instance: dict[str, Any]
-    search_ratio: float
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-serialisable form (ratios to each constant included)."""
-        return {"claim": self.claim, "case": self.case, "depth": self.shape[0],
-                "width": self.shape[1], "ratio": self.ratio,
-                "constants": dict(self.constants),
-                "ratio_to_constant": {k: self.ratio / v for k, v in self.constants.items()},
-                "evaluations": self.evaluations, "seconds": self.seconds,
-                "search_ratio": self.search_ratio, "instance": self.instance,
-                "notes": list(self.notes)}
-
-
-def format_tightness(rows: Sequence[TightnessRow]) -> str:
-    """The "how tight is each bound" table (at most 100 columns), one line per row, then the
-    rows' notes. ``vs K`` is ``worst ratio / K``: above 1 means the bound is exceeded."""
-    rows = _check("rows", rows)
-    head = f"{'claim':<14} {'(l,m) case':<17} {'worst':>9}  {'vs constant(s)':<30} " \
-           f"{'evals':>7} {'secs':>6}"
-    lines = [head, "-" * len(head)]
-    notes: list[str] = []
-    for r in rows:
-        versus = "  ".join(f"{k}: {r.ratio / v:.5f}" for k, v in r.constants.items())
-        case = f"({r.shape[0]},{r.shape[1]}) {r.case}"
-        lines.append(f"{r.claim:<14} {case:<17} {r.ratio:>9.6f}  {versus:<30} "
-                     f"{r.evaluations:>7d} {r.seconds:>6.1f}")
-        notes += [f"{case}: {n}" for n in r.notes if f"{case}: {n}" not in notes]
-    out = lines + (["", "notes:"] + [f"  {n}" for n in notes] if notes else [])
-    return "\n".join(_wrap(line) for line in out)
-
-
-def _wrap(line: str) -> str:
-    """``line`` broken at spaces into pieces of at most :data:`_TABLE_WIDTH` columns."""
-    pieces: list[str] = []
-    while len(line) > _TABLE_WIDTH:
-        cut = line.rfind(" ", 0, _TABLE_WIDTH)
-        cut = _TABLE_WIDTH if cut <= 4 else cut
-        pieces.append(line[:cut])
-        line = "    " + line[cut:].lstrip()
-    return "\n".join([*pieces, line])
-
-
-# ============================================================================ budget
-class _Exhausted(Exception):
-    """The evaluation or time budget of a task is used up."""
-
-
-class _Budget:
-    """Counts evaluations against ``max_evaluations`` and a deadline."""
-
-    def __init__(self, seconds: float, max_evaluations: int | None) -> None:
-        self.deadline = time.monotonic() + seconds
-        self.limit = math.inf if max_evaluations is None else max_evaluations
-        self.count = 0
-
-    def left(self) -> bool:
-        return self.count < self.limit and time.monotonic() < self.deadline
-
-    def room(self) -> int:
-        """Evaluations still allowed (0 once the deadline has passed)."""
-        if time.monotonic() >= self.deadline:
-            return 0
-        return int(min(self.limit - self.count, 2**62))
 
 
 # ============================================================================ parametrizations
@@ -461,105 +365,6 @@ def _make_task(depth: int, width: int, case: str) -> _Task:
                  lambda X: _forest_target(X, n), score_f)
 
 
-class _Tracker:
-    """The objective of the optimizers: counts against the budget, keeps the best points.
-
-    Non-finite scores (merged poles, overflow) count as failures and score 0."""
-
-    def __init__(self, task: _Task, budget: _Budget, keep: int) -> None:
-        self.task, self.budget, self.keep = task, budget, keep
-        self.best: list[tuple[float, tuple[float, ...]]] = []
-        self.failures = 0
-
-    def ratios(self, X: np.ndarray) -> np.ndarray:
-        """Scores of the rows of ``X``; raises :class:`_Exhausted` (after scoring the rows the
-        budget still allows) when the budget runs out."""
-        room = self.budget.room()
-        if room <= 0:
-            raise _Exhausted
-        X = np.asarray(X, dtype=float)[:room]
-        self.budget.count += X.shape[0]
-        with np.errstate(all="ignore"):
-            values = self.task.score(X)
-        bad = ~np.isfinite(values)
-        self.failures += int(bad.sum())
-        values = np.where(bad, 0.0, values)
-        for i in np.argsort(-values, kind="stable")[:self.keep]:
-            self._remember(float(values[i]), tuple(float(v) for v in X[i]))
-        return values
-
-    def _remember(self, value: float, key: tuple[float, ...]) -> None:
-        if (len(self.best) < self.keep or value > self.best[-1][0]) and \
-                all(key != k for _, k in self.best):
-            self.best = sorted([*self.best, (value, key)], reverse=True)[:self.keep]
-
-    def ratio(self, x: np.ndarray) -> float:
-        return float(self.ratios(np.asarray(x, dtype=float)[None, :])[0])
-
-    def negative(self, x: np.ndarray) -> float:
-        return -self.ratio(x)
-
-    def negative_batch(self, XT: np.ndarray) -> np.ndarray:
-        """For ``differential_evolution(vectorized=True)``: ``XT`` has shape ``(N, S)``."""
-        X = np.asarray(XT, dtype=float).T
-        values = self.ratios(X)
-        if values.shape[0] < X.shape[0]:
-            raise _Exhausted
-        return -values
-
-
-def _import_hypothesis() -> Any:
-    """The ``hypothesis`` module, or None when it is not importable (a test dependency only)."""
-    try:
-        import hypothesis
-        import hypothesis.strategies
-    except ImportError:
-        return None
-    return hypothesis
-
-
-def _hypothesis_phase(hypothesis: Any, tracker: _Tracker, bounds: list[tuple[float, float]],
-                      seed: int, examples: int) -> str:
-    """Targeted property-based search (``hypothesis.target`` on the ratio); returns a note."""
-    if hypothesis is None:
-        return "hypothesis phase skipped (hypothesis is not importable)"
-    if hypothesis is False:
-        return "hypothesis phase off (hypothesis_phase=False)"
-    st = hypothesis.strategies
-    before = tracker.budget.count
-
-    @hypothesis.seed(seed)
-    @hypothesis.settings(max_examples=examples, database=None, deadline=None, derandomize=False,
-                         phases=[hypothesis.Phase.generate, hypothesis.Phase.target],
-                         suppress_health_check=list(hypothesis.HealthCheck), verbosity=
-                         hypothesis.Verbosity.quiet)
-    @hypothesis.given(st.tuples(*[st.floats(lo, hi) for lo, hi in bounds]))
-    def run(x: tuple[float, ...]) -> None:
-        try:
-            hypothesis.target(tracker.ratio(np.array(x)))
-        except _Exhausted:  # out of budget: the remaining examples are not evaluated
-            pass
-
-    run()
-    return f"hypothesis phase: {tracker.budget.count - before} evaluations"
-
-
-def _optimize_round(tracker: _Tracker, bounds: list[tuple[float, float]],
-                    rng: np.random.Generator) -> None:
-    """Differential evolution, then Nelder–Mead from its best, the overall best and a random
-    start (all clipped to ``bounds``)."""
-    lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
-    de = scipy.optimize.differential_evolution(
-        tracker.negative_batch, bounds, maxiter=_DE_MAXITER, popsize=_DE_POPSIZE,
-        seed=int(rng.integers(2**31 - 1)), polish=False, tol=0, init="latinhypercube",
-        vectorized=True, updating="deferred")
-    starts = [de.x, np.array(tracker.best[0][1]), rng.uniform(lo, hi)]
-    for x0 in starts:
-        scipy.optimize.minimize(tracker.negative, np.clip(x0, lo, hi), method="Nelder-Mead",
-                                bounds=bounds, options={"maxfev": 400, "xatol": 1e-9,
-                                                        "fatol": 1e-12, "adaptive": True})
-
-
 def _rescore(task: _Task, candidates: list[tuple[float, tuple[float, ...]]],
              deadline: float) -> tuple[float, float, ShallowSSM | None, list[str]]:
     """The suite's own ratio (:func:`verify.adversarial.ratio_of`) at the best candidates
@@ -586,52 +391,27 @@ def _run_task(task: _Task, seconds: float, max_evaluations: int | None,
               rng: np.random.Generator, hypothesis: Any) -> TightnessRow:
     """The hypothesis phase, optimizer rounds until the budget is used, then re-scoring."""
     start = time.monotonic()
-    search_seconds = (1 - _RESCORE_SHARE[task.case]) * seconds
-    budget = _Budget(search_seconds, max_evaluations)
-    tracker = _Tracker(task, budget, _RESCORED[task.case])
-    examples = max(1, min(_HYPOTHESIS_MAX_EXAMPLES, int(
-        _HYPOTHESIS_SHARE * max_evaluations if max_evaluations is not None
-        else _HYPOTHESIS_SHARE * search_seconds / _HYPOTHESIS_EXAMPLE_SECONDS)))
-    tracker.budget = _Budget(_HYPOTHESIS_SHARE * search_seconds, examples)
     decades = DECADES[task.case]
-    notes = [_hypothesis_phase(hypothesis, tracker, task.bounds(decades[0]),
-                               int(rng.integers(2**31 - 1)), examples)]
-    budget.count, tracker.budget = tracker.budget.count, budget
-    rounds = 0
-    while budget.left():
-        try:
-            _optimize_round(tracker, task.bounds(decades[rounds % len(decades)]), rng)
-        except _Exhausted:
-            pass
-        rounds += 1
     where = f"{task.case} ({task.depth}, {task.width})"
-    if not tracker.best:
-        raise ArithmeticError(f"tightness search {where}: every evaluation failed")
+    try:
+        tracker, notes, rounds = search_rounds(
+            task.score, [task.bounds(d) for d in decades],
+            (1 - _RESCORE_SHARE[task.case]) * seconds, max_evaluations, rng, hypothesis,
+            _RESCORED[task.case])
+    except ArithmeticError as exc:
+        raise ArithmeticError(f"{exc} ({where})") from None
     ratio, cheap, target, more = _rescore(task, tracker.best, start + seconds)
     if target is None:
         raise ArithmeticError(f"tightness search {where}: re-scoring failed at every "
                               f"candidate ({'; '.join(more)})")
     widest = max(decades[:max(1, rounds)])
     notes += [f"{rounds} optimizer rounds, pole moduli down to 1e-{widest:g}", *more]
-    if tracker.failures:
-        notes.append(f"{tracker.failures} candidates could not be scored (counted as 0)")
-    constants = {"2": 2.0, f"2^({Fraction(task.depth - 1, task.depth + 1)})":
-                 float(forest_constant(task.depth))}
+    forest = f"2^({Fraction(task.depth - 1, task.depth + 1)})"
+    constants = {"2": 2.0, forest: float(forest_constant(task.depth))}
+    proved = {"forest": forest, "best": "2"}.get(task.case)
     return TightnessRow("byjl25.thm4.2", task.case, (task.depth, task.width), ratio, constants,
-                        budget.count, time.monotonic() - start, describe_target(target), cheap,
-                        tuple(notes))
-
-
-def _warm_up(hypothesis: Any) -> None:
-    """Load SciPy's optimizers and hypothesis's engine before the clocks start."""
-    _ = scipy.optimize.differential_evolution
-    if hypothesis is not None:
-        @hypothesis.settings(max_examples=1, database=None, deadline=None)
-        @hypothesis.given(hypothesis.strategies.floats(0, 1))
-        def once(x: float) -> None:
-            hypothesis.target(x)
-
-        once()
+                        tracker.budget.count, time.monotonic() - start,
+                        describe_target(target), cheap, tuple(notes), proved=proved)
 
 
 def search(claim_id: str, budget_seconds: float, seed: int = 0, *,
@@ -644,7 +424,9 @@ def search(claim_id: str, budget_seconds: float, seed: int = 0, *,
     Parameters
     ----------
     claim_id
-        One of :data:`CLAIM_IDS`.
+        One of :data:`CLAIM_IDS`: ``byjl25.thm4.2`` (rows per shape and case) or a WX23 claim
+        of :mod:`verify.tightness_wx23` (rows per setting of its ``WX23_SETTINGS``, the budget
+        shared equally).
     budget_seconds
         Wall-clock budget of the whole search (finite, ``> 0``), shared among the
         (shape, case) tasks by :data:`_CASE_WEIGHT` after the set-up (imports, enumeration of
@@ -658,9 +440,10 @@ def search(claim_id: str, budget_seconds: float, seed: int = 0, *,
         run out first and ``hypothesis_phase=False``, the rows (apart from ``seconds``) depend
         only on ``seed``.
     shapes
-        ``(l, m)`` pairs (default :data:`DEFAULT_SHAPES`), ``m ≥ 2``, ``l(m-1)+1 ≤ 9``.
+        ``(l, m)`` pairs (default :data:`DEFAULT_SHAPES`), ``m ≥ 2``, ``l(m-1)+1 ≤ 9``; only
+        for ``byjl25.thm4.2``.
     cases
-        Names from :data:`THM42_CASES` (default all).
+        Names from :data:`THM42_CASES` (default all); only for ``byjl25.thm4.2``.
     hypothesis_phase
         Run the hypothesis-targeted phase first (when hypothesis is importable). Hypothesis
         biases its draws with constants it finds in the modules already imported, so even
@@ -681,12 +464,18 @@ def search(claim_id: str, budget_seconds: float, seed: int = 0, *,
     _check("claim_id", claim_id)
     budget_seconds = _check("budget_seconds", budget_seconds)
     seed, max_evaluations = _check("seed", seed), _check("max_evaluations", max_evaluations)
+    if claim_id != "byjl25.thm4.2" and (shapes is not None or cases is not None):
+        fail("shapes" if shapes is not None else "cases",
+             f"None for {claim_id} (shapes and cases are those of byjl25.thm4.2)",
+             shapes if shapes is not None else cases)
     shapes = DEFAULT_SHAPES if shapes is None else _check("shapes", shapes)
     cases = THM42_CASES if cases is None else _check("cases", cases)
     start = time.monotonic()
     rng = np.random.default_rng(seed)
-    hypothesis = _import_hypothesis() if _check("hypothesis_phase", hypothesis_phase) else False
-    _warm_up(hypothesis or None)
+    hypothesis = prepare_hypothesis(hypothesis_phase)
+    if claim_id != "byjl25.thm4.2":
+        return search_wx23(claim_id, max(budget_seconds - (time.monotonic() - start),
+                                         budget_seconds / 2), rng, max_evaluations, hypothesis)
     tasks = [_make_task(depth, width, case) for depth, width in shapes for case in cases]
     # the set-up time counts against the budget (at least half of it is left to the tasks)
     seconds = max(budget_seconds - (time.monotonic() - start), budget_seconds / 2)
