@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,24 @@ def test_claims_hold():
         res = run_claim(get_claim(cid), instances=4, seed=3)
         assert res.ok, (cid, [(t.verdict, t.error, t.worst_margin) for t in res.tiers])
         assert all(t.worst_margin >= 0 for t in res.tiers)
+
+
+@pytest.mark.parametrize("cid", ["wx23.result_c.window", "wx23.result_c.kolmogorov_arnold",
+                                 "wx23.result_d.volterra"])
+def test_recorded_instances_rebuild_from_json_to_the_same_margin(cid):
+    """``--recheck``: the description written to the JSON report rebuilds the instance, whose
+    margin is reproduced bit for bit; a description with a missing or extra key is refused."""
+    (tier,) = get_claim(cid).tiers
+    insts = tier.sample(np.random.default_rng(1), 2)
+    margins = tier.check(insts)
+    for i in range(2):
+        description = json.loads(json.dumps(tier.describe(insts, i)))
+        assert tier.check(tier.rebuild(description))[0] == margins[i]
+        key = next(iter(description))
+        for bad in ({k: v for k, v in description.items() if k != key},
+                    dict(description, extra=1), [description]):
+            with pytest.raises(ValueError, match="description"):
+                tier.rebuild(bad)
 
 
 def _sharp_window_instance():

@@ -21,6 +21,7 @@ memory-independent width); the constructions and the bounds checked here are reb
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -304,6 +305,18 @@ def _sample_volterra(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------- registry
+def _rebuilder(keys: tuple[str, ...]) -> Callable[[Any], list[dict[str, Any]]]:
+    """The rebuild hook of a tier whose description is its instance dict with ``keys``: the
+    dict read back from the JSON report is the instance (floats as round-trip decimals)."""
+    def rebuild(description: Any) -> list[dict[str, Any]]:
+        if not isinstance(description, dict) or set(description) != set(keys):
+            raise ValueError(f"description: expected an instance with the keys {sorted(keys)}, "
+                             f"got {description!r}")
+        return [dict(description)]
+
+    return rebuild
+
+
 WINDOW = register(Claim(
     id="wx23.result_c.window",
     paper="WX23",
@@ -314,7 +327,7 @@ WINDOW = register(Claim(
     "(h/2) sum_i L_i (h = 1/(N-1)) on every sequence in [0,1]",
     margin="1 - error / budget (fraction of the budget unused)",
     tiers=(Tier("float64", _sample_window, _check_window, lambda ps, i: ps[i], batch=4,
-                unit="fraction"),),
+                unit="fraction", rebuild=_rebuilder((*WINDOW_KEYS, "seed"))),),
     default_instances=12,
     notes="paper: existence (universality); construction and bound rebuilt. The sharp family "
     "(F = sum b_i |z_i - m_i| with m at cell centres) attains the bound on its constant input.",
@@ -332,7 +345,7 @@ KOLMOGOROV_ARNOLD = register(Claim(
     "sum_q [Lip(Phi_q) sum_p |lambda_p| delta_q + Lip(Phi_q) h_q / 2]",
     margin="1 - error / budget (fraction of the budget unused)",
     tiers=(Tier("float64", _sample_ka, lambda ps: [ka_margin(p) for p in ps],
-                lambda ps, i: ps[i], batch=4, unit="fraction"),),
+                lambda ps, i: ps[i], batch=4, unit="fraction", rebuild=_rebuilder(KA_KEYS)),),
     default_instances=12,
     notes="paper: existence of the five-layer universal construction; the KA-form targets, the "
     "ReLU passing and the budget are rebuilt. Sharp family (every other instance): "
@@ -351,7 +364,8 @@ VOLTERRA = register(Claim(
     "not involve T, at widths that do not involve T (checked at T = 16, 256, 1024)",
     margin="1 - max_T error_T / bound (fraction of the bound unused)",
     tiers=(Tier("float64", _sample_volterra, lambda ps: [volterra_margin(p) for p in ps],
-                lambda ps, i: ps[i], batch=4, unit="fraction"),),
+                lambda ps, i: ps[i], batch=4, unit="fraction",
+                rebuild=_rebuilder(VOLTERRA_KEYS)),),
     default_instances=10,
     notes="summary: width independent of T; bound (certified kernel l1 errors + interpolation "
     "errors) rebuilt. Sharp family (every other instance): linear readout, kernel a rho^s "
