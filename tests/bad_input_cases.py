@@ -1038,6 +1038,9 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("theory.numbers:fail",
         Reason("the error raiser itself: every call raises InvalidParameterError naming "
                "its name argument"))
+    add("theory.validation:require",
+        Reason("the conditional error raiser: raises InvalidParameterError naming its name "
+               "argument exactly when its condition is false"))
     add("theory.validation:check_int",
         Case(call(val.check_int, 3, "value", minimum=1), {"value": (0, -1, 2.5, NAN, True)}))
     add("theory.validation:check_real",

@@ -22,6 +22,7 @@ from theory.validation import (
     check_real,
     describe,
     fail,
+    require,
 )
 
 
@@ -53,6 +54,18 @@ def test_fail_message_and_type():
         fail("N", "an integer >= 2", 1)
     assert str(info.value) == "N: expected an integer >= 2, got 1"
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("ok", [True, 1, [0], "x"])
+def test_require_passes_when_ok_is_true(ok):
+    assert require(ok, "N", "an integer >= 2", 1) is None
+
+
+@pytest.mark.parametrize("ok", [False, 0, [], "", None])
+def test_require_fails_with_the_fail_message_when_ok_is_false(ok):
+    with pytest.raises(InvalidParameterError) as info:
+        require(ok, "N", "an integer >= 2", "x" * 500)
+    assert str(info.value) == f"N: expected an integer >= 2, got {describe('x' * 500)}"
 
 
 # ------------------------------------------------------------------------------ check_int

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_REPR",
     "describe",
     "fail",
+    "require",
     "check_int",
     "check_real",
     "check_array",
@@ -40,6 +41,18 @@ __all__ = [
     "Rules",
     "check_rules",
 ]
+
+def require(ok: Any, name: str, expected: str, value: Any) -> None:
+    """:func:`~theory.numbers.fail` unless ``ok``: a choke point's test in one line.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``"<name>: expected <expected>, got <value>"`` when ``ok`` is false.
+    """
+    if not ok:
+        fail(name, expected, value)
+
 
 def check_int(value: Any, name: str, minimum: int | None = None) -> int:
     """``value`` as an ``int``, checked to be an integer (not a bool) ``>= minimum``.

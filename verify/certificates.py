@@ -20,7 +20,8 @@ import numpy as np
 import sympy
 
 from theory.linear import DeepSSM, ShallowSSM
-from theory.numbers import InvalidParameterError, fail
+from theory.numbers import InvalidParameterError
+from theory.validation import fail, require
 from verify.certcheck import FORMAT, read_model, read_shallow
 
 __all__ = [
@@ -37,33 +38,26 @@ __all__ = [
 ]
 
 
-def _require(name: str, value: Any, ok: bool, expected: str) -> None:
-    """The module's validation choke point."""
-    if not ok:
-        fail(name, expected, value)
-
-
 def rational(x: Any) -> str:
     """``"p"`` or ``"p/q"`` for an exact rational (a sympy or Python rational)."""
     q = sympy.nsimplify(x) if isinstance(x, (int, Fraction)) else sympy.sympify(x)
-    _require("x", x, isinstance(q, sympy.Basic) and q.is_Rational, "an exact rational")
+    require(isinstance(q, sympy.Basic) and q.is_Rational, "x", "an exact rational", x)
     return str(Fraction(int(q.p), int(q.q)))
 
 
 def gaussian(x: Any) -> list[str]:
     """``[re, im]`` of an exact Gaussian rational (sympy, possibly unexpanded)."""
-    _require("x", x, isinstance(x, (sympy.Basic, int, Fraction)) and not isinstance(x, bool),
-             "an exact Gaussian rational")
+    require(isinstance(x, (sympy.Basic, int, Fraction)) and not isinstance(x, bool), "x",
+            "an exact Gaussian rational", x)
     z = sympy.expand(sympy.sympify(x))
     re, im = z.as_real_imag()
-    _require("x", x, re.is_Rational is True and im.is_Rational is True,
-             "an exact Gaussian rational")
+    require(re.is_Rational is True and im.is_Rational is True, "x", "an exact Gaussian rational", x)
     return [rational(re), rational(im)]
 
 
 def deep_json(model: DeepSSM) -> dict[str, Any]:
     """An exact Gaussian-rational deep model in the canonical format."""
-    _require("model", model, isinstance(model, DeepSSM), "a DeepSSM")
+    require(isinstance(model, DeepSSM), "model", "a DeepSSM", model)
     vec = lambda a: [gaussian(x) for x in np.ravel(a)]  # noqa: E731
     return {"eigenvalues": [vec(row) for row in model.eigenvalues],
             "B": [vec(model.B[0])] + [[vec(row) for row in b] for b in model.B[1:]],
@@ -72,7 +66,7 @@ def deep_json(model: DeepSSM) -> dict[str, Any]:
 
 def shallow_json(poles: Any, residues: Any) -> dict[str, Any]:
     """A shallow model ``Σ r_i λ_i^s`` in the canonical format."""
-    _require("residues", residues, len(poles) == len(residues), "one residue per pole")
+    require(len(poles) == len(residues), "residues", "one residue per pole", residues)
     return {"poles": [gaussian(x) for x in poles], "residues": [gaussian(x) for x in residues]}
 
 
@@ -83,7 +77,7 @@ def polynomial_json(expr: Any, var: sympy.Symbol) -> list[list[str]]:
 
 def certificate(kind: str, **fields: Any) -> dict[str, Any]:
     """``{"format": FORMAT, "type": kind, **fields}``."""
-    _require("kind", kind, isinstance(kind, str) and bool(kind), "a certificate type")
+    require(isinstance(kind, str) and bool(kind), "kind", "a certificate type", kind)
     return {"format": FORMAT, "type": kind, **fields}
 
 
@@ -133,11 +127,11 @@ def complex_array(values: Any, name: str = "values") -> np.ndarray:
     def parse(v: Any) -> Any:
         if isinstance(v, list):
             return [parse(x) for x in v]
-        _require(name, v, isinstance(v, str), "round-trip decimal strings")
+        require(isinstance(v, str), name, "round-trip decimal strings", v)
         try:
             return complex(v)
         except ValueError:
-            _require(name, v, False, "round-trip decimal strings")
+            fail(name, "round-trip decimal strings", v)
         return None  # pragma: no cover
 
     try:
@@ -158,15 +152,15 @@ def mpmath_array(values: Any, dps: int, name: str = "values") -> np.ndarray:
     theory.numbers.InvalidParameterError
         Naming ``name`` when an entry is not such a string.
     """
-    _require("dps", dps, isinstance(dps, int) and not isinstance(dps, bool) and dps >= 1,
-             "an integer >= 1")
+    require(isinstance(dps, int) and not isinstance(dps, bool) and dps >= 1, "dps",
+            "an integer >= 1", dps)
 
     def parse(v: Any) -> Any:
-        _require(name, v, isinstance(v, str), "decimal strings")
+        require(isinstance(v, str), name, "decimal strings", v)
         try:
             return mpmath.mpmathify(v.strip("()").replace(" ", ""))
         except (ValueError, TypeError):
-            _require(name, v, False, "decimal strings")
+            fail(name, "decimal strings", v)
         return None  # pragma: no cover
 
     with mpmath.workdps(dps):

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from theory.numbers import fail
+from theory.validation import require
 from verify.certcheck import check_certificate
 from verify.registry import Tier, UnknownClaimError, get_claim
 
@@ -82,12 +82,6 @@ class RecheckRow:
     reason: str
     recorded: float | None = None
     recomputed: float | None = None
-
-
-def _require(name: str, value: Any, ok: bool, expected: str) -> None:
-    """The module's validation choke point."""
-    if not ok:
-        fail(name, expected, value)
 
 
 def _recorded_margin(tier: dict[str, Any]) -> float:
@@ -208,13 +202,13 @@ def recheck(report: dict[str, Any]) -> list[RecheckRow]:
         If ``report`` is not a dict with a ``"claims"`` list of objects with ``"id"`` and a
         ``"tiers"`` list of objects.
     """
-    _require("report", report, isinstance(report, dict)
-             and isinstance(report.get("claims"), list), "a report with a 'claims' list")
+    require(isinstance(report, dict) and isinstance(report.get("claims"), list), "report",
+            "a report with a 'claims' list", report)
     for c in report["claims"]:
-        _require("report", c, isinstance(c, dict) and isinstance(c.get("id"), str)
-                 and isinstance(c.get("tiers"), list)
-                 and all(isinstance(t, dict) for t in c["tiers"]),
-                 "claims with an 'id' and a 'tiers' list of objects")
+        require(isinstance(c, dict) and isinstance(c.get("id"), str)
+                and isinstance(c.get("tiers"), list)
+                and all(isinstance(t, dict) for t in c["tiers"]), "report",
+                "claims with an 'id' and a 'tiers' list of objects", c)
     rows: list[RecheckRow] = []
     for c in report["claims"]:
         try:
@@ -232,8 +226,8 @@ def _cell(value: float | None) -> str:
 
 def format_recheck(rows: list[RecheckRow]) -> str:
     """A plain-text table of the rows and a summary line with the count per status."""
-    _require("rows", rows, isinstance(rows, list)
-             and all(isinstance(r, RecheckRow) for r in rows), "a list of RecheckRow")
+    require(isinstance(rows, list) and all(isinstance(r, RecheckRow) for r in rows), "rows",
+            "a list of RecheckRow", rows)
     lines = [f"{r.status:<16} {r.claim} [{r.tier}] {r.where}: {r.reason}"
              + (f" (recorded {_cell(r.recorded)}, recomputed {_cell(r.recomputed)})"
                 if r.recomputed is not None and r.recorded is not None else "")
@@ -249,7 +243,7 @@ def main_recheck(path: str | Path) -> int:
     are listed with their reason and counted, never counted as confirmed), 1 otherwise, 2 when
     the file cannot be read or is not a report.
     """
-    _require("path", path, isinstance(path, (str, Path)), "a path")
+    require(isinstance(path, (str, Path)), "path", "a path", path)
     try:
         report = json.loads(Path(path).read_text(encoding="utf-8"))
         rows = recheck(report)

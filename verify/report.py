@@ -37,8 +37,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from theory.numbers import InvalidParameterError
 from theory.param_count import depth_width_counts
+from theory.validation import require
 from verify import __version__
 from verify.registry import PROVENANCE_TAGS, UNITS, Claim, check_count
 from verify.runner import MAX_INSTANCES, ClaimResult, TierResult, iter_rows
@@ -57,15 +57,10 @@ __all__ = [
 ]
 
 
-def _require(name: str, value: Any, ok: bool, expected: str) -> None:
-    """The report's validation choke point: raise :class:`InvalidParameterError` unless ``ok``."""
-    if not ok:
-        raise InvalidParameterError(f"{name}: expected {expected}, got {value!r}")
-
-
 def _sequence_of(name: str, value: Any, kind: type) -> None:
-    _require(name, value, isinstance(value, Sequence) and not isinstance(value, str)
-             and all(isinstance(v, kind) for v in value), f"a sequence of {kind.__name__}")
+    require(isinstance(value, Sequence) and not isinstance(value, str)
+            and all(isinstance(v, kind) for v in value), name,
+            f"a sequence of {kind.__name__}", value)
 
 #: (depth, width) pairs of the parameter-count table that accompanies Theorem 4.1.
 COUNT_SHAPES = ((2, 2), (3, 2), (2, 3), (4, 3), (8, 4))
@@ -80,8 +75,8 @@ _SECONDS_WIDTH = 5
 
 
 def _require_unit(unit: Any) -> None:
-    _require("unit", unit, unit is None or (isinstance(unit, str) and unit in UNITS),
-             f"None or one of {tuple(UNITS)}")
+    require(unit is None or (isinstance(unit, str) and unit in UNITS), "unit",
+            f"None or one of {tuple(UNITS)}", unit)
 
 
 def format_margin(value: float, unit: str | None) -> str:
@@ -98,8 +93,8 @@ def format_margin(value: float, unit: str | None) -> str:
         If ``value`` is not a real number or ``unit`` is neither ``None`` nor one of
         :data:`verify.registry.UNITS`.
     """
-    _require("value", value, isinstance(value, numbers.Real) and not isinstance(value, bool),
-             "a real number")
+    require(isinstance(value, numbers.Real) and not isinstance(value, bool), "value",
+            "a real number", value)
     _require_unit(unit)
     if math.isnan(value):
         return "nan"
@@ -166,7 +161,7 @@ class ResultTable:
         _sequence_of("claims", claims, Claim)
         if instances is not None:
             check_count("instances", instances, 1, MAX_INSTANCES)
-        _require("wide", wide, isinstance(wide, bool), "True or False")
+        require(isinstance(wide, bool), "wide", "True or False", wide)
         self.wide = wide
         tiers = [t for c in claims for t in c.tiers]
         most = max((t.instances_for(c.default_instances if instances is None else instances)
@@ -210,7 +205,7 @@ class ResultTable:
         theory.numbers.InvalidParameterError
             If ``result`` is not a :class:`~verify.runner.ClaimResult`.
         """
-        _require("result", result, isinstance(result, ClaimResult), "a ClaimResult")
+        require(isinstance(result, ClaimResult), "result", "a ClaimResult", result)
         claim = result.claim
         lines = []
         if not self.wide:
@@ -304,8 +299,9 @@ def parameter_counts(shapes: Sequence[tuple[int, int]] = COUNT_SHAPES) -> list[d
     theory.numbers.InvalidParameterError
         If ``shapes`` is not a sequence of ``(depth, width)`` pairs of integers ``>= 1``.
     """
-    _require("shapes", shapes, isinstance(shapes, Sequence) and all(
-        isinstance(p, tuple) and len(p) == 2 for p in shapes), "a sequence of (depth, width)")
+    require(isinstance(shapes, Sequence) and all(
+        isinstance(p, tuple) and len(p) == 2 for p in shapes), "shapes",
+        "a sequence of (depth, width)", shapes)
     for i, (l_, m) in enumerate(shapes):
         check_count(f"shapes[{i}] depth", l_)
         check_count(f"shapes[{i}] width", m)
@@ -459,15 +455,15 @@ def write_json(report: dict[str, Any], path: str | os.PathLike[str]) -> None:
     OSError
         If the directory cannot be written.
     """
-    _require("path", path, isinstance(path, (str, os.PathLike)), "a file path")
+    require(isinstance(path, (str, os.PathLike)), "path", "a file path", path)
     problem = None
     try:
         text = json.dumps(report, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         problem = str(exc)
-    _require("report", report, isinstance(report, dict) and problem is None,
-             "a dict representable as strict JSON (see json_report)"
-             + ("" if problem is None else f"; {problem}"))
+    require(isinstance(report, dict) and problem is None, "report",
+            "a dict representable as strict JSON (see json_report)"
+            + ("" if problem is None else f"; {problem}"), report)
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
