@@ -1760,6 +1760,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(call(rc.main_recheck, "unused.json"),
              {"path": (3, None)}, run_valid=False))
     _add_report_dir_cases(add, results)
+    _add_hammerstein_and_continuous_memory_cases(add)
     return cases
 
 
@@ -1834,3 +1835,122 @@ def _add_report_dir_cases(add: Callable[[str, Case | Reason], None],
              {"report": (Bad("x", "str"), Bad({"claims": "x"}, "claims-str")),
               "out_dir": directory}, run_valid=False))
     add("verify.report_dir:report_schema", Reason("no parameters"))
+
+
+def _add_hammerstein_and_continuous_memory_cases(
+        add: Callable[[str, Case | Reason], None]) -> None:
+    """Hammerstein targets (``theory.hammerstein`` and its claim) and the continuous Theorem
+    3.13 (``theory.memory_continuous`` and its claim)."""
+    import theory.hammerstein as ham
+    import theory.memory_continuous as mc
+    import verify.claims.wx23_hammerstein as c_h
+    import verify.claims.wx23_memory_continuous as c_mc
+    from theory.layers import SSMLayer, SSMStack
+
+    def pl() -> Any:
+        return ham.PiecewiseLinear([0.0, 1.0], [0.0, 1.0])
+
+    def filt() -> Any:
+        return SSMLayer([0.5], [[1.0]], [[1.0]])
+
+    def target() -> Any:
+        return ham.HammersteinTarget(pl(), filt(), 0.0, 1.0)
+
+    def sin_target() -> Any:
+        return ham.HammersteinTarget(np.sin, filt(), 0.0, 1.0, 1.0)
+
+    def approx(t: Any) -> Any:
+        return ham.hammerstein_network(t, 3)
+
+    not_layer = (Bad("x", "str"), Mut(lambda v: SSMLayer([0.5], [[1.0]], [[1.0]], b=[1.0]),
+                                      "bias"))
+    add("theory.hammerstein:PiecewiseLinear",
+        Case(call(ham.PiecewiseLinear, [0.0, 1.0], [0.0, 1.0]),
+             {"points": ([0.0], [1.0, 0.0], [0.0, NAN]), "values": ([0.0], [0.0, NAN])}))
+    add("theory.hammerstein:PiecewiseLinear.__call__",
+        Case(lazy(lambda: pl().__call__, 0.5), {"x": (2.0, NAN, "s")}))
+    add("theory.hammerstein:HammersteinTarget",
+        Case(lambda: (ham.HammersteinTarget, (pl(), filt(), 0.0, 1.0), {}),
+             {"f": (Bad(3, "int"), Bad(ham.PiecewiseLinear([0.0, 0.5], [0.0, 1.0]), "short")),
+              "filter": not_layer, "a": (NAN, Bad(1.0, "a=b", ("b",))), "b": (NAN, 0.0),
+              "lipschitz": (-1.0, NAN), "second_derivative": (-1.0, NAN, INF)}))
+    add("theory.hammerstein:HammersteinTarget.__call__",
+        Case(lazy(lambda: target().__call__, [[0.5], [0.2]]),
+             {"u": ([[2.0]], [[NAN]], [[0.5, 0.5]])}))
+    add("theory.hammerstein:HammersteinApproximant", record("hammerstein_network"))
+    add("theory.hammerstein:HammersteinBudget", record("hammerstein_budget"))
+    add("theory.hammerstein:WorstCase", record("worst_case_error"))
+    add("theory.hammerstein:hammerstein_network",
+        Case(lambda: (ham.hammerstein_network, (target(), 3), {"realization": filt()}),
+             {"target": (Bad("x", "str"),), "N": (1, 0, 2.5, NAN),
+              "realization": (*not_layer, Bad(SSMLayer([0.5], [[1.0, 1.0]], [[1.0]]), "2-in"))}))
+    add("theory.hammerstein:truncated_filter",
+        Case(lambda: (ham.truncated_filter, (filt(), 2), {}),
+             {"filter": not_layer, "n": SIZE}))
+    add("theory.hammerstein:hammerstein_budget",
+        Case(lambda: (ham.hammerstein_budget, (target(), approx(target()), 3), {}),
+             {"target": (Bad("x", "str"),), "approximant": (Bad("x", "str"),), "T": SIZE}))
+    add("theory.hammerstein:worst_case_error",
+        Case(lambda: (ham.worst_case_error, (sin_target(), approx(sin_target()), 3),
+                      {"points": [0.0, 0.5, 1.0]}),
+             {"target": (Bad("x", "str"),), "approximant": (Bad("x", "str"),), "T": SIZE,
+              "points": ([NAN], None, [[0.0]])}))
+
+    def cont() -> Any:
+        return SSMStack([layer("continuous")], "relu")
+
+    times = ([0.0], [NAN], [-1.0], [[1.0]])
+    add("theory.memory_continuous:ExponentialPowerBound", record("exponential_power_bound"))
+    add("theory.memory_continuous:ExponentialPowerBound.__call__",
+        Case(lazy(lambda: mc.exponential_power_bound([-1.0]), [1.0]), {"t": times}))
+    add("theory.memory_continuous:exponential_power_bound",
+        Case(call(mc.exponential_power_bound, [[-1.0]]),
+             {"W": (nan_entry(), [[1.0, 2.0]], [[0.5]], Bad("x", "str"))}))
+    add("theory.memory_continuous:ContinuousMemoryBound", record("continuous_memory_bound"))
+    for method in ("__call__", "corollary"):
+        add(f"theory.memory_continuous:ContinuousMemoryBound.{method}",
+            Case(lazy(lambda m=method: getattr(mc.continuous_memory_bound(cont(), 1.0), m),
+                      [1.0]), {"t": times}))
+    add("theory.memory_continuous:continuous_memory_bound",
+        Case(lambda: (mc.continuous_memory_bound, (cont(), 1.0), {}),
+             {"stack": (Bad("x", "str"), Mut(lambda v: stack(), "discrete")),
+              "x_norm": NONNEG_REAL}))
+    add("theory.memory_continuous:continuous_memory",
+        Case(lambda: (mc.continuous_memory, (cont(), [1.0], [1.0]), {}),
+             {"stack": (Bad("x", "str"), Mut(lambda v: stack(), "discrete"),
+                        Mut(lambda v: stack("continuous"), "relu-2-layers")),
+              "x": ([NAN], [1.0, 2.0]), "t": times}))
+
+    def spec(kind: str) -> Any:
+        return c_h.sharp_spec(rng(), kind)
+
+    spec_bad = (Bad({}, "empty"), Mut(lambda v: {**v, "N": 1}, "N-1"),
+                Mut(lambda v: {**v, "kind": "x"}, "kind-x"))
+    add("verify.claims.wx23_hammerstein:build_instance",
+        Case(lambda: (c_h.build_instance, (spec("exact"),), {}), {"spec": spec_bad}))
+    for name, kind, other in (("exact_margin", "exact", "float"),
+                              ("float_margin", "float", "exact")):
+        add(f"verify.claims.wx23_hammerstein:{name}",
+            Case(lambda n=name, k=kind: (getattr(c_h, n), (spec(k),), {}),
+                 {"spec": (*spec_bad, Mut(lambda v, o=other: spec(o), f"{other}-spec")),
+                  "budget_factor": (0.0, -1.0, NAN, INF), "network": (Bad(3, "int"),)}))
+    add("verify.claims.wx23_hammerstein:sharp_spec",
+        Case(lambda: (c_h.sharp_spec, (rng(),), {"kind": "float"}),
+             {"rng": NOT_RNG, "kind": ("bogus", 3)}))
+
+    add("verify.claims.wx23_memory_continuous:ContinuousInstance",
+        Case(lambda: (c_mc.ContinuousInstance, (cont(), np.ones((1, 1)), (1.0, 2.0)),
+                      {"family": "random", "dps": 20}),
+             {"stack": (Bad("x", "str"), Mut(lambda v: stack(), "discrete")),
+              "directions": (np.array([[NAN]]), np.ones((1, 2))),
+              "times": ((0.0,), (NAN,), ()), "family": ("", 3), "dps": (14, 2.5, NAN)}))
+    add("verify.claims.wx23_memory_continuous:random_continuous_layer",
+        Case(lambda: (c_mc.random_continuous_layer, (rng(), 1, 2, 1),
+                      {"structure": "dense", "feedthrough": False, "bias": True}),
+             {"rng": NOT_RNG, "d_in": SIZE, "width": SIZE, "d_out": SIZE,
+              "structure": ("bogus", None), "feedthrough": (1, "yes"), "bias": (0, None)}))
+    add("verify.claims.wx23_memory_continuous:continuous_margin",
+        Case(lambda: (c_mc.continuous_margin,
+                      (c_mc.ContinuousInstance(cont(), np.ones((1, 1)), (1.0,)),), {}),
+             {"inst": (Bad("x", "str"),), "bound_factor": (0.0, -1.0, NAN, INF),
+              "constants": (Bad(3, "int"),)}))
