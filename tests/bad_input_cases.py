@@ -1761,6 +1761,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
              {"path": (3, None)}, run_valid=False))
     _add_report_dir_cases(add, results)
     _add_hammerstein_and_continuous_memory_cases(add)
+    _add_kolmogorov_certified_cases(add)
     return cases
 
 
@@ -1954,3 +1955,86 @@ def _add_hammerstein_and_continuous_memory_cases(
                       (c_mc.ContinuousInstance(cont(), np.ones((1, 1)), (1.0,)),), {}),
              {"inst": (Bad("x", "str"),), "bound_factor": (0.0, -1.0, NAN, INF),
               "constants": (Bad(3, "int"),)}))
+
+
+def _add_kolmogorov_certified_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The certified constructive superposition (``theory.kolmogorov``, Lorentz iteration) and
+    its claims (``verify.claims.wx23_kolmogorov``)."""
+    import theory.kolmogorov as kol
+    import verify.claims.wx23_kolmogorov as c_k
+
+    def target() -> Any:
+        return kol.LipschitzTarget(lambda y: y[:, 0] * y[:, 1], 2, (1.0, 1.0))
+
+    def table() -> Any:
+        return kol.psi_table(2, 6, 3, upper=1.0)
+
+    def sup() -> Any:
+        return kol.certified_superpose(target(), 6, [1], 3)
+
+    pts = np.array([[0.1, 0.2]])
+    bad_pts = (np.array([[NAN, 0.1]]), np.array([[0.1]]), np.array([[1.5, 0.1]]))
+    generic = {"target": "product", "params": [], "levels": [1], "seed": 1}
+    pair = {"target": "product", "params": [], "levels": [1, 2], "seed": 1}
+    add("theory.kolmogorov:lorentz_constants",
+        Case(call(kol.lorentz_constants, 2), {"n": (1, 0, 2.5, NAN)}))
+    add("theory.kolmogorov:step_bound",
+        Case(call(kol.step_bound, 2, 1.0, 0.1, 0.3),
+             {"n": (1, 2.5), "previous": NONNEG_REAL, "omega": NONNEG_REAL,
+              "values_max": NONNEG_REAL}))
+    add("theory.kolmogorov:LipschitzTarget",
+        Case(call(kol.LipschitzTarget, lambda y: y[:, 0], 2, (1.0, 1.0)),
+             {"F": (Bad(3, "not-callable"),), "n": (1, 2.5),
+              "lipschitz": ((1.0,), (1.0, NAN), (1.0, -1.0), Bad("ab", "str")),
+              "sup": NONNEG_REAL}))
+    add("theory.kolmogorov:LipschitzTarget.__call__",
+        Case(lazy(target, pts), {"y": bad_pts}))
+    add("theory.kolmogorov:LipschitzTarget.box_range",
+        Case(lazy(lambda: target().box_range, pts, pts + 0.1),
+             {"lo": bad_pts, "hi": (np.array([[0.0, 0.0]]), np.array([[NAN, 0.3]]))}))
+    add("theory.kolmogorov:LipschitzTarget.sup_bound",
+        Case(lazy(lambda: target().sup_bound, 4), {"m": SIZE}))
+    add("theory.kolmogorov:TownCubes", record("town_cubes"))
+    add("theory.kolmogorov:town_cubes",
+        Case(lazy_args(lambda: (kol.town_cubes, (2, 6, 1, 0, table()), {})),
+             {"n": (Bad(3, "3", ("gamma", "table")), 1), "gamma": (Bad(7, "7", ("table",)), 5),
+              "k": (0, Bad(3, "3", ("table",)), 2.5), "q": (-1, 5, 2.5),
+              "table": NOT_MODEL + (Bad(kol.psi_table(2, 6, 3, upper=0.5), "upper-half"),)}))
+    add("theory.kolmogorov:inner_enclosure",
+        Case(lazy_args(lambda: (kol.inner_enclosure, (table(), 0, pts), {})),
+             {"table": NOT_MODEL, "q": (-1, 5, 2.5), "y": bad_pts}))
+    add("theory.kolmogorov:CertifiedSuperposition", record("certified_superpose"))
+    add("theory.kolmogorov:CertifiedSuperposition.enclose",
+        Case(lazy(lambda: sup().enclose, pts, pts + 0.1),
+             {"lo": bad_pts, "hi": (np.array([[0.0, 0.0]]), np.array([[NAN, 0.3]])),
+              "iterations": (-1, 2, 2.5)}))
+    add("theory.kolmogorov:CertifiedSuperposition.error_enclosure",
+        Case(lazy(lambda: sup().error_enclosure, pts), {"y": bad_pts,
+                                                         "iterations": (-1, 2, 2.5)}))
+    add("theory.kolmogorov:CertifiedSuperposition.box_error_bound",
+        Case(lazy(lambda: sup().box_error_bound, 4),
+             {"m": SIZE, "iterations": (-1, 2, 2.5), "aligned": ("yes", 1),
+              "chunk": SIZE}))
+    add("theory.kolmogorov:certified_superpose",
+        Case(lazy_args(lambda: (kol.certified_superpose, (target(), 6, [1], 3), {})),
+             {"target": NOT_MODEL, "gamma": (5, 2.5, NAN),
+              "levels": ([], [0], [3], [1.5], Bad("1", "str")), "K": (0, 1, 2.5)}))
+    add("verify.claims.wx23_kolmogorov:target_of",
+        Case(call(c_k.target_of, generic), {"p": (Bad({}, "empty-dict"),
+                                                  Bad(dict(generic, target="x"), "target-x"))}))
+    add("verify.claims.wx23_kolmogorov:sharp_instance",
+        Case(lambda: (c_k.sharp_instance, (rng(),), {"level": 1}),
+             {"rng": NOT_RNG, "level": (0, 2.5, NAN), "M": (0.0, -1.0, NAN, INF)}))
+    add("verify.claims.wx23_kolmogorov:superposition_margin",
+        Case(call(c_k.superposition_margin, generic),
+             {"p": (Bad({}, "empty-dict"),), "bound_factor": (0.0, -1.0, NAN),
+              "broken": ("other", 3)}))
+    add("verify.claims.wx23_kolmogorov:psi_rise",
+        Case(call(c_k.psi_rise, 2), {"k": SIZE, "n": (1, 2.5), "gamma": (5, 2.5)}))
+    add("verify.claims.wx23_kolmogorov:iteration_certificate",
+        Case(call(c_k.iteration_certificate, pair, samples=4, candidates=1),
+             {"p": (Bad({}, "empty-dict"), Bad(generic, "one-level")),
+              "samples": (1, 2.5), "candidates": SIZE}))
+    add("verify.claims.wx23_kolmogorov:iteration_margin",
+        Case(call(c_k.iteration_margin, pair),
+             {"p": (Bad({}, "empty-dict"), Bad(dict(pair, levels=[2, 1]), "decreasing"))}))
