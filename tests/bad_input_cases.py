@@ -1761,6 +1761,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
              {"path": (3, None)}, run_valid=False))
     _add_report_dir_cases(add, results)
     _add_hammerstein_and_continuous_memory_cases(add)
+    _add_certified_cases(add)
     _add_kolmogorov_certified_cases(add)
     return cases
 
@@ -1955,6 +1956,102 @@ def _add_hammerstein_and_continuous_memory_cases(
                       (c_mc.ContinuousInstance(cont(), np.ones((1, 1)), (1.0,)),), {}),
              {"inst": (Bad("x", "str"),), "bound_factor": (0.0, -1.0, NAN, INF),
               "constants": (Bad(3, "int"),)}))
+
+
+def _add_certified_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The certified tiers (★, issue 10 item 2): :mod:`verify.balls`, the certified margins of
+    the claims, the registry's ``certified`` flag and the report's marking."""
+    import verify.balls as vb_
+    import verify.claims.byjl25_norm as c_n
+    import verify.claims.wx23_approximation as c_a
+    import verify.claims.wx23_memory as c_m
+    import verify.registry as reg
+
+    def sample(sampler: Callable[..., Any], *extra: Any) -> Any:
+        return sampler(rng(), 1, *extra)
+
+    def inst_case(fn: Callable[..., Any], sampler: Callable[..., Any], *extra: Any) -> Case:
+        return Case(lambda: (fn, (sample(sampler, *extra)[0],), {}),
+                    {"inst": (Bad({}, "empty-dict"), Mut(lambda v: {**v, "N": 0}, "N-0")),
+                     "bound_factor": (NAN, -1.0, 0.0)})
+
+    def stack_inst() -> Any:
+        return c_m.StackInstance(stack(), np.ones((1, 1)), 8)
+
+
+    not_real = (NAN, INF, Bad("1", "str"))
+
+    def x_case(fn: Callable[..., Any], *extra: Any) -> Case:
+        return Case(call(fn, 0.5, *extra), {"x": not_real})
+
+    for name in ("lower", "upper", "exp", "log", "log10", "sqrt", "sin", "cos", "tanh",
+                 "sigmoid", "relu", "hardtanh", "absolute", "ball"):
+        add(f"verify.balls:{name}", x_case(getattr(vb_, name)))
+    for name in ("available_backends", "backend", "unbounded"):
+        add(f"verify.balls:{name}", Reason("no parameters"))
+    add("verify.balls:use_backend",
+        Case(call(vb_.use_backend, "mpmath.iv"), {"name": ("iv", "", 3, None)}))
+    add("verify.balls:precision",
+        Case(call(vb_.precision, 64), {"bits": (52, 0, 2.5, "64", True)}))
+    add("verify.balls:decide",
+        Case(call(vb_.decide, lambda: 1.0, 1),
+             {"evaluate": (Bad(3, "not-callable"),), "doublings": (-1, 2.5, True),
+              "margin": (Bad(3, "not-callable"),)}))
+    add("verify.balls:tier_name", Case(call(vb_.tier_name, "x"), {"detail": (3, None)}))
+    add("verify.balls:cball", Case(call(vb_.cball, 0.5 + 1j),
+                                   {"z": (complex(NAN, 0), Bad("1", "str"), None)}))
+    add("verify.balls:CBall", Case(call(vb_.CBall, 0.5, 1.0),
+                                   {"re": (Bad(NAN, "nan", ("x",)),),
+                                    "im": (Bad(INF, "inf", ("x",)),)}))
+    add("verify.balls:balls", Case(call(vb_.balls, [0.5, 1.0]),
+                                   {"values": (Bad([0.5, NAN], "nan-entry", ("x",)),),
+                                    "complex_": ("yes", 1)}))
+    add("verify.balls:power", Case(call(vb_.power, 2.0, 0.5),
+                                   {"x": not_real, "y": (Bad(NAN, "nan", ("x",)),)}))
+    for name in ("maximum", "minimum", "log10_ratio"):
+        first, second = ("num", "den") if name == "log10_ratio" else ("a", "b")
+        add(f"verify.balls:{name}",
+            Case(call(getattr(vb_, name), 0.5, 1.0),
+                 {first: (Bad(NAN, "nan", ("x",)),), second: (Bad(INF, "inf", ("x",)),)}))
+    add("verify.balls:norm2", Case(call(vb_.norm2, [0.5, 1.0]),
+                                   {"values": (Bad([0.5, NAN], "nan-entry", ("x",)),)}))
+    add("verify.balls:matvec",
+        Case(lambda: (vb_.matvec, (vb_.balls(np.ones((2, 2))), vb_.balls(np.ones(2))), {}),
+             {"M": (Bad(np.ones((2, 3)), "wrong-shape"),),
+              "v": (Bad(np.ones(3), "wrong-shape", ("M",)),)}))
+    add("verify.balls:run_stack",
+        Case(lambda: (vb_.run_stack, (stack(), np.ones((3, 1))), {}),
+             {"stack": (Bad("stack", "str"),), "x": (np.ones((3, 2)), np.ones(3))}))
+
+    # ------------------------------------------- certified tiers: claims, registry, report
+    add("verify.claims.byjl25_norm:algb_certified_margin",
+        Case(lambda: (c_n.algb_certified_margin, (deep(),), {}),
+             {"model": PASSED_ON, "balancer": (Bad(3, "not-callable"),)}))
+    add("verify.claims.byjl25_norm:thm42_certified_margin",
+        Case(lambda: (c_n.thm42_certified_margin, (shallow(), 2, 2),
+                      {"constructions": ("forest",)}),
+             {"target": PASSED_ON, "depth": SIZE, "width": SIZE, "constant": POS,
+              "constructions": (("bogus",), ()), "forest_bound": POS}))
+    add("verify.claims.wx23_memory:certified_bound_margin",
+        Case(deferred(c_m.certified_bound_margin, lambda: (stack_inst(),)),
+             {"inst": PASSED_ON, "constants": (Bad(3, "not-callable"),)}))
+    add("verify.claims.wx23_approximation:relu_certified_margin",
+        inst_case(c_a.relu_certified_margin, c_a._sample_float_a, 4))
+    add("verify.claims.wx23_approximation:smooth_certified_margin",
+        inst_case(c_a.smooth_certified_margin, c_a._sample_float_a, 4))
+    add("verify.claims.wx23_approximation:expsum_certified_margin",
+        Case(lambda: (c_a.expsum_certified_margin, (dict(sample(c_a._sample_expsum)[0], n=3),),
+                      {}),
+             {"inst": (Bad({}, "empty-dict"), Mut(lambda v: {**v, "n": 0}, "n-0"),
+                       Mut(lambda v: {**v, "family": "bogus"}, "bad-family")),
+              "bound_factor": (NAN, -1.0, 0.0)}))
+    add("verify.claims.wx23_approximation:bt_certified_margin",
+        Case(lambda: (c_a.bt_certified_margin, bt_args()[:2], {}),
+             {"taps": (nan_entry(), np.array([])), "order": (0, -1, 10),
+              "bound_factor": (NAN, -1.0, 0.0)}))
+    add("verify.registry:Tier(certified)",
+        Case(lambda: (reg.Tier, (), fields_of(fake_claim().tiers[0]) | {"certified": True}),
+             {"certified": (1, "yes", None)}))
 
 
 def _add_kolmogorov_certified_cases(add: Callable[[str, Case | Reason], None]) -> None:

@@ -12,6 +12,7 @@ import verify.claims.byjl25_norm as mod
 from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import balance, forest_constant, width_one_deep
 from theory.numbers import InvalidParameterError
+from verify import balls
 from verify.registry import get_claim
 from verify.runner import run_claim
 
@@ -204,3 +205,111 @@ def test_tight_forest_target_poles_are_distinct_for_every_admissible_k() -> None
         poles = [sympy.nsimplify(p) for p in target.poles]
         assert len(set(poles)) == len(poles)
         assert mod.thm42_exact_margin(target, 3, width) >= 0
+
+
+# ------------------------------------------------------------------ certified tiers (★)
+def _certified(claim):
+    return next(t for t in claim.tiers if t.certified)
+
+
+@pytest.mark.parametrize("claim", [mod.ALG_B, mod.THM_4_2], ids=lambda c: c.id)
+def test_certified_tiers_hold_and_are_marked(claim) -> None:
+    tier = _certified(claim)
+    assert tier.name.startswith(balls.tier_name())
+    assert tier.unit == next(t.unit for t in claim.tiers if t.name.startswith("float64"))
+    assert min(tier.check(tier.sample(np.random.default_rng(4), 6))) >= 0
+
+
+def test_thm42_certified_margins_agree_with_the_float_margins() -> None:
+    for x in mod._sample_thm42_float(np.random.default_rng(8), 10):
+        cert, flt = mod.thm42_certified_margin(*x), mod.thm42_margin(*x)
+        assert cert >= 0 and abs(cert - flt) < 1e-9, (cert, flt)
+
+
+def test_thm42_certified_rejects_tightened_constants() -> None:
+    instances = mod._sample_thm42_float(np.random.default_rng(6), 8)
+    assert min(mod.thm42_certified_margin(*x, forest_bound=0.5) for x in instances) < 0
+    # the forest meets its constant 2^0 = 1 on every one-layer target: its certified margin is
+    # the float allowance (about 6e-13), and a constant lower by 1e-9 is rejected
+    one_layer = [x for x in instances if x[1] == 1] or \
+        [(mod.random_target(np.random.default_rng(1), 2, "disk"), 1, 2)]
+    for x in one_layer:
+        assert 0 <= mod.thm42_certified_margin(*x) < 1e-11
+        assert mod.thm42_certified_margin(*x, forest_bound=1 - 1e-9) < 0
+        assert mod.thm42_certified_margin(*x, constant=0.9) < 0
+
+
+def test_thm42_certified_does_not_count_an_exact_tie_as_holding() -> None:
+    """One pole with residue 4 at depth 1: the width-one model has norm 2 = c_1 exactly, so
+    ``1 - ratio/1`` is exactly 0; its ball straddles 0 and the tier reports a violation."""
+    target = ShallowSSM(np.array([0.5 + 0j]), np.array([4.0 + 0j]), np.ones(1))
+    only = {"constructions": ("width_one",)}
+    assert math.nextafter(0.5, 0) <= mod.thm42_certified_margin(target, 1, 1, **only) <= 0.5
+    tie = mod.thm42_certified_margin(target, 1, 1, constant=1, **only)
+    assert -1e-30 < tie < 0
+
+
+def test_thm42_certified_rejects_a_construction_that_misses_the_kernel(monkeypatch) -> None:
+    target, depth, width = mod._sample_thm42_float(np.random.default_rng(3), 1)[0]
+    assert mod.thm42_certified_margin(target, depth, width) >= 0
+    real = mod.small_norm_deep_report
+
+    def off(*args, **kwargs):
+        best, record = real(*args, **kwargs)
+        return DeepSSM(best.eigenvalues, list(best.B), best.C * (1 + 1e-9)), record
+
+    monkeypatch.setattr(mod, "small_norm_deep_report", off)
+    assert mod.thm42_certified_margin(target, depth, width) == -math.inf
+
+
+def test_algb_certified_margins_agree_with_the_float_margins_and_reject_broken_balancers():
+    models = mod._sample_algb_float(np.random.default_rng(2), 8)
+    for m in models:
+        cert, flt = mod.algb_certified_margin(m), mod.algb_float_margin(m)
+        # both measure rounding noise (~1e-16) against tolerance(float, l+1) (~1e-12)
+        assert cert >= 2 and abs(cert - flt) < 1.5, (cert, flt)
+
+    def lazy(model: DeepSSM) -> DeepSSM:
+        bal = balance(model)
+        return DeepSSM(bal.eigenvalues, [bal.B[0] * 1.5, *bal.B[1:]], bal.C / 1.5)
+
+    def no_inverse(model: DeepSSM) -> DeepSSM:  # the kernel changes by 1e-9 relatively
+        bal = balance(model)
+        return DeepSSM(bal.eigenvalues, list(bal.B), bal.C * (1 + 1e-9))
+
+    assert min(mod.algb_certified_margin(m, lazy) for m in models) < 0
+    assert max(mod.algb_certified_margin(m, no_inverse) for m in models) < 0
+
+
+def test_algb_certified_zero_path_weight() -> None:
+    dead = DeepSSM([[0.5, 0.25]], [[0.0, 1.0]], [1.0, 0.0])
+    assert mod.algb_certified_margin(dead) == math.inf
+    assert mod.algb_certified_margin(dead, lambda m: DeepSSM(m.eigenvalues, [np.array(
+        [0.0, 1.0])], np.array([0.0, 0.5]))) == -math.inf
+
+
+def test_certified_tiers_agree_across_backends() -> None:
+    rng = np.random.default_rng(12)
+    targets, models = mod._sample_thm42_float(rng, 2), mod._sample_algb_float(rng, 2)
+    results = []
+    for backend in balls.available_backends():
+        with balls.use_backend(backend):
+            results.append([mod.thm42_certified_margin(*x) for x in targets]
+                           + [mod.algb_certified_margin(m) for m in models])
+    for other in results[1:]:
+        assert [m >= 0 for m in other] == [m >= 0 for m in results[0]]
+        assert np.allclose(other, results[0], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("claim", [mod.ALG_B, mod.THM_4_2], ids=lambda c: c.id)
+def test_certified_tiers_recheck_from_their_json_description(claim) -> None:
+    """``--recheck``: the description of a certified tier's instance rebuilds the same floats,
+    whose certified margin is recomputed exactly."""
+    import json
+
+    tier = _certified(claim)
+    instances = tier.sample(np.random.default_rng(31), 2)
+    margins = tier.check(instances)
+    for i in range(2):
+        description = json.loads(json.dumps(tier.describe(instances, i)))
+        assert tier.check(tier.rebuild(description))[0] == margins[i]

@@ -11,10 +11,14 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from theory.approximation import relu_interpolant, smooth_step_approximant, smooth_step_bound
+from theory.convolution import balanced_truncation, frequency_response
 from theory.numbers import InvalidParameterError
+from verify import balls
 from verify.claims import wx23_approximation as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
+from verify.stack_eval import run_stack_float
 
 R = sympy.Rational
 
@@ -157,3 +161,134 @@ def test_smooth_sampler_draws_worst_cases_and_soft_steps():
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(InvalidParameterError, match=match):
         call()
+
+
+# ------------------------------------------------------------------ certified tiers (★)
+CERTIFIED = {"relu": (mod.RESULT_A_RELU, mod.relu_certified_margin),
+             "smooth": (mod.RESULT_A_SMOOTH, mod.smooth_certified_margin),
+             "expsum": (mod.RESULT_B2_EXP, mod.expsum_certified_margin)}
+
+
+def _tier(claim):
+    return next(t for t in claim.tiers if t.certified)
+
+
+@pytest.mark.parametrize("claim", [mod.RESULT_A_RELU, mod.RESULT_A_SMOOTH, mod.RESULT_B2_EXP,
+                                   mod.RESULT_B2_BT], ids=lambda c: c.id)
+def test_certified_tiers_hold_and_are_marked(claim):
+    tier = _tier(claim)
+    assert tier.name.startswith(balls.tier_name()) and tier.unit == "fraction"
+    assert min(tier.check(tier.sample(np.random.default_rng(21), 3))) >= 0
+
+
+def _float_a_margin(inst, approx, f, L, M2=None):
+    """The float margin on the certified points (no rounding allowance)."""
+    pts = np.array(mod._certified_points(inst))
+    y = run_stack_float(approx.stack, pts.reshape(-1, 1, 1))[:, 0, 0]
+    err = float(np.max(np.abs(y - f(pts))))
+    h = (inst["b"] - inst["a"]) / (inst["N"] - 1)
+    if M2 is None:
+        bound = smooth_step_bound(L, h, inst["sharpness"])
+        return (bound - err) / bound
+    return min(1 - err / (L * h / 2), 1 - err / (M2 * h * h / 8))
+
+
+def test_result_a_certified_margins_agree_with_float_on_the_same_points():
+    rng = np.random.default_rng(9)
+    for inst in mod._sample_certified_a(rng, 4, mod._sample_float_a):
+        f = mod._trig(inst["target"])
+        approx = relu_interpolant(f, inst["a"], inst["b"], inst["N"])
+        flt = _float_a_margin(inst, approx, f, *mod._trig_constants(inst["target"]))
+        assert abs(mod.relu_certified_margin(inst) - flt) < 1e-9
+    for inst in mod._sample_certified_a(rng, 4, mod._sample_smooth):
+        f, L = mod._smooth_target(inst)
+        approx = smooth_step_approximant(f, inst["a"], inst["b"], inst["N"],
+                                         activation=inst["activation"],
+                                         sharpness=inst["sharpness"])
+        assert abs(mod.smooth_certified_margin(inst) - _float_a_margin(inst, approx, f, L)) \
+            < 1e-9
+
+
+def test_expsum_certified_margin_agrees_with_float_on_the_same_points():
+    inst = mod._sample_expsum(np.random.default_rng(4), 1)[0]
+    rho, alpha, _, L = mod.expsum_target(inst)
+    n = inst["n"]
+    u = np.arange(1, 2 * mod.CERTIFIED_PANELS + 1) / (2 * mod.CERTIFIED_PANELS)
+    with mpmath.workdps(40):
+        def g(v):
+            return float(rho(mpmath.log(1 / mpmath.mpf(v)) / alpha) / v)
+
+        nodes = [g(k / n) if k else 0.0 for k in range(n + 1)]
+    bern = sum(nodes[k] * math.comb(n, k) * u**k * (1 - u) ** (n - k) for k in range(n + 1))
+    err = float(np.max(np.abs(np.array([g(v) for v in u]) - bern)))
+    flt = 1 - err / (L / (2 * math.sqrt(n)))
+    assert abs(mod.expsum_certified_margin(inst) - flt) < 1e-9
+
+
+def test_bt_certified_margin_agrees_with_float_at_the_checked_frequencies():
+    for inst in mod._sample_bt(np.random.default_rng(5), 3, 8):
+        taps, order = inst["taps"], inst["order"]
+        bt = balanced_truncation(taps, order)
+        om = np.array(mod._checked_frequencies(taps, bt.layer))
+        fir = np.einsum("ns,spd->npd", np.exp(-1j * om[:, None] * np.arange(taps.shape[0])),
+                        taps)
+        gain = np.linalg.norm(fir - frequency_response(bt.layer, om), ord=2, axis=(1, 2))
+        flt = 1 - float(gain.max()) / bt.bound
+        # the certified error adds the rigorous tail of the reduced kernel beyond T + 16k
+        assert -1e-9 < flt - mod.bt_certified_margin(taps, order) < 1e-6
+
+
+@pytest.mark.parametrize("name", sorted(CERTIFIED) + ["bt"])
+def test_certified_tiers_reject_a_bound_tightened_to_just_below_the_error(name):
+    """Negative control at the tightest possible case: with ``bound_factor = (1 - m)(1 - 1e-9)``
+    (``m`` the certified margin) the scaled bound is below the certified error by 1e-9
+    relatively, and the certified margin goes negative; at ``(1 - m)(1 + 1e-9)`` it holds."""
+    rng = np.random.default_rng(13)
+    if name == "bt":
+        inst = mod._sample_bt(rng, 1, 6)[0]
+
+        def margin(k):
+            return mod.bt_certified_margin(inst["taps"], inst["order"], bound_factor=k)
+    else:
+        claim, fn = CERTIFIED[name]
+        inst = _tier(claim).sample(rng, 1)[0]
+
+        def margin(k):
+            return fn(inst, bound_factor=k)
+    with balls.precision(512):  # the precision the tier reaches by doubling (balls.decide)
+        m = margin(1.0)
+        assert 0 <= m < 1
+        assert -1e-8 < margin((1 - m) * (1 - 1e-9)) < 0
+        assert 0 <= margin((1 - m) * (1 + 1e-9)) < 1e-8
+
+
+def test_certified_tiers_agree_across_backends():
+    rng = np.random.default_rng(17)
+    relu = dict(mod._sample_certified_a(rng, 1, mod._sample_float_a)[0], N=5)
+    smooth = dict(mod._sample_certified_a(rng, 1, mod._sample_smooth)[0], N=4)
+    exp = dict(mod._sample_expsum(rng, 1)[0], n=6)
+    bt = mod._sample_bt(rng, 1, 6)[0]
+    results = []
+    for backend in balls.available_backends():
+        with balls.use_backend(backend):
+            results.append([mod.relu_certified_margin(relu), mod.smooth_certified_margin(smooth),
+                            mod.expsum_certified_margin(exp),
+                            mod.bt_certified_margin(bt["taps"], bt["order"])])
+    for other in results[1:]:
+        assert [m >= 0 for m in other] == [m >= 0 for m in results[0]]
+        assert np.allclose(other, results[0], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", balls.available_backends())
+def test_certified_relative_margin_never_rounds_a_tie_into_a_pass(backend):
+    """The shared margin of the four certified tiers: an error equal to the bound (a true
+    margin of 0 computed in balls) straddles 0 and is a violation; a bound that may be 0 is a
+    violation unless the error is exactly 0."""
+    with balls.use_backend(backend), balls.precision():
+        bound = balls.ball(1) / 3
+        tie = bound + (balls.ball(1) / 7 * 7 - 1)  # the bound, up to a ball around 0
+        assert -1e-30 < mod._ball_relative_margin(bound, tie) < 0
+        assert mod._ball_relative_margin(bound, bound * (1 - balls.ball(2.0**-60))) > 0
+        assert mod._ball_relative_margin(balls.ball(0.0), balls.ball(0.0)) == math.inf
+        assert mod._ball_relative_margin(balls.ball(0.0), tie) == -math.inf
+        assert mod._ball_relative_margin(tie - bound, balls.ball(0.0)) == -math.inf

@@ -8,8 +8,9 @@ import pytest
 import sympy
 
 from theory.layers import SSMLayer, SSMStack
-from theory.memory import memory_bound_constants
+from theory.memory import MemoryBound, memory_bound_constants
 from theory.numbers import InvalidParameterError
+from verify import balls
 from verify.claims import wx23_memory as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
@@ -190,3 +191,62 @@ def test_rate_check_refuses_a_growing_curve_instead_of_passing_it():
     # fit_decay refuses a curve without decay, so the check errors (never a pass)
     with pytest.raises(InvalidParameterError, match="decay"):
         mod.curve_rate_margin(1.01 ** np.arange(300.0), memory_bound_constants(_ST, 1.0), 1e-12)
+
+
+# ------------------------------------------------------------------ certified tier (★)
+
+def _certified_tier():
+    return next(t for t in mod.BOUND.tiers if t.certified)
+
+
+def test_certified_tier_holds_and_is_marked():
+    tier = _certified_tier()
+    assert tier.name.startswith(balls.tier_name()) and tier.unit == "decades"
+    insts = tier.sample(np.random.default_rng(5), 4)
+    assert {i.family for i in insts} >= {"random"} and all(i.T == mod.CERTIFIED_T for i in insts)
+    assert min(tier.check(insts)) >= 0
+
+
+def test_certified_margins_agree_with_the_float_margins():
+    """On the certified horizon the float margin (with its rounding floor) lies next to the
+    ball's lower end: the sharp scalar family sits at the K inflation, about 3e-13 decades."""
+    insts = mod._sample_certified(np.random.default_rng(2), 6)
+    for inst in insts:
+        cert, flt = mod.certified_bound_margin(inst), mod.bound_margin(inst)
+        assert cert >= 0 and abs(cert - flt) < 1e-6, (inst.family, cert, flt)
+        if inst.family == "scalar":
+            assert 0 < cert < 1e-11
+
+
+def test_certified_tier_rejects_a_constant_lowered_by_one_part_in_1e9():
+    """Negative control at a tight case: one scalar layer attains the bound up to the K
+    inflation (~1e-12), so K(1 - 1e-9) is rejected by the certified margin."""
+    inst = dataclasses.replace(mod._sharp_scalar(np.random.default_rng(7)), T=mod.CERTIFIED_T)
+    assert mod.certified_bound_margin(inst) >= 0
+    low = mod.certified_bound_margin(inst, _tightened(K=lambda K: K * (1 - 1e-9)))
+    assert -1e-8 < low < 0
+
+
+def test_certified_tier_does_not_count_an_exact_tie_as_holding():
+    """``ρ̂_k = 2^{-(k+1)}`` equals the bound ``K r^k`` with ``K = r = 1/2`` exactly: the true
+    margin is 0 and its ball straddles 0, which is a violation, never rounded into a pass."""
+    inst = mod.StackInstance(SSMStack([SSMLayer([0.5], [[1.0]], [[1.0]])], "tanh"),
+                             np.array([[1.0]]), 8)
+
+    def tie(stack, x_norm):
+        return MemoryBound(0.5, 0, 0.5, ())
+
+    margin = mod.certified_bound_margin(inst, tie)
+    assert margin < 0 and margin > -1e-30
+
+
+def test_certified_tier_agrees_across_backends():
+    insts = mod._sample_certified(np.random.default_rng(11), 2)
+    margins = {}
+    for backend in balls.available_backends():
+        with balls.use_backend(backend):
+            margins[backend] = [mod.certified_bound_margin(i) for i in insts]
+    values = list(margins.values())
+    for other in values[1:]:
+        assert [m >= 0 for m in other] == [m >= 0 for m in values[0]]
+        assert np.allclose(other, values[0], rtol=0, atol=1e-12)

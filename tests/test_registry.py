@@ -54,7 +54,8 @@ def test_claim_rejects_bad_fields_naming_them(field, value):
     [("name", ""), ("name", 3), ("sample", "f"), ("check", None), ("describe", 1),
      ("batch", 0), ("batch", -1), ("batch", 2.5), ("batch", float("nan")), ("batch", True),
      ("max_instances", 0), ("max_instances", 2.5), ("unit", "decade"), ("unit", ""),
-     ("unit", 3), ("unit", ["decades"])],
+     ("unit", 3), ("unit", ["decades"]), ("certified", 1), ("certified", "yes"),
+     ("certified", None)],
 )
 def test_tier_rejects_bad_fields_naming_them(field, value):
     with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
@@ -196,3 +197,17 @@ def test_exact_unit_is_used_by_the_exact_equality_tiers():
     assert ("byjl25.thm4.2", "exact (sympy), Newton forest") not in exact
     assert get_claim("byjl25.thm4.2.width1").tiers[0].unit == "decades"
     assert get_claim("byjl25.thm4.3.bracket").tiers[0].unit == "layers"
+
+
+def test_tier_certified_flag_defaults_to_false_and_is_kept():
+    assert _tier().certified is False
+    assert _tier(certified=True).certified is True
+
+
+def test_every_certified_tier_says_so_in_its_name_and_runs_in_fraction_or_decades():
+    """A certified tier (★) names its ball back-end and states a unit its float tier uses."""
+    certified = [(c, t) for c in all_claims() for t in c.tiers if t.certified]
+    assert certified
+    for claim, tier in certified:
+        assert tier.name.startswith("certified (balls)"), tier.name
+        assert tier.unit in {t.unit for t in claim.tiers if not t.certified}, claim.id

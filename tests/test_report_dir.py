@@ -533,3 +533,46 @@ def test_ctrl_c_stops_the_experiment_worker_and_writes_an_incomplete_report(tmp_
     assert rep["complete"] is False and rep["ok"] is False and rep["pending_claims"]
     assert len(rep["experiments"]) + len(rep["pending_experiments"]) == len(EXPERIMENTS)
 
+
+
+# ----------------------------------------------------------------------------- certified tiers
+def _certified_tier_name(claim_id: str) -> str:
+    from verify.registry import get_claim
+
+    return next(t.name for t in get_claim(claim_id).tiers if t.certified)
+
+
+def test_certified_tiers_are_marked_in_the_summary_the_sections_and_both_renderings(
+        tiny_report, tmp_path):
+    from verify.report_document import CERTIFIED_MARK, CERTIFIED_NOTE, build_document
+
+    report = copy.deepcopy(_load(tiny_report))
+    plain = build_document(report)
+    assert not any(isinstance(b, Paragraph) and b.text == CERTIFIED_NOTE for b in plain)
+    assert CERTIFIED_MARK not in render_markdown(plain)
+    # the tiers the report marks "certified" (json_report writes the registry's flag)
+    claim = report["claims"][0]
+    claim["id"] = "wx23.result_b2.exponential_sum"
+    claim["tiers"][0]["tier"] = _certified_tier_name(claim["id"])
+    claim["tiers"][0]["certified"] = True
+    report["claims"][1]["tiers"][0]["certified"] = True
+    validate(report)
+    blocks = build_document(report)
+    table = next(b for b in blocks if isinstance(b, Table) and b.header == SUMMARY_HEADER)
+    tier_cells = [row[SUMMARY_HEADER.index("tier")] for row in table.rows]
+    marked = [cell for cell in tier_cells if cell.endswith(f" {CERTIFIED_MARK}")]
+    assert len(marked) == 2 and marked[0].startswith("certified (")
+    assert any(isinstance(b, Paragraph) and b.text == CERTIFIED_NOTE for b in blocks)
+    sections = [b.text for b in blocks if isinstance(b, Paragraph) and b.text.startswith("Tier ")]
+    assert sum(CERTIFIED_MARK in t for t in sections) == 2
+    assert CERTIFIED_MARK in render_markdown(blocks)
+    assert CERTIFIED_MARK in render_html(blocks, tmp_path)
+
+
+def test_schema_accepts_an_optional_boolean_certified_member(tiny_report):
+    report = copy.deepcopy(_load(tiny_report))
+    report["claims"][0]["tiers"][0]["certified"] = True
+    validate(report)
+    report["claims"][0]["tiers"][0]["certified"] = "yes"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(report)

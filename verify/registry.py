@@ -150,6 +150,10 @@ class Tier:
         index 0, so that :mod:`verify.recheck` can recompute its margin from the report alone.
         It must raise ``ValueError`` for a description it cannot read. ``None`` (the default):
         the tier's instances cannot be rebuilt, and a recheck says so.
+    certified
+        ``True`` for a certified tier (★): its margins are the lower ends of rigorous balls
+        (:mod:`verify.balls`), so a margin ``>= 0`` proves the statement for that instance up
+        to the correctness of the ball library; the report marks such tiers.
     """
 
     name: str
@@ -160,9 +164,11 @@ class Tier:
     max_instances: int | None = None
     unit: str | None = None
     rebuild: Callable[[Any], Any] | None = None
+    certified: bool = False
 
     def __post_init__(self) -> None:
         _require_text("name", self.name)
+        _require("certified", self.certified, isinstance(self.certified, bool), "True or False")
         if self.unit is not None:
             _require_choice("unit", self.unit, tuple(UNITS))
         for role in ("sample", "check", "describe"):

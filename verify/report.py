@@ -413,6 +413,8 @@ def json_report(
                 "tiers": [
                     {
                         "tier": t.tier,
+                        "certified": any(x.certified for x in r.claim.tiers
+                                         if x.name == t.tier),
                         "instances": t.instances,
                         "violations": t.violations,
                         "unit": t.unit,

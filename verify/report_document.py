@@ -9,6 +9,10 @@ margin with its unit, verdict, seconds), the experiments' figures with their cap
 per claim (statement, hypotheses, what the margin measures, per tier the worst instance and, for
 a finding or a violation, the certificate of the first violating instance), the units, and how
 the report was made (seed, budget, command line, versions, git, platform, BLAS threads).
+
+Certified tiers (★, :attr:`verify.registry.Tier.certified`: margins are lower ends of rigorous
+balls, :mod:`verify.balls`) carry :data:`CERTIFIED_MARK` after their name wherever a tier is
+named, and a note under the summary says what the mark means.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from theory.validation import fail
 from verify.report import format_margin
 
 __all__ = ["Heading", "Paragraph", "Link", "Table", "Code", "Figure", "Bullets", "Block",
-           "SUMMARY_HEADER", "build_document", "margin_text"]
+           "SUMMARY_HEADER", "CERTIFIED_MARK", "CERTIFIED_NOTE", "build_document",
+           "margin_text"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,15 @@ SUMMARY_HEADER = ("claim", "paper reference", "tag", "tier", "instances", "worst
 
 _MARGIN_VALUES = {"exact": math.inf, "-inf": -math.inf, "nan": math.nan}
 
+#: Mark after the name of a certified tier.
+CERTIFIED_MARK = "★"
+#: What the mark means (shown under the summary when a certified tier ran).
+CERTIFIED_NOTE = (f"{CERTIFIED_MARK} certified tier: every margin is the lower end of a "
+                  "rigorous ball (python-flint arb, or mpmath.iv; the tier's name says which) "
+                  "computed from the instance's exact inputs, so a margin >= 0 proves the "
+                  "statement for that instance, up to the correctness of the ball library; a "
+                  "ball that straddles 0 counts as a violation.")
+
 
 def _report(report: Any) -> Mapping[str, Any]:
     """The module's validation choke point: a report dict with claims (schema-shaped)."""
@@ -117,6 +131,11 @@ def margin_text(tier: Mapping[str, Any]) -> str:
     kind = tier["worst_margin_kind"]
     value = tier["worst_margin"] if kind == "finite" else _MARGIN_VALUES[kind]
     return format_margin(float(value), tier["unit"])
+
+
+def _tier_label(tier: Mapping[str, Any]) -> str:
+    """The tier's name, followed by :data:`CERTIFIED_MARK` for a certified tier."""
+    return tier["tier"] + (f" {CERTIFIED_MARK}" if tier["certified"] else "")
 
 
 def _anchor(claim_id: str) -> str:
@@ -162,7 +181,8 @@ def _summary(report: Mapping[str, Any]) -> Table:
     for c in report["claims"]:
         for t in c["tiers"]:
             rows.append((Link(c["id"], _anchor(c["id"])), f"{c['paper']} {c['reference']}",
-                         c["provenance"], t["tier"], str(t["instances"]), margin_text(t),
+                         c["provenance"], _tier_label(t), str(t["instances"]),
+                         margin_text(t),
                          t["verdict"], f"{t['seconds']:.2f}"))
             flagged.append(not t["ok"])
     return Table(SUMMARY_HEADER, tuple(rows), tuple(flagged))
@@ -196,7 +216,7 @@ def _claim(c: Mapping[str, Any]) -> list[Block]:
     if c["notes"]:
         blocks.append(Paragraph(f"Notes: {c['notes']}"))
     for t in c["tiers"]:
-        blocks.append(Paragraph(f"Tier {t['tier']}: {t['instances']} instances, "
+        blocks.append(Paragraph(f"Tier {_tier_label(t)}: {t['instances']} instances, "
                                 f"{t['violations']} violations, worst margin {margin_text(t)}, "
                                 f"verdict {t['verdict']} ({t['seconds']:.2f} s)",
                                 strong=not t["ok"]))
@@ -262,6 +282,8 @@ def build_document(report: Mapping[str, Any], title: str = "ssm-theory-verify re
                    key=list(report["units"]).index)
     blocks: list[Block] = [Heading(1, title), _outcome(report),
                            Heading(2, "Summary", "summary"), _summary(report)]
+    if any(t["certified"] for c in report["claims"] for t in c["tiers"]):
+        blocks.append(Paragraph(CERTIFIED_NOTE))
     if units:
         blocks.append(Paragraph("Units of the worst margin (margin >= 0: the statement holds "
                                 "on the instance):"))

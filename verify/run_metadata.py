@@ -27,7 +27,7 @@ from verify.report import versions
 __all__ = ["environment", "git_state", "blas_threads"]
 
 #: Packages whose versions the report adds to :func:`verify.report.versions`.
-EXTRA_PACKAGES = ("matplotlib", "threadpoolctl")
+EXTRA_PACKAGES = ("matplotlib", "threadpoolctl", "python-flint")
 
 #: Fields of :func:`threadpoolctl.threadpool_info` entries kept in the report.
 BLAS_FIELDS = ("user_api", "internal_api", "prefix", "version", "num_threads",

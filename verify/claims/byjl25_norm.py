@@ -13,6 +13,12 @@ Claims:
   against its own constant ``2^{(l-1)/(l+1)}`` (tight at ``l = 2``). Exact tier: the Newton
   forest on Gaussian-rational targets (exact kernel, exact path weights). Float tier: the best
   construction of the project on random, clustered and decade-spread targets.
+* Certified tiers (★, :mod:`verify.balls`) of ``byjl25.algB`` and ``byjl25.thm4.2`` take the
+  float models as exact binary numbers and evaluate the margins in ball arithmetic: path
+  weights, max-modulus norms, ``c_1² = max |r_i|``, the roots ``^{1/(l+1)}``, the constants
+  ``2`` and ``2^{(l-1)/(l+1)}`` and the kernels (:func:`algb_certified_margin`,
+  :func:`thm42_certified_margin`). A float model realizes its target only up to rounding, so
+  the kernel agreement is certified against the float tier's tolerance.
 * ``byjl25.thm4.2.width1`` [rebuilt] — for one-pole targets the width-one construction has
   norm exactly ``c_1^{2/(l+1)}`` and no width-one realization does better.
 * ``byjl25.thm4.2.algorithm_a`` [finding] — Algorithm A + B with the best split misses the
@@ -26,7 +32,9 @@ Claims:
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from typing import Any
 
 import mpmath
@@ -45,6 +53,7 @@ from theory.norm_reduction import (
     algorithm_a_best_split,
     balance,
     balanced_moduli_squared,
+    best_forest_deep,
     forest_constant,
     forest_deep,
     gauge_lp_log_norm,
@@ -59,6 +68,7 @@ from theory.norm_reduction import (
 )
 from theory.numbers import InvalidParameterError, NumberKind, abs_squared, convert, tolerance
 from theory.validation import check_instance, check_int, check_real, fail
+from verify import balls
 from verify.adversarial import describe_target
 from verify.certificates import (
     certificate,
@@ -85,6 +95,10 @@ TARGET_STYLES = ("disk", "clustered", "decades", "tiny", "near_unit")
 #: can only lower the ratio, see the notes).
 FLOAT_CONSTRUCTIONS = ("width_one", "norm_aware_2x2", "forest")
 
+
+#: Instances of the certified tiers at most (ball arithmetic: see the report's seconds).
+ALGB_CERTIFIED_INSTANCES = 30
+THM42_CERTIFIED_INSTANCES = 16
 
 #: Keys of a recorded witness of :func:`algorithm_a_margin`.
 WITNESS_KEYS = ("depth", "width", "poles", "residues")
@@ -256,6 +270,35 @@ def algb_exact_margin(model: DeepSSM) -> float:
     return min(m_norm, m_kernel)
 
 
+def algb_certified_margin(model: DeepSSM, balancer: Any = balance) -> float:
+    """Certified decades of margin of Algorithm B on a float ``model`` (the certified tier ★):
+    the least of the margins of ``|‖balance‖ - W^{1/(l+1)}| / W^{1/(l+1)}`` against
+    ``tolerance(float, l+1)`` and of the kernel invariance (relative to the kernel of the
+    entrywise-absolute models, as the float tier) against the same tolerance, each the lower
+    end of a ball (:func:`verify.balls.log10_ratio`) computed from the exact float entries of
+    ``model`` and of the balanced model. ``W = 0``: ``inf`` if the balanced norm is exactly 0.
+    The LP comparison of the float tier is left out (the LP optimum is not a rigorous number).
+    """
+    balancer = _check("balancer", balancer)
+    bal = balancer(model)
+    depth = model.depth
+    tol = float(tolerance(NumberKind.FLOAT, depth + 1))
+
+    def evaluate() -> float:
+        with balls.precision():
+            W, norm = _ball_path_weight(model), _ball_norm(bal)
+            if balls.upper(W) == 0:
+                return math.inf if balls.upper(norm) == 0 else -math.inf
+            target = balls.power(W, sympy.Rational(1, depth + 1))
+            err = balls.absolute(norm - target) / target
+            m_norm = balls.lower(balls.log10_ratio(tol, err))
+            T = 2 * depth * model.width + 1
+            gap = _ball_relative_gap(model, bal, T)
+            return min(m_norm, balls.lower(balls.log10_ratio(tol, gap)))
+
+    return balls.decide(evaluate)
+
+
 ALG_B = register(Claim(
     id="byjl25.algB",
     paper="BYJL25",
@@ -265,7 +308,9 @@ ALG_B = register(Claim(
     "(max path weight)^(1/(l+1)); Algorithm B (pruning + longest-path potentials) reaches it "
     "and keeps the kernel",
     margin="decades between tolerance and error, least of: norm vs W^(1/(l+1)), kernel "
-    "invariance, log-norm vs LP optimum (exact tier: -inf if the exact certificate fails)",
+    "invariance, log-norm vs LP optimum (exact tier: -inf if the exact certificate fails; "
+    "certified tier: the norm and kernel margins of float models as lower ends of balls, "
+    "no LP)",
     tiers=(
         Tier("exact (sympy) + mpmath dps=30", _sample_algb_exact,
              lambda ms: [algb_exact_margin(m) for m in ms], _describe_model, batch=10,
@@ -273,10 +318,87 @@ ALG_B = register(Claim(
         Tier("float64 (+ HiGHS LP)", _sample_algb_float,
              lambda ms: [algb_float_margin(m) for m in ms], _describe_model, batch=100,
              unit="decades", rebuild=_rebuild_model),
+        Tier(balls.tier_name(), _sample_algb_float,
+             lambda ms: [algb_certified_margin(m) for m in ms], _describe_model, batch=20,
+             max_instances=ALGB_CERTIFIED_INSTANCES, unit="decades", rebuild=_rebuild_model,
+             certified=True),
     ),
     default_instances=300,
     notes="half of the models have a quarter of their entries zeroed, so dead nodes are pruned",
 ))
+
+
+# ============================================================ ball evaluation (certified)
+def _ball_entries(model: DeepSSM) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """The model's eigenvalues, ``B`` matrices and ``C`` as :class:`verify.balls.CBall` arrays
+    (exact conversion; ``B_1`` and ``C`` as columns of length ``m``)."""
+    return (balls.balls(model.eigenvalues, True),
+            [balls.balls(np.reshape(b, (model.width, -1)), True) for b in model.B],
+            balls.balls(model.C, True))
+
+
+def _ball_path_weight(model: DeepSSM) -> Any:
+    """Ball of ``W = max_π |ω_π|`` (max-product dynamic programme on moduli balls)."""
+    _, B, C = _ball_entries(model)
+    mods = [np.vectorize(balls.absolute, otypes=[object])(b) for b in B]
+    f = list(mods[0][:, 0])
+    for mat in mods[1:]:
+        f = [_ball_max([mat[i, j] * f[j] for j in range(len(f))]) for i in range(mat.shape[0])]
+    return _ball_max([balls.absolute(c) * x for c, x in zip(C, f)])
+
+
+def _ball_max(values: list[Any]) -> Any:
+    out = values[0]
+    for v in values[1:]:
+        out = balls.maximum(out, v)
+    return out
+
+
+def _ball_norm(model: DeepSSM) -> Any:
+    """Ball of the max-modulus norm (entries of ``B_1..B_l`` and ``C``)."""
+    _, B, C = _ball_entries(model)
+    return _ball_max([balls.absolute(x) for arr in [*B, C] for x in np.ravel(arr)])
+
+
+def _ball_kernels(model: DeepSSM, T: int) -> tuple[list[Any], list[Any]]:
+    """Balls of the kernel ``ρ(0..T-1)`` (recurrence of BYJL25 Eq. 1 on a unit impulse) and of
+    the kernel of the entrywise-absolute model (real balls)."""
+    lam, B, C = _ball_entries(model)
+    modulus = np.vectorize(balls.absolute, otypes=[object])
+    out = []
+    for arrays in ((lam, B, C), (modulus(lam), [modulus(b) for b in B], modulus(C))):
+        lam_, B_, C_ = arrays
+        h = [np.array([balls.ball(0)] * model.width, dtype=object) for _ in range(model.depth)]
+        seq = []
+        for t in range(T):
+            h[0] = lam_[0] * h[0] + B_[0][:, 0] if t == 0 else lam_[0] * h[0]
+            for k in range(1, model.depth):
+                h[k] = lam_[k] * h[k] + balls.matvec(B_[k], h[k - 1])
+            seq.append(functools.reduce(operator.add, (c * x for c, x in zip(C_, h[-1]))))
+        out.append(seq)
+    return out[0], out[1]
+
+
+def _ball_relative_gap(a: DeepSSM, b: DeepSSM, T: int) -> Any:
+    """Ball of ``max_s |ρ_a(s) - ρ_b(s)| / scale(s)``, ``scale`` the sum of the absolute
+    kernels of both models (as :func:`theory.norm_reduction.kernel_agreement`); the unbounded
+    ball when a scale may vanish where the kernels may differ."""
+    (ka, sa), (kb, sb) = _ball_kernels(a, T), _ball_kernels(b, T)
+    worst = balls.ball(0)
+    for x, y, u, v in zip(ka, kb, sa, sb):
+        d, scale = balls.absolute(balls.cball(x) - y), u + v
+        if balls.upper(d) == 0:
+            continue
+        if not balls.lower(scale) > 0:
+            return balls.unbounded()
+        worst = balls.maximum(worst, d / scale)
+    return worst
+
+
+def _certified_kernel_ok(deep: DeepSSM, target: DeepSSM, tol: float) -> bool:
+    """Whether the relative kernel gap on ``2(lm + n) + 1`` terms is certainly ``≤ tol``."""
+    T = 2 * (deep.depth * deep.width + target.depth * target.width) + 1
+    return balls.upper(_ball_relative_gap(deep, target, T)) <= tol
 
 
 # ============================================================================ Theorem 4.2
@@ -336,6 +458,65 @@ def thm42_margin(target: ShallowSSM, depth: int, width: int, constant: float = 2
         ratio = None if norm is None else norm / c1sq ** (1.0 / (depth + 1))
         margin = min(margin, _forest_margin(ratio, depth, forest_bound))
     return margin
+
+
+def _certified_ratio_margin(model: DeepSSM, c1sq: Any, depth: int, constant: Any) -> Any:
+    """Ball of ``1 - ratio/constant``, ``ratio = ‖model‖ / c_1^{2/(l+1)}`` (max-modulus norm
+    of the balanced model)."""
+    ratio = _ball_norm(model) / balls.power(c1sq, sympy.Rational(1, depth + 1))
+    return 1 - ratio / constant
+
+
+def thm42_certified_margin(target: ShallowSSM, depth: int, width: int, constant: Any = 2,
+                           constructions: tuple[str, ...] = FLOAT_CONSTRUCTIONS,
+                           forest_bound: Any = None) -> float:
+    """Certified ``thm4.2`` margin of a float target (the certified tier ★): the lower end of
+    the least of ``1 - ratio/constant`` for the balanced winner of
+    :func:`theory.norm_reduction.small_norm_deep_report` and, when the forest is among
+    ``constructions``, of ``1 - ratio/(K (1 + δ))`` for the balanced Newton forest
+    (:func:`theory.norm_reduction.best_forest_deep`, as the float tier), ``K = forest_bound``
+    (default ``2^{(l-1)/(l+1)}`` as a ball) and ``δ = tolerance(float, l + 1)``, the float
+    tier's allowance: a float model realizes a target within rounding, and where the forest
+    meets its constant (every ``l = 1`` target) the float model's norm exceeds it by about
+    ``ε`` — without ``δ`` the certified tier rejects those instances at ``-1e-16``.
+    ``constant`` and ``forest_bound`` are taken exactly; ``ratio = ‖θ‖ / c_1^{2/(l+1)}`` with
+    ``‖θ‖`` the max-modulus norm of the float model and ``c_1² = max |r_i|``, all in balls.
+    ``-inf`` unless each model's kernel certainly agrees with the target's within
+    ``tolerance(float)`` (relative to the absolute kernels,
+    :func:`theory.norm_reduction.kernel_agreement`'s criterion).
+    """
+    constant, forest_bound = _check("constant", constant), _check("forest_bound", forest_bound)
+    best, _ = small_norm_deep_report(target, depth, width, constructions)
+    forest = balance(best_forest_deep(target, depth, width)) if "forest" in constructions \
+        else None
+    tol = float(tolerance(NumberKind.FLOAT))
+
+    def evaluate() -> float:
+        with balls.precision():
+            checks = [(best, _ball_constant("constant", constant))]
+            if forest is not None:
+                bound = balls.power(2, sympy.Rational(depth - 1, depth + 1)) \
+                    if forest_bound is None else _ball_constant("forest_bound", forest_bound)
+                allowance = 1 + balls.ball(float(tolerance(NumberKind.FLOAT, depth + 1)))
+                checks.append((forest, bound * allowance))
+            c1sq = _ball_max([balls.absolute(balls.cball(r)) for r in target.residues])
+            worst = math.inf
+            for model, k in checks:
+                if not _certified_kernel_ok(model, target, tol):
+                    return -math.inf
+                worst = min(worst, balls.lower(_certified_ratio_margin(model, c1sq, depth, k)))
+            return worst
+
+    return balls.decide(evaluate)
+
+
+def _ball_constant(name: str, value: Any) -> Any:
+    """``value`` (checked by :func:`_check`) as an exact ball, or an error naming ``name``."""
+    try:
+        return balls.ball(value)
+    except InvalidParameterError:
+        fail(name, "a float or rational constant (exactly convertible to a ball)", value)
+        raise  # pragma: no cover  (fail raises)
 
 
 def _describe_thm42(instances: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, Any]:
@@ -486,7 +667,8 @@ THM_4_2 = register(Claim(
     margin="least of 1 - ratio/2 (ratio = c_2 / c_1^(2/(l+1)), c_2: balanced norm of the best "
     "construction) and 1 - forest ratio / 2^((l-1)/(l+1)) (the Newton forest against its own "
     "proven constant; exact tier: exact comparisons, float tier: with a rounding allowance "
-    "tolerance(float, l+1))",
+    "tolerance(float, l+1); certified tier: the float tier's margin as the lower end of a "
+    "ball, -inf unless the kernels certainly agree within tolerance(float))",
     tiers=(
         Tier("exact (sympy), Newton forest", _sample_thm42_exact,
              lambda xs: [thm42_exact_margin(*x) for x in xs], _describe_exact_target,
@@ -494,6 +676,10 @@ THM_4_2 = register(Claim(
         Tier("float64, best construction", _sample_thm42_float,
              lambda xs: [thm42_margin(*x) for x in xs], _describe_thm42, batch=100,
              max_instances=1500, unit="fraction", rebuild=_rebuild_thm42),
+        Tier(balls.tier_name(), _sample_thm42_float,
+             lambda xs: [thm42_certified_margin(*x) for x in xs], _describe_thm42, batch=20,
+             max_instances=THM42_CERTIFIED_INSTANCES, unit="fraction",
+             rebuild=_rebuild_thm42, certified=True),
     ),
     default_instances=1000,
     hypotheses=("distinct poles", "n <= l(m-1)+1"),

@@ -26,6 +26,13 @@ Claims (constructions and proofs in :mod:`theory.approximation` and :mod:`theory
 Margins: ``(bound - error) / bound`` (the smallest over the bounds checked on the instance);
 float errors are first reduced by an a-priori rounding allowance ``tolerance(float, scale)``.
 Grid maxima never exceed the true supremum, so a negative margin is a genuine violation.
+
+Certified tiers (★, :mod:`verify.balls`) of Results A (ReLU and smooth) and B2 (exponential
+sum) evaluate the float networks and the targets in ball arithmetic at the checked points
+(``CERTIFIED_PER_CELL`` points per knot cell; for B2 the ``u`` panel edges and midpoints), with
+the bounds computed in balls from the exact instance parameters and no rounding allowance: the
+margin is the lower end of the ball of ``(bound - max error) / bound``, a proof of the bound at
+those points for the float network as built.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ from theory.convolution import (
     bernstein_l1_bound,
     bernstein_sup_bound,
     causal_convolution,
+    frequency_response,
+    hankel_matrix,
     hankel_singular_values,
     hinf_error,
     l1_error_norm,
@@ -62,11 +71,17 @@ from theory.convolution import (
 from theory.layers import SSMLayer
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from theory.validation import check_int, check_real
+from verify import balls
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational
 from verify.stack_eval import run_layer_float, run_stack_float
 
 MPMATH_DPS = 30
+#: Checked points per knot cell of the certified tiers of Result A, and their largest ``N``.
+CERTIFIED_PER_CELL = 4
+CERTIFIED_KNOTS = 24
+#: Instances of each certified tier at most (ball arithmetic: about 0.05-0.2 s each with arb).
+CERTIFIED_INSTANCES = 8
 
 
 def _instance(inst: Any, keys: dict[str, int | None]) -> dict[str, Any]:
@@ -100,6 +115,48 @@ def relative_margin(bound: float, error: float, slack: float = 0.0) -> float:
     if bound == 0:
         return math.inf if error - slack <= 0 else -math.inf
     return (bound - max(error - slack, 0.0)) / bound
+
+
+def _ball_relative_margin(bound: Any, error: Any) -> float:
+    """Lower end of the ball ``(bound - error) / bound`` (``bound`` a positive ball; a bound
+    that may be 0 gives ``inf`` for an error that is exactly 0, else ``-inf``)."""
+    if not balls.lower(bound) > 0:
+        return math.inf if balls.upper(error) == 0 and balls.lower(bound) >= 0 else -math.inf
+    return balls.lower((bound - error) / bound)
+
+
+def _ball_sup_error(stack: Any, f: Any, points: list[float]) -> Any:
+    """Ball of ``max_x |stack(x) - f(x)|`` over ``points`` (each a length-1 sequence; the
+    stacks of Result A are memoryless), ``f`` evaluated in balls."""
+    y = balls.run_stack(stack, np.array(points, dtype=float).reshape(-1, 1, 1))
+    errs = [balls.absolute(y[i, 0, 0] - f(balls.ball(x))) for i, x in enumerate(points)]
+    out = errs[0]
+    for e in errs[1:]:
+        out = balls.maximum(out, e)
+    return out
+
+
+def _ball_trig(params: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """``f = Σ A_j sin(w_j x + φ_j)`` in balls, and the balls of ``L = Σ |A_j| w_j`` and
+    ``M_2 = Σ |A_j| w_j²`` (exact float parameters)."""
+    A, w, phi = ([balls.ball(float(v)) for v in params[k]] for k in ("A", "w", "phi"))
+
+    def f(x: Any) -> Any:
+        return sum((a * balls.sin(wj * x + p) for a, wj, p in zip(A, w, phi)), balls.ball(0))
+
+    L = sum((balls.absolute(a) * wj for a, wj in zip(A, w)), balls.ball(0))
+    M2 = sum((balls.absolute(a) * wj * wj for a, wj in zip(A, w)), balls.ball(0))
+    return f, L, M2
+
+
+def _certified_points(inst: dict[str, Any]) -> list[float]:
+    """The checked points of a certified Result A instance: ``CERTIFIED_PER_CELL`` per cell."""
+    return [float(x) for x in _grid(inst["a"], inst["b"], inst["N"] - 1, CERTIFIED_PER_CELL)]
+
+
+def _sample_certified_a(rng: np.random.Generator, n: int, sampler: Any) -> list[dict[str, Any]]:
+    """Instances of ``sampler`` with at most ``CERTIFIED_KNOTS`` knots."""
+    return sampler(rng, n, CERTIFIED_KNOTS)
 
 
 # ================================================================ Result A, ReLU
@@ -241,6 +298,27 @@ def relu_float_margin(inst: dict[str, Any], bound_factor: float = 1.0) -> float:
                relative_margin(bound_factor * c2_interpolation_bound(M2, h), err, slack))
 
 
+def relu_certified_margin(inst: dict[str, Any], bound_factor: Any = 1.0) -> float:
+    """Certified ReLU margin (the certified tier ★): the float network of
+    :func:`relu_interpolant` and the target evaluated in balls at the checked points
+    (:func:`_certified_points`), against ``bound_factor`` times ``L h/2`` and ``h² M_2/8``
+    computed in balls (``h = (b - a)/(N - 1)``, ``L``, ``M_2`` from the exact parameters); the
+    lower end of the smaller ``(bound - error)/bound``."""
+    _check_float_a(inst, bound_factor)
+    approx = relu_interpolant(_trig(inst["target"]), inst["a"], inst["b"], inst["N"])
+
+    def evaluate() -> float:
+        with balls.precision():
+            f, L, M2 = _ball_trig(inst["target"])
+            err = _ball_sup_error(approx.stack, f, _certified_points(inst))
+            h = (balls.ball(inst["b"]) - balls.ball(inst["a"])) / (inst["N"] - 1)
+            k = balls.ball(bound_factor)
+            return min(_ball_relative_margin(k * L * h / 2, err),
+                       _ball_relative_margin(k * M2 * h * h / 8, err))
+
+    return balls.decide(evaluate)
+
+
 def _describe_float_a(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
     inst = dict(insts[i])
     if "slope" in inst["target"]:
@@ -261,7 +339,7 @@ RESULT_A_RELU = register(
         "W = 0 and widths (N-1, N) independent of T, has sup error <= L h / 2 for L-Lipschitz f "
         "and <= h^2 max|f''| / 8 for C^2 f",
         margin="(bound - error) / bound, the smaller over the two bounds (float: error less a "
-        "rounding allowance)",
+        "rounding allowance; certified: lower end of the ball, 4 points per knot cell)",
         tiers=(
             Tier("exact (sympy)", _sample_relu_exact,
                  lambda insts: [relu_exact_margin(i) for i in insts], _describe_relu_exact,
@@ -269,6 +347,10 @@ RESULT_A_RELU = register(
             Tier("float64 (scan core)", lambda rng, n: _sample_float_a(rng, n, 60),
                  lambda insts: [relu_float_margin(i) for i in insts], _describe_float_a,
                  batch=50, unit="fraction"),
+            Tier(balls.tier_name(),
+                 lambda rng, n: _sample_certified_a(rng, n, _sample_float_a),
+                 lambda insts: [relu_certified_margin(i) for i in insts], _describe_float_a,
+                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True),
         ),
         default_instances=120,
         notes="paper: existence of a width-independent-of-T two-layer approximation; the "
@@ -330,6 +412,41 @@ def smooth_float_margin(inst: dict[str, Any], bound_factor: float = 1.0) -> floa
     return relative_margin(bound, err, tolerance(NumberKind.FLOAT, scale))
 
 
+def smooth_certified_margin(inst: dict[str, Any], bound_factor: Any = 1.0) -> float:
+    """Certified smooth-step margin (the certified tier ★): the float network of
+    :func:`smooth_step_approximant` and the target (trigonometric, or ``L |x - c|`` with ``c``
+    the exact cell midpoint) evaluated in balls at the checked points, against
+    ``bound_factor · L h (1/2 + e^{-s/2} coth(s/2))`` in balls; the lower end of
+    ``(bound - error)/bound``."""
+    _check_float_a(inst, bound_factor)
+    f_float, _ = _smooth_target(inst)
+    approx = smooth_step_approximant(f_float, inst["a"], inst["b"], inst["N"],
+                                     activation=inst["activation"],
+                                     sharpness=inst["sharpness"])
+
+    def evaluate() -> float:
+        with balls.precision():
+            a, b = balls.ball(inst["a"]), balls.ball(inst["b"])
+            h = (b - a) / (inst["N"] - 1)
+            params = inst["target"]
+            if "slope" in params:
+                L = balls.ball(params["slope"])
+                c = a + h * (2 * params["cell"] + 1) / 2
+
+                def f(x: Any) -> Any:
+                    return L * balls.absolute(x - c)
+            else:
+                f, L, _ = _ball_trig(params)
+            err = _ball_sup_error(approx.stack, f, _certified_points(inst))
+            s_ = balls.ball(inst["sharpness"])
+            e = balls.exp(-s_)
+            tail = balls.exp(-s_ / 2) * (1 + e) / (1 - e)  # e^{-s/2} coth(s/2)
+            bound = balls.ball(bound_factor) * L * h * (balls.ball(0.5) + tail)
+            return _ball_relative_margin(bound, err)
+
+    return balls.decide(evaluate)
+
+
 def _sample_smooth_mpmath(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     return _sample_smooth(rng, n, 10)
 
@@ -361,7 +478,8 @@ RESULT_A_SMOOTH = register(
         statement="the sum of N-1 sigmoid (or tanh) steps at the midpoints between N uniform "
         "knots, with steepness s/h, realized by two SSM layers with W = 0, has sup error "
         "<= L h (1/2 + e^{-s/2} coth(s/2)) for L-Lipschitz f",
-        margin="(bound - error) / bound (float: error less a rounding allowance)",
+        margin="(bound - error) / bound (float: error less a rounding allowance; certified: "
+        "lower end of the ball, 4 points per knot cell)",
         tiers=(
             Tier("float64 (scan core)", lambda rng, n: _sample_smooth(rng, n, 40),
                  lambda insts: [smooth_float_margin(i) for i in insts], _describe_float_a,
@@ -369,6 +487,10 @@ RESULT_A_SMOOTH = register(
             Tier(f"mpmath dps={MPMATH_DPS}", _sample_smooth_mpmath,
                  lambda insts: [smooth_mpmath_margin(i) for i in insts], _describe_float_a,
                  batch=5, max_instances=15, unit="fraction"),
+            Tier(balls.tier_name(),
+                 lambda rng, n: _sample_certified_a(rng, n, _sample_smooth),
+                 lambda insts: [smooth_certified_margin(i) for i in insts], _describe_float_a,
+                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True),
         ),
         default_instances=150,
         notes="the bound's first term L h / 2 is attained by L dist(x, knots); about half the "
@@ -475,10 +597,10 @@ RESULT_B1 = register(
 
 
 # ================================================================ Result B2 (i)
-def _sample_bt(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
+def _sample_bt(rng: np.random.Generator, n: int, max_taps: int = 32) -> list[dict[str, Any]]:
     out = []
     for _ in range(n):
-        T = int(rng.integers(4, 33))
+        T = int(rng.integers(4, max_taps + 1))
         p = d = int(rng.integers(1, 3))
         decay = float(rng.uniform(0.5, 0.97))
         taps = rng.standard_normal((T, p, d)) * decay ** np.arange(T)[:, None, None]
@@ -513,6 +635,137 @@ def bt_margin(taps: np.ndarray, order: int, seed: int, drop_first: bool = False)
                relative_margin(head + tail, linf, slack))
 
 
+#: Taps at most, and frequencies checked, of the certified balanced-truncation tier.
+CERTIFIED_TAPS = 12
+CERTIFIED_FREQUENCIES = 6
+BT_CERTIFIED_INSTANCES = 8
+
+
+def _ball_tail_sigma(taps: np.ndarray, order: int) -> Any:
+    """A ball whose lower end bounds ``Σ_{i > order} σ_i(H)`` from below (``H`` the Hankel
+    matrix, exact float entries).
+
+    With the float SVD ``H ≈ U diag(s) V^T`` (reduced), Weyl's inequality and
+    ``σ_i(U S V^T) ≥ σ_min(U) s_i σ_min(V)`` give
+    ``σ_i(H) ≥ s_i ((1 - e_U)(1 - e_V))^{1/2} - ‖H - U diag(s) V^T‖_F`` with
+    ``e_U = ‖U^T U - I‖_F``, ``e_V = ‖V^T V - I‖_F``; each term is clipped at 0."""
+    H = hankel_matrix(taps)
+    Uf, sv, Vt = np.linalg.svd(H, full_matrices=False)
+    Hb, Ub, Sb, Vb = balls.balls(H), balls.balls(Uf), balls.balls(sv), balls.balls(Vt)
+    eye = balls.balls(np.eye(sv.size))
+    resid = balls.norm2((Hb - (Ub * Sb[None, :]) @ Vb).ravel())
+    e_u = balls.norm2((Ub.T @ Ub - eye).ravel())
+    e_v = balls.norm2((Vb @ Vb.T - eye).ravel())
+    shrink = balls.sqrt(1 - e_u) * balls.sqrt(1 - e_v)
+    return sum((balls.maximum(Sb[i] * shrink - resid, 0) for i in range(order, sv.size)),
+               balls.ball(0))
+
+
+def _ball_spectral_upper(M: np.ndarray) -> Any:
+    """A ball bounding ``‖M‖_2`` of a matrix of :class:`verify.balls.CBall` s from above:
+    exact for a vector and for ``2 × 2`` (largest eigenvalue of ``M^H M``), the Frobenius norm
+    otherwise."""
+    if min(M.shape) == 1 or M.shape != (2, 2):
+        return balls.norm2(M.ravel())
+    cols = [M[:, 0], M[:, 1]]
+    a, c = balls.norm2(cols[0]) ** 2, balls.norm2(cols[1]) ** 2
+    re = sum(((x.re * y.re + x.im * y.im) for x, y in zip(*cols)), balls.ball(0))
+    im = sum(((x.re * y.im - x.im * y.re) for x, y in zip(*cols)), balls.ball(0))
+    half = (a - c) / 2
+    return balls.sqrt((a + c) / 2 + balls.sqrt(half * half + re * re + im * im))
+
+
+def _checked_frequencies(taps: np.ndarray, layer: SSMLayer) -> list[float]:
+    """The ``CERTIFIED_FREQUENCIES`` frequencies of largest float error on a 1024-point grid
+    of ``[0, π]`` (the float tier's peaks, up to its refinement)."""
+    om = np.pi * np.arange(1024) / 1023
+    fir = np.einsum("ns,spd->npd", np.exp(-1j * om[:, None] * np.arange(taps.shape[0])), taps)
+    gains = np.linalg.norm(fir - frequency_response(layer, om), ord=2, axis=(1, 2))
+    return [float(om[i]) for i in np.argsort(gains)[-CERTIFIED_FREQUENCIES:]]
+
+
+def _contraction_power(W: np.ndarray) -> int:
+    """The least power of two ``k ≤ 2^12`` with ``‖W^k‖_F ≤ 1/2`` in float (a guess that the
+    balls then check)."""
+    k, P = 1, np.asarray(W, dtype=float)
+    while np.linalg.norm(P) > 0.5 and k < 2**12:
+        k, P = 2 * k, P @ P
+    return k
+
+
+def _bt_precision(taps: np.ndarray, W: np.ndarray) -> int:
+    """Working precision for the kernel recurrence of :func:`_ball_error_kernel`: radii grow
+    like the powers of ``|W|`` (entrywise), so ``S log2 ‖|W|‖_∞`` bits are added for the ``S``
+    steps (rounded up to 64 bits)."""
+    steps = taps.shape[0] + 17 * _contraction_power(W)
+    growth = max(1.0, float(np.abs(W).sum(axis=1).max()))
+    extra = math.ceil(steps * math.log2(growth) / 64) * 64
+    return balls.WORKING_PREC + extra
+
+
+def _ball_error_kernel(taps: np.ndarray, layer: SSMLayer) -> tuple[list[np.ndarray], Any]:
+    """Balls of the error kernel ``e_s = ρ_s - C W^s U`` for ``s < S = T + 16k`` and a ball
+    bounding ``Σ_{s ≥ S} ‖C W^s U‖_F`` from above: ``‖C‖_F Σ_{j<k} ‖W^j W^S U‖_F / (1 - q)``,
+    ``q = ‖W^k‖_F ≤ 1/2`` for the power of two ``k`` of :func:`_contraction_power` (checked
+    in balls; the unbounded ball if ``q < 1`` is not certain)."""
+    W, U, C = balls.balls(layer.W), balls.balls(layer.U), balls.balls(layer.C)
+    k, P = _contraction_power(layer.W), W
+    for _ in range(k.bit_length() - 1):
+        P = P @ P
+    q = balls.norm2(P.ravel())
+    T = taps.shape[0]
+    rho = balls.balls(taps)
+    V, errs = U, []
+    for s in range(T + 16 * k):
+        K = C @ V
+        errs.append(rho[s] - K if s < T else -K)
+        V = W @ V
+    acc = balls.ball(0)
+    for _ in range(k):
+        acc = acc + balls.norm2(V.ravel())
+        V = W @ V
+    if not balls.upper(q) < 1:
+        return errs, balls.unbounded()
+    return errs, balls.norm2(C.ravel()) * acc / (1 - q)
+
+
+def bt_certified_margin(taps: np.ndarray, order: int, bound_factor: Any = 1.0) -> float:
+    """Certified margin of the ``H∞`` bound of balanced truncation (the certified tier ★).
+
+    The lower end of ``(bound - error)/bound`` with ``bound = 2 Σ_{i>r} σ_i`` bounded from below
+    in balls (:func:`_ball_tail_sigma`: rigorous Hankel singular values from the float SVD and
+    its residuals) and ``error`` bounded from above at the ``CERTIFIED_FREQUENCIES`` frequencies
+    of largest float error: ``‖Σ_{s<S} e_s e^{-iωs}‖_2`` in balls plus the rigorous tail of the
+    reduced layer's kernel (:func:`_ball_error_kernel`). Checked points only: a grid maximum
+    never exceeds the ``H∞`` norm. (The float tier's ``ℓ²`` and ``ℓ∞`` gains on one random input
+    follow from the ``H∞`` and ``ℓ¹`` norms and are not repeated here.) ``bound_factor``
+    scales the bound (negative controls).
+    """
+    check_int(order, "order", 1)
+    check_real(bound_factor, "bound_factor", minimum=0, strict=True)
+    bt = balanced_truncation(taps, order)
+    rho = np.asarray(taps, dtype=float)
+    freqs = _checked_frequencies(rho, bt.layer)
+
+    def evaluate() -> float:
+        with balls.precision():
+            bound = 2 * balls.ball(bound_factor) * _ball_tail_sigma(rho, order)
+            errs, tail = _ball_error_kernel(rho, bt.layer)
+            worst = balls.ball(0)
+            for om in freqs:
+                z = balls.CBall(balls.cos(om), -balls.sin(om))
+                power = balls.CBall(1)
+                total = np.array([[balls.CBall(0)] * rho.shape[2]] * rho.shape[1], dtype=object)
+                for e in errs:
+                    total = total + np.array([[power * x for x in row] for row in e], dtype=object)
+                    power = power * z
+                worst = balls.maximum(worst, _ball_spectral_upper(total) + tail)
+            return _ball_relative_margin(bound, worst)
+
+    with balls.precision(_bt_precision(rho, bt.layer.W)):
+        return balls.decide(evaluate)
+
+
 def _describe_bt(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
     inst = insts[i]
     sv = hankel_singular_values(inst["taps"])
@@ -531,11 +784,18 @@ RESULT_B2_BT = register(
         "values), hence ||y - y_r||_2 <= 2 sum_{i>r} sigma_i ||x||_2, and "
         "||y - y_r||_inf <= ||rho - rho_r||_l1 ||x||_inf",
         margin="(bound - measured) / bound, smallest over: H-inf error on a refined frequency "
-        "grid, l2 output gain on a random input, l-inf output gain against the l1 norm",
+        "grid, l2 output gain on a random input, l-inf output gain against the l1 norm "
+        "(certified: H-inf error at the 6 frequencies of largest float error with the rigorous "
+        "kernel tail, against a rigorous lower bound of 2 sum sigma_i; lower end of the ball)",
         tiers=(
             Tier("float64", _sample_bt, lambda insts: [bt_margin(i["taps"], i["order"],
                                                                  i["seed"]) for i in insts],
                  _describe_bt, batch=20, unit="fraction"),
+            Tier(balls.tier_name(f"T <= {CERTIFIED_TAPS}"),
+                 lambda rng, n: _sample_bt(rng, n, CERTIFIED_TAPS),
+                 lambda insts: [bt_certified_margin(i["taps"], i["order"]) for i in insts],
+                 _describe_bt, batch=3, max_instances=BT_CERTIFIED_INSTANCES, unit="fraction",
+                 certified=True),
         ),
         default_instances=40,
         notes="the certificate bounds the H-inf (l2 -> l2) error; the l1 norm of the error "
@@ -614,6 +874,66 @@ def expsum_margin(inst: dict[str, Any], bound_factor: float = 1.0) -> float:
     return min(relative_margin(sup_bound, sup, slack), relative_margin(l1_bound, l1, slack))
 
 
+#: ``u`` points of the certified tier of B2 (ii): the edges and midpoints of ``CERTIFIED_PANELS``
+#: equal panels of ``(0, 1]``.
+CERTIFIED_PANELS = 128
+
+
+def _ball_rho(inst: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """``ρ(t)`` in balls, ``α = λ/2`` and the Lipschitz constant ``L`` of ``g`` in balls, from
+    the exact float parameters (the formulas of :func:`expsum_target`)."""
+    A, lam, om, phi = (balls.ball(inst[k]) for k in ("amp", "lam", "omega", "phi"))
+    alpha = lam / 2
+    if inst["family"] == "damped_sine":
+        def rho(t: Any) -> Any:
+            return A * balls.exp(-lam * t) * balls.sin(om * t + phi)
+
+        return rho, alpha, balls.absolute(A) * balls.sqrt(1 + (om / alpha) ** 2)
+
+    def rho_r(t: Any) -> Any:
+        return A * balls.exp(-lam * t) / (1 + t)
+
+    return rho_r, alpha, balls.absolute(A) * (1 + 1 / alpha)
+
+
+def expsum_certified_margin(inst: dict[str, Any], bound_factor: Any = 1.0) -> float:
+    """Certified sup margin of the Bernstein sum (the certified tier ★): ``g(u) =
+    ρ(ln(1/u)/α)/u`` and ``B_n g(u) = Σ_k g(k/n) C(n, k) u^k (1-u)^{n-k}`` (``g(0) = 0``, the
+    limit of both families) in balls at the edges and midpoints of ``CERTIFIED_PANELS`` panels
+    of ``(0, 1]``, against ``bound_factor · L/(2√n)`` in balls; the lower end of
+    ``(bound - max error)/bound``. (The ``L¹`` bound is checked by quadrature in the float tier
+    only: a quadrature is not a rigorous integral.)"""
+    _instance(inst, {"n": 1})
+    expsum_target(inst)  # validates the family and the parameters
+    check_real(bound_factor, "bound_factor", minimum=0, strict=True)
+    n = inst["n"]
+
+    def evaluate() -> float:
+        with balls.precision():
+            rho, alpha, L = _ball_rho(inst)
+
+            def g(u: Any) -> Any:
+                return rho(balls.log(1 / u) / alpha) / u
+
+            nodes = [g(balls.ball(sympy.Rational(k, n))) if k else balls.ball(0)
+                     for k in range(n + 1)]
+            weights = [nodes[k] * math.comb(n, k) for k in range(n + 1)]
+            err = balls.ball(0)
+            for j in range(1, 2 * CERTIFIED_PANELS + 1):
+                u = balls.ball(sympy.Rational(j, 2 * CERTIFIED_PANELS))
+                v = 1 - u
+                pu, pv = [balls.ball(1)], [balls.ball(1)]
+                for _ in range(n):
+                    pu.append(pu[-1] * u)
+                    pv.append(pv[-1] * v)
+                bern = sum((w * pu[k] * pv[n - k] for k, w in enumerate(weights)), balls.ball(0))
+                err = balls.maximum(err, balls.absolute(g(u) - bern))
+            bound = balls.ball(bound_factor) * L / (2 * balls.sqrt(balls.ball(n)))
+            return _ball_relative_margin(bound, err)
+
+    return balls.decide(evaluate)
+
+
 RESULT_B2_EXP = register(
     Claim(
         id="wx23.result_b2.exponential_sum",
@@ -625,11 +945,16 @@ RESULT_B2_EXP = register(
         "sup|g - B_n g| <= L/(2 sqrt n) and ||rho - rho_hat||_L1 <= (L/alpha) pi/(8 sqrt n)",
         margin="(bound - error) / bound, smaller of the sup and L1 checks (u-grid: 256 "
         "Gauss-Legendre panels of 8 nodes); -inf if the exponential coefficients do not "
-        "reproduce the Bernstein form at 30 digits",
+        "reproduce the Bernstein form at 30 digits (certified: the sup bound only, at the "
+        "edges and midpoints of 128 panels of (0, 1], lower end of the ball)",
         tiers=(
             Tier("float64 + mpmath coefficients", _sample_expsum,
                  lambda insts: [expsum_margin(i) for i in insts],
                  lambda insts, i: insts[i], batch=10, unit="fraction"),
+            Tier(balls.tier_name(), _sample_expsum,
+                 lambda insts: [expsum_certified_margin(i) for i in insts],
+                 lambda insts, i: insts[i], batch=4, max_instances=CERTIFIED_INSTANCES,
+                 unit="fraction", certified=True),
         ),
         default_instances=40,
         notes="the L1 error is a quadrature estimate (smooth integrand between the grid "

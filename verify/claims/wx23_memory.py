@@ -16,7 +16,11 @@ Claims:
   Jordan layer ``[[r, a], [0, r]]`` (the Schur constant's chain term), within 2 at ``k = 0``
   for two equal-radius layers joined by ReLU on positive signals (the Lipschitz propagation).
   Their margins sit near 0 (or ``log10`` of that factor), so a constant of the derivation that
-  is dropped or lowered shows up there as a violation.
+  is dropped or lowered shows up there as a violation. A third, certified tier (★,
+  :func:`certified_bound_margin`) runs random and sharp instances on the horizon
+  ``CERTIFIED_T`` in ball arithmetic (:mod:`verify.balls`): the outputs are enclosed exactly
+  from the float parameters and directions, so no rounding floor is needed, and the margin is
+  the lower end of ``log10(bound_k / ρ̂_k)`` over every ``k < CERTIFIED_T - 1``.
 * ``wx23.thm3.13.rate`` — the measured asymptotic decay is at least as fast as the bound's.
   The differences come from :func:`theory.memory.difference_recursion` (the proof's recursion,
   relative precision ``≈ k ε``), so the tail can be followed over ``RATE_HORIZON`` steps down to
@@ -46,6 +50,7 @@ Claims:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Callable
@@ -67,6 +72,7 @@ from theory.memory import (
 )
 from theory.numbers import NumberKind, exact_equal, is_finite, tolerance
 from theory.validation import check_instance, check_int, fail
+from verify import balls
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_stable_layer
 from verify.scan import kernel as scan_kernel
@@ -82,6 +88,7 @@ __all__ = [
     "sample_sharp",
     "measured_memory",
     "bound_margin",
+    "certified_bound_margin",
     "rate_margin",
     "curve_rate_margin",
     "composed_kernel",
@@ -99,6 +106,10 @@ RADIUS_RANGE = (0.5, 0.95)
 MAX_DEPTH = 4
 MAX_WIDTH = 5
 MAX_CHANNELS = 3
+#: Horizon of the certified tier (ball arithmetic costs about 1 ms per step and direction).
+CERTIFIED_T = 32
+#: Instances of the certified tier at most (about 0.15 s each with arb).
+CERTIFIED_INSTANCES = 8
 
 BoundFn = Callable[[SSMStack, float], MemoryBound]
 
@@ -293,6 +304,44 @@ def _bound_details(inst: StackInstance, constants: BoundFn) -> dict[str, Any]:
             worst = {"margin": float(m[j]), "direction": i, "k": int(k[ok][j]),
                      "bound": float(mb(k[ok][j])), "measured": float(rho[i][ok][j]),
                      "K": mb.K, "p": mb.p, "r": mb.r}
+    return worst
+
+
+def certified_bound_margin(inst: StackInstance,
+                           constants: BoundFn = memory_bound_constants) -> float:
+    """Certified worst ``log10(bound_k / ρ̂_k)`` over directions and every ``k < T - 1``
+    (decades; the certified tier ★).
+
+    The stack runs in ball arithmetic (:func:`verify.balls.run_stack`) on the exact float
+    parameters and directions, ``ρ̂_k`` is the ball of ``|y_{k+1} - y_k|_2`` and the bound
+    ``K (1+k)^p r^k`` is evaluated in balls from the float ``K`` and ``r`` of ``constants`` taken
+    exactly; the margin is the lower end of :func:`verify.balls.log10_ratio` (``inf`` where
+    ``ρ̂_k`` is exactly 0). A ball straddling 0 gives a negative margin: a violation.
+    """
+    inst, constants = _inst(inst), _constants(constants)
+    return _certified_details(inst, constants)["margin"]
+
+
+def _certified_details(inst: StackInstance, constants: BoundFn) -> dict[str, Any]:
+    """The worst index of :func:`certified_bound_margin`, decided (:func:`verify.balls.decide`)."""
+    return balls.decide(lambda: _certified_worst(inst, constants), margin=lambda d: d["margin"])
+
+
+def _certified_worst(inst: StackInstance, constants: BoundFn) -> dict[str, Any]:
+    X = np.atleast_2d(inst.directions)
+    with balls.precision() as bits:
+        worst: dict[str, Any] = {"margin": math.inf, "direction": None, "k": None,
+                                 "backend": balls.backend(), "precision_bits": bits}
+        for i, x in enumerate(X):
+            y = balls.run_stack(inst.stack, step_input(x, inst.T))
+            mb = constants(inst.stack, float(np.linalg.norm(x)))
+            K, r = balls.ball(mb.K), balls.ball(mb.r)
+            for k in range(inst.T - 1):
+                rho = balls.norm2(y[k + 1] - y[k])
+                m = balls.lower(balls.log10_ratio(K * (1 + k) ** mb.p * r ** k, rho))
+                if not m >= worst["margin"]:
+                    worst.update(margin=m, direction=i, k=k, K=mb.K, p=mb.p, r=mb.r,
+                                 measured_upper=balls.upper(rho))
     return worst
 
 
@@ -491,6 +540,16 @@ def _describe_bound(insts: list[StackInstance], i: int) -> dict[str, Any]:
     return _describe(insts[i], _bound_details(insts[i], memory_bound_constants))
 
 
+def _sample_certified(rng: np.random.Generator, n: int) -> list[StackInstance]:
+    """Random instances and sharp families in turn, on the horizon ``CERTIFIED_T``."""
+    return [dataclasses.replace(sample_instance(rng, CERTIFIED_T) if j % 2 == 0
+                                else sample_sharp(rng, 1)[0], T=CERTIFIED_T) for j in range(n)]
+
+
+def _describe_certified(insts: list[StackInstance], i: int) -> dict[str, Any]:
+    return _describe(insts[i], _certified_details(insts[i], memory_bound_constants))
+
+
 def _sample_rate(rng: np.random.Generator, n: int) -> list[StackInstance]:
     return [sample_instance(rng, RATE_HORIZON) for _ in range(n)]
 
@@ -504,12 +563,17 @@ BOUND = register(
         statement="for a stack of stable layers with a Lipschitz element-wise activation, the "
         "step-input memory |y_{k+1} - y_k|_2 is at most K (1+k)^p r^k with r the largest "
         "spectral radius and K, p computed by induction over the layers",
-        margin="decades: min over directions and resolved k of log10(bound_k / measured_k)",
+        margin="decades: min over directions and resolved k of log10(bound_k / measured_k) "
+        "(certified tier: random and sharp instances, every k < T - 1, lower end of the "
+        "ball of that log10)",
         tiers=(
             Tier("float64 (scan core)", _sample_float, _check_bound, _describe_bound, batch=50,
                  unit="decades"),
             Tier("float64 (scan core), sharp families", sample_sharp, _check_bound,
                  _describe_bound, batch=50, unit="decades"),
+            Tier(balls.tier_name(f"T = {CERTIFIED_T}"), _sample_certified,
+                 lambda insts: [certified_bound_margin(i) for i in insts], _describe_certified,
+                 batch=4, max_instances=CERTIFIED_INSTANCES, unit="decades", certified=True),
         ),
         default_instances=200,
         hypotheses=("every layer has spectral radius < 1", "sigma is Lipschitz (tanh, relu, "
