@@ -394,6 +394,8 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     import verify.cli as cli
     import verify.experiments.byjl25_fit as e_fit
     import verify.experiments.byjl25_norm_vs_depth as e_nd
+    import verify.experiments.byjl25_s4d_depth as e_sd
+    import verify.experiments.byjl25_teacher_student as e_ts
     import verify.experiments.memory_curves as e_mc
     import verify.experiments.wx23_width_vs_T as e_wt
     import verify.fitting as fitm
@@ -1425,6 +1427,57 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     add("verify.experiments.byjl25_norm_vs_depth:reproduce", reproduce_case(e_nd))
     add("verify.experiments.wx23_width_vs_T:reproduce", reproduce_case(e_wt))
     add("verify.experiments.memory_curves:reproduce", reproduce_case(e_mc))
+    add("verify.experiments.byjl25_teacher_student:reproduce", reproduce_case(e_ts))
+    add("verify.experiments.byjl25_teacher_student:main", cli_main)
+    add("verify.experiments.byjl25_teacher_student:Curve", record("run"))
+    add("verify.experiments.byjl25_teacher_student:Config",
+        Case(call(e_ts.Config),
+             {"shapes": ((), ((2,),), Bad(((0, 2),), "depth-0", ("depth",)),
+                         Bad(((2, 4),), "count-20", ("width",))),
+              "length": SIZE, "seeds": SIZE, "iterations": SIZE, "budget_factor": POS,
+              "teacher_scale": POS}))
+    add("verify.experiments.byjl25_teacher_student:equal_shallow_width",
+        Case(call(e_ts.equal_shallow_width, 2, 2), {"depth": SIZE, "width": SIZE + (4,)}))
+    add("verify.experiments.byjl25_teacher_student:random_teacher",
+        Case(lambda: (e_ts.random_teacher, (rng(), 2, 2), {"scale": 1.0}),
+             {"rng": NOT_RNG, "depth": SIZE, "width": SIZE + (10,), "scale": POS}))
+    add("verify.experiments.byjl25_teacher_student:run",
+        Case(lambda: (e_ts.run, (e_ts.Config(shapes=((2, 2),), length=4, seeds=1,
+                                             iterations=1), 0), {}),
+             {"config": NOT_MODEL, "seed": (-1, 2.5, NAN)}))
+    tiny_sd = lambda: e_sd.Config(depths=(1,), base_channels=1, modes=1, length=3,  # noqa: E731
+                                  train=2, test=2, seeds=1, iterations=1)
+    sd_model = lambda: e_sd.Model(1, 1, 1)  # noqa: E731
+    sd_xy = lambda: (np.zeros((1, 3)), np.ones((1, 3)))  # noqa: E731
+    add("verify.experiments.byjl25_s4d_depth:reproduce", reproduce_case(e_sd))
+    add("verify.experiments.byjl25_s4d_depth:main", cli_main)
+    add("verify.experiments.byjl25_s4d_depth:Row", record("run"))
+    add("verify.experiments.byjl25_s4d_depth:Config",
+        Case(call(e_sd.Config),
+             {"depths": ((), (0,), (2.5,)), "base_channels": SIZE, "modes": SIZE,
+              "length": SIZE, "train": SIZE, "test": SIZE, "seeds": SIZE, "iterations": SIZE}))
+    add("verify.experiments.byjl25_s4d_depth:Model",
+        Case(call(e_sd.Model, 1, 1, 1), {"depth": SIZE, "channels": SIZE, "modes": SIZE}))
+    add("verify.experiments.byjl25_s4d_depth:Model.unpack",
+        Case(lambda: (sd_model().unpack, (np.zeros(sd_model().size),), {}),
+             {"theta": (nan_entry(), Bad(np.zeros(3), "short"), Bad([0.0] * 11, "list"))}))
+    add("verify.experiments.byjl25_s4d_depth:Model.initial",
+        Case(lambda: (sd_model().initial, (rng(),), {}), {"rng": NOT_RNG}))
+    add("verify.experiments.byjl25_s4d_depth:filtered_square_task",
+        Case(lambda: (e_sd.filtered_square_task, (rng(), 2, 3), {}),
+             {"rng": NOT_RNG, "sequences": SIZE, "length": SIZE}))
+    add("verify.experiments.byjl25_s4d_depth:loss_and_gradient",
+        Case(lambda: (e_sd.loss_and_gradient, (sd_model(), np.zeros(sd_model().size),
+                                               *sd_xy()), {}),
+             {"model": NOT_MODEL, "theta": (nan_entry(), Bad(np.zeros(3), "short")),
+              "x": (nan_entry(), Bad(np.zeros(3), "1-D"), Bad(np.zeros((1, 4)), "long", ("y",))),
+              "y": (nan_entry(), Bad(np.zeros((1, 4)), "long"))}))
+    add("verify.experiments.byjl25_s4d_depth:matched_channels",
+        Case(call(e_sd.matched_channels, 2, 50, 1),
+             {"depth": SIZE, "budget": SIZE, "modes": SIZE}))
+    add("verify.experiments.byjl25_s4d_depth:run",
+        Case(lambda: (e_sd.run, (tiny_sd(), 0), {}),
+             {"config": NOT_MODEL, "seed": (-1, 2.5, NAN)}))
     add("verify.experiments.byjl25_fit:run",
         Case(lambda: (e_fit.run, (tiny_fit(), 0), {}),
              {"config": NOT_MODEL, "seed": (-1, 2.5, NAN)}))

@@ -12,9 +12,17 @@ import typing
 import pytest
 
 from theory.numbers import InvalidParameterError
-from verify.experiments import _checks, byjl25_fit, byjl25_norm_vs_depth, wx23_width_vs_T
+from verify.experiments import (
+    _checks,
+    byjl25_fit,
+    byjl25_norm_vs_depth,
+    byjl25_s4d_depth,
+    byjl25_teacher_student,
+    wx23_width_vs_T,
+)
 
-MODULES = (byjl25_fit, byjl25_norm_vs_depth, wx23_width_vs_T)
+MODULES = (byjl25_fit, byjl25_norm_vs_depth, byjl25_teacher_student, byjl25_s4d_depth,
+           wx23_width_vs_T)
 
 
 def _no_computation(*_args, **_kwargs):

@@ -397,11 +397,12 @@ def test_experiment_runner_in_a_worker_process(tmp_path):
     assert (tmp_path / "test_report_dir.png").is_file()
 
 
-def test_default_experiments_are_the_four_modules():
+def test_default_experiments_are_the_six_modules():
     import importlib
 
     assert [m.rsplit(".", 1)[-1] for m in EXPERIMENTS] == [
-        "byjl25_fit", "byjl25_norm_vs_depth", "wx23_width_vs_T", "memory_curves"]
+        "byjl25_fit", "byjl25_norm_vs_depth", "byjl25_teacher_student", "byjl25_s4d_depth",
+        "wx23_width_vs_T", "memory_curves"]
     for m in EXPERIMENTS:  # each has the uniform interface
         assert callable(importlib.import_module(m).reproduce)
 
@@ -487,7 +488,7 @@ def test_browser_check_fails_on_a_page_without_its_figure(tiny_report, tmp_path)
 # ----------------------------------------------------------------------------- the full run
 @pytest.mark.slow
 def test_quick_report_of_every_claim_and_experiment_within_two_minutes(tmp_path):
-    """Acceptance: ``python -m verify --report DIR --quick`` (all claims, the four experiments)
+    """Acceptance: ``python -m verify --report DIR --quick`` (all claims, the six experiments)
     within two minutes on the 2-core machine; the report validates and (with chromium)
     renders."""
     out = tmp_path / "out"

@@ -49,11 +49,12 @@ __all__ = ["QUICK_INSTANCES", "EXPERIMENTS", "REPORT_FILES", "check_report_dir",
 
 #: Instances per tier of a ``--quick`` report: enough to exercise every tier and record a worst
 #: instance and every finding's certificate, small enough that the whole report (all claims and
-#: the four experiments at their quick settings) stays well within two minutes on 2 cores.
+#: the six experiments at their quick settings) stays well within two minutes on 2 cores.
 QUICK_INSTANCES = 3
 
 #: The experiment modules a report runs, in report order.
 EXPERIMENTS = ("verify.experiments.byjl25_fit", "verify.experiments.byjl25_norm_vs_depth",
+               "verify.experiments.byjl25_teacher_student", "verify.experiments.byjl25_s4d_depth",
                "verify.experiments.wx23_width_vs_T", "verify.experiments.memory_curves")
 
 #: The files :func:`write_report` writes into the report directory.
