@@ -1816,6 +1816,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     _add_hammerstein_and_continuous_memory_cases(add)
     _add_certified_cases(add)
     _add_kolmogorov_certified_cases(add)
+    _add_description_cases(add)
     return cases
 
 
@@ -2188,3 +2189,28 @@ def _add_kolmogorov_certified_cases(add: Callable[[str, Case | Reason], None]) -
     add("verify.claims.wx23_kolmogorov:iteration_margin",
         Case(call(c_k.iteration_margin, pair),
              {"p": (Bad({}, "empty-dict"), Bad(dict(pair, levels=[2, 1]), "decreasing"))}))
+
+
+def _add_description_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The description readers (``verify.descriptions``)."""
+    import verify.descriptions as vd
+
+    add("verify.descriptions:read_fields",
+        Case(call(vd.read_fields, {"n": 3}, {"n": vd.read_int(1)}),
+             {"description": ({}, {"n": 3, "m": 4}, [3], None, {"n": 0}),
+              "readers": ({"n": 3}, [vd.read_real], None),
+              "derived": (["m"], ("m", 3), "m")}))
+    add("verify.descriptions:read_real",
+        Case(call(vd.read_real, 0.5, "x"),  # the error names the entry ("x"), as documented
+             {"value": tuple(Bad(v, repr(v), ("x",)) for v in (1, True, NAN, INF, "0.5", None))}))
+    add("verify.descriptions:read_int", Case(call(vd.read_int, 1), {"low": (1.5, None, "1")}))
+    add("verify.descriptions:read_choice",
+        Reason("variadic options, checked to be one or more strings "
+               "(tests/test_descriptions.py)"))
+    add("verify.descriptions:read_rational",
+        Case(call(vd.read_rational, "1/2", "r"),  # the error names the entry ("r")
+             {"value": tuple(Bad(v, repr(v), ("r",)) for v in ("0.5", "1/0", "2x", 1, None))}))
+    add("verify.descriptions:read_array",
+        Case(call(vd.read_array, 1), {"ndim": SIZE, "entry": (3, None)}))
+    add("verify.descriptions:optional",
+        Case(call(vd.optional, vd.read_real), {"read": (3, None)}))

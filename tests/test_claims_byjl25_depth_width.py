@@ -4,11 +4,13 @@ deliberately broken construction (negative controls)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 import sympy
 from sympy import Rational as R
+from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory import depth_width
 from theory.linear import DeepSSM, ShallowSSM
@@ -207,3 +209,46 @@ def test_check_functions_refuse_bad_input() -> None:
             call()
     single = DeepSSM([[0.5, 0.25]], [[1.0, 1.0]], [1.0, 1.0])
     assert claims.near_merging(rng, single) is single  # depth 1: no pair of layers
+
+
+# ---------------------------------------------------------------- rebuild hooks (recheck)
+#: Per claim, the description keys its rebuild hook reads (the others are derived: the recheck
+#: recomputes the description of the rebuilt instance and compares).
+REBUILD_READS = {
+    ("byjl25.thm4.1.i", "exact (sympy)"): ("certificate",),
+    ("byjl25.thm4.1.i", "float64"): ("kind", "eigenvalues", "B", "C"),
+    ("byjl25.thm4.1.i.shared", "exact (sympy)"): ("certificate",),
+    ("byjl25.thm4.1.ii", "exact (sympy)"): ("depth", "width", "kind", "exact"),
+    ("byjl25.thm4.1.ii", "mpmath dps=50"): ("depth", "width", "kind", "poles", "residues"),
+    ("byjl25.thm4.1.ii", "float64"): ("depth", "width", "kind", "poles", "residues"),
+    ("byjl25.thm4.1.iii", "exact (sympy)"): ("depth", "width", "witness_seed"),
+}
+
+
+def test_rebuild_reads_cover_every_tier() -> None:
+    ids = ("byjl25.thm4.1.i", "byjl25.thm4.1.i.shared", "byjl25.thm4.1.ii", "byjl25.thm4.1.iii")
+    assert {(c, t.name) for c in ids for t in get_claim(c).tiers} == set(REBUILD_READS)
+
+
+@pytest.mark.parametrize(("claim_id", "tier_name"), sorted(REBUILD_READS))
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id: str, tier_name: str) -> None:
+    tier = next(t for t in get_claim(claim_id).tiers if t.name == tier_name)
+    d = assert_rebuilds(tier, seed=5)[0]
+    reads = REBUILD_READS[(claim_id, tier_name)]
+    assert_rebuild_rejects(tier, d, tuple(k for k in d if k not in reads))
+
+
+@pytest.mark.parametrize("bad", [{"depth": 2.0}, {"depth": "2"}, {"width": 0},
+                                 {"witness_seed": -1}, {"witness_seed": 1.5}])
+def test_thm_iii_rebuild_refuses_non_integers(bad: dict[str, Any]) -> None:
+    tier = get_claim("byjl25.thm4.1.iii").tiers[0]
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        tier.rebuild({"depth": 2, "width": 2, "witness_seed": 7, **bad})
+
+
+def test_thm_ii_rebuild_refuses_an_unknown_kind() -> None:
+    tier = next(t for t in get_claim("byjl25.thm4.1.ii").tiers if t.name == "float64")
+    d = assert_rebuilds(tier, seed=2, n=1)[0]
+    for kind in ("exact", "complex", 3):
+        with pytest.raises(ValueError):
+            tier.rebuild({**d, "kind": kind})

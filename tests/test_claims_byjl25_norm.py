@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import sympy
+from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 import verify.claims.byjl25_norm as mod
 from theory.linear import DeepSSM, ShallowSSM
@@ -61,7 +62,7 @@ def test_negative_control_broken_balancer() -> None:
 
 def test_negative_control_width_one() -> None:
     rng = np.random.default_rng(4)
-    target, depth = mod._sample_width1(rng, 1)[0]
+    target, depth, _ = mod._sample_width1(rng, 1)[0]
 
     def off(t, d):  # doubles C: wrong kernel
         deep = width_one_deep(t, d)
@@ -313,3 +314,11 @@ def test_certified_tiers_recheck_from_their_json_description(claim) -> None:
     for i in range(2):
         description = json.loads(json.dumps(tier.describe(instances, i)))
         assert tier.check(tier.rebuild(description))[0] == margins[i]
+
+
+def test_width1_instances_rebuild_from_their_json_descriptions():
+    """``--recheck``: the width-one tier's description carries the exact target and the seed of
+    the random realizations, so the margin is reproduced bit for bit."""
+    (tier,) = mod.WIDTH_1.tiers
+    (description, _) = assert_rebuilds(tier, seed=4)
+    assert_rebuild_rejects(tier, description, derived=("pole", "residue"))

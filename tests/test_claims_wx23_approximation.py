@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import mpmath
@@ -10,6 +11,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory.approximation import relu_interpolant, smooth_step_approximant, smooth_step_bound
 from theory.convolution import balanced_truncation, frequency_response
@@ -21,6 +23,10 @@ from verify.runner import run_claim
 from verify.stack_eval import run_stack_float
 
 R = sympy.Rational
+
+
+def json_round_trip(value):
+    return json.loads(json.dumps(value))
 
 CLAIM_IDS = [
     "wx23.result_a.relu",
@@ -292,3 +298,57 @@ def test_certified_relative_margin_never_rounds_a_tie_into_a_pass(backend):
         assert mod._ball_relative_margin(balls.ball(0.0), balls.ball(0.0)) == math.inf
         assert mod._ball_relative_margin(balls.ball(0.0), tie) == -math.inf
         assert mod._ball_relative_margin(tie - bound, balls.ball(0.0)) == -math.inf
+
+
+# ---------------------------------------------------------------- rebuild hooks (recheck)
+#: Description keys that are derived from the instance (recomputed by the recheck).
+DERIVED = ("f", "hankel_singular_values")
+REBUILD_TIERS = [(c, t.name) for c in CLAIM_IDS for t in get_claim(c).tiers]
+
+
+def _named_tier(claim_id, name):
+    return next(t for t in get_claim(claim_id).tiers if t.name == name)
+
+
+@pytest.mark.parametrize(("claim_id", "tier_name"), REBUILD_TIERS)
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name):
+    tier = _named_tier(claim_id, tier_name)
+    descriptions = assert_rebuilds(tier, seed=29)
+    assert_rebuild_rejects(tier, descriptions[0], DERIVED)
+
+
+def test_smooth_float_rebuild_covers_both_targets():
+    """The smooth-step sampler's two target kinds (trigonometric, ``L |x - c|``) both rebuild,
+    and a target of the wrong shape or kind is refused."""
+    tier = _named_tier("wx23.result_a.smooth", "float64 (scan core)")
+    descriptions = assert_rebuilds(tier, seed=5, n=6)
+    kinds = {"slope" in d["target"] for d in descriptions}
+    assert kinds == {True, False}
+    trig = next(d for d in descriptions if "A" in d["target"])
+    slope = next(d for d in descriptions if "slope" in d["target"])
+    for bad in ({**trig["target"], "A": trig["target"]["A"] + [0.5]},
+                {**trig["target"], "w": 1.0}, {**slope["target"], "cell": -1},
+                {**slope["target"], "cell": 1.0}, {**slope["target"], "extra": 1}):
+        with pytest.raises(ValueError):
+            tier.rebuild({**trig, "target": bad})
+    with pytest.raises(ValueError, match="activation"):
+        tier.rebuild({**trig, "activation": "relu"})
+    with pytest.raises(ValueError, match="unexpected|only the keys"):
+        tier.rebuild({**trig, "typo": 1})
+
+
+def test_b1_exact_rebuild_refuses_an_input_of_the_wrong_width():
+    tier = _named_tier("wx23.result_b1", "exact (sympy)")
+    d = assert_rebuilds(tier, seed=3, n=1)[0]
+    width = len(d["taps"][0][0])
+    with pytest.raises(ValueError, match="x"):
+        tier.rebuild({**d, "x": [["1"] * (width + 1)]})
+
+
+def test_a_rebuilt_instance_with_a_changed_parameter_changes_the_margin():
+    """The recheck can fail: an exact instance with a changed coefficient gives another
+    margin (and another description)."""
+    tier = _named_tier("wx23.result_a.relu", "exact (sympy)")
+    d = assert_rebuilds(tier, seed=8, n=1)[0]
+    changed = {**d, "f_coeffs_ascending": [*d["f_coeffs_ascending"][:-1], "7/3"]}
+    assert tier.check(tier.rebuild(changed))[0] != tier.check(tier.rebuild(d))[0]

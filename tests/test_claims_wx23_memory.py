@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import sympy
+from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory.layers import SSMLayer, SSMStack
 from theory.memory import MemoryBound, memory_bound_constants
@@ -250,3 +251,66 @@ def test_certified_tier_agrees_across_backends():
     for other in values[1:]:
         assert [m >= 0 for m in other] == [m >= 0 for m in values[0]]
         assert np.allclose(other, values[0], rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------- rebuild hooks (recheck)
+CLAIM_IDS = ("wx23.thm3.13.bound", "wx23.thm3.13.rate", "wx23.memory.linear_equals_kernel")
+#: The keys of a description that hold the instance; the others are derived (recomputed).
+INSTANCE_KEYS = ("family", "activation", "T", "layers", "directions", "x")
+
+
+def _named_tier(claim_id, name):
+    return next(t for t in get_claim(claim_id).tiers if t.name == name)
+
+
+@pytest.mark.parametrize(("claim_id", "tier_name"), [
+    pytest.param(c, t.name, marks=[pytest.mark.slow] if c == "wx23.thm3.13.rate" else [])
+    for c in CLAIM_IDS for t in get_claim(c).tiers])
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name):
+    tier = _named_tier(claim_id, tier_name)
+    descriptions = assert_rebuilds(tier, seed=31)
+    d = descriptions[0]
+    assert_rebuild_rejects(tier, d, tuple(k for k in d if k not in INSTANCE_KEYS))
+    layer = d["layers"][0]
+    for key in ("W", "U", "C"):
+        with pytest.raises(ValueError):
+            tier.rebuild({**d, "layers": [{k: v for k, v in layer.items() if k != key}]})
+        with pytest.raises(ValueError):
+            tier.rebuild({**d, "layers": [{**layer, key: "1"}]})
+    with pytest.raises(ValueError):
+        tier.rebuild({**d, "layers": [{**layer, "typo": 1}]})
+
+
+def test_the_sharp_families_rebuild_with_their_family():
+    tier = _named_tier("wx23.thm3.13.bound", "float64 (scan core), sharp families")
+    descriptions = assert_rebuilds(tier, seed=2, n=len(mod.SHARP_FAMILIES))
+    assert sorted(d["family"] for d in descriptions) == sorted(mod.SHARP_FAMILIES)
+    with pytest.raises(ValueError, match="family"):
+        tier.rebuild({**descriptions[0], "family": "spiral"})
+
+
+def test_float_rebuild_refuses_an_unstable_layer_and_mismatched_directions():
+    tier = _named_tier("wx23.memory.linear_equals_kernel", "float64 (scan core)")
+    d = assert_rebuilds(tier, seed=4, n=1)[0]
+    layer = d["layers"][0]
+    m = len(layer["U"])
+    unstable = [[1.5 if i == j else 0.0 for j in range(m)] for i in range(m)]
+    with pytest.raises(ValueError, match="stable"):
+        tier.rebuild({**d, "layers": [{**layer, "W": unstable}, *d["layers"][1:]]})
+    with pytest.raises(ValueError, match="directions"):
+        tier.rebuild({**d, "directions": [[0.5] * (len(d["directions"][0]) + 1)]})
+
+
+def test_exact_rebuild_is_exact_and_allows_an_unstable_transition():
+    """The exact tier's identity is algebraic: an unstable rational ``W`` rebuilds, and its
+    entries come back as the same rationals."""
+    tier = _named_tier("wx23.memory.linear_equals_kernel", "exact (sympy)")
+    d = {"T": 4, "x": ["1/3"], "layers": [{"W": [["3/2"]], "U": [["1"]], "C": [["-2/5"]],
+                                           "D": None}]}
+    inst = tier.rebuild(d)[0]
+    assert inst.stack.layers[0].W[0, 0] == sympy.Rational(3, 2)
+    assert tier.check([inst]) == [math.inf]
+    for bad in ({**d, "x": ["0.5"]}, {**d, "x": [1]}, {**d, "T": 1},
+                {**d, "layers": [{**d["layers"][0], "D": [["1/0"]]}]}):
+        with pytest.raises(ValueError):
+            tier.rebuild(bad)

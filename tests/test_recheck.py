@@ -3,28 +3,75 @@
 A real small report (the exact BYJL25 claims, one instance per tier) rechecks fully; a changed
 margin, verdict, instance or certificate is refuted; descriptions that cannot be read are
 malformed; tiers without a rebuild hook and unknown claims are reported as not re-checkable,
-never confirmed.
+never confirmed; every registered tier has a rebuild hook (bar :data:`WITHOUT_REBUILD`).
+
+:func:`assert_rebuilds` and :func:`assert_rebuild_rejects` are the round-trip checks the claim
+modules' tests run on each of their tiers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from test_certcheck import certificates, small_report
 
 from theory.numbers import InvalidParameterError
+from verify import registry
 from verify.recheck import (
     DECADES_TOLERANCE,
     STATUSES,
     RecheckRow,
+    _normalized,
     format_recheck,
     main_recheck,
     recheck,
 )
+from verify.registry import Tier, all_claims, get_claim
+
+#: Tiers registered without a rebuild hook, each with the reason (ideally none).
+WITHOUT_REBUILD: dict[tuple[str, str], str] = {}
+
+
+def assert_rebuilds(tier: Tier, seed: int, n: int = 2) -> list[Any]:
+    """Sample ``n`` instances of ``tier``; for each, JSON-round-trip its description (as the
+    report writes it), rebuild it and check it: the margin must equal the sampled one bit for
+    bit and the rebuilt instance must give the same description. Returns the descriptions."""
+    insts = tier.sample(np.random.default_rng(seed), n)
+    margins = [float(m) for m in tier.check(insts)]
+    out = []
+    for i, margin in enumerate(margins):
+        description = _normalized(tier.describe(insts, i))
+        rebuilt = tier.rebuild(description)
+        again = float(np.asarray(tier.check(rebuilt), dtype=float).reshape(-1)[0])
+        assert again == margin or (math.isnan(again) and math.isnan(margin)), (tier.name, i)
+        assert _normalized(tier.describe(rebuilt, 0)) == description, (tier.name, i)
+        out.append(description)
+    return out
+
+
+def assert_rebuild_rejects(tier: Tier, description: dict[str, Any],
+                           derived: tuple[str, ...] = ()) -> None:
+    """``tier.rebuild`` raises ``ValueError`` for ``description`` without any one of its keys
+    (except ``derived`` ones, which it recomputes) and with any key of the wrong type, and for
+    a description that is not an object."""
+    for bad in (None, [], "description", 3):
+        with pytest.raises(ValueError):
+            tier.rebuild(bad)
+    for key in description:
+        if key in derived:
+            continue
+        with pytest.raises(ValueError):
+            tier.rebuild({k: v for k, v in description.items() if k != key})
+        for wrong in (None, "x", {"bad": True}, [True]):
+            with pytest.raises(ValueError):
+                tier.rebuild({**description, key: wrong})
 
 
 def tier_of(report: dict[str, Any], claim: str, prefix: str) -> dict[str, Any]:
@@ -138,20 +185,25 @@ def test_an_unreadable_description_is_malformed(description: dict[str, Any]) -> 
     assert [r.status for r in rows if r.where == "worst_instance"] == ["malformed"]
 
 
-def test_not_re_checkable_rows_say_why() -> None:
+def test_not_re_checkable_rows_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    claim = get_claim("byjl25.thm4.1.iii")  # its exact tier, stripped of its rebuild hook
+    stripped = tuple(dataclasses.replace(t, rebuild=None) for t in claim.tiers)
+    monkeypatch.setitem(registry._REGISTRY, claim.id, dataclasses.replace(claim, tiers=stripped))
     report = small_report()
     report["claims"].append({"id": "no.such.claim", "tiers": [{"tier": "x"}]})
-    ii = {"id": "byjl25.thm4.2.width1", "tiers": [{"tier": "exact (sympy)", "verdict": "holds",
-                                               "worst_margin": None,
-                                               "worst_margin_kind": "exact",
-                                               "worst_instance": {}, "first_violation": None}]}
-    report["claims"].append(ii)
     tier_of(report, "byjl25.lemma3.1", "exact")["verdict"] = "ERROR"
     rows = recheck(report)
     skipped = {(r.claim, r.tier): r.reason for r in rows if r.status == "not re-checkable"}
     assert "registered" in skipped[("no.such.claim", "x")]
-    assert "rebuild hook" in skipped[("byjl25.thm4.2.width1", "exact (sympy)")]
+    assert "rebuild hook" in skipped[("byjl25.thm4.1.iii", "exact (sympy)")]
     assert "ERROR" in skipped[("byjl25.lemma3.1", "exact (sympy)")]
+    assert not any(r.status == "confirmed" for r in rows if r.claim == "byjl25.thm4.1.iii"
+                   and not r.where.startswith("certificate"))
+
+
+def test_every_registered_tier_has_a_rebuild_hook_bar_the_listed_ones() -> None:
+    missing = {(c.id, t.name) for c in all_claims() for t in c.tiers if t.rebuild is None}
+    assert missing == set(WITHOUT_REBUILD)
 
 
 def test_format_recheck_counts_every_status() -> None:

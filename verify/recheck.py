@@ -170,8 +170,7 @@ def _tier_rows(claim_id: str, tier: Tier | None, entry: dict[str, Any]) -> list[
     rows = []
     if tier.rebuild is None:
         rows.append(RecheckRow(claim_id, name, "tier", "not re-checkable",
-                               "the tier has no rebuild hook (its instances are not described "
-                               "exactly enough to rebuild)", recorded))
+                               "the tier has no rebuild hook", recorded))
     elif verdict == "ERROR" or worst is None:
         rows.append(RecheckRow(claim_id, name, "tier", "not re-checkable",
                                f"no instance recorded (verdict {verdict!r})", recorded))

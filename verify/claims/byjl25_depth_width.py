@@ -21,7 +21,9 @@ Claims (constructions in :mod:`theory.depth_width`):
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import mpmath
@@ -42,8 +44,8 @@ from theory.depth_width import (
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM, W
-from theory.numbers import NumberKind, tolerance
-from theory.validation import Rules, check_rules
+from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.validation import Rules, check_int, check_rules, require
 from verify.certificates import (
     certificate,
     complex_array,
@@ -71,8 +73,8 @@ NEAR_GAPS = (-8.0, -4.0)
 
 _RULES: Rules = {
     "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
-    "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
-          "a positive integer"),
+    "T": (lambda v: bool(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                         and v >= 1), "a positive integer"),
     "rng": (lambda v: isinstance(v, np.random.Generator), "a numpy.random.Generator"),
 }
 
@@ -95,13 +97,40 @@ def _describe_model(m: DeepSSM) -> dict[str, Any]:
             "B": [fmt(b).tolist() for b in m.B], "C": fmt(m.C).tolist()}
 
 
+def _readable(rebuild: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``rebuild`` with a description it cannot read (not an object, a missing key, an entry of
+    the wrong type) reported as :class:`InvalidParameterError` (a ``ValueError``), as
+    :attr:`verify.registry.Tier.rebuild` requires."""
+    @functools.wraps(rebuild)
+    def hook(description: Any) -> Any:
+        try:
+            return rebuild(description)
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise InvalidParameterError(f"description: cannot read it ({type(exc).__name__}: "
+                                        f"{exc})") from None
+
+    return hook
+
+
+def _read_kind(description: dict[str, Any], kinds: tuple[NumberKind, ...]) -> NumberKind:
+    """The number kind ``description["kind"]``, one of ``kinds``."""
+    values = {k.value: k for k in kinds}
+    kind = description["kind"]
+    require(isinstance(kind, str) and kind in values, "description['kind']",
+            f"one of {sorted(values)}", kind)
+    return values[kind]
+
+
+@_readable
 def _rebuild_float_model(description: dict[str, Any]) -> list[DeepSSM]:
     """The float model of :func:`_describe_model` (round-trip decimals: the same floats)."""
     d = description
+    _read_kind(d, (NumberKind.FLOAT,))
     return [DeepSSM(complex_array(d["eigenvalues"], "eigenvalues"),
                     [complex_array(b, "B") for b in d["B"]], complex_array(d["C"], "C"))]
 
 
+@_readable
 def _rebuild_from_certificate(description: dict[str, Any]) -> list[DeepSSM]:
     """The exact model stored in the instance's certificate (``"model"`` or ``"deep"``)."""
     cert = description["certificate"]
@@ -381,8 +410,7 @@ def _agreement_margin(deep: DeepSSM, target: ShallowSSM, T: int, kind: NumberKin
     """
     kd, kt = deep.kernel(T), target.kernel(T)
     if kind is NumberKind.MPMATH:
-        err = [mpmath.fabs(a - b) for a, b in zip(kd, kt)]
-        err = np.array([float(e) for e in err])
+        err = np.array([float(mpmath.fabs(a - b)) for a, b in zip(kd, kt)])
     else:
         err = np.abs(np.asarray(kd, dtype=complex) - np.asarray(kt, dtype=complex))
     abs_deep = DeepSSM(np.abs(np.asarray(deep.eigenvalues, dtype=complex)),
@@ -435,7 +463,7 @@ def _describe_ii(insts: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, 
     targets with ``MPMATH_DPS + 5`` digits (round-trip), float targets as round-trip decimals:
     :func:`_rebuild_ii` gets the same numbers back."""
     target, depth, width = insts[i]
-    out = {"depth": depth, "width": width, "kind": target.kind.value}
+    out: dict[str, Any] = {"depth": depth, "width": width, "kind": target.kind.value}
     if target.kind is NumberKind.MPMATH:
         with mpmath.workdps(MPMATH_DPS):
             fmt: Any = lambda x: mpmath.nstr(x, MPMATH_DPS + 5)  # noqa: E731
@@ -448,13 +476,16 @@ def _describe_ii(insts: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, 
     return out
 
 
+@_readable
 def _rebuild_ii(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]]:
     """The instance of :func:`_describe_ii` in its number kind (targets have ``C = 1``)."""
     d = description
-    shape = (int(d["depth"]), int(d["width"]))
-    if d["kind"] == NumberKind.EXACT.value:
+    shape = (check_int(d["depth"], "description['depth']", 1),
+             check_int(d["width"], "description['width']", 1))
+    kind = _read_kind(d, (NumberKind.EXACT, NumberKind.MPMATH, NumberKind.FLOAT))
+    if kind is NumberKind.EXACT:
         return [(shallow_from_json(d["exact"]), *shape)]
-    if d["kind"] == NumberKind.MPMATH.value:
+    if kind is NumberKind.MPMATH:
         with mpmath.workdps(MPMATH_DPS):
             poles = mpmath_array(d["poles"], MPMATH_DPS, "poles")
             res = mpmath_array(d["residues"], MPMATH_DPS, "residues")
@@ -528,7 +559,7 @@ def _describe_iii(insts: list[tuple[int, int, np.random.Generator]], i: int) -> 
     ``-Σ r_i/λ_i``)."""
     depth, width, rng = insts[i]
     _, cert = non_inclusion_witness(depth, width)
-    seed = int(rng.bit_generator.seed_seq.entropy)
+    seed = int(rng.bit_generator.seed_seq.entropy)  # type: ignore[attr-defined]
     _, checked = non_inclusion_witness(depth, width, rng=np.random.default_rng(seed))
     return {"depth": depth, "width": width, "n": cert.n, "lm": cert.lm,
             "max_zero_modes": cert.max_zero_modes,
@@ -543,10 +574,14 @@ def _describe_iii(insts: list[tuple[int, int, np.random.Generator]], i: int) -> 
                 first_order_coefficient=gaussian(checked.first_order_coefficient))}
 
 
+@_readable
 def _rebuild_iii(description: dict[str, Any]) -> list[tuple[int, int, np.random.Generator]]:
     """The instance of :func:`_describe_iii`: ``(l, m, default_rng(witness_seed))``."""
     d = description
-    return [(int(d["depth"]), int(d["width"]), np.random.default_rng(int(d["witness_seed"])))]
+    return [(check_int(d["depth"], "description['depth']", 1),
+             check_int(d["width"], "description['width']", 1),
+             np.random.default_rng(check_int(d["witness_seed"], "description['witness_seed']",
+                                             0)))]
 
 
 THM_4_1_III = register(Claim(

@@ -764,8 +764,26 @@ ALGORITHM_A = register(Claim(
 
 
 # ============================================================================ width one
-def _sample_width1(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int]]:
-    return [(random_exact_target(rng, 1), int(rng.integers(1, 6))) for _ in range(n)]
+def _sample_width1(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
+    """``(one-pole exact target, depth, seed of the random realizations tried)``."""
+    return [(random_exact_target(rng, 1), int(rng.integers(1, 6)), int(rng.integers(2**31)))
+            for _ in range(n)]
+
+
+def _describe_width1(xs: list[tuple[ShallowSSM, int, int]], i: int) -> dict[str, Any]:
+    target, depth, seed = xs[i]
+    return {"depth": depth, "seed": seed, "pole": str(target.poles[0]),
+            "residue": str(target.residues[0]),
+            "exact": shallow_json(target.poles, target.residues)}
+
+
+def _rebuild_width1(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]]:
+    """The instance of :func:`_describe_width1` (the exact target from ``"exact"``)."""
+    d = description
+    if not isinstance(d, dict) or not {"depth", "seed", "exact"} <= set(d):
+        raise ValueError(f"description: expected the keys depth, seed and exact, got {d!r}")
+    return [(shallow_from_json(d["exact"]), check_int(d["depth"], "depth", 1),
+             check_int(d["seed"], "seed", 0))]
 
 
 def width1_margin(target: ShallowSSM, depth: int, rng_seed: int = 0,
@@ -817,10 +835,9 @@ WIDTH_1 = register(Claim(
     margin="decades log10(norm^(l+1)/|r|) of the least-norm width-one realization tried "
     "(0: tight; -inf if the construction is off)",
     tiers=(Tier("exact (sympy)", _sample_width1,
-                lambda xs: [width1_margin(t, d, i) for i, (t, d) in enumerate(xs)],
-                lambda xs, i: {"depth": xs[i][1], "pole": str(xs[i][0].poles[0]),
-                               "residue": str(xs[i][0].residues[0])},
-                batch=10, max_instances=30, unit="decades"),),
+                lambda xs: [width1_margin(t, d, seed) for t, d, seed in xs],
+                _describe_width1, batch=10, max_instances=30, unit="decades",
+                rebuild=_rebuild_width1),),
     default_instances=30,
 ))
 

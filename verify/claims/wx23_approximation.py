@@ -27,6 +27,10 @@ Margins: ``(bound - error) / bound`` (the smallest over the bounds checked on th
 float errors are first reduced by an a-priori rounding allowance ``tolerance(float, scale)``.
 Grid maxima never exceed the true supremum, so a negative margin is a genuine violation.
 
+Every tier has a rebuild hook (:attr:`verify.registry.Tier.rebuild`): its description holds the
+instance exactly (rationals as ``"p/q"``, floats as JSON numbers, which Python writes as
+round-trip decimals), read back by the readers of :mod:`verify.descriptions`.
+
 Certified tiers (★, :mod:`verify.balls`) of Results A (ReLU and smooth) and B2 (exponential
 sum) evaluate the float networks and the targets in ball arithmetic at the checked points
 (``CERTIFIED_PER_CELL`` points per knot cell; for B2 the ``u`` panel edges and midpoints), with
@@ -70,8 +74,17 @@ from theory.convolution import (
 )
 from theory.layers import SSMLayer
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
-from theory.validation import check_int, check_real
+from theory.validation import check_int, check_real, require
 from verify import balls
+from verify.descriptions import (
+    Reader,
+    read_array,
+    read_choice,
+    read_fields,
+    read_int,
+    read_rational,
+    read_real,
+)
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import gaussian_rational
 from verify.stack_eval import run_layer_float, run_stack_float
@@ -220,6 +233,16 @@ def _describe_relu_exact(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
             "extra_points": [str(p) for p in inst["extra"]]}
 
 
+def _rebuild_relu_exact(description: Any) -> list[dict[str, Any]]:
+    """The instance of :func:`_describe_relu_exact` (exact rationals)."""
+    d = read_fields(description, {"f_coeffs_ascending": read_array(1, read_rational),
+                                  "domain": read_array(1, read_rational), "N": read_int(2),
+                                  "extra_points": read_array(1, read_rational)})
+    require(d["domain"].size == 2, "description['domain']", "[a, b]", description["domain"])
+    return [{"a": d["domain"][0], "b": d["domain"][1], "N": d["N"],
+             "coeffs": list(d["f_coeffs_ascending"]), "extra": list(d["extra_points"])}]
+
+
 def _trig_target(rng: np.random.Generator) -> dict[str, Any]:
     k = int(rng.integers(1, 4))
     return {"A": rng.uniform(-1.5, 1.5, k), "w": rng.uniform(0.2, 4.0, k),
@@ -329,6 +352,27 @@ def _describe_float_a(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
     return inst
 
 
+def _read_target(value: Any, name: str) -> dict[str, Any]:
+    """The ``target`` of a float Result A instance: trigonometric ``{A, w, phi}`` (float
+    arrays of one length) or ``{slope, cell}``."""
+    if isinstance(value, dict) and "slope" in value:
+        return read_fields(value, {"slope": read_real, "cell": read_int(0)})
+    t = read_fields(value, dict.fromkeys(("A", "w", "phi"), read_array(1)))
+    require(t["A"].shape == t["w"].shape == t["phi"].shape, name,
+            "arrays A, w, phi of one length", value)
+    return t
+
+
+_FLOAT_A_READERS: dict[str, Reader] = {
+    "a": read_real, "b": read_real, "N": read_int(2), "target": _read_target, "T": read_int(1),
+    "seed": read_int(0), "sharpness": read_real, "activation": read_choice("sigmoid", "tanh")}
+
+
+def _rebuild_float_a(description: Any) -> list[dict[str, Any]]:
+    """The instance of :func:`_describe_float_a` (its floats are JSON round-trip decimals)."""
+    return [read_fields(description, _FLOAT_A_READERS, derived=("f",))]
+
+
 RESULT_A_RELU = register(
     Claim(
         id="wx23.result_a.relu",
@@ -343,14 +387,15 @@ RESULT_A_RELU = register(
         tiers=(
             Tier("exact (sympy)", _sample_relu_exact,
                  lambda insts: [relu_exact_margin(i) for i in insts], _describe_relu_exact,
-                 batch=10, max_instances=30, unit="fraction"),
+                 batch=10, max_instances=30, unit="fraction", rebuild=_rebuild_relu_exact),
             Tier("float64 (scan core)", lambda rng, n: _sample_float_a(rng, n, 60),
                  lambda insts: [relu_float_margin(i) for i in insts], _describe_float_a,
-                 batch=50, unit="fraction"),
+                 batch=50, unit="fraction", rebuild=_rebuild_float_a),
             Tier(balls.tier_name(),
                  lambda rng, n: _sample_certified_a(rng, n, _sample_float_a),
                  lambda insts: [relu_certified_margin(i) for i in insts], _describe_float_a,
-                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True),
+                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True,
+                 rebuild=_rebuild_float_a),
         ),
         default_instances=120,
         notes="paper: existence of a width-independent-of-T two-layer approximation; the "
@@ -483,14 +528,15 @@ RESULT_A_SMOOTH = register(
         tiers=(
             Tier("float64 (scan core)", lambda rng, n: _sample_smooth(rng, n, 40),
                  lambda insts: [smooth_float_margin(i) for i in insts], _describe_float_a,
-                 batch=50, unit="fraction"),
+                 batch=50, unit="fraction", rebuild=_rebuild_float_a),
             Tier(f"mpmath dps={MPMATH_DPS}", _sample_smooth_mpmath,
                  lambda insts: [smooth_mpmath_margin(i) for i in insts], _describe_float_a,
-                 batch=5, max_instances=15, unit="fraction"),
+                 batch=5, max_instances=15, unit="fraction", rebuild=_rebuild_float_a),
             Tier(balls.tier_name(),
                  lambda rng, n: _sample_certified_a(rng, n, _sample_smooth),
                  lambda insts: [smooth_certified_margin(i) for i in insts], _describe_float_a,
-                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True),
+                 batch=6, max_instances=CERTIFIED_INSTANCES, unit="fraction", certified=True,
+                 rebuild=_rebuild_float_a),
         ),
         default_instances=150,
         notes="the bound's first term L h / 2 is attained by L dist(x, knots); about half the "
@@ -541,6 +587,20 @@ def _describe_b1_exact(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
             "x": np.vectorize(str)(insts[i]["x"]).tolist()}
 
 
+def _rebuild_b1_exact(description: Any) -> list[dict[str, Any]]:
+    """The instance of :func:`_describe_b1_exact`: rational taps ``(T, p, d)`` and input
+    ``(n, d)``."""
+    d = read_fields(description, {"taps": read_array(3, read_rational),
+                                  "x": read_array(2, read_rational)})
+    require(d["x"].shape[1] == d["taps"].shape[2], "description['x']",
+            f"an input of {d['taps'].shape[2]} channels", description["x"])
+    return [d]
+
+
+_B1_FLOAT_READERS: dict[str, Reader] = {"T": read_int(1), "p": read_int(1), "d": read_int(1),
+                                        "seed": read_int(0), "length": read_int(1)}
+
+
 def _sample_b1_float(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     out = []
     for _ in range(n):
@@ -582,10 +642,12 @@ RESULT_B1 = register(
         tiers=(
             Tier("exact (sympy)", _sample_b1_exact,
                  lambda insts: [b1_exact_margin(i["taps"], i["x"]) for i in insts],
-                 _describe_b1_exact, batch=10, max_instances=40, unit="exact"),
+                 _describe_b1_exact, batch=10, max_instances=40, unit="exact",
+                 rebuild=_rebuild_b1_exact),
             Tier("float64 (scan core)", _sample_b1_float,
                  lambda insts: [b1_float_margin(i) for i in insts],
-                 lambda insts, i: insts[i], batch=20, unit="decades"),
+                 lambda insts, i: insts[i], batch=20, unit="decades",
+                 rebuild=lambda d: [read_fields(d, _B1_FLOAT_READERS)]),
         ),
         default_instances=100,
         notes="attested as the paper's: that one layer represents a temporal convolution (its "
@@ -773,6 +835,14 @@ def _describe_bt(insts: list[dict[str, Any]], i: int) -> dict[str, Any]:
             "hankel_singular_values": sv.tolist()}
 
 
+def _rebuild_bt(description: Any) -> list[dict[str, Any]]:
+    """The instance of :func:`_describe_bt` (float taps ``(T, p, d)`` as round-trip decimals;
+    the singular values are derived)."""
+    return [read_fields(description, {"taps": read_array(3), "order": read_int(1),
+                                      "seed": read_int(0)},
+                        derived=("hankel_singular_values",))]
+
+
 RESULT_B2_BT = register(
     Claim(
         id="wx23.result_b2.balanced_truncation",
@@ -790,12 +860,12 @@ RESULT_B2_BT = register(
         tiers=(
             Tier("float64", _sample_bt, lambda insts: [bt_margin(i["taps"], i["order"],
                                                                  i["seed"]) for i in insts],
-                 _describe_bt, batch=20, unit="fraction"),
+                 _describe_bt, batch=20, unit="fraction", rebuild=_rebuild_bt),
             Tier(balls.tier_name(f"T <= {CERTIFIED_TAPS}"),
                  lambda rng, n: _sample_bt(rng, n, CERTIFIED_TAPS),
                  lambda insts: [bt_certified_margin(i["taps"], i["order"]) for i in insts],
                  _describe_bt, batch=3, max_instances=BT_CERTIFIED_INSTANCES, unit="fraction",
-                 certified=True),
+                 certified=True, rebuild=_rebuild_bt),
         ),
         default_instances=40,
         notes="the certificate bounds the H-inf (l2 -> l2) error; the l1 norm of the error "
@@ -838,6 +908,11 @@ def expsum_target(inst: dict[str, Any]) -> tuple[Any, float, float, float]:
         return A * mpmath.exp(-lam * t) / (1 + t)
 
     return rho_r, alpha, 0.0, A * (1 + 1 / alpha)
+
+
+_EXPSUM_READERS: dict[str, Reader] = {
+    "family": read_choice("damped_sine", "damped_rational"), "amp": read_real, "lam": read_real,
+    "omega": read_real, "phi": read_real, "n": read_int(1)}
 
 
 _U_NODES, _U_WEIGHTS = np.polynomial.legendre.leggauss(8)
@@ -950,11 +1025,13 @@ RESULT_B2_EXP = register(
         tiers=(
             Tier("float64 + mpmath coefficients", _sample_expsum,
                  lambda insts: [expsum_margin(i) for i in insts],
-                 lambda insts, i: insts[i], batch=10, unit="fraction"),
+                 lambda insts, i: insts[i], batch=10, unit="fraction",
+                 rebuild=lambda d: [read_fields(d, _EXPSUM_READERS)]),
             Tier(balls.tier_name(), _sample_expsum,
                  lambda insts: [expsum_certified_margin(i) for i in insts],
                  lambda insts, i: insts[i], batch=4, max_instances=CERTIFIED_INSTANCES,
-                 unit="fraction", certified=True),
+                 unit="fraction", certified=True,
+                 rebuild=lambda d: [read_fields(d, _EXPSUM_READERS)]),
         ),
         default_instances=40,
         notes="the L1 error is a quadrature estimate (smooth integrand between the grid "

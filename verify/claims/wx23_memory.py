@@ -46,6 +46,11 @@ Claims:
   size ``n`` from ``k = 1`` on, so ``n + 1`` agreeing terms prove agreement for every ``k``.
   Float tier: scan-core run of the stack against the convolution of the layers' scan-core
   kernels; error relative to the composed kernel of the entrywise-absolute layers.
+
+Every tier has a rebuild hook (:attr:`verify.registry.Tier.rebuild`): the description holds
+the stack's parameters and the directions exactly (floats as JSON numbers, i.e. round-trip
+decimals; the exact tier's rationals as ``"p/q"``) besides quantities derived from them
+(spectral radii, the worst index, the constants), which the recheck recomputes and compares.
 """
 
 from __future__ import annotations
@@ -73,6 +78,16 @@ from theory.memory import (
 from theory.numbers import NumberKind, exact_equal, is_finite, tolerance
 from theory.validation import check_instance, check_int, fail
 from verify import balls
+from verify.descriptions import (
+    Reader,
+    optional,
+    read_array,
+    read_choice,
+    read_fields,
+    read_int,
+    read_rational,
+    read_real,
+)
 from verify.registry import Claim, Tier, log_margin, register
 from verify.sampling import random_stable_layer
 from verify.scan import kernel as scan_kernel
@@ -268,6 +283,41 @@ def _describe(inst: StackInstance, extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _read_layers(entry: Reader, bias: bool, derived: tuple[str, ...],
+                 require_stable: bool) -> Reader:
+    """A reader of a non-empty list of layer objects: ``W`` (``(m, m)``, or ``(m,)``
+    diagonal), ``U``, ``C``, ``D`` (or ``null``) and, when ``bias``, ``b`` (or ``null``), with
+    entries read by ``entry``; ``derived`` keys are allowed besides."""
+    def read_w(value: Any, name: str) -> np.ndarray:
+        ndim = 1 if isinstance(value, list) and value and not isinstance(value[0], list) else 2
+        return read_array(ndim, entry)(value, name)
+
+    readers = {"W": read_w, "U": read_array(2, entry), "C": read_array(2, entry),
+               "D": optional(read_array(2, entry))}
+    if bias:
+        readers["b"] = optional(read_array(1, entry))
+
+    def read(value: Any, name: str) -> list[SSMLayer]:
+        if not isinstance(value, list) or not value:
+            fail(name, "a non-empty list of layers", value)
+        return [SSMLayer(**read_fields(layer, readers, derived=derived),
+                         require_stable=require_stable) for layer in value]
+
+    return read
+
+
+def _rebuild(description: Any) -> list[StackInstance]:
+    """The instance of :func:`_describe` (float parameters and directions, round-trip
+    decimals; the details of the check are derived and recomputed by the recheck)."""
+    d = read_fields(description, {
+        "family": read_choice("random", *SHARP_FAMILIES),
+        "activation": read_choice("identity", *ACTIVATION_NAMES), "T": read_int(2),
+        "layers": _read_layers(read_real, True, ("spectral_radius",), require_stable=True),
+        "directions": read_array(2)}, derived=None)
+    return [StackInstance(SSMStack(d["layers"], d["activation"]), d["directions"], d["T"],
+                          d["family"])]
+
+
 # ------------------------------------------------------------------------------ measurement
 def measured_memory(inst: StackInstance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Memory curves ``ρ̂ (n, T-1)`` (2-norm over channels), output scales and rounding floors.
@@ -331,7 +381,7 @@ def _certified_worst(inst: StackInstance, constants: BoundFn) -> dict[str, Any]:
     X = np.atleast_2d(inst.directions)
     with balls.precision() as bits:
         worst: dict[str, Any] = {"margin": math.inf, "direction": None, "k": None,
-                                 "backend": balls.backend(), "precision_bits": bits}
+                                 "precision_bits": bits}
         for i, x in enumerate(X):
             y = balls.run_stack(inst.stack, step_input(x, inst.T))
             mb = constants(inst.stack, float(np.linalg.norm(x)))
@@ -475,6 +525,15 @@ def _describe_exact(insts: list[StackInstance], i: int) -> dict[str, Any]:
     }
 
 
+def _rebuild_exact(description: Any) -> list[StackInstance]:
+    """The instance of :func:`_describe_exact`: a rational linear stack (identity σ, no bias,
+    any ``W``: the identity is algebraic) and the step ``x``."""
+    d = read_fields(description, {"T": read_int(2), "x": read_array(1, read_rational),
+                                  "layers": _read_layers(read_rational, False, (),
+                                                         require_stable=False)})
+    return [StackInstance(SSMStack(d["layers"], "identity"), d["x"], d["T"])]
+
+
 FLOAT_T = 256
 
 
@@ -568,12 +627,13 @@ BOUND = register(
         "ball of that log10)",
         tiers=(
             Tier("float64 (scan core)", _sample_float, _check_bound, _describe_bound, batch=50,
-                 unit="decades"),
+                 unit="decades", rebuild=_rebuild),
             Tier("float64 (scan core), sharp families", sample_sharp, _check_bound,
-                 _describe_bound, batch=50, unit="decades"),
+                 _describe_bound, batch=50, unit="decades", rebuild=_rebuild),
             Tier(balls.tier_name(f"T = {CERTIFIED_T}"), _sample_certified,
                  lambda insts: [certified_bound_margin(i) for i in insts], _describe_certified,
-                 batch=4, max_instances=CERTIFIED_INSTANCES, unit="decades", certified=True),
+                 batch=4, max_instances=CERTIFIED_INSTANCES, unit="decades", certified=True,
+                 rebuild=_rebuild),
         ),
         default_instances=200,
         hypotheses=("every layer has spectral radius < 1", "sigma is Lipschitz (tanh, relu, "
@@ -604,7 +664,7 @@ RATE = register(
                  lambda insts: [rate_margin(i) for i in insts],
                  lambda insts, i: _describe(insts[i], _rate_details(insts[i],
                                                                      memory_bound_constants)),
-                 batch=20, unit="nepers/step"),
+                 batch=20, unit="nepers/step", rebuild=_rebuild),
         ),
         default_instances=40,
         hypotheses=("as wx23.thm3.13.bound",),
@@ -628,10 +688,11 @@ LINEAR = register(
         tiers=(
             Tier("exact (sympy)", _sample_exact,
                  lambda insts: [exact_linear_margin(i) for i in insts], _describe_exact,
-                 batch=10, max_instances=30, unit="exact"),
+                 batch=10, max_instances=30, unit="exact", rebuild=_rebuild_exact),
             Tier("float64 (scan core)", _sample_float_linear,
                  lambda insts: [float_linear_margin(i) for i in insts],
-                 lambda insts, i: _describe(insts[i], {}), batch=50, unit="decades"),
+                 lambda insts, i: _describe(insts[i], {}), batch=50, unit="decades",
+                 rebuild=_rebuild),
         ),
         default_instances=200,
         notes="exact tier: n + 3 steps with n the total state width prove the identity for all "
