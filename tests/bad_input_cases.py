@@ -399,12 +399,14 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     import verify.experiments.memory_curves as e_mc
     import verify.experiments.wx23_width_vs_T as e_wt
     import verify.fitting as fitm
+    import verify.parallel as par
     import verify.registry as reg
     import verify.report as rep
     import verify.runner as run
     import verify.sampling as smp
     import verify.scan as scan
     import verify.search_engine as seng
+    import verify.shards as shd
     import verify.stack_eval as se
     import verify.tightness as tig
     import verify.tightness_wx23 as tw23
@@ -1630,6 +1632,76 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         Case(lambda: (run.run_claims, ([fake_claim()],), {"instances": 1,
                                                           "show_progress": False}),
              {"claims": (Bad("x", "str"), [3]), "instances": (0, -1, 2.5), "seed": (-1, 2.5)}))
+    # ------------------------------------------------------------------ chunks and scale-out
+    def chunk() -> Any:
+        return run.Chunk(0, "test.bad_input", 0, 0, 1, 1)
+
+    add("verify.runner:Chunk",
+        Case(call(run.Chunk, 0, "test.bad_input", 0, 0, 1, 1),
+             {"index": (-1, 2.5), "claim_id": (Bad(3, "int"),), "tier_index": (-1, 2.5),
+              "first_batch": (-1, 2.5), "batches": (0, 2.5),
+              "total": (0, run.MAX_INSTANCES + 1, 2.5)}))
+    add("verify.runner:ChunkResult", record("run_chunk"))
+    add("verify.runner:plan_chunks",
+        Case(lambda: (run.plan_chunks, ([fake_claim()],), {"instances": 2, "chunk_instances": 2}),
+             {"claims": (Bad("x", "str"), [3]), "instances": (0, -1, 2.5),
+              "chunk_instances": (0, -1, 2.5)}))
+    add("verify.runner:run_chunk",
+        Case(lambda: (run.run_chunk, (fake_claim(), chunk(), 0), {}),
+             {"claim": NOT_MODEL,
+              "chunk": (Bad("x", "str"), Bad(run.Chunk(0, "other", 0, 0, 1, 1), "other-claim"),
+                        Bad(run.Chunk(0, "test.bad_input", 0, 5, 1, 1), "batch-beyond")),
+              "seed": (-1, 2.5)}))
+    add("verify.runner:reduce_chunks",
+        Case(lambda: (run.reduce_chunks,
+                      (fake_claim(), 0, [run.run_chunk(fake_claim(), chunk(), 0)]), {}),
+             {"claim": NOT_MODEL, "tier_index": (-1, 1, 2.5),
+              "results": ([], [3], Bad("x", "str"))}))
+    add("verify.runner:run_claims(backend)",
+        Case(lambda: (run.run_claims, ([fake_claim()],),
+                      {"instances": 1, "show_progress": False, "backend": None}),
+             {"backend": (Bad(object(), "object"), 3)}))
+    add("verify.parallel:ClusterError", EXCEPTION)
+    add("verify.parallel:WorkerFailure", EXCEPTION)
+    add("verify.parallel:package_versions", Reason("no parameters"))
+    add("verify.parallel:ProcessBackend",
+        Case(call(par.ProcessBackend, 1), {"workers": (0, -1, 2.5, "2")}))
+    add("verify.parallel:DaskBackend",
+        Case(call(par.DaskBackend, "tcp://127.0.0.1:8786"),
+             {"address": ("", Bad(3, "int"), None)}))
+    for backend in (lambda: par.ProcessBackend(1), lambda: par.DaskBackend("tcp://h:8786")):
+        add(f"verify.parallel:{type(backend()).__name__}.map_chunks",
+            Case(lazy(lambda b=backend: b().map_chunks, [], 0),
+                 {"chunks": (Bad("x", "str"), [3]), "seed": (-1, 2.5)}, run_valid=False))
+    add("verify.shards:Shard",
+        Case(call(shd.Shard, 0, 2), {"index": (-1, 2, 2.5), "count": (0, 2.5),
+                                     "layout": ("random", Bad(3, "int"))}))
+    add("verify.shards:Shard.select",
+        Case(lazy(lambda: shd.Shard(0, 2).select, []), {"plan": (Bad("x", "str"), [3])}))
+    add("verify.shards:parse_shard",
+        Reason("an argparse type: bad text ('3/2', 'x', '-1/2', '0/0') raises "
+               "argparse.ArgumentTypeError, a usage error with exit status 2 (tested in "
+               "tests/test_parallel.py, test_bad_scale_out_usage_exits_2)"))
+    add("verify.shards:run_shard",
+        Case(lambda: (shd.run_shard, ([fake_claim()], 2, 0, shd.Shard(0, 2)), {}),
+             {"claims": (Bad("x", "str"), [3], []), "instances": (0, -1, 2.5),
+              "seed": (-1, 2.5), "shard": (Bad("0/2", "str"),),
+              "backend": (3, Bad(object(), "object"))}))
+    add("verify.shards:shard_report",
+        Case(lambda: (shd.shard_report, ([fake_claim()], 2, 0, shd.Shard(0, 1),
+                                         shd.run_shard([fake_claim()], 2, 0, shd.Shard(0, 1))),
+                      {}),
+             {"claims": (Bad("x", "str"), [3], []), "instances": (0, -1, 2.5),
+              "seed": (-1, 2.5), "shard": (Bad("0/1", "str"),),
+              "results": ([], [3], Bad("x", "str"))}))
+    add("verify.report:jsonable",
+        Reason("takes any value: returns it as strict JSON (non-finite floats as strings, "
+               "numpy scalars as Python numbers, anything else through str)"))
+    add("verify.shards:MergeError", EXCEPTION)
+    add("verify.shards:MergedRun", record("merge_shards"))
+    add("verify.shards:merge_shards",
+        Case(call(shd.merge_shards, ["missing.json"]),
+             {"paths": ([], Bad("a.json", "str"), [3])}, run_valid=False))
     add("verify.runner:verdict_of",
         Case(call(run.verdict_of, "holds", 3, 0),
              {"expected": ("bogus",), "instances": (0, -1, 2.5), "violations": (-1, 4, 2.5)}))

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -356,13 +357,17 @@ def test_search_exits_1_when_a_proved_bound_is_exceeded(monkeypatch, capsys):
     import verify.tightness as tightness
 
     row = tightness.TightnessRow("byjl25.thm4.2", "forest", (2, 2), 1.3,
-                                 {"2": 2.0, "2^(1/3)": 2 ** (1 / 3)}, 1, 0.1, {}, 1.3)
+                                 {"2": 2.0, "2^(1/3)": 2 ** (1 / 3)}, 1, 0.1, {}, 1.3,
+                                 proved="2^(1/3)")
     monkeypatch.setattr(tightness, "search", lambda claim, budget, seed: [row])
     assert main(["--search", "byjl25.thm4.2", "--budget", "1"]) == 1
-    assert "BOUND EXCEEDED: (2,2) forest" in capsys.readouterr().err
+    assert "BOUND EXCEEDED: (2,2) forest ratio 1.3 above 2^(1/3)" in capsys.readouterr().err
+    within = replace(row, ratio=1.25)  # below 2^(1/3) = 1.2599...
+    monkeypatch.setattr(tightness, "search", lambda claim, budget, seed: [within])
+    assert main(["--search", "byjl25.thm4.2", "--budget", "1"]) == 0
 
 
-@pytest.mark.parametrize("argv", [["--search", "wx23.result_a.relu"],
+@pytest.mark.parametrize("argv", [["--search", "byjl25.lemma3.1"],
                                   ["--search", "byjl25.thm4.2", "--budget", "0"],
                                   ["--search", "byjl25.thm4.2", "--budget", "inf"],
                                   ["--search", "byjl25.thm4.2", "--budget", "soon"]])
@@ -373,3 +378,10 @@ def test_search_bad_usage_exits_2(argv, capsys):
         code = exc.code
     assert code == 2
     assert "--search" in capsys.readouterr().err or "--budget" in argv
+
+
+def test_help_names_the_scale_out_options():
+    text = build_parser().format_help()
+    for option in ("--workers N", "--scheduler ADDRESS", "--shard I/N", "--shard-layout",
+                   "--merge SHARD", "tcp://host:8786", "distributed"):
+        assert option in text, option

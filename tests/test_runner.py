@@ -1,19 +1,26 @@
 """Tests of verify.runner: verdicts, seeding, errors, violations and findings."""
 
 import math
+import zlib
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import verify.runner as runner_module
 from theory.numbers import InvalidParameterError
 from verify.registry import Claim, Tier
 from verify.runner import (
+    CHUNK_INSTANCES,
     MAX_INSTANCES,
+    Chunk,
     RunInterrupted,
     iter_rows,
+    plan_chunks,
     progress_style,
+    reduce_chunks,
+    run_chunk,
     run_claim,
     run_claims,
     run_tier,
@@ -351,3 +358,200 @@ def test_progress_style(monkeypatch, show, out_tty, err_tty, style):
 def test_progress_style_rejects_non_bools(show):
     with pytest.raises(InvalidParameterError, match="^show_progress: expected"):
         progress_style(show)
+
+
+# ------------------------------------------------------------------ chunks and their reduction
+def _chunked(claim, instances, seed, chunk_instances, order):
+    """Tier 0 of ``claim`` run chunk by chunk (``chunk_instances`` per chunk), the chunks taken
+    in ``order`` (a permutation function) and reduced."""
+    plan = plan_chunks([claim], instances, chunk_instances)
+    results = [run_chunk(claim, c, seed) for c in order(plan)]
+    return reduce_chunks(claim, 0, results)
+
+
+def _same(a, b):
+    """Equal tier results up to the wall time (NaN equal to NaN)."""
+    fields = ("tier", "instances", "violations", "worst_instance", "first_violation", "verdict",
+              "ok", "error", "unit")
+    assert [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+    assert a.worst_margin == b.worst_margin or (math.isnan(a.worst_margin)
+                                                and math.isnan(b.worst_margin))
+
+
+def _coarse(xs):
+    """Margins with ties, NaNs and -inf: one decimal of 1 - |x|, NaN beyond 0.95."""
+    m = np.round(1 - np.abs(xs), 1)
+    m[np.abs(xs) > 0.95] = np.nan
+    m[(xs > 0.9) & (xs <= 0.95)] = -np.inf
+    return m
+
+
+@given(seed=st.integers(0, 2**32), instances=st.integers(1, 60), batch=st.integers(1, 9),
+       chunk=st.integers(1, 40), shuffle=st.randoms(use_true_random=False))
+def test_chunked_runs_reduce_to_the_in_process_result(seed, instances, batch, chunk, shuffle):
+    """However the batches are grouped and in whatever order the chunks finish, the reduction
+    gives the tier result of one in-process pass (ties, NaN and -inf margins included)."""
+    claim = _claim(_coarse, n_batch=batch)
+    whole = run_tier(claim, 0, instances, seed)
+
+    def shuffled(plan):
+        plan = list(plan)
+        shuffle.shuffle(plan)
+        return plan
+
+    _same(_chunked(claim, instances, seed, chunk, shuffled), whole)
+
+
+def test_ties_go_to_the_lowest_batch_then_position():
+    claim = _claim(lambda xs: np.ones(len(xs)), n_batch=3)
+    t = _chunked(claim, 12, 5, 3, lambda plan: plan[::-1])
+    first = np.random.default_rng(np.random.SeedSequence([5, zlib.crc32(b"test.runner"), 0, 0]))
+    assert t.worst_instance == {"x": float(first.uniform(-1, 1, 3)[0])}
+
+
+def test_the_tie_rule_is_checked(monkeypatch):
+    """Negative control: a reduction that lets a later chunk win a tie fails the test above."""
+    monkeypatch.setattr("verify.runner._below", lambda margin, worst: margin <= worst)
+    with pytest.raises(AssertionError):
+        test_ties_go_to_the_lowest_batch_then_position()
+
+
+def test_the_comparison_notices_other_draws():
+    """Negative control of the invariance test: chunks that draw other instances than the
+    in-process pass (batch indices shifted, as a worker numbering its own batches would)
+    make the comparison fail."""
+    claim = _claim(lambda xs: 2 - np.abs(xs), n_batch=2)
+    whole = run_tier(claim, 0, 20, 1)
+    _same(_chunked(claim, 20, 1, 4, list), whole)
+    real = runner_module._seed_sequence
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner_module, "_seed_sequence",
+                   lambda seed, cid, tier, batch: real(seed, cid, tier, batch + 100))
+        with pytest.raises(AssertionError):
+            _same(_chunked(claim, 20, 1, 4, list), whole)
+
+
+def test_an_error_stops_the_tier_at_its_batch_whatever_the_chunks():
+    calls = []
+
+    def check(xs):
+        calls.append(len(xs))
+        if len(calls) == 3:
+            raise ValueError("third batch")
+        return 2 - np.abs(xs)
+
+    claim = _claim(check, n_batch=4)
+    whole = run_tier(claim, 0, 40, 2)
+    assert whole.verdict == "ERROR" and whole.instances == 8 and len(calls) == 3
+    plan = plan_chunks([claim], 40, 8)  # chunks of two batches: the error is in chunk 1
+    calls.clear()
+    results = [run_chunk(claim, c, 2) for c in plan]  # every chunk runs, as on workers
+    assert [r.error is not None for r in results] == [False, True, False, False, False]
+    _same(reduce_chunks(claim, 0, results[::-1]), whole)
+
+
+def test_plan_chunks():
+    claim = _claim(lambda xs: np.ones(len(xs)), n_batch=7)
+    other = _claim(lambda xs: np.ones(len(xs)), n_batch=7, cid="test.other")
+    plan = plan_chunks([claim, other], 30, 14)
+    assert [c.index for c in plan] == list(range(6))
+    assert [(c.claim_id, c.first_batch, c.batches) for c in plan[:3]] == [
+        ("test.runner", 0, 2), ("test.runner", 2, 2), ("test.runner", 4, 1)]
+    assert plan_chunks([claim], 30, 1)[-1] == Chunk(4, "test.runner", 0, 4, 1, 30)
+    per = CHUNK_INSTANCES // 7  # batches per chunk by default
+    assert [c.batches for c in plan_chunks([claim], 7 * (2 * per + 1))] == [per, per, 1]
+
+
+@pytest.mark.parametrize(("drop", "message"), [(1, "a chunk starting at batch 2"),
+                                               (None, "chunks covering all 30")])
+def test_reduce_chunks_refuses_gaps(drop, message):
+    claim = _claim(lambda xs: np.ones(len(xs)), n_batch=7)
+    results = [run_chunk(claim, c, 0) for c in plan_chunks([claim], 30, 14)]
+    results = results[:drop] + results[drop + 1:] if drop is not None else results[:-1]
+    with pytest.raises(InvalidParameterError, match=f"^results: expected {message}"):
+        reduce_chunks(claim, 0, results)
+
+
+def test_reduce_chunks_refuses_overlaps_and_other_tiers():
+    claim = _claim(lambda xs: np.ones(len(xs)), n_batch=7)
+    results = [run_chunk(claim, c, 0) for c in plan_chunks([claim], 30, 14)]
+    with pytest.raises(InvalidParameterError, match="^results: expected a chunk starting"):
+        reduce_chunks(claim, 0, results + results[:1])
+    other = _claim(lambda xs: np.ones(len(xs)), cid="test.other")
+    with pytest.raises(InvalidParameterError, match="^results: expected chunk results of"):
+        reduce_chunks(other, 0, results)
+    with pytest.raises(InvalidParameterError, match="^results: expected chunk results of"):
+        reduce_chunks(claim, 0, [])
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ((-1, "c", 0, 0, 1, 1), "index"), ((0, 3, 0, 0, 1, 1), "claim_id"),
+    ((0, "c", -1, 0, 1, 1), "tier_index"), ((0, "c", 0, 1.5, 1, 1), "first_batch"),
+    ((0, "c", 0, 0, 0, 1), "batches"), ((0, "c", 0, 0, 1, 0), "total"),
+    ((0, "c", 0, 0, 1, MAX_INSTANCES + 1), "total")])
+def test_chunk_rejects_bad_fields(args, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        Chunk(*args)
+
+
+@pytest.mark.parametrize(("chunk", "message"), [
+    (Chunk(0, "test.other", 0, 0, 1, 5), "a chunk of claim 'test.runner'"),
+    (Chunk(0, "test.runner", 1, 0, 1, 5), "a tier index below 1"),
+    (Chunk(0, "test.runner", 0, 2, 1, 5), "batches of the 5 instances"),
+])
+def test_run_chunk_refuses_chunks_of_other_runs(chunk, message):
+    with pytest.raises(InvalidParameterError, match=f"^chunk: expected {message}"):
+        run_chunk(_claim(lambda xs: np.ones(len(xs)), n_batch=3), chunk, 0)
+
+
+class _Reversed:
+    """A backend that runs the chunks in this process and yields them in reverse order."""
+
+    def __init__(self, claims, stop_after=None):
+        self.claims = {c.id: c for c in claims}
+        self.stop_after = stop_after
+
+    def map_chunks(self, chunks, seed):
+        for k, chunk in enumerate(reversed(chunks)):
+            if k == self.stop_after:
+                raise KeyboardInterrupt
+            yield run_chunk(self.claims[chunk.claim_id], chunk, seed)
+
+
+def test_a_backend_in_any_order_gives_the_in_process_results_in_order():
+    claims = [_claim(_coarse, n_batch=3, cid=f"test.{c}") for c in "abc"]
+    streamed = []
+    here = run_claims(claims, instances=10, seed=4, show_progress=False)
+    there = run_claims(claims, instances=10, seed=4, show_progress=False,
+                       on_result=lambda r: streamed.append(r.claim.id),
+                       backend=_Reversed(claims))
+    assert streamed == ["test.a", "test.b", "test.c"]
+    for a, b in zip(here, there):
+        _same(a.tiers[0], b.tiers[0])
+
+
+def test_an_interrupted_backend_keeps_the_finished_claims(monkeypatch):
+    monkeypatch.setattr(runner_module, "CHUNK_INSTANCES", 5)  # one batch per chunk
+    claims = [_claim(_coarse, n_batch=5, cid=f"test.{c}") for c in "abc"]
+    with pytest.raises(RunInterrupted) as info:  # 2 chunks per claim; c and half of b finish
+        run_claims(claims, instances=10, seed=0, show_progress=False,
+                   backend=_Reversed(claims, stop_after=3))
+    assert [r.claim.id for r in info.value.results] == ["test.c"]
+    assert info.value.pending == ["test.a", "test.b"]
+
+
+@pytest.mark.parametrize("yielded", [[], ["foreign"]])
+def test_a_backend_must_yield_its_chunks(yielded):
+    class Broken:
+        def map_chunks(self, chunks, seed):
+            for item in yielded:
+                yield run_chunk(_claim(np.ones, cid="test.x"), Chunk(0, "test.x", 0, 0, 1, 1), 0) \
+                    if item == "foreign" else item
+
+    with pytest.raises(InvalidParameterError, match="^backend: expected a backend yielding"):
+        run_claims([_GOOD], instances=2, show_progress=False, backend=Broken())
+
+
+def test_run_claims_rejects_a_backend_without_map_chunks():
+    with pytest.raises(InvalidParameterError, match="^backend: expected None or an object"):
+        run_claims([_GOOD], instances=2, show_progress=False, backend=object())

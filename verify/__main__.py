@@ -13,6 +13,13 @@ JSON reports of the same structure (``verify/schemas/report.schema.json``); ``re
 the run's environment (command line, versions, git commit, platform, BLAS threads), the
 experiments and the budget.
 
+Scale-out (:mod:`verify.parallel`, :mod:`verify.shards`): ``--workers N`` runs the checks on N
+local worker processes and ``--scheduler ADDRESS`` on a Dask cluster (optional extra
+``distributed``); ``--shard I/N --json PATH`` runs only shard I of N of the run's chunks and writes
+a shard report, and ``--merge A.json B.json ... [--json OUT]`` merges shard reports into the report
+of the whole run. The same seed gives the same verdicts, worst margins and worst instances in
+every case.
+
 Two other modes: ``--recheck REPORT`` re-checks a JSON report from the report alone
 (:mod:`verify.recheck`; exit 0 when nothing is refuted, 1 otherwise, 2 for unreadable input), and
 ``--search CLAIM [--budget SECONDS]`` runs the adversarial tightness search
@@ -21,21 +28,24 @@ Two other modes: ``--recheck REPORT`` re-checks a JSON report from the report al
 Exit status: 0 when every verdict is the one the registry expects (a claim that holds, or a
 finding whose counterexample was reproduced) and, with ``--report``, every experiment is ok, 1
 when any check went otherwise (a violation, an unreproduced finding, or an error), an experiment
-failed, or a report could not be written, 2 for bad usage (checked before anything runs,
-including whether the ``--json`` or ``--report`` directory is writable), 130 when interrupted by
-Ctrl-C (the rows that finished are printed and, with ``--json`` or ``--report``, written to a
-report marked ``"complete": false``).
+failed, a worker failed, or a report could not be written, 2 for bad usage (checked before
+anything runs, including whether the ``--json`` or ``--report`` directory is writable, the Dask
+scheduler answers with workers of the same versions, and ``--merge`` shards fit together), 130
+when interrupted by Ctrl-C (the rows that finished are printed and, with ``--json`` or
+``--report``, written to a report marked ``"complete": false``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from theory.numbers import InvalidParameterError
 from verify import __version__
@@ -57,6 +67,7 @@ from verify.report_dir import (
 )
 from verify.run_metadata import environment
 from verify.runner import MAX_INSTANCES, ClaimResult, RunInterrupted, run_claims
+from verify.shards import LAYOUTS, parse_shard
 from verify.tightness import CLAIM_IDS as TIGHTNESS_CLAIMS
 
 #: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
@@ -84,12 +95,33 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"random instances per tier, 1..{MAX_INSTANCES} (default: each claim's own "
         "budget; some tiers cap it)",
     )
-    p.add_argument("--seed", type=int_at_least(0), default=0, metavar="S",
+    p.add_argument("--seed", type=int_at_least(0), default=None, metavar="S",
                    help="random seed (default 0); the same seed gives the same report")
     p.add_argument("--quick", action="store_true",
                    help=f"a short run: {QUICK_INSTANCES} instances per tier unless --instances "
                    "is given, and (with --report) the experiments' quick settings")
+    scale = p.add_argument_group(
+        "scale-out", "the same seed gives the same verdicts, worst margins and worst instances "
+        "however the run is split")
+    where = scale.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int_at_least(1), default=None, metavar="N",
+                       help="run the checks on N local worker processes, one BLAS thread each "
+                       "(default: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the checks on the Dask cluster of the scheduler at ADDRESS, e.g. "
+                       "tcp://host:8786 (needs the extra 'distributed'; every worker must have "
+                       "the same versions)")
+    scale.add_argument("--shard", type=parse_shard, default=None, metavar="I/N",
+                       help="run only shard I of N (0 <= I < N) of the run's chunks and write a "
+                       "shard report to --json PATH (for batch systems; see --merge)")
+    scale.add_argument("--shard-layout", choices=LAYOUTS, default="interleaved",
+                       help="chunks of shard I: index = I mod N (interleaved, default) or the "
+                       "I-th of N contiguous ranges")
     modes = p.add_argument_group("other modes")
+    modes.add_argument("--merge", nargs="+", type=Path, default=None, metavar="SHARD",
+                       help="merge the shard reports of one run (all of its shards) into the "
+                       "report of the whole run: print the table, write it with --json; then "
+                       "exit")
     modes.add_argument("--recheck", type=Path, default=None, metavar="REPORT",
                        help="re-check a JSON report (--json or --report) from the report alone: "
                        "rebuild every recorded worst instance, recompute its margin, confirm "
@@ -153,10 +185,10 @@ def _instances(args: argparse.Namespace) -> int | None:
     return QUICK_INSTANCES if args.quick else None
 
 
-def _run_table(claims: list[Claim], args: argparse.Namespace
+def _run_table(claims: list[Claim], args: argparse.Namespace, backend: Any
                ) -> tuple[ResultTable, list[ClaimResult], list[str]]:
-    """Run ``claims``, printing each claim's rows as it finishes; the table, the results and
-    the ids of the claims an interrupt left unfinished."""
+    """Run ``claims`` (on ``backend``, ``None``: in process), printing each claim's rows as it
+    finishes; the table, the results and the ids of the claims an interrupt left unfinished."""
     instances = _instances(args)
     table = ResultTable(claims, instances, wide=args.wide)
     print(table.header(), flush=True)
@@ -168,7 +200,8 @@ def _run_table(claims: list[Claim], args: argparse.Namespace
 
     try:
         results = run_claims(claims, instances, args.seed,
-                             show_progress=False if args.no_progress else None, on_result=show)
+                             show_progress=False if args.no_progress else None, on_result=show,
+                             backend=backend)
     except RunInterrupted as exc:
         for result in exc.results[len(printed):]:  # the claim that was running: finished tiers
             print(table.rows(result), flush=True)
@@ -194,9 +227,10 @@ class _Outcome(NamedTuple):
     written: bool
 
 
-def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str]) -> _Outcome:
+def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str],
+              backend: Any) -> _Outcome:
     """The plain run: the table, and the ``--json`` report if asked."""
-    table, results, pending = _run_table(claims, args)
+    table, results, pending = _run_table(claims, args, backend)
     _summary(table, results, pending)
     if args.json is None:
         return _Outcome(results, pending, bool(pending), True)
@@ -209,11 +243,12 @@ def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str]) -
     return _Outcome(results, pending, bool(pending), True)
 
 
-def _report_run(claims: list[Claim], args: argparse.Namespace, argv: list[str]) -> _Outcome:
+def _report_run(claims: list[Claim], args: argparse.Namespace, argv: list[str],
+                backend: Any) -> _Outcome:
     """The ``--report`` run: the claims and, beside them, the experiments; then the report."""
     start = time.perf_counter()
     with ExperimentRunner(args.report, quick=args.quick, seed=args.seed) as runner:
-        table, results, pending = _run_table(claims, args)
+        table, results, pending = _run_table(claims, args, backend)
         interrupted = bool(pending)
         try:
             experiments = runner.finished() if interrupted else runner.collect()
@@ -244,11 +279,10 @@ def _search_run(args: argparse.Namespace) -> int:
 
     rows = search(args.search, args.budget, args.seed)
     print(format_tightness(rows))
-    exceeded = [r for r in rows if r.case != "algorithm_a" and (
-        r.ratio > min(r.constants.values()) if r.case == "forest" else r.ratio > 2.0)]
+    exceeded = [r for r in rows if r.exceeds()]
     for r in exceeded:
-        print(f"BOUND EXCEEDED: ({r.shape[0]},{r.shape[1]}) {r.case} ratio {r.ratio!r}",
-              file=sys.stderr)
+        print(f"BOUND EXCEEDED: {r.label} {r.case} ratio {r.ratio!r} above "
+              f"{r.proved} = {r.constants[r.proved or '']!r}", file=sys.stderr)
     if args.json is not None:
         write_json({"tool": "ssm-theory-verify --search", "claim": args.search,
                     "seed": args.seed, "budget_seconds": args.budget,
@@ -257,11 +291,112 @@ def _search_run(args: argparse.Namespace) -> int:
     return 1 if exceeded else 0
 
 
+def _backend(args: argparse.Namespace) -> Any:
+    """The context manager of the run's backend (:mod:`verify.parallel`; ``None`` in it: this
+    process)."""
+    from verify.parallel import DaskBackend, ProcessBackend
+
+    if args.workers is not None:
+        return ProcessBackend(args.workers)
+    if args.scheduler is not None:
+        return DaskBackend(args.scheduler)
+    return contextlib.nullcontext(None)
+
+
+def _shard_run(claims: list[Claim], args: argparse.Namespace, backend: Any) -> int:
+    """``--shard I/N``: run the shard's chunks and write its shard report to ``--json``."""
+    from verify.shards import run_shard, shard_report
+
+    shard = replace(args.shard, layout=args.shard_layout)
+    results = run_shard(claims, _instances(args), args.seed, shard, backend)
+    errors = sum(r.error is not None for r in results)
+    print(f"shard {shard} ({shard.layout}): {len(results)} chunk(s), "
+          f"{sum(r.instances for r in results)} instances, "
+          f"{sum(r.violations for r in results)} violation(s), {errors} chunk error(s)")
+    try:
+        write_json(shard_report(claims, _instances(args), args.seed, shard, results), args.json)
+    except OSError as exc:
+        print(f"error: could not write the shard report to {args.json}: {exc}", file=sys.stderr)
+        return 1
+    print(f"shard report written to {args.json} (merge all {shard.count} with --merge)")
+    return 0
+
+
+def _merge_run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``--merge``: the table and (``--json``) the report of the whole run from its shards."""
+    from verify.report import format_table
+    from verify.shards import MergeError, merge_shards
+
+    try:
+        merged = merge_shards(args.merge)
+    except MergeError as exc:
+        return _usage_error(parser, f"--merge: {exc}")
+    print(format_table(merged.results, wide=args.wide))
+    if args.json is not None:
+        try:
+            write_json(json_report(merged.results, merged.seed, merged.instances), args.json)
+        except OSError as exc:
+            print(f"error: could not write the JSON report to {args.json}: {exc}",
+                  file=sys.stderr)
+            return 1
+        print(f"JSON report written to {args.json}")
+    return 0 if all(r.ok for r in merged.results) else 1
+
+
+def _conflict(args: argparse.Namespace) -> str | None:
+    """Options that do not go together (``None`` when they do)."""
+    given = [name for name, value in (
+        ("--claim", args.claim), ("--instances", args.instances), ("--seed", args.seed),
+        ("--quick", args.quick or None), ("--report", args.report), ("--shard", args.shard),
+        ("--workers", args.workers), ("--scheduler", args.scheduler)) if value is not None]
+    if args.merge is not None and given:
+        return f"--merge takes the run's parameters from the shards: drop {', '.join(given)}"
+    scale = [g for g in given if g in ("--shard", "--workers", "--scheduler")]
+    if scale and (args.recheck is not None or args.search is not None or args.list):
+        return f"{scale[0]} applies to a run of the claims, not to --list, --recheck or --search"
+    if args.shard is not None and args.report is not None:
+        return "--shard writes a shard report with --json PATH, not --report"
+    if args.shard is not None and args.json is None:
+        return "--shard needs --json PATH for its shard report"
+    return None
+
+
+def _run_on_backend(parser: argparse.ArgumentParser, claims: list[Claim],
+                    args: argparse.Namespace, argv: list[str]) -> _Outcome | int:
+    """Open the backend and run (a shard, or the run with its table and report): the outcome,
+    or the exit status when there is no outcome to report (a shard, a backend that cannot start
+    or fails)."""
+    from verify.parallel import ClusterError, WorkerFailure
+
+    with contextlib.ExitStack() as stack:
+        try:
+            backend = stack.enter_context(_backend(args))
+        except ClusterError as exc:
+            return _usage_error(parser, str(exc))
+        try:
+            if args.shard is not None:
+                return _shard_run(claims, args, backend)
+            return (_json_run if args.report is None else _report_run)(claims, args, argv,
+                                                                       backend)
+        except WorkerFailure as exc:
+            print(f"error: {exc}; no report written", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:  # a run returns its finished rows; a shard has none to write
+            if args.shard is None:
+                raise
+            print("interrupted: the shard report was not written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (see the module docstring)."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    if (conflict := _conflict(args)) is not None:
+        return _usage_error(parser, conflict)
+    if args.seed is None:
+        args.seed = 0
     if args.list:
         print(format_claim_list(all_claims()))
         return 0
@@ -276,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _usage_error(parser, f"--search: no tightness search for {args.search!r}; "
                                 f"available: {', '.join(TIGHTNESS_CLAIMS)}")
         return _search_run(args)
+    if args.merge is not None:
+        return _merge_run(parser, args)
     try:
         claims = ([get_claim(c) for c in dict.fromkeys(args.claim)] if args.claim
                   else all_claims())
@@ -286,7 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_report_dir(args.report)
         except InvalidParameterError as exc:
             return _usage_error(parser, f"--report: {exc}")
-    outcome = (_json_run if args.report is None else _report_run)(claims, args, argv)
+    outcome = _run_on_backend(parser, claims, args, argv)
+    if isinstance(outcome, int):
+        return outcome
     if outcome.interrupted:
         print(f"interrupted: {len(outcome.pending)} claim(s) did not finish"
               + ("" if args.report is None else " (and the experiments that had not finished "

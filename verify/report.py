@@ -52,6 +52,7 @@ __all__ = [
     "format_parameter_counts",
     "parameter_counts",
     "json_report",
+    "jsonable",
     "write_json",
     "versions",
 ]
@@ -127,7 +128,7 @@ def _details(claim: Claim, t: TierResult) -> str | None:
     if t.error:
         return f"{claim.id} [{t.tier}]: {t.error}"
     if not t.ok:
-        instance = json.dumps(_jsonable(t.first_violation or t.worst_instance))
+        instance = json.dumps(jsonable(t.first_violation or t.worst_instance))
         return f"{claim.id} [{t.tier}]: unexpected verdict; first violating instance: {instance}"
     return None
 
@@ -333,7 +334,10 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _jsonable(x: Any) -> Any:
+def jsonable(x: Any) -> Any:
+    """``x`` as strict JSON: non-finite floats as ``"nan"``/``"inf"``/``"-inf"``, dict keys as
+    strings, tuples as lists, numpy scalars as Python numbers, anything else through
+    :func:`str` (exact rationals, sympy numbers)."""
     if isinstance(x, float):
         if math.isnan(x):
             return "nan"
@@ -341,13 +345,13 @@ def _jsonable(x: Any) -> Any:
             return "inf" if x > 0 else "-inf"
         return x
     if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
+        return {str(k): jsonable(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
+        return [jsonable(v) for v in x]
     if isinstance(x, (str, int, bool)) or x is None:
         return x
     if hasattr(x, "item"):
-        return _jsonable(x.item())
+        return jsonable(x.item())
     return str(x)
 
 
@@ -386,7 +390,7 @@ def json_report(
     if instances is not None:
         check_count("instances", instances, 1, MAX_INSTANCES)
     counts = any(r.claim.id.startswith("byjl25.thm4.1") for r in results)
-    return _jsonable({
+    return jsonable({
         "tool": "ssm-theory-verify",
         "parameter_counts": parameter_counts() if counts else None,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

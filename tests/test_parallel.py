@@ -1,0 +1,391 @@
+"""Scale-out of ``python -m verify``: worker processes, a Dask cluster, shards and their merge.
+
+Every way of running gives the report of the in-process run with the same seed, compared as
+canonical JSON without the wall times, the creation time and the host (``_stable``). The chunk
+size is set to one batch (``CHUNK_INSTANCES = 1``) in the calling process, which plans the
+chunks, so each tier below runs in several chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import verify.runner as runner
+from theory.numbers import InvalidParameterError
+from verify.__main__ import main
+from verify.parallel import (
+    ClusterError,
+    DaskBackend,
+    ProcessBackend,
+    WorkerFailure,
+    _check_workers,
+    _chunk_task,
+    _limit_threads,
+    package_versions,
+    source_fingerprint,
+)
+from verify.runner import Chunk
+from verify.shards import MergeError, Shard, merge_shards, parse_shard
+
+#: Cheap claims with exact, mpmath and float tiers, batches of 10 to 100 instances.
+CLAIMS = ("byjl25.lemma3.1", "wx23.result_b1", "wx23.result_a.relu")
+#: Instances per tier: 1 to 3 batches per tier for the batch sizes of ``CLAIMS``.
+INSTANCES = "26"
+#: Fields that legitimately differ between runs: wall times, creation time, host.
+VOLATILE = ("created", "versions")
+
+
+@pytest.fixture(autouse=True)
+def _one_batch_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "CHUNK_INSTANCES", 1)
+
+
+def _argv(path: Path, *extra: str, claims: tuple[str, ...] = CLAIMS) -> list[str]:
+    argv = ["--instances", INSTANCES, "--seed", "7", "--no-progress", "--json", str(path)]
+    for claim in claims:
+        argv += ["--claim", claim]
+    return argv + list(extra)
+
+
+def _stable(path: Path) -> str:
+    """The report at ``path`` as canonical JSON without its volatile fields."""
+    report = json.loads(path.read_text())
+    for key in VOLATILE:
+        report.pop(key)
+    for claim in report["claims"]:
+        for tier in claim["tiers"]:
+            tier.pop("seconds")
+    return json.dumps(report, indent=2, sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The in-process report of ``CLAIMS`` (seed 7), made once for the module."""
+    path = tmp_path_factory.mktemp("in_process") / "r.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "CHUNK_INSTANCES", 1)
+        assert main(_argv(path)) == 0
+    text = _stable(path)
+    report = json.loads(text)
+    assert [c["id"] for c in report["claims"]] == list(CLAIMS)
+    assert all(t["ok"] for c in report["claims"] for t in c["tiers"])
+    return text
+
+
+def _subset(report: str, claims: tuple[str, ...]) -> str:
+    """The report of a run of ``claims`` cut from ``report`` (a run of more claims, with the
+    same parameters and no Theorem 4.1 claim)."""
+    whole = json.loads(report)
+    whole["claims"] = [c for c in whole["claims"] if c["id"] in claims]
+    return json.dumps(whole, indent=2, sort_keys=True)
+
+
+def _chunks_per_tier(claims: tuple[str, ...] = CLAIMS) -> list[int]:
+    from verify.registry import get_claim
+
+    plan = runner.plan_chunks([get_claim(c) for c in claims], int(INSTANCES))
+    counts: dict[tuple[str, int], int] = {}
+    for c in plan:
+        counts[(c.claim_id, c.tier_index)] = counts.get((c.claim_id, c.tier_index), 0) + 1
+    return list(counts.values())
+
+
+def test_the_comparison_runs_several_chunks_per_tier():
+    assert min(_chunks_per_tier()) >= 1 and sum(n > 1 for n in _chunks_per_tier()) >= 5
+
+
+# ------------------------------------------------------------------ worker processes
+def test_two_workers_give_the_in_process_report(tmp_path, in_process):
+    path = tmp_path / "w2.json"
+    assert main(_argv(path, "--workers", "2")) == 0
+    assert _stable(path) == in_process
+
+
+def test_worker_count_dependent_seeding_is_caught(tmp_path, in_process, monkeypatch):
+    """Negative control: seeds that depend on the number of workers change the report, and the
+    comparison above notices."""
+    real = ProcessBackend.map_chunks
+    monkeypatch.setattr(ProcessBackend, "map_chunks",
+                        lambda self, chunks, seed: real(self, chunks, seed + self.workers))
+    path = tmp_path / "w2.json"
+    assert main(_argv(path, "--workers", "2", claims=CLAIMS[1:2])) == 0
+    assert _stable(path) != _subset(in_process, CLAIMS[1:2])
+    ours, theirs = json.loads(_stable(path)), json.loads(_subset(in_process, CLAIMS[1:2]))
+    assert ours["seed"] == theirs["seed"] == 7
+    changed = [t["tier"] for t, u in zip(ours["claims"][0]["tiers"], theirs["claims"][0]["tiers"])
+               if t["worst_margin"] != u["worst_margin"]]
+    assert changed == ["float64 (scan core)"]  # other draws (the exact tier stays 'exact')
+
+
+def test_a_claim_unknown_to_the_workers_is_a_worker_failure():
+    chunk = Chunk(0, "test.only.here", 0, 0, 1, 1)
+    with ProcessBackend(1) as backend, pytest.raises(WorkerFailure, match="test.only.here"):
+        list(backend.map_chunks([chunk], 0))
+
+
+def test_a_worker_refuses_other_versions(monkeypatch):
+    limited = []
+    monkeypatch.setattr("verify.parallel._limit_threads", lambda: limited.append(True))
+    monkeypatch.setattr("verify.parallel._CLAIMS", {})
+    chunk = Chunk(0, "wx23.result_b1", 1, 0, 1, 1)
+    versions = package_versions() | {"numpy": "0.0.1"}
+    with pytest.raises(WorkerFailure, match=r"numpy \S+ \(here 0\.0\.1\)"):
+        _chunk_task(chunk, 0, versions)
+    assert _chunk_task(chunk, 0, package_versions()).instances == 1
+    assert limited == [True]  # once per worker process
+
+
+def test_workers_run_one_blas_thread():
+    from threadpoolctl import threadpool_info
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_limit_threads) as pool:
+        pools = pool.submit(threadpool_info).result(timeout=120)
+        env = pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result(timeout=120)
+    assert env == "1" and pools and all(p["num_threads"] == 1 for p in pools)
+
+
+def test_the_source_fingerprint_tells_checkouts_apart(monkeypatch):
+    here = source_fingerprint.__wrapped__()  # uncached: this test reads the tree as it is now
+    assert len(here) == 16 and int(here, 16) >= 0
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: real(self) + (
+        b"# edited\n" if self.name == "runner.py" else b""))
+    assert source_fingerprint.__wrapped__() != here
+
+
+def test_backends_need_a_with_block():
+    with pytest.raises(InvalidParameterError, match="^backend: expected an open backend"):
+        list(ProcessBackend(1).map_chunks([], 0))
+
+
+# ------------------------------------------------------------------ Dask
+def test_local_dask_cluster_gives_the_in_process_report(tmp_path, in_process):
+    distributed = pytest.importorskip(
+        "distributed", reason="the optional extra 'distributed' is not installed")
+    path = tmp_path / "dask.json"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert main(_argv(path, "--scheduler", cluster.scheduler_address,
+                          claims=CLAIMS[1:2])) == 0
+    assert _stable(path) == _subset(in_process, CLAIMS[1:2])
+
+
+class _FakeClient:
+    """A Dask client whose workers report ``versions``."""
+
+    def __init__(self, versions: dict[str, dict[str, str]], joins: bool = True) -> None:
+        self.versions, self.joins = versions, joins
+
+    def wait_for_workers(self, n: int, timeout: float) -> None:
+        if not self.joins:
+            raise TimeoutError
+
+    def run(self, fn: Any) -> dict[str, dict[str, str]]:
+        assert fn is package_versions
+        return self.versions
+
+
+def test_dask_workers_with_other_versions_are_refused():
+    ours = package_versions()
+    _check_workers(_FakeClient({"tcp://a:1": ours, "tcp://b:2": ours}), "tcp://s:8786")
+    old = ours | {"ssm-theory-verify": "0.0.1"}
+    with pytest.raises(ClusterError, match=r"tcp://b:2: ssm-theory-verify 0\.0\.1 \(here "):
+        _check_workers(_FakeClient({"tcp://a:1": ours, "tcp://b:2": old}), "tcp://s:8786")
+    other_tree = ours | {"source": "0" * 16}
+    with pytest.raises(ClusterError, match=f"tcp://a:1: source 0{{16}} \\(here {ours['source']}"):
+        _check_workers(_FakeClient({"tcp://a:1": other_tree}), "tcp://s:8786")
+    with pytest.raises(ClusterError, match="no worker joined .* dask worker tcp://s:8786"):
+        _check_workers(_FakeClient({}, joins=False), "tcp://s:8786")
+
+
+def test_scheduler_without_the_extra_names_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)
+    assert main(_argv(tmp_path / "r.json", "--scheduler", "tcp://127.0.0.1:8786")) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler needs the optional extra 'distributed'" in err
+    assert "ssm-theory-verify[distributed]" in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_unreachable_scheduler_exits_2(monkeypatch, tmp_path, capsys):
+    pytest.importorskip("distributed", reason="the optional extra 'distributed' is not installed")
+    monkeypatch.setattr("verify.parallel.CONNECT_SECONDS", 1)
+    assert main(_argv(tmp_path / "r.json", "--scheduler", "tcp://127.0.0.1:9")) == 2
+    assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in \
+        capsys.readouterr().err
+
+
+def test_dask_backend_rejects_a_bad_address():
+    with pytest.raises(InvalidParameterError, match="^address: expected a scheduler address"):
+        DaskBackend("  ")
+
+
+# ------------------------------------------------------------------ shards and merge
+def _shard(directory: Path, shard: str, layout: str = "interleaved", seed: str = "7",
+           claims: tuple[str, ...] = CLAIMS, *extra: str) -> Path:
+    """Run shard ``shard`` ("I/N") of the run of ``claims``; the path of its report."""
+    path = directory / f"shard{shard.replace('/', 'of')}-{layout}-{seed}-{len(claims)}.json"
+    argv = _argv(path, "--shard", shard, "--shard-layout", layout, *extra, claims=claims)
+    argv[argv.index("--seed") + 1] = seed
+    assert main(argv) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Shards 0/2 and 1/2 of a run of ``wx23.result_b1`` alone (made once for the module)."""
+    directory = tmp_path_factory.mktemp("shards")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "CHUNK_INSTANCES", 1)
+        return _shard(directory, "0/2", claims=CLAIMS[1:2]), \
+            _shard(directory, "1/2", claims=CLAIMS[1:2])
+
+
+@pytest.mark.parametrize(("layout", "workers"), [("contiguous", ()), ("interleaved", ("2",))])
+def test_merged_shards_give_the_in_process_report(tmp_path, in_process, layout, workers,
+                                                  capsys):
+    """Two shards (the second on two worker processes when ``workers``) merged."""
+    paths = [_shard(tmp_path, "0/2", layout),
+             _shard(tmp_path, "1/2", layout, "7", CLAIMS, *(("--workers", *workers)
+                                                            if workers else ()))]
+    shards = [json.loads(p.read_text()) for p in paths]
+    covered = [s["shard"]["chunks"] for s in shards]
+    assert shards[0]["kind"] == "shard" and shards[1]["shard"]["index"] == 1
+    assert sorted(covered[0] + covered[1]) == list(range(shards[0]["total_chunks"]))
+    if layout == "interleaved":
+        assert all(k % 2 == 0 for k in covered[0]) and all(k % 2 for k in covered[1])
+    else:
+        assert max(covered[0]) < min(covered[1])
+    out = tmp_path / "merged.json"
+    capsys.readouterr()
+    assert main(["--merge", *map(str, reversed(paths)), "--json", str(out)]) == 0
+    assert re.search(r"\b(\d+) checks, \1 as expected", capsys.readouterr().out)
+    assert _stable(out) == in_process
+
+
+def test_merge_refuses_overlapping_shards(small_pair, capsys):
+    a, b = small_pair
+    assert main(["--merge", str(a), str(b), str(a)]) == 2
+    assert f"--merge: {a}: chunk 0 is also in {a} (overlapping shards)" in \
+        capsys.readouterr().err
+
+
+def test_merge_refuses_missing_shards(tmp_path, capsys):
+    paths = [_shard(tmp_path, f"{i}/3", "contiguous", claims=CLAIMS[1:2]) for i in (0, 2)]
+    assert main(["--merge", *map(str, paths)]) == 2
+    err = capsys.readouterr().err
+    assert f"the shards given ({paths[0]}, {paths[1]}) do not cover" in err
+    assert "missing shard(s) 1/3 (contiguous)" in err
+
+
+def test_merge_refuses_shards_of_another_seed(tmp_path, small_pair, capsys):
+    other = _shard(tmp_path, "1/2", seed="8", claims=CLAIMS[1:2])
+    assert main(["--merge", str(small_pair[0]), str(other)]) == 2
+    assert f"--merge: {other}: seed 8 differs from 7 in {small_pair[0]} (shards of different " \
+           "runs)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda r: r.update(instances_requested=44), f"instances_requested 44 differs from "
+     f"{INSTANCES}"),
+    (lambda r: r.update(claims=["wx23.result_a.relu"]), "claims ['wx23.result_a.relu'] differs"),
+    (lambda r: r["versions"].update(numpy="0.0.1"), "versions {"),
+    (lambda r: r["chunks"][0].update(first_batch=99), "is not the chunk of that index"),
+    (lambda r: r["chunks"][0].update(violations=-1), "violations: expected an integer"),
+    (lambda r: r["chunks"][0].update(worst_margin="big"), "worst_margin 'big' is not a number"),
+    (lambda r: r["shard"].update(chunks=[]), "are not the chunks its shard lists"),
+    (lambda r: r.update(kind="report"), "not a shard report"),
+])
+def test_merge_refuses_edited_shards_naming_the_file(tmp_path, small_pair, capsys, edit,
+                                                     message):
+    b = tmp_path / "edited.json"
+    report = json.loads(small_pair[1].read_text())
+    edit(report)
+    b.write_text(json.dumps(report))
+    assert main(["--merge", str(small_pair[0]), str(b)]) == 2
+    assert f"--merge: {b}: " in (err := capsys.readouterr().err) and message in err
+
+
+def test_merge_refuses_other_versions_than_its_own(tmp_path, small_pair, capsys, monkeypatch):
+    """Shards of a run with other versions than the merging process's (verdicts come from the
+    local registry)."""
+    monkeypatch.setattr("verify.shards.package_versions",
+                        lambda: package_versions() | {"ssm-theory-verify": "9.9"})
+    assert main(["--merge", *map(str, small_pair)]) == 2
+    assert "this process has" in capsys.readouterr().err
+
+
+def test_merge_refuses_unreadable_files(tmp_path, capsys):
+    (tmp_path / "bad.json").write_text("{not json")
+    for name in ("bad.json", "missing.json"):
+        assert main(["--merge", str(tmp_path / name)]) == 2
+        assert f"{tmp_path / name}: cannot read a shard report" in capsys.readouterr().err
+
+
+def test_merge_api(tmp_path, small_pair):
+    merged = merge_shards(list(small_pair))
+    assert merged.seed == 7 and merged.instances == int(INSTANCES)
+    assert [r.claim.id for r in merged.results] == [CLAIMS[1]] and merged.results[0].ok
+    with pytest.raises(MergeError, match="cannot read"):
+        merge_shards([tmp_path / "missing.json"])
+    with pytest.raises(InvalidParameterError, match="^paths: expected"):
+        merge_shards([])
+
+
+def test_shard_selection():
+    plan = runner.plan_chunks([__import__("verify.registry").registry.get_claim(CLAIMS[1])], 45)
+    assert [c.index for c in Shard(1, 3).select(plan)] == [1, 4]
+    assert [c.index for c in Shard(1, 3, "contiguous").select(plan)] == [2, 3]
+    every = sorted(c.index for i in range(4) for c in Shard(i, 4, "contiguous").select(plan))
+    assert every == list(range(len(plan)))
+    assert str(parse_shard("2/5")) == "2/5"
+
+
+# ------------------------------------------------------------------ bad usage
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--workers", "0"], "--workers: expected an integer >= 1, got 0"),
+    (["--workers", "two"], "--workers: expected an integer >= 1, got 'two'"),
+    (["--shard", "3/2"], "--shard: expected I/N with integers 0 <= I < N (shard I of N), got "
+     "'3/2'"),
+    (["--shard", "2/2"], "got '2/2'"),
+    (["--shard", "x"], "--shard: expected I/N with integers 0 <= I < N"),
+    (["--shard=-1/2"], "got '-1/2'"),
+    (["--shard", "0/0"], "got '0/0'"),
+    (["--shard", "0/2"], "--shard needs --json PATH"),
+    (["--workers", "2", "--scheduler", "tcp://h:8786"], "not allowed with argument"),
+    (["--merge", "a.json", "--seed", "3"], "--merge takes the run's parameters from the "
+     "shards: drop --seed"),
+    (["--merge", "a.json", "--workers", "2"], "drop --workers"),
+    (["--search", "byjl25.thm4.2", "--workers", "2"], "--workers applies to a run of the "
+     "claims"),
+    (["--shard", "0/2", "--report", "out"], "--report"),
+])
+def test_bad_scale_out_usage_exits_2(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr("verify.__main__.run_claims", _refuse_to_run)
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def _refuse_to_run(*args: Any, **kwargs: Any) -> None:
+    raise AssertionError("the run must not start")
+
+
+@pytest.mark.parametrize(("args", "name"), [((-1, 2), "index"), ((2, 2), "index"),
+                                            ((0, 0), "count"), ((0, 2, "random"), "layout"),
+                                            ((0.5, 2), "index")])
+def test_shard_rejects_bad_input(args, name):
+    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+        Shard(*args)
