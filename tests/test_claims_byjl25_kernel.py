@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 from theory.linear import DeepSSM
+from verify.batch import DeepBatch
 from verify.claims import byjl25_kernel as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
@@ -66,6 +67,11 @@ def test_relative_errors_zero_scale_requires_exact_zero():
     z = np.zeros((1, 3))
     assert mod.relative_errors(z, z, z)[0] == 0
     assert math.isinf(mod.relative_errors(z, z + [[0, 1e-30, 0]], z)[0])
+    # a negative zero in the scale is a zero too (not a -inf that max() would hide)
+    assert mod.relative_errors(z, z + [[0, 1e-30, 0]], -z)[0] == math.inf
+    ones = np.ones((2, 2))
+    got = mod.relative_errors(ones, ones + [[0, 0.25], [0, 0]], [[1, 0.5], [0, 1]] * ones)
+    np.testing.assert_array_equal(got, [0.5, 0])
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -113,3 +119,47 @@ def test_relative_errors_refuses_bad_arrays_and_float_margins_flags_nan(monkeypa
     monkeypatch.setattr(type(batch), "kernel_scan", nan_row)
     margins = mod.float_margins(batch, 8)
     assert np.isnan(margins[2]) and np.all(margins[[0, 1, 3, 4, 5]] >= 0)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (1, 3), (2, 2), (3, 1), (4, 4)])
+@pytest.mark.parametrize("T", [1, 2, 3, 7, 17, 48])
+def test_vectorized_closed_form_equals_the_direct_sum(depth, width, T):
+    # the blocked explicit-power grouping against DeepBatch's direct sum, within rounding
+    # relative to the absolute model; more instances than LANES to cross a block boundary
+    batch = random_deep_batch(np.random.default_rng(depth * 10 + width), mod.LANES + 3, depth,
+                              width)
+    scale = batch.absolute().kernel_closed_form(T).real
+    rel = mod.relative_errors(mod._closed_form_kernels(batch, T), batch.kernel_closed_form(T),
+                              scale)
+    assert np.all(rel <= 1e-14)
+
+
+def test_vectorized_closed_form_by_hand():
+    # l = 2, m = 1: rho(s) = c b2 b1 (a^{s+1} - b^{s+1}) / (a - b)
+    a, b = 0.5, -0.25
+    batch = DeepBatch(np.array([[[a], [b]]]), np.array([[2.0]]), np.array([[[[3.0]]]]),
+                      np.array([[0.5]]), ["disk"])
+    want = [3.0 * (a ** (s + 1) - b ** (s + 1)) / (a - b) for s in range(10)]
+    np.testing.assert_allclose(mod._closed_form_kernels(batch, 10)[0], want, rtol=1e-15)
+
+
+def test_float_check_rejects_a_broken_closed_form(monkeypatch):
+    batch = random_deep_batch(np.random.default_rng(6), 40, 3, 3)
+    assert np.all(mod.float_margins(batch) >= 0)
+    # one power too many in the outer (block) sums of every convolution
+    monkeypatch.setattr(mod, "_powers", lambda lam, count: np.concatenate(
+        [np.ones((1, *lam.shape)), np.cumprod(np.broadcast_to(lam, (count, *lam.shape)),
+                                               axis=0)[1:] * lam]))
+    assert np.all(mod.float_margins(batch) < 0)
+
+
+def test_log_margins_match_log_margin_entrywise():
+    from verify.registry import log_margin
+
+    tol = 3e-13
+    errors = np.array([0.0, 1e-13, tol, np.nextafter(tol, 1), np.nextafter(tol, 0), 5e-324,
+                       1e-320, 1e300, np.inf, np.nan, 1.0])
+    got = mod._log_margins(errors, tol)
+    want = np.array([log_margin(float(e), tol) for e in errors])
+    np.testing.assert_array_equal(got, want)
+    assert got[3] < 0 <= got[4]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import mpmath
 import numpy as np
@@ -543,6 +544,10 @@ def test_certificate_negative_controls() -> None:
     on_circle = NonInclusionCertificate(**{**fields, "poles": (sympy.Integer(-1),
                                                                *cert.poles[1:])})
     assert any("stable" in f for f in on_circle.failures())
+    # a zero pole is reported (its first-order coefficient -sum r/lambda is undefined)
+    at_zero = NonInclusionCertificate(**{**fields, "poles": (sympy.Integer(0),
+                                                             *cert.poles[1:])})
+    assert at_zero.failures() == ["poles must be nonzero"] and not at_zero.check()
 
 
 @pytest.mark.parametrize(("depth", "width"), [(2, 2), (3, 2), (2, 3), (3, 1)])
@@ -680,3 +685,92 @@ def test_bad_inputs_raise_errors_naming_the_parameter() -> None:
     failures = wrong_error_reports(
         (label, thunk, InvalidParameterError, pattern) for label, thunk, pattern in _bad_calls())
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------- fast exact paths (issue 10) against the sympy paths
+def _sympy_fraction(model: DeepSSM) -> tuple[sympy.Expr, sympy.Expr]:
+    return sympy.fraction(sympy.cancel(sympy.together(model.transfer_function())))
+
+
+def _sympy_vanishing_order(model: DeepSSM) -> int | float:
+    z = sympy.Symbol("z")
+    num, den = sympy.fraction(sympy.cancel(model.transfer_function().subs(depth_width.W, 1 / z)))
+
+    def orders(expr: sympy.Expr) -> list[int]:
+        coeffs = sympy.Poly(expr, z).all_coeffs()[::-1]
+        return [i for i, c in enumerate(coeffs) if not is_exact_zero(c)]
+
+    return orders(num)[0] - orders(den)[0] if orders(num) else math.inf
+
+
+@settings(max_examples=scaled_examples(0.15), deadline=None)
+@given(deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
+def test_transfer_fraction_and_vanishing_order_match_the_sympy_paths(model: DeepSSM) -> None:
+    # the domain route gives sympy.cancel's normal form of rho-hat and the same orders
+    assert depth_width._reduced_transfer(model) == _sympy_fraction(model)
+    assert vanishing_order_at_infinity(model) == _sympy_vanishing_order(model)
+
+
+def test_zero_kernel_vanishes_to_infinite_order() -> None:
+    model = DeepSSM([[R(1, 2)], [R(1, 3)]], [[0], [[1]]], [1])
+    assert vanishing_order_at_infinity(model) == math.inf == _sympy_vanishing_order(model)
+
+
+def test_radical_models_take_the_sympy_route() -> None:
+    model = DeepSSM([[sympy.sqrt(2) / 2], [R(1, 3)]], [[1], [[1]]], [1])
+    assert depth_width._transfer_ring(model) is None
+    assert depth_width._reduced_transfer(model) == _sympy_fraction(model)
+    assert vanishing_order_at_infinity(model) == 2
+    cert = pole_multiplicity_certificate(model, sympy.sqrt(2) / 2)
+    assert cert.order == 1 and cert.check(model)
+
+
+def test_pole_certificate_check_rejects_a_wrong_fraction() -> None:
+    lam = R(1, 2) + I / 3
+    model = shared_eigenvalue_counterexample(lam)
+    cert = pole_multiplicity_certificate(model, lam)
+    assert cert.order == 2 and cert.check(model)
+    w = depth_width.W
+    for num, den in [(cert.numerator * 2, cert.denominator),
+                     (cert.numerator + w * R(1, 10**9), cert.denominator),
+                     (cert.numerator, cert.denominator * (1 - w / 7)),
+                     (cert.numerator * sympy.sqrt(2), cert.denominator)]:  # sympy route
+        wrong = depth_width.PoleCertificate(lam, 2, sympy.expand(num), sympy.expand(den))
+        assert wrong.check() and not wrong.check(model)
+
+
+def test_taylor_coefficients_match_the_series() -> None:
+    lam, r = [R(1, 2), R(-1, 3), R(2, 5)], [R(3), R(-1, 7), R(5, 2)]
+    z = sympy.Symbol("z")
+    series = sympy.series(sum(ri * z / (z - li) for ri, li in zip(r, lam)), z, 0, 4).removeO()
+    assert depth_width._taylor_coefficients(lam, r, 4) == [series.coeff(z, k) for k in range(4)]
+    assert depth_width._taylor_coefficients(lam, r, 2)[1] == -sum(a / b for a, b in zip(r, lam))
+
+
+def test_gaussian_factor_list_on_a_split_polynomial() -> None:
+    w = depth_width.W
+    poly = sympy.Poly((2 - I) * w * (w - R(1, 2)) ** 2 * (w - I / 3) * (w + 1 + I), w,
+                      extension=True)
+    coeff, factors = depth_width._factor_list(poly)
+    assert (coeff, factors) == poly.factor_list()
+    integral = sympy.Poly(poly.as_expr() * 12, w, domain=sympy.ZZ_I)
+    assert depth_width._factor_list(integral) == integral.factor_list()
+    assert coeff == 2 - I and sorted(k for _, k in factors) == [1, 1, 1, 2]
+    assert depth_width._exact_roots(np.array(poly.all_coeffs()[::-1], dtype=object)) == \
+        [I / 3, 0, -1 - I, R(1, 2), R(1, 2)]  # sympy's order of the factors
+
+
+@pytest.mark.slow
+@settings(max_examples=scaled_examples(0.1), deadline=None)
+@given(st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6), st.integers(1, 4)),
+                min_size=3, max_size=5),
+       st.integers(0, 2), st.booleans())
+def test_gaussian_factor_list_matches_sympy(roots, zeros, perturb) -> None:
+    # a split polynomial over QQ_I (with a power of w, possibly perturbed so it does not split)
+    w = depth_width.W
+    expr = (2 - I) * w**zeros * sympy.prod([w - (R(a, d) + I * R(b, d)) for a, b, d in roots])
+    coeffs = sympy.Poly(expr, w).all_coeffs()
+    coeffs[-1] += 1 if perturb else 0
+    for poly in (sympy.Poly(coeffs, w, extension=True),  # QQ_I or ZZ_I, as the coefficients
+                 sympy.Poly([c * 12**len(roots) for c in coeffs], w, domain=sympy.ZZ_I)):
+        assert depth_width._factor_list(poly) == poly.factor_list()

@@ -16,13 +16,14 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import (
     ALL_KINDS,
     assert_agree,
     gaussian_rationals,
     mismatches,
+    scaled_examples,
     stable_spectra,
 )
 
@@ -521,3 +522,123 @@ def test_exact_equal_and_to_domain_still_take_integers_and_fractions() -> None:
     assert tn.exact_equal(Fraction(1, 2), R(1, 2)) and not tn.exact_equal(1, 2)
     K, (arr,) = tn.to_domain(np.array([1, Fraction(1, 2)], dtype=object))
     assert K == sympy.QQ and list(tn.from_domain(K, arr)) == [1, R(1, 2)]
+
+
+# ---------------------------------------------------------------- Gaussian-rational fast paths
+def _unexpanded(draw: st.DrawFn, depth: int) -> sympy.Expr:
+    """A Gaussian rational written with unexpanded sums, products, quotients and powers."""
+    leaf = draw(gaussian_rationals(max_modulus=3, strict=False))
+    if depth == 0 or draw(st.booleans()):
+        return leaf
+    a, b = _unexpanded(draw, depth - 1), _unexpanded(draw, depth - 1)
+    op = draw(st.sampled_from(["add", "mul", "div", "pow"]))
+    if op == "div" and sympy.expand(b) == 0:
+        op = "mul"
+    if op == "pow" and sympy.expand(a) == 0:
+        return a + b
+    return {"add": lambda: a + b, "mul": lambda: a * b, "div": lambda: a / b,
+            "pow": lambda: a ** draw(st.integers(-3, 3))}[op]()
+
+
+@st.composite
+def unexpanded_gaussians(draw: st.DrawFn) -> sympy.Expr:
+    return _unexpanded(draw, 2)
+
+
+@settings(max_examples=scaled_examples(0.3), deadline=None)
+@given(unexpanded_gaussians())
+@example(I + (1 + I) ** 2)  # sympy leaves Abs(x)**2 unevaluated here (its value is 9)
+def test_gaussian_fast_paths_agree_with_sympy(x: sympy.Expr) -> None:
+    # abs_squared, is_exact_zero and to_domain evaluate Gaussian rationals in QQ_I; the
+    # answers are sympy's values (Abs(x)**2, expand, construct_domain on the canonical form)
+    from sympy.polys.constructor import construct_domain
+
+    from theory.numbers import from_domain, is_exact_zero, to_domain
+
+    canonical = sympy.expand(x)
+    value = abs_squared(x)
+    assert value.is_Rational and value == sympy.expand(sympy.Abs(x) ** 2)
+    assert is_exact_zero(x) is (canonical == 0)
+    assert is_exact_zero(x - canonical) is True
+    for entry in (x, canonical):
+        K, (arr,) = to_domain(np.array([entry, R(1, 2)], dtype=object))
+        assert K == construct_domain([canonical, R(1, 2)])[0]
+        assert list(from_domain(K, arr)) == [canonical, R(1, 2)]
+
+
+@pytest.mark.parametrize(("values", "domain"), [
+    ([2, Fraction(-3)], sympy.ZZ), ([R(1, 2), 1], sympy.QQ), ([I, 3], sympy.ZZ_I),
+    ([I / 2, 1], sympy.QQ_I), ([(1 + I) * (1 - I)], sympy.ZZ), ([(1 + I) / (1 - I)], sympy.ZZ_I),
+    ([(2 + I) ** -1], sympy.QQ_I), ([np.int64(4), R(-7)], sympy.ZZ),
+])
+def test_to_domain_picks_the_smallest_gaussian_domain(values: list[Any], domain: Any) -> None:
+    from theory.numbers import from_domain, to_domain
+
+    K, (arr,) = to_domain(np.array(values, dtype=object))
+    assert K == domain
+    assert list(from_domain(K, arr)) == [sympy.expand(sympy.sympify(v)) for v in values]
+
+
+def test_radicals_still_take_the_sympy_paths() -> None:
+    from theory.numbers import from_domain, is_exact_zero, to_domain
+
+    root = (-2 + 2 * I) ** R(1, 3)
+    assert abs_squared(root) == sympy.Abs(root) ** 2 == 2
+    assert is_exact_zero(root - (1 + I)) is True and is_exact_zero(root - 1) is False
+    K, _ = to_domain(np.array([sympy.sqrt(2), I], dtype=object))
+    assert K.is_Algebraic
+    # beyond MAX_FIELD_DEGREE: raw expressions, Python integers and Fractions included
+    many = (-30 - 20 * I) ** R(1, 6)
+    K, (arr,) = to_domain(np.array([many, 0, Fraction(1, 2)], dtype=object))
+    assert K == sympy.EXRAW and list(from_domain(K, arr)) == [many, 0, R(1, 2)]
+
+
+@settings(max_examples=scaled_examples(0.3), deadline=None)
+@given(unexpanded_gaussians())
+def test_exact_to_mpmath_conversion_keeps_its_rounding(x: sympy.Expr) -> None:
+    # the Gaussian fast path takes the parts from QQ_I; the digits are sympy's as before
+    with mpmath.workdps(30):
+        dps = mpmath.mp.dps + 5
+        re_v, im_v = (mpmath.mpf(str(sympy.N(part, dps))) for part in (sympy.re(x), sympy.im(x)))
+        want = re_v if im_v == 0 else mpmath.mpc(re_v, im_v)
+        got = convert([x], NumberKind.MPMATH)[0]
+        assert got == want and type(got) is type(want)
+
+
+_GROUND_TYPES_SCRIPT = """
+import numpy as np, sympy
+from sympy import I, Rational as R
+from theory.numbers import abs_squared, from_domain, is_exact_zero, to_domain
+from theory.depth_width import _factor_list, pole_multiplicity_certificate
+from theory.linear import W, DeepSSM
+x = (1 + I) * (R(2, 3) - I) / (3 - 2 * I)
+K, (arr,) = to_domain(np.array([x, R(1, 2), I], dtype=object))
+model = DeepSSM([[R(1, 2) + I / 3, R(-1, 4)], [R(1, 2) + I / 3, R(1, 5)]],
+                [[1, I], [[1, R(1, 2)], [I, 2]]], [1, R(-1, 3)])
+cert = pole_multiplicity_certificate(model, R(1, 2) + I / 3)
+poly = sympy.Poly((2 - I) * W * (W - R(1, 2)) ** 2 * (W - I / 3), W, extension=True)
+print(sympy.__version__, sympy.polys.domains.QQ.dtype.__module__)
+print([str(abs_squared(x)), is_exact_zero(x - sympy.expand(x)), str(K),
+       [str(v) for v in from_domain(K, arr)], str(model.kernel(9, "recurrence").tolist()),
+       cert.order, str(cert.numerator), str(cert.denominator), cert.check(model),
+       str(_factor_list(poly))])
+"""
+
+
+@pytest.mark.slow
+def test_results_do_not_depend_on_python_flint() -> None:
+    # sympy runs its QQ/ZZ arithmetic on python-flint when it is installed (the ``fast`` extra);
+    # the exact paths of the suite must give identical results with sympy's pure-Python types
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for ground in ("flint", "python"):
+        env = {**os.environ, "SYMPY_GROUND_TYPES": ground}
+        run = subprocess.run([sys.executable, "-c", _GROUND_TYPES_SCRIPT], env=env,
+                             capture_output=True, text=True, check=True, timeout=600)
+        lines = run.stdout.strip().splitlines()
+        outputs.append((lines[-2].split()[1], lines[-1]))  # (QQ's backend module, results)
+    assert "flint" in outputs[0][0] and "flint" not in outputs[1][0]
+    assert outputs[0][1] == outputs[1][1]

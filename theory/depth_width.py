@@ -42,6 +42,9 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy
+from sympy.polys.densebasic import dup_convert, dup_terms_gcd
+from sympy.polys.densetools import dmp_ground_primitive, dup_clear_denoms, dup_primitive
+from sympy.polys.factortools import _sort_factors, dup_factor_list
 
 from theory.linear import DeepSSM, ShallowSSM, W, _is_stable
 from theory.numbers import (
@@ -760,6 +763,73 @@ def shared_eigenvalue_counterexample(lam: Any) -> DeepSSM:
     return DeepSSM([[lam], [lam]], [[one], [[one]]], [one])
 
 
+def _product(factors: list[Any], one: Any) -> Any:
+    """``Π factors`` (``one`` for none), in the factors' ring."""
+    out = one
+    for f in factors:
+        out *= f
+    return out
+
+
+def _transfer_ring(deep: DeepSSM) -> tuple[Any, Any, Any] | None:
+    """``ρ̂ = N/D`` (BYJL25 Eq. 2 summed over ``s``) as polynomials in ``w`` over ``QQ_I``, with
+    ``D = Π_{k,i} (1 - λ_{k,i} w)`` (not reduced), and their ring; ``None`` when an entry of the
+    exact model is not a Gaussian rational (radicals: the caller uses sympy expressions).
+
+    Layer by layer, ``v_k = (I - w A_k)^{-1} B_k v_{k-1}`` kept over the common denominator:
+    every product is exact arithmetic in the domain, so the fraction is found without building
+    and expanding the nested expression of :meth:`DeepSSM.transfer_function`.
+    """
+    K, (lam, C, *B) = to_domain(deep.eigenvalues, deep.C, *deep.B)
+    if K not in (sympy.ZZ, sympy.QQ, sympy.ZZ_I, sympy.QQ_I):
+        return None
+    R, w = sympy.ring(str(W), sympy.QQ_I)
+
+    def el(x: Any) -> Any:
+        return R(sympy.QQ_I.convert_from(x, K))
+
+    vec, den = [el(b) for b in B[0]], R.one
+    for k in range(deep.depth):
+        if k:
+            vec = [sum((el(B[k][i, j]) * vec[j] for j in range(deep.width)), R.zero)
+                   for i in range(deep.width)]
+        lin = [R.one - el(x) * w for x in lam[k]]
+        vec = [v * _product(lin[:i] + lin[i + 1:], R.one) for i, v in enumerate(vec)]
+        den *= _product(lin, R.one)
+    return R, sum((el(c) * v for c, v in zip(C, vec)), R.zero), den
+
+
+def _reduced_transfer(deep: DeepSSM) -> tuple[sympy.Expr, sympy.Expr]:
+    """``ρ̂`` in lowest terms as ``sympy.fraction(sympy.cancel(ρ̂))`` gives it; through
+    :func:`_transfer_ring` and a polynomial gcd when the model is Gaussian-rational."""
+    ring = _transfer_ring(deep)
+    if ring is None:
+        return sympy.fraction(sympy.cancel(sympy.together(deep.transfer_function())))
+    _, num, den = ring
+    num, den = num.cancel(den)
+    # the same normal form (signs, content) as sympy.cancel of the nested expression
+    return sympy.fraction(sympy.cancel(num.as_expr() / den.as_expr()))
+
+
+def _same_transfer(deep: DeepSSM, numerator: sympy.Expr, denominator: sympy.Expr) -> bool:
+    """Whether ``ρ̂`` of ``deep`` equals ``numerator/denominator`` (polynomials in ``w``), decided
+    exactly: ``N·denominator = numerator·D`` in ``QQ_I[w]`` for a Gaussian-rational model and
+    certificate, otherwise the numerator of the cancelled difference, coefficient by coefficient
+    (:func:`theory.numbers.is_exact_zero`)."""
+    ring = _transfer_ring(deep)
+    if ring is not None:
+        R, num, den = ring
+        try:
+            other_num, other_den = R.from_expr(numerator), R.from_expr(denominator)
+        except (ValueError, sympy.polys.polyerrors.CoercionFailed):
+            pass  # coefficients outside QQ_I: decided below
+        else:
+            return not other_den.is_zero and num * other_den == other_num * den
+    diff = sympy.cancel(deep.transfer_function() - numerator / denominator)
+    num_diff, _ = sympy.fraction(sympy.together(diff))
+    return all(is_exact_zero(c) for c in sympy.Poly(num_diff, W).all_coeffs())
+
+
 @dataclass(frozen=True)
 class PoleCertificate:
     """Exact order of the pole of ``ρ̂`` at ``w = 1/λ`` (BYJL25 Theorem 4.1(i) finding).
@@ -789,11 +859,8 @@ class PoleCertificate:
             return False
         if self.order > 0 and is_exact_zero(num.eval(1 / lam)):
             return False
-        if deep is not None:
-            diff = sympy.cancel(deep.transfer_function() - self.numerator / self.denominator)
-            num_diff, _ = sympy.fraction(sympy.together(diff))
-            if not all(is_exact_zero(c) for c in sympy.Poly(num_diff, W).all_coeffs()):
-                return False
+        if deep is not None and not _same_transfer(deep, self.numerator, self.denominator):
+            return False
         return True
 
     @property
@@ -813,7 +880,7 @@ def pole_multiplicity_certificate(deep: DeepSSM, pole: Any) -> PoleCertificate:
     """
     _check(rules={"deep": "exact_model"}, deep=deep, pole=pole)
     lam = sympy.sympify(pole)
-    num, den = sympy.fraction(sympy.cancel(sympy.together(deep.transfer_function())))
+    num, den = _reduced_transfer(deep)
     den_poly = sympy.Poly(den, W)
     lin = sympy.Poly(1 - lam * W, W)
     order = 0
@@ -906,13 +973,53 @@ def numerator_coefficients(shallow: ShallowSSM) -> np.ndarray:
     return convert(out, NumberKind.FLOAT) if shallow.kind is NumberKind.FLOAT else ar.back(out)
 
 
+def _gaussian_factor(f: list[Any], K0: Any) -> tuple[Any, list[tuple[list[Any], int]]]:
+    """sympy's ``dup_qq_i_factor`` / ``dup_zz_i_factor`` of the primitive ``f`` over ``K0``
+    (``QQ_I`` / ``ZZ_I``), step by step, with a direct conversion into ``QQ<I>``.
+
+    sympy converts every coefficient into ``QQ<I>`` through ``to_number_field`` (a field
+    isomorphism per coefficient, about 0.2 s each); ``a + bI`` is the element ``[b, a]`` of
+    ``QQ<I>``, whose generator is ``I`` (checked by the caller).
+    """
+    if K0 == sympy.ZZ_I:
+        K1 = K0.get_field()
+        coeff, factors = _gaussian_factor(dup_convert(f, K0, K1), K1)
+        out = []
+        for fac, i in factors:
+            fac_denom, fac_num = dup_clear_denoms(fac, K1)
+            content, fac_prim = dmp_ground_primitive(dup_convert(fac_num, K1, K0), 0, K0)
+            coeff = (coeff * content**i) // fac_denom**i
+            out.append((fac_prim, i))
+        return K0.convert(coeff, K1), out
+    K1 = K0.as_AlgebraicField()
+    coeff, factors = dup_factor_list([K1.new([c.y, c.x]) for c in f], K1)
+    return K0.convert(coeff, K1), [(dup_convert(g, K1, K0), k) for g, k in factors]
+
+
+def _factor_list(poly: sympy.Poly) -> tuple[Any, list[tuple[sympy.Poly, int]]]:
+    """``poly.factor_list()``: the same coefficient, factors and order, much faster over
+    ``ZZ_I`` and ``QQ_I`` (sympy's ``dup_factor_list`` with :func:`_gaussian_factor`)."""
+    K0 = poly.domain
+    field = sympy.QQ_I.as_AlgebraicField()
+    if K0 not in (sympy.ZZ_I, sympy.QQ_I) or field.ext.as_expr() != sympy.I or \
+            field.mod.to_list() != [1, 0, 1]:
+        return poly.factor_list()
+    j, f = dup_terms_gcd(poly.rep.to_list(), K0)
+    cont, f = dup_primitive(f, K0)
+    coeff, factors = _gaussian_factor(f, K0)
+    if j:
+        factors.insert(0, ([K0.one, K0.zero], j))
+    return K0.to_sympy(coeff * cont), \
+        [(poly.per(poly.rep.per(g)), k) for g, k in _sort_factors(factors)]
+
+
 def _exact_roots(coeffs: np.ndarray) -> list[Any] | None:
     """Exact roots of ``P`` (with multiplicity) when ``deg P ≤ 2`` or ``P`` splits into linear
     factors over its coefficient field; otherwise ``None``."""
     poly = sympy.Poly(list(coeffs[::-1]), W, extension=True)
     if poly.degree() <= 2:
         return list(sympy.roots(poly, multiple=True))
-    _, factors = poly.factor_list()
+    _, factors = _factor_list(poly)
     if any(f.degree() > 1 for f, _ in factors):
         return None
     roots = []
@@ -1444,6 +1551,32 @@ def _realify(eig: np.ndarray, vec: np.ndarray) -> None:
 
 
 # ============================================================================ Thm 4.1(iii)
+def _taylor_coefficients(poles: list[Any], residues: list[Any], order: int) -> list[Any]:
+    """The first ``order`` Taylor coefficients at ``z = 0`` of ``Σ_i r_i z/(z - λ_i)`` for
+    rational poles (nonzero) and residues, as sympy rationals.
+
+    Exact power-series division in ``QQ``: the sum is brought to one fraction ``N/D`` with
+    ``D = Π_i (z - λ_i)`` and ``N = Σ_i r_i z Π_{j≠i}(z - λ_j)`` (polynomial products), and
+    ``c_k = (N_k - Σ_{j<k} c_j D_{k-j}) / D_0``. An independent route to the coefficients, not
+    the closed form ``-Σ r_i/λ_i`` they are checked against.
+    """
+    QQ = sympy.QQ
+    R, z = sympy.ring("z", QQ)
+    lin = [z - QQ.from_sympy(x) for x in poles]
+    den = _product(lin, R.one)
+    num = sum((QQ.from_sympy(ri) * z * _product(lin[:i] + lin[i + 1:], R.one)
+               for i, ri in enumerate(residues)), R.zero)
+
+    def at(p: Any, k: int) -> Any:
+        return p.coeff(z**k if k else 1)
+
+    c: list[Any] = []
+    for k in range(order):
+        c.append((at(num, k) - sum((c[j] * at(den, k - j) for j in range(k)), QQ.zero))
+                 / at(den, 0))
+    return [QQ.to_sympy(x) for x in c]
+
+
 @dataclass(frozen=True)
 class NonInclusionCertificate:
     """Why a width-``l(m-1)+2`` shallow target is in no depth-``l`` width-``m`` class.
@@ -1498,9 +1631,9 @@ class NonInclusionCertificate:
             out.append("layers_without_zero_mode must be l - max_zero_modes")
         if self.lm >= self.n and self.layers_without_zero_mode < 2:
             out.append("fewer than two layers are forced to have only nonzero modes")
-        z = sympy.Symbol("z")
-        series_coeff = sympy.series(sum(ri * z / (z - li) for ri, li in zip(r, lam)), z, 0, 2)
-        coeff = series_coeff.removeO().coeff(z, 1)
+        if any(x == 0 for x in lam):  # -sum r_i/lambda_i is undefined: reported above
+            return out
+        coeff = _taylor_coefficients(lam, r, 2)[1]
         formula = -sum(ri / li for ri, li in zip(r, lam))
         if not _equal(coeff, formula) or formula != self.first_order_coefficient:
             out.append("first_order_coefficient must equal -sum r_i/lambda_i (series check)")
@@ -1575,6 +1708,10 @@ def vanishing_order_at_infinity(deep: DeepSSM) -> int | float:
     modes, so this order is at least the number of layers without a zero eigenvalue.
     """
     _check(rules={"deep": "exact_model"}, deep=deep)
+    ring = _transfer_ring(deep)
+    if ring is not None:  # ρ̂(1/z) ~ (lc N / lc D) z^(deg D - deg N) at z = 0
+        _, num, den = ring
+        return math.inf if num.is_zero else den.degree() - num.degree()
     z = sympy.Symbol("z")
     num, den = sympy.fraction(sympy.cancel(deep.transfer_function().subs(W, 1 / z)))
     def orders(expr: sympy.Expr) -> list[int]:

@@ -90,6 +90,7 @@ from theory.numbers import (
     NumberKind,
     abs_squared,
     convert,
+    exact_equal,
     is_exact_zero,
     is_finite,
     kind_of,
@@ -790,7 +791,7 @@ def kernel_agreement(deep: DeepSSM, shallow: ShallowSSM) -> tuple[float, float]:
     kinds = {deep.kind, shallow.kind}
     if kinds == {NumberKind.EXACT}:
         a, b = deep.kernel(T, method="recurrence"), shallow.kernel(T)
-        bad = any(not _is_zero(x - y, NumberKind.EXACT) for x, y in zip(a, b))
+        bad = any(not exact_equal(x, y) for x, y in zip(a, b))
         return (math.inf if bad else 0.0), 0.0
     kind = NumberKind.FLOAT if NumberKind.FLOAT in kinds else NumberKind.MPMATH
     a = convert(deep.kernel(T, method="recurrence"), kind)

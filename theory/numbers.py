@@ -340,7 +340,9 @@ def convert(values: Any, kind: NumberKind, name: str = "values") -> np.ndarray:
     out = np.empty(arr.shape, dtype=object)
     for idx, x in np.ndenumerate(arr):
         if kind is NumberKind.MPMATH and isinstance(x, sympy.Basic):
-            re, im = (sympy.re(x), sympy.im(x))
+            g = _gaussian(x)  # a Gaussian rational: its parts without sympy.re / sympy.im
+            re, im = (sympy.re(x), sympy.im(x)) if g is None else \
+                (sympy.QQ.to_sympy(g.x), sympy.QQ.to_sympy(g.y))
             dps = mpmath.mp.dps + 5
             re_v = mpmath.mpf(str(sympy.N(re, dps)))
             im_v = mpmath.mpf(str(sympy.N(im, dps)))
@@ -471,6 +473,9 @@ def is_exact_zero(x: Any) -> bool:
     e = _exact_number(x, "x")
     if e.is_Number:
         return bool(e == 0)
+    g = _gaussian(e)
+    if g is not None:  # canonical in QQ_I: decides at once
+        return not g
     K, (elem,) = construct_domain([e])
     if K in (sympy.ZZ, sympy.QQ, sympy.ZZ_I, sympy.QQ_I):  # a canonical form: decides at once
         return bool(K.is_zero(elem))
@@ -488,18 +493,56 @@ def is_exact_zero(x: Any) -> bool:
 
 def exact_equal(a: Any, b: Any) -> bool:
     """Decide ``a == b`` for exact numbers (see :func:`is_exact_zero`; a bad ``a`` or ``b``
-    raises :class:`InvalidParameterError` naming it)."""
-    return is_exact_zero(_exact_number(a, "a") - _exact_number(b, "b"))
+    raises :class:`InvalidParameterError` naming it). Structurally equal expressions are equal
+    without further work; any other pair is decided by :func:`is_exact_zero` of ``a - b``."""
+    ea, eb = _exact_number(a, "a"), _exact_number(b, "b")
+    return ea == eb or is_exact_zero(ea - eb)  # one expression tree: equal at once
+
+
+def _gaussian(x: Any) -> Any:
+    """``x`` as an element of ``QQ_I`` when it is a Gaussian rational built from rationals and
+    ``I`` by sums, products and integer powers (evaluated exactly in the domain, so that an
+    unexpanded ``(1+i)(1-i)/2`` is recognised as ``1``); ``None`` for anything else (radicals,
+    transcendental functions, symbols), which the callers leave to sympy."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return sympy.QQ_I(sympy.QQ(int(x)), sympy.QQ.zero)
+    if isinstance(x, Fraction):
+        return sympy.QQ_I(sympy.QQ(x.numerator, x.denominator), sympy.QQ.zero)
+    if not isinstance(x, sympy.Expr):
+        return None
+    if x.is_Rational:
+        return sympy.QQ_I(sympy.QQ(int(x.p), int(x.q)), sympy.QQ.zero)
+    if x is sympy.I:
+        return sympy.QQ_I(sympy.QQ.zero, sympy.QQ.one)
+    if x.is_Add or x.is_Mul:
+        parts = [_gaussian(a) for a in x.args]
+        if any(g is None for g in parts):
+            return None
+        out = parts[0]
+        for g in parts[1:]:
+            out = out + g if x.is_Add else out * g
+        return out
+    if x.is_Pow and x.exp.is_Integer:
+        base = _gaussian(x.base)
+        if base is None or (not base and x.exp < 0):
+            return None
+        return base ** int(x.exp)
+    return None
 
 
 def abs_squared(x: Any) -> Any:
     """``|x|²`` in the kind of ``x``; exact for sympy numbers.
 
-    For sympy numbers this is ``Abs(x)**2``: sympy evaluates it to ``a² + b²`` for Gaussian
-    rationals and reduces the modulus of roots and products (``|sqrt(i/7)|² = 1/7``), where the
-    expansion of ``x·conj(x)`` can leave an expression that sympy cannot compare.
+    For sympy numbers this is ``Abs(x)**2``: ``a² + b²`` for Gaussian rationals (evaluated in
+    ``QQ_I`` by :func:`_gaussian`, whatever products, quotients and integer powers express
+    them), and sympy's reduction of the modulus of roots and products otherwise
+    (``|sqrt(i/7)|² = 1/7``), where the expansion of ``x·conj(x)`` can leave an expression that
+    sympy cannot compare.
     """
     if isinstance(x, sympy.Basic):
+        g = _gaussian(x)
+        if g is not None:  # a Gaussian rational, however written: a² + b² at once
+            return sympy.QQ.to_sympy(g.x * g.x + g.y * g.y)
         return sympy.Abs(x) ** 2
     if isinstance(x, (mpmath.mpf, mpmath.mpc)):
         return mpmath.re(x) ** 2 + mpmath.im(x) ** 2
@@ -575,10 +618,35 @@ def _field_degree_bound(values: Sequence[Any]) -> int:
     return degree
 
 
+#: The domains of rationals and Gaussian rationals (index: 1 if some entry is not integral, plus
+#: 2 if some entry is not real); their elements convert to canonical sympy numbers.
+_GAUSSIAN_DOMAINS = (sympy.ZZ, sympy.QQ, sympy.ZZ_I, sympy.QQ_I)
+
+
+def _gaussian_domain(flat: list[Any]) -> tuple[Domain, list[Any]] | None:
+    """The smallest of :data:`_GAUSSIAN_DOMAINS` holding every entry of ``flat`` and the entries
+    in it, when every entry is a Gaussian rational (:func:`_gaussian`); ``None`` otherwise.
+
+    For entries written as ``a + b·I`` this is what ``construct_domain(flat)`` returns, without
+    its generic analysis; unexpanded products and quotients of Gaussian rationals (for which
+    ``construct_domain`` gives ``EX``) land in the same domain."""
+    values = [_gaussian(x) for x in flat]
+    if any(g is None for g in values):
+        return None
+    real = all(not g.y for g in values)
+    integral = all(g.x.denominator == 1 and g.y.denominator == 1 for g in values)
+    K = _GAUSSIAN_DOMAINS[(0 if integral else 1) + (0 if real else 2)]
+    if real:
+        return K, [K.convert_from(g.x, sympy.QQ) for g in values]
+    return K, [K(K.dom.convert_from(g.x, sympy.QQ), K.dom.convert_from(g.y, sympy.QQ))
+               for g in values]
+
+
 def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
     """Convert exact arrays to elements of one common sympy domain, for fast exact arithmetic.
 
-    Gaussian rationals land in ``QQ_I``, rationals in ``QQ``, algebraic numbers in an algebraic
+    Gaussian rationals land in ``ZZ_I``/``QQ_I``, rationals in ``ZZ``/``QQ`` (as
+    ``construct_domain`` chooses, also for unexpanded products), algebraic numbers in an algebraic
     field ``QQ<θ>`` when its degree is at most :data:`MAX_FIELD_DEGREE`; anything else (more
     radicals, transcendental numbers) stays plain sympy expressions in the ``EXRAW`` domain,
     which are expanded by :func:`from_domain`. Domain elements support ``+``, ``*`` and
@@ -602,12 +670,12 @@ def to_domain(*arrays: np.ndarray) -> tuple[Domain, list[np.ndarray]]:
     flat = [x for a in arrays for x in a.flat]
     if not flat:
         return sympy.QQ, [np.empty(a.shape, dtype=object) for a in arrays]
-    K, elems = construct_domain(flat)  # ZZ, QQ, ZZ_I or QQ_I when no radical is present
+    K, elems = _gaussian_domain(flat) or construct_domain(flat)  # no radical: ZZ .. QQ_I
     if K == sympy.EX:
         if _field_degree_bound(flat) <= MAX_FIELD_DEGREE:
             K, elems = construct_domain(flat, extension=True)
         if K == sympy.EX or not K.is_Algebraic:
-            K, elems = sympy.EXRAW, [sympy.EXRAW.from_sympy(x) for x in flat]
+            K, elems = sympy.EXRAW, [sympy.EXRAW.from_sympy(sympy.sympify(x)) for x in flat]
     out, pos = [], 0
     for a in arrays:
         arr = np.empty(a.shape, dtype=object)
@@ -629,8 +697,9 @@ def from_domain(K: Domain, arr: np.ndarray) -> np.ndarray:
     if not isinstance(K, Domain):
         fail("K", "a sympy domain (from to_domain)", K)
     out = np.empty(_check_ndarray(arr, "arr").shape, dtype=object)
+    canonical = K in _GAUSSIAN_DOMAINS  # to_sympy already gives a + b·I, expanded
     for idx, x in np.ndenumerate(arr):
-        out[idx] = sympy.expand(K.to_sympy(x))
+        out[idx] = K.to_sympy(x) if canonical else sympy.expand(K.to_sympy(x))
     return out
 
 
