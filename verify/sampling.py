@@ -26,7 +26,7 @@ import sympy
 
 from theory.layers import SSMLayer
 from theory.linear import DeepSSM
-from theory.numbers import InvalidParameterError
+from theory.numbers import InvalidParameterError, abs_squared
 from verify.batch import DeepBatch
 
 __all__ = [
@@ -173,7 +173,7 @@ def gaussian_rational(rng: np.random.Generator, max_den: int = 7, max_abs: int =
 def _exact_stable(rng: np.random.Generator, max_den: int) -> sympy.Expr:
     while True:
         lam = gaussian_rational(rng, max_den, 1)
-        if sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1:
+        if abs_squared(lam) < 1:
             return lam
 
 

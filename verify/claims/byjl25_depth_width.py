@@ -44,7 +44,7 @@ from theory.depth_width import (
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM, W
-from theory.numbers import InvalidParameterError, NumberKind, tolerance
+from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
 from theory.validation import Rules, check_int, check_rules, require
 from verify.certificates import (
     certificate,
@@ -140,7 +140,7 @@ def _rebuild_from_certificate(description: dict[str, Any]) -> list[DeepSSM]:
 def _exact_stable(rng: np.random.Generator, avoid: list[Any]) -> sympy.Expr:
     while True:
         lam = gaussian_rational(rng, 7, 1)
-        if lam != 0 and lam not in avoid and sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1:
+        if lam != 0 and lam not in avoid and abs_squared(lam) < 1:
             return lam
 
 

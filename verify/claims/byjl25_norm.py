@@ -550,7 +550,7 @@ def random_exact_target(rng: np.random.Generator, n: int) -> ShallowSSM:
     poles: list[Any] = []
     while len(poles) < n:
         lam = gaussian_rational(rng, 9, 1)
-        if sympy.re(lam) ** 2 + sympy.im(lam) ** 2 < 1 and \
+        if abs_squared(lam) < 1 and \
                 not any(_exact_zero(lam - p) for p in poles):
             poles.append(lam)
     scale = sympy.Integer(10) ** int(rng.integers(0, 5))
