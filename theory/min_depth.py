@@ -154,6 +154,8 @@ def depth_upper_bound(shallow: ShallowSSM, width: int, c: Any) -> int:
 #: Relative gap of the logarithmic forest test below which :func:`forest_depth_bound` decides
 #: the test in exact rational arithmetic instead (float logarithms cannot resolve a tie).
 NEAR_TIE = 1e-9
+#: Bits of the high-precision logarithms that decide a near tie before the exact powers.
+NEAR_TIE_BITS = 192
 
 
 def _max_abs_squared(shallow: ShallowSSM) -> Fraction | None:
@@ -172,8 +174,10 @@ def _forest_fits(depth: int, log_c1: float, log_c: float, shallow: ShallowSSM,
     """``2^{(l-1)/(l+1)} c_1^{2/(l+1)} ≤ c``, i.e. ``(l-1) ln 2 + 2 ln c_1 ≤ (l+1) ln c``.
 
     Within a relative gap :data:`NEAR_TIE` of equality (only there, so the exact work stays off
-    the common path), the equivalent ``4^{l-1} c_1⁴ ≤ c^{2(l+1)}`` is decided in rationals
-    when ``c_1⁴`` is rational (:func:`_max_abs_squared`).
+    the common path), the equivalent ``4^{l-1} c_1⁴ ≤ c^{2(l+1)}`` is decided on the exact
+    inputs when ``c_1⁴`` is rational (:func:`_max_abs_squared`): by their logarithms at
+    :data:`NEAR_TIE_BITS` bits (a gap above ``2^{16}`` ulps of the logarithms' size decides),
+    and only at a tie to that precision by the exact rational powers.
     """
     lhs, rhs = (depth - 1) * math.log(2) + 2 * log_c1, (depth + 1) * log_c
     if abs(lhs - rhs) > NEAR_TIE * max(1.0, abs(lhs), abs(rhs)):
@@ -181,6 +185,15 @@ def _forest_fits(depth: int, log_c1: float, log_c: float, shallow: ShallowSSM,
     c1_4 = _max_abs_squared(shallow)
     if c1_4 is None:
         return lhs <= rhs
+    # the logarithms of the exact inputs at NEAR_TIE_BITS more bits than they need: decides
+    # every case but a tie to that precision, without the powers (for c close to 2 the depth
+    # reaches 1e5 and c^(2(l+1)) millions of bits)
+    with mpmath.workprec(NEAR_TIE_BITS + 2 * (depth + 1).bit_length()):
+        gap = (2 * (depth + 1) * mpmath.log(mpmath.mpf(c))
+               - 2 * (depth - 1) * mpmath.log(2)
+               - (mpmath.log(c1_4.numerator) - mpmath.log(c1_4.denominator)))
+        if abs(gap) > mpmath.ldexp(max(1.0, abs(lhs), abs(rhs)), 16 - NEAR_TIE_BITS):
+            return bool(gap > 0)
     return 4 ** (depth - 1) * c1_4 <= Fraction(c) ** (2 * (depth + 1))
 
 
