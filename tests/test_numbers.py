@@ -642,3 +642,12 @@ def test_results_do_not_depend_on_python_flint() -> None:
         outputs.append((lines[-2].split()[1], lines[-1]))  # (QQ's backend module, results)
     assert "flint" in outputs[0][0] and "flint" not in outputs[1][0]
     assert outputs[0][1] == outputs[1][1]
+
+
+def test_exact_to_float_rounds_each_part_once():
+    """``complex(Rational(-68, 25))`` is -2.7199999999999998; the conversion gives the float
+    nearest to the exact value, -2.72, for real and for Gaussian rationals."""
+    got = convert([sympy.Rational(-68, 25), sympy.Rational(-68, 25) + sympy.I / 3],
+                  NumberKind.FLOAT)
+    assert got[0] == -2.72 and got[1] == complex(-2.72, 1 / 3)
+    assert complex(sympy.Rational(-68, 25)) != -2.72  # the pitfall this avoids

@@ -161,6 +161,11 @@ def _complex(x: Any, name: str) -> complex:
     if isinstance(x, (str, bytes)):
         fail(name, "a number", x)
     try:
+        if isinstance(x, sympy.Basic):  # each part rounded once (complex() of a Rational is not)
+            if x.is_Rational:
+                return complex(float(x))
+            re_v, im_v = x.as_real_imag()
+            return complex(float(re_v), float(im_v))
         return complex(x)
     except (TypeError, ValueError, OverflowError):
         fail(name, "a number", x)
