@@ -111,6 +111,12 @@ def _sizes(values: Any, name: str) -> None:
         check_int(v, name, 1)
 
 
+def _kernel(rho: Any) -> None:
+    """Check the kernel ``rho`` (of B2 (ii)) is callable."""
+    if not callable(rho):
+        raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
+
+
 def _float_layer(
     layer: Any, shape: tuple[int, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -142,9 +148,13 @@ def _float_layer(
 
 
 def _float_taps(taps: Any) -> np.ndarray:
-    """:func:`as_taps` rounded to float64."""
+    """:func:`as_taps` rounded to float64; complex taps are refused (the B2 bounds and the
+    ``[0, π]`` frequency grid of :func:`hinf_error` are for real kernels)."""
     rho = as_taps(taps)
-    return convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho.astype(float)
+    rho = convert(rho, NumberKind.FLOAT) if rho.dtype == object else rho
+    if np.iscomplexobj(rho):
+        raise InvalidParameterError("taps: expected real taps, got complex entries")
+    return rho
 
 
 # ------------------------------------------------------------------------------------ B1
@@ -179,29 +189,17 @@ def causal_convolution(taps: Any, x: Any) -> np.ndarray:
         On bad taps, or ``x`` non-finite or of the wrong shape.
     """
     rho = as_taps(taps)
-    kind = kind_of(rho, x)
-    xs = as_array(convert(x, kind) if isinstance(x, np.ndarray) and x.dtype == object else x,
-                  kind, "x")
-    rho = convert(rho, kind) if kind is not NumberKind.FLOAT else _float_taps(rho)
+    kind = kind_of(rho, x, names=["taps", "x"])
+    xs = as_array(convert(x, kind, "x") if isinstance(x, np.ndarray) and x.dtype == object
+                  else x, kind, "x")
     if xs.ndim < 2 or xs.shape[-1] != rho.shape[2]:
         raise InvalidParameterError(f"x: expected shape (..., n, {rho.shape[2]}), got {xs.shape}")
     n = xs.shape[-2]
-    y = None
+    # object arrays (exact, mpmath) start from the integer 0, which every kind absorbs
+    y = np.zeros(xs.shape[:-1] + (rho.shape[1],), dtype=np.result_type(xs, rho))
     for j in range(min(rho.shape[0], n)):
-        term = xs[..., : n - j, :] @ rho[j].T
-        part = np.concatenate([np.zeros_like(term[..., :j, :]) if kind is NumberKind.FLOAT
-                               else _object_zeros(term.shape[:-2] + (j, term.shape[-1])),
-                               term], axis=-2)
-        y = part if y is None else y + part
-    if y is None:
-        return np.zeros(xs.shape[:-1] + (rho.shape[1],))
+        y[..., j:, :] = y[..., j:, :] + xs[..., : n - j, :] @ rho[j].T
     return y
-
-
-def _object_zeros(shape: tuple[int, ...]) -> np.ndarray:
-    out = np.empty(shape, dtype=object)
-    out[...] = 0
-    return out
 
 
 def shift_register(taps: Any) -> SSMLayer:
@@ -231,11 +229,13 @@ def lagrange_inverse(nodes: Any) -> np.ndarray:
     InvalidParameterError
         If the nodes are empty, not finite or not distinct.
     """
-    kind = kind_of(nodes)
+    kind = kind_of(nodes, names=["nodes"])
     lam = as_array(nodes, kind, "nodes", ndim=1)
     T = check_int(lam.shape[0], "nodes (count)", 1)
     if kind is NumberKind.EXACT:
-        K, (ld,) = to_domain(lam)
+        ring, (ld,) = to_domain(lam)
+        K = ring.get_field()  # divide in QQ, not ZZ: integer nodes give rational inverses
+        ld = [K.convert_from(v, ring) for v in ld]
         zero, one = K.zero, K.one
     else:
         ld, K = lam, None
@@ -283,16 +283,14 @@ def vandermonde_realization(taps: Any, nodes: Any) -> SSMLayer:
     """
     rho = as_taps(taps)
     T, p, d = rho.shape
-    kind = kind_of(rho, nodes)
+    kind = kind_of(rho, nodes, names=["taps", "nodes"])
     lam = as_array(nodes, kind, "nodes", ndim=1)
     if lam.shape[0] != T:
         raise InvalidParameterError(f"nodes: expected {T} nodes (one per tap), got {lam.shape}")
     if not all(abs(v) < 1 for v in lam):
         raise InvalidParameterError("nodes: expected moduli < 1 (a stable diagonal layer)")
-    rho = convert(rho, kind) if kind is not NumberKind.FLOAT else rho
     Linv = lagrange_inverse(lam)
-    coeffs = np.einsum("is,sqa->qai", Linv, rho) if kind is NumberKind.FLOAT else \
-        np.array([[Linv @ rho[:, q, a] for a in range(d)] for q in range(p)], dtype=object)
+    coeffs = np.einsum("is,sqa->qai", Linv, rho)  # exact / mpmath entries: object arithmetic
     W = np.concatenate([lam] * d)
     U = np.zeros((T * d, d), dtype=int)
     for a in range(d):
@@ -437,11 +435,11 @@ def balanced_truncation(taps: Any, order: int, *, min_gap: float = 1e-8) -> Bala
         raise InvalidParameterError(
             f"order: expected an integer in [1, {rank}] (the numerical rank of H), got {order!r}"
         )
-    if order < sv.shape[0] and sv[order] > 0 and (sv[order - 1] - sv[order]) < min_gap * sv[
-            order - 1]:
+    # sv[order - 1] > 0 (order <= rank), so an exact zero sv[order] never counts as close
+    if order < sv.shape[0] and (sv[order - 1] - sv[order]) < min_gap * sv[order - 1]:
         raise InvalidParameterError(
             f"order: the cut at {order} separates nearly equal Hankel singular values "
-            f"{sv[order - 1]!r}, {sv[order]!r}"
+            f"{float(sv[order - 1])!r}, {float(sv[order])!r}"
         )
     Vr = Vt[:order].T  # (T d, r)
     root = np.sqrt(sv[:order])
@@ -542,7 +540,7 @@ def l1_error_norm(taps: Any, layer: SSMLayer, horizon: int | None = None) -> tup
     powers = [np.eye(layer.width)]
     k = None
     while k is None:
-        if norm(powers[-1]) <= 0.5 and len(powers) > 1:
+        if norm(powers[-1]) <= 0.5:  # never at W^0 = I, whose norm is 1
             k = len(powers) - 1
         elif len(powers) > 100000:
             raise InvalidParameterError("layer: W does not contract within 1e5 steps")
@@ -663,8 +661,7 @@ def bernstein_exponential_sum(
         ``alpha`` (``> 0``) or ``g_at_zero`` is not finite.
     """
     check_int(n, "n", 1)
-    if not callable(rho):
-        raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
+    _kernel(rho)
     check_real(alpha, "alpha", minimum=0, strict=True)
     check_real(g_at_zero, "g_at_zero")
     with mpmath.workdps(mpmath.mp.dps + n):
@@ -742,7 +739,9 @@ def l2_exponential_fit(rho: Callable[[Any], Any], rates: Any) -> np.ndarray:
     """Coefficients of the ``L²[0,∞)`` projection of ``ρ`` on ``{e^{-r_j t}}`` (mpmath).
 
     The Gram matrix is the Cauchy matrix ``1/(r_i + r_j)``; the right-hand side
-    ``∫ e^{-r_j t} ρ(t) dt`` is computed with :func:`mpmath.quad`. Used to compare the growth
+    ``∫ e^{-r_j t} ρ(t) dt`` is computed with :func:`mpmath.quad` on ``[0, 1]``, ``[1, 10]``
+    and ``[10, ∞)`` (a kernel smooth on each piece integrates to the working precision; a kink
+    or jump at ``t = 1`` or ``t = 10`` is allowed). Used to compare the growth
     of best-fit coefficients with the Bernstein ones (:func:`exponential_sum_table`).
 
     Raises
@@ -751,9 +750,8 @@ def l2_exponential_fit(rho: Callable[[Any], Any], rates: Any) -> np.ndarray:
         If ``rho`` is not callable or ``rates`` is not a non-empty 1-D array of distinct finite
         positive numbers.
     """
-    if not callable(rho):
-        raise InvalidParameterError(f"rho: the kernel must be callable, got {rho!r}")
-    rs = as_array(rates, kind_of(rates), "rates", ndim=1)
+    _kernel(rho)
+    rs = as_array(rates, kind_of(rates, names=["rates"]), "rates", ndim=1)
     check_int(rs.shape[0], "rates (count)", 1)
     r = [mpmath.mpf(check_real(v, "rates", minimum=0, strict=True, exact=True)) for v in rs]
     if len(set(r)) != len(r):
@@ -782,8 +780,18 @@ def exponential_sum_table(
     ``Σ a_j e^{-r_j t}``), ``l1_bound`` (:func:`bernstein_l1_bound`), ``l1_error`` (``(1/α)
     ∫_0^1 |g - B_n g|``, Gauss–Legendre on 512 panels in ``u``) and ``l2_max_coeff`` (``max``
     coefficient of the ``L²`` projection on the same rates, :func:`l2_exponential_fit`).
+
+    Raises
+    ------
+    InvalidParameterError
+        Before ``rho`` is evaluated, if ``rho`` is not callable, ``alpha`` is not a finite
+        number ``> 0``, ``g_at_zero`` is not finite, ``lipschitz`` is not a finite number
+        ``>= 0`` or ``degrees`` is not a non-empty sequence of integers ``>= 1``; afterwards
+        as :func:`bernstein_exponential_sum`.
     """
+    _kernel(rho)
     check_real(alpha, "alpha", minimum=0, strict=True)
+    check_real(g_at_zero, "g_at_zero")
     check_real(lipschitz, "lipschitz", minimum=0)
     _sizes(degrees, "degrees")
     rows = []
