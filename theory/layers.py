@@ -196,19 +196,18 @@ class SSMLayer:
         """``W`` as a dense ``(m, m)`` array of the layer's kind."""
         if not self.diagonal:
             return self.W
-        zero = sympy.Integer(0) if self.kind is NumberKind.EXACT else (
-            mpmath.mpf(0) if self.kind is NumberKind.MPMATH else 0.0)
         out = np.empty((self.width, self.width), dtype=self.W.dtype)
-        out[...] = zero
+        out[...] = self.W[0] * 0  # the zero of the layer's kind (sympy, mpmath or float)
         np.fill_diagonal(out, self.W)
         return out
 
     def to_kind(self, kind: NumberKind) -> SSMLayer:
         """The same layer with entries converted to ``kind`` (exact → float rounds)."""
         _require(isinstance(kind, NumberKind), "kind", repr(kind), "a NumberKind")
-        conv = [None if v is None else convert(v, kind, n)
-                for v, n in ((self.W, "W"), (self.U, "U"), (self.C, "C"), (self.D, "D"),
-                             (self.b, "b"))]
+        # converting finite numbers cannot fail; an entry beyond the float range becomes inf,
+        # which the constructor refuses naming the parameter
+        conv = [None if v is None else convert(v, kind)
+                for v in (self.W, self.U, self.C, self.D, self.b)]
         return SSMLayer(*conv, time=self.time, require_stable=False)
 
     # ------------------------------------------------------------------ spectrum and stability
@@ -226,7 +225,7 @@ class SSMLayer:
             vals = sympy.Matrix(self.W).eigenvals(multiple=True)
             return list(vals)
         if self.kind is NumberKind.MPMATH:
-            return list(mpmath.eig(mpmath.matrix(self.W.tolist()), left=False, right=False))
+            return list(mpmath.eig(mpmath.matrix(self.W.tolist()), right=False))
         return list(np.linalg.eigvals(self.W))
 
     def spectral_radius(self) -> Any:
@@ -240,7 +239,13 @@ class SSMLayer:
 
     def _max_real_part(self) -> Any:
         parts = [real_part(x) for x in self.eigenvalues()]
-        return sympy.Max(*parts) if self.kind is NumberKind.EXACT else max(parts)
+        if self.kind is not NumberKind.EXACT:
+            return max(parts)
+        try:
+            return sympy.Max(*parts)
+        except ValueError:  # sympy cannot order them, e.g. a real part that is a hidden 0
+            _fail("W", f"real parts {parts}", "eigenvalues whose real parts can be ordered "
+                  "exactly")
 
     def stability_margin(self) -> Any:
         """Decay rate ``β``: ``-ln ρ(W)`` per step (discrete), ``-max Re λ(W)`` (continuous).
@@ -254,8 +259,8 @@ class SSMLayer:
         if self.kind is NumberKind.EXACT:
             return sympy.oo if r == 0 else -sympy.log(r)
         if self.kind is NumberKind.MPMATH:
-            return mpmath.inf if r == 0 else -mpmath.log(r)
-        return float("inf") if r == 0 else -float(np.log(r))
+            return -mpmath.log(r)  # mpmath.log(0) is -inf: β = inf for a nilpotent W
+        return np.inf if r == 0 else -float(np.log(r))
 
     def decay_factor(self) -> Any:
         """``r = ρ(W)`` per step (discrete) or ``e^{-β}`` per unit time (continuous)."""
@@ -295,6 +300,13 @@ class SSMLayer:
         it = iter(converted)
         return (lambda a: from_domain(K, a)), [None if a is None else next(it) for a in arrays]
 
+    def _dtype(self, *arrays: np.ndarray | None) -> Any:
+        """dtype of a result computed from ``arrays``: ``object`` for exact and mpmath layers,
+        else their common float or complex type (``None`` entries are absent parameters)."""
+        if self.kind is not NumberKind.FLOAT:
+            return object
+        return np.result_type(*(a for a in arrays if a is not None))
+
     def _step(self, W: np.ndarray, h: np.ndarray) -> np.ndarray:
         return W * h if self.diagonal else W @ h
 
@@ -309,10 +321,8 @@ class SSMLayer:
         xs = self._input(x)
         back, (W, U, C, D, b, xd) = self._arrays(xs)
         T = xs.shape[0]
-        dtype = xs.dtype if self.kind is not NumberKind.FLOAT else np.result_type(
-            xs, self.W, self.U, self.C)
-        y = np.empty((T, self.d_out), dtype=object if self.kind is not NumberKind.FLOAT
-                     else dtype)
+        y = np.empty((T, self.d_out),
+                     dtype=self._dtype(xs, self.W, self.U, self.C, self.D, self.b))
         h = None
         for t in range(T):
             drive = U @ xd[t]
@@ -323,7 +333,7 @@ class SSMLayer:
             if D is not None:
                 out = out + D @ xd[t]
             y[t] = out
-        return back(y) if T else y
+        return back(y)
 
     def kernel(self, T: int) -> np.ndarray:
         """``K_0 = C U + D``, ``K_s = C W^s U`` for ``s < T``; shape ``(T, d_out, d_in)``.
@@ -337,17 +347,15 @@ class SSMLayer:
                  repr(T), "a non-negative integer")
         back, (W, U, C, D, _) = self._arrays()
         out = np.empty((int(T), self.d_out, self.d_in),
-                       dtype=object if self.kind is not NumberKind.FLOAT
-                       else np.result_type(self.W, self.U, self.C))
+                       dtype=self._dtype(self.W, self.U, self.C, self.D))
         V = U
         for s in range(int(T)):
             K = C @ V
             if s == 0 and D is not None:
                 K = K + D
             out[s] = K
-            if s + 1 < T:
-                V = W[:, None] * V if self.diagonal else W @ V
-        return back(out) if T else out
+            V = W[:, None] * V if self.diagonal else W @ V
+        return back(out)
 
     # ------------------------------------------------------------------ continuous time
     def _expm_pair(self, dt: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +366,7 @@ class SSMLayer:
                  "mpmath or float entries: exact continuous layers are discretized in mpmath or "
                  "float; convert with to_kind first")
         if self.kind is NumberKind.MPMATH:
-            M = mpmath.zeros(2 * m, 2 * m)
+            M = mpmath.zeros(2 * m)  # square
             for i in range(m):
                 M[i, m + i] = mpmath.mpf(dt)
                 for j in range(m):
@@ -366,7 +374,7 @@ class SSMLayer:
             E = mpmath.expm(M)
             E = np.array(E.tolist(), dtype=object)
         else:
-            M = np.zeros((2 * m, 2 * m), dtype=np.result_type(Wd, float))
+            M = np.zeros((2 * m, 2 * m), dtype=Wd.dtype)  # float64 or complex128
             M[:m, :m] = Wd * dt
             M[:m, m:] = np.eye(m) * dt
             E = scipy.linalg.expm(M)
@@ -411,8 +419,8 @@ class SSMLayer:
         _require(all(s > 0 for s in steps), "t_grid", "times that do not increase",
                  "strictly increasing times")
         if callable(x):
-            x = [x(t) for t in tg[1:]]
-        xs = self._input(x if steps.size else np.zeros((0, self.d_in)))
+            x = [x(t) for t in tg[1:]] if steps.size else np.zeros((0, self.d_in))
+        xs = self._input(x)
         _require(xs.shape[0] == steps.size, "x", f"{xs.shape[0]} samples",
                  f"{steps.size} samples for a grid of {tg.size} times")
         if steps.size == 0:

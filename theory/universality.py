@@ -137,13 +137,11 @@ def relu_chain(blocks: Sequence[Sequence[SSMLayer]]) -> SSMStack:
     InvalidParameterError
         If a block is empty or the dimensions of consecutive blocks do not match.
     """
-    expected = "a non-empty sequence of non-empty sequences of SSMLayer"
-    if isinstance(blocks, (str, bytes)) or not isinstance(blocks, Sequence) or not blocks:
-        fail("blocks", expected, blocks)
-    for b in blocks:
-        if isinstance(b, (str, bytes)) or not isinstance(b, Sequence) or not b or \
-                not all(isinstance(layer, SSMLayer) for layer in b):
-            fail("blocks", expected, blocks)
+    # (a string is refused too: its items are strings or ints, not sequences of SSMLayer)
+    if not isinstance(blocks, Sequence) or not blocks or not all(
+            isinstance(b, Sequence) and b and all(isinstance(layer, SSMLayer) for layer in b)
+            for b in blocks):
+        fail("blocks", "a non-empty sequence of non-empty sequences of SSMLayer", blocks)
     layers = [list(b) for b in blocks]
     for i in range(len(layers) - 1):
         last, first = layers[i][-1], layers[i + 1][0]
@@ -598,7 +596,7 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
         if lo + c_q < dom[0] or hi + c_q > dom[1]:
             raise InvalidParameterError(
                 f"outer_domain: Phi_{q} must be defined on [{lo + c_q}, {hi + c_q}] (the inner "
-                f"sums and their approximations), which leaves the declared {tuple(dom)}"
+                f"sums and their approximations), which leaves the declared [{dom[0]}, {dom[1]}]"
             )
         outer_parts.append(relu_interpolant(
             lambda u, Phi=Phi, c_q=c_q: np.asarray(Phi(u + c_q), dtype=float), lo, hi, N_out))

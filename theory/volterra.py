@@ -222,8 +222,8 @@ class QuadraticVolterraTarget:
     def __call__(self, x: Any) -> np.ndarray:
         """Target outputs ``(..., T)``."""
         v = self.filtered(x)
-        quad = np.einsum("...j,jl,...l->...", v, np.asarray(self.quadratic, dtype=float), v)
-        return self.constant + v @ np.asarray(self.linear, dtype=float) + quad
+        quad = np.einsum("...j,jl,...l->...", v, self.quadratic, v)
+        return self.constant + v @ self.linear + quad
 
 
 def wiener_target(kernel: DampedKernel, a: float, b: float, input_bound: float = 1.0,
@@ -330,8 +330,7 @@ class VolterraApproximant:
 def _ridges(target: QuadraticVolterraTarget) -> list[tuple[np.ndarray, float, float]]:
     """``(e_m, a_m, β_m)``: ``y - c = Σ_m a_m s_m + β_m s_m²`` with ``s_m = e_m · v``."""
     J = len(target.kernels)
-    a = np.asarray(target.linear, dtype=float)
-    B = np.asarray(target.quadratic, dtype=float)
+    a, B = target.linear, target.quadratic  # float arrays (checked by the target)
     out = []
     for j in range(J):
         if a[j] != 0 or B[j, j] != 0:
