@@ -110,32 +110,20 @@ def _lipschitz(slopes: np.ndarray) -> np.ndarray:
     return np.max(np.abs(slopes), axis=1)
 
 
-def _exact_target(slopes: np.ndarray) -> tuple[Callable[[Any], Any], Fraction]:
-    """The target of one candidate in rationals (slopes are its float64 values, exactly)."""
-    s = [sympy.Rational(Fraction(float(v))) for v in slopes]
+def _scalar_target(slopes: np.ndarray, exact: bool) -> Callable[[Any], Any]:
+    """The target of one candidate, scalar-wise: in rationals (``exact``; the slopes are their
+    float64 values, exactly) or in mpmath at the working precision."""
+    number = (lambda v: sympy.Rational(Fraction(v))) if exact else mpmath.mpf
+    floor = sympy.floor if exact else mpmath.floor
+    s = [number(float(v)) for v in slopes]
     K = len(s)
-    values = [sympy.Integer(0)]
+    values = [number(0.0)]
     for v in s:
         values.append(values[-1] + v / K)
 
     def f(x: Any) -> Any:
-        j = min(int(sympy.floor(x * K)), K - 1)
-        return values[j] + s[j] * (x - sympy.Rational(j, K))
-
-    return f, Fraction(str(max(abs(v) for v in s)))
-
-
-def _mp_target(slopes: np.ndarray) -> Callable[[Any], Any]:
-    """The target of one candidate in mpmath (at the working precision)."""
-    s = [mpmath.mpf(float(v)) for v in slopes]
-    K = len(s)
-    values = [mpmath.mpf(0)]
-    for v in s:
-        values.append(values[-1] + v / K)
-
-    def f(x: Any) -> Any:
-        j = min(int(mpmath.floor(x * K)), K - 1)
-        return values[j] + s[j] * (x - mpmath.mpf(j) / K)
+        j = min(int(floor(x * K)), K - 1)
+        return values[j] + s[j] * (x - number(float(j)) / K)
 
     return f
 
@@ -161,7 +149,8 @@ def _relu_problem(N: int) -> _Problem:
         return err / (_lipschitz(X) * h / 2)
 
     def rescore(x: np.ndarray) -> tuple[float, dict[str, Any]]:
-        f, L = _exact_target(x)
+        f = _scalar_target(x, exact=True)
+        L = Fraction(float(_lipschitz(x[None, :])[0]))
         approx = relu_interpolant(f, sympy.Integer(0), sympy.Integer(1), N)
         pts = [[sympy.Rational(j, K)] for j in range(K + 1)]  # knots and midpoints among them
         err = sup_error(lambda r: [f(r[0])], approx, pts)
@@ -194,7 +183,7 @@ def _smooth_problem(N: int) -> _Problem:
         slopes, s = x[:-1], float(10.0 ** x[-1])
         L = float(_lipschitz(slopes[None, :])[0])
         with mpmath.workdps(_DPS):
-            mp_f = _mp_target(slopes)
+            mp_f = _scalar_target(slopes, exact=False)
             approx = smooth_step_approximant(mp_f, mpmath.mpf(0), mpmath.mpf(1), N,
                                              activation="sigmoid", sharpness=mpmath.mpf(s))
             err = sup_error(lambda r: [mp_f(r[0])], approx, [[mpmath.mpf(p)] for p in grid])
@@ -222,7 +211,7 @@ def _bernstein_problem(n: int) -> _Problem:
         return err / (_lipschitz(X) / (2 * math.sqrt(n)))
 
     def rescore(x: np.ndarray) -> tuple[float, dict[str, Any]]:
-        g = _mp_target(x)
+        g = _scalar_target(x, exact=False)
 
         def rho(t: Any) -> Any:  # g(u) = ρ(ln(1/u))/u with α = 1, i.e. ρ(t) = g(e^{-t}) e^{-t}
             u = mpmath.exp(-t)
