@@ -182,6 +182,7 @@ _MP = {"exp": mpmath.exp, "sin": mpmath.sin, "cos": mpmath.cos, "tanh": mpmath.t
 @example(0.0, "relu")
 @example(-1.0, "hardtanh")
 @example(1e-300, "tanh")
+@example(1.175494351e-38, "tanh")  # mpmath.iv.exp alone misses e^{2x} here by one ulp
 def test_functions_enclose_the_true_value(backend, x, name):
     with balls.use_backend(backend), balls.precision(), mpmath.workdps(60):
         assert _contains(getattr(balls, name)(x), _MP[name](mpmath.mpf(x)))
@@ -284,3 +285,16 @@ def test_both_backends_give_the_same_ends_to_high_accuracy():
                 Fraction(1, 7))
             ends.append((balls.lower(v), balls.upper(v)))
     assert abs(ends[0][0] - ends[1][0]) <= 2e-16 and abs(ends[0][1] - ends[1][1]) <= 2e-16
+
+
+def test_mpmath_iv_exp_needs_the_guard():
+    """The case behind ``IV_GUARD_BITS``: bare ``iv.exp`` at 128 bits excludes the true value;
+    the guarded ``balls.exp`` contains it (at 400 bits of reference)."""
+    x = 2 * 1.175494351e-38
+    with mpmath.workprec(400):
+        true = mpmath.exp(mpmath.mpf(x))
+    with balls.use_backend("mpmath.iv"), balls.precision(128):
+        bare = mpmath.iv.exp(mpmath.iv.mpf(x))
+        with mpmath.workprec(400):
+            assert not balls._iv_end(bare, True) <= true <= balls._iv_end(bare, False)
+            assert _contains(balls.exp(x), true)
