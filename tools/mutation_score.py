@@ -6,6 +6,16 @@ testing")::
     python tools/mutation_score.py                        # all of theory/, must reach 90 %
     python tools/mutation_score.py --scope theory.conventions --scope theory.param_count
 
+A module too large to run whole is scored on a uniform random sample of its mutants, the same
+for every run with the same ``--seed``: generate the mutants (any ``mutmut run`` that stops after
+generating them, e.g. ``mutmut run "theory.x.no_such_mutant"``), then::
+
+    mutmut run $(python tools/mutation_score.py --scope theory.x --sample 300 --print-sample)
+    python tools/mutation_score.py --scope theory.x --sample 300
+
+The sampled score comes with its 95 % Wilson interval, and the verdict uses the interval's lower
+end.
+
 The score is ``killed / (mutants - equivalent)``: a mutant counts as killed when a test failed
 (``killed``) or when it made the tests exceed mutmut's CPU-time limit (``timeout``, a hang the
 tests detect); ``survived``, ``no tests``, ``suspicious``, ``segfault`` and ``skipped`` count
@@ -23,6 +33,8 @@ cannot be scored (mutmut missing, mutants not yet checked, a stale or malformed 
 from __future__ import annotations
 
 import argparse
+import math
+import random
 import re
 import shutil
 import subprocess
@@ -119,6 +131,41 @@ def module_of(name: str) -> str:
     return name.rsplit(".", 1)[0]
 
 
+def sample_names(names: Iterable[str], size: int, seed: int) -> list[str]:
+    """At most ``size`` mutants of each module, drawn uniformly without replacement.
+
+    The draw depends only on the module's sorted mutant names, ``size`` and ``seed`` (``random``
+    seeded with a string, which does not depend on ``PYTHONHASHSEED``), so a later run can
+    score the same sample.
+    """
+    if size < 1:
+        raise ValueError(f"size: expected a positive number of mutants per module, got {size}")
+    by_module: dict[str, list[str]] = {}
+    for name in sorted(names):
+        by_module.setdefault(module_of(name), []).append(name)
+    chosen: list[str] = []
+    for module, group in sorted(by_module.items()):
+        rng = random.Random(f"{module}:{seed}")
+        chosen += sorted(rng.sample(group, min(size, len(group))))
+    return chosen
+
+
+def wilson_interval(killed: int, counted: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95 % Wilson score interval, in per cent, of a kill rate observed as ``killed/counted``.
+
+    ``counted = 0`` gives ``(0, 100)``: a sample with no non-equivalent mutant says nothing.
+    """
+    if not 0 <= killed <= counted:
+        raise ValueError(f"killed: expected 0 <= killed <= counted = {counted}, got {killed}")
+    if counted == 0:
+        return 0.0, 100.0
+    p = killed / counted
+    centre = p + z * z / (2 * counted)
+    spread = z * math.sqrt(p * (1 - p) / counted + z * z / (4 * counted * counted))
+    scale = 1 + z * z / counted
+    return 100.0 * max(0.0, (centre - spread) / scale), 100.0 * min(1.0, (centre + spread) / scale)
+
+
 def _added_lines(diff: str) -> list[str]:
     return [line[1:].strip() for line in diff.splitlines()
             if line.startswith("+") and not line.startswith("+++")]
@@ -181,6 +228,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="the list of equivalent mutants (default: tests/MUTANTS.md)")
     parser.add_argument("--results", type=Path, metavar="FILE",
                         help="saved output of `mutmut results --all true` (default: run it)")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="score a uniform random sample of N mutants per module")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the --sample draw (default: 0)")
+    parser.add_argument("--print-sample", action="store_true",
+                        help="print the names of the --sample draw (for `mutmut run`) and exit")
     return parser.parse_args(argv)
 
 
@@ -193,13 +246,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = {n: s for n, s in parse_results(text).items() if in_scope(n, scopes)}
         if not results:
             raise ScoreError(f"no mutants in scope {scopes}; run `mutmut run` first")
+        if args.print_sample and args.sample is None:
+            raise ScoreError("--print-sample needs --sample N")
+        if args.sample is not None:
+            try:
+                results = {n: results[n] for n in sample_names(results, args.sample, args.seed)}
+            except ValueError as exc:
+                raise ScoreError(f"--sample: {exc}") from exc
+            if args.print_sample:
+                print("\n".join(results))
+                return 0
         not_run = sorted(n for n, s in results.items() if s == NOT_RUN)
         if not_run:
             raise ScoreError(f"{len(not_run)} mutants not checked yet (e.g. {not_run[0]}); "
                              "finish `mutmut run` first")
         equivalents = {n: line for n, line in
                        parse_equivalents(args.equivalents.read_text(encoding="utf-8")).items()
-                       if in_scope(n, scopes)}
+                       if in_scope(n, scopes) and (args.sample is None or n in results)}
         check_equivalents(equivalents, results)
     except ScoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -211,10 +274,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nnot killed (write a test, or list a true equivalent in tests/MUTANTS.md):")
         print("\n".join(f"  {n}: {results[n]}" for n in survivors))
     total = rows[-1]
-    verdict = ">=" if total.score >= args.fail_under else "<"
+    judged = total.score
+    if args.sample is not None:
+        low, high = wilson_interval(total.killed, total.counted)
+        judged = low
+        print(f"\nsample of at most {args.sample} mutants per module (seed {args.seed}): "
+              f"95% Wilson interval {low:.1f}% to {high:.1f}%; the verdict uses {low:.1f}%")
+    verdict = ">=" if judged >= args.fail_under else "<"
     print(f"\nmutation score {total.score:.1f}% ({total.killed} of {total.counted} non-equivalent "
           f"mutants killed, {total.equivalent} equivalent) {verdict} {args.fail_under:g}%")
-    return 0 if total.score >= args.fail_under else 1
+    return 0 if judged >= args.fail_under else 1
 
 
 if __name__ == "__main__":
