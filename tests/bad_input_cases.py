@@ -1889,6 +1889,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     _add_certified_cases(add)
     _add_kolmogorov_certified_cases(add)
     _add_description_cases(add)
+    _add_real_realization_cases(add)
     return cases
 
 
@@ -2286,3 +2287,42 @@ def _add_description_cases(add: Callable[[str, Case | Reason], None]) -> None:
         Case(call(vd.read_array, 1), {"ndim": SIZE, "entry": (3, None)}))
     add("verify.descriptions:optional",
         Case(call(vd.optional, vd.read_real), {"read": (3, None)}))
+
+
+def _add_real_realization_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The conjugation-closed split of Algorithm A and the real realization (issue 9, item 4)."""
+    import theory.depth_width as dw
+    import theory.real_realization as rrm
+    from theory.linear import DeepSSM, ShallowSSM
+
+    i = sympy.I
+    block = [[R(1, 3), R(-1, 3)], [R(1, 3), R(1, 3)]]
+    pair = [(1 + i) / 3, (1 - i) / 3]
+    add("theory.depth_width:RealSplitCertificate", record("real_split_certificate"))
+    add("theory.depth_width:real_split_certificate",
+        Case(lazy_args(lambda: (dw.real_split_certificate,
+                                (ShallowSSM(pair, [1 + i, 1 - i], [1, 1]), 1, 2), {})),
+             {"shallow": NOT_MODEL + (Bad(ShallowSSM([pair[0], R(1, 2)], [1, 1], [1, 1]),
+                                          "pole-without-conjugate"),
+                                      Bad(ShallowSSM(pair, [1, 1 + i], [1, 1]),
+                                          "residues-not-conjugate")),
+              "depth": SIZE, "width": SIZE}))
+    add("theory.real_realization:RealDeepSSM",
+        Case(call(rrm.RealDeepSSM, [block], [[1, 0]], [1, 1]),
+             {"A": ([], Bad([block, block], "two-transitions-one-B"),
+                    Bad([[[R(1, 3), R(1, 3)], [R(1, 3), R(1, 3)]]], "not-rotation-scaling"),
+                    Bad([[[R(4, 5), R(-4, 5)], [R(4, 5), R(4, 5)]]], "unstable-block"),
+                    Bad([[[R(1, 3), i], [0, R(1, 3)]]], "complex-entry"),
+                    Bad([[[NAN, 0.0], [0.0, 0.5]]], "nan-entry")),
+              "B": ([], Bad([[i, 0]], "complex-entry"), Bad([[1, 0, 0]], "wrong-shape")),
+              "C": (Bad([1, i], "complex-entry"), Bad([1], "width-1", ("A",)),
+                    Bad([], "empty"))}))
+    add("theory.real_realization:RealDeepSSM.kernel",
+        Case(lazy(lambda: rrm.RealDeepSSM([block], [[1, 0]], [1, 1]).kernel, 4),
+             {"T": NONNEG}))
+    add("theory.real_realization:real_realization",
+        Case(lazy_args(lambda: (rrm.real_realization,
+                                (DeepSSM([pair], [[1 + i, 1 - i]], [1, 1]),), {})),
+             {"deep": NOT_MODEL + (Bad(DeepSSM([pair], [[1, 2]], [1, 1]), "rows-not-conjugate"),
+                                   Bad(DeepSSM([[pair[0], R(1, 2)]], [[1, 1]], [1, 1]),
+                                       "pole-without-conjugate"))}))

@@ -8,7 +8,9 @@ width-``m`` diagonal linear SSMs with the shallow classes ``H^n_{∞,1}``:
       for shared eigenvalues is a finding of the suite: :func:`shared_eigenvalue_counterexample`,
       :func:`pole_multiplicity_certificate`, :func:`merging_poles_residue_table`.
 (ii)  shallow of width ``l(m-1)+1`` ⊆ deep — :func:`shallow_to_deep` (factorization of the
-      transfer function into ``l`` layer factors, "Algorithm A" of the project's notes).
+      transfer function into ``l`` layer factors, "Algorithm A" of the project's notes); with
+      real parameters when a conjugation-closed split exists (:func:`real_split_certificate`,
+      :mod:`theory.real_realization`).
 (iii) shallow of width ``l(m-1)+2`` ⊄ deep — :func:`non_inclusion_witness` with an
       order-of-vanishing certificate, and :func:`algorithm_a_cannot_fit`.
 
@@ -32,6 +34,7 @@ needed roots are exact; mpmath input works at the current ``mp.dps``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections import Counter
@@ -78,6 +81,8 @@ __all__ = [
     "root_capacity",
     "target_from_factors",
     "shallow_to_deep",
+    "RealSplitCertificate",
+    "real_split_certificate",
     "kernel_mismatch",
     "certifying_length",
     "NonInclusionCertificate",
@@ -1103,36 +1108,53 @@ def _is_zero_pole(poles: np.ndarray, i: int) -> bool:
     return _equal(poles[i], 0)
 
 
-def _default_pole_groups(poles: np.ndarray, depth: int, width: int,
-                         items: list[list[int]]) -> list[list[int]]:
-    """Full layers first (as few as possible), the rest spread evenly with ``≤ m-1`` poles.
-
-    ``items`` are the nonzero poles as singletons or conjugate pairs (kept in one group).
-    """
-    n_nz = sum(len(it) for it in items)
+def _even_sizes(n_nz: int, depth: int, width: int) -> list[int]:
+    """Group sizes of the default split: as few full layers as possible, then ``≤ m-1`` poles
+    per layer spread evenly (the first layers take the remainder)."""
     full = max(0, n_nz - depth * (width - 1))
     rest = n_nz - full * width
     free = depth - full
-    sizes = [width] * full + [rest // free + (1 if k < rest % free else 0) for k in range(free)]
-    groups: list[list[int]] = [[] for _ in range(depth)]
+    return [width] * full + [rest // free + (1 if k < rest % free else 0) for k in range(free)]
+
+
+def _spread(count: int, room: list[int], unit: int) -> list[int]:
+    """Place ``count`` items of ``unit`` slots one by one, each into the layer with the most room
+    left (ties: the lowest index); ``room`` is updated, the number placed per layer returned.
+
+    With ``unit = 2`` this places ``min(count, Σ_k ⌊room_k/2⌋)`` items, the most possible: a pair
+    goes to a layer with room ``≥ 2`` as long as one is left, lowering ``Σ ⌊room_k/2⌋`` by one.
+    """
+    placed = [0] * len(room)
+    for _ in range(count):
+        k = max(range(len(room)), key=lambda j: (room[j], -j))
+        placed[k] += 1
+        room[k] -= unit
+    return placed
+
+
+def _default_pole_groups(poles: np.ndarray, width: int, items: list[list[int]],
+                         sizes: list[int]) -> list[list[int]]:
+    """Nonzero poles into groups of the given ``sizes``, the pole at 0 (if any) into the first
+    group with a free slot.
+
+    ``items`` are the nonzero poles as singletons or conjugate pairs (kept in one group); pairs
+    are placed first, each into the group with the most room left (:func:`_spread`). The caller
+    chooses ``sizes`` so that the pairs fit (:func:`_real_split_search` for ``real=True``).
+    """
+    groups: list[list[int]] = [[] for _ in sizes]
     room = list(sizes)
     for it in sorted(items, key=len, reverse=True):  # pairs first, stable order otherwise
-        k = max(range(depth), key=lambda j: (room[j] >= len(it), room[j], -j))
-        if room[k] < len(it):
-            raise InvalidParameterError(
-                "pole_groups: the default split found no conjugation-closed placement of the "
-                "poles; pass pole_groups explicitly or use real=False"
-            )
+        k = max(range(len(sizes)), key=lambda j: (room[j], -j))
         groups[k] += it
         room[k] -= len(it)
     zeros = [i for i in range(len(poles)) if _is_zero_pole(poles, i)]
     for i in zeros:
-        k = next((k for k in range(depth) if len(groups[k]) < width), None)
-        if k is None:
+        free = next((j for j in range(len(sizes)) if len(groups[j]) < width), None)
+        if free is None:
             raise InsufficientCapacityError(
                 "pole_groups: no layer has a free slot for the target's pole at 0"
             )
-        groups[k].append(i)
+        groups[free].append(i)
     return groups
 
 
@@ -1213,18 +1235,245 @@ def _symmetrize_roots(roots: list[Any], kind: NumberKind) -> list[Any]:
 
 
 def _default_root_groups(caps: list[int], items: list[list[int]]) -> list[list[int]]:
+    """Numerator roots (singletons or conjugate pairs) into layers of root capacities ``caps``.
+
+    Pairs first, each into the layer with the most room left, then the singletons the same way:
+    this places every pair whenever ``Σ_k ⌊cap_k/2⌋`` is at least their number (see
+    :func:`_spread`), so a failure means no conjugation-closed root split exists for ``caps``.
+
+    Raises
+    ------
+    InsufficientCapacityError
+        If the pairs or the roots do not fit (only for given ``pole_groups``: the default
+        splits fit); the message gives the counts.
+    """
+    n_pairs, n_roots = sum(len(it) == 2 for it in items), sum(len(it) for it in items)
+    pair_room, total = sum(c // 2 for c in caps), sum(caps)
+    if n_pairs > pair_room or n_roots > total:
+        raise InsufficientCapacityError(
+            f"pole_groups: the groups give root capacities {caps} (min(#nonzero poles, m-1) "
+            f"per layer): {total} roots and {pair_room} conjugate pairs fit in total, and P has "
+            f"{n_roots} roots of which {n_pairs} conjugate pairs (no root split fits these "
+            "groups; with real=True, real_split_certificate decides whether another pole split "
+            "has one)"
+        )
     groups: list[list[int]] = [[] for _ in caps]
     room = list(caps)
     for it in sorted(items, key=len, reverse=True):
-        k = max(range(len(caps)), key=lambda j: (room[j] >= len(it), room[j], -j))
-        if room[k] < len(it):
-            raise InvalidParameterError(
-                "root_groups: the default split found no conjugation-closed placement of the "
-                "numerator roots; pass root_groups explicitly or use real=False"
-            )
+        k = max(range(len(caps)), key=lambda j: (room[j], -j))
         groups[k] += it
         room[k] -= len(it)
     return groups
+
+
+#: Per-layer counts of a conjugation-closed split: real poles, conjugate pole pairs, the pole at
+#: 0 (0 or 1), real numerator roots, conjugate root pairs.
+LayerCounts = tuple[int, int, int, int, int]
+
+
+def _layer_violation(counts: LayerCounts, width: int) -> str | None:
+    """Why one layer's counts break the rules of Algorithm A (``None`` if they do not).
+
+    ``|S_k| = a + 2b + e ≤ m`` and ``|Z_k| = c + 2d ≤ min(a + 2b, m - 1)`` (:func:`root_capacity`).
+    """
+    a, b, e, c, d = counts
+    if min(counts) < 0 or e > 1:
+        return f"negative counts or two poles at 0 in {counts}"
+    if a + 2 * b + e > width:
+        return f"{a + 2 * b + e} poles exceed the width {width} in {counts}"
+    if c + 2 * d > min(a + 2 * b, width - 1):
+        return (f"{c + 2 * d} roots exceed the root capacity min({a + 2 * b}, {width - 1}) "
+                f"in {counts}")
+    return None
+
+
+def _odd_layers(rest: int, free: int, width: int) -> int:
+    """Fewest odd sizes among ``free`` layers of ``≤ m-1`` nonzero poles summing to ``rest``.
+
+    With ``E`` the largest even number ``≤ m-1``: ``j`` odd sizes (each ``≤ m-1``) and
+    ``free - j`` even ones (each ``≤ E``) sum to at most ``free·E + j`` when ``m`` is even
+    (``E = m - 2``), and ``j ≡ rest (mod 2)``; so ``j = max(rest mod 2, rest - free·E)``. For
+    odd ``m`` (``E = m - 1``) this is ``rest mod 2``.
+    """
+    even = (width - 1) - (width - 1) % 2
+    return max(rest % 2, rest - free * even)
+
+
+def _sizes_with_odd(rest: int, free: int, odd: int, width: int) -> list[int]:
+    """``free`` sizes ``≤ m-1`` summing to ``rest`` with exactly ``odd`` odd ones (the first):
+    each odd layer starts at 1, then pairs of slots go to the layer with the most room."""
+    top = width - 1
+    odd_top, even_top = top - 1 + top % 2, top - top % 2  # the largest odd / even size <= m-1
+    room = [odd_top - 1] * odd + [even_top] * (free - odd)
+    placed = _spread((rest - odd) // 2, room, 2)
+    return [(1 if k < odd else 0) + 2 * p for k, p in enumerate(placed)]
+
+
+def _search_reason(full: int, counts: LayerCounts, depth: int, width: int) -> str | None:
+    """Why no conjugation-closed split with exactly ``full`` layers of ``m`` nonzero poles
+    exists (``None`` if one does), from the counts ``(p_r, p_c, z, q_r, q_c)``.
+
+    The other ``G = l - full`` layers hold ``≤ m - 1`` nonzero poles each, and a root capacity
+    ``min(n_k, m-1)`` is ``n_k - [n_k = m]``, so ``Σ cap_k = N - full`` for every such split.
+    Sizes ``n_k`` take the poles iff at most ``p_r`` of them are odd (an odd layer needs a real
+    pole; then ``Σ ⌊n_k/2⌋ = (N - #odd)/2 ≥ p_c`` and the pairs fit, see :func:`_spread`), and
+    capacities take the roots iff ``Σ cap_k ≥ deg P`` and ``Σ ⌊cap_k/2⌋ = (Σ cap_k - #odd
+    caps)/2 ≥ q_c`` (pairs first, then the real roots anywhere). The odd sizes and the odd
+    capacities are the odd sizes among the ``G`` layers plus, for odd resp. even ``m``, the
+    ``full`` layers; so the fewest odd sizes among the ``G`` layers (:func:`_odd_layers`) is
+    best for every condition at once, and it decides.
+    """
+    real_poles, pole_pairs, zero, real_roots, root_pairs = counts
+    n, deg = real_poles + 2 * pole_pairs, real_roots + 2 * root_pairs
+    rest, free = n - full * width, depth - full
+    if rest < 0:
+        return f"{full} full layers hold {full * width} > N = {n} nonzero poles"
+    if rest > free * (width - 1):
+        return (f"the other {free} layers hold at most {free * (width - 1)} of the remaining "
+                f"{rest} nonzero poles")
+    if zero and not free:
+        return "no layer keeps a free slot for the pole at 0"
+    odd = _odd_layers(rest, free, width)
+    odd_sizes = odd + (full if width % 2 else 0)
+    odd_caps = odd + (0 if width % 2 else full)
+    if odd_sizes > real_poles:
+        return (f"at least {odd_sizes} layers hold an odd number of nonzero poles, each needs a "
+                f"real pole, and there are {real_poles}")
+    if n - full < deg:
+        return f"the root capacities sum to {n - full} < deg P = {deg}"
+    if (n - full - odd_caps) // 2 < root_pairs:
+        return (f"at least {odd_caps} root capacities are odd, so at most "
+                f"{(n - full - odd_caps) // 2} conjugate root pairs fit, and P has {root_pairs}")
+    return None
+
+
+def _split_of(full: int, counts: LayerCounts, depth: int, width: int) -> tuple[LayerCounts, ...]:
+    """The split with ``full`` full layers (first), the fewest odd sizes among the others, the
+    pairs of poles and of roots spread by :func:`_spread` as :func:`_default_pole_groups` and
+    :func:`_default_root_groups` place them, and the pole at 0 in the first non-full layer."""
+    real_poles, pole_pairs, zero, real_roots, root_pairs = counts
+    rest, free = real_poles + 2 * pole_pairs - full * width, depth - full
+    sizes = [width] * full + _sizes_with_odd(rest, free, _odd_layers(rest, free, width), width)
+    b = _spread(pole_pairs, list(sizes), 2)
+    caps = [min(n, width - 1) for n in sizes]
+    room = list(caps)
+    d = _spread(root_pairs, room, 2)
+    c = _spread(real_roots, room, 1)
+    return tuple((n - 2 * bk, bk, int(bool(zero) and k == full), ck, dk)
+                 for k, (n, bk, ck, dk) in enumerate(zip(sizes, b, c, d)))
+
+
+@dataclass(frozen=True)
+class RealSplitCertificate:
+    """Whether a conjugation-closed split for Algorithm A exists (BYJL25 Theorem 4.1(ii)).
+
+    ``real=True`` of :func:`shallow_to_deep` needs pole groups ``S_k`` and root groups ``Z_k``
+    closed under conjugation: a conjugate pair (of poles or of numerator roots) stays in one
+    layer. Only counts matter: ``real_poles``/``pole_pairs`` nonzero poles, ``zero_pole``
+    (0 or 1) a pole at 0, ``real_roots``/``root_pairs`` roots of ``P``. A layer takes
+    ``(a, b, e, c, d)`` of them with ``a + 2b + e ≤ m`` and ``c + 2d ≤ min(a + 2b, m - 1)``
+    (:func:`root_capacity`).
+
+    ``layers`` is a feasible split (per-layer counts, in the order :func:`shallow_to_deep` uses)
+    or ``None``; ``argument`` has one line per number ``F = 0..l`` of layers holding ``m``
+    nonzero poles, saying why no split with ``F`` full layers exists (the last line of a
+    feasible certificate names the chosen ``F``). :meth:`check` re-decides the claim
+    independently by exhaustive enumeration over per-layer count vectors.
+    """
+
+    depth: int
+    width: int
+    real_poles: int
+    pole_pairs: int
+    zero_pole: int
+    real_roots: int
+    root_pairs: int
+    layers: tuple[LayerCounts, ...] | None
+    argument: tuple[str, ...]
+
+    @property
+    def counts(self) -> LayerCounts:
+        """``(real_poles, pole_pairs, zero_pole, real_roots, root_pairs)``."""
+        return (self.real_poles, self.pole_pairs, self.zero_pole, self.real_roots,
+                self.root_pairs)
+
+    @property
+    def feasible(self) -> bool:
+        """True when a conjugation-closed split exists (``layers`` is one)."""
+        return self.layers is not None
+
+    @property
+    def root_capacities(self) -> tuple[int, ...]:
+        """``min(#nonzero poles, m - 1)`` per layer of the split (empty when infeasible)."""
+        return tuple(min(a + 2 * b, self.width - 1) for a, b, *_ in self.layers or ())
+
+    def failures(self) -> list[str]:
+        """The statements of the certificate that do not hold (empty when it holds).
+
+        The split (if any) must have ``l`` layers that obey the rules and use every pole and
+        root; and a split must exist exactly when ``layers`` is given, decided by a dynamic
+        programme over the layers that enumerates every per-layer count vector and keeps the
+        reachable partial sums: ``O(l · K · Π (count + 1))`` steps with ``K ≤ 2m²(m/2 + 1)²``
+        count vectors per layer, a polynomial (vectorized over the partial sums).
+        """
+        out = []
+        if self.layers is not None:
+            if len(self.layers) != self.depth:
+                out.append(f"the split must have {self.depth} layers")
+            out += [v for v in (_layer_violation(t, self.width) for t in self.layers) if v]
+            sums = tuple(sum(t[i] for t in self.layers) for i in range(5))
+            if sums != self.counts:
+                out.append(f"the split uses {sums}, the target has {self.counts}")
+        if _reachable(self.depth, self.width, self.counts) != self.feasible:
+            out.append("exhaustive enumeration "
+                       f"{'finds' if not self.feasible else 'finds no'} conjugation-closed split")
+        return out
+
+    def check(self) -> bool:
+        """Re-verify the certificate from the counts (see :meth:`failures`)."""
+        return not self.failures()
+
+
+def _reachable(depth: int, width: int, totals: LayerCounts) -> bool:
+    """Whether ``depth`` layers of valid count vectors (:func:`_layer_violation`) sum to
+    ``totals``: exhaustive enumeration, merged by partial sums (a boolean table over the
+    partial sums ``≤ totals``, one shifted copy per valid count vector and layer)."""
+    kinds = [t for t in itertools.product(range(width + 1), range(width // 2 + 1), range(2),
+                                          range(width), range(width // 2 + 1))
+             if _layer_violation(t, width) is None and all(x <= y for x, y in zip(t, totals))]
+    shape = tuple(t + 1 for t in totals)
+    states = np.zeros(shape, dtype=bool)
+    states[0, 0, 0, 0, 0] = True
+    for _ in range(depth):
+        nxt = np.zeros(shape, dtype=bool)
+        for t in kinds:
+            nxt[tuple(slice(x, n) for x, n in zip(t, shape))] |= \
+                states[tuple(slice(0, n - x) for x, n in zip(t, shape))]
+        states = nxt
+    return bool(states[totals])
+
+
+def _real_split_search(counts: LayerCounts, depth: int, width: int) -> RealSplitCertificate:
+    """A conjugation-closed split with the fewest full layers, or the argument that none exists.
+
+    Tries ``F = 0, 1, …, l`` full layers (:func:`_search_reason`, closed form per ``F``): ``O(l)``
+    steps, then ``O(l(n + deg P))`` to spread the items. The split found is re-checked against
+    the rules (a failure raises :class:`KernelCheckError`: a bug, nothing is returned).
+    """
+    argument = []
+    for full in range(depth + 1):
+        reason = _search_reason(full, counts, depth, width)
+        if reason is None:
+            layers = _split_of(full, counts, depth, width)
+            bad = [v for v in (_layer_violation(t, width) for t in layers) if v]
+            if bad or tuple(sum(t[i] for t in layers) for i in range(5)) != counts:
+                raise KernelCheckError(f"real split: the constructed split {layers} is invalid "
+                                       f"({'; '.join(bad) or 'wrong totals'})")
+            argument.append(f"F = {full}: feasible")
+            return RealSplitCertificate(depth, width, *counts, layers=layers,
+                                        argument=tuple(argument))
+        argument.append(f"F = {full}: {reason}")
+    return RealSplitCertificate(depth, width, *counts, layers=None, argument=tuple(argument))
 
 
 def _layer(nz_poles: list[Any], roots: list[Any], width: int, one: Any,
@@ -1303,10 +1552,18 @@ def shallow_to_deep(
         real rational function: ``κ``, ``C``, the ``d_k`` and the ``γ`` of real poles are real,
         the ``γ`` of a conjugate pair are exact conjugates, and the signal ``1^T h_k`` of every
         layer is real for real input. Entries on complex poles stay complex (a complex diagonal
-        mode needs them). The target must be conjugate-symmetric. The default split packs pairs
-        greedily and may fail where a conjugation-closed split exists: then pass the groups.
-        Some targets have none: at ``(l, m) = (2, 2)`` every layer absorbs one root, so a
-        complex pair of numerator roots cannot stay together and an error is raised.
+        mode needs them); :func:`theory.real_realization.real_realization` turns the result
+        into a model with real block-diagonal ``A_k`` and real ``B_k``, ``C`` (same kernel, norm
+        at most ``√2`` times larger). The target must be conjugate-symmetric. Without
+        ``pole_groups`` the split is the conjugation-closed one with the fewest full layers,
+        found whenever one exists by :func:`real_split_certificate` (an exact polynomial search
+        over the counts of real poles, pole pairs, real roots and root pairs per layer). Some
+        targets have none, e.g. at ``(l, m) = (2, 2)`` every layer absorbs at most one root, so
+        a complex pair of numerator roots cannot stay together: then
+        :class:`InsufficientCapacityError` is raised with the counting argument. With
+        ``pole_groups`` given, the roots are placed pairs first (which fits them whenever the
+        groups' root capacities allow); ``root_groups`` given alone are checked against the
+        default pole split.
 
     Returns
     -------
@@ -1329,7 +1586,8 @@ def shallow_to_deep(
     ------
     InsufficientCapacityError
         If the target does not fit a depth-``l`` width-``m`` chain (``n > l(m-1)+1`` with
-        ``deg P = n-1``, or too many nonzero poles).
+        ``deg P = n-1``, or too many nonzero poles), or (``real=True``) no conjugation-closed
+        split exists (for the given ``pole_groups``, or at all).
     InvalidParameterError
         On repeated poles, invalid splits, or ``real=True`` with a non-symmetric target.
     IllConditionedError
@@ -1428,11 +1686,105 @@ def _deep_check(deep: DeepSSM, target: ShallowSSM, accuracy: tuple[Any, Any]) ->
     return f"at s = {s} the error {mpmath.nstr(err, 3)} exceeds {mpmath.nstr(allowed, 3)}"
 
 
+def _split_items(shallow: ShallowSSM, real: bool
+                 ) -> tuple[list[list[int]], Any, list[Any], list[list[int]]]:
+    """``(pole_items, κ, roots, root_items)``: the nonzero poles and the numerator roots as
+    singletons, or (``real``) as real singletons and conjugate pairs (the target must then be
+    conjugate-symmetric: conjugate residues on conjugate poles; numerically computed roots are
+    made exactly symmetric and ``κ`` real)."""
+    poles, res = _shallow_parts(shallow)
+    n = len(poles)
+    nonzero = [i for i in range(n) if not _is_zero_pole(poles, i)]
+    pole_items = _pair_up([poles[i] for i in nonzero], real, "shallow")
+    pole_items = [[nonzero[i] for i in it] for it in pole_items]
+    if real:
+        for i in range(n):
+            j = next(j for j in range(n) if _equal(poles[j], _conj(poles[i])))
+            if not _equal(res[j], _conj(res[i])):
+                raise InvalidParameterError(
+                    "shallow: real=True needs conjugate residues on conjugate poles"
+                )
+    kappa, roots = numerator_roots(shallow)
+    if real:
+        roots = _symmetrize_roots(roots, NumberKind.EXACT if all(
+            isinstance(z, sympy.Basic) for z in roots) else NumberKind.MPMATH)
+        if not isinstance(kappa, sympy.Basic):
+            kappa = mpmath.re(kappa)
+    return pole_items, kappa, roots, _pair_up(roots, real, "roots")
+
+
+def _counts_of(poles: np.ndarray, pole_items: list[list[int]],
+               root_items: list[list[int]]) -> LayerCounts:
+    """``(p_r, p_c, z, q_r, q_c)``: real poles and pole pairs among the nonzero poles, the pole
+    at 0 (0 or 1), real roots and root pairs."""
+    zero = sum(1 for i in range(len(poles)) if _is_zero_pole(poles, i))
+    return (sum(len(it) == 1 for it in pole_items), sum(len(it) == 2 for it in pole_items), zero,
+            sum(len(it) == 1 for it in root_items), sum(len(it) == 2 for it in root_items))
+
+
+def _required_split(counts: LayerCounts, depth: int, width: int) -> tuple[LayerCounts, ...]:
+    """The per-layer counts of a conjugation-closed split (:func:`_real_split_search`).
+
+    Raises
+    ------
+    InsufficientCapacityError
+        If none exists; the message gives the counts and the argument.
+    """
+    cert = _real_split_search(counts, depth, width)
+    if cert.layers is None:
+        raise InsufficientCapacityError(
+            f"real: no conjugation-closed split of the target into a depth-{depth} "
+            f"width-{width} chain exists (real poles, pole pairs, pole at 0, real roots, root "
+            f"pairs = {counts}; {'; '.join(cert.argument)}); use real=False for complex "
+            "parameters (real_split_certificate(shallow, depth, width) re-checks this)"
+        )
+    return cert.layers
+
+
+def real_split_certificate(shallow: ShallowSSM, depth: int, width: int) -> RealSplitCertificate:
+    """Decide whether ``shallow`` has a conjugation-closed Algorithm A split (Theorem 4.1(ii)).
+
+    The split that :func:`shallow_to_deep` with ``real=True`` uses by default (``feasible``), or
+    the argument that no split keeps every conjugate pair of poles and of numerator roots in one
+    layer (see :class:`RealSplitCertificate`; :meth:`RealSplitCertificate.check` re-verifies it
+    by exhaustive enumeration). The search is exact and polynomial: for each number ``F`` of
+    layers holding ``m`` nonzero poles the best split has the fewest layers of odd size, and
+    that minimum has a closed form. The numerator roots are computed as in
+    :func:`shallow_to_deep`, at its working precision.
+
+    Parameters
+    ----------
+    shallow
+        A conjugate-symmetric target with distinct poles (any number kind).
+    depth, width
+        ``l ≥ 1`` and ``m ≥ 1``.
+
+    Returns
+    -------
+    RealSplitCertificate
+        The counts, and the split or the argument per number of full layers.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``shallow`` is not conjugate-symmetric (poles and residues, and hence the roots of
+        ``P``) or has repeated poles.
+    """
+    _check(shallow=shallow, depth=depth, width=width)
+    source, work = shallow, 2 * mpmath.mp.prec  # the working precision of shallow_to_deep
+    if shallow.kind is NumberKind.FLOAT:
+        source, work = shallow.to_kind(NumberKind.MPMATH), _dps_to_prec(FLOAT_WORKING_DPS)
+    with mpmath.workprec(work):
+        pole_items, _, _, root_items = _split_items(source, True)
+    return _real_split_search(_counts_of(shallow.poles, pole_items, root_items), int(depth),
+                              int(width))
+
+
 def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
                  pole_groups: Sequence[Sequence[int]] | None,
                  root_groups: Sequence[Sequence[int]] | None, real: bool) -> DeepSSM:
     """Body of :func:`shallow_to_deep` at the (raised) working precision."""
-    poles, res = _shallow_parts(shallow)
+    poles, _ = _shallow_parts(shallow)
     n = len(poles)
     nonzero = [i for i in range(n) if not _is_zero_pole(poles, i)]
     deg_p = len(numerator_coefficients(shallow)) - 1
@@ -1444,18 +1796,8 @@ def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
             f"target has n = {n} poles ({len(nonzero)} nonzero) and deg P = {deg_p} "
             f"(Theorem 4.1(ii) covers n <= l(m-1)+1 = {depth * (width - 1) + 1})"
         )
-    pole_items = _pair_up([poles[i] for i in nonzero], real, "shallow")
-    pole_items = [[nonzero[i] for i in it] for it in pole_items]
-    if real:
-        for i in range(n):
-            j = next(j for j in range(n) if _equal(poles[j], _conj(poles[i])))
-            if not _equal(res[j], _conj(res[i])):
-                raise InvalidParameterError(
-                    "shallow: real=True needs conjugate residues on conjugate poles"
-                )
-    if pole_groups is None:
-        groups = _default_pole_groups(poles, depth, width, pole_items)
-    else:
+    pole_items, kappa, roots, root_items = _split_items(shallow, real)
+    if pole_groups is not None:
         groups = _validate_groups(pole_groups, n, depth, "pole_groups")
         for k, g in enumerate(groups):
             if len(g) > width:
@@ -1467,21 +1809,17 @@ def _algorithm_a(shallow: ShallowSSM, depth: int, width: int,
                     f"pole_groups: real=True needs every group closed under conjugation "
                     f"(group {k})"
                 )
+    elif real:
+        layers = _required_split(_counts_of(poles, pole_items, root_items), depth, width)
+        groups = _default_pole_groups(poles, width, pole_items,
+                                      [a + 2 * b for a, b, *_ in layers])
+    else:
+        groups = _default_pole_groups(poles, width, pole_items,
+                                      _even_sizes(len(nonzero), depth, width))
     nz_groups = [[i for i in g if not _is_zero_pole(poles, i)] for g in groups]
     caps = [root_capacity(len(g), width) for g in nz_groups]
-
-    kappa, roots = numerator_roots(shallow)
-    if real:
-        roots = _symmetrize_roots(roots, NumberKind.EXACT if all(
-            isinstance(z, sympy.Basic) for z in roots) else NumberKind.MPMATH)
-        if not isinstance(kappa, sympy.Basic):
-            kappa = mpmath.re(kappa)
     if root_groups is None:
-        if sum(caps) < len(roots):
-            raise InsufficientCapacityError(
-                f"pole_groups: the groups absorb {sum(caps)} numerator roots, P has {len(roots)}"
-            )
-        rgroups = _default_root_groups(caps, _pair_up(roots, real, "roots"))
+        rgroups = _default_root_groups(caps, root_items)
     else:
         rgroups = _validate_groups(root_groups, len(roots), depth, "root_groups")
     for k, (g, cap) in enumerate(zip(rgroups, caps)):
