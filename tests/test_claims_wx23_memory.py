@@ -10,7 +10,7 @@ from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory.layers import SSMLayer, SSMStack
 from theory.memory import MemoryBound, memory_bound_constants
-from theory.numbers import InvalidParameterError
+from theory.numbers import InvalidParameterError, exact_equal
 from verify import balls
 from verify.claims import wx23_memory as mod
 from verify.registry import get_claim
@@ -97,6 +97,33 @@ def test_composed_kernel_matches_the_stack_impulse_response():
     impulse[np.arange(st.d_in), 0, np.arange(st.d_in)] = 1.0
     resp = np.stack([st.run(e) for e in impulse], axis=-1)  # (T, p, d)
     assert np.allclose(K, resp, rtol=1e-10, atol=1e-12)
+
+
+def test_composed_kernel_is_the_exact_convolution_of_the_layer_kernels():
+    """Rational kernels of three layers with distinct channel counts (d, q, p) = (2, 3, 1, 2):
+    each ``K_s`` equals the sum over ``s_1 + s_2 + s_3 = s`` of ``K³ K² K¹`` exactly."""
+    rng = np.random.default_rng(6)
+    T, dims = 5, (2, 3, 1, 2)
+    kernels = [mod._random_rational(rng, (T, dims[i + 1], dims[i]), 7) for i in range(3)]
+    K = mod.composed_kernel(kernels)
+    assert K.shape == (T, 2, 2) and K.dtype == object
+    for s in range(T):
+        ref = sum((kernels[2][c] @ kernels[1][b] @ kernels[0][a]
+                   for a in range(T) for b in range(T) for c in range(T) if a + b + c == s),
+                  np.zeros((2, 2), dtype=object))
+        assert all(exact_equal(x, y) for x, y in zip(K[s].flat, ref.flat)), s
+    assert np.array_equal(mod.composed_kernel(kernels[:1]), kernels[0])  # one layer: its own
+
+
+@pytest.mark.parametrize("T", [1, 2, 13, 64])
+def test_norm_sequence_equals_the_norms_of_the_powers(T):
+    layer = mod._sample_float_linear(np.random.default_rng(7), 1)[0].stack.layers[0]
+    W = layer.W_matrix()
+    ref = [np.linalg.norm(layer.C) * np.linalg.norm(np.linalg.matrix_power(W, s))
+           * np.linalg.norm(layer.U) for s in range(T)]
+    if layer.D is not None:
+        ref[0] += np.linalg.norm(layer.D)
+    assert np.allclose(mod._norm_sequence(layer, T), ref, rtol=1e-12, atol=0)
 
 
 def test_sharp_families_attain_the_bound_and_reject_any_tightening():

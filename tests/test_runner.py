@@ -13,9 +13,12 @@ from theory.numbers import InvalidParameterError
 from verify.registry import Claim, Tier
 from verify.runner import (
     CHUNK_INSTANCES,
+    DEFAULT_SHARE,
     MAX_INSTANCES,
+    SHARE_FLOOR,
     Chunk,
     RunInterrupted,
+    _tier_budget,
     iter_rows,
     plan_chunks,
     progress_style,
@@ -108,6 +111,104 @@ def test_instances_default_to_claim_budget():
     c = _claim(lambda xs: np.ones(len(xs)))
     assert run_claim(c).tiers[0].instances == c.default_instances
     assert not math.isnan(run_claim(c).tiers[0].seconds)
+
+
+def test_an_instance_that_is_both_worst_and_first_violation_is_described_once():
+    calls = []
+
+    def describe(xs, i):
+        calls.append(i)
+        return {"x": float(xs[i])}
+
+    c = Claim(id="test.describe", paper="WX23", reference="Result 0", provenance="rebuilt",
+              statement="s", margin="m", expected="finding",
+              tiers=(Tier("float64", lambda rng, n: np.arange(n, dtype=float),
+                          lambda xs: xs - 1.0 - 2.0 * (xs == 0), describe, batch=7),))
+    (t,) = run_claim(c, instances=7).tiers  # margins -3, 0, 1, ...: instance 0 violates
+    assert t.violations == 1 and t.worst_margin == -3.0
+    assert t.first_violation == t.worst_instance == {"x": 0.0}
+    assert calls == [0]
+    calls.clear()
+    c2 = Claim(id="test.describe2", paper="WX23", reference="Result 0", provenance="rebuilt",
+               statement="s", margin="m", expected="finding",
+               tiers=(Tier("float64", lambda rng, n: np.arange(n, dtype=float),
+                           lambda xs: -1.0 - xs, describe, batch=7),))
+    (t,) = run_claim(c2, instances=7).tiers  # first violation 0, worst 6: both described
+    assert t.first_violation == {"x": 0.0} and t.worst_instance == {"x": 6.0}
+    assert calls == [0, 6]
+
+
+def _budget_claim(default, max_instances=None):
+    return Claim(
+        id="test.budget", paper="WX23", reference="Result 0", provenance="rebuilt",
+        statement="s", margin="m", default_instances=default,
+        tiers=(Tier("float64", lambda rng, n: rng.uniform(-1, 1, n), lambda xs: 2 - np.abs(xs),
+                    lambda xs, i: {"x": float(xs[i])}, batch=7),
+               Tier("capped", lambda rng, n: rng.uniform(-1, 1, n), lambda xs: 2 - np.abs(xs),
+                    lambda xs, i: {"x": float(xs[i])}, batch=7,
+                    max_instances=max_instances)),
+    )
+
+
+@pytest.mark.parametrize(("default", "cap", "share", "expected"), [
+    (200, 30, 1, (200, 30)),      # the full budget
+    (200, 30, 10, (20, 5)),       # a tenth, at least SHARE_FLOOR
+    (201, 30, 10, (21, 5)),       # rounded up
+    (200, 3, 10, (20, 3)),        # a tier below the floor runs all of its budget
+    (4, None, 10, (4, 4)),
+    (49, 49, 10, (5, 5)),         # ceil(49/10) = 5 = the floor
+    (60, 60, 10, (6, 6)),         # one above the floor: the share, not the floor
+    (200, 30, 200, (5, 5)),
+])
+def test_tier_budget_is_a_share_of_the_full_budget_with_a_floor(default, cap, share, expected):
+    c = _budget_claim(default, cap)
+    assert tuple(_tier_budget(c, i, None, share) for i in range(2)) == expected
+    # an explicit count ignores the share; tiers still cap it
+    assert tuple(_tier_budget(c, i, 40, share) for i in range(2)) == (40, min(40, cap or 40))
+
+
+def test_default_share_and_floor():
+    assert DEFAULT_SHARE == 20 and SHARE_FLOOR == 5
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ((0,), "share"), ((-1,), "share"), ((1.5,), "share"), ((True,), "share"),
+])
+def test_tier_budget_rejects_bad_share(args, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        _tier_budget(_budget_claim(200, 30), 0, None, *args)
+    with pytest.raises(InvalidParameterError, match=name):
+        run_claims([_budget_claim(200, 30)], None, 0, show_progress=False, share=args[0])
+    with pytest.raises(InvalidParameterError, match=name):
+        plan_chunks([_budget_claim(200, 30)], None, share=args[0])
+
+
+def test_tier_budget_rejects_bad_claim_tier_and_instances():
+    c = _budget_claim(200, 30)
+    with pytest.raises(InvalidParameterError, match="claim"):
+        _tier_budget("test.budget", 0)
+    with pytest.raises(InvalidParameterError, match="tier_index"):
+        _tier_budget(c, 2)
+    with pytest.raises(InvalidParameterError, match="instances"):
+        _tier_budget(c, 0, 0)
+
+
+def test_a_reduced_share_checks_a_prefix_of_the_full_run():
+    """The reduced run draws the full run's first instances (same seed and batches): its
+    worst margin is never below the full run's, and equal when the full run's worst instance
+    is among the first ones."""
+    c = _budget_claim(200, 30)
+    full = run_claims([c], None, 4, show_progress=False)[0].tiers
+    part = run_claims([c], None, 4, show_progress=False, share=10)[0].tiers
+    assert [t.instances for t in full] == [200, 30]
+    assert [t.instances for t in part] == [20, 5]
+    for f, p in zip(full, part):
+        assert p.worst_margin >= f.worst_margin
+    plan = plan_chunks([c], None, share=10)
+    assert [(ch.tier_index, ch.total) for ch in plan] == [(0, 20), (1, 5)]
+    first = run_tier(c, 0, 20, 4)  # the same 20 instances as an explicit count
+    assert (first.worst_margin, first.worst_instance) == (part[0].worst_margin,
+                                                           part[0].worst_instance)
 
 
 # ------------------------------------------------------------------ interrupts and bounds

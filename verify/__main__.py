@@ -5,6 +5,13 @@ columns (``--wide``: one full row per tier with the tag, reference and violation
 every worst margin shows its unit. Progress goes to standard error: a bar on a terminal, one
 plain line per finished claim otherwise (``--no-progress``: none).
 
+Budgets: the default run checks each tier on a twentieth of its claim's budget, at least
+:data:`verify.runner.SHARE_FLOOR` instances (:data:`verify.runner.DEFAULT_SHARE`; the first
+instances of the full run, so every family a sampler takes in turn is met), within about 20 s of
+CPU; ``--full`` runs each claim's full
+budget, and so do ``--report`` and ``--shard`` unless ``--quick`` or ``--instances N`` (N per
+tier, some tiers cap it) is given.
+
 ``--report DIR`` also runs the papers' experiments and writes ``DIR/report.html`` (self-contained),
 ``DIR/report.md``, ``DIR/report.json`` and the figures (:mod:`verify.report_dir`); ``--quick``
 runs a short budget (:data:`verify.report_dir.QUICK_INSTANCES` instances per tier unless
@@ -66,7 +73,14 @@ from verify.report_dir import (
     write_report,
 )
 from verify.run_metadata import environment
-from verify.runner import MAX_INSTANCES, ClaimResult, RunInterrupted, run_claims
+from verify.runner import (
+    DEFAULT_SHARE,
+    MAX_INSTANCES,
+    SHARE_FLOOR,
+    ClaimResult,
+    RunInterrupted,
+    run_claims,
+)
 from verify.shards import LAYOUTS, parse_shard
 from verify.tightness import CLAIM_IDS as TIGHTNESS_CLAIMS
 
@@ -92,9 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--instances", type=int_at_least(1, MAX_INSTANCES), default=None, metavar="N",
-        help=f"random instances per tier, 1..{MAX_INSTANCES} (default: each claim's own "
-        "budget; some tiers cap it)",
+        help=f"random instances per tier, 1..{MAX_INSTANCES} (default: 1/{DEFAULT_SHARE} of "
+        f"each claim's own budget per tier, at least {SHARE_FLOOR}; some tiers cap it)",
     )
+    p.add_argument("--full", action="store_true",
+                   help=f"each claim's full budget per tier (up to {DEFAULT_SHARE} times the "
+                   "default run's instances; the budget of --report and --shard)")
     p.add_argument("--seed", type=int_at_least(0), default=None, metavar="S",
                    help="random seed (default 0); the same seed gives the same report")
     p.add_argument("--quick", action="store_true",
@@ -185,6 +202,14 @@ def _instances(args: argparse.Namespace) -> int | None:
     return QUICK_INSTANCES if args.quick else None
 
 
+def _share(args: argparse.Namespace) -> int:
+    """The share of each claim's budget that a run without ``--instances`` or ``--quick``
+    checks: all of it with ``--full``, ``--report`` or ``--shard``, else
+    :data:`~verify.runner.DEFAULT_SHARE` (see :func:`verify.runner.plan_chunks`)."""
+    return 1 if args.full or args.report is not None or args.shard is not None \
+        else DEFAULT_SHARE
+
+
 def _run_table(claims: list[Claim], args: argparse.Namespace, backend: Any
                ) -> tuple[ResultTable, list[ClaimResult], list[str]]:
     """Run ``claims`` (on ``backend``, ``None``: in process), printing each claim's rows as it
@@ -201,7 +226,7 @@ def _run_table(claims: list[Claim], args: argparse.Namespace, backend: Any
     try:
         results = run_claims(claims, instances, args.seed,
                              show_progress=False if args.no_progress else None, on_result=show,
-                             backend=backend)
+                             backend=backend, share=_share(args))
     except RunInterrupted as exc:
         for result in exc.results[len(printed):]:  # the claim that was running: finished tiers
             print(table.rows(result), flush=True)
@@ -232,6 +257,9 @@ def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str],
     """The plain run: the table, and the ``--json`` report if asked."""
     table, results, pending = _run_table(claims, args, backend)
     _summary(table, results, pending)
+    if _instances(args) is None and _share(args) > 1:
+        print(f"\nbudget: 1/{DEFAULT_SHARE} of each claim's per tier (at least {SHARE_FLOOR}); "
+              "--full runs the full budget")
     if args.json is None:
         return _Outcome(results, pending, bool(pending), True)
     try:
@@ -347,10 +375,13 @@ def _conflict(args: argparse.Namespace) -> str | None:
     """Options that do not go together (``None`` when they do)."""
     given = [name for name, value in (
         ("--claim", args.claim), ("--instances", args.instances), ("--seed", args.seed),
-        ("--quick", args.quick or None), ("--report", args.report), ("--shard", args.shard),
+        ("--quick", args.quick or None), ("--full", args.full or None),
+        ("--report", args.report), ("--shard", args.shard),
         ("--workers", args.workers), ("--scheduler", args.scheduler)) if value is not None]
     if args.merge is not None and given:
         return f"--merge takes the run's parameters from the shards: drop {', '.join(given)}"
+    if args.full and (args.quick or args.instances is not None):
+        return "--full runs each claim's full budget: drop --quick and --instances"
     scale = [g for g in given if g in ("--shard", "--workers", "--scheduler")]
     if scale and (args.recheck is not None or args.search is not None or args.list):
         return f"{scale[0]} applies to a run of the claims, not to --list, --recheck or --search"

@@ -48,6 +48,8 @@ from verify.registry import EXPECTED, Claim, Tier, check_count
 __all__ = [
     "MAX_INSTANCES",
     "CHUNK_INSTANCES",
+    "DEFAULT_SHARE",
+    "SHARE_FLOOR",
     "Chunk",
     "ChunkResult",
     "plan_chunks",
@@ -72,6 +74,44 @@ MAX_INSTANCES = 100_000
 #: ``max(1, CHUNK_INSTANCES // tier.batch)`` consecutive batches. It fixes only how the work is
 #: cut up (and which chunks a shard holds), never which instances are drawn.
 CHUNK_INSTANCES = 50
+
+#: The share of each tier's full budget that the default run of ``python -m verify`` checks
+#: (``share=DEFAULT_SHARE`` in :func:`plan_chunks`): one twentieth, so that the whole default
+#: run takes under 20 s of CPU on 2 cores (about 18 s measured under load, against about 90 s
+#: for the full budgets); ``--full`` and ``--report`` run the full budgets.
+DEFAULT_SHARE = 20
+
+#: The fewest instances a tier checks at a reduced share (or all of its budget, if smaller):
+#: enough for every family that a sampler takes in turn by position (at most 4 of them), so a
+#: reduced run still meets each tier's sharp and adversarial families.
+SHARE_FLOOR = 5
+
+
+def _tier_budget(claim: Claim, tier_index: int, instances: int | None = None,
+                share: int = 1) -> int:
+    """The instances tier ``tier_index`` of ``claim`` runs.
+
+    ``instances`` requested per tier (``None``: the claim's own budget,
+    :attr:`~verify.registry.Claim.default_instances`), capped by the tier
+    (:meth:`~verify.registry.Tier.instances_for`): the tier's full budget. With ``share > 1``
+    and ``instances=None``, a ``1/share`` of that budget (rounded up), at least
+    :data:`SHARE_FLOOR` (or the full budget, if smaller). The instances checked are the first
+    of the full run's (same seed, same batches), so a reduced run checks a prefix of the full
+    one.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``claim`` is not a :class:`Claim`, ``tier_index`` out of range, ``instances`` not
+        ``None`` or in ``[1, MAX_INSTANCES]``, or ``share`` not an integer ``>= 1``.
+    """
+    require(isinstance(claim, Claim), "claim", "a Claim", claim)
+    tier = claim.tiers[check_count("tier_index", tier_index, 0, len(claim.tiers) - 1)]
+    share = check_count("share", share)
+    if instances is not None:
+        return tier.instances_for(check_count("instances", instances, 1, MAX_INSTANCES))
+    full = tier.instances_for(claim.default_instances)
+    return full if share == 1 else min(full, max(SHARE_FLOOR, -(-full // share)))
 
 
 def _check_run(
@@ -260,41 +300,48 @@ def _tier_chunks(claim: Claim, tier_index: int, total: int, start: int,
 
 
 def _plan(claims: list[Claim], instances: int | None,
-          chunk_instances: int | None = None) -> list[list[list[Chunk]]]:
+          chunk_instances: int | None = None, share: int = 1) -> list[list[list[Chunk]]]:
     """The chunks of a run, per claim and per tier, numbered in run order
-    (``chunk_instances=None``: :data:`CHUNK_INSTANCES`)."""
+    (``chunk_instances=None``: :data:`CHUNK_INSTANCES`; ``share``: as :func:`_tier_budget`)."""
     chunk_instances = CHUNK_INSTANCES if chunk_instances is None else chunk_instances
     nested: list[list[list[Chunk]]] = []
     count = 0
     for claim in claims:
-        n = claim.default_instances if instances is None else instances
         tiers = []
-        for i, tier in enumerate(claim.tiers):
-            tiers.append(_tier_chunks(claim, i, tier.instances_for(n), count, chunk_instances))
+        for i in range(len(claim.tiers)):
+            tiers.append(_tier_chunks(claim, i, _tier_budget(claim, i, instances, share), count,
+                                      chunk_instances))
             count += len(tiers[-1])
         nested.append(tiers)
     return nested
 
 
 def plan_chunks(claims: Sequence[Claim], instances: int | None = None,
-                chunk_instances: int | None = None) -> list[Chunk]:
+                chunk_instances: int | None = None, share: int = 1) -> list[Chunk]:
     """The chunks of a run of ``claims``, in run order (``chunks[k].index == k``).
 
-    Each tier's batches are cut into chunks of ``max(1, chunk_instances // tier.batch)``
-    consecutive batches (the last chunk may hold fewer; ``chunk_instances=None``:
-    :data:`CHUNK_INSTANCES`). The plan depends only on the claims, ``instances`` (``None``:
-    each claim's default) and ``chunk_instances``, never on how many workers run it.
+    Each tier runs its full budget: ``instances`` (``None``: the claim's
+    :attr:`~verify.registry.Claim.default_instances`) capped by the tier; with ``share > 1`` and
+    ``instances=None``, a ``1/share`` of it rounded up, at least :data:`SHARE_FLOOR` (the first
+    instances of the full run: a reduced run checks a prefix of the full one). Its batches are
+    cut into chunks of ``max(1, chunk_instances // tier.batch)`` consecutive batches (the last
+    chunk may hold fewer; ``chunk_instances=None``: :data:`CHUNK_INSTANCES`). The plan depends
+    only on the claims, ``instances``, ``chunk_instances`` and ``share``, never on how many
+    workers run it.
 
     Raises
     ------
     theory.numbers.InvalidParameterError
         If ``claims`` is not a sequence of :class:`Claim`, ``instances`` is not ``None`` or in
-        ``[1, MAX_INSTANCES]``, or ``chunk_instances`` is not ``None`` or an integer ``>= 1``.
+        ``[1, MAX_INSTANCES]``, ``chunk_instances`` is not ``None`` or an integer ``>= 1``, or
+        ``share`` is not an integer ``>= 1``.
     """
     claims, instances, _ = _check_run(claims, instances, 0)
     if chunk_instances is not None:
         chunk_instances = check_count("chunk_instances", chunk_instances)
-    return [c for tiers in _plan(claims, instances, chunk_instances) for t in tiers for c in t]
+    share = check_count("share", share)
+    return [c for tiers in _plan(claims, instances, chunk_instances, share)
+            for t in tiers for c in t]
 
 
 def _check_chunk(claim: Any, chunk: Any) -> Tier:
@@ -354,6 +401,7 @@ def run_chunk(claim: Claim, chunk: Chunk, seed: int, progress: Any | None = None
     worst = math.nan
     worst_desc: Any = None
     first_violation: Any = None
+    first_at: tuple[int, int] | None = None  # (batch, position) of the first violation
     violations = done = 0
     try:
         for b in range(chunk.first_batch, chunk.stop):
@@ -361,13 +409,15 @@ def run_chunk(claim: Claim, chunk: Chunk, seed: int, progress: Any | None = None
             inst, margins = _check_batch(claim, tier, chunk.tier_index, seed, b, n)
             bad = ~(margins >= 0)  # NaN counts as a violation
             violations += int(bad.sum())
-            if first_violation is None and bad.any():
-                first_violation = tier.describe(inst, int(np.argmax(bad)))
+            if first_at is None and bad.any():
+                first_at = (b, int(np.argmax(bad)))
+                first_violation = tier.describe(inst, first_at[1])
             safe = np.where(np.isnan(margins), -np.inf, margins)
             i = int(np.argmin(safe))  # ties: the lowest position
             if done == 0 or safe[i] < worst:  # strict: ties keep the earlier batch
                 worst = float(margins[i])
-                worst_desc = tier.describe(inst, i)
+                # one description per instance (a finding's worst is often its first violation)
+                worst_desc = first_violation if first_at == (b, i) else tier.describe(inst, i)
             done += n
             if progress is not None:
                 progress.update(n)
@@ -594,12 +644,14 @@ def run_claims(
     show_progress: bool | None = None,
     on_result: Callable[[ClaimResult], None] | None = None,
     backend: _Backend | None = None,
+    share: int = 1,
 ) -> list[ClaimResult]:
     """Run ``claims``, streaming each claim's result to ``on_result`` in order.
 
-    The run is cut into the chunks of :func:`plan_chunks`. With ``backend=None`` they run in
-    this process, in order; otherwise ``backend.map_chunks(chunks, seed)`` runs them (e.g. on
-    worker processes or a Dask cluster, :mod:`verify.parallel`) and yields each
+    The run is cut into the chunks of :func:`plan_chunks` (``share``: the share of each tier's
+    budget that a run with ``instances=None`` checks, as there). With ``backend=None``
+    they run in this process, in order; otherwise ``backend.map_chunks(chunks, seed)`` runs
+    them (e.g. on worker processes or a Dask cluster, :mod:`verify.parallel`) and yields each
     :class:`ChunkResult` as it finishes, in any order. Either way the results are reduced by
     :func:`reduce_chunks`, so the verdicts, worst margins and worst instances are the same.
 
@@ -619,14 +671,16 @@ def run_claims(
         If ``claims`` is not a sequence of :class:`Claim`, ``instances`` is not ``None`` or in
         ``[1, MAX_INSTANCES]``, ``seed`` is negative, ``show_progress`` is not a bool or
         ``None``, ``on_result`` is not a callable or ``None``, ``backend`` has no
-        ``map_chunks``, or the backend yields something other than the results of its chunks.
+        ``map_chunks``, ``share`` is not an integer ``>= 1``, or the backend yields something
+        other than the results of its chunks.
     """
     claims, instances, seed = _check_run(claims, instances, seed, show_progress)
+    share = check_count("share", share)
     require(on_result is None or callable(on_result), "on_result", "None or a callable", on_result)
     require(backend is None or callable(getattr(backend, "map_chunks", None)),
             "backend", "None or an object with map_chunks(chunks, seed)", backend)
     style = progress_style(show_progress)
-    book = _Book(claims, _plan(claims, instances))
+    book = _Book(claims, _plan(claims, instances, share=share))
     from tqdm.auto import tqdm  # imported here: about 0.1 s that `--list` does not need
 
     start = time.perf_counter()

@@ -461,13 +461,13 @@ def composed_kernel(kernels: list[np.ndarray]) -> np.ndarray:
         if K.ndim != 3 or not is_finite(K) or K.shape[0] != arrays[0].shape[0] or \
                 (i and K.shape[2] != arrays[i - 1].shape[1]):
             fail("kernels", "finite (T, p_l, d_l) arrays of one T with d_(l+1) = p_l", K)
-    out = kernels[0]
-    for K in kernels[1:]:
-        T = K.shape[0]
-        lag = np.arange(T)[:, None] - np.arange(T)[None, :]  # s - j
-        G = out[np.clip(lag, 0, None)]  # (T, T, q, d): out[s - j]
-        G = np.where((lag >= 0)[:, :, None, None], G, 0 * G)
-        out = (K[None] @ G).sum(axis=1)
+    out = arrays[0]
+    for K in arrays[1:]:
+        T, p, q = K.shape
+        nxt = np.empty((T, p, out.shape[2]), dtype=np.result_type(K, out))
+        for i, k in np.ndindex(p, out.shape[2]):  # entry (i, k): Σ_j (K_{·ij} * out_{·jk})_s
+            nxt[:, i, k] = sum(np.convolve(K[:, i, j], out[:, j, k])[:T] for j in range(q))
+        out = nxt
     return out
 
 
@@ -557,8 +557,11 @@ def _norm_sequence(layer: SSMLayer, T: int) -> np.ndarray:
     Wd = layer.W_matrix()
     P = np.empty((T, layer.width, layer.width))
     P[0] = np.eye(layer.width)
-    for s in range(1, T):
-        P[s] = Wd @ P[s - 1]
+    done, power = 1, Wd  # power = W^done
+    while done < T:  # P[done:2 done] = W^done P[:done], one batched product per doubling
+        step = min(done, T - done)
+        P[done:done + step] = power @ P[:step]
+        done, power = done + step, power @ power
     out = np.linalg.norm(layer.C) * np.linalg.norm(P, axis=(1, 2)) * np.linalg.norm(layer.U)
     if layer.D is not None:
         out[0] += np.linalg.norm(layer.D)
