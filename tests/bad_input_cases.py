@@ -1890,6 +1890,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     _add_kolmogorov_certified_cases(add)
     _add_description_cases(add)
     _add_real_realization_cases(add)
+    _add_scan_stream_cases(add)
     return cases
 
 
@@ -2326,3 +2327,25 @@ def _add_real_realization_cases(add: Callable[[str, Case | Reason], None]) -> No
              {"deep": NOT_MODEL + (Bad(DeepSSM([pair], [[1, 2]], [1, 1]), "rows-not-conjugate"),
                                    Bad(DeepSSM([[pair[0], R(1, 2)]], [[1, 1]], [1, 1]),
                                        "pole-without-conjugate"))}))
+
+
+def _add_scan_stream_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The streamed scan (issue 10, item 4): options and parameters are refused on calling,
+    each block when it arrives (the error names ``blocks[i]``)."""
+    import verify.scan as scan
+
+    A, B1, C1 = np.array([0.5]), np.ones((1, 1)), np.ones((1, 1))
+    good = np.ones((4, 1))
+    add("verify.scan:scan_stream",
+        Case(call(scan.scan_stream, A, B1, C1, [good, np.ones((3, 1))]),
+             {"A": (nan_entry(), np.ones((2, 2)), np.array([1.5])),
+              "B": (nan_entry(), Bad(np.ones((2, 1)), "array[2,1]", ("A",))),
+              "C": (nan_entry(), np.ones((1, 2))),
+              "blocks": (Bad(good, "one-array"), Bad(5, "int"), Bad("ab", "str"),
+                         Bad([], "no-block"), Bad([good, np.full((2, 1), NAN)], "late-nan"),
+                         Bad([good, np.ones((4, 2))], "late-wrong-d"),
+                         Bad([good, np.ones((2, 4, 1))], "late-batch-axis"),
+                         Bad([good, good + 1j], "complex-after-real"),
+                         Bad([good, np.ones((0, 1))], "empty-block")),
+              "D": (nan_entry(), np.ones((2, 2))), "method": ("bogus",),
+              "chunk": (0, -1, 2.5), "diagonal": ("yes",)}))

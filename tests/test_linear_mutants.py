@@ -311,3 +311,31 @@ def test_unstable_error_is_an_invalid_parameter_error():
     with pytest.raises(UnstableModelError):
         DeepSSM([[0.5], [1.5]], [[1.0], [[1.0]]], [1.0])
     assert issubclass(UnstableModelError, InvalidParameterError)
+
+
+# ------------------------------------------------------------------- float closed form (blocked)
+
+
+def test_real_powers_take_no_complex_detour():
+    """Real eigenvalues are powered in ``np.longdouble``: casting complex powers back to a real
+    dtype would warn (``ComplexWarning``), here an error."""
+    import warnings
+
+    from theory import linear
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = linear._power_table(np.array([0.5, -0.25]), np.arange(4))
+    assert table.dtype == np.float64
+    assert table.tolist() == [[1.0, 1.0], [0.5, -0.25], [0.25, 0.0625], [0.125, -0.015625]]
+
+
+def test_blocked_convolution_keeps_a_complex_input_with_a_real_ratio():
+    """``u`` complex, ``λ`` real, 20 steps (two blocks), dyadic data: exact, with the imaginary
+    parts."""
+    from theory import linear
+
+    u = np.array([[1 + 2j], [2 - 1j], [4 + 0j], [8 + 4j]] * 5)
+    got = linear._blocked_convolution(np.array([0.5]), u)
+    want = [sum(0.5**j * u[s - j, 0] for j in range(s + 1)) for s in range(20)]
+    assert got.dtype == np.complex128 and got[:, 0].tolist() == want

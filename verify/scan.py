@@ -33,6 +33,10 @@ Time blocks (``linear_scan(..., block=K)``, :func:`scan_blocks`): time runs in b
 steps (rounded down to a multiple of the chunk for the chunked path) and the state is carried
 from block to block, so that memory beyond the output is bounded by the block;
 :func:`scan_blocks` yields the output block by block and so bounds all memory by the block.
+:func:`scan_stream` takes the input itself as a stream of blocks (any iterable, e.g. a
+generator), for inputs that do not fit in memory as one array: it checks each block when it
+arrives and yields its output before reading the next, carrying the state as
+:func:`scan_blocks` does.
 
 BLAS threads: a block whose main 2-D product (the chunked output product; for the loop the
 product repeated at every step of a dense ``A``, else one sub-block's input or output product)
@@ -98,9 +102,10 @@ parameters through real views, never through a complex copy of ``x``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +123,7 @@ __all__ = [
     "max_relative_error",
     "scan_blocks",
     "scan_stack",
+    "scan_stream",
 ]
 
 #: Accepted values of the ``method`` argument of :func:`linear_scan`.
@@ -133,6 +139,7 @@ _SLOW_BATCH_BYTES = 16 * 2**20  # extended-precision inputs of slow modes, per b
 _WORKSPACE_BYTES = 64 * 2**20  # scratch buffers up to this size are kept for reuse (per thread)
 _LOOP_STATE_BYTES = 4 * 2**20  # the per-step loop keeps states of at most this size per sub-block
 _SMALL_PRODUCT = 2**22  # multiply-adds: blocks whose products are all below run on one BLAS thread
+_UNBOUNDED_CHUNKS = 2**62  # a stream's number of chunks in the dense carry test: no end known
 # cost model of method="auto" (nanoseconds; see _loop_is_cheaper)
 _STEP_NS = 2500.0
 _ELEMENT_NS = 3.5
@@ -176,7 +183,9 @@ class _Problem:
     """A validated call: the model, the input arranged as ``(G, N, T, d)``, ``T`` and options.
 
     For a time-blocked scan ``x`` holds the first block only and ``source`` the whole input, whose
-    later blocks are converted and arranged one by one (:func:`_input_blocks`).
+    later blocks are converted and arranged one by one (:func:`_input_blocks`). For a stream
+    (:func:`scan_stream`) ``x`` is the first block, ``T`` its length and ``stream`` is set: the
+    number of steps is not known in advance.
     """
 
     model: _Model
@@ -187,6 +196,7 @@ class _Problem:
     chunk: int | None
     block: int | None = None
     source: np.ndarray | None = None
+    stream: bool = False
 
 
 class _Ladder:
@@ -342,30 +352,33 @@ def _validate_model(
 
 
 def _validate_input(
-    model: _Model, x: object, extended: bool, steps: slice = slice(None)
+    model: _Model, x: object, extended: bool, steps: slice = slice(None), name: str = "x"
 ) -> tuple[np.ndarray, tuple[int, ...], list[int]]:
     """Check ``x[..., steps, :]`` and arrange it as ``(G, N, T, d)``: groups × shared samples.
 
     Only the selected time steps are converted (a time block of a long, possibly memory-mapped
-    input is converted and arranged on its own).
+    input is converted and arranged on its own). Error messages start with ``name`` (a block of
+    a stream is named by its index).
 
     Returns the arranged input, the broadcast batch shape and the axis permutation that puts the
     parameter (group) axes first; :func:`_restore` undoes the arrangement.
     """
     arr = np.asarray(x)
-    x = _numeric(arr if arr.ndim < 2 else arr[..., steps, :], "x", extended)
+    x = _numeric(arr if arr.ndim < 2 else arr[..., steps, :], name, extended)
     d = model.B.shape[2]
     if x.ndim < 2 or x.shape[-1] != d:
-        raise InvalidParameterError(f"x: expected shape (..., T, d) with d = {d}, got {x.shape}")
+        raise InvalidParameterError(
+            f"{name}: expected shape (..., T, d) with d = {d}, got {x.shape}"
+        )
     if x.shape[-2] < 1:
         raise InvalidParameterError(
-            f"x: expected at least one time step (T ≥ 1) on axis -2, got shape {x.shape}"
+            f"{name}: expected at least one time step (T ≥ 1) on axis -2, got shape {x.shape}"
         )
     try:
         batch = np.broadcast_shapes(model.batch, x.shape[:-2])
     except ValueError:
         raise InvalidParameterError(
-            f"x: batch axes {x.shape[:-2]} do not broadcast against the parameter batch "
+            f"{name}: batch axes {x.shape[:-2]} do not broadcast against the parameter batch "
             f"axes {model.batch}"
         ) from None
     k = len(batch)
@@ -399,14 +412,10 @@ def _validate(
     time block only when ``block`` is given). Every refusal is an
     :class:`~theory.numbers.InvalidParameterError` whose message starts with the name of the
     offending parameter (:class:`~theory.linear.UnstableModelError` for ``ρ(A) ≥ 1``).
+    :func:`scan_stream` passes its options and parameters through :func:`_validate_stream`,
+    which shares these rules, and each of its blocks through :func:`_stream_inputs`.
     """
-    if not isinstance(method, str) or method not in METHODS:
-        raise InvalidParameterError(f"method: expected one of {METHODS}, got {method!r}")
-    chunk = None if chunk is None else _positive_int(chunk, "chunk")
-    block = None if block is None else _positive_int(block, "block")
-    if diagonal is not None and not isinstance(diagonal, (bool, np.bool_)):
-        raise InvalidParameterError(f"diagonal: expected None, True or False, got {diagonal!r}")
-    diagonal = None if diagonal is None else bool(diagonal)
+    chunk, block, diagonal = _options(method, chunk, block, diagonal)
     if x is None:
         T = _positive_int(T, "T")
     extended = method == "reference"
@@ -419,6 +428,78 @@ def _validate(
     source = np.asarray(x)
     x4, batch, perm = _validate_input(model, source, extended, slice(0, block))
     return _Problem(model, x4, batch, perm, source.shape[-2], chunk, block, source)
+
+
+def _options(
+    method: object, chunk: object, block: object, diagonal: object
+) -> tuple[int | None, int | None, bool | None]:
+    """``method``, ``chunk``, ``block`` and ``diagonal`` checked; the last three normalized."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise InvalidParameterError(f"method: expected one of {METHODS}, got {method!r}")
+    chunk = None if chunk is None else _positive_int(chunk, "chunk")
+    block = None if block is None else _positive_int(block, "block")
+    if diagonal is not None and not isinstance(diagonal, (bool, np.bool_)):
+        raise InvalidParameterError(f"diagonal: expected None, True or False, got {diagonal!r}")
+    return chunk, block, None if diagonal is None else bool(diagonal)
+
+
+def _validate_stream(
+    A: object, B: object, C: object, D: object | None, diagonal: object, blocks: object,
+    method: object, chunk: object,
+) -> tuple[_Model, int | None, Iterator[object]]:
+    """The options, parameters and ``blocks`` of :func:`scan_stream`, as :func:`_validate`.
+
+    ``blocks`` must be an iterable other than an array or a string (an array would be iterated
+    over its first axis, which is not time); its blocks are checked as they arrive
+    (:func:`_stream_inputs`). Returns the model, the chunk length and the block iterator.
+    """
+    chunk, _, diagonal = _options(method, chunk, None, diagonal)
+    model = _validate_model(A, B, C, D, diagonal, method == "reference")
+    if isinstance(blocks, (np.ndarray, str, bytes)):
+        raise InvalidParameterError(
+            f"blocks: expected an iterable of input blocks (..., K, d), got a "
+            f"{type(blocks).__name__}; pass a whole array to linear_scan or scan_blocks"
+        )
+    try:
+        return model, chunk, iter(blocks)  # type: ignore[call-overload]
+    except TypeError:
+        raise InvalidParameterError(
+            f"blocks: expected an iterable of input blocks (..., K, d), got {blocks!r}"
+        ) from None
+
+
+def _stream_inputs(
+    model: _Model, blocks: Iterator[object], extended: bool
+) -> Iterator[tuple[np.ndarray, tuple[int, ...], list[int]]]:
+    """Each block of a stream checked as it arrives and arranged as by :func:`_validate_input`.
+
+    A block is refused (naming ``blocks[i]``) when :func:`_validate_input` refuses it, when its
+    shape differs from the first block's on an axis other than time (axis ``-2``), or when it
+    is complex after a real first block or real after a complex one (the carried state keeps the
+    first block's kind). A stream without a block is refused when it ends.
+    """
+    first: tuple[tuple[int, ...], bool] | None = None
+    for i, block in enumerate(blocks):
+        name = f"blocks[{i}]"
+        arr = np.asarray(block)
+        x4, batch, perm = _validate_input(model, arr, extended, name=name)
+        layout = (arr.shape[:-2] + arr.shape[-1:], np.iscomplexobj(x4))
+        if first is None:
+            first = layout
+        elif layout[0] != first[0]:
+            want = ", ".join([*map(str, first[0][:-1]), "K", str(first[0][-1])])
+            raise InvalidParameterError(
+                f"{name}: expected the shape ({want}) of blocks[0] (any K ≥ 1), got {arr.shape}"
+            )
+        elif layout[1] != first[1]:
+            now, then = ("real", "complex") if first[1] else ("complex", "real")
+            raise InvalidParameterError(
+                f"{name}: {now} entries after {then} blocks[0]; every block of a "
+                f"stream must be real, or every block complex"
+            )
+        yield x4, batch, perm
+    if first is None:
+        raise InvalidParameterError("blocks: the stream ended without a block (T ≥ 1 required)")
 
 
 def _restore(y: np.ndarray, batch: tuple[int, ...], perm: list[int]) -> np.ndarray:
@@ -931,7 +1012,11 @@ def _loop_is_cheaper(
 
 
 def _plan(problem: _Problem, method: str) -> _Plan:
-    """The path of ``method`` for ``problem`` (the choices of ``method="auto"``), and blocks."""
+    """The path of ``method`` for ``problem`` (the choices of ``method="auto"``), and blocks.
+
+    A stream's ``T`` is its first block's length (the chunk and the cost model use it) and its
+    number of chunks is unbounded in the dense accuracy test.
+    """
     model, T = problem.model, problem.T
     G, m, d, p = model.shape
     N = problem.x.shape[1]
@@ -943,7 +1028,8 @@ def _plan(problem: _Problem, method: str) -> _Plan:
     c = problem.chunk or choose_chunk(m, d, p, span, diagonal=model.diagonal)
     if method == "auto" and (
         _loop_is_cheaper(G, N, T, m, d, p, c, model.diagonal)
-        or (not model.diagonal and not _dense_chunks_accurate(model, c, -(-T // c)))
+        or (not model.diagonal and not _dense_chunks_accurate(
+            model, c, _UNBOUNDED_CHUNKS if problem.stream else -(-T // c)))
     ):
         return _Plan("loop", 0, span)
     return _Plan("chunked", c, span if problem.block is None else max(c, span - span % c))
@@ -1018,31 +1104,61 @@ def _input_blocks(problem: _Problem, block: int, extended: bool) -> Iterator[np.
                                   slice(t0, t0 + block))[0]
 
 
-def _output_blocks(problem: _Problem, method: str) -> Iterator[np.ndarray]:
-    """Scan ``problem`` block by block, carrying the state; yields ``(G, N, ·, p)`` outputs."""
+def _scan_block(
+    model: _Model, plan: _Plan, mats: _ChunkMatrices | None, x: np.ndarray,
+    h: np.ndarray | None, want_end: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """One time block ``x (G, N, K, d)`` of ``plan``'s path from the state ``h``.
+
+    Returns the output and the state after the block (``None`` where no later block needs it).
+    A chunked block that must hand its state on but is no multiple of the chunk length (a
+    block of a stream) runs its whole chunks chunked and the remaining steps in the loop.
+    """
+    if plan.path == "memoryless":
+        return _memoryless(model, x), None
+    if plan.path != "chunked":
+        return _sequential(model, x, plan.path == "reference", h)
+    K = x.shape[2]
+    whole = K - K % plan.chunk if want_end else K
+    if whole == K:
+        return _chunked(model, x, plan.chunk, mats, h, want_end)
+    parts = []
+    if whole:
+        y, h = _chunked(model, x[:, :, :whole], plan.chunk, mats, h, want_end=True)
+        parts.append(y)
+    y, h = _sequential(model, x[:, :, whole:], False, h)
+    return (np.concatenate([*parts, y], axis=2) if parts else y), h
+
+
+def _output_blocks(
+    problem: _Problem, method: str, inputs: Iterable[np.ndarray] | None = None
+) -> Iterator[np.ndarray]:
+    """Scan ``problem`` block by block, carrying the state; yields ``(G, N, ·, p)`` outputs.
+
+    ``inputs`` are the arranged blocks of a stream (by default those of ``problem``, see
+    :func:`_input_blocks`); a stream hands its state on after every block.
+    """
     model = problem.model
     G, N = problem.x.shape[:2]
     _, m, d, p = model.shape
     if G * N == 0:
         span = problem.T if problem.block is None else problem.block
-        for t0 in range(0, problem.T, span):
-            steps = min(span, problem.T - t0)
-            yield np.zeros((G, N, steps, p), dtype=model.result_dtype(problem.x))
+        steps = ((x4.shape[2] for x4 in inputs) if inputs is not None
+                 else (min(span, problem.T - t0) for t0 in range(0, problem.T, span)))
+        for K in steps:
+            yield np.zeros((G, N, K, p), dtype=model.result_dtype(problem.x))
         return
     plan = _plan(problem, method)
     limit = _blas_threads(plan, model, N)
     with limit:
         mats = _chunk_matrices(model, plan.chunk) if plan.path == "chunked" else None
+    if inputs is None:
+        inputs = _input_blocks(problem, plan.block, method == "reference")
     h, t0 = None, 0
-    for x4 in _input_blocks(problem, plan.block, method == "reference"):
+    for x4 in inputs:
         t0 += x4.shape[2]
         with limit:
-            if plan.path == "memoryless":
-                y = _memoryless(model, x4)
-            elif plan.path == "chunked":
-                y, h = _chunked(model, x4, plan.chunk, mats, h, want_end=t0 < problem.T)
-            else:
-                y, h = _sequential(model, x4, plan.path == "reference", h)
+            y, h = _scan_block(model, plan, mats, x4, h, problem.stream or t0 < problem.T)
         yield y
 
 
@@ -1186,6 +1302,90 @@ def scan_blocks(
         raise InvalidParameterError("block: expected a positive integer, got None")
     problem = _validate(A, B, C, D, diagonal, x=x, method=method, chunk=chunk, block=block)
     return (_restore(y, problem.batch, problem.perm) for y in _output_blocks(problem, method))
+
+
+def scan_stream(
+    A: object,
+    B: object,
+    C: object,
+    blocks: Iterable[object],
+    D: object | None = None,
+    *,
+    method: str = "auto",
+    chunk: int | None = None,
+    diagonal: bool | None = None,
+) -> Iterator[np.ndarray]:
+    """:func:`linear_scan` of an input that arrives as a stream of time blocks.
+
+    For inputs too long to hold in memory (dense 64 × 64 with ``d = 64`` at ``T = 10^7`` is
+    5.1 GB of float64 input alone): the blocks ``x[..., t0:t1, :]`` are read from ``blocks``
+    one at a time, each is scanned from the state the previous one left (as in
+    :func:`scan_blocks`), and its output block is yielded before the next block is read. Memory
+    is bounded by the largest block (plus the chunk matrices), not by ``T``, and no block is
+    kept after its output has been yielded.
+
+    Parameters
+    ----------
+    A, B, C, D, method, chunk, diagonal
+        As in :func:`linear_scan`. The path of ``method="auto"`` is chosen once, from the first
+        block (its length stands for ``T`` in the cost model and in :func:`choose_chunk`); for
+        a dense ``A`` the test of the carry across chunks assumes an unbounded number of
+        chunks, since the length of the stream is not known in advance.
+    blocks
+        An iterable (a list, a generator, …; not an array) of input blocks ``(..., K_i, d)``,
+        ``K_i ≥ 1``, consecutive in time. Every block has the shape of the first except on its
+        time axis (``-2``), and is real if the first is real, complex if it is complex; each is
+        converted by the dtype rules of :func:`linear_scan` on its own. Block lengths may vary:
+        a chunked block whose length is no multiple of the chunk length runs its last
+        ``K_i mod c`` steps in the per-step loop (blocks of a multiple of
+        :func:`choose_chunk` keep the chunked path throughout).
+
+    Yields
+    ------
+    numpy.ndarray
+        The output block ``y[..., t0:t1, :]`` of each input block, of shape
+        ``(*broadcast batch, K_i, p)`` and the dtype of :func:`linear_scan`. Concatenated along
+        axis ``-2`` the blocks agree with :func:`linear_scan` on the concatenated input up to
+        rounding (each carried state is rounded to the working precision once per block).
+
+    Raises
+    ------
+    InvalidParameterError
+        On calling, as :func:`linear_scan` for the parameters and options, and if ``blocks`` is
+        an array, a string or not iterable. On iterating, for a bad block (an error as for
+        ``x`` of :func:`linear_scan`, a shape other than the first block's on an axis other than
+        time, or a real block after a complex first one or vice versa), the message starting
+        with ``blocks[i]`` for the block's index ``i``; and for a stream without a block. The
+        output blocks before a bad block have been yielded by then.
+    theory.linear.UnstableModelError
+        If a spectral radius is ``≥ 1`` (on calling).
+
+    Examples
+    --------
+    Blocks generated on the fly from a seeded generator, never held together:
+
+    >>> rng = np.random.default_rng(0)
+    >>> blocks = (rng.standard_normal((1000, 2)) for _ in range(5))
+    >>> out = scan_stream([0.5, -0.25], np.ones((2, 2)), np.ones((1, 2)), blocks)
+    >>> sum(y.shape[0] for y in out)
+    5000
+    """
+    model, chunk, iterator = _validate_stream(A, B, C, D, diagonal, blocks, method, chunk)
+    return _stream_outputs(model, iterator, method, chunk)
+
+
+def _stream_outputs(
+    model: _Model, blocks: Iterator[object], method: str, chunk: int | None
+) -> Iterator[np.ndarray]:
+    """The generator of :func:`scan_stream` (its arguments validated on calling)."""
+    inputs = _stream_inputs(model, blocks, method == "reference")
+    x4, batch, perm = next(inputs)
+    # the problem keeps one step of the first block (for its shape and dtype), not the block
+    problem = _Problem(model, x4[:, :, :1].copy(), batch, perm, x4.shape[2], chunk, stream=True)
+    arranged = itertools.chain([x4], (later for later, _, _ in inputs))
+    del x4
+    for y in _output_blocks(problem, method, arranged):
+        yield _restore(y, batch, perm)
 
 
 def kernel(
