@@ -6,6 +6,7 @@ import importlib.util
 import math
 import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -1090,3 +1091,34 @@ def test_bad_block_names_the_block(kwargs):
         linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
     with pytest.raises(InvalidParameterError, match="^block:"):
         scan.scan_blocks(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+
+
+def test_one_blas_thread_reinspects_the_libraries_after_an_import(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A BLAS copy loaded by a later import (scipy's, slycot's) must be limited too: the
+    controller is rebuilt when modules were imported since it last inspected the libraries."""
+    import threadpoolctl
+
+    real = threadpoolctl.ThreadpoolController
+    built: list[int] = []
+
+    class Controller:
+        def __init__(self) -> None:
+            built.append(len(sys.modules))
+
+        def limit(self, limits: int, user_api: str) -> object:
+            assert (limits, user_api) == (1, "blas")
+            return real().limit(limits=1, user_api="blas")
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    guard = scan._OneBlasThread()
+    with guard:
+        with guard:  # a nested user neither rebuilds nor re-limits
+            pass
+    with guard:
+        pass
+    assert len(built) == 1
+    monkeypatch.setitem(sys.modules, "_an_import_that_loads_blas", types.ModuleType("x"))
+    with guard:
+        pass
+    assert len(built) == 2 and built[1] == built[0] + 1

@@ -104,6 +104,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -1057,21 +1058,26 @@ class _OneBlasThread:
 
     BLAS thread limits are process-wide, so the first thread to enter sets the limit and the
     last to leave restores the original one (concurrent scans then all run on one BLAS thread).
+    Inspecting the loaded libraries takes about 10 ms, so it is redone only when modules were
+    imported since the last inspection: an import is what loads a further BLAS copy (scipy's,
+    slycot's), which the limit must reach too.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users = 0
-        self._controller: Any = None  # inspecting the loaded libraries takes ~10 ms: done once
+        self._controller: Any = None
+        self._modules_seen = -1  # len(sys.modules) when the controller was built
         self._limiter: Any = None
 
     def __enter__(self) -> None:
         with self._lock:
-            if self._controller is None:
-                from threadpoolctl import ThreadpoolController  # ~0.1 s: imported on first use
-
-                self._controller = ThreadpoolController()
             if not self._users:
+                if len(sys.modules) != self._modules_seen:
+                    from threadpoolctl import ThreadpoolController  # ~0.1 s, on first use
+
+                    self._controller = ThreadpoolController()
+                    self._modules_seen = len(sys.modules)
                 self._limiter = self._controller.limit(limits=1, user_api="blas")
             self._users += 1
 
