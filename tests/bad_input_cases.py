@@ -19,6 +19,7 @@ A bad value is a plain value, a :class:`Bad` (a value with a readable label), a 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -129,7 +130,8 @@ def label_of(value: Any) -> str:
         return f"array{list(value.shape)}{nan}"
     if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
         return "[" + ",".join(label_of(v) for v in value) + "]"
-    text = repr(value).replace("\n", "").replace(" ", "")
+    # no memory addresses: every pytest-xdist worker must collect the same test ids
+    text = re.sub(r"\s+at\s+0x[0-9a-fA-F]+", "", repr(value)).replace("\n", "").replace(" ", "")
     return text if len(text) <= 30 else text[:27] + "..."
 
 
@@ -1891,6 +1893,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     _add_description_cases(add)
     _add_real_realization_cases(add)
     _add_scan_stream_cases(add)
+    _add_catalog_cases(add)
     return cases
 
 
@@ -2349,3 +2352,41 @@ def _add_scan_stream_cases(add: Callable[[str, Case | Reason], None]) -> None:
                          Bad([good, np.ones((0, 1))], "empty-block")),
               "D": (nan_entry(), np.ones((2, 2))), "method": ("bogus",),
               "chunk": (0, -1, 2.5), "diagonal": ("yes",)}))
+
+
+def _add_catalog_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """The claims' catalog (issue 10, item 5): its readers and the listing, and
+    :func:`verify.registry.from_catalog`; the real-parameter tier of Theorem 4.1(ii) (issue 9,
+    item 4), whose check passes the instance's parts to ``real_split_certificate``."""
+    import verify.claims.byjl25_depth_width as c_dw
+    import verify.claims.catalog as cat
+    import verify.registry as reg
+
+    add("verify.claims.byjl25_depth_width:margin_ii_real",
+        Case(deferred(c_dw.margin_ii_real, lambda: (c_dw._sample_ii_real(rng(), 1)[0],)),
+             {"inst": (Mut(lambda v: (v[0], 0, v[2]), "depth-0", ("depth",)),
+                       Mut(lambda v: (v[0], v[1], 0), "width-0", ("width",)),
+                       Mut(lambda v: ("x", v[1], v[2]), "not-a-model", ("shallow",)))}))
+
+    add("verify.claims.catalog:ClaimText",
+        Reason("plain-data record of the catalog: verify.registry.Claim validates its fields "
+               "when a claim is built from it (from_catalog), register compares them"))
+    add("verify.claims.catalog:catalog_entry",
+        Case(call(cat.catalog_entry, "byjl25.thm4.1.ii"),
+             {"claim_id": (3, None, Documented("no.such.claim", "unknown-id", lambda r: r is None,
+                                               "None: the catalog has no such claim"))}))
+    add("verify.claims.catalog:text_table",
+        Case(call(cat.text_table, ("a", "b"), [("x", "y")]),
+             {"header": (Bad("ab", "str"), Bad((), "empty"), Bad((3, "b"), "int-cell")),
+              "rows": (Bad("xy", "str"), Bad([("x",)], "short-row"), Bad([(3, 4)], "int-cells"))}))
+    add("verify.claims.catalog:format_listing",
+        Case(call(cat.format_listing, list(cat.CATALOG[:1])),
+             {"claims": (Bad("claims", "str"), Bad([3], "int"))}))
+    add("verify.claims.catalog:format_catalog", Reason("no parameters"))
+    add("verify.registry:from_catalog",
+        Case(lambda: (reg.from_catalog, ("byjl25.thm4.1.ii",),
+                      {"tiers": reg.get_claim("byjl25.thm4.1.ii").tiers}),
+             {"claim_id": (Bad("no.such.claim", "unknown-id"), 3),
+              "tiers": ((), Mut(lambda t: t[:-1], "missing-tier"),
+                        Mut(lambda t: t[::-1], "reordered")),
+              "default_instances": (0, -1, 2.5)}))

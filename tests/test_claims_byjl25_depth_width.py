@@ -221,6 +221,7 @@ REBUILD_READS = {
     ("byjl25.thm4.1.ii", "exact (sympy)"): ("depth", "width", "kind", "exact"),
     ("byjl25.thm4.1.ii", "mpmath dps=50"): ("depth", "width", "kind", "poles", "residues"),
     ("byjl25.thm4.1.ii", "float64"): ("depth", "width", "kind", "poles", "residues"),
+    ("byjl25.thm4.1.ii", "exact (sympy), real parameters"): ("depth", "width", "kind", "exact"),
     ("byjl25.thm4.1.iii", "exact (sympy)"): ("depth", "width", "witness_seed"),
 }
 
@@ -252,3 +253,130 @@ def test_thm_ii_rebuild_refuses_an_unknown_kind() -> None:
     for kind in ("exact", "complex", 3):
         with pytest.raises(ValueError):
             tier.rebuild({**d, "kind": kind})
+
+
+# ---------------------------------------------------------------- (ii), real parameters
+def _real_target() -> tuple[ShallowSSM, int, int]:
+    """A pole pair, a real pole and a real numerator root at ``(l, m) = (2, 2)``: a
+    conjugation-closed split exists."""
+    poles = [(1 + sympy.I) / 3, (1 - sympy.I) / 3, R(1, 2)]
+    return depth_width.target_from_factors(poles, [R(1, 5)], R(3, 2)), 2, 2
+
+
+def _root_pair_target() -> tuple[ShallowSSM, int, int]:
+    """A conjugate pair of numerator roots at ``(2, 2)``: no conjugation-closed split."""
+    roots = [R(1, 5) + sympy.I / 3, R(1, 5) - sympy.I / 3]
+    return depth_width.target_from_factors([R(1, 2), R(1, 3), R(-1, 4)], roots, 1), 2, 2
+
+
+def _tight_sqrt2_target() -> tuple[ShallowSSM, int, int]:
+    """``‖θ̃‖ = √2 ‖θ‖`` exactly (``γ = (1 - i)/2``, ``κ = 1/2``; as in test_real_realization)."""
+    return depth_width.target_from_factors([(1 + sympy.I) / 3, (1 - sympy.I) / 3], [],
+                                           R(1, 2)), 1, 2
+
+
+def _tight_one_target() -> tuple[ShallowSSM, int, int]:
+    """``‖θ̃‖ = ‖θ‖`` exactly (imaginary poles: ``γ = 1/2`` real)."""
+    return depth_width.target_from_factors([sympy.I / 3, -sympy.I / 3], [], R(1, 2)), 1, 2
+
+
+def test_ii_real_accepts_a_split_and_a_certified_refusal() -> None:
+    for inst, feasible in [(_real_target(), True), (_root_pair_target(), False)]:
+        assert depth_width.real_split_certificate(*inst).feasible is feasible
+        assert claims.margin_ii_real(inst) == math.inf
+
+
+def test_ii_real_rejects_a_perturbed_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = claims.real_realization
+
+    def perturbed(deep: DeepSSM) -> Any:
+        real = good(deep)
+        real.B = [real.B[0].copy(), *real.B[1:]]
+        real.B[0][0] += R(1, 10**6)
+        return real
+
+    monkeypatch.setattr(claims, "real_realization", perturbed)
+    assert claims.margin_ii_real(_real_target()) == -math.inf
+
+
+def test_ii_real_rejects_a_complex_entry_left_in_the_output(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagonal complex model passed off as the real one: same kernel, same norm, only the
+    realness check can reject it."""
+    def diagonal(deep: DeepSSM) -> Any:
+        fake = object.__new__(claims.RealDeepSSM)
+        fake.kind, fake.B, fake.C = deep.kind, deep.B, deep.C
+        fake.A = [np.diag(row) for row in deep.eigenvalues]
+        return fake
+
+    monkeypatch.setattr(claims, "real_realization", diagonal)
+    inst = _real_target()
+    deep = depth_width.shallow_to_deep(*inst, real=True)
+    fake = diagonal(deep)
+    assert depth_width.kernel_mismatch(deep, inst[0], 12) == 0
+    assert all(a == b for a, b in zip(fake.kernel(12), inst[0].kernel(12)))
+    assert claims.margin_ii_real(inst) == -math.inf
+
+
+def test_ii_real_rejects_forged_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    good = depth_width.real_split_certificate
+    # "no split" for a target that has one; a made-up split for a target that has none
+    monkeypatch.setattr(claims, "real_split_certificate", lambda *a: dataclasses.replace(
+        good(*a), layers=None, argument=("forged",)))
+    assert claims.margin_ii_real(_real_target()) == -math.inf
+    monkeypatch.setattr(claims, "real_split_certificate", lambda *a: dataclasses.replace(
+        good(*a), layers=((1, 0, 0, 0, 1), (2, 0, 0, 0, 0))))
+    assert claims.margin_ii_real(_root_pair_target()) == -math.inf
+
+
+def test_ii_real_rejects_a_refusal_the_certificate_contradicts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> DeepSSM:
+        raise depth_width.InsufficientCapacityError("real: refused")
+
+    monkeypatch.setattr(claims, "shallow_to_deep", refuse)
+    assert claims.margin_ii_real(_real_target()) == -math.inf
+    # and a realization where the certificate says there is none
+    monkeypatch.setattr(claims, "shallow_to_deep", lambda t, d, w, **kw:
+                        depth_width.shallow_to_deep(*_real_target(), real=True))
+    assert claims.margin_ii_real(_root_pair_target()) == -math.inf
+
+
+def test_ii_real_norm_ratio_bounds_are_tight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ends of ``[1, √2]`` are attained and accepted; moving either end inwards by
+    ``10^-9`` rejects the instance that attains it."""
+    sqrt2, one = _tight_sqrt2_target(), _tight_one_target()
+    assert claims.margin_ii_real(sqrt2) == math.inf and claims.margin_ii_real(one) == math.inf
+    low, high = claims.REAL_NORM_RATIO_SQUARED
+    assert (low, high) == (1, 2)
+    monkeypatch.setattr(claims, "REAL_NORM_RATIO_SQUARED", (low, high - R(1, 10**9)))
+    assert claims.margin_ii_real(sqrt2) == -math.inf and claims.margin_ii_real(one) == math.inf
+    monkeypatch.setattr(claims, "REAL_NORM_RATIO_SQUARED", (low + R(1, 10**9), high))
+    assert claims.margin_ii_real(one) == -math.inf and claims.margin_ii_real(sqrt2) == math.inf
+
+
+def test_ii_real_rejects_a_norm_outside_the_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``B_1/10`` and ``10 C``: the same kernel, a norm ratio far above ``√2``."""
+    good = claims.real_realization
+
+    def rescaled(deep: DeepSSM) -> Any:
+        real = good(deep)
+        real.B = [real.B[0] / 10, *real.B[1:]]
+        real.C = real.C * 10
+        return real
+
+    inst = _real_target()
+    deep = depth_width.shallow_to_deep(*inst, real=True)
+    real = rescaled(deep)
+    assert all(sympy.simplify(a - b) == 0 for a, b in zip(real.kernel(12), inst[0].kernel(12)))
+    monkeypatch.setattr(claims, "real_realization", rescaled)
+    assert claims.margin_ii_real(inst) == -math.inf
+
+
+def test_ii_real_sampler_draws_both_outcomes() -> None:
+    insts = claims._sample_ii_real(np.random.default_rng(0), 6)
+    outcomes = {depth_width.real_split_certificate(*x).feasible for x in insts}
+    assert outcomes == {True, False}
+    assert all(t.width == d * (w - 1) + 1 for t, d, w in insts)

@@ -40,13 +40,24 @@ anything runs, including whether the ``--json`` or ``--report`` directory is wri
 scheduler answers with workers of the same versions, and ``--merge`` shards fit together), 130
 when interrupted by Ctrl-C (the rows that finished are printed and, with ``--json`` or
 ``--report``, written to a report marked ``"complete": false``).
+
+``python -m verify --list`` (alone) prints the claim list from :mod:`verify.claims.catalog`
+before anything else is imported: no claim module, :mod:`theory`, numpy, sympy or mpmath.
 """
 
+# ruff: noqa: E402  (the --list fast path below runs before the CLI's heavy imports)
 from __future__ import annotations
+
+import sys
+
+from verify.claims.catalog import format_catalog
+
+if __name__ == "__main__" and sys.argv[1:] == ["--list"]:
+    print(format_catalog())
+    raise SystemExit(0)
 
 import argparse
 import contextlib
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -60,7 +71,6 @@ from verify.cli import int_at_least, positive_seconds
 from verify.registry import Claim, UnknownClaimError, all_claims, get_claim
 from verify.report import (
     ResultTable,
-    format_claim_list,
     format_parameter_counts,
     json_report,
     write_json,
@@ -429,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seed is None:
         args.seed = 0
     if args.list:
-        print(format_claim_list(all_claims()))
+        print(format_catalog())
         return 0
     if args.recheck is not None:
         from verify.recheck import main_recheck

@@ -17,6 +17,10 @@ Provenance tags (carried from the project's specification):
 
 A claim whose ``expected`` is ``"finding"`` states the paper's claim *as stated* and is expected
 to be violated: its check must find a counterexample and record a re-checkable certificate.
+
+The text of every claim lives in :mod:`verify.claims.catalog` (plain data, no numpy or sympy):
+a claim module builds its claim with :func:`from_catalog`, and :func:`register` refuses a claim
+whose text, tier names or units differ from its catalog entry.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from theory.numbers import InvalidParameterError
+from verify.claims.catalog import EXPECTED, PAPERS, PROVENANCE_TAGS, catalog_entry
 
 __all__ = [
     "PROVENANCE_TAGS",
@@ -41,16 +46,13 @@ __all__ = [
     "Tier",
     "Claim",
     "register",
+    "from_catalog",
     "all_claims",
     "get_claim",
     "log_margin",
     "check_count",
     "UnknownClaimError",
 ]
-
-PROVENANCE_TAGS = ("paper", "summary", "rebuilt", "finding")
-EXPECTED = ("holds", "finding")
-PAPERS = ("BYJL25", "WX23")
 
 #: The units a tier's margins can be in (:attr:`Tier.unit`), with what a margin of ``x`` says.
 #: In every unit ``x >= 0`` means the statement holds on the instance and ``x < 0`` that it is
@@ -223,9 +225,56 @@ class Claim:
 _REGISTRY: dict[str, Claim] = {}
 
 
+#: The fields of a :class:`Claim` that its catalog entry states (besides the tiers).
+_CATALOG_FIELDS = ("paper", "reference", "provenance", "statement", "margin", "expected",
+                   "notes", "hypotheses")
+
+
+def _require_catalog_match(claim: Claim) -> None:
+    """Raise unless ``claim`` agrees with its :mod:`verify.claims.catalog` entry (when it has
+    one): every text field, and the tiers' names and units in order."""
+    entry = catalog_entry(claim.id)
+    if entry is None:
+        return
+    for name in _CATALOG_FIELDS:
+        _require(name, getattr(claim, name), getattr(claim, name) == getattr(entry, name),
+                 f"the catalog's {name} of {claim.id!r}: {getattr(entry, name)!r}")
+    tiers = tuple((t.name, t.unit) for t in claim.tiers)
+    _require("tiers", tiers, tiers == entry.tiers,
+             f"the catalog's tiers (name, unit) of {claim.id!r}: {entry.tiers!r}")
+
+
+def from_catalog(claim_id: str, *, tiers: tuple[Tier, ...],
+                 default_instances: int = 200) -> Claim:
+    """The claim ``claim_id`` with the text of its :mod:`verify.claims.catalog` entry and the
+    checks ``tiers`` (whose names and units must be the catalog's, in order).
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If the catalog has no entry ``claim_id``, or the tiers differ from the entry's, or a
+        field is invalid (as for :class:`Claim`).
+    """
+    entry = catalog_entry(claim_id)
+    _require("claim_id", claim_id, entry is not None, "the id of a catalog entry")
+    assert entry is not None
+    claim = Claim(id=entry.id, tiers=tiers, default_instances=default_instances,
+                  **{name: getattr(entry, name) for name in _CATALOG_FIELDS})
+    _require_catalog_match(claim)
+    return claim
+
+
 def register(claim: Claim) -> Claim:
-    """Add ``claim`` to the registry (ids are unique) and return it."""
+    """Add ``claim`` to the registry (ids are unique) and return it.
+
+    Raises
+    ------
+    theory.numbers.InvalidParameterError
+        If ``claim`` is not a :class:`Claim`, its id is taken by another claim, or it differs
+        from its :mod:`verify.claims.catalog` entry (text, tier names or units).
+    """
     _require("claim", claim, isinstance(claim, Claim), "a Claim")
+    _require_catalog_match(claim)
     _require("id", claim.id, _REGISTRY.get(claim.id, claim) is claim,
              "an id that is not already registered")
     _REGISTRY[claim.id] = claim

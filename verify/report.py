@@ -40,6 +40,8 @@ from typing import Any
 from theory.param_count import depth_width_counts
 from theory.validation import require
 from verify import __version__
+from verify.claims.catalog import ClaimText, format_listing
+from verify.claims.catalog import text_table as _table
 from verify.registry import PROVENANCE_TAGS, UNITS, Claim, check_count
 from verify.runner import MAX_INSTANCES, ClaimResult, TierResult, iter_rows
 
@@ -105,14 +107,6 @@ def format_margin(value: float, unit: str | None) -> str:
         return "not exact"
     number = "-inf" if value == -math.inf else f"{value:.3g}"
     return number if unit is None else f"{number} {unit}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A left-aligned table with widths fitted to its cells (claim list, parameter counts)."""
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
-    out = [header, ["-" * w for w in widths], *rows]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in out)
 
 
 def _seconds(t: TierResult) -> str:
@@ -269,7 +263,8 @@ def format_table(results: Sequence[ClaimResult], pending: Sequence[str] = (),
 
 
 def format_claim_list(claims: Sequence[Claim]) -> str:
-    """The table printed by ``python -m verify --list``.
+    """The table printed by ``python -m verify --list`` for ``claims``
+    (:func:`verify.claims.catalog.format_listing`; ``--list`` itself formats the catalog).
 
     Raises
     ------
@@ -277,17 +272,10 @@ def format_claim_list(claims: Sequence[Claim]) -> str:
         If ``claims`` is not a sequence of :class:`~verify.registry.Claim`.
     """
     _sequence_of("claims", claims, Claim)
-    rows = [
-        (c.id, c.paper, c.provenance, c.reference, c.expected,
-         ", ".join(t.name for t in c.tiers), c.statement)
-        for c in claims
-    ]
-    text = _table(("claim", "paper", "tag", "reference", "expected", "tiers", "statement"), rows)
-    text += "\n\nmargins:\n" + "\n".join(
-        f"  {c.id}: {c.margin}\n    units: "
-        + "; ".join(f"{t.name} = {t.unit or 'not stated'}" for t in c.tiers)
-        for c in claims)
-    return text
+    return format_listing([
+        ClaimText(c.id, c.paper, c.reference, c.provenance, c.statement, c.margin,
+                  tuple((t.name, t.unit) for t in c.tiers), c.expected, c.notes, c.hypotheses)
+        for c in claims])
 
 
 def parameter_counts(shapes: Sequence[tuple[int, int]] = COUNT_SHAPES) -> list[dict[str, Any]]:

@@ -13,7 +13,10 @@ Claims (constructions in :mod:`theory.depth_width`):
   exactly; such a kernel has a ``s λ^s`` term that no diagonal shallow model produces.
 * ``byjl25.thm4.1.ii`` — Algorithm A realizes every shallow target of width ``l(m-1)+1`` at
   depth ``l`` and width ``m``. Exact tier (``deg P ≤ 2`` or a numerator that splits over the
-  Gaussian rationals), mpmath tier at 50 digits up to ``(l, m) = (4, 3)``, float tier.
+  Gaussian rationals), mpmath tier at 50 digits up to ``(l, m) = (4, 3)``, float tier. Real
+  parameters (exact tier): conjugate-symmetric Gaussian-rational targets get a real
+  block-diagonal realization (:func:`theory.real_realization.real_realization`) exactly when
+  :func:`real_split_certificate` finds a conjugation-closed split, else a certified refusal.
 * ``byjl25.thm4.1.iii`` — width ``l(m-1)+2`` is not contained: witnesses with an exact
   order-of-vanishing certificate, plus the refusal of Algorithm A and, for small models, the
   exact vanishing order of a random deep model that holds all the witness poles.
@@ -31,6 +34,7 @@ import numpy as np
 import sympy
 
 from theory.depth_width import (
+    InsufficientCapacityError,
     SharedEigenvalueError,
     algorithm_a_cannot_fit,
     certifying_length,
@@ -38,13 +42,22 @@ from theory.depth_width import (
     kernel_mismatch,
     non_inclusion_witness,
     pole_multiplicity_certificate,
+    real_split_certificate,
     shallow_to_deep,
     shared_eigenvalue_counterexample,
     target_from_factors,
     vanishing_order_at_infinity,
 )
 from theory.linear import DeepSSM, ShallowSSM, W
-from theory.numbers import InvalidParameterError, NumberKind, abs_squared, tolerance
+from theory.numbers import (
+    InvalidParameterError,
+    NumberKind,
+    abs_squared,
+    exact_equal,
+    is_exact_zero,
+    tolerance,
+)
+from theory.real_realization import RANK_ONE_NORM_FACTOR, RealDeepSSM, real_realization
 from theory.validation import Rules, check_int, check_rules, require
 from verify.certificates import (
     certificate,
@@ -57,7 +70,7 @@ from verify.certificates import (
     shallow_from_json,
     shallow_json,
 )
-from verify.registry import Claim, Tier, log_margin, register
+from verify.registry import Tier, from_catalog, log_margin, register
 from verify.sampling import gaussian_rational, random_deep_batch, random_deep_exact, stable_spectrum
 
 MPMATH_DPS = 50
@@ -242,18 +255,8 @@ def _describe_i_exact(models: list[DeepSSM], i: int) -> dict[str, Any]:
         terms=2 * m.depth * m.width + 1)}
 
 
-THM_4_1_I = register(Claim(
-    id="byjl25.thm4.1.i",
-    paper="BYJL25",
-    reference="Theorem 4.1(i)",
-    provenance="summary",
-    statement="H^m_{inf,l} is contained in H^{lm}_{inf,1}: a depth-l width-m model has the kernel "
-    "of a shallow model of width <= lm (partial fractions of the transfer function)",
-    hypotheses=("no nonzero eigenvalue is shared by two layers on a path of nonzero weight "
-                "(otherwise see byjl25.thm4.1.i.shared)",),
-    margin="exact tier: 'exact' = kernels equal on certifying_length terms; float tier: decades "
-    "between tolerance(float) times the absolute kernels of both models and the kernel error "
-    "(half the models with near-merging eigenvalues, relative gap 1e-8..1e-4)",
+THM_4_1_I = register(from_catalog(
+    "byjl25.thm4.1.i",
     tiers=(
         Tier("exact (sympy)", _sample_i_exact, lambda ms: [margin_i_exact(m) for m in ms],
              _describe_i_exact, batch=20, max_instances=60, unit="exact",
@@ -319,25 +322,14 @@ def _describe_shared(models: list[DeepSSM], i: int) -> dict[str, Any]:
                                        numerator=num, denominator=den, terms=terms)}
 
 
-THM_4_1_I_SHARED = register(Claim(
-    id="byjl25.thm4.1.i.shared",
-    paper="BYJL25",
-    reference="Theorem 4.1(i), as stated",
-    provenance="finding",
-    expected="finding",
-    statement="every depth-l width-m linear SSM (no hypothesis on the eigenvalues) has the "
-    "kernel of some diagonal shallow SSM",
-    margin="1 - (order of the pole of rho-hat at w = 1/lambda for the shared eigenvalue lambda); "
-    "negative = pole of order 2, no diagonal shallow model of any width has this kernel",
+THM_4_1_I_SHARED = register(from_catalog(
+    "byjl25.thm4.1.i.shared",
     tiers=(
         Tier("exact (sympy)", _sample_shared, lambda ms: [margin_shared(m) for m in ms],
              _describe_shared, batch=10, max_instances=20, unit="pole order",
              rebuild=_rebuild_from_certificate),
     ),
     default_instances=20,
-    notes="certificate: rho-hat in lowest terms has the factor (1 - lambda w)^2 in its "
-    "denominator (PoleCertificate.check re-verifies it); shallow models have only simple poles. "
-    "Example: A_1 = A_2 = lambda, B = C = 1 gives rho(s) = (s+1) lambda^s.",
 ))
 
 
@@ -381,6 +373,98 @@ def margin_ii_exact(inst: tuple[ShallowSSM, int, int]) -> float:
         return -math.inf
     same = kernel_mismatch(deep, target, certifying_length(deep, target)) == 0
     return math.inf if same else -math.inf
+
+
+#: Shapes ``(l, m)`` of the real-parameter tier of (ii); ``(2, 2)`` first: with a conjugate pair
+#: of numerator roots it has no conjugation-closed split (every layer absorbs one root).
+REAL_SHAPES = ((2, 2), (1, 3), (2, 3), (3, 2), (3, 3))
+#: ``[1, √2²]``: the range of ``‖θ̃‖²/‖θ‖²`` (real against diagonal model) for Algorithm A's
+#: rank-one couplings; both ends are attained (:mod:`theory.real_realization`).
+REAL_NORM_RATIO_SQUARED = (sympy.Integer(1), RANK_ONE_NORM_FACTOR**2)
+
+
+def _conjugate_closed(count: int, draw: Callable[[], Any], pairs: int) -> list[Any]:
+    """``count`` Gaussian rationals closed under conjugation: ``pairs`` pairs ``z, conj z``
+    (``z`` from ``draw`` with a nonzero imaginary part) and real ones (real parts of draws),
+    none repeated; real parts are nonzero (no pole at 0)."""
+    out: list[Any] = []
+    while len(out) < count:
+        z = draw()
+        re_z, im_z = sympy.re(z), sympy.im(z)
+        pair = len(out) < 2 * pairs
+        new = [re_z + sympy.I * im_z, re_z - sympy.I * im_z] if pair else [re_z]
+        if (pair and im_z == 0) or re_z == 0 \
+                or any(exact_equal(x, y) for x in new for y in out):
+            continue
+        out += new
+    return out
+
+
+def _sample_ii_real(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
+    """Conjugate-symmetric exact targets ``κ Π(w - ζ_j) / Π(1 - λ_i w)`` of width
+    ``l(m-1)+1`` (:func:`target_from_factors`: Gaussian-rational poles and roots, each set closed
+    under conjugation, ``κ`` rational). Every third instance is the ``(2, 2)`` target with a
+    conjugate pair of roots (no conjugation-closed split); the others draw a shape of
+    :data:`REAL_SHAPES`, the number of pole pairs, ``deg P ≤ l(m-1)`` and, for ``deg P = 2``,
+    whether its roots are a pair. Roots of ``P`` of degree ``≥ 3`` are real: ``P`` has rational
+    coefficients, and :func:`theory.depth_width.numerator_roots` finds exact roots only when it
+    splits over them (a Gaussian-rational pair gives an irreducible quadratic factor, and
+    Algorithm A then works in mpmath), so the tier stays exact."""
+    out = []
+    for j in range(n):
+        depth, width = REAL_SHAPES[0 if j % 3 == 0 else int(rng.integers(len(REAL_SHAPES)))]
+        size = depth * (width - 1) + 1
+        degree = 2 if j % 3 == 0 else int(rng.integers(0, size))
+        # a root pair in P of degree >= 3 leaves Q[w]-factoring irreducible: mpmath roots
+        root_pairs = 1 if j % 3 == 0 else int(rng.integers(0, 2)) if degree == 2 else 0
+        pole_pairs = int(rng.integers(0, size // 2 + 1))
+        poles = _conjugate_closed(size, lambda: _exact_stable(rng, []), pole_pairs)
+        roots = _conjugate_closed(degree, lambda: gaussian_rational(rng, 4), root_pairs)
+        kappa = sympy.Rational(int(rng.integers(1, 8)), int(rng.integers(1, 8)))
+        out.append((target_from_factors(poles, roots, kappa), depth, width))
+    return out
+
+
+def _norm_squared(arrays: list[np.ndarray]) -> Any:
+    """``‖θ‖²``: the largest ``|x|²`` over the entries of ``arrays`` (exact rationals here)."""
+    return max(abs_squared(x) for a in arrays for x in np.asarray(a).flat)
+
+
+def margin_ii_real(inst: tuple[ShallowSSM, int, int]) -> float:
+    """``inf`` when the real-parameter outcome of Algorithm A is right for the instance.
+
+    The certificate :func:`real_split_certificate` must re-verify (:meth:`~theory.depth_width.
+    RealSplitCertificate.check`: exhaustive enumeration). When it says a conjugation-closed split
+    exists, :func:`shallow_to_deep` with ``real=True`` and :func:`real_realization` must give a
+    :class:`RealDeepSSM` of shape ``(l, m)`` with every entry real, the target's kernel exactly
+    on ``certifying_length`` terms (the real model has the eigenvalues of the diagonal one, so
+    the count applies), and ``‖θ̃‖²/‖θ‖²`` in :data:`REAL_NORM_RATIO_SQUARED` against the
+    diagonal model (rank-one couplings, :data:`theory.real_realization.RANK_ONE_NORM_FACTOR`).
+    When it says none exists, ``shallow_to_deep(..., real=True)`` must raise
+    :class:`InsufficientCapacityError`.
+    ``-inf`` otherwise.
+    """
+    target, depth, width = inst
+    cert = real_split_certificate(target, depth, width)
+    if not cert.check():
+        return -math.inf
+    try:
+        deep = shallow_to_deep(target, depth, width, real=True)
+    except InsufficientCapacityError:
+        return -math.inf if cert.feasible else math.inf
+    if not cert.feasible:
+        return -math.inf
+    real = real_realization(deep)
+    entries = [x for a in [*real.A, *real.B, real.C] for x in np.asarray(a).flat]
+    if not isinstance(real, RealDeepSSM) or (real.depth, real.width) != (depth, width) \
+            or not all(is_exact_zero(sympy.im(x)) for x in entries):
+        return -math.inf
+    T = certifying_length(deep, target)
+    if not all(is_exact_zero(a - b) for a, b in zip(real.kernel(T), target.kernel(T))):
+        return -math.inf
+    ratio = _norm_squared([*real.B, real.C]) / _norm_squared([*deep.B, deep.C])
+    low, high = REAL_NORM_RATIO_SQUARED
+    return math.inf if bool(low <= ratio) and bool(ratio <= high) else -math.inf
 
 
 def _sample_ii_mpmath(rng: np.random.Generator, n: int) -> list[tuple[ShallowSSM, int, int]]:
@@ -496,19 +580,14 @@ def _rebuild_ii(description: dict[str, Any]) -> list[tuple[ShallowSSM, int, int]
     return [(target, *shape)]
 
 
-THM_4_1_II = register(Claim(
-    id="byjl25.thm4.1.ii",
-    paper="BYJL25",
-    reference="Theorem 4.1(ii)",
-    provenance="summary",
-    statement="H^{l(m-1)+1}_{inf,1} is contained in H^m_{inf,l}: every shallow target of width "
-    "l(m-1)+1 is realized by a depth-l width-m model (Algorithm A, rebuilt)",
-    hypotheses=("the shallow target's poles are distinct (repeated modes are merged first)",),
-    margin="exact tier: 'exact' = kernels equal on certifying_length terms; mpmath/float tiers: "
-    "decades between tolerance(kind) and the kernel error relative to the absolute kernels",
+THM_4_1_II = register(from_catalog(
+    "byjl25.thm4.1.ii",
     tiers=(
         Tier("exact (sympy)", _sample_ii_exact, lambda xs: [margin_ii_exact(x) for x in xs],
              _describe_ii, batch=8, max_instances=24, unit="exact", rebuild=_rebuild_ii),
+        Tier("exact (sympy), real parameters", _sample_ii_real,
+             lambda xs: [margin_ii_real(x) for x in xs], _describe_ii, batch=6,
+             max_instances=24, unit="exact", rebuild=_rebuild_ii),
         Tier(f"mpmath dps={MPMATH_DPS}", _sample_ii_mpmath,
              lambda xs: [margin_ii_mpmath(x) for x in xs], _describe_ii, batch=10,
              max_instances=20, unit="decades", rebuild=_rebuild_ii),
@@ -584,23 +663,12 @@ def _rebuild_iii(description: dict[str, Any]) -> list[tuple[int, int, np.random.
                                              0)))]
 
 
-THM_4_1_III = register(Claim(
-    id="byjl25.thm4.1.iii",
-    paper="BYJL25",
-    reference="Theorem 4.1(iii)",
-    provenance="summary",
-    statement="H^{l(m-1)+2}_{inf,1} is not contained in H^m_{inf,l}: some shallow target of "
-    "width l(m-1)+2 has no depth-l width-m realization",
-    hypotheses=("witness: distinct nonzero poles, nonzero residues, sum r_i/lambda_i != 0",),
-    margin="|sum r_i/lambda_i| (exact, > 0) of the witness when its order-of-vanishing "
-    "certificate re-verifies; -inf if any check fails",
+THM_4_1_III = register(from_catalog(
+    "byjl25.thm4.1.iii",
     tiers=(
         Tier("exact (sympy)", _sample_iii, lambda xs: [margin_iii(x) for x in xs],
              _describe_iii, batch=10, max_instances=30, unit="magnitude",
              rebuild=_rebuild_iii),
     ),
     default_instances=30,
-    notes="argument: a deep model holding n = l(m-1)+2 nonzero poles has at most l-2 zero modes, "
-    "so at least two layers have only nonzero modes and rho-hat(1/z) = O(z^2); the target is "
-    "-z sum r_i/lambda_i + O(z^2).",
 ))

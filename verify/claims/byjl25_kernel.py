@@ -39,7 +39,7 @@ from verify.certificates import (
     gaussian,
     mpmath_array,
 )
-from verify.registry import Claim, Tier, log_margin, register
+from verify.registry import Tier, from_catalog, log_margin, register
 from verify.sampling import random_deep_batch, random_deep_exact, random_deep_mpmath
 
 MPMATH_DPS = 50
@@ -324,15 +324,8 @@ def float_margins(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
 
 
 LEMMA_3_1 = register(
-    Claim(
-        id="byjl25.lemma3.1",
-        paper="BYJL25",
-        reference="Lemma 3.1, Eq. 2",
-        provenance="summary",
-        statement="the deep model's kernel is rho(s) = sum over s_1+..+s_l = s of "
-        "C^T A_l^{s_l} B_l ... A_1^{s_1} B_1 (same as simulating Eq. 1)",
-        margin="decades between the tolerance and the error of closed form vs recurrence, "
-        "relative to the kernel of the entrywise-absolute model ('exact' = zero error)",
+    from_catalog(
+        "byjl25.lemma3.1",
         tiers=(
             Tier("exact (sympy)", _sample_exact, lambda ms: [exact_margin(m) for m in ms],
                  _describe_exact, batch=25, unit="exact", rebuild=_rebuild_exact),
@@ -344,7 +337,5 @@ LEMMA_3_1 = register(
                  rebuild=_rebuild_float),
         ),
         default_instances=200,
-        notes="exact tier: agreement on 2lm+1 terms proves agreement for all s (both sides are "
-        "rational generating functions of degree <= lm).",
     )
 )

@@ -79,7 +79,7 @@ from verify.certificates import (
     shallow_from_json,
     shallow_json,
 )
-from verify.registry import Claim, Tier, log_margin, register
+from verify.registry import Tier, from_catalog, log_margin, register
 from verify.sampling import (
     gaussian_rational,
     random_deep_batch,
@@ -299,18 +299,8 @@ def algb_certified_margin(model: DeepSSM, balancer: Any = balance) -> float:
     return balls.decide(evaluate)
 
 
-ALG_B = register(Claim(
-    id="byjl25.algB",
-    paper="BYJL25",
-    reference="Theorem 4.2 (gauge balancing, Algorithm B of the project)",
-    provenance="rebuilt",
-    statement="over diagonal gauges D_1..D_l the least max-modulus norm of a realization is "
-    "(max path weight)^(1/(l+1)); Algorithm B (pruning + longest-path potentials) reaches it "
-    "and keeps the kernel",
-    margin="decades between tolerance and error, least of: norm vs W^(1/(l+1)), kernel "
-    "invariance, log-norm vs LP optimum (exact tier: -inf if the exact certificate fails; "
-    "certified tier: the norm and kernel margins of float models as lower ends of balls, "
-    "no LP)",
+ALG_B = register(from_catalog(
+    "byjl25.algB",
     tiers=(
         Tier("exact (sympy) + mpmath dps=30", _sample_algb_exact,
              lambda ms: [algb_exact_margin(m) for m in ms], _describe_model, batch=10,
@@ -324,7 +314,6 @@ ALG_B = register(Claim(
              certified=True),
     ),
     default_instances=300,
-    notes="half of the models have a quarter of their entries zeroed, so dead nodes are pruned",
 ))
 
 
@@ -657,18 +646,8 @@ def _rebuild_exact_target(description: dict[str, Any]) -> list[tuple[ShallowSSM,
     return [(shallow_from_json(cert["target"]), int(cert["depth"]), int(cert["width"]))]
 
 
-THM_4_2 = register(Claim(
-    id="byjl25.thm4.2",
-    paper="BYJL25",
-    reference="Theorem 4.2",
-    provenance="summary",
-    statement="a shallow target of width n <= l(m-1)+1 with distinct poles and shallow norm "
-    "c_1 = max|r_i|^(1/2) has a depth-l width-m realization of norm <= 2 c_1^(2/(l+1))",
-    margin="least of 1 - ratio/2 (ratio = c_2 / c_1^(2/(l+1)), c_2: balanced norm of the best "
-    "construction) and 1 - forest ratio / 2^((l-1)/(l+1)) (the Newton forest against its own "
-    "proven constant; exact tier: exact comparisons, float tier: with a rounding allowance "
-    "tolerance(float, l+1); certified tier: the float tier's margin as the lower end of a "
-    "ball, -inf unless the kernels certainly agree within tolerance(float))",
+THM_4_2 = register(from_catalog(
+    "byjl25.thm4.2",
     tiers=(
         Tier("exact (sympy), Newton forest", _sample_thm42_exact,
              lambda xs: [thm42_exact_margin(*x) for x in xs], _describe_exact_target,
@@ -682,11 +661,6 @@ THM_4_2 = register(Claim(
              rebuild=_rebuild_thm42, certified=True),
     ),
     default_instances=1000,
-    hypotheses=("distinct poles", "n <= l(m-1)+1"),
-    notes="float tier: width-one, norm-aware l=m=2 and Newton forest (balanced). The "
-    "numerical optimizer and Algorithm A + best split are left out for time; adding them "
-    "can only lower the ratio (small_norm_deep keeps the least norm). Algorithm A alone "
-    "exceeds 2 on adversarial targets (verify.adversarial)",
 ))
 
 
@@ -736,15 +710,8 @@ def _rebuild_witness(description: dict[str, Any]) -> list[dict[str, Any]]:
              "residues": tuple(complex(x) for x in complex_array(d["residues"], "residues"))}]
 
 
-ALGORITHM_A = register(Claim(
-    id="byjl25.thm4.2.algorithm_a",
-    paper="BYJL25",
-    reference="Theorem 4.2 (construction by Algorithm A + B)",
-    provenance="finding",
-    statement="Algorithm A (rank-one chain) with the best split of poles and roots, balanced "
-    "by Algorithm B, reaches norm <= 2 c_1^(2/(l+1)) -- it does not on decade-spread targets",
-    margin="1 - ratio/2 for Algorithm A over all splits (negative: the construction misses the "
-    "constant; the Newton forest meets 2^((l-1)/(l+1)) on the same target)",
+ALGORITHM_A = register(from_catalog(
+    "byjl25.thm4.2.algorithm_a",
     tiers=(
         Tier("float64, recorded witness", _sample_algorithm_a,
              lambda xs: [algorithm_a_margin(x) for x in xs],
@@ -752,14 +719,7 @@ ALGORITHM_A = register(Claim(
                             "residues": [repr(r) for r in xs[i]["residues"]]},
              batch=1, max_instances=1, unit="fraction", rebuild=_rebuild_witness),
     ),
-    expected="finding",
     default_instances=1,
-    notes="ratio 2.2976 at (l, m) = (2, 2); the forest gives about 1.0 on the same target, "
-    "so Theorem 4.2 itself is not contradicted. The tightness search (verify.tightness, "
-    "Algorithm A case) shows that no constant bounds Algorithm A + B: with pole moduli down to "
-    "1e-3, 1e-6, 1e-9, 1e-12 it finds ratios 3.18, 10.0, 31.6, 100.0 (about spread^(1/6); one "
-    "pole near 1, two of modulus eps, numerator zeros near eps^(-1/2)), each re-scored by "
-    "the construction itself",
 ))
 
 
@@ -824,16 +784,8 @@ def width1_margin(target: ShallowSSM, depth: int, rng_seed: int = 0,
     return worst
 
 
-WIDTH_1 = register(Claim(
-    id="byjl25.thm4.2.width1",
-    paper="BYJL25",
-    reference="Theorem 4.2 (width one, tight)",
-    provenance="rebuilt",
-    statement="for a one-pole target r λ^s, A_1 = λ, A_k = 0 and all couplings r^(1/(l+1)) "
-    "give norm exactly c_1^(2/(l+1)) = |r|^(1/(l+1)), and no width-one realization has a "
-    "smaller norm (its single path weight must equal r)",
-    margin="decades log10(norm^(l+1)/|r|) of the least-norm width-one realization tried "
-    "(0: tight; -inf if the construction is off)",
+WIDTH_1 = register(from_catalog(
+    "byjl25.thm4.2.width1",
     tiers=(Tier("exact (sympy)", _sample_width1,
                 lambda xs: [width1_margin(t, d, seed) for t, d, seed in xs],
                 _describe_width1, batch=10, max_instances=30, unit="decades",
@@ -878,20 +830,11 @@ def _describe_bracket(xs: list[tuple[ShallowSSM, int, float]], i: int) -> dict[s
             "target": describe_target(target)}
 
 
-BRACKET = register(Claim(
-    id="byjl25.thm4.3.bracket",
-    paper="BYJL25",
-    reference="Theorem 4.3 / Corollary (minimal depth under a norm budget)",
-    provenance="rebuilt",
-    statement="lower bound <= constructive depth <= Newton-forest bound <= "
-    "max(ceil((n-1)/(m-1)), ceil(2 ln c_1 / ln(c/2)) - 1) for budgets c > 2",
-    margin="layers: least gap of the chain lower <= constructive <= forest <= formula (the "
-    "constructive search tries every depth from the least that fits, independently of the "
-    "lower bound)",
+BRACKET = register(from_catalog(
+    "byjl25.thm4.3.bracket",
     tiers=(Tier("float64", _sample_bracket, lambda xs: [bracket_margin(*x) for x in xs],
                 _describe_bracket, batch=50, max_instances=300, unit="layers",
                 rebuild=lambda d: [(_target_from_description(d["target"]), int(d["width"]),
                                     float(d["c"]))]),),
     default_instances=300,
-    notes="existence of a minimal depth: paper; the formula and lower bounds: rebuilt",
 ))

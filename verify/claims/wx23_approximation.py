@@ -85,7 +85,7 @@ from verify.descriptions import (
     read_rational,
     read_real,
 )
-from verify.registry import Claim, Tier, log_margin, register
+from verify.registry import Tier, from_catalog, log_margin, register
 from verify.sampling import gaussian_rational
 from verify.stack_eval import run_layer_float, run_stack_float
 
@@ -374,16 +374,8 @@ def _rebuild_float_a(description: Any) -> list[dict[str, Any]]:
 
 
 RESULT_A_RELU = register(
-    Claim(
-        id="wx23.result_a.relu",
-        paper="WX23",
-        reference="Result A (two memoryless layers, ReLU, d = 1)",
-        provenance="rebuilt",
-        statement="the ReLU interpolant on N uniform knots, realized by two SSM layers with "
-        "W = 0 and widths (N-1, N) independent of T, has sup error <= L h / 2 for L-Lipschitz f "
-        "and <= h^2 max|f''| / 8 for C^2 f",
-        margin="(bound - error) / bound, the smaller over the two bounds (float: error less a "
-        "rounding allowance; certified: lower end of the ball, 4 points per knot cell)",
+    from_catalog(
+        "wx23.result_a.relu",
         tiers=(
             Tier("exact (sympy)", _sample_relu_exact,
                  lambda insts: [relu_exact_margin(i) for i in insts], _describe_relu_exact,
@@ -398,8 +390,6 @@ RESULT_A_RELU = register(
                  rebuild=_rebuild_float_a),
         ),
         default_instances=120,
-        notes="paper: existence of a width-independent-of-T two-layer approximation; the "
-        "interpolant and both bounds are the suite's (both bounds are attained, see tests).",
     )
 )
 
@@ -515,16 +505,8 @@ def smooth_mpmath_margin(inst: dict[str, Any], bound_factor: float = 1.0) -> flo
 
 
 RESULT_A_SMOOTH = register(
-    Claim(
-        id="wx23.result_a.smooth",
-        paper="WX23",
-        reference="Result A (two memoryless layers, smooth σ = sigmoid or tanh, d = 1)",
-        provenance="rebuilt",
-        statement="the sum of N-1 sigmoid (or tanh) steps at the midpoints between N uniform "
-        "knots, with steepness s/h, realized by two SSM layers with W = 0, has sup error "
-        "<= L h (1/2 + e^{-s/2} coth(s/2)) for L-Lipschitz f",
-        margin="(bound - error) / bound (float: error less a rounding allowance; certified: "
-        "lower end of the ball, 4 points per knot cell)",
+    from_catalog(
+        "wx23.result_a.smooth",
         tiers=(
             Tier("float64 (scan core)", lambda rng, n: _sample_smooth(rng, n, 40),
                  lambda insts: [smooth_float_margin(i) for i in insts], _describe_float_a,
@@ -539,10 +521,6 @@ RESULT_A_SMOOTH = register(
                  rebuild=_rebuild_float_a),
         ),
         default_instances=150,
-        notes="the bound's first term L h / 2 is attained by L dist(x, knots); about half the "
-        "instances use L |x - c| (c a cell midpoint), the exact worst case at c over all "
-        "L-Lipschitz f, with sharpness down to 1/2, which reaches 76-100% of the bound; proof "
-        "in theory.approximation.",
     )
 )
 
@@ -629,16 +607,8 @@ def b1_float_margin(inst: dict[str, Any], corrupt: bool = False) -> float:
 
 
 RESULT_B1 = register(
-    Claim(
-        id="wx23.result_b1",
-        paper="WX23",
-        reference="Result B1 (one linear layer realizes a finite causal convolution)",
-        provenance="rebuilt",
-        statement="any causal convolution y_t = sum_{j<T} rho_j x_{t-j} (rho_j in "
-        "R^{d_out x d_in}) is realized exactly by one linear SSM layer of width T d_in "
-        "(nilpotent shift W, U injecting x_t, C holding the taps)",
-        margin="exact: inf when kernel, outputs and Vandermonde kernel agree with zero error; "
-        "float: decades between tolerance(float, sum|rho|) and the max output error",
+    from_catalog(
+        "wx23.result_b1",
         tiers=(
             Tier("exact (sympy)", _sample_b1_exact,
                  lambda insts: [b1_exact_margin(i["taps"], i["x"]) for i in insts],
@@ -650,10 +620,6 @@ RESULT_B1 = register(
                  rebuild=lambda d: [read_fields(d, _B1_FLOAT_READERS)]),
         ),
         default_instances=100,
-        notes="attested as the paper's: that one layer represents a temporal convolution (its "
-        "existence, width growing with T); the exact finite-horizon statement and the "
-        "realization are the suite's (rebuilt). The Vandermonde realization is exact only in exact "
-        "arithmetic: see theory.convolution.vandermonde_table.",
     )
 )
 
@@ -844,19 +810,8 @@ def _rebuild_bt(description: Any) -> list[dict[str, Any]]:
 
 
 RESULT_B2_BT = register(
-    Claim(
-        id="wx23.result_b2.balanced_truncation",
-        paper="WX23",
-        reference="Result B2 (discrete kernels: stable layer approximates an l1 kernel)",
-        provenance="rebuilt",
-        statement="balanced truncation of the shift-register realization to r states gives a "
-        "stable layer with ||rho - rho_r||_Hinf <= 2 sum_{i>r} sigma_i (Hankel singular "
-        "values), hence ||y - y_r||_2 <= 2 sum_{i>r} sigma_i ||x||_2, and "
-        "||y - y_r||_inf <= ||rho - rho_r||_l1 ||x||_inf",
-        margin="(bound - measured) / bound, smallest over: H-inf error on a refined frequency "
-        "grid, l2 output gain on a random input, l-inf output gain against the l1 norm "
-        "(certified: H-inf error at the 6 frequencies of largest float error with the rigorous "
-        "kernel tail, against a rigorous lower bound of 2 sum sigma_i; lower end of the ball)",
+    from_catalog(
+        "wx23.result_b2.balanced_truncation",
         tiers=(
             Tier("float64", _sample_bt, lambda insts: [bt_margin(i["taps"], i["order"],
                                                                  i["seed"]) for i in insts],
@@ -868,8 +823,6 @@ RESULT_B2_BT = register(
                  certified=True, rebuild=_rebuild_bt),
         ),
         default_instances=40,
-        notes="the certificate bounds the H-inf (l2 -> l2) error; the l1 norm of the error "
-        "kernel (l-inf -> l-inf gain) is computed separately and is not covered by it.",
     )
 )
 
@@ -1010,18 +963,8 @@ def expsum_certified_margin(inst: dict[str, Any], bound_factor: Any = 1.0) -> fl
 
 
 RESULT_B2_EXP = register(
-    Claim(
-        id="wx23.result_b2.exponential_sum",
-        paper="WX23",
-        reference="Result B2 (continuous kernels: sums of exponentials approximate L1 kernels)",
-        provenance="rebuilt",
-        statement="with u = e^{-alpha t} and g(u) = rho(ln(1/u)/alpha)/u L-Lipschitz on [0,1], "
-        "the Bernstein polynomial B_n g gives n+1 exponentials (a diagonal Hurwitz layer) with "
-        "sup|g - B_n g| <= L/(2 sqrt n) and ||rho - rho_hat||_L1 <= (L/alpha) pi/(8 sqrt n)",
-        margin="(bound - error) / bound, smaller of the sup and L1 checks (u-grid: 256 "
-        "Gauss-Legendre panels of 8 nodes); -inf if the exponential coefficients do not "
-        "reproduce the Bernstein form at 30 digits (certified: the sup bound only, at the "
-        "edges and midpoints of 128 panels of (0, 1], lower end of the ball)",
+    from_catalog(
+        "wx23.result_b2.exponential_sum",
         tiers=(
             Tier("float64 + mpmath coefficients", _sample_expsum,
                  lambda insts: [expsum_margin(i) for i in insts],
@@ -1034,8 +977,5 @@ RESULT_B2_EXP = register(
                  rebuild=lambda d: [read_fields(d, _EXPSUM_READERS)]),
         ),
         default_instances=40,
-        notes="the L1 error is a quadrature estimate (smooth integrand between the grid "
-        "nodes; the bound is loose by a factor >= 3 on every instance seen); see "
-        "theory.convolution.exponential_sum_table for the coefficient growth.",
     )
 )

@@ -51,7 +51,7 @@ from theory.hammerstein import (
 from theory.layers import SSMLayer
 from theory.numbers import InvalidParameterError, NumberKind, exact_equal, tolerance
 from theory.validation import check_int, check_real, fail
-from verify.registry import Claim, Tier, register
+from verify.registry import Tier, from_catalog, register
 from verify.sampling import random_stable_layer
 from verify.stack_eval import run_layer_float, run_stack_float
 
@@ -362,17 +362,8 @@ def _rebuild(desc: Any) -> list[dict[str, Any]]:
 
 
 BUDGET = register(
-    Claim(
-        id="wx23.hammerstein.budget",
-        paper="WX23",
-        reference="Results A and B composed (Hammerstein targets; the suite's construction)",
-        provenance="rebuilt",
-        statement="for H(u)_t = sum_s rho_s f(u_{t-s}) with f L-Lipschitz on [a, b] and a "
-        "stable filter rho, the three-layer ReLU stack (interpolant of f on N knots, then a "
-        "linear layer with kernel rho_hat) has max_t |H(u)_t - H_hat(u)_t| <= eps_f "
-        "||rho||_{1,T} + ||rho - rho_hat||_{1,T} ||f_hat||_inf on every u in [a, b]^T, "
-        "eps_f = min(L h/2, h^2 M_2/8)",
-        margin="fraction: (budget - largest error over the worst and random inputs) / budget",
+    from_catalog(
+        "wx23.hammerstein.budget",
         tiers=(
             Tier("exact (sympy)", _sample_exact,
                  lambda specs: [exact_margin(s) for s in specs], _describe, batch=10,
@@ -382,14 +373,5 @@ BUDGET = register(
                  max_instances=24, unit="fraction", rebuild=_rebuild),
         ),
         default_instances=40,
-        hypotheses=("f Lipschitz on [a, b] (declared constant; M_2 optional)",
-                    "the filter is a stable SISO linear layer without bias",
-                    "inputs of length T in [a, b]"),
-        notes="WX23 states no Hammerstein result: this composes Result A (two memoryless "
-        "layers) and Result B (one linear layer) as the paper's layer-wise reasoning does "
-        "(rebuilt). Exact tier: the worst input over all of [a, b]^T is computed exactly "
-        "(piecewise-linear f) and its error must equal the predicted supremum; the sharp "
-        "family (zigzag over an offset, positive kernel, truncated filter) attains the budget "
-        "(margin 0), so neither term's constant can be lowered.",
     )
 )

@@ -53,7 +53,7 @@ from theory.kolmogorov import (
     town_cubes,
 )
 from theory.validation import check_instance, check_int, check_real, fail
-from verify.registry import Claim, Tier, register
+from verify.registry import Tier, from_catalog, register
 
 N, GAMMA = 2, 6
 #: Generic targets: name -> (F(y, params), Lipschitz constants(params), sampler of params).
@@ -326,58 +326,20 @@ def _sample_iteration(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
 
 
 # -------------------------------------------------------------------------------- registry
-SUPERPOSITION = register(Claim(
-    id="wx23.result_c.kolmogorov_superposition",
-    paper="WX23",
-    reference="Result C (Kolmogorov-Arnold route, general continuous F)",
-    provenance="rebuilt",
-    statement="for continuous F on [0,1]^2 with Lipschitz constants L_p (not given in "
-    "Kolmogorov-Arnold form), the Lorentz iteration on Koeppen's inner function, "
-    "F ~ sum_q chi_q(sum_p alpha_p psi(R y_p + q a)), has sup error <= B_r after every "
-    "level, B_r = max_g |1-g/(n+1)| B_(r-1) + (2n+1-g) V_r + g Omega_r/(n+1) computed from "
-    "L_p and the exact extrema of the earlier outer functions on every town cube",
-    margin="1 - error / bound (fraction of the bound unused; error = certified lower "
-    "estimate of the sup from interval enclosures of psi at grid, random and sharp points)",
+SUPERPOSITION = register(from_catalog(
+    "wx23.result_c.kolmogorov_superposition",
     tiers=(Tier("float64 + exact psi table", _sample, lambda ps: [superposition_margin(p)
                                                                   for p in ps],
                 lambda ps, i: _describe(ps[i]), batch=2, unit="fraction",
                 rebuild=_rebuild),),
     default_instances=4,
-    notes="the classical theorem's constructive proof (Lorentz's iteration, Koeppen's psi as "
-    "in Braun & Griebel 2009) with the suite's own computed bound; the paper only asserts "
-    "existence. Sharp family (every other instance): a plateau target, M on every cube centre "
-    "that S_1 reads at a point with exactly n+1 good shifts, falling to 0 over l1 distance "
-    "0.8; after one step at level 3 its error there is exactly theta M and the margin ~0.013.",
-    hypotheses=("declared Lipschitz constants (and, for the plateau, sup |F|) hold",
-                "float64 rounding below 1e-12 is not tracked except in the psi-table indices "
-                "and the image gaps (checked > 0)"),
 ))
 
-ITERATION = register(Claim(
-    id="wx23.result_c.kolmogorov_superposition.iteration",
-    paper="WX23",
-    reference="Result C (Kolmogorov-Arnold route, general continuous F)",
-    provenance="finding",
-    statement="a second iteration at a finer level k_2 <= 3 (float64, n = 2, gamma = 6) "
-    "lowers the a-priori bound of Lorentz's argument for the constructive superposition, "
-    "B_2 < B_1 -- it does not: the residual after level k_1 oscillates by a full outer-value "
-    "jump on some level-k_2 cube, because psi rises steeply at the level-k_1 town ends",
-    margin="1 - B_2/B_1 (fraction by which the second level lowers the bound; negative: it "
-    "does not)",
+ITERATION = register(from_catalog(
+    "wx23.result_c.kolmogorov_superposition.iteration",
     tiers=(Tier("float64 + exact psi table", _sample_iteration,
                 lambda ps: [iteration_margin(p) for p in ps],
                 lambda ps, i: {**_describe(ps[i]), "stall_witness": iteration_certificate(ps[i])},
                 batch=2, unit="fraction", rebuild=_rebuild),),
-    expected="finding",
     default_instances=2,
-    notes="certificate: a pair of points in one level-k_2 town cube whose enclosures of S_1 "
-    "differ by J + L.w, so any valid Omega_2 >= J/2; with levels (2, 3) already (2n+1) lambda "
-    "J/2 >= (1 - theta) B_1, which forces B_2 >= B_1 for every bound of this form. "
-    "psi(delta_1 + 6^-k) - psi(delta_1) (psi_rise) halves per level: below the level-1 image "
-    "gap 2.2e-3 only at k = 7, below a tenth of it at k = 11 (6^22 ~ 1.3e17 cubes per shift; "
-    "float64 separates k <= 4). The construction itself does improve, slowly: certified lower "
-    "bounds of its sup error after levels 1, 2, 3 are 0.57, 0.41, 0.33 (y1*y2), and the "
-    "a-posteriori box bound (CertifiedSuperposition.box_error_bound) 0.675, 0.653, 0.645 "
-    "(y1*y2), 0.650, 0.548, 0.497 (exp): no practical size reaches 0.1 sup |F|.",
-    hypotheses=("declared Lipschitz constants hold",),
 ))

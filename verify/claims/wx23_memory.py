@@ -88,7 +88,7 @@ from verify.descriptions import (
     read_rational,
     read_real,
 )
-from verify.registry import Claim, Tier, log_margin, register
+from verify.registry import Tier, from_catalog, log_margin, register
 from verify.sampling import random_stable_layer
 from verify.scan import kernel as scan_kernel
 from verify.stack_eval import run_stack_float
@@ -617,17 +617,8 @@ def _sample_rate(rng: np.random.Generator, n: int) -> list[StackInstance]:
 
 
 BOUND = register(
-    Claim(
-        id="wx23.thm3.13.bound",
-        paper="WX23",
-        reference="Theorem 3.13 (discrete form; explicit K and p rebuilt)",
-        provenance="rebuilt",
-        statement="for a stack of stable layers with a Lipschitz element-wise activation, the "
-        "step-input memory |y_{k+1} - y_k|_2 is at most K (1+k)^p r^k with r the largest "
-        "spectral radius and K, p computed by induction over the layers",
-        margin="decades: min over directions and resolved k of log10(bound_k / measured_k) "
-        "(certified tier: random and sharp instances, every k < T - 1, lower end of the "
-        "ball of that log10)",
+    from_catalog(
+        "wx23.thm3.13.bound",
         tiers=(
             Tier("float64 (scan core)", _sample_float, _check_bound, _describe_bound, batch=50,
                  unit="decades", rebuild=_rebuild),
@@ -639,29 +630,12 @@ BOUND = register(
                  rebuild=_rebuild),
         ),
         default_instances=200,
-        hypotheses=("every layer has spectral radius < 1", "sigma is Lipschitz (tanh, relu, "
-                    "sigmoid, hardtanh)", "Heaviside input x_k = x for k >= 0, h_{-1} = 0"),
-        notes="attested: the theorem's number and its statement that memory decays "
-        "exponentially (paper), the bound's form K (1+t)^L e^{-beta t} (one summary); this "
-        "discrete form, the explicit constant K and exponent p are the suite's own derivation "
-        "(rebuilt), see theory.memory.memory_bound_constants. The sharp "
-        "families attain the bound: exactly for one scalar layer and for the sigma(0) offset "
-        "(sigmoid, x = 0), within 2(1 + |r|/a) for a Jordan layer [[r, a], [0, r]], within 2 "
-        "at k = 0 for two equal-radius layers joined by ReLU; margins near 0 are expected there.",
     )
 )
 
 RATE = register(
-    Claim(
-        id="wx23.thm3.13.rate",
-        paper="WX23",
-        reference="Theorem 3.13 (decay rate)",
-        provenance="summary",
-        statement="the fitted asymptotic per-step decay factor of the memory does not exceed "
-        "the largest spectral radius r, up to the excess r exp((p+1) s) that a polynomial "
-        "factor (1+k)^(p+1) allows on the fitting window (p from the bound, +1 finite-window "
-        "allowance)",
-        margin="nepers per step: ln(bound's fitted factor) - ln(measured fitted factor)",
+    from_catalog(
+        "wx23.thm3.13.rate",
         tiers=(
             Tier("float64 (difference recursion)", _sample_rate,
                  lambda insts: [rate_margin(i) for i in insts],
@@ -670,24 +644,12 @@ RATE = register(
                  batch=20, unit="nepers/step", rebuild=_rebuild),
         ),
         default_instances=40,
-        hypotheses=("as wx23.thm3.13.bound",),
-        notes="attested: the number and exponential decay (paper); the rate set by the "
-        "slowest layer, r per step, from one summary (summary); hypotheses rebuilt. "
-        "fit: least squares of log of the tail envelope max_{j>=k} rho_j on [b/2, b], b "
-        "the last index above the underflow floor, differences from the proof's recursion; a "
-        "finite-window estimate of an asymptotic rate (not itself implied by the bound).",
     )
 )
 
 LINEAR = register(
-    Claim(
-        id="wx23.memory.linear_equals_kernel",
-        paper="WX23",
-        reference="memory function of linear functionals (definition of M(H))",
-        provenance="rebuilt",
-        statement="for a linear stack the step differences are y_{k+1} - y_k = K_{k+1} x, so "
-        "the memory function is the absolute kernel at lag k+1 (D drops out)",
-        margin="decades: log10(tolerance / relative error) ('exact' = zero error)",
+    from_catalog(
+        "wx23.memory.linear_equals_kernel",
         tiers=(
             Tier("exact (sympy)", _sample_exact,
                  lambda insts: [exact_linear_margin(i) for i in insts], _describe_exact,
@@ -698,7 +660,5 @@ LINEAR = register(
                  rebuild=_rebuild),
         ),
         default_instances=200,
-        notes="exact tier: n + 3 steps with n the total state width prove the identity for all "
-        "k (both sides are c^T A^k v for the same A of size n from k = 1 on).",
     )
 )

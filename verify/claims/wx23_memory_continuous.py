@@ -46,7 +46,7 @@ from theory.memory_continuous import (
 )
 from theory.numbers import NumberKind, tolerance
 from theory.validation import check_array, check_instance, check_int, check_real, fail
-from verify.registry import Claim, Tier, register
+from verify.registry import Tier, from_catalog, register
 
 __all__ = [
     "ContinuousInstance",
@@ -319,17 +319,8 @@ def _check(insts: list[ContinuousInstance]) -> list[float]:
 
 
 CONTINUOUS = register(
-    Claim(
-        id="wx23.thm3.13.continuous",
-        paper="WX23",
-        reference="Theorem 3.13 (continuous time; explicit Q and slowest rate rebuilt)",
-        provenance="rebuilt",
-        statement="for a stack of continuous layers dh/dt = W h + U v + b with Hurwitz W and a "
-        "Lipschitz element-wise activation, the step-input memory |dy/dt|_2 is at most "
-        "e^{-beta t} Q(t) <= K (1+t)^p e^{-beta t}, beta = min over layers of -max Re "
-        "lambda(W), Q the explicit polynomial of the layer-by-layer derivation",
-        margin="fraction: min over directions and sampled times of (bound - measured) / bound, "
-        "with a rounding allowance of the working precision",
+    from_catalog(
+        "wx23.thm3.13.continuous",
         tiers=(
             Tier(f"mpmath dps={LINEAR_DPS} (closed form)", _sample_linear,
                  _check, _describe, batch=12, max_instances=12, unit="fraction",
@@ -342,14 +333,5 @@ CONTINUOUS = register(
                  unit="fraction", rebuild=_rebuild),
         ),
         default_instances=20,
-        hypotheses=("every layer Hurwitz (continuous time)", "sigma Lipschitz; the quadrature "
-                    "tier uses smooth sigma (tanh, sigmoid)", "Heaviside input x 1[t >= 0], "
-                    "h(0) = 0"),
-        notes="attested: the theorem's number and exponential decay (paper), the form "
-        "K (1+t)^L e^{-beta t} (one summary); the continuous derivation, Q and the power bound "
-        "||e^{Wt}|| <= e^{-beta t} sum_j ||N|^j|| t^j / j! are the suite's (rebuilt), see "
-        "theory.memory_continuous. Sharp families: a scalar layer, two scalar layers of one "
-        "eigenvalue and the sigmoid sigma(0) offset attain the bound (margin 0); a Jordan "
-        "block reaches a t/(1 + a t) of it.",
     )
 )

@@ -29,7 +29,7 @@ import numpy as np
 from theory.universality import KATarget, WindowTarget, ka_network, window_network
 from theory.validation import check_instance, check_int, check_real, fail
 from theory.volterra import FIT_HORIZON, QuadraticVolterraTarget, damped_kernel, volterra_network
-from verify.registry import Claim, Tier, register
+from verify.registry import Tier, from_catalog, register
 from verify.stack_eval import run_stack_float
 
 VOLTERRA_LENGTHS = (16, 256, 1024)
@@ -317,59 +317,24 @@ def _rebuilder(keys: tuple[str, ...]) -> Callable[[Any], list[dict[str, Any]]]:
     return rebuild
 
 
-WINDOW = register(Claim(
-    id="wx23.result_c.window",
-    paper="WX23",
-    reference="Result C (window route)",
-    provenance="rebuilt",
-    statement="a shift-register layer exposing the window, followed by the Freudenthal ReLU "
-    "interpolant of F on N^(dT) grid points, approximates y_k = F(x_{k-T+1..k}) within "
-    "(h/2) sum_i L_i (h = 1/(N-1)) on every sequence in [0,1]",
-    margin="1 - error / budget (fraction of the budget unused)",
+WINDOW = register(from_catalog(
+    "wx23.result_c.window",
     tiers=(Tier("float64", _sample_window, _check_window, lambda ps, i: ps[i], batch=4,
                 unit="fraction", rebuild=_rebuilder((*WINDOW_KEYS, "seed"))),),
     default_instances=12,
-    notes="paper: existence (universality); construction and bound rebuilt. The sharp family "
-    "(F = sum b_i |z_i - m_i| with m at cell centres) attains the bound on its constant input.",
-    hypotheses=("F has per-coordinate Lipschitz constants L_i on [0,1]^(dT)",
-                "inputs before the first step are zero (padded window)"),
 ))
 
-KOLMOGOROV_ARNOLD = register(Claim(
-    id="wx23.result_c.kolmogorov_arnold",
-    paper="WX23",
-    reference="Result C (Kolmogorov-Arnold five layers)",
-    provenance="rebuilt",
-    statement="for F = sum_q Phi_q(sum_p lambda_p phi_q(z_p)), the five-layer ReLU SSM "
-    "(inner interpolants, shift-register convolution, outer interpolants) has error at most "
-    "sum_q [Lip(Phi_q) sum_p |lambda_p| delta_q + Lip(Phi_q) h_q / 2]",
-    margin="1 - error / budget (fraction of the budget unused)",
+KOLMOGOROV_ARNOLD = register(from_catalog(
+    "wx23.result_c.kolmogorov_arnold",
     tiers=(Tier("float64", _sample_ka, lambda ps: [ka_margin(p) for p in ps],
                 lambda ps, i: ps[i], batch=4, unit="fraction", rebuild=_rebuilder(KA_KEYS)),),
     default_instances=12,
-    notes="paper: existence of the five-layer universal construction; the KA-form targets, the "
-    "ReLU passing and the budget are rebuilt. Sharp family (every other instance): "
-    "phi_q = beta_q |z - m| with m an inner cell midpoint, linear Phi_q, weights >= 0, "
-    "constant input m; it attains the budget (margin ~ 0).",
-    hypotheses=("declared Lip(phi_q), max|phi_q''| and Lip(Phi_q) hold",),
 ))
 
-VOLTERRA = register(Claim(
-    id="wx23.result_d.volterra",
-    paper="WX23",
-    reference="Result D (Volterra / fading-memory construction)",
-    provenance="rebuilt",
-    statement="a bank of K exponential modes and a ReLU ridge readout approximate a "
-    "quadratic Volterra target with exponentially decaying kernels within a bound that does "
-    "not involve T, at widths that do not involve T (checked at T = 16, 256, 1024)",
-    margin="1 - max_T error_T / bound (fraction of the bound unused)",
+VOLTERRA = register(from_catalog(
+    "wx23.result_d.volterra",
     tiers=(Tier("float64", _sample_volterra, lambda ps: [volterra_margin(p) for p in ps],
                 lambda ps, i: ps[i], batch=4, unit="fraction",
                 rebuild=_rebuilder(VOLTERRA_KEYS)),),
     default_instances=10,
-    notes="summary: width independent of T; bound (certified kernel l1 errors + interpolation "
-    "errors) rebuilt. Sharp family (every other instance): linear readout, kernel a rho^s "
-    "against fast modes fitted on 4-16 lags, input sign-matched to h - h_hat; it attains the "
-    "bound (kernel tail included) up to the bank's own tail (margin <~ 1e-2).",
-    hypotheses=("|x_t| <= 1", "kernels are finite sums of (s+1)^p rho^s cos(omega s), p <= 1"),
 ))
