@@ -30,8 +30,9 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import pytest
 import sympy
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theory.linear import DeepSSM, ShallowSSM
@@ -40,6 +41,8 @@ from theory.numbers import NumberKind, convert, tolerance
 __all__ = [
     "ALL_KINDS",
     "scaled_examples",
+    "example_budgets",
+    "run_examples",
     "number_kinds",
     "small_rationals",
     "gaussian_rationals",
@@ -123,6 +126,26 @@ def _scalar_to_kind(z: _Pair, kind: NumberKind) -> Any:
 def scaled_examples(fraction: float) -> int:
     """``max_examples`` for an expensive test: ``fraction`` of the active profile's count."""
     return max(1, round(settings.default.max_examples * fraction))
+
+
+def example_budgets(fraction: float, full: float = 1.0) -> pytest.MarkDecorator:
+    """Parametrize a test by its example count ``examples``, for :func:`run_examples`.
+
+    ``fraction`` of the active profile's count (id ``smoke``) in the default run, and ``full``
+    of it (id ``full``) under the ``extended`` marker, which CI runs in its second step
+    (``python -m pytest -m extended``): a test too expensive per example for the default run
+    keeps a smoke version there, and its full count in CI.
+    """
+    return pytest.mark.parametrize("examples", [
+        pytest.param(scaled_examples(fraction), id="smoke"),
+        pytest.param(scaled_examples(full), id="full", marks=pytest.mark.extended),
+    ])
+
+
+def run_examples(examples: int, check: Any, *args: Any, **strategies: Any) -> None:
+    """Run ``check(*args, **drawn)`` on ``examples`` hypothesis examples, where ``drawn`` holds
+    one draw from each of ``strategies`` (keyword strategies, as for ``@given``)."""
+    settings(max_examples=examples)(given(**strategies)(check))(*args)
 
 
 def number_kinds() -> st.SearchStrategy[NumberKind]:

@@ -19,9 +19,11 @@ from strategies import (
     assert_agree,
     bounded_vectors,
     deep_models,
+    example_budgets,
     input_sequences,
     magnitude_bound,
     mismatches,
+    run_examples,
     same_model_in_kinds,
     scaled_examples,
     shallow_models,
@@ -58,32 +60,41 @@ _HAND = (
 
 
 @KINDS
-@given(data=st.data(), T=lengths)
-def test_deep_closed_form_equals_recurrence(kind, data, T):
-    model = data.draw(deep_models(kind=kind))
-    assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
-                 magnitude_bound(model, T))
+@example_budgets(0.2)
+def test_deep_closed_form_equals_recurrence(kind, examples):
+    def check(data, T):
+        model = data.draw(deep_models(kind=kind))
+        assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
+                     magnitude_bound(model, T))
+
+    run_examples(examples, check, data=st.data(), T=lengths)
 
 
 @KINDS
-@given(data=st.data(), T=lengths)
-def test_shallow_closed_form_equals_recurrence(kind, data, T):
-    model = data.draw(shallow_models(kind=kind))
-    assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
-                 magnitude_bound(model, T))
+@example_budgets(0.2)
+def test_shallow_closed_form_equals_recurrence(kind, examples):
+    def check(data, T):
+        model = data.draw(shallow_models(kind=kind))
+        assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
+                     magnitude_bound(model, T))
+
+    run_examples(examples, check, data=st.data(), T=lengths)
 
 
 @KINDS
-@given(data=st.data(), T=st.integers(1, 8))
-def test_simulate_is_the_convolution_with_the_kernel(kind, data, T):
-    model = data.draw(deep_models(kind=kind))
-    x = data.draw(input_sequences(kind, T))
-    rho = model.kernel(T)
-    expected = [sum((rho[s] * x[t - s] for s in range(t + 1)), start=0 * rho[0])
-                for t in range(T)]
-    # |y_t| ≤ Σ_s ρ_abs(s) |x_{t-s}| ≤ Σ_s ρ_abs(s) (the inputs are bounded by 1)
-    bound = np.cumsum(magnitude_bound(model, T))
-    assert_agree(model.simulate(x), expected, kind, bound)
+@example_budgets(0.1)
+def test_simulate_is_the_convolution_with_the_kernel(kind, examples):
+    def check(data, T):
+        model = data.draw(deep_models(kind=kind))
+        x = data.draw(input_sequences(kind, T))
+        rho = model.kernel(T)
+        expected = [sum((rho[s] * x[t - s] for s in range(t + 1)), start=0 * rho[0])
+                    for t in range(T)]
+        # |y_t| ≤ Σ_s ρ_abs(s) |x_{t-s}| ≤ Σ_s ρ_abs(s) (the inputs are bounded by 1)
+        bound = np.cumsum(magnitude_bound(model, T))
+        assert_agree(model.simulate(x), expected, kind, bound)
+
+    run_examples(examples, check, data=st.data(), T=st.integers(1, 8))
 
 
 def test_kernel_closed_form_by_hand():
@@ -99,11 +110,14 @@ def test_kernel_closed_form_by_hand():
 
 
 @KINDS
-@given(data=st.data(), T=lengths)
-def test_depth_one_deep_model_is_the_shallow_model(kind, data, T):
-    shallow = data.draw(shallow_models(kind=kind))
-    deep = DeepSSM(shallow.eigenvalues, shallow.B, shallow.C)
-    assert_agree(deep.kernel(T), shallow.kernel(T), kind, magnitude_bound(shallow, T))
+@example_budgets(0.2)
+def test_depth_one_deep_model_is_the_shallow_model(kind, examples):
+    def check(data, T):
+        shallow = data.draw(shallow_models(kind=kind))
+        deep = DeepSSM(shallow.eigenvalues, shallow.B, shallow.C)
+        assert_agree(deep.kernel(T), shallow.kernel(T), kind, magnitude_bound(shallow, T))
+
+    run_examples(examples, check, data=st.data(), T=lengths)
 
 
 @KINDS
@@ -182,16 +196,19 @@ def test_norms_by_hand(kind):
 
 
 @KINDS
-@given(data=st.data())
-def test_max_modulus_norm_is_the_largest_entry(kind, data):
-    model = data.draw(deep_models(kind=kind))
-    entries = np.concatenate([np.ravel(convert(m, NumberKind.MPMATH))
-                              for m in model.parameter_matrices()])
-    largest = max(mpmath.fabs(x) for x in entries)
-    norm = model.norm()
-    got = mpmath.mpf(sympy.N(norm, 30)) if kind is NumberKind.EXACT else mpmath.mpf(norm)
-    assert mpmath.fabs(got - largest) <= tolerance(NumberKind.FLOAT, largest)
-    assert model.norm("row_sum") >= norm  # a row sum is at least each of its entries
+@example_budgets(0.1)
+def test_max_modulus_norm_is_the_largest_entry(kind, examples):
+    def check(data):
+        model = data.draw(deep_models(kind=kind))
+        entries = np.concatenate([np.ravel(convert(m, NumberKind.MPMATH))
+                                  for m in model.parameter_matrices()])
+        largest = max(mpmath.fabs(x) for x in entries)
+        norm = model.norm()
+        got = mpmath.mpf(sympy.N(norm, 30)) if kind is NumberKind.EXACT else mpmath.mpf(norm)
+        assert mpmath.fabs(got - largest) <= tolerance(NumberKind.FLOAT, largest)
+        assert model.norm("row_sum") >= norm  # a row sum is at least each of its entries
+
+    run_examples(examples, check, data=st.data())
 
 
 @KINDS
@@ -227,78 +244,92 @@ def test_unknown_norm_is_refused():
 
 
 @KINDS
-@given(data=st.data(), T=lengths)
-def test_from_residues_kernel_and_norm(kind, data, T):
-    n = data.draw(st.integers(1, 4))
-    lam = data.draw(stable_spectra(kind, n, distinct=True))
-    r = data.draw(bounded_vectors(kind, n, bound=3))
-    model = ShallowSSM.from_residues(lam, r)
-    assert_agree(model.residues, r, kind, 3)
-    # ρ(s) = Σ_i r_i λ_i^s, written out independently of the model's code
-    expected = [sum((r[i] * lam[i] ** s for i in range(n)), start=0 * r[0]) for s in range(T)]
-    assert_agree(model.kernel(T), expected, kind, magnitude_bound(model, T))
-    # norm = max_i |r_i|^{1/2} (BYJL25 §1.4, shallow norm of a target with distinct poles)
-    if kind is NumberKind.EXACT:
-        target = sympy.sqrt(sympy.Max(*[sympy.Abs(x) for x in r]))
-        assert exact_equal(model.norm(), target)
-    else:
-        target = max(mpmath.sqrt(mpmath.fabs(mpmath.mpmathify(x))) for x in r)
-        assert mpmath.fabs(mpmath.mpmathify(model.norm()) - target) <= tolerance(kind, 2)
+@example_budgets(0.1)
+def test_from_residues_kernel_and_norm(kind, examples):
+    def check(data, T):
+        n = data.draw(st.integers(1, 4))
+        lam = data.draw(stable_spectra(kind, n, distinct=True))
+        r = data.draw(bounded_vectors(kind, n, bound=3))
+        model = ShallowSSM.from_residues(lam, r)
+        assert_agree(model.residues, r, kind, 3)
+        # ρ(s) = Σ_i r_i λ_i^s, written out independently of the model's code
+        expected = [sum((r[i] * lam[i] ** s for i in range(n)), start=0 * r[0]) for s in range(T)]
+        assert_agree(model.kernel(T), expected, kind, magnitude_bound(model, T))
+        # norm = max_i |r_i|^{1/2} (BYJL25 §1.4, shallow norm of a target with distinct poles)
+        if kind is NumberKind.EXACT:
+            target = sympy.sqrt(sympy.Max(*[sympy.Abs(x) for x in r]))
+            assert exact_equal(model.norm(), target)
+        else:
+            target = max(mpmath.sqrt(mpmath.fabs(mpmath.mpmathify(x))) for x in r)
+            assert mpmath.fabs(mpmath.mpmathify(model.norm()) - target) <= tolerance(kind, 2)
+
+    run_examples(examples, check, data=st.data(), T=lengths)
 
 
 # ------------------------------------------------------------------------------ conversions
 
 
-@given(deep_models(kind=NumberKind.FLOAT))
-def test_float_to_exact_and_mpmath_round_trips_are_identical(model):
-    for kind in (NumberKind.EXACT, NumberKind.MPMATH):
-        back = model.to_kind(kind).to_kind(NumberKind.FLOAT)
-        assert np.array_equal(back.eigenvalues, model.eigenvalues)
-        assert all(np.array_equal(b, c) for b, c in zip(back.B, model.B))
-        assert np.array_equal(back.C, model.C)
+@example_budgets(0.1)
+def test_float_to_exact_and_mpmath_round_trips_are_identical(examples):
+    def check(model):
+        for kind in (NumberKind.EXACT, NumberKind.MPMATH):
+            back = model.to_kind(kind).to_kind(NumberKind.FLOAT)
+            assert np.array_equal(back.eigenvalues, model.eigenvalues)
+            assert all(np.array_equal(b, c) for b, c in zip(back.B, model.B))
+            assert np.array_equal(back.C, model.C)
+
+    run_examples(examples, check, model=deep_models(kind=NumberKind.FLOAT))
 
 
-@given(deep_models(kind=NumberKind.EXACT, dyadic=True))
-def test_dyadic_exact_model_round_trips_through_every_kind(model):
-    for kind in (NumberKind.MPMATH, NumberKind.FLOAT):
-        back = model.to_kind(kind).to_kind(NumberKind.EXACT)
-        assert back.kind is NumberKind.EXACT
-        for got, want in zip(back.parameter_matrices() + [back.eigenvalues],
-                             model.parameter_matrices() + [model.eigenvalues]):
-            assert mismatches(got, want, NumberKind.EXACT) == []
+@example_budgets(0.1)
+def test_dyadic_exact_model_round_trips_through_every_kind(examples):
+    def check(model):
+        for kind in (NumberKind.MPMATH, NumberKind.FLOAT):
+            back = model.to_kind(kind).to_kind(NumberKind.EXACT)
+            assert back.kind is NumberKind.EXACT
+            for got, want in zip(back.parameter_matrices() + [back.eigenvalues],
+                                 model.parameter_matrices() + [model.eigenvalues]):
+                assert mismatches(got, want, NumberKind.EXACT) == []
+
+    run_examples(examples, check, model=deep_models(kind=NumberKind.EXACT, dyadic=True))
 
 
-@given(deep_models(kind=NumberKind.EXACT, max_depth=2), lengths)
-@settings(max_examples=scaled_examples(0.5))
-def test_same_model_in_three_kinds_has_the_same_kernel(model, T):
-    models = same_model_in_kinds(model)
-    assert {k: m.kind for k, m in models.items()} == {k: k for k in ALL_KINDS}
-    exact = models[NumberKind.EXACT].kernel(T)
-    bound = magnitude_bound(model, T)
-    for kind in (NumberKind.MPMATH, NumberKind.FLOAT):
-        # rounding the parameters once adds at most a few ε·ρ_abs(s): inside the tolerance
-        assert_agree(convert(models[kind].kernel(T), NumberKind.MPMATH),
-                     convert(exact, NumberKind.MPMATH), kind, bound)
+@example_budgets(0.1, full=0.5)
+def test_same_model_in_three_kinds_has_the_same_kernel(examples):
+    def check(model, T):
+        models = same_model_in_kinds(model)
+        assert {k: m.kind for k, m in models.items()} == {k: k for k in ALL_KINDS}
+        exact = models[NumberKind.EXACT].kernel(T)
+        bound = magnitude_bound(model, T)
+        for kind in (NumberKind.MPMATH, NumberKind.FLOAT):
+            # rounding the parameters once adds at most a few ε·ρ_abs(s): inside the tolerance
+            assert_agree(convert(models[kind].kernel(T), NumberKind.MPMATH),
+                         convert(exact, NumberKind.MPMATH), kind, bound)
+
+    run_examples(examples, check, model=deep_models(kind=NumberKind.EXACT, max_depth=2), T=lengths)
 
 
 # ------------------------------------------------------------------------- negative controls
 
 
 @KINDS
-@given(data=st.data(), T=st.integers(1, 8))
-def test_negative_control_a_perturbed_kernel_is_detected(kind, data, T):
-    model = data.draw(deep_models(kind=kind))
-    rho = model.kernel(T)
-    bound = magnitude_bound(model, T)
-    s = data.draw(st.integers(0, T - 1))
-    broken = rho.copy()
-    if kind is NumberKind.EXACT:
-        delta = R(1, 10**30)  # far below any float resolution
-    else:  # just outside the accepted band (the float floor is the smallest normal number)
-        floor = np.finfo(float).tiny if kind is NumberKind.FLOAT else 0
-        delta = 4 * (tolerance(kind, bound[s]) + floor) or tolerance(kind)
-    broken[s] = broken[s] + delta
-    assert mismatches(broken, rho, kind, bound) == [s]
+@example_budgets(0.1)
+def test_negative_control_a_perturbed_kernel_is_detected(kind, examples):
+    def check(data, T):
+        model = data.draw(deep_models(kind=kind))
+        rho = model.kernel(T)
+        bound = magnitude_bound(model, T)
+        s = data.draw(st.integers(0, T - 1))
+        broken = rho.copy()
+        if kind is NumberKind.EXACT:
+            delta = R(1, 10**30)  # far below any float resolution
+        else:  # just outside the accepted band (the float floor is the smallest normal number)
+            floor = np.finfo(float).tiny if kind is NumberKind.FLOAT else 0
+            delta = 4 * (tolerance(kind, bound[s]) + floor) or tolerance(kind)
+        broken[s] = broken[s] + delta
+        assert mismatches(broken, rho, kind, bound) == [s]
+
+    run_examples(examples, check, data=st.data(), T=st.integers(1, 8))
 
 
 @KINDS
@@ -408,6 +439,7 @@ def test_bad_inputs_raise_errors_naming_the_parameter(kind):
 
 
 @KINDS
+@pytest.mark.extended  # a check of the strategies (up to 2000 draws each), not of the theory
 @pytest.mark.parametrize(
     "feature",
     [
@@ -428,7 +460,10 @@ def test_spectra_strategy_draws_the_hard_cases(kind, feature):
 
 
 @KINDS
-@given(data=st.data())
-def test_drawn_spectra_are_accepted_including_near_unit_ones(kind, data):
-    lam = data.draw(stable_spectra(kind, 3))
-    assert ShallowSSM(lam, convert([1, 1, 1], kind), convert([1, 1, 1], kind)).width == 3
+@example_budgets(0.1)
+def test_drawn_spectra_are_accepted_including_near_unit_ones(kind, examples):
+    def check(data):
+        lam = data.draw(stable_spectra(kind, 3))
+        assert ShallowSSM(lam, convert([1, 1, 1], kind), convert([1, 1, 1], kind)).width == 3
+
+    run_examples(examples, check, data=st.data())

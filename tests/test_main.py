@@ -114,6 +114,7 @@ def test_no_progress_keeps_stderr_empty(test_claims, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.extended  # in a subprocess; in process: test_rows_are_printed_when_each_claim_...
 def test_piped_run_prints_plain_progress_lines_to_stderr():
     proc = subprocess.run([sys.executable, "-m", "verify", "--claim", "byjl25.lemma3.1",
                            "--instances", "2"], capture_output=True, text=True, timeout=120,
@@ -189,6 +190,7 @@ def test_ctrl_c_writes_finished_rows_marked_incomplete_and_exits_130(test_claims
     assert all(t["verdict"] == "holds" for c in rep["claims"] for t in c["tiers"])
 
 
+@pytest.mark.extended  # in a subprocess; in process: test_ctrl_c_writes_finished_rows_...
 def test_sigint_in_a_subprocess_exits_130_with_the_report(tmp_path):
     """A real Ctrl-C (SIGINT sent to the process while a check runs)."""
     path = tmp_path / "r.json"

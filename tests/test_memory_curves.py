@@ -226,8 +226,9 @@ def test_reproduce_writes_the_figure_and_a_json_ready_record(tmp_path):
     assert "protocol definition" in record["table"] and "protocol authors" in record["table"]
 
 
-def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(tmp_path, monkeypatch):
-    """Claiming the square of each slowest factor (the squared reading) must fail the check."""
+@pytest.fixture
+def squared_radii(monkeypatch):
+    """Claiming the square of each slowest factor (the squared reading) in every measurement."""
     real = mc._measure
 
     def squared_radius(*args, **kwargs):
@@ -235,6 +236,15 @@ def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(tmp_path, monkeypatc
         return r if r.radius is None else dataclasses.replace(r, radius=r.radius ** 2)
 
     monkeypatch.setattr(mc, "_measure", squared_radius)
+
+
+@pytest.mark.usefixtures("squared_radii")
+def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(tmp_path):
     record = mc.reproduce(tmp_path, quick=True, seed=0)
     assert not record["ok"] and "faster than Theorem 3.13 allows" in record["verdict"]
+
+
+@pytest.mark.extended  # the command line of the test above: a second quick run
+@pytest.mark.usefixtures("squared_radii")
+def test_cli_exits_1_on_a_fit_faster_than_the_slowest_mode(tmp_path):
     assert mc.main(["--quick", "--out", str(tmp_path / "cli.png")]) == 1

@@ -11,6 +11,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import example_budgets, run_examples
 
 from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import (
@@ -266,20 +267,22 @@ def test_forest_negative_control_wrong_beta_breaks_kernel() -> None:
     assert kernel_agreement(deep, target)[0] <= tol
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(0, 10_000), st.sampled_from([(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)]),
-       st.sampled_from(["disk", "clustered", "decades", "tiny", "near_unit"]))
-def test_small_norm_deep_meets_forest_bound(seed: int, shape: tuple[int, int],
-                                            style: str) -> None:
-    depth, width = shape
-    rng = np.random.default_rng(seed)
-    target = random_target(rng, depth * (width - 1) + 1, style)
-    deep, record = small_norm_deep_report(target, depth, width,
-                                          ("width_one", "norm_aware_2x2", "forest"))
-    err, tol = kernel_agreement(deep, target)
-    assert err <= tol
-    assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
-    assert record["winner"] in ("norm_aware_2x2", "forest")
+@example_budgets(0.05, full=0.25)
+def test_small_norm_deep_meets_forest_bound(examples: int) -> None:
+    def check(seed: int, shape: tuple[int, int], style: str) -> None:
+        depth, width = shape
+        rng = np.random.default_rng(seed)
+        target = random_target(rng, depth * (width - 1) + 1, style)
+        deep, record = small_norm_deep_report(target, depth, width,
+                                              ("width_one", "norm_aware_2x2", "forest"))
+        err, tol = kernel_agreement(deep, target)
+        assert err <= tol
+        assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+        assert record["winner"] in ("norm_aware_2x2", "forest")
+
+    run_examples(examples, check, seed=st.integers(0, 10_000),
+                 shape=st.sampled_from([(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)]),
+                 style=st.sampled_from(["disk", "clustered", "decades", "tiny", "near_unit"]))
 
 
 def test_optimizer_never_worse_and_matches() -> None:

@@ -1,5 +1,10 @@
 """Every notebook runs headless without a cell error, and is committed without outputs.
 
+The full executions take minutes, so they carry the ``extended`` marker (CI runs them in its
+second step, ``python -m pytest -m extended``); the default run keeps a smoke version: every
+code cell of every notebook parses, and the import statements of all of them run in one kernel
+(a renamed or removed name that a notebook imports fails there).
+
 The kernel is the interpreter running the tests: a kernel spec pointing at ``sys.executable`` is
 written to a temporary Jupyter data directory (put first on ``JUPYTER_PATH``), so a notebook
 always sees the same installed packages as the tests, in a fresh virtual environment too.
@@ -8,12 +13,14 @@ Figures are drawn with the non-interactive Agg backend.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 from ipykernel.kernelspec import install as install_kernelspec
+from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -61,6 +68,29 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
     assert _stored_outputs(nb) == [], f"{path.name}: clear the outputs before committing"
 
 
+def _code_cells(nb: nbformat.NotebookNode) -> list[ast.Module]:
+    """The code cells of ``nb`` as Python syntax trees (IPython magics turned into calls)."""
+    transform = TransformerManager().transform_cell
+    return [ast.parse(transform(cell.source)) for cell in nb.cells if cell.cell_type == "code"]
+
+
+def _import_statements(nb: nbformat.NotebookNode) -> list[str]:
+    """The top-level import statements of the code cells of ``nb``, in order."""
+    return [ast.unparse(node) for tree in _code_cells(nb) for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+
+def test_every_notebook_imports_run_in_the_kernel(kernel_name: str, tmp_path: Path) -> None:
+    """Smoke version of the full executions: all import statements, in one kernel."""
+    imports = [line for path in NOTEBOOKS
+               for line in _import_statements(nbformat.read(path, as_version=4))]
+    assert any(line.startswith("from theory") for line in imports)
+    assert any(line.startswith("from verify") for line in imports)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n".join(imports))])
+    _execute(nb, kernel_name, tmp_path)
+
+
+@pytest.mark.extended
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_executes(path: Path, kernel_name: str) -> None:
     nb = nbformat.read(path, as_version=4)
@@ -79,6 +109,18 @@ def test_a_failing_cell_fails_the_run(kernel_name: str, tmp_path: Path) -> None:
     ])
     with pytest.raises(CellExecutionError, match="deliberately broken cell"):
         _execute(nb, kernel_name, tmp_path)
+
+
+def test_the_smoke_run_reads_every_import_and_refuses_bad_syntax() -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("import not_this"),
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport os\nx = 1\nfrom theory import W"),
+        nbformat.v4.new_code_cell("def f():\n    import sys  # not top level: runs with f\n"),
+    ])
+    assert _import_statements(nb) == ["import os", "from theory import W"]
+    nb.cells.append(nbformat.v4.new_code_cell("x = (1"))
+    with pytest.raises(SyntaxError):
+        _code_cells(nb)
 
 
 def test_a_stored_output_is_noticed() -> None:

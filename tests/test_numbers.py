@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from strategies import (
     ALL_KINDS,
     assert_agree,
+    example_budgets,
     gaussian_rationals,
     mismatches,
+    run_examples,
     scaled_examples,
     stable_spectra,
 )
@@ -277,13 +279,17 @@ def test_polyroots_negative_control_descending_order_is_detected():
         _match_roots(polyroots([1, -3, 2]), [1, 2], 4)
 
 
-@given(st.lists(gaussian_rationals(max_modulus=2, max_denominator=9), min_size=1, max_size=5,
-                unique=True))
-def test_polyroots_recovers_random_simple_roots(roots):
-    coeffs = sympy.Poly(sympy.prod([sympy.Symbol("w") - r for r in roots]),
-                        sympy.Symbol("w")).all_coeffs()[::-1]
-    with mpmath.workdps(50):
-        _match_roots(polyroots(coeffs), roots, 16)
+@example_budgets(0.2)
+def test_polyroots_recovers_random_simple_roots(examples):
+    def check(roots):
+        coeffs = sympy.Poly(sympy.prod([sympy.Symbol("w") - r for r in roots]),
+                            sympy.Symbol("w")).all_coeffs()[::-1]
+        with mpmath.workdps(50):
+            _match_roots(polyroots(coeffs), roots, 16)
+
+    run_examples(examples, check, roots=st.lists(
+        gaussian_rationals(max_modulus=2, max_denominator=9), min_size=1, max_size=5,
+        unique=True))
 
 
 def test_polyroots_constant_and_zero_polynomials():

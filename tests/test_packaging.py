@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_DEPENDENCIES = {"numpy", "scipy", "sympy", "mpmath", "tqdm"}
 README_COMMANDS = (
     "python -m pip install . && python -m verify",
-    'python -m pip install ".[test]" && python -m pytest',
+    'python -m pip install ".[test]" && python -m pytest -n auto',
 )
+#: CI's second test step (``.ci/run``): the tests the default run leaves out as ``extended``.
+EXTENDED_COMMAND = "python -m pytest -n auto -m extended"
 
 
 def _runtime_requirements() -> list[str]:
@@ -51,12 +53,12 @@ def _bash_fence_commands(markdown: str) -> list[str]:
     return commands
 
 
-def _ci_test_command(script: str) -> str:
-    """The value assigned to ``TEST_COMMAND=`` in ``.ci/run`` (shell quoting removed)."""
-    found = re.findall(r"^TEST_COMMAND=(.+)$", script, flags=re.MULTILINE)
-    assert len(found) == 1, "`.ci/run` must assign TEST_COMMAND exactly once"
+def _ci_test_command(script: str, name: str = "TEST_COMMAND") -> str:
+    """The value assigned to ``name=`` in ``.ci/run`` (shell quoting removed)."""
+    found = re.findall(rf"^{name}=(.+)$", script, flags=re.MULTILINE)
+    assert len(found) == 1, f"`.ci/run` must assign {name} exactly once"
     words = shlex.split(found[0])
-    assert len(words) == 1, "TEST_COMMAND must be one quoted string"
+    assert len(words) == 1, f"{name} must be one quoted string"
     return words[0]
 
 
@@ -84,6 +86,19 @@ def test_ci_script_runs_the_readme_test_command() -> None:
     assert _ci_test_command(script) == commands[1]
     # the command is actually executed, not only assigned
     assert re.search(r'^[^#\n]*"\$\{?TEST_COMMAND\}?"', script, flags=re.MULTILINE)
+
+
+def test_ci_script_runs_the_extended_tests_that_the_default_run_leaves_out() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert _ci_test_command(script, "EXTENDED_COMMAND") == EXTENDED_COMMAND
+    assert re.search(r'^[^#\n]*"\$\{?EXTENDED_COMMAND\}?"', script, flags=re.MULTILINE)
+    if tomllib is None:
+        pytest.skip("reading pyproject.toml needs tomllib (Python >= 3.11)")
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        options = tomllib.load(fh)["tool"]["pytest"]["ini_options"]
+    assert "-m 'not slow and not extended'" in options["addopts"]
+    assert any(m.startswith("extended:") for m in options["markers"])
+    assert "-n" not in shlex.split(options["addopts"])  # mutmut runs pytest itself
 
 
 def test_ci_script_is_strict_and_executable() -> None:

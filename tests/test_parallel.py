@@ -4,6 +4,11 @@ Every way of running gives the report of the in-process run with the same seed, 
 canonical JSON without the wall times, the creation time and the host (``_stable``). The chunk
 size is set to one batch (``CHUNK_INSTANCES = 1``) in the calling process, which plans the
 chunks, so each tier below runs in several chunks.
+
+The runs of all three ``CLAIMS`` on worker processes and on a Dask cluster carry the
+``extended`` marker (CI runs them in its second step, ``python -m pytest -m extended``); the
+default run keeps the same comparisons for one claim (``wx23.result_b1``) on two workers and
+for a merge of two shards.
 """
 
 from __future__ import annotations
@@ -66,18 +71,29 @@ def _stable(path: Path) -> str:
     return json.dumps(report, indent=2, sort_keys=True)
 
 
+def _in_process(directory: Path, claims: tuple[str, ...]) -> str:
+    """The in-process report of ``claims`` (seed 7), as ``_stable`` gives it."""
+    path = directory / "r.json"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "CHUNK_INSTANCES", 1)
+        assert main(_argv(path, claims=claims)) == 0
+    text = _stable(path)
+    report = json.loads(text)
+    assert [c["id"] for c in report["claims"]] == list(claims)
+    assert all(t["ok"] for c in report["claims"] for t in c["tiers"])
+    return text
+
+
 @pytest.fixture(scope="module")
 def in_process(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The in-process report of ``CLAIMS`` (seed 7), made once for the module."""
-    path = tmp_path_factory.mktemp("in_process") / "r.json"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runner, "CHUNK_INSTANCES", 1)
-        assert main(_argv(path)) == 0
-    text = _stable(path)
-    report = json.loads(text)
-    assert [c["id"] for c in report["claims"]] == list(CLAIMS)
-    assert all(t["ok"] for c in report["claims"] for t in c["tiers"])
-    return text
+    return _in_process(tmp_path_factory.mktemp("in_process"), CLAIMS)
+
+
+@pytest.fixture(scope="module")
+def in_process_b1(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The in-process report of ``wx23.result_b1`` alone (seed 7), made once for the module."""
+    return _in_process(tmp_path_factory.mktemp("in_process_b1"), CLAIMS[1:2])
 
 
 def _subset(report: str, claims: tuple[str, ...]) -> str:
@@ -103,13 +119,18 @@ def test_the_comparison_runs_several_chunks_per_tier():
 
 
 # ------------------------------------------------------------------ worker processes
-def test_two_workers_give_the_in_process_report(tmp_path, in_process):
+@pytest.mark.parametrize(("claims", "reference"), [
+    pytest.param(CLAIMS[1:2], "in_process_b1", id="one-claim"),
+    pytest.param(CLAIMS, "in_process", id="all-claims", marks=pytest.mark.extended),
+])
+def test_two_workers_give_the_in_process_report(tmp_path, request, claims, reference):
     path = tmp_path / "w2.json"
-    assert main(_argv(path, "--workers", "2")) == 0
-    assert _stable(path) == in_process
+    assert main(_argv(path, "--workers", "2", claims=claims)) == 0
+    assert _stable(path) == request.getfixturevalue(reference)
 
 
-def test_worker_count_dependent_seeding_is_caught(tmp_path, in_process, monkeypatch):
+@pytest.mark.extended
+def test_worker_count_dependent_seeding_is_caught(tmp_path, in_process_b1, monkeypatch):
     """Negative control: seeds that depend on the number of workers change the report, and the
     comparison above notices."""
     real = ProcessBackend.map_chunks
@@ -117,8 +138,8 @@ def test_worker_count_dependent_seeding_is_caught(tmp_path, in_process, monkeypa
                         lambda self, chunks, seed: real(self, chunks, seed + self.workers))
     path = tmp_path / "w2.json"
     assert main(_argv(path, "--workers", "2", claims=CLAIMS[1:2])) == 0
-    assert _stable(path) != _subset(in_process, CLAIMS[1:2])
-    ours, theirs = json.loads(_stable(path)), json.loads(_subset(in_process, CLAIMS[1:2]))
+    assert _stable(path) != in_process_b1
+    ours, theirs = json.loads(_stable(path)), json.loads(in_process_b1)
     assert ours["seed"] == theirs["seed"] == 7
     changed = [t["tier"] for t, u in zip(ours["claims"][0]["tiers"], theirs["claims"][0]["tiers"])
                if t["worst_margin"] != u["worst_margin"]]
@@ -168,6 +189,7 @@ def test_backends_need_a_with_block():
 
 
 # ------------------------------------------------------------------ Dask
+@pytest.mark.extended
 def test_local_dask_cluster_gives_the_in_process_report(tmp_path, in_process):
     distributed = pytest.importorskip(
         "distributed", reason="the optional extra 'distributed' is not installed")
@@ -250,6 +272,7 @@ def small_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             _shard(directory, "1/2", claims=CLAIMS[1:2])
 
 
+@pytest.mark.extended
 @pytest.mark.parametrize(("layout", "workers"), [("contiguous", ()), ("interleaved", ("2",))])
 def test_merged_shards_give_the_in_process_report(tmp_path, in_process, layout, workers,
                                                   capsys):
@@ -270,6 +293,15 @@ def test_merged_shards_give_the_in_process_report(tmp_path, in_process, layout, 
     assert main(["--merge", *map(str, reversed(paths)), "--json", str(out)]) == 0
     assert re.search(r"\b(\d+) checks, \1 as expected", capsys.readouterr().out)
     assert _stable(out) == in_process
+
+
+def test_merged_small_pair_gives_the_in_process_report(tmp_path, small_pair, in_process_b1,
+                                                      capsys):
+    """Smoke version of the test above: the two shards of one claim, merged."""
+    out = tmp_path / "merged.json"
+    assert main(["--merge", *map(str, reversed(small_pair)), "--json", str(out)]) == 0
+    assert re.search(r"\b(\d+) checks, \1 as expected", capsys.readouterr().out)
+    assert _stable(out) == in_process_b1
 
 
 def test_merge_refuses_overlapping_shards(small_pair, capsys):

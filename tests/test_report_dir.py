@@ -467,6 +467,7 @@ def _browser_check(out: Path, tmp_path: Path, claim_ids, height: int = 2000) -> 
     return region
 
 
+@pytest.mark.extended  # a headless chromium (seconds); the tests above read the page itself
 @needs_chromium
 def test_report_html_renders_in_headless_chromium(tiny_report, tmp_path):
     region = _browser_check(tiny_report, tmp_path, TINY_CLAIMS)
@@ -474,6 +475,7 @@ def test_report_html_renders_in_headless_chromium(tiny_report, tmp_path):
     assert magenta.mean() > 0.1  # the stub's magenta square was painted where the img is
 
 
+@pytest.mark.extended
 @needs_chromium
 def test_browser_check_fails_on_a_page_without_its_figure(tiny_report, tmp_path):
     """The check can fail: the same page with the image data removed."""

@@ -96,4 +96,26 @@ def test_ci_sweep_fails_when_one_seed_fails():
 def test_ci_sweep_passes_when_every_seed_passes_and_keeps_pytest_status():
     assert _run_sweep("none", pytest_status=0).returncode == 0
     assert _run_sweep("none", pytest_status=3).returncode == 3
-    assert _run_sweep("none", pytest_status=5).returncode == 1  # no tests collected
+
+
+def _run_test_steps(*commands: str) -> list[str]:
+    """The output lines of ``.ci/run``'s ``run_tests`` run on each of ``commands`` in turn,
+    then ``status=N``, the status that the script exits with."""
+    script = CI_SCRIPT.read_text(encoding="utf-8")
+    start = script.index("run_tests() {")
+    function = script[start:script.index("\n}\n", start) + 3]
+    calls = "".join(f'run_tests "step {i}" "{c}"\n' for i, c in enumerate(commands))
+    proc = subprocess.run(["bash", "-c", f"set -euo pipefail\nstatus=0\n{function}{calls}"
+                           'echo "status=${status}"'], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_ci_test_steps_count_no_tests_collected_and_keep_the_first_failure():
+    assert _run_test_steps("exit 0", "exit 0")[-1] == "status=0"
+    assert _run_test_steps("exit 5")[-1] == "status=1"  # pytest: no tests collected
+    assert _run_test_steps("exit 0", "exit 5")[-1] == "status=1"
+    assert _run_test_steps("exit 2", "exit 1")[-1] == "status=2"
+    out = _run_test_steps("exit 3", "echo ran")  # the step after a failing one still runs
+    assert out[-1] == "status=3" and "ran" in out and out[-2].startswith("== step 1: exit 0 in ")

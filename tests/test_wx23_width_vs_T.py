@@ -35,6 +35,7 @@ def test_quick_record_and_flat_volterra_error(record, quick_dir):
         assert (row["window_grown_error"] is None) == (row["T"] > exp.GROWN_MAX)
 
 
+@pytest.mark.extended  # three command-line runs of the quick record above
 def test_cli_same_seed_same_table_and_the_seed_matters(tmp_path, capsys, monkeypatch):
     def table(seed):
         assert exp.main(["--quick", "--seed", str(seed), "--out", str(tmp_path / "f.png")]) == 0
