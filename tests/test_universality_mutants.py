@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pytest
 
+from theory import universality
 from theory.layers import SSMLayer, SSMStack
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from theory.universality import (
@@ -405,3 +406,104 @@ def test_window_route_details():
     # integer-valued targets are returned as floats
     count = WindowTarget(lambda z: (z > 0.5).sum(-1), 1, 1, lipschitz=1.0)
     assert count(np.array([[0.0], [1.0]])).dtype == np.float64
+
+
+# -------------------------------------------------------------------- survivors of a full run
+
+
+def test_shape_checks_refuse_too_few_axes():
+    with _raises_exactly("x: expected an array of shape (..., n, n), " + ARR.format("2,")):
+        check_unit_cube(np.zeros(2), 2)
+    with _raises_exactly("z: expected an array of shape (..., n), " + ARR.format("")):
+        _ka().inner_sums(0.5)
+
+
+def test_freudenthal_leaves_are_laid_out_by_sign_then_coordinate():
+    # leaf (t n + i) N + j is relu(±(z_i - g_j)/h): + for t = 0, - for t = 1 (n = 2, N = 3)
+    layers = freudenthal_layers(2, 3, np.zeros((3, 3)))
+    plus, minus = [2.0] * 3 + [0.0] * 3, [0.0] * 3 + [2.0] * 3
+    assert layers[0].U[:, 0].tolist() == plus + [-v for v in plus]
+    assert layers[0].U[:, 1].tolist() == minus + [-v for v in minus]
+    assert layers[0].b.tolist() == [0.0, -1.0, -2.0] * 2 + [0.0, 1.0, 2.0] * 2
+    # the merge layers carry an explicit zero bias
+    assert layers[1].b is not None and layers[1].b.tolist() == [0.0] * layers[1].width
+
+
+def test_freudenthal_tree_has_ceil_log2_n_merge_layers(monkeypatch):
+    # n = 3: one pair and the odd leaf carried, then the last pair; a wrong test for an odd
+    # number of nodes would carry a node of an even level again and never finish
+    built = []
+
+    class Counting(universality._UnitBuilder):
+        def __init__(self, width: int) -> None:
+            built.append(width)
+            if len(built) > 2:
+                raise AssertionError("more than ceil(log2 3) = 2 merge layers")
+            super().__init__(width)
+
+    monkeypatch.setattr(universality, "_UnitBuilder", Counting)
+    layers = freudenthal_layers(3, 2, np.arange(8.0).reshape(2, 2, 2))
+    assert built == [12, 2 * (4 + 2) + 2 * 2] and len(layers) == 5
+
+
+def test_inner_sum_on_the_lower_end_of_the_outer_domain_is_allowed():
+    low = KATarget(1, 1, (lambda z: -z,) * 3, (lambda u: u,) * 3, [2.0], 1.0,
+                   [[-1.0, 1.0]] * 3, inner_lipschitz=1.0)
+    assert low.F(np.array([[0.5]])).tolist() == [-3.0]  # u = -1 on the boundary
+
+
+def test_ka_network_with_only_a_second_derivative_bound_of_the_inner_functions():
+    # φ_q(z) = 4 z (1 - z): |φ''| = 8, so δ = h² 8 / 8 = 1 at N_in = 2, and the outer
+    # interpolants cover the range of the inner interpolant (its knot values 0, 0) widened by
+    # Σ|λ| δ = 1: [-1, 1], h_q = 2 / (N_out - 1) = 1, ε_q = Lip(Φ_q) h_q / 2 = 1/2
+    bump = KATarget(1, 1, (lambda z: 4 * z * (1 - z),) * 3, (lambda u: u,) * 3, [1.0], 1.0,
+                    [[-1.0, 1.0]] * 3, inner_second=8.0)
+    approx = ka_network(bump, 2, 3)
+    assert approx.inner_errors.tolist() == [1.0] * 3
+    assert approx.outer_errors.tolist() == [0.5] * 3
+    assert approx.target is bump
+
+
+def test_outer_domain_check_and_message_include_the_shift_by_phi_at_zero():
+    # φ_q(z) = z + 1: c_q = φ_q(0) Σ λ = 1; the shifted range [0, 1] widened by δ = 1/2 is
+    # [-0.5, 1.5], so Φ_q must be defined on [0.5, 2.5]
+    def target(dom):
+        return KATarget(1, 1, (lambda z: z + 1,) * 3, (lambda u: u,) * 3, [1.0], 1.0,
+                        [dom] * 3, inner_lipschitz=1.0)
+
+    assert ka_network(target([0.5, 2.5]), 2, 2).inner_errors.tolist() == [0.5] * 3
+    with _raises_exactly("outer_domain: Phi_0 must be defined on [0.5, 2.5] (the inner sums "
+                         "and their approximations), which leaves the declared [0.5, 2.4]"):
+        ka_network(target([0.5, 2.4]), 2, 2)
+    with _raises_exactly("outer_domain: Phi_0 must be defined on [0.5, 2.5] (the inner sums "
+                         "and their approximations), which leaves the declared [0.6, 2.5]"):
+        ka_network(target([0.6, 2.5]), 2, 2)
+
+
+# a complex value of a target's function is refused, never cast to its real part (as
+# theory.approximation.relu_interpolant does); q = 1 so that the index in the name is checked
+def _complex_at(q: int, which: str, where=lambda z: True):
+    fns = [lambda z: z] * 3
+    fns[q] = lambda z: z * (1 + 1j) if where(z) else z
+    inner, outer = (fns, [lambda u: u] * 3) if which == "inner" else ([lambda z: z] * 3, fns)
+    return KATarget(1, 1, tuple(inner), tuple(outer), [1.0], 1.0, [[-5.0, 5.0]] * 3,
+                    inner_lipschitz=1.0)
+
+
+COMPLEX = "expected an array of real numbers, got an array of shape ({}) (dtype complex128)"
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: WindowTarget(lambda z: z[..., 0] + 1j, 1, 1, lipschitz=1.0)(np.array([[0.5]])),
+     "F: " + COMPLEX.format("1,")),
+    (lambda: _complex_at(1, "inner").inner_sums(np.array([[0.5]])),
+     "inner[1]: " + COMPLEX.format("1, 1")),
+    (lambda: _complex_at(1, "outer").F(np.array([[0.5]])), "outer[1]: " + COMPLEX.format("1,")),
+    (lambda: ka_network(_complex_at(1, "inner"), 2, 2), "inner[1]: " + COMPLEX.format("1,")),
+    (lambda: ka_network(_complex_at(1, "inner", np.any), 2, 2),
+     "inner[1]: " + COMPLEX.format("2,")),
+    (lambda: ka_network(_complex_at(1, "outer"), 2, 2), "outer[1]: " + COMPLEX.format("2,")),
+], ids=["window F", "inner_sums", "F", "phi(0)", "phi on the knots", "Phi on the knots"])
+def test_complex_values_of_the_target_functions_are_refused(call, message):
+    with _raises_exactly(message):
+        call()

@@ -566,7 +566,9 @@ def real_part(x: Any) -> Any:
 def max_abs(arr: Any) -> Any:
     """Largest modulus of the entries of ``arr``, in the kind of the entries (0 if empty).
 
-    For exact entries the result is a sympy number (square roots are kept symbolic).
+    For exact entries the result is a sympy number (square roots are kept symbolic); a Python
+    ``int`` or ``Fraction`` among them is made a sympy number before it is squared, so it stays
+    exact (``abs_squared`` of a non-sympy number goes through ``complex``).
     """
     a = np.asarray(arr, dtype=object if isinstance(arr, np.ndarray) and arr.dtype == object
                    else None)
@@ -575,7 +577,7 @@ def max_abs(arr: Any) -> Any:
     if a.dtype != object:
         return float(np.max(np.abs(a)))
     if any(isinstance(x, sympy.Basic) for x in a.flat):
-        squares = [sympy.nsimplify(abs_squared(x)) if not isinstance(x, sympy.Basic)
+        squares = [abs_squared(sympy.nsimplify(x)) if not isinstance(x, sympy.Basic)
                    else abs_squared(x) for x in a.flat]
         return sympy.sqrt(sympy.Max(*squares))
     return max(mpmath.fabs(x) for x in a.flat)

@@ -236,9 +236,16 @@ class WindowTarget:
         return self.d * self.T
 
     def __call__(self, x: Any) -> np.ndarray:
-        """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` with entries in ``[0,1]``."""
+        """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` with entries in ``[0,1]``.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``x`` is not such a sequence, or (naming ``F``) ``F`` returns a value that is
+            not a finite real number (a complex value is refused, never cast to its real part).
+        """
         arr = check_unit_cube(x, self.d)
-        return np.asarray(self.F(window_of(arr, self.T)), dtype=float)
+        return check_array(self.F(window_of(arr, self.T)), "F")
 
 
 def window_interpolation_bound(target: WindowTarget, N: int) -> float:
@@ -478,21 +485,36 @@ class KATarget:
 
     def inner_sums(self, z: np.ndarray) -> np.ndarray:
         """``Σ_p λ_p φ_q(z_p)`` for every ``q`` at points ``z (..., n)`` of ``[0,1]^n``:
-        ``(..., 2n+1)``."""
+        ``(..., 2n+1)``.
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``z`` is not such an array, or (naming ``inner[q]``) ``φ_q`` returns a value that
+            is not a finite real number (a complex value is refused, never cast to its real
+            part).
+        """
         z = check_array(z, "z", shape=(..., None))
         if z.shape[-1] != self.n or np.any(z < 0) or np.any(z > 1):
             fail("z", f"points of [0, 1]^{self.n}, shape (..., {self.n})", z)
-        return np.stack([np.asarray(f(z), dtype=float) @ self.weights for f in self.inner],
-                        axis=-1)
+        return np.stack([check_array(f(z), f"inner[{q}]") @ self.weights
+                         for q, f in enumerate(self.inner)], axis=-1)
 
     def F(self, z: np.ndarray) -> np.ndarray:
-        """``F`` on points ``z (..., n)`` of ``[0,1]^n``."""
+        """``F`` on points ``z (..., n)`` of ``[0,1]^n``.
+
+        Raises
+        ------
+        InvalidParameterError
+            As :meth:`inner_sums`; if an inner sum leaves ``outer_domain``; or (naming
+            ``outer[q]``) if ``Φ_q`` returns a value that is not a finite real number.
+        """
         u = self.inner_sums(z)
         dom = self.outer_domain
         if np.any(u < dom[:, 0]) or np.any(u > dom[:, 1]):
             raise InvalidParameterError("outer_domain: an inner sum leaves the declared domain "
                                         "of its outer function")
-        return sum(np.asarray(g(u[..., q]), dtype=float) for q, g in enumerate(self.outer))
+        return sum(check_array(g(u[..., q]), f"outer[{q}]") for q, g in enumerate(self.outer))
 
     def __call__(self, x: Any) -> np.ndarray:
         """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` in ``[0, 1]``."""
@@ -562,9 +584,11 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
     Raises
     ------
     InvalidParameterError
-        On bad knot counts, or when an interval the outer interpolants must cover (the range
+        On bad knot counts, when an interval the outer interpolants must cover (the range
         of the approximate inner sums, widened by the propagated inner error) is not inside
-        the declared ``outer_domain``.
+        the declared ``outer_domain``, or (naming ``inner[q]`` or ``outer[q]``) when ``φ_q`` or
+        ``Φ_q`` returns a value that is not a finite real number (a complex value is refused,
+        never cast to its real part).
     """
     check_instance(target, "target", KATarget)
     N_in, N_out = check_int(N_in, "N_in", 2), check_int(N_out, "N_out", 2)
@@ -579,10 +603,12 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
     inner_parts, outer_parts, eps = [], [], np.zeros(Q)
     grid = np.linspace(0.0, 1.0, N_in)
     for q, (phi, Phi) in enumerate(zip(target.inner, target.outer)):
-        phi0 = float(np.asarray(phi(np.zeros(1)), dtype=float)[0])
+        name = f"inner[{q}]"
+        phi0 = float(check_array(phi(np.zeros(1)), name)[0])
 
-        def shifted(z: np.ndarray, phi: Callable = phi, phi0: float = phi0) -> np.ndarray:
-            return np.asarray(phi(z), dtype=float) - phi0
+        def shifted(z: np.ndarray, phi: Callable = phi, phi0: float = phi0,
+                    name: str = name) -> np.ndarray:
+            return check_array(phi(z), name) - phi0
 
         for _ in range(d):
             inner_parts.append(relu_interpolant(shifted, 0.0, 1.0, N_in))
@@ -599,7 +625,8 @@ def ka_network(target: KATarget, N_in: int, N_out: int) -> KAApproximant:
                 f"sums and their approximations), which leaves the declared [{dom[0]}, {dom[1]}]"
             )
         outer_parts.append(relu_interpolant(
-            lambda u, Phi=Phi, c_q=c_q: np.asarray(Phi(u + c_q), dtype=float), lo, hi, N_out))
+            lambda u, Phi=Phi, c_q=c_q, q=q: check_array(Phi(u + c_q), f"outer[{q}]"), lo, hi,
+            N_out))
         eps[q] = _interpolation_error(target.outer_lipschitz[q],
                                       _optional(target.outer_second, q), (hi - lo) / (N_out - 1))
     inner = channelwise(inner_parts, [r % d for r in range(Q * d)])
