@@ -93,6 +93,18 @@ def test_forest_condition_holds_with_equality():
     # l = 1: c_1 ≤ c, here c_1 = c exactly (the constant 2^0 = 1)
     assert forest_depth_bound(one_pole(9.0), 1, 3.0) == 1
     assert forest_depth_bound(one_pole(4.0), 1, 2.0) == 1
+    # a budget below one: c_1 = c = 1/2 exactly, decided by the exact powers (c_1⁴ = c⁴)
+    assert forest_depth_bound(one_pole(0.25), 1, 0.5) == 1
+    assert forest_depth_bound(one_pole(math.nextafter(0.25, 1.0)), 1, 0.5) is None
+
+
+def test_forest_condition_at_a_float_tie_of_an_irrational_target_holds():
+    # |r|² = √2 is irrational, so the near tie is decided on the float logs: c = c_1 = 2^(1/8)
+    # as the float the module computes (20 digits, then float) gives lhs = rhs, which fits
+    target = ShallowSSM([R(1, 2)], [sympy.root(2, 4)], [1])
+    c = math.sqrt(float(sympy.N(sympy.root(2, 4), 20)))
+    assert forest_depth_bound(target, 1, c) == 1
+    assert forest_depth_bound(target, 1, math.nextafter(c, 0.0)) is None
 
 
 def _least_forest_depth(r: float, c: float) -> int:
@@ -178,6 +190,30 @@ def test_cancellation_is_judged_with_the_documented_tolerance():
     assert depth_lower_bound(above, 1, BIG) is None
 
 
+def _scale_with_tolerance(d: float) -> float:
+    """A float ``s`` with ``tolerance(float, s) == d`` exactly (searched next to ``d / ε^0.8``)."""
+    s = d / tolerance(NumberKind.FLOAT, 1)
+    for _ in range(64):
+        if tolerance(NumberKind.FLOAT, s) == d:
+            return s
+        s = math.nextafter(s, math.inf if tolerance(NumberKind.FLOAT, s) < d else 0.0)
+    raise AssertionError(f"no float scale gives the tolerance {d} exactly")
+
+
+def test_cancellation_at_exactly_the_tolerance_counts_as_cancellation():
+    # terms t = (a, -(a - d)) with Σ t = d and n Σ|t| = 2 (2a - d) = s exactly, where
+    # tolerance(float, s) = d: |Σ r_i/λ_i| equal to the tolerance is a cancellation (l m ≥ 2 →
+    # l = 2 at m = 1); one ulp more of Σ t and l(m-1) + 1 ≥ 2 never holds at m = 1
+    d = 2.0 ** -30
+    s = _scale_with_tolerance(d)
+    a = s / 4 + d / 2  # every step below is exact in float
+    assert a - (a - d) == d and 2 * (a + (a - d)) == s
+    tie = ShallowSSM([0.5, 0.25], [a / 2, -(a - d) / 4], [1.0, 1.0])
+    assert depth_lower_bound(tie, 1, BIG) == 2
+    above = ShallowSSM([0.5, 0.25], [a / 2, -math.nextafter(a - d, 0.0) / 4], [1.0, 1.0])
+    assert depth_lower_bound(above, 1, BIG) is None
+
+
 def test_exact_cancellation_in_radicals_is_decided_exactly():
     # Σ r_i/λ_i = (1 + √2)² - (3 + 2√2) = 0, not syntactically zero: l m ≥ 2 → l = 2 at m = 1
     root2 = sympy.sqrt(2)
@@ -216,6 +252,27 @@ def test_lower_bound_slack_is_sixteen_roundoffs():
     eps = float(tolerance(NumberKind.FLOAT, 1))
     assert depth_lower_bound(one_pole(8 * (1 + 15.5 * eps)), 1, 2.0) == 2
     assert depth_lower_bound(one_pole(8 * (1 + 16.5 * eps)), 1, 2.0) == 3
+
+
+def test_lower_bound_cap_comparison_is_strict():
+    # |r| whose float log equals the guarded cap of l = 2 at m = 1, c = 2 exactly:
+    # ln 2^3 + ln(1 + 16 ε) plus the guard 10^-15 of it. Equality passes (l = 2); the next
+    # float above the ties does not (l = 3)
+    slack = float(tolerance(NumberKind.FLOAT, 1.0)) * 16
+    cap = 3 * math.log(2.0) + math.log1p(slack)
+    guarded = cap + 1e-15 * abs(cap)
+    r = math.exp(guarded)
+    for _ in range(64):
+        r = math.nextafter(r, 0.0)
+    ties = []
+    for _ in range(128):
+        if math.log(r) == guarded:
+            ties.append(r)
+        r = math.nextafter(r, math.inf)
+    assert ties, "no float residue has the guarded cap as its logarithm"
+    for tie in ties:
+        assert depth_lower_bound(one_pole(tie), 1, 2.0) == 2
+    assert depth_lower_bound(one_pole(math.nextafter(ties[-1], math.inf)), 1, 2.0) == 3
 
 
 def test_exact_lower_bound_has_no_slack():
