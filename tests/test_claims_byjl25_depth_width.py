@@ -380,3 +380,30 @@ def test_ii_real_sampler_draws_both_outcomes() -> None:
     outcomes = {depth_width.real_split_certificate(*x).feasible for x in insts}
     assert outcomes == {True, False}
     assert all(t.width == d * (w - 1) + 1 for t, d, w in insts)
+
+
+def test_float_tier_checks_an_ill_conditioned_target_at_mpmath() -> None:
+    """Seed 0 of the float tier (full budget) draws a target whose poles spread from 1e-7 to 4e-2:
+    Algorithm A refuses to round its realization to float64, and the tier checks the
+    realization of the same target at MPMATH_DPS digits instead of reporting an error."""
+    import numpy as np
+
+    from theory.depth_width import IllConditionedError, shallow_to_deep
+    from theory.linear import ShallowSSM
+    from verify.claims.byjl25_depth_width import margin_ii_float
+
+    poles = np.array([8.68593100e-05 + 4.40694584e-05j, 4.79306006e-04 + 3.55072462e-04j,
+                      2.04134236e-06 + 1.38908090e-07j, 2.08861068e-02 + 3.28351862e-02j,
+                      -1.52453559e-07 + 2.16653172e-06j, 1.37029764e-04 - 1.40064096e-04j,
+                      2.12123846e-06 - 4.50224427e-08j, 2.72490871e-03 + 1.82592102e-03j,
+                      -1.96858292e-03 - 3.23752026e-04j])
+    residues = np.array([-0.81372529 + 0.07490807j, -0.64197045 + 0.6854092j,
+                         0.41094716 - 0.17298248j, 1.58037795 + 0.81213421j,
+                         -1.55618566 + 0.78746442j, -0.25829009 + 0.68575454j,
+                         0.11300539 + 1.95528839j, 0.0082187 + 0.3344619j,
+                         -0.2241233 + 1.56444334j])
+    target = ShallowSSM(poles, residues, np.ones(9))
+    with pytest.raises(IllConditionedError):
+        shallow_to_deep(target, 4, 3)
+    margin = margin_ii_float((target, 4, 3))
+    assert 3.0 < margin < float("inf")

@@ -34,6 +34,7 @@ import numpy as np
 import sympy
 
 from theory.depth_width import (
+    IllConditionedError,
     InsufficientCapacityError,
     SharedEigenvalueError,
     algorithm_a_cannot_fit,
@@ -534,10 +535,18 @@ def margin_ii_float(inst: tuple[ShallowSSM, int, int], T: int = FLOAT_T) -> floa
     The model is built at 30 digits and rounded once, so each of the ``l + 1`` entries of a
     path weight and each power ``λ^s`` carries a relative error ``≤ ε`` (``s ε`` for ``λ^s``):
     the tolerance scale is ``(l + 2 + s)`` times the absolute kernels.
+
+    Where Algorithm A refuses to round its realization to float64 (``IllConditionedError``: on
+    targets whose poles spread over decades the path terms outgrow the kernel, see the README's
+    findings on Theorem 4.2), the realization the claim asserts is built and checked on the same
+    target, converted exactly, at ``MPMATH_DPS`` digits (:func:`margin_ii_mpmath`).
     """
     _check(T=T)
     target, depth, width = inst
-    deep = shallow_to_deep(target, depth, width)
+    try:
+        deep = shallow_to_deep(target, depth, width)
+    except IllConditionedError:
+        return margin_ii_mpmath((target.to_kind(NumberKind.MPMATH), depth, width))
     extra = depth + 2 + np.arange(T)
     return _agreement_margin(deep, target, T, NumberKind.FLOAT, extra)
 
