@@ -334,3 +334,22 @@ def test_smallest_horizon_and_far_lags():
     # both tails beyond the single lag: 0.3·0.85/0.15 each
     assert approx.kernel_errors[0] == pytest.approx(3.4, rel=1e-12)
     assert K1([2**70]).tolist() == [0.0]  # a huge integer lag is a float lag, not an object
+
+
+def test_causal_filter_pads_to_the_documented_length(monkeypatch):
+    """Both forward transforms have the documented length ``n = 2T``, the shortest even
+    length ``≥ 2T - 1`` (any longer padding gives the same convolution up to rounding only, at
+    more cost; a shorter one wraps around, caught by ``test_causal_filter_matches_the_direct_sum``
+    in ``tests/test_volterra.py``)."""
+    lengths = []
+    rfft = np.fft.rfft
+
+    def spy(a, n=None, *args, **kwargs):
+        lengths.append(n)
+        return rfft(a, n, *args, **kwargs)
+
+    monkeypatch.setattr(np.fft, "rfft", spy)
+    v = _causal_filter(np.array([1.0, 0.5, 0.25, 0.125, 0.0625]), np.ones((2, 5)))
+    assert lengths == [10, 10]
+    # the FFT's rounding bound here (tests/test_volterra.py, _fft_convolution_tolerance): 4.4e-14
+    assert np.allclose(v, [[1.0, 1.5, 1.75, 1.875, 1.9375]] * 2, rtol=0, atol=5e-14)

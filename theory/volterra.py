@@ -47,7 +47,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy  # scipy.signal loads on first use (scipy's lazy submodules)
 
 from theory.approximation import c2_interpolation_bound, channelwise, relu_interpolant
 from theory.layers import SSMLayer, SSMStack
@@ -164,10 +163,17 @@ def damped_kernel(terms: Sequence[tuple[float, float, float, int]]) -> DampedKer
 
 
 def _causal_filter(kernel_values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``v_k = Σ_{s≤k} h(s) x_{k-s}`` along the last axis of ``x`` (FFT convolution)."""
+    """``v_k = Σ_{s≤k} h(s) x_{k-s}`` along the last axis of the real ``x`` (FFT convolution).
+
+    ``kernel_values`` are the real values ``h(0), h(1), …`` (at least ``T``; later ones cannot
+    reach ``v_k`` for ``k < T`` and are dropped). Both are zero-padded to ``n = 2T``, at least
+    ``2T - 1``, the length of their full linear convolution, so the cyclic convolution of the
+    real FFTs (along the last axis, NumPy's default) wraps nothing around.
+    """
     T = x.shape[-1]
-    return scipy.signal.fftconvolve(x, kernel_values[:T].reshape((1,) * (x.ndim - 1) + (T,)),
-                                    axes=-1)[..., :T]
+    n = 2 * T
+    spec = np.fft.rfft(x, n) * np.fft.rfft(kernel_values[:T], n)
+    return np.fft.irfft(spec, n)[..., :T]
 
 
 @dataclass(frozen=True)
