@@ -36,7 +36,7 @@ def _counts(tmp_path, *extra):
 def test_default_run_checks_a_share_of_each_budget(budget_claim, tmp_path, capsys):
     assert DEFAULT_SHARE == 20  # 120 / 20 = 6 instances; the capped tier: the floor, 5
     assert _counts(tmp_path) == ([6, SHARE_FLOOR], None)
-    assert f"1/{DEFAULT_SHARE} of each claim's per tier" in capsys.readouterr().out
+    assert f"1/{DEFAULT_SHARE} of each tier's own budget" in capsys.readouterr().out
 
 
 def test_full_runs_each_claims_budget(budget_claim, tmp_path, capsys):

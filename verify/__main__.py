@@ -268,8 +268,8 @@ def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str],
     table, results, pending = _run_table(claims, args, backend)
     _summary(table, results, pending)
     if _instances(args) is None and _share(args) > 1:
-        print(f"\nbudget: 1/{DEFAULT_SHARE} of each claim's per tier (at least {SHARE_FLOOR}); "
-              "--full runs the full budget")
+        print(f"\nbudget: 1/{DEFAULT_SHARE} of each tier's own budget (at least {SHARE_FLOOR} "
+              "instances); --full runs the full budget")
     if args.json is None:
         return _Outcome(results, pending, bool(pending), True)
     try:
