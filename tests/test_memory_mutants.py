@@ -364,9 +364,22 @@ def test_power_bound_methods_and_fields():
         assert pb.M == float(np.linalg.cond(np.linalg.eig(W)[1]))
     schur = power_bound(W, 0.9, method="schur")
     assert (schur.r, schur.method) == (0.9, "schur")
-    with _raises_exactly("W: expected a matrix diagonalizable in float64 for method 'eig' (use "
-                         "'schur'), " + _arr("2, 2")):
+    message = ("W: expected a matrix diagonalizable in float64 with kappa_2(V) < eps^(-1/2) for "
+               "method 'eig' (use 'schur'), " + _arr("2, 2"))
+    with _raises_exactly(message):
         power_bound(np.array([[0.5, 1e300], [0.0, 0.5]]), method="eig")
+    # a defective W whose computed eigenvector matrix has a finite condition number (~2e16):
+    # kappa_2(V) r^k with q = 0 would be false for large k, so 'eig' refuses it ...
+    jordan = np.array([[0.5, 1.0], [0.0, 0.5]])
+    assert math.isfinite(float(np.linalg.cond(np.linalg.eig(jordan)[1])))
+    with _raises_exactly(message):
+        power_bound(jordan, method="eig")
+    # ... and 'auto' takes the Schur bound, which holds at every k
+    pb = power_bound(jordan)
+    assert pb.method == "schur" and pb.q == 1
+    powers = [np.linalg.matrix_power(jordan, k) for k in (1, 10, 100, 1000)]
+    for k, Wk in zip((1, 10, 100, 1000), powers):
+        assert np.linalg.norm(Wk, 2) <= pb.M * (1 + k) ** pb.q * pb.r ** k
 
 
 def test_sup_memory_of_one_direction():
@@ -435,3 +448,21 @@ def test_schur_bound_of_a_complex_matrix():
     for k in range(60):
         assert np.linalg.norm(P, 2) <= pb(k) * (1 + 1e-12)
         P = W @ P
+
+
+def test_power_bound_of_an_exact_matrix_is_that_of_its_float_rounding():
+    exact = np.array([[sympy.Rational(1, 2), 1], [0, sympy.Rational(1, 3)]], dtype=object)
+    rounded = np.array([[0.5, 1.0], [0.0, 1 / 3]])
+    assert power_bound(exact) == power_bound(rounded)
+    assert power_bound(exact).method == "eig"
+
+
+def test_power_bound_names_check_stable_and_refuses_spectral_radius_one():
+    with _raises_exactly("check_stable: expected True or False, got 'yes'"):
+        power_bound(np.array([[0.5]]), check_stable="yes")
+    stable = ("W: expected a stable matrix (spectral radius < 1; pass check_stable=False for a "
+              "growing bound), ")
+    with _raises_exactly(stable + _arr("1, 1")):
+        power_bound(np.array([[1.0]]))
+    with _raises_exactly(stable + _arr("2, 2")):
+        power_bound(np.array([[1.0, 1.0], [0.0, 0.5]]))

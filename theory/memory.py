@@ -443,7 +443,9 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto",
         matrix is well conditioned (``κ_2(V) < ε^{-1/2}``, beyond which computed eigenvectors
         have lost half their digits), else ``"schur"``.
 
-        * ``"eig"``: ``W^k = V Λ^k V^{-1}`` gives ``‖W^k‖ ≤ κ_2(V) ρ(W)^k`` (``q = 0``).
+        * ``"eig"``: ``W^k = V Λ^k V^{-1}`` gives ``‖W^k‖ ≤ κ_2(V) ρ(W)^k`` (``q = 0``);
+          refused when ``κ_2(V) ≥ ε^{-1/2}`` (a defective ``W`` such as ``[[1/2, 1], [0, 1/2]]``
+          has a computed ``κ_2(V) ≈ 2e16``, finite, with a false bound ``q = 0``).
         * ``"schur"``: ``W = Q (Λ + N) Q^*`` with ``N`` strictly upper triangular; entrywise
           ``|(Λ+N)^k| ≤ (r I + |N|)^k = Σ_{j≤q} C(k, j) r^{k-j} |N|^j`` where ``q`` is the
           largest power with ``|N|^q ≠ 0``, and ``C(k, j) ≤ (1+k)^j / j!``, so
@@ -485,10 +487,12 @@ def power_bound(W: Any, r: float | None = None, *, method: str = "auto",
     if method in ("auto", "eig"):
         _, V = np.linalg.eig(Wd)
         kappa = float(np.linalg.cond(V))
-        if method == "eig" or (math.isfinite(kappa) and kappa < np.finfo(float).eps ** -0.5):
-            if not math.isfinite(kappa):
-                fail("W", "a matrix diagonalizable in float64 for method 'eig' (use 'schur')",
-                     Wa)
+        well_conditioned = math.isfinite(kappa) and kappa < np.finfo(float).eps ** -0.5
+        if method == "eig" and not well_conditioned:
+            # beyond eps^(-1/2) the computed V may hide a defective W: kappa_2(V) r^k is no bound
+            fail("W", "a matrix diagonalizable in float64 with kappa_2(V) < eps^(-1/2) for "
+                 "method 'eig' (use 'schur')", Wa)
+        if well_conditioned:
             return PowerBound(kappa, 0, r, "eig")
     if r <= 0:
         fail("r", "r > 0 for the Schur bound", r)
@@ -872,7 +876,7 @@ def fit_decay(rho: Any, floor: float, *, noise: Any = 0.0, start_fraction: float
     ------
     InvalidParameterError
         If ``rho`` is not a 1-D curve of finite numbers ``≥ 0``; ``floor`` or ``noise`` (which
-        must broadcast to the curve) is not finite and ``≥ 0``; ``start_fraction ∉ [0, 1)``;
+        must broadcast to the curve) is not finite and ``≥ 0``; ``start_fraction ∉ (0, 1)``;
         ``min_points < 2``; ``settle`` is not ``None`` or a finite tolerance ``> 0``; or the
         curve does not decay on the window (see above).
     """
