@@ -2,15 +2,19 @@
 
 The float path groups the terms of the direct sum by blocks of time (``_blocked_convolution``,
 ``O(T)`` per layer) and computes its powers in extended precision (``_power_table``). These
-tests compare it with the previous direct sum, kept here as :func:`old_closed_form` (``O(T²)``),
-within a tolerance derived from the rounding of both computations, on random models with
-near-unit, repeated, zero and tiny eigenvalues; and with a 30-digit oracle. Its complex powers
-are within a few ulp where ``np.power`` (the previous sum's) loses ``~π n ε`` at exponent ``n``.
+tests compare it with the previous direct sum (``O(T²)``), kept as ``old_closed_form`` in
+``benchmarks/bench_closed_form.py``, within a tolerance derived from the rounding of both
+computations, on random models with near-unit, repeated, zero and tiny eigenvalues; and with
+a 30-digit oracle. Its complex powers are within a few ulp where ``np.power`` (the previous
+sum's) loses ``~π n ε`` at exponent ``n``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
+from types import ModuleType
 
 import mpmath
 import numpy as np
@@ -28,19 +32,17 @@ TINY = 2.0**-1074  # absolute rounding of an underflowing product
 B_LEN = linear._CONVOLUTION_BLOCK
 
 
-def old_closed_form(model: DeepSSM, T: int) -> np.ndarray:
-    """The float closed form before the blocked sum: one direct sum per entry, ``np.power``."""
-    lam, C, B = model.eigenvalues, model.C, model.B
-    s = np.arange(T).reshape(-1, 1)
-    v = lam[0] ** s * B[0]
-    for k in range(1, model.depth):
-        u = v @ B[k].T
-        P = lam[k] ** s
-        nxt = np.empty_like(v)
-        for t in range(T):
-            nxt[t] = np.sum(P[: t + 1] * u[t::-1], axis=0)
-        v = nxt
-    return v @ C
+def _load_benchmark() -> ModuleType:
+    """``benchmarks/bench_closed_form.py``, whose ``old_closed_form`` is the previous direct sum."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_closed_form.py"
+    spec = importlib.util.spec_from_file_location("bench_closed_form", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+old_closed_form = _load_benchmark().old_closed_form
 
 
 def absolute(model: DeepSSM) -> DeepSSM:

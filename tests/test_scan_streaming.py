@@ -7,16 +7,14 @@ memory bounded by the block, not by ``T``.
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_scan import _peak_bytes
 
 from theory.linear import UnstableModelError
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
-from verify import scan
 from verify.scan import linear_scan, scan_blocks, scan_stream
 
 TOL = tolerance(NumberKind.FLOAT)  # eps^0.8 relative to the magnitude bound, as tests/test_scan
@@ -263,17 +261,6 @@ def _never_read():
 # ----------------------------------------------------------------------------------------------
 # memory
 # ----------------------------------------------------------------------------------------------
-
-
-def _peak_bytes(run):
-    """Peak of the memory traced by ``tracemalloc`` while ``run()`` executes (fresh scratch)."""
-    scan._SCRATCH.__dict__.clear()  # the reused scratch buffer counts as well
-    tracemalloc.start()
-    try:
-        run()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 @pytest.mark.parametrize("method", ["chunked", "sequential"])
