@@ -620,3 +620,24 @@ def test_bad_input_names_the_parameter(call, name: str) -> None:
     start = forest_deep(target, 2, 2)
     with pytest.raises(InvalidParameterError, match=f"^{name}:"):
         call(target, start)
+
+
+@pytest.mark.parametrize(("b1", "b2", "c"), [
+    (3e-320 + 4e-320j, 1e300, 1e10),  # a subnormal complex entry: its float kernel loses digits
+    (1.5e308 + 1.5e308j, 1e-300, 1e-10),  # an entry whose modulus overflows float64
+])
+def test_balance_succeeds_where_only_the_answer_is_representable(b1, b2, c):
+    """Balancing works in the log domain and checks its kernel in mpmath when float64 cannot
+    represent the original model's kernel or the modulus of an entry (issue: every model whose
+    balanced norm fits in float64 succeeds)."""
+    model = DeepSSM([[0.5], [0.0]], [[b1], [[b2]]], [c])
+    balanced = balance(model)
+    tol = float(tolerance(NumberKind.FLOAT, model.depth + 1))  # what balance promises
+    with mpmath.workdps(40):
+        weight = abs(mpmath.mpc(b1)) * abs(mpmath.mpf(b2)) * abs(mpmath.mpf(c))
+        want = weight ** (mpmath.mpf(1) / 3)
+        assert abs(balanced.norm() - want) <= tol * want
+        original = model.to_kind(NumberKind.MPMATH).kernel(4, method="recurrence")
+        got = balanced.to_kind(NumberKind.MPMATH).kernel(4, method="recurrence")
+        for x, y in zip(original, got):
+            assert abs(x - y) <= tol * abs(x)

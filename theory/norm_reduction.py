@@ -439,8 +439,12 @@ def balancing_scales(deep: DeepSSM) -> list[np.ndarray]:
 def _phase_and_log(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(a/|a|, log|a|)`` of nonzero float entries, without overflow for huge entries."""
     a = np.asarray(a)
-    big = np.maximum(np.abs(a.real), np.abs(a.imag)) if np.iscomplexobj(a) else np.abs(a)
-    u = a / big
+    if np.iscomplexobj(a):  # by parts: complex division by a subnormal ``big`` overflows
+        big = np.maximum(np.abs(a.real), np.abs(a.imag))
+        u = a.real / big + 1j * (a.imag / big)
+    else:
+        big = np.abs(a)
+        u = a / big
     h = np.abs(u)
     return u / h, np.log(big) + np.log(h)
 
@@ -470,7 +474,9 @@ def _balance_float(model: DeepSSM) -> tuple[DeepSSM, float]:
 def _kernel_gap(a: DeepSSM, b: DeepSSM) -> float:
     """``max_s |ρ_a(s) - ρ_b(s)| / scale(s)`` over ``2lm + 1`` terms, ``scale`` the kernel of
     the entrywise-absolute ``a``: the relative error of a gauge (which keeps every path
-    weight). Float kernels that overflow are recomputed in mpmath (no range limit)."""
+    weight). Float kernels that overflow or pass through subnormal numbers (which carry no
+    relative accuracy), and entries whose modulus overflows, are recomputed in mpmath (no range
+    limit)."""
     T = 2 * a.depth * a.width + 1
     kind = b.kind
 
@@ -483,9 +489,16 @@ def _kernel_gap(a: DeepSSM, b: DeepSSM) -> float:
             return (x.kernel(T, method="recurrence"), y.kernel(T, method="recurrence"),
                     absolute.kernel(T, method="recurrence"))
 
+    float_range = np.finfo(float)
+    if kind is NumberKind.FLOAT:
+        moduli = [np.abs(m) for model in (a, b) for m in (model.eigenvalues, *model.B, model.C)]
+        if any(np.any(~(m <= float_range.max) | ((m != 0) & (m < float_range.tiny)))
+               for m in moduli):
+            kind = NumberKind.MPMATH  # a modulus overflows, or an entry is subnormal
     ka, kb, scale = parts(kind)
-    if kind is NumberKind.FLOAT and not (np.all(np.isfinite(ka)) and np.all(np.isfinite(kb))
-                                         and np.all(np.isfinite(scale))):
+    if kind is NumberKind.FLOAT and not (
+            np.all(np.isfinite(ka)) and np.all(np.isfinite(kb)) and np.all(np.isfinite(scale))
+            and not np.any((scale != 0) & (np.abs(scale) < float_range.tiny))):
         ka, kb, scale = parts(NumberKind.MPMATH)
     gap = 0.0
     for x, y, sc in zip(ka, kb, scale):
