@@ -360,3 +360,18 @@ def test_error_messages_in_full(call, message: str) -> None:
     with pytest.raises(InvalidParameterError) as info:
         call()
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)])
+@pytest.mark.parametrize("style", ["disk", "clustered", "decades", "tiny", "near_unit"])
+def test_small_norm_deep_meets_forest_bound_on_every_shape_and_style(shape, style):
+    """The forest bound on one fixed target per (shape, style): deterministic coverage that
+    does not depend on which examples a hypothesis profile draws."""
+    depth, width = shape
+    target = random_target(np.random.default_rng(7), depth * (width - 1) + 1, style)
+    deep, record = nr.small_norm_deep_report(target, depth, width,
+                                             ("width_one", "norm_aware_2x2", "forest"))
+    err, tol = nr.kernel_agreement(deep, target)
+    assert err <= tol
+    assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+    assert record["winner"] in ("norm_aware_2x2", "forest")
