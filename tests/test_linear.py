@@ -60,21 +60,11 @@ _HAND = (
 
 
 @KINDS
+@pytest.mark.parametrize("models", [deep_models, shallow_models], ids=["deep", "shallow"])
 @example_budgets(0.2)
-def test_deep_closed_form_equals_recurrence(kind, examples):
+def test_closed_form_equals_recurrence(kind, models, examples):
     def check(data, T):
-        model = data.draw(deep_models(kind=kind))
-        assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
-                     magnitude_bound(model, T))
-
-    run_examples(examples, check, data=st.data(), T=lengths)
-
-
-@KINDS
-@example_budgets(0.2)
-def test_shallow_closed_form_equals_recurrence(kind, examples):
-    def check(data, T):
-        model = data.draw(shallow_models(kind=kind))
+        model = data.draw(models(kind=kind))
         assert_agree(model.kernel(T), model.kernel(T, method="recurrence"), kind,
                      magnitude_bound(model, T))
 
