@@ -17,14 +17,17 @@ per-step loop and ``chunked`` shows what the chunked powers would give).
 Methods: ``core`` = ``linear_scan`` (``method="auto"``, the chunked method on S1–S3); ``loop`` =
 one numpy call per time step in ``(T, B, m)`` layout (``method="sequential"``); ``fft`` =
 ``kernel`` + real FFT convolution; ``lfilter`` = ``scipy.signal.lfilter`` once per mode
-(diagonal cases only).
+(diagonal cases only); ``jax`` = ``jax.lax.associative_scan`` over time and ``numba`` = a
+compiled per-step loop (diagonal cases only, when installed: ``pip install ".[bench]"``; see
+``peers.py``; ``--no-peers`` skips them).
 
 Then three cases of issue 10, item 4, each timed in interleaved rounds with the traced memory
 peak (``tracemalloc``) of one run:
 
 * the BYJL25 deep batch (200 deep models, ``l = 4``, ``m = 16``, ``T = 48``, complex, run as
   :meth:`verify.batch.DeepBatch.kernel_scan` runs it): ``auto``, ``sequential``, ``chunked``
-  (what ``auto`` ran before) and a plain numpy loop in ``(T, G, m)`` layout (no validation);
+  (what ``auto`` ran before), a plain numpy loop in ``(T, G, m)`` layout (no validation), and
+  when installed ``jax.lax.associative_scan`` and a numba loop;
 * time blocks: a dense 64×64 layer (``d = p = 64``) unblocked, ``block=4096`` and streamed by
   ``scan_blocks``;
 * BLAS threads: the core on S1 and on the deep batch with the default rule, with BLAS never
@@ -34,6 +37,7 @@ peak (``tracemalloc``) of one run:
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import os
 import sys
@@ -41,12 +45,22 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.signal
 
 from verify import scan
 from verify.scan import choose_chunk, kernel, linear_scan, max_relative_error, scan_blocks
+
+
+def _peers() -> Any:
+    """The sibling module ``peers.py`` (optional jax and numba peers), importable whether this
+    file runs as a script or is loaded from elsewhere."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module("peers")
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,9 @@ def lfilter_per_mode(case: Case) -> np.ndarray:
     return np.asarray(y)[..., None]
 
 
-def methods(case: Case) -> dict[str, Callable[[], np.ndarray]]:
+def methods(case: Case, peers: bool = False) -> dict[str, Callable[[], np.ndarray]]:
+    """The core and its alternatives on ``case``; with ``peers``, also the installed optional
+    peers (``jax``, ``numba``; diagonal cases only)."""
     runs = {
         "core": lambda: linear_scan(case.A, case.B, case.C, case.x),
         "loop": lambda: linear_scan(case.A, case.B, case.C, case.x, method="sequential"),
@@ -120,6 +136,8 @@ def methods(case: Case) -> dict[str, Callable[[], np.ndarray]]:
     }
     if case.diagonal:
         runs["lfilter"] = lambda: lfilter_per_mode(case)
+        if peers:
+            runs.update(_peers().diagonal_peers(case.A, case.B, case.C, case.x))
     return runs
 
 
@@ -220,8 +238,10 @@ def decision_cases(
     ]
 
 
-def deep_batch_runs(quick: bool, rng: np.random.Generator) -> dict[str, Callable[[], object]]:
-    """The BYJL25 deep-batch shape, run layer by layer as ``DeepBatch.kernel_scan`` runs it."""
+def deep_batch_runs(quick: bool, rng: np.random.Generator,
+                    peers: bool = False) -> dict[str, Callable[[], object]]:
+    """The BYJL25 deep-batch shape, run layer by layer as ``DeepBatch.kernel_scan`` runs it
+    (with ``peers``, also by the installed optional peers)."""
     from verify.sampling import random_deep_batch
 
     n, T = (20, 48) if quick else (200, 48)
@@ -254,6 +274,7 @@ def deep_batch_runs(quick: bool, rng: np.random.Generator) -> dict[str, Callable
         "sequential": lambda: core("sequential"),
         "chunked": lambda: core("chunked"),
         "numpy loop": numpy_loop,
+        **(_peers().deep_peers(batch.eigenvalues, batch.B1, batch.Bk, T) if peers else {}),
     }
 
 
@@ -289,15 +310,20 @@ def peak_bytes(f: Callable[[], object]) -> int:
 
 def report_runs(title: str, runs: dict[str, Callable[[], object]], repeats: int,
                 budget: float) -> dict[str, float]:
-    """Median time, ratio to the first method and traced memory peak of each method."""
+    """Median time, ratio to the first method and traced memory peak of each method (the
+    peak of a run after one warm-up run, so that compilation by a peer is not counted)."""
+    for f in runs.values():
+        f()
     peaks = {name: peak_bytes(f) for name, f in runs.items()}
     times = time_interleaved(runs, repeats, budget)
     med = {k: float(np.median(v)) for k, v in times.items()}
     first = next(iter(runs))
     print(f"\n{title}")
     for name in runs:
+        peak = ("not traced (XLA buffers)" if name.startswith("jax")
+                else f"{peaks[name] / 2**20:8.2f} MiB")
         print(f"  {name:<14} median {1e3 * med[name]:9.2f} ms  /{first} "
-              f"{med[name] / med[first]:6.2f}  peak {peaks[name] / 2**20:8.2f} MiB")
+              f"{med[name] / med[first]:6.2f}  peak {peak}")
     return med
 
 
@@ -326,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny shapes, a few seconds")
     parser.add_argument("--repeats", type=int, default=None, help="timed rounds per case")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-peers", dest="peers", action="store_false",
+                        help="skip the optional jax and numba peers even when installed")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 15)
     budget = 1.0 if args.quick else 6.0
@@ -346,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = {}
     for case in make_cases(args.quick, rng):
         ref = reference(case)
-        runs = methods(case)
+        runs = methods(case, args.peers)
         errors = {name: max_relative_error(f()[: ref.shape[0]], ref) for name, f in runs.items()}
         times = time_interleaved(runs, repeats, budget)
         med = {k: float(np.median(v)) for k, v in times.items()}
@@ -385,11 +413,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               "core error {:.1e} (<= 1e-14); |λ|=1-1e-5 core error {:.1e} (<= 1e-14)".format(
                   med["loop"] / med["core"], med["fft"] / med["core"], errors["core"],
                   accuracy["core"]))
-    deep = deep_batch_runs(args.quick, rng)
+    deep = deep_batch_runs(args.quick, rng, args.peers)
     ref = deep["sequential"]()
-    print(f"\ndeep batch: max relative error of auto against sequential "
-          f"{max_relative_error(deep['auto'](), ref):.1e}, numpy loop "
-          f"{max_relative_error(deep['numpy loop'](), ref):.1e}")
+    print("\ndeep batch: max relative error against sequential: " + ", ".join(
+        f"{name} {max_relative_error(f(), ref):.1e}" for name, f in deep.items()
+        if name != "sequential"))
     report_runs("BYJL25 deep batch (l=4, m=16, T=48; 200 models, 20 with --quick), "
                 "ratio to auto:", deep,
                 repeats, budget)

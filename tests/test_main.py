@@ -320,6 +320,20 @@ def test_quick_runs_the_quick_budget_unless_instances_is_given(tmp_path):
         assert {t["instances"] for t in rep["claims"][0]["tiers"]} == {expected}
 
 
+def test_json_records_the_budget_share_of_the_default_run(tmp_path):
+    from verify.__main__ import _share
+    from verify.runner import DEFAULT_SHARE
+
+    path = tmp_path / "r.json"
+    assert main(["--claim", "byjl25.lemma3.1", "--no-progress", "--json", str(path)]) == 0
+    rep = json.loads(path.read_text())
+    assert rep["instances_requested"] is None and rep["budget_share"] == DEFAULT_SHARE
+    parser = build_parser()
+    for extra in (["--full"], ["--report", str(tmp_path)], ["--shard", "1/2"]):
+        assert _share(parser.parse_args(extra)) == 1
+    assert _share(parser.parse_args([])) == DEFAULT_SHARE
+
+
 def test_help_names_the_report_options():
     text = build_parser().format_help()
     assert "--report DIR" in text and "--quick" in text and "report.html" in text

@@ -253,6 +253,13 @@ def test_incomplete_run_is_marked_in_table_and_json():
     assert full["claims"][0]["complete"] is True
 
 
+def test_budget_share_is_recorded_only_for_the_own_budgets():
+    r = _result(lambda xs: np.ones(len(xs)))
+    assert json_report([r], seed=0, instances=None)["budget_share"] == 1
+    assert json_report([r], seed=0, instances=None, share=20)["budget_share"] == 20
+    assert json_report([r], seed=0, instances=4, share=20)["budget_share"] is None
+
+
 def test_partial_claim_is_not_ok_in_json():
     r = _result(lambda xs: np.ones(len(xs)))
     partial = ClaimResult(r.claim, [])
@@ -332,6 +339,7 @@ def test_write_json_refuses_a_non_path():
      (lambda: json_report([], 0, 0), "instances"),
      (lambda: json_report([], 0, MAX_INSTANCES + 1), "instances"),
      (lambda: json_report([], 0, None, pending=[None]), "pending"),
+     (lambda: json_report([], 0, None, share=0), "share"),
      (lambda: format_table([], wide="yes"), "wide"),
      (lambda: ResultTable("claims"), "claims"), (lambda: ResultTable([], 0), "instances"),
      (lambda: ResultTable([], None, 1), "wide"), (lambda: ResultTable([]).rows([]), "result"),

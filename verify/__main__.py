@@ -273,7 +273,8 @@ def _json_run(claims: list[Claim], args: argparse.Namespace, _argv: list[str],
     if args.json is None:
         return _Outcome(results, pending, bool(pending), True)
     try:
-        write_json(json_report(results, args.seed, _instances(args), pending), args.json)
+        write_json(json_report(results, args.seed, _instances(args), pending,
+                               share=_share(args)), args.json)
     except OSError as exc:
         print(f"error: could not write the JSON report to {args.json}: {exc}", file=sys.stderr)
         return _Outcome(results, pending, bool(pending), False)
@@ -293,7 +294,8 @@ def _report_run(claims: list[Claim], args: argparse.Namespace, argv: list[str],
         except KeyboardInterrupt:
             experiments, interrupted = runner.finished(), True
     _summary(table, results, pending)
-    report = assemble_report(json_report(results, args.seed, _instances(args), pending),
+    report = assemble_report(json_report(results, args.seed, _instances(args), pending,
+                                         share=_share(args)),
                              environment(argv), experiments, quick=args.quick,
                              seconds=time.perf_counter() - start)
     for e in experiments:

@@ -356,8 +356,15 @@ def json_report(
     seed: int,
     instances: int | None,
     pending: Sequence[str] = (),
+    share: int = 1,
 ) -> dict[str, Any]:
     """A JSON-serialisable report: run parameters, versions, and every tier's outcome.
+
+    ``instances`` is the count requested per tier (``None``: each tier's own budget) and
+    ``share`` the part of that budget checked (``"budget_share"``: ``1`` for the full budget,
+    ``20`` for the first twentieth, at least :data:`verify.runner.SHARE_FLOOR` instances, as the
+    default run of ``python -m verify`` checks); ``share`` applies only when ``instances`` is
+    ``None`` and is recorded as ``null`` otherwise.
 
     ``"ok"`` is true only when the run is complete (``pending`` empty) and every verdict is the
     expected one; an interrupted run has ``"complete": false`` and lists ``"pending_claims"``,
@@ -369,12 +376,13 @@ def json_report(
     ------
     theory.numbers.InvalidParameterError
         If ``results`` is not a sequence of :class:`ClaimResult`, ``seed`` is not an integer
-        ``>= 0``, ``instances`` is not ``None`` or in ``[1, MAX_INSTANCES]``, or ``pending`` is
-        not a sequence of ids.
+        ``>= 0``, ``instances`` is not ``None`` or in ``[1, MAX_INSTANCES]``, ``pending`` is
+        not a sequence of ids, or ``share`` is not an integer ``>= 1``.
     """
     _sequence_of("results", results, ClaimResult)
     _sequence_of("pending", pending, str)
     check_count("seed", seed, 0)
+    check_count("share", share)
     if instances is not None:
         check_count("instances", instances, 1, MAX_INSTANCES)
     counts = any(r.claim.id.startswith("byjl25.thm4.1") for r in results)
@@ -384,6 +392,7 @@ def json_report(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seed": seed,
         "instances_requested": instances,
+        "budget_share": share if instances is None else None,
         "versions": versions(),
         "units": dict(UNITS),
         "complete": not pending,
