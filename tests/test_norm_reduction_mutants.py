@@ -22,6 +22,7 @@ from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import (
     ForestLayout,
     algorithm_a_best_split,
+    balancing_scales,
     best_forest_deep,
     forest_betas,
     forest_constant,
@@ -33,6 +34,7 @@ from theory.norm_reduction import (
     monotone_layout,
     norm_aware_two_by_two,
     optimize_realization,
+    prune,
     shallow_norm,
     shallow_norm_squared,
     small_norm_deep_report,
@@ -150,6 +152,16 @@ def test_monotone_layout_orders_exact_moduli_beyond_float64() -> None:
     assert layout.layers == ((2, 1), (0,)) and layout.parents == ((0, 2),)
 
 
+def test_monotone_layout_of_a_float_target_keeps_the_order_of_equal_float64_moduli() -> None:
+    """Float poles are ordered by their float64 modulus ``abs(z)``: ``z = 0.0668 - 0.3614i``
+    and the real pole ``abs(z)`` tie, so they keep their input order (``z`` in layer 1). The
+    rounded squares ``re² + im²`` would tell them apart (and reverse them)."""
+    z = 0.06678750598684341 - 0.3614362494464993j
+    target = ShallowSSM([z, abs(z), 0.1], [1.0, 2.0, 3.0], [1.0, 1.0, 1.0])
+    layout = monotone_layout(target, 2, 2)
+    assert layout.layers == ((2, 0), (1,)) and layout.parents == ((1, 2),)
+
+
 @pytest.mark.parametrize(("poles", "residues", "message"), [
     (np.array([R(1, 2), R(-1, 4), R(1, 8)], dtype=object), np.array([1.0, 2.0, 3.0]),
      r"^poles: exact \(sympy\) numbers mixed with float numbers in residues"),
@@ -184,6 +196,15 @@ def test_algorithm_a_splits_enumerate_no_unusable_pole_split(
     for groups, caps in got:
         assert sum(len(g) == 2 for g in groups) <= 1
         assert caps == [min(len(g), 1) for g in groups] and sum(caps) >= 3
+
+
+def test_label_assignments_count_zero_capacity_groups_as_full() -> None:
+    """A group of capacity 0 is filled to capacity: with two of them, ``max_full=1`` is already
+    exceeded, so no assignment qualifies; with ``max_full=2`` the third group takes both
+    items, up to its capacity less one (a third full group is not allowed)."""
+    assert list(nr._label_assignments(2, [0, 0, 3], 1)) == []
+    assert list(nr._label_assignments(2, [0, 0, 3], 2)) == [[[], [], [0, 1]]]
+    assert list(nr._label_assignments(3, [0, 0, 3], 2)) == []
 
 
 def test_algorithm_a_tries_every_pole_and_root_split(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -375,3 +396,188 @@ def test_small_norm_deep_meets_forest_bound_on_every_shape_and_style(shape, styl
     assert err <= tol
     assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
     assert record["winner"] in ("norm_aware_2x2", "forest")
+
+
+# ---------------------------------------------------------------- constructions run by the report
+def test_report_runs_the_norm_aware_construction_on_its_shape() -> None:
+    """Poles ``1/4, 1/3, 1/2``, residues ``6, -4, 6``: the norm-aware ``l = m = 2`` realization
+    has ``W = 6`` (``test_norm_aware_two_by_two_takes_the_second_choice_when_it_is_lighter``),
+    so its balanced norm is ``6^{1/3}``."""
+    target = ShallowSSM([R(1, 4), R(1, 3), R(1, 2)], [6, -4, 6], [1, 1, 1])
+    deep, record = small_norm_deep_report(target, 2, 2, ("norm_aware_2x2",))
+    assert record["winner"] == "norm_aware_2x2"
+    assert record["norms"]["norm_aware_2x2"] == pytest.approx(6 ** (1 / 3), rel=1e-14)
+    assert max_path_weight(deep) == pytest.approx(6, rel=1e-14)
+
+
+def test_report_without_a_start_for_the_optimizer_realizes_nothing() -> None:
+    """The optimizer starts from the best model found before it: run alone, it has none, so
+    nothing realizes the target."""
+    with pytest.raises(ArithmeticError) as info:
+        small_norm_deep_report(_decades_target(), 2, 2, ("optimizer",))
+    assert str(info.value) == "small_norm_deep: no construction realized the target"
+
+
+def test_report_hands_the_optimizer_the_best_model_so_far() -> None:
+    """From the forest (``W ≈ 6.94``) the optimizer reaches its local optimum ``W ≈ 5.027``
+    (``test_optimizer_reaches_its_local_optimum``) and wins."""
+    deep, record = small_norm_deep_report(_decades_target(), 2, 2, ("forest", "optimizer"),
+                                          time_budget=None)
+    assert record["winner"] == "optimizer"
+    assert record["norms"]["forest"] > 1.9
+    assert record["norms"]["optimizer"] == pytest.approx(5.0271962737 ** (1 / 3), rel=1e-8)
+
+
+def test_optimizer_stops_after_max_iter_slsqp_iterations() -> None:
+    """One SLSQP iteration (then the Newton polish) stops at ``W ≈ 5.7697``, well short of the
+    local optimum ``5.027`` that the default 200 iterations reach."""
+    target = _decades_target()
+    out = optimize_realization(target, best_forest_deep(target, 2, 2), max_iter=1)
+    assert out is not None
+    assert max_path_weight(out) == pytest.approx(5.769718813728501, rel=1e-8)
+
+
+def test_forest_with_a_missing_pole_index_names_the_range() -> None:
+    layout = ForestLayout(((0, 1),), ())
+    with pytest.raises(InvalidParameterError) as info:
+        forest_betas(np.array([0.5, 0.25, 0.125]), np.array([1.0, 2.0, 3.0]), layout)
+    assert str(info.value) == ("layout: every pole index 0..2 must appear exactly once, "
+                               "got [0, 1]")
+
+
+# ---------------------------------------------------------------- pruning and gauge scales
+def test_prune_decides_a_cube_root_zero_exactly() -> None:
+    """``∛(20 + 14√2) + ∛(20 - 14√2) - 4 = (2 + √2) + (2 - √2) - 4 = 0``, and sympy keeps
+    its squared modulus as an unevaluated square (not the literal ``0``), so only the exact
+    decision sees that node 0 carries no path: its ``B_1`` and ``C`` entries are removed."""
+    zero = sympy.root(20 + 14 * sympy.sqrt(2), 3) + sympy.root(20 - 14 * sympy.sqrt(2), 3) - 4
+    pruned = prune(DeepSSM([[R(1, 2), R(1, 3)]], [[zero, 1]], [1, 1]))
+    assert list(pruned.B[0]) == [0, 1] and list(pruned.C) == [0, 1]
+    assert all(isinstance(x, sympy.Integer) for x in [*pruned.B[0], *pruned.C])
+
+
+def test_balancing_scales_give_dead_nodes_scale_one() -> None:
+    """``B_1 = (4, 0)``, ``C = (1, 7)``: ``W = 4``, ``D_1 = (W^{1/2} / 4, 1) = (1/2, 1)``; node 1
+    lies on no nonzero path (exact models are handled in mpmath)."""
+    scales = balancing_scales(DeepSSM([[R(1, 2), R(1, 3)]], [[4, 0]], [1, 7]))
+    assert len(scales) == 1 and list(scales[0]) == [mpmath.mpf(0.5), mpmath.mpf(1)]
+    assert all(isinstance(x, mpmath.mpf) for x in scales[0])
+
+
+def test_balancing_scales_overflow_message() -> None:
+    """``f = (1e-300, 1e-600, 1e-300)`` and ``W = 1``: ``D_2 = 1e600``."""
+    model = DeepSSM([[0.5], [0.5], [0.5]], [[1e-300], [[1e-300]], [[1e300]]], [1e300])
+    with pytest.raises(OverflowError) as info:
+        balancing_scales(model)
+    assert str(info.value) == ("balancing_scales: a gauge scale exceeds the float64 range; "
+                               "balance() works in the log domain")
+
+
+# ---------------------------------------------------------------- the kernel check of balance
+EPS = float(np.finfo(float).eps)
+FMAX, TINY = float(np.finfo(float).max), float(np.finfo(float).tiny)
+_GAUGE = [[3.0, 7.0], [1 / 3, 5.0]]
+
+
+def _abs_model(a: DeepSSM) -> DeepSSM:
+    return DeepSSM(np.abs(a.eigenvalues), [np.abs(b) for b in a.B], np.abs(a.C))
+
+
+def _float64_gap(a: DeepSSM, b: DeepSSM) -> float:
+    """The relative error of the float64 Eq. 1 recurrence kernels on ``2lm + 1`` terms, scaled
+    by the kernel of the entrywise-absolute ``a`` (every scale term below is nonzero or has a
+    zero difference)."""
+    T = 2 * a.depth * a.width + 1
+    ka, kb = a.kernel(T, method="recurrence"), b.kernel(T, method="recurrence")
+    scale = _abs_model(a).kernel(T, method="recurrence")
+    return max(float(abs(x - y) / abs(s)) if s != 0 else 0.0 for x, y, s in zip(ka, kb, scale))
+
+
+@pytest.mark.parametrize("a", [
+    # dense, normal entries
+    DeepSSM([[0.3, -0.7], [0.45, 0.2]], [[1.0, 3.0], [[0.5, 2.0], [-1.5, 0.25]]], [0.7, -1.1]),
+    # a zero entry (not a subnormal one)
+    DeepSSM([[0.3, -0.7], [0.45, 0.2]], [[1.0, 3.0], [[0.5, 0.0], [-1.5, 0.25]]], [0.7, -1.1]),
+    # zero eigenvalues: every scale term after s = 0 is 0
+    DeepSSM([[0.0, 0.0], [0.0, 0.0]], [[0.3, 0.7], [[1.1, 0.3], [0.2, 1.7]]], [0.9, 1.3]),
+    # an entry of modulus exactly the largest float64 (a finite kernel)
+    DeepSSM([[0.3, -0.7], [0.45, 0.2]], [[1.0, 3.0], [[0.5, 2.0], [0.0, 1e-300]]], [0.7, FMAX]),
+    # an entry exactly the smallest normal float64
+    DeepSSM([[0.0, -0.7], [0.45, 0.2]], [[TINY, 3.0], [[1e300, 2.0], [-1.5, 0.25]]], [0.7, -1.1]),
+], ids=["dense", "zero-entry", "zero-eigenvalues", "largest-entry", "smallest-normal-entry"])
+def test_kernel_gap_of_normal_float_kernels_is_their_float64_error(a: DeepSSM) -> None:
+    """Finite kernels without subnormal scale terms are compared in float64, as
+    ``_float64_gap`` computes it: the same value whatever mpmath's working precision."""
+    b = nr.gauge_transform(a, _GAUGE)
+    want = _float64_gap(a, b)
+    assert 0 < want < 4 * EPS
+    assert nr._kernel_gap(a, b) == want
+    with mpmath.workdps(50):
+        assert nr._kernel_gap(a, b) == want
+
+
+def test_kernel_gap_stays_in_float64_at_a_scale_term_of_exactly_the_smallest_normal() -> None:
+    """``2^-1018 · 0.5^s`` reaches ``2^-1022`` (the smallest normal float64) at the last term
+    ``s = 2lm = 4``: no term is subnormal."""
+    a = DeepSSM([[0.5, 0.25]], [[2.0 ** -1018, 0.3]], [1.0, 0.0])
+    b = nr.gauge_transform(a, [[0.1, 7.0]])
+    assert _abs_model(a).kernel(5, method="recurrence")[-1] == TINY
+    want = _float64_gap(a, b)
+    assert want > 0
+    assert nr._kernel_gap(a, b) == want
+    with mpmath.workdps(50):
+        assert nr._kernel_gap(a, b) == want
+
+
+def test_kernel_gap_redoes_subnormal_kernel_terms_in_mpmath() -> None:
+    """``2^-1020 · 0.01^s`` is subnormal from ``s = 1`` on (all entries are normal): float64
+    keeps few digits there (a gap of about ``1e-8``); in mpmath the gauge is exact to
+    roundoff."""
+    a = DeepSSM([[0.01, 0.25]], [[2.0 ** -1020, 0.3]], [1.0, 0.0])
+    b = nr.gauge_transform(a, [[0.3, 7.0]])
+    assert min(abs(x) for x in [*b.B[0], b.C[0]]) >= TINY
+    assert _float64_gap(a, b) > 1e-9
+    assert nr._kernel_gap(a, b) <= 2 * EPS
+
+
+def test_kernel_gap_redoes_an_overflowing_kernel_in_mpmath_without_warnings() -> None:
+    """The gauge ``D_2 = 1e307`` keeps every entry finite and normal, but the float64 kernel of
+    the gauged model overflows (``inf``) and then turns NaN (``0 · inf``, ``inf - inf``); the
+    check recomputes it in mpmath, silently, and finds the gauge exact to roundoff."""
+    a = DeepSSM([[0.9, 0.8], [0.9, 0.0]], [[1.0, 1.0], [[10.0, 10.0], [10.0, 10.0]]],
+                [1e10, -1e10])
+    b = nr.gauge_transform(a, [[1.0, 1.0], [1e307, 1e307]])
+    with np.errstate(all="ignore"):
+        assert np.isnan(b.kernel(9, method="recurrence")).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gap = nr._kernel_gap(a, b)
+    assert 0 < gap <= 4 * EPS
+
+
+def test_kernel_gap_compares_2_lm_plus_1_terms() -> None:
+    """An extra mode ``ε 0.9^s`` next to ``0.1^s``: the relative error grows with ``s``, so
+    the gap is that of the last term compared, ``s = 2lm = 4``."""
+    eps = 1e-9
+    a = DeepSSM([[0.1, 0.9]], [[1.0, 0.0]], [1.0, 1.0])
+    b = DeepSSM([[0.1, 0.9]], [[1.0, eps]], [1.0, 1.0])
+    assert nr._kernel_gap(a, b) == pytest.approx(eps * 0.9 ** 4 / 0.1 ** 4, rel=1e-9)
+
+
+def test_kernel_gap_reads_past_a_zero_scale_term() -> None:
+    """Kernels ``(2, 0, 0, 0, 0)`` and ``(2, 0, 0.5, 0, 0.125)``: they agree where the scale
+    first vanishes (``s = 1``) and differ at ``s = 2``, where the scale is 0 too."""
+    a = DeepSSM([[0.0, 0.0]], [[1.0, 1.0]], [1.0, 1.0])
+    b = DeepSSM([[0.5, -0.5]], [[1.0, 1.0]], [1.0, 1.0])
+    assert nr._kernel_gap(a, b) == math.inf
+
+
+def test_kernel_gap_of_a_model_with_itself_is_zero() -> None:
+    """Also for a float model stored with complex entries of zero imaginary part: the model
+    is compared as it is (converting it to real entries changes the last bits of its
+    kernel)."""
+    lam = np.array([[0.3, -0.7, 0.9], [0.45, 0.2, -0.35], [0.1, 0.6, -0.8]], dtype=complex)
+    mix = np.array([[0.5, 2.0, 0.7], [-1.5, 0.25, 0.1], [0.3, 0.3, -0.9]], dtype=complex)
+    a = DeepSSM(lam, [np.array([1.0, 3.0, 0.3], dtype=complex), mix, mix],
+                np.array([0.7, -1.1, 0.4], dtype=complex))
+    assert nr._kernel_gap(a, a) == 0.0
