@@ -522,10 +522,27 @@ def test_l1_error_norm_uses_the_induced_inf_norm():
     assert head == 3.0 + 4.0 and tail == 0.0
 
 
+def _first_contraction(w: float, limit: int) -> int | None:
+    """Least ``k <= limit`` with ``|w^k| <= 1/2``, the powers formed as ``l1_error_norm`` forms
+    them for a 1 × 1 ``W`` (one float product per step, starting from 1)."""
+    p = 1.0
+    for k in range(1, limit + 1):
+        p *= w
+        if abs(p) <= 0.5:
+            return k
+    return None
+
+
 def test_l1_error_norm_gives_up_on_a_barely_contracting_layer():
-    layer = SSMLayer([0.999999], [[1.0]], [[1.0]])
+    # w tuned so that w^100000 > 1/2 >= w^100001 in float products: the search may form
+    # W^100000 (1e5 steps) and no further power, so this layer is refused
+    w = 0.5 ** (1 / 100000.5)
+    k = _first_contraction(w, 100001)
+    while k != 100001:  # k grows with w (float products are monotone)
+        w = math.nextafter(w, 0.0 if k is None else 1.0)
+        k = _first_contraction(w, 100001)
     with _raises_exactly("layer: W does not contract within 1e5 steps"):
-        l1_error_norm([1.0], layer)
+        l1_error_norm([1.0], SSMLayer([w], [[1.0]], [[1.0]]))
 
 
 # ------------------------------------------------------------------ Bernstein sums, exactly
@@ -685,3 +702,35 @@ def test_exponential_sum_table_l1_error_at_a_kink():
     (row,) = exponential_sum_table(tent, alpha, 0, 1.0, degrees=(1,))
     assert row["l1_error"] == pytest.approx(1 / (4 * alpha), rel=1e-13)
     assert row["max_coeff"] == 0.0 and row["sum_abs_coeff"] == 0.0
+
+
+def _resonant_layer(theta: float, *broad: complex) -> SSMLayer:
+    """A diagonal layer with a sharp resonance at ``ω = θ`` (pole ``(1 - 10^-4) e^{iθ}``, gain
+    about ``10^4`` there and about ``1 / |ω - θ|`` away from it) and broad poles ``broad``."""
+    poles = np.array([(1 - 1e-4) * np.exp(1j * theta), *broad])
+    return SSMLayer(poles, np.ones((len(poles), 1)), np.ones((1, len(poles))))
+
+
+def test_hinf_error_refines_every_grid_value_when_refine_reaches_n_grid():
+    # n_grid = 3 (0, π/2, π), refine 4 >= 3: all three windows are refined. The sharp peak
+    # sits on an odd point of the fine window [0, π/2] of the smallest grid value (ω = 0),
+    # which the coarser window [0, π] of ω = π/2 misses: only refining the smallest grid
+    # value finds the gain of about 10^4
+    layer = _resonant_layer(np.linspace(0.0, np.pi / 2, 257)[171], -0.9)
+    taps = np.zeros(1)
+    grid_gains = np.abs(frequency_response(layer, np.pi * np.arange(3) / 2)[:, 0, 0])
+    assert np.argmin(grid_gains) == 0
+    assert hinf_error(taps, layer, n_grid=3, refine=2) < 200  # the two larger windows only
+    assert hinf_error(taps, layer, n_grid=3) == hinf_error(taps, layer, n_grid=3, refine=3) > 1e4
+
+
+def test_hinf_error_refines_four_grid_values_by_default():
+    # n_grid = 6: the sharp peak sits on an odd point of the fine end window [0, π/5]; the grid
+    # value at ω = 0 is only the fifth largest, so the default (the four largest) misses the
+    # peak and refine = 5 finds it
+    layer = _resonant_layer(np.linspace(0.0, np.pi / 5, 257)[175], 0.9j, -0.9)
+    taps = np.zeros(1)
+    grid_gains = np.abs(frequency_response(layer, np.pi * np.arange(6) / 5)[:, 0, 0])
+    assert list(np.argsort(grid_gains)[:2]) == [4, 0]
+    assert hinf_error(taps, layer, n_grid=6) == hinf_error(taps, layer, n_grid=6, refine=4) < 500
+    assert hinf_error(taps, layer, n_grid=6, refine=5) > 1e4

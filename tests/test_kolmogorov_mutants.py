@@ -264,13 +264,23 @@ def test_lipschitz_constants_are_stored_as_a_tuple_of_floats():
     assert all(type(v) is float for v in target.lipschitz)
 
 
-def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift():
+def _sine_ramp() -> LipschitzTarget:
+    return LipschitzTarget(lambda y: np.sin(7 * y[:, 0]) * y[:, 1], 2, (7.0, 1.0))
+
+
+@pytest.mark.parametrize("build, gamma", [
+    (_csup1, 6),
+    # γ = 10: the town ends of the shifts q = 5 … 6 (which do not exist) would fall between
+    # those of q = 0 … 4 and refine the grid further (for γ = 2n + 2 they coincide with them)
+    (lambda: certified_superpose(_sine_ramp(), 10, [1, 1], 3), 10),
+], ids=["product-gamma-6", "sine-ramp-gamma-10"])
+def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift(build, gamma):
     # the box bound on the grid {0, 1} refined at both ends of every town of all 2n + 1 = 5
     # shifts, computed from the public enclosures
-    sup = _csup1()
+    sup = build()
     ends = [np.array([0.0, 1.0])]
     for q in range(5):
-        cubes = town_cubes(2, 6, 1, q, sup.table)
+        cubes = town_cubes(2, gamma, 1, q, sup.table)
         ends += [cubes.box_lo[:, 0], cubes.box_hi[:, 0]]
     edges = np.unique(np.clip(np.concatenate(ends), 0.0, 1.0))
     grid = np.meshgrid(edges[:-1], edges[:-1], indexing="ij")
@@ -298,3 +308,44 @@ def test_second_iteration_outer_values_are_lambda_times_the_centred_residual():
         s_min, s_max = sup.enclose(cubes.box_lo, cubes.box_hi, iterations=1)
         v = lam * ((f_min + f_max) / 2 - (s_min + s_max) / 2)
         assert sup.outers[1][q].values.tolist() == np.repeat(v, 2).tolist()
+
+
+def test_superpose_builds_each_repeated_level_once(monkeypatch):
+    # levels [1, 2, 1, 2]: two refinements reuse the cached level (the same towns and knots)
+    import theory.kolmogorov as kolmogorov
+
+    built = []
+    original = kolmogorov.level
+
+    def counting(n, gamma, k, table):
+        built.append(k)
+        return original(n, gamma, k, table)
+
+    monkeypatch.setattr(kolmogorov, "level", counting)
+    sup = superpose(lambda x: x[:, 0] * x[:, 1], 2, 6, [1, 2, 1, 2], 3)
+    assert built == [1, 2]
+    assert sup.levels == [1, 2, 1, 2]
+    for r in (0, 1):
+        for q in range(5):
+            assert np.array_equal(sup.knots[r][q], sup.knots[r + 2][q])
+
+
+def test_error_enclosure_is_the_distance_from_f_to_the_enclosure_of_s():
+    # at points y: |F - S| lies in [max(F - S_max, S_min - F, 0), max(|F - S_min|, |F - S_max|)]
+    sup = _csup1()
+    y = np.array([[0.3, 0.7], [0.9, 0.2], [0.05, 0.95]])
+    s_min, s_max = sup.enclose(y)
+    f = sup.target(y)
+    low, up = sup.error_enclosure(y)
+    assert np.array_equal(low, np.maximum(np.maximum(f - s_max, s_min - f), 0.0))
+    assert np.array_equal(up, np.maximum(np.abs(f - s_min), np.abs(f - s_max)))
+    assert np.all(s_min != 0) and np.all(f != 0)  # so that |F + S_min| would differ
+
+
+def test_widths_rows_by_hand():
+    # one iteration at level 1 of the product (n = 2, γ = 6): 2n + 1 = 5 outer and
+    # n (2n + 1) = 10 inner functions; each town cube gives two knots
+    sup = _csup1()
+    cubes = max(len(town_cubes(2, 6, 1, q, sup.table).box_lo) for q in range(5))
+    assert sup.widths() == [{"level": 1, "cubes_per_q": cubes, "knots_new": 2 * cubes,
+                             "knots_total": 2 * cubes, "outer": 5, "inner": 10}]

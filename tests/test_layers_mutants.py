@@ -191,6 +191,19 @@ def test_undecidable_comparison_names_the_parameter():
     assert _decide(sympy.Integer(1) < 2, "") is True and _decide(np.bool_(False), "") is False
 
 
+def test_exact_modulus_that_cannot_be_decided_is_refused_by_name():
+    # λ = 1 + atan(1/2) + atan(1/3) - π/4 equals 1 (a hidden identity sympy cannot prove), so
+    # |λ|² < 1 stays undecided: the discrete test refuses naming W and the eigenvalue, where
+    # the float-style comparison of ρ(W) would raise sympy's bare TypeError
+    lam = 1 + sympy.atan(R(1, 2)) + sympy.atan(R(1, 3)) - sympy.pi / 4
+    layer = SSMLayer([lam], [[1]], [[1]], require_stable=False)
+    assert layer.kind is NumberKind.EXACT
+    with _raises_exactly(f"W: cannot decide exactly whether |{lam}| < 1"):
+        layer.is_stable()
+    # a decidable exact modulus below 1 (λ - 1/2 has the same hidden zero) is decided
+    assert SSMLayer([lam - R(1, 2)], [[1]], [[1]], require_stable=False).is_stable() is True
+
+
 # -------------------------------------------------------------------- complex float layers
 
 

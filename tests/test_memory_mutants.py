@@ -466,3 +466,38 @@ def test_power_bound_names_check_stable_and_refuses_spectral_radius_one():
         power_bound(np.array([[1.0]]))
     with _raises_exactly(stable + _arr("2, 2")):
         power_bound(np.array([[1.0, 1.0], [0.0, 0.5]]))
+
+
+def test_eig_bound_refuses_a_condition_number_of_exactly_eps_to_the_minus_half():
+    # W = [[1/2, b], [0, 1/2 + 2^-20]]: κ_2(V) grows with b; b is tuned (float by float) until
+    # the computed κ_2(V) equals the threshold ε^(-1/2) = 2^26 exactly. The threshold is strict:
+    # there 'eig' refuses and 'auto' takes Schur; at a b whose κ_2(V) lies below it, 'eig' holds
+    limit = np.finfo(float).eps ** -0.5
+    assert limit == 2.0 ** 26
+
+    def matrix(b: float) -> np.ndarray:
+        return np.array([[0.5, b], [0.0, 0.5 + 2.0 ** -20]])
+
+    def kappa(b: float) -> float:
+        return float(np.linalg.cond(np.linalg.eig(matrix(b))[1]))
+
+    b = 1.0
+    for _ in range(4):  # κ_2(V) is proportional to b here, up to rounding
+        b *= limit / kappa(b)
+    for _ in range(64):
+        b = math.nextafter(b, 0.0)
+    scanned = []
+    for _ in range(128):
+        scanned.append((kappa(b), b))
+        b = math.nextafter(b, math.inf)
+    ties = [b for k, b in scanned if k == limit]
+    below = [(k, b) for k, b in scanned if k < limit]
+    assert ties and below, "no scanned b gives kappa_2(V) = eps^(-1/2) and one below it"
+    message = ("W: expected a matrix diagonalizable in float64 with kappa_2(V) < eps^(-1/2) for "
+               "method 'eig' (use 'schur'), " + _arr("2, 2"))
+    with _raises_exactly(message):
+        power_bound(matrix(ties[0]), method="eig")
+    assert power_bound(matrix(ties[0])).method == "schur"
+    k, b = below[-1]
+    pb = power_bound(matrix(b))
+    assert (pb.M, pb.q, pb.method) == (k, 0, "eig")

@@ -107,6 +107,51 @@ def test_forest_condition_at_a_float_tie_of_an_irrational_target_holds():
     assert forest_depth_bound(target, 1, math.nextafter(c, 0.0)) is None
 
 
+def test_forest_condition_at_an_exact_tie_of_tiny_logarithms_holds():
+    # |r| = c² exactly with c = 1 + 2^-21: at l = 1 the condition c_1⁴ ≤ c⁴ holds with
+    # equality. Both logarithms are about 2e-6, so the high-precision gap (rounding noise of
+    # ln c_1⁴'s numerator and denominator, about 2^-190) lies above 2^-176 · |log| and below
+    # the threshold's floor 2^-176 · 1: the floor sends the tie to the exact powers
+    c = 1 + 2.0 ** -21
+    assert Fraction(c * c) == Fraction(c) ** 2  # the residue is c² exactly
+    assert forest_depth_bound(one_pole(c * c), 1, c) == 1
+    assert forest_depth_bound(one_pole(math.nextafter(c * c, 2.0)), 1, c) is None
+
+
+def test_forest_bound_starts_the_search_at_the_closed_form(monkeypatch):
+    # c = 2.001, c_1 = 10: the least depth is about 2 ln 10 / ln 1.0005 ≈ 9200; the closed form
+    # ⌈(2 ln c_1 - ln 2c) / ln(c/2)⌉ is it up to rounding, so the search tests l_width, the
+    # start and the depth below it: three calls, not thousands of steps from a wrong start
+    import theory.min_depth as md
+
+    calls = []
+    fits = md._forest_fits
+
+    def counting(depth, *args):
+        calls.append(depth)
+        return fits(depth, *args)
+
+    monkeypatch.setattr(md, "_forest_fits", counting)
+    c, r = 2.001, 100.0
+    depth = math.ceil((2 * math.log(10.0) - math.log(2 * c)) / math.log(c / 2))
+    # the least depth, checked exactly: 2^(l-1) |r| ≤ c^(l+1) holds at l = depth, not below
+    assert 2 ** (depth - 1) * Fraction(r) <= Fraction(c) ** (depth + 1)
+    assert 2 ** (depth - 2) * Fraction(r) > Fraction(c) ** depth
+    assert forest_depth_bound(one_pole(r), 1, c) == depth
+    assert calls == [1, depth, depth - 1]
+
+
+def test_c1_of_an_irrational_exact_norm_is_correctly_rounded():
+    # r = 1 + 13i: c_1² = |r| = √170, whose 15-digit evaluation (float(sympy.sqrt(170)))
+    # is one ulp off; the 20-digit one rounds correctly
+    import theory.min_depth as md
+
+    with mpmath.workprec(200):
+        nearest = float(mpmath.sqrt(170))
+    assert float(sympy.sqrt(170)) != nearest
+    assert md._c1(exact_pole(1 + 13 * sympy.I)) == math.sqrt(nearest)
+
+
 def _least_forest_depth(r: float, c: float) -> int:
     """Least ``l`` with ``2^(l-1) |r| ≤ c^(l+1)``, in exact rational arithmetic."""
     depth = 1
@@ -256,11 +301,11 @@ def test_lower_bound_slack_is_sixteen_roundoffs():
 
 def test_lower_bound_cap_comparison_is_strict():
     # |r| whose float log equals the guarded cap of l = 2 at m = 1, c = 2 exactly:
-    # ln 2^3 + ln(1 + 16 ε) plus the guard 10^-15 of it. Equality passes (l = 2); the next
-    # float above the ties does not (l = 3)
+    # ln 2^3 + ln(1 + 16 ε) plus the guard 10^-15 (1 + ln 2^3). Equality passes (l = 2); the
+    # next float above the ties does not (l = 3)
     slack = float(tolerance(NumberKind.FLOAT, 1.0)) * 16
     cap = 3 * math.log(2.0) + math.log1p(slack)
-    guarded = cap + 1e-15 * abs(cap)
+    guarded = cap + 1e-15 * (1 + 3 * math.log(2.0))  # 1 + |l ln m| + |(l+1) ln c| + ln 1
     r = math.exp(guarded)
     for _ in range(64):
         r = math.nextafter(r, 0.0)
@@ -282,6 +327,36 @@ def test_exact_lower_bound_has_no_slack():
     # log comparison (10^-15 relative to ln 2^300 ≈ 208), so l = 299 is admitted
     assert depth_lower_bound(exact_pole(R(2) ** 300 * (1 + R(1, 10 ** 13))), 1, 2,
                              max_depth=300) == 299
+
+
+def test_exact_tie_of_a_cap_near_one_passes():
+    # |r| = c² exactly, c = 1 + 11·2^-30, m = 1: at l = 1 condition (b) holds with equality
+    # at s = 0 (|ρ(0)| = m c²). The logarithms are about 2e-8, so a guard relative to the cap
+    # (2e-23) is far below the rounding of |ρ(0)| and c to float (about 1e-16 in the logs),
+    # which refused this tie; the guard is 1e-15 times 1 plus the size of the logarithms
+    # summed. A residue 1e-12 above the cap fails at l = 1
+    c = 1 + 11 * 2.0 ** -30
+    r = R(Fraction(c)) ** 2
+    assert depth_lower_bound(exact_pole(r), 1, c) == 1
+    assert depth_lower_bound(exact_pole(r * (1 + R(1, 10 ** 12))), 1, c) == 2
+
+
+def test_exact_lower_bound_uses_the_correctly_rounded_modulus():
+    # r = (1 + √27)/5: |r|² is irrational; its 15-digit evaluation is one float below the
+    # correctly rounded one (the 30-digit evaluation). With m = 2 and c tuned so that the
+    # guarded cap of l = 1 falls between the logs of the two square roots, the correctly
+    # rounded |ρ(0)| exceeds it: l = 1 fails, l = 2 passes
+    r = (1 + sympy.sqrt(27)) / 5
+    square = sympy.expand(r**2)
+    with mpmath.workdps(60):
+        nearest = float(mpmath.mpf(sympy.N(square, 60)))
+    assert float(sympy.N(square, 15)) < nearest
+    c = 0.7871564280819041
+    log_m, log_c = math.log(2), 2 * math.log(c)
+    guarded = (log_m + log_c) + 1e-15 * (1 + abs(log_m) + abs(log_c))
+    assert math.log(math.sqrt(float(sympy.N(square, 15)))) <= guarded
+    assert math.log(math.sqrt(nearest)) > guarded
+    assert depth_lower_bound(exact_pole(r), 2, c) == 2
 
 
 # ------------------------------------------------------------------- shallow width (kinds)

@@ -439,9 +439,11 @@ def superpose(
              "levels", levels, f"a non-empty list of integer levels in [1, K) = [1, {K})")
     table = psi_table(n, gamma, K)
     sup = Superposition(n, gamma, table, [], [], [])
-    cache: dict[int, Level] = {}
+    cache: dict[int, Level] = {}  # a level repeated in ``levels`` is built once
     for k in levels:
-        lv = cache.setdefault(k, level(n, gamma, k, table))
+        if k not in cache:
+            cache[k] = level(n, gamma, k, table)
+        lv = cache[k]
         kn_r, val_r = [], []
         for q in range(2 * n + 1):
             c = lv.centres[q]

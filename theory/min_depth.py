@@ -279,8 +279,11 @@ def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
     docstring, or ``None`` if none does (then no depth up to ``max_depth`` realizes the target
     within the budget).
 
-    Condition (b) is checked for ``s < 2n + 1`` with a relative slack of the working precision,
-    so rounding never makes the bound exceed the true minimal depth.
+    Condition (b) is checked for ``s < 2n + 1`` in logarithms, with a relative slack of the
+    working precision (float and mpmath targets) and a guard of ``1e-15`` times the size of the
+    logarithms summed into the cap (their rounding), so rounding never makes the bound exceed
+    the true minimal depth: an exact tie passes also where those logarithms cancel or the cap
+    is ``1`` (e.g. ``|r| = c²`` at ``m = 1``, ``c`` close to 1).
     """
     width = _check_width(width)
     budget = _check_budget(c)
@@ -298,13 +301,15 @@ def depth_lower_bound(shallow: ShallowSSM, width: int, c: Any,
     for depth in range(1, max_depth + 1):
         if not pole_ok(depth):
             continue
-        log_cap = depth * math.log(width) + (depth + 1) * math.log(budget)
+        log_m, log_c = depth * math.log(width), (depth + 1) * math.log(budget)
+        log_cap, size = log_m + log_c, 1.0 + abs(log_m) + abs(log_c)
         fine = True
         for s, v in enumerate(mods):
             if v == 0:
                 continue
-            cap = log_cap + math.log(math.comb(s + depth - 1, depth - 1)) + math.log1p(slack)
-            if math.log(v) > cap + 1e-15 * abs(cap):
+            log_comb = math.log(math.comb(s + depth - 1, depth - 1))
+            cap = log_cap + log_comb + math.log1p(slack)
+            if math.log(v) > cap + 1e-15 * (size + log_comb):
                 fine = False
                 break
         if fine:
