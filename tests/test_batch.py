@@ -120,3 +120,56 @@ def test_deep_batch_shape_scans_with_the_output_plus_a_constant(monkeypatch):
     assert peak() <= bound
     monkeypatch.setattr(scan, "_loop_is_cheaper", lambda *args: False)
     assert peak() > 10 * bound
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 4), (3, 2)])
+def test_kernel_scan_in_group_blocks_equals_one_block(monkeypatch, depth, width):
+    """The loop runs many small models in blocks of groups (``scan._loop_groups``): the same
+    kernels, to a few roundings, as one block of all groups and as the models one by one."""
+    from verify import scan
+
+    batch = random_deep_batch(np.random.default_rng(depth + width), 2100, depth, width)
+    T = 48
+    blocked = batch.kernel_scan(T)
+    assert scan._loop_groups(batch.size, width * 16, T) < batch.size  # several blocks
+    monkeypatch.setattr(scan, "_LOOP_GROUP_BYTES", 2**40)
+    assert scan._loop_groups(batch.size, width * 16, T) == batch.size
+    whole = batch.kernel_scan(T)
+    scale = batch.absolute().kernel_closed_form(T).real
+    # the same steps; only BLAS may round a product of other row counts differently
+    assert np.all(np.abs(blocked - whole) <= 4 * np.finfo(float).eps * scale)
+    for i in (0, 1100, 2099):
+        one = DeepBatch(*(x[i : i + 1] for x in (batch.eigenvalues, batch.B1, batch.Bk,
+                                                 batch.C)), batch.styles[i : i + 1])
+        assert np.all(np.abs(one.kernel_scan(T)[0] - blocked[i]) <= 4 * np.finfo(float).eps
+                      * scale[i])
+
+
+@pytest.mark.parametrize(("G", "step_bytes", "T", "want"),
+                         [(1, 64, 10**6, 1), (10_000, 64, 48, 512), (10_000, 16, 48, 2048),
+                          (100, 64, 48, 100), (10_000, 2**15, 48, 10_000), (3, 2**40, 1, 3),
+                          (10_000, 2**10, 48, 32)])
+def test_loop_groups_fit_the_cache_budget_with_a_minimum_step(G, step_bytes, T, want):
+    # all groups when they fit, or when not even one group's horizon fits (time sub-blocks);
+    # else as many as fit, but at least _LOOP_MIN_STEP_BYTES per step
+    from verify import scan
+
+    assert (scan._LOOP_GROUP_BYTES, scan._LOOP_MIN_STEP_BYTES) == (2**19, 2**15)
+    assert scan._loop_groups(G, step_bytes, T) == want
+
+
+def test_identity_maps_of_the_loop_copy_bit_for_bit():
+    """``scan._copy_into`` (the loop's identity ``B`` or ``C``): rows copied as blocks of bytes
+    when both sides are contiguous along the last axis, element by element otherwise (other
+    dtype, strided rows); the same values either way, signs of zeros included."""
+    from verify import scan
+
+    rng = np.random.default_rng(9)
+    H = rng.standard_normal((48, 6, 1, 3)) + 1j * rng.standard_normal((48, 6, 1, 3))
+    H[0, 0, 0, 0] = complex(-0.0, -0.0)
+    for src, out in [(H.transpose(1, 2, 0, 3), np.empty((6, 1, 48, 3), complex)),
+                     (H.real.transpose(1, 2, 0, 3), np.empty((6, 1, 48, 3), complex)),
+                     (H[..., ::2].transpose(1, 2, 0, 3), np.empty((6, 1, 48, 2), complex)),
+                     (H[..., :1].transpose(1, 2, 0, 3), np.empty((6, 1, 48, 1), complex))]:
+        scan._copy_into(src, out)
+        assert np.array_equal(out, src) and np.signbit(out[0, 0, 0, 0].real)

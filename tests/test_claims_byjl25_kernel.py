@@ -7,6 +7,7 @@ import pytest
 import sympy
 
 from theory.linear import DeepSSM
+from theory.numbers import NumberKind, tolerance
 from verify.batch import DeepBatch
 from verify.claims import byjl25_kernel as mod
 from verify.registry import get_claim
@@ -143,13 +144,17 @@ def test_vectorized_closed_form_by_hand():
     np.testing.assert_allclose(mod._closed_form_kernels(batch, 10)[0], want, rtol=1e-15)
 
 
-def test_float_check_rejects_a_broken_closed_form(monkeypatch):
+@pytest.mark.parametrize("broken", ["extra_squaring", "transposed_coupling"])
+def test_float_check_rejects_a_broken_closed_form(monkeypatch, broken):
     batch = random_deep_batch(np.random.default_rng(6), 40, 3, 3)
     assert np.all(mod.float_margins(batch) >= 0)
-    # one power too many in the outer (block) sums of every convolution
-    monkeypatch.setattr(mod, "_powers", lambda lam, count: np.concatenate(
-        [np.ones((1, *lam.shape)), np.cumprod(np.broadcast_to(lam, (count, *lam.shape)),
-                                               axis=0)[1:] * lam]))
+    if broken == "extra_squaring":  # λ^(2^(i+1)) where λ^(2^i) belongs: every power wrong
+        squarings = mod._squarings
+        monkeypatch.setattr(mod, "_squarings", lambda lam, T: squarings(lam * lam, T))
+    else:  # B_k^T v instead of B_k v
+        couple = mod._couple
+        monkeypatch.setattr(mod, "_couple",
+                            lambda B, v, out, tmp: couple(B.swapaxes(0, 1), v, out, tmp))
     assert np.all(mod.float_margins(batch) < 0)
 
 
@@ -163,3 +168,63 @@ def test_log_margins_match_log_margin_entrywise():
     want = np.array([log_margin(float(e), tol) for e in errors])
     np.testing.assert_array_equal(got, want)
     assert got[3] < 0 <= got[4]
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 3), (3, 2), (4, 4)])
+def test_scale_is_the_kernel_of_the_absolute_model(depth, width):
+    # the real recurrence of the absolute model against DeepBatch.absolute()'s closed form
+    # (direct sums): all terms are non-negative, so the two agree to a few roundings of the value
+    T = mod.FLOAT_T
+    batch = random_deep_batch(np.random.default_rng(depth + 7 * width), 300, depth, width)
+    absolute = [np.abs(x) for x in mod._instances_last(batch)]
+    scale = mod._absolute_kernel_block(*absolute, np.empty((3, T, width, batch.size))).T
+    want = batch.absolute().kernel_closed_form(T).real
+    assert np.array_equal(scale == 0, want == 0) and np.all(want >= 0)
+    rel = np.abs(scale - want) / np.where(want > 0, want, 1)
+    assert rel.max() <= 64 * np.finfo(float).eps
+
+
+@pytest.mark.parametrize(("depth", "width"), [(1, 2), (3, 3), (4, 1)])
+def test_float_margins_equal_the_unblocked_computation(depth, width):
+    # blocks of _lanes instances (a shorter last one), reused scratch space, the scale by the
+    # recurrence: the same margins as the public pieces applied to the whole batch
+    T = mod.FLOAT_T
+    n = 2 * mod._lanes(T, width) + 5
+    batch = random_deep_batch(np.random.default_rng(40 + depth), n, depth, width)
+    errors = mod.relative_errors(mod._closed_form_kernels(batch, T), batch.kernel_scan(T),
+                                 batch.absolute().kernel_closed_form(T).real)
+    want = mod._log_margins(errors, tolerance(NumberKind.FLOAT))
+    got = mod.float_margins(batch, T)
+    assert not np.isnan(got).any() and np.all(got >= 0)  # inf: exact agreement
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(got)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=0, atol=1e-12)
+
+
+def test_float_margins_use_the_scale_of_the_absolute_model(monkeypatch):
+    # doubling the scale lowers every error by exactly 2: the margins rise by log10(2)
+    batch = random_deep_batch(np.random.default_rng(8), 100, 2, 2)
+    before = mod.float_margins(batch)
+    original = mod._absolute_kernel_block
+    monkeypatch.setattr(mod, "_absolute_kernel_block", lambda *a: original(*a) * 2)
+    finite = np.isfinite(before)
+    np.testing.assert_allclose(mod.float_margins(batch)[finite] - before[finite],
+                               math.log10(2), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 5, 8, 17, 48, 64])
+def test_powers_are_the_explicit_powers(T):
+    lam = np.array([[0.5 + 0.25j, -0.9j, 0, 1e-6 - 1e-6j]])
+    got = mod._powers(lam, np.empty((T, *lam.shape), dtype=complex))
+    want = np.array([lam**s for s in range(T)])
+    np.testing.assert_allclose(got, want, rtol=8 * np.finfo(float).eps, atol=0)
+    assert np.all(got[0] == 1) and (T == 1 or np.array_equal(got[1], lam))
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 16, 100])
+def test_lanes_are_powers_of_two_that_fit_the_cache_budget(width):
+    lanes = mod._lanes(mod.FLOAT_T, width)
+    assert 64 <= lanes <= mod.LANES and lanes & (lanes - 1) == 0
+    fits = 16 * mod.FLOAT_T * width * lanes <= mod.LANE_BYTES
+    assert fits or lanes == 64
+    assert lanes == mod.LANES or lanes == 64 or 32 * mod.FLOAT_T * width * lanes > mod.LANE_BYTES

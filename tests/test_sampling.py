@@ -187,3 +187,38 @@ def test_deep_batches_are_stable_reproducible_and_use_the_given_styles(seed, n, 
     assert set(a.styles) <= set(styles)
     for x, y in ((a.eigenvalues, b.eigenvalues), (a.B1, b.B1), (a.Bk, b.Bk), (a.C, b.C)):
         np.testing.assert_array_equal(x, y)
+
+
+def _reference_deep_batch(rng, n, depth, width, complex_, styles):
+    """The documented draws of random_deep_batch, written out with strings: the styles of
+    ``rng.choice(styles, size=n)``, the spectra style by style in order of first occurrence,
+    then ``B_1``, ``B_k`` and ``C`` as ``x + 1j * y`` of two standard normal draws."""
+    chosen = [str(s) for s in rng.choice(styles, size=n)]
+    lam = np.empty((n, depth, width), dtype=complex if complex_ else float)
+    for style in dict.fromkeys(chosen):
+        idx = [i for i, s in enumerate(chosen) if s == style]
+        lam[idx] = stable_spectrum(rng, (len(idx), depth, width), style, complex_)
+
+    def entries(shape):
+        z = rng.standard_normal(shape)
+        return z + 1j * rng.standard_normal(shape) if complex_ else z
+
+    return chosen, lam, entries((n, width)), entries((n, depth - 1, width, width)), \
+        entries((n, width))
+
+
+@pytest.mark.parametrize("styles", [SPECTRUM_STYLES, ("tiny",), ("zeros", "disk", "zeros"),
+                                    ("near_unit", "clustered")])
+@pytest.mark.parametrize("complex_", [True, False])
+def test_deep_batch_draws_are_the_documented_ones(styles, complex_):
+    """Bit for bit (signs of zeros included), a style listed twice included: the draws, and so
+    every report of a seed, do not depend on how the sampler is vectorized."""
+    for seed in range(3):
+        got = random_deep_batch(np.random.default_rng(seed), 40, 2, 3, complex_, styles)
+        chosen, *arrays = _reference_deep_batch(np.random.default_rng(seed), 40, 2, 3,
+                                                complex_, styles)
+        assert got.styles == chosen and all(type(s) is str for s in got.styles)
+        for x, y in zip((got.eigenvalues, got.B1, got.Bk, got.C), arrays, strict=True):
+            assert x.dtype == y.dtype and np.array_equal(x, y)
+            assert np.array_equal(np.signbit(x.real), np.signbit(y.real))
+            assert np.array_equal(np.signbit(np.imag(x)), np.signbit(np.imag(y)))

@@ -153,15 +153,21 @@ class DeepBatch:
 
     def kernel_scan(self, T: int) -> np.ndarray:
         """``ρ(0..T-1)`` of every model by running the recurrence (Eq. 1) on an impulse through
-        the scan core, all models in one batched call per layer; shape ``(n, T)``."""
+        the scan core, all models in one batched call per layer; shape ``(n, T)``.
+
+        Layer ``k`` maps the previous layer's states by ``B_k`` and runs ``h_t = A_k h_{t-1} +
+        B_k x_t``; the last layer reads out ``C^T h_t`` (the output map of its call). The impulse
+        is one ``(T, 1)`` array broadcast over the models.
+        """
         T = _index(T, "T", 0)
         n, m = self.size, self.width
         if T == 0:  # the scan core needs a time step; the empty kernel needs no run
             return np.zeros((n, 0), dtype=np.result_type(self.eigenvalues, self.C, float))
-        x = np.zeros((n, T, 1))
-        x[:, 0, 0] = 1.0
+        h = np.zeros((T, 1))
+        h[0, 0] = 1.0
         eye = np.eye(m)
-        h = linear_scan(self.eigenvalues[:, 0], self.B1[:, :, None], eye, x, diagonal=True)
-        for k in range(1, self.depth):
-            h = linear_scan(self.eigenvalues[:, k], self.Bk[:, k - 1], eye, h, diagonal=True)
-        return np.einsum("nsi,ni->ns", h, self.C)
+        for k in range(self.depth):
+            B = self.B1[:, :, None] if k == 0 else self.Bk[:, k - 1]
+            C = self.C[:, None, :] if k == self.depth - 1 else eye
+            h = linear_scan(self.eigenvalues[:, k], B, C, h, diagonal=True)
+        return h[:, :, 0]

@@ -141,18 +141,39 @@ def random_deep_batch(
         names an unknown style.
     """
     _check(rng=rng, n=n, depth=depth, width=width, complex_=complex_, styles=styles)
-    chosen = [str(s) for s in rng.choice(styles, size=n)]
+    codes = _style_codes(rng, styles, n)
     lam = np.empty((n, depth, width), dtype=complex if complex_ else float)
-    for style in dict.fromkeys(chosen):
-        idx = np.flatnonzero(np.asarray(chosen) == style)
-        lam[idx] = stable_spectrum(rng, (idx.size, depth, width), style, complex_)
+    for code in _first_occurrences(codes):
+        idx = np.flatnonzero(codes == code)
+        lam[idx] = stable_spectrum(rng, (idx.size, depth, width), styles[code], complex_)
 
     def entries(shape: tuple[int, ...]) -> np.ndarray:
-        z = rng.standard_normal(shape)
-        return z + 1j * rng.standard_normal(shape) if complex_ else z
+        if not complex_:
+            return rng.standard_normal(shape)
+        z = np.empty(shape, dtype=complex)  # z.real, then z.imag: the values of x + 1j * y
+        z.real = rng.standard_normal(shape)
+        z.imag = rng.standard_normal(shape)
+        return z
 
+    names = np.array([str(s) for s in styles], dtype=object)
     return DeepBatch(lam, entries((n, width)), entries((n, depth - 1, width, width)),
-                     entries((n, width)), chosen)
+                     entries((n, width)), names[codes].tolist())
+
+
+def _style_codes(rng: np.random.Generator, styles: tuple[str, ...], n: int) -> np.ndarray:
+    """The style of each of ``n`` instances as the index of its first entry in ``styles``.
+
+    The draw of ``rng.choice(styles, size=n)`` (the same integers from ``rng``), without an
+    array of strings; a style listed twice gets one code.
+    """
+    first = np.array([styles.index(s) for s in styles])
+    return first[rng.choice(len(styles), size=n)]
+
+
+def _first_occurrences(codes: np.ndarray) -> list[int]:
+    """The distinct values of ``codes`` in order of first occurrence."""
+    values, where = np.unique(codes, return_index=True)
+    return [int(v) for v in values[np.argsort(where)]]
 
 
 def gaussian_rational(rng: np.random.Generator, max_den: int = 7, max_abs: int = 3) -> sympy.Expr:

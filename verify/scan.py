@@ -27,7 +27,9 @@ multi-channel stacks with short sequences, such as the BYJL25 deep batch (200 mo
 ``m = d = p = 16``, ``T = 48``), where the chunk matrices of every model outweigh the data —
 and for a dense ``A`` whose powers would cost accuracy (below); the chunked algorithm otherwise
 (the S1–S3 benchmark shapes). The loop runs time-major sub-blocks of at most
-``_LOOP_STATE_BYTES`` of states, so its memory is the output plus a constant.
+``_LOOP_STATE_BYTES`` of states, so its memory is the output plus a constant; many small
+models with short sequences run in blocks of groups whose states over the whole horizon stay
+in cache (:func:`_loop_groups`), one product per group and block for ``B x_t``.
 
 Time blocks (``linear_scan(..., block=K)``, :func:`scan_blocks`): time runs in blocks of ``K``
 steps (rounded down to a multiple of the chunk for the chunked path) and the state is carried
@@ -139,6 +141,8 @@ _CARRY_LIMIT = 1.0  # dense auto: Σ_j ‖A^(j c)‖_∞ over the chunks above t
 _SLOW_BATCH_BYTES = 16 * 2**20  # extended-precision inputs of slow modes, per batch of modes
 _WORKSPACE_BYTES = 64 * 2**20  # scratch buffers up to this size are kept for reuse (per thread)
 _LOOP_STATE_BYTES = 4 * 2**20  # the per-step loop keeps states of at most this size per sub-block
+_LOOP_GROUP_BYTES = 2**19  # loop: groups in blocks whose states over the horizon fit here (cache)
+_LOOP_MIN_STEP_BYTES = 2**15  # ... but with at least this many bytes of states per step
 _SMALL_PRODUCT = 2**22  # multiply-adds: blocks whose products are all below run on one BLAS thread
 _UNBOUNDED_CHUNKS = 2**62  # a stream's number of chunks in the dense carry test: no end known
 # cost model of method="auto" (nanoseconds; see _loop_is_cheaper)
@@ -749,9 +753,23 @@ def _is_identity(M: np.ndarray) -> bool:
 def _map_into(X: np.ndarray, M: np.ndarray | None, out: np.ndarray) -> None:
     """``out[...] = X @ M`` as :func:`_matmul_into`; ``M = None`` stands for the identity."""
     if M is None:
-        out[...] = X
+        _copy_into(X, out)
     else:
         _matmul_into(X, M, out)
+
+
+def _copy_into(X: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = X``, byte for byte. When both have one dtype and are contiguous along the
+    last axis, each row of that axis is copied as one block of bytes (a ``void`` view): the
+    loop's time-major states go into the output as a transposition of short rows, which numpy
+    copies about twice as fast that way (element by element it loops over a few entries at a
+    time)."""
+    if (X.dtype == out.dtype and X.ndim and X.shape[-1] > 1
+            and X.strides[-1] == out.strides[-1] == X.itemsize):
+        row = np.dtype((np.void, X.itemsize * X.shape[-1]))
+        np.copyto(out.view(row), X.view(row))
+    else:
+        out[...] = X
 
 
 def _transition(A: np.ndarray, dtype: np.dtype, diagonal: bool) -> np.ndarray:
@@ -898,17 +916,69 @@ def _loop_span(step_bytes: int, T: int) -> int:
     return max(1, min(T, _LOOP_STATE_BYTES // step_bytes))
 
 
+def _loop_groups(G: int, step_bytes: int, T: int) -> int:
+    """Groups per block of the loop, for groups whose states take ``step_bytes`` per step.
+
+    All ``G`` when their states over the ``T`` steps fit in ``_LOOP_GROUP_BYTES``, or when not
+    even one group's do (then time runs in sub-blocks of all groups, :func:`_loop_span`); else
+    as many as fit there, but at least enough for ``_LOOP_MIN_STEP_BYTES`` of states per step
+    (a step's Python cost must stay small against its arithmetic). Many small models with
+    short sequences (the BYJL25 deep batch: 10000 models, ``m = 4``, ``T = 48``) thus run block
+    by block with each group's ``B x_t`` over the whole horizon in one product, instead of all
+    groups in short time sub-blocks with one small product per group and sub-block; a single
+    long sequence (``G = 1``) is one block.
+    """
+    fit = _LOOP_GROUP_BYTES // (step_bytes * T)
+    if G <= fit or not fit:
+        return G
+    return min(G, max(fit, -(-_LOOP_MIN_STEP_BYTES // step_bytes)))
+
+
+def _loop_block(
+    factor: np.ndarray, Bt: np.ndarray | None, Ct: np.ndarray | None, Dt: np.ndarray | None,
+    x: np.ndarray, y: np.ndarray, h: np.ndarray | None, span: int, diagonal: bool,
+) -> np.ndarray:
+    """The loop of :func:`_sequential` on one block of groups; returns the last state.
+
+    ``x (g, N, T, d)`` and ``y (g, N, T, p)`` are the block's input and output, ``factor``,
+    ``Bt``, ``Ct``, ``Dt`` its slices of the transition and of the transposed maps (``None``
+    for an identity map or no ``D``), ``h (g, N, m)`` its initial state (``None``: zero).
+    """
+    g, N, T, _ = x.shape
+    m = factor.shape[-1]
+    scratch = _workspace(((span + 1) * g * N * m,), y.dtype)
+    H = scratch[: span * g * N * m].reshape(span, g, N, m)  # time-major states
+    tmp = scratch[span * g * N * m :].reshape(g, N, m)
+    state = h
+    for t0 in range(0, T, span):
+        n = min(span, T - t0)
+        Hs, xs, ys = H[:n], x[:, :, t0 : t0 + n], y[:, :, t0 : t0 + n]
+        _map_into(xs, Bt, Hs.transpose(1, 2, 0, 3))
+        if state is not None:
+            Hs[0] += _advance(state, factor, diagonal, tmp)
+        for t in range(1, n):
+            Hs[t] += _advance(Hs[t - 1], factor, diagonal, tmp)
+        state = Hs[n - 1].copy()
+        _map_into(Hs.transpose(1, 2, 0, 3), Ct, ys)
+        if Dt is not None:
+            ys += xs @ Dt
+    assert state is not None  # T >= 1
+    return state
+
+
 def _sequential(
     model: _Model, x: np.ndarray, extended: bool, h0: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-step loop on ``x (G, N, T, d)`` from the state ``h0 (G, N, m)`` (default zero).
 
-    Returns the output ``(G, N, T, p)`` and the last state. Time runs in sub-blocks whose
-    states take at most ``_LOOP_STATE_BYTES`` of the reused scratch buffer, stored time-major so
-    that each step is one multiply-add on contiguous ``(G, N, m)`` states: per sub-block one
-    product for ``B x_t``, the recurrence in place, and products for ``C h_t`` and ``D x_t``
-    written into the output. Memory beyond the output is thus bounded independently of ``T``.
-    ``extended`` carries the loop in ``np.longdouble`` (the ``"reference"`` method).
+    Returns the output ``(G, N, T, p)`` and the last state. The groups run in blocks
+    (:func:`_loop_groups`) and, within a block, time runs in sub-blocks whose states take at
+    most ``_LOOP_STATE_BYTES`` of the reused scratch buffer, stored time-major so that each
+    step is one multiply-add on contiguous ``(g, N, m)`` states: per sub-block one product for
+    ``B x_t``, the recurrence in place, and products for ``C h_t`` and ``D x_t`` written into
+    the output (:func:`_loop_block`). Memory beyond the output is thus bounded independently of
+    ``T`` and ``G``. ``extended`` carries the loop in ``np.longdouble`` (the ``"reference"``
+    method).
     """
     G, N, T, d = x.shape
     m, p = model.shape[1], model.shape[3]
@@ -919,25 +989,19 @@ def _sequential(
     factor = _transition(model.A, dtype, model.diagonal)
     Bt, Ct = (None if _is_identity(v) else v.transpose(0, 2, 1)[:, None].astype(dtype, copy=False)
               for v in (model.B, model.C))
+    Dt = None if model.D is None else model.D.transpose(0, 2, 1)[:, None]
     y = np.empty((G, N, T, p), dtype=dtype)
-    span = _loop_span(G * N * m * dtype.itemsize, T)
-    scratch = _workspace(((span + 1) * G * N * m,), dtype)
-    H = scratch[: span * G * N * m].reshape(span, G, N, m)  # time-major states
-    tmp = scratch[span * G * N * m :].reshape(G, N, m)
     h = None if h0 is None else h0.astype(dtype)
-    for t0 in range(0, T, span):
-        n = min(span, T - t0)
-        Hs, xs, ys = H[:n], x[:, :, t0 : t0 + n], y[:, :, t0 : t0 + n]
-        _map_into(xs, Bt, Hs.transpose(1, 2, 0, 3))
-        if h is not None:
-            Hs[0] += _advance(h, factor, model.diagonal, tmp)
-        for t in range(1, n):
-            Hs[t] += _advance(Hs[t - 1], factor, model.diagonal, tmp)
-        h = Hs[n - 1].copy()
-        _map_into(Hs.transpose(1, 2, 0, 3), Ct, ys)
-        if model.D is not None:
-            ys += xs @ model.D.transpose(0, 2, 1)[:, None]
-    return y, h
+    gb = _loop_groups(G, N * m * dtype.itemsize, T)
+    span = _loop_span(gb * N * m * dtype.itemsize, T)
+    if gb == G:
+        return y, _loop_block(factor, Bt, Ct, Dt, x, y, h, span, model.diagonal)
+    last = np.empty((G, N, m), dtype=dtype)
+    for g0 in range(0, G, gb):
+        g = slice(g0, g0 + gb)
+        Bg, Cg, Dg, hg = (None if v is None else v[g] for v in (Bt, Ct, Dt, h))
+        last[g] = _loop_block(factor[g], Bg, Cg, Dg, x[g], y[g], hg, span, model.diagonal)
+    return y, last
 
 
 def _memoryless(model: _Model, x: np.ndarray) -> np.ndarray:
