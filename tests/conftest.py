@@ -25,6 +25,14 @@ The ``tests`` directory is not a package. It is put on ``sys.path`` here, so a t
 imports the shared strategies with ``from strategies import ...`` under every pytest import
 mode, whether pytest is run as ``pytest`` or ``python -m pytest`` from the repository root.
 
+BLAS threads
+------------
+Each ``pytest-xdist`` worker runs BLAS on one thread (``threadpoolctl``, set once the test
+modules are imported, which loads numpy's and scipy's BLAS copies): ``-n auto`` starts one
+worker per core, and a second BLAS thread per worker would only oversubscribe the cores (an
+idle OpenBLAS thread spins, which more than doubled the CPU time of the larger experiments).
+A test that needs several BLAS threads sets them itself (``threadpool_limits``).
+
 Fixtures
 --------
 ``isolated_registry``
@@ -69,6 +77,14 @@ _PROFILE = _profile_name()
 if _PROFILE not in PROFILES:
     raise pytest.UsageError(f"HYPOTHESIS_PROFILE={_PROFILE!r}: expected one of {PROFILES}")
 settings.load_profile(_PROFILE)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """One BLAS thread in each xdist worker (see the module docstring)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
 
 
 @pytest.fixture

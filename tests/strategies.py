@@ -128,18 +128,24 @@ def scaled_examples(fraction: float) -> int:
     return max(1, round(settings.default.max_examples * fraction))
 
 
+def smoke_and_full(smoke: Any, full: Any) -> list[Any]:
+    """Two parameters for ``pytest.mark.parametrize`` or a parametrized fixture: ``smoke``
+    (id ``smoke``) in the default run and ``full`` (id ``full``) under the ``extended`` marker,
+    which CI runs in its second step (``python -m pytest -m extended``)."""
+    return [pytest.param(smoke, id="smoke"),
+            pytest.param(full, id="full", marks=pytest.mark.extended)]
+
+
 def example_budgets(fraction: float, full: float = 1.0) -> pytest.MarkDecorator:
     """Parametrize a test by its example count ``examples``, for :func:`run_examples`.
 
     ``fraction`` of the active profile's count (id ``smoke``) in the default run, and ``full``
-    of it (id ``full``) under the ``extended`` marker, which CI runs in its second step
-    (``python -m pytest -m extended``): a test too expensive per example for the default run
-    keeps a smoke version there, and its full count in CI.
+    of it (id ``full``) under the ``extended`` marker (:func:`smoke_and_full`): a test too
+    expensive per example for the default run keeps a smoke version there, and its full count
+    in CI.
     """
-    return pytest.mark.parametrize("examples", [
-        pytest.param(scaled_examples(fraction), id="smoke"),
-        pytest.param(scaled_examples(full), id="full", marks=pytest.mark.extended),
-    ])
+    return pytest.mark.parametrize("examples", smoke_and_full(scaled_examples(fraction),
+                                                              scaled_examples(full)))
 
 
 def run_examples(examples: int, check: Any, *args: Any, **strategies: Any) -> None:

@@ -3,11 +3,13 @@ show the qualitative results; the verdict lines react to violations (negative co
 figures have complete legends, mathtext labels and integer depth ticks; the command line
 honours ``--seed``."""
 
+import dataclasses
 import re
 
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
+from strategies import smoke_and_full
 from test_experiments_common import check_record
 
 from theory.numbers import InvalidParameterError
@@ -63,14 +65,27 @@ def _assert_legend_complete(ax):
 
 
 # --------------------------------------------------------------------------- fit experiment
+#: The quick run's settings in the default run (``QUICK`` without its depth 3: the same
+#: targets, restarts and steps); the real ``QUICK`` settings run under the ``extended`` marker.
+SMOKE_FIT = dataclasses.replace(byjl25_fit.QUICK, depths=(5,))
+
+
+@pytest.fixture(scope="module", params=smoke_and_full(SMOKE_FIT, byjl25_fit.QUICK))
+def fit_config(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def fit_dir(tmp_path_factory):
+def fit_dir(tmp_path_factory, fit_config):
     return tmp_path_factory.mktemp("fit")
 
 
 @pytest.fixture(scope="module")
-def fit_record(fit_dir):
-    return byjl25_fit.reproduce(fit_dir, quick=True, seed=0)
+def fit_record(fit_dir, fit_config):
+    """The record of ``reproduce(quick=True)`` on the settings ``fit_config``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(byjl25_fit, "QUICK", fit_config)
+        return byjl25_fit.reproduce(fit_dir, quick=True, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +93,9 @@ def fit_run(fit_record):
     return (0 if fit_record["ok"] else 1), fit_record["table"]
 
 
-def test_fit_record(fit_record, fit_dir):
+def test_fit_record(fit_record, fit_dir, fit_config):
     check_record(fit_record, byjl25_fit, fit_dir, quick=True, seed=0)
-    config = byjl25_fit.QUICK
+    config = fit_config
     assert fit_record["settings"]["iterations"] == config.iterations
     rows = _fit_rows(fit_record["table"])
     assert len(fit_record["rows"]) == len(rows) * len(config.magnitudes)
@@ -116,9 +131,9 @@ def test_fit_run_is_ok_and_has_the_note(fit_run):
     assert PAPER_NUMBERS_NOTE in out
 
 
-def test_fit_table_has_the_expected_rows(fit_run):
+def test_fit_table_has_the_expected_rows(fit_run, fit_config):
     rows = _fit_rows(fit_run[1])
-    config = byjl25_fit.QUICK
+    config = fit_config
     n = config.poles
     expected = {f"shallow n={n}": (1, n)}
     shallow_widths = {n}  # one shallow row per distinct number of hidden units
@@ -174,8 +189,9 @@ def _fit_rows_for_plot():
             Row("deep l=5 m=2", 5, 2, e(0.05, 0.03), e(2, 2), e(0, 0))]
 
 
-def test_fit_figure_has_a_complete_legend_and_integer_ticks(tmp_path):
-    fig = byjl25_fit.plot(np.array([25.0, 400.0]), _fit_rows_for_plot(), tmp_path / "f.png", 2.0)
+def test_fit_figure_has_a_complete_legend_and_integer_ticks():
+    # not written (the figure's content only): test_fit_record checks the written one
+    fig = byjl25_fit.plot(np.array([25.0, 400.0]), _fit_rows_for_plot(), None, 2.0)
     (ax,) = fig.axes
     _assert_legend_complete(ax)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
@@ -212,14 +228,28 @@ def test_minimal_width(n, depth, width):
 
 
 # --------------------------------------------------------------------------- norm experiment
+#: The quick run's settings in the default run (Algorithm A on at most 2 splits instead of 5,
+#: the same targets and depths); the real ``QUICK`` settings run under the ``extended`` marker.
+SMOKE_NORM = byjl25_norm_vs_depth.Config(shallow_norms=(10.0, 1000.0), depths=(1, 2, 3, 4),
+                                         max_splits=2)
+
+
+@pytest.fixture(scope="module", params=smoke_and_full(SMOKE_NORM, byjl25_norm_vs_depth.QUICK))
+def norm_config(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def norm_dir(tmp_path_factory):
+def norm_dir(tmp_path_factory, norm_config):
     return tmp_path_factory.mktemp("norm")
 
 
 @pytest.fixture(scope="module")
-def norm_record(norm_dir):
-    return byjl25_norm_vs_depth.reproduce(norm_dir, quick=True, seed=0)
+def norm_record(norm_dir, norm_config):
+    """The record of ``reproduce(quick=True)`` on the settings ``norm_config``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(byjl25_norm_vs_depth, "QUICK", norm_config)
+        return byjl25_norm_vs_depth.reproduce(norm_dir, quick=True, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +257,9 @@ def norm_run(norm_record):
     return (0 if norm_record["ok"] else 1), norm_record["table"]
 
 
-def test_norm_record(norm_record, norm_dir):
+def test_norm_record(norm_record, norm_dir, norm_config):
     check_record(norm_record, byjl25_norm_vs_depth, norm_dir, quick=True, seed=0)
-    assert norm_record["settings"]["max_splits"] == byjl25_norm_vs_depth.QUICK.max_splits
+    assert norm_record["settings"]["max_splits"] == norm_config.max_splits
     printed = _norm_rows(norm_record["table"])
     assert len(printed) == len(norm_record["rows"])
     for entry, row in zip(norm_record["rows"], printed):
@@ -264,8 +294,9 @@ def _points_for_plot():
             for c1 in (10.0, 1000.0) for depth in (1, 2, 3, 4)]
 
 
-def test_norm_figure_uses_mathtext_and_integer_ticks(tmp_path):
-    fig = byjl25_norm_vs_depth.plot(_points_for_plot(), tmp_path / "n.png")
+def test_norm_figure_uses_mathtext_and_integer_ticks():
+    # not written (the figure's content only): test_norm_record checks the written one
+    fig = byjl25_norm_vs_depth.plot(_points_for_plot())
     assert len(fig.axes) == 2
     for ax in fig.axes:
         assert list(ax.get_xticks()) == [1, 2, 3, 4]  # no 1.5, 2.5 on an integer axis
@@ -303,9 +334,9 @@ def test_norm_report_notes_a_row_cut_by_the_time_budget():
     assert "NOTE: the time budget cut algorithm_a short" in text
 
 
-def test_norm_table_has_the_expected_rows(norm_run):
+def test_norm_table_has_the_expected_rows(norm_run, norm_config):
     rows = _norm_rows(norm_run[1])
-    config = byjl25_norm_vs_depth.QUICK
+    config = norm_config
     expected = [(c1, depth, minimal_width(config.poles, depth))
                 for c1 in config.shallow_norms for depth in config.depths]
     assert len(rows) == len(expected)

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from strategies import smoke_and_full
 from test_experiments_common import check_record
 
 from theory.numbers import InvalidParameterError
@@ -18,17 +19,24 @@ TINY = sd.Config(depths=(1, 2), base_channels=2, modes=2, length=12, train=6, te
                  iterations=5)
 
 
-@pytest.fixture(scope="module")
-def quick(tmp_path_factory):
+#: The quick run's settings in the default run (under a second, four depths); the real
+#: ``QUICK`` settings (about 5 s) run under the ``extended`` marker.
+SMOKE = sd.Config(length=16, train=16, test=16, seeds=1, iterations=30)
+
+
+@pytest.fixture(scope="module", params=smoke_and_full(SMOKE, sd.QUICK))
+def quick(request, tmp_path_factory):
+    """``(directory, record, settings)`` of ``reproduce(quick=True)`` on the given settings."""
     out = tmp_path_factory.mktemp("s4d")
-    return out, sd.reproduce(out, quick=True, seed=0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sd, "QUICK", request.param)
+        return out, sd.reproduce(out, quick=True, seed=0), request.param
 
 
 def test_quick_record_and_table(quick):
-    out, record = quick
+    out, record, config = quick
     check_record(record, sd, out, quick=True, seed=0)
     assert record["ok"] and PAPER_NUMBERS_NOTE in record["table"]
-    config = sd.QUICK
     assert [r["depth"] for r in record["rows"]] == list(config.depths)
     budget = sd.Model(max(config.depths), config.base_channels, config.modes).size
     for row in record["rows"]:

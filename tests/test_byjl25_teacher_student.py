@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
+from strategies import smoke_and_full
 from test_experiments_common import check_record
 
 from theory.numbers import InvalidParameterError
@@ -21,18 +22,25 @@ from verify.fitting import Layout
 TINY = ts.Config(shapes=((2, 2),), length=16, seeds=2, iterations=15)
 
 
-@pytest.fixture(scope="module")
-def quick(tmp_path_factory):
+#: The quick run's settings in the default run (a fraction of a second, one teacher); the real
+#: ``QUICK`` settings (two teachers, about 3 s) run under the ``extended`` marker.
+SMOKE = ts.Config(shapes=((2, 2),), length=24, seeds=2, iterations=60)
+
+
+@pytest.fixture(scope="module", params=smoke_and_full(SMOKE, ts.QUICK))
+def quick(request, tmp_path_factory):
+    """``(directory, record, settings)`` of ``reproduce(quick=True)`` on the given settings."""
     out = tmp_path_factory.mktemp("ts")
-    return out, ts.reproduce(out, quick=True, seed=0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ts, "QUICK", request.param)
+        return out, ts.reproduce(out, quick=True, seed=0), request.param
 
 
 def test_quick_record_and_table(quick):
-    out, record = quick
+    out, record, config = quick
     check_record(record, ts, out, quick=True, seed=0)
     assert record["ok"]
     assert PAPER_NUMBERS_NOTE in record["table"]
-    config = ts.QUICK
     assert len(record["rows"]) == 2 * len(config.shapes)
     for row in record["rows"]:
         # equal parameter counts, by theory.param_count

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
-from scipy.signal import dlsim
-from strategies import control_systems
+from strategies import control_systems, example_budgets, run_examples
 
 from theory.conventions import from_control, to_control
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
@@ -29,6 +27,8 @@ def simulate_same_step(A, B, C, D, x):
 
 def simulate_control(A, B, C, D, u):
     """scipy's control convention: s[k+1] = A s[k] + B u[k], y[k] = C s[k] + D u[k]."""
+    from scipy.signal import dlsim  # not at collection: importing scipy.signal takes ~1 s
+
     _, y, _ = dlsim((A, B, C, D, 1.0), u)
     return np.asarray(y).reshape(len(u), C.shape[0])
 
@@ -58,22 +58,30 @@ def _inputs(T, d):
         lambda v: np.array(v, dtype=float).reshape(T, d))
 
 
-@given(data=st.data(), T=st.integers(1, 25))
-def test_to_control_gives_the_same_map_under_dlsim(data, T):
-    A, B, C, D = data.draw(control_systems())
-    x = data.draw(_inputs(T, B.shape[1]))
-    y_ref = simulate_same_step(A, B, C, D, x)
-    y = simulate_control(*to_control(A, B, C, D), x)
-    _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+# The property tests below take ~20 ms per example (mostly drawing the systems and inputs):
+# a quarter of the profile's count in the default run, all of it under ``extended``.
+@example_budgets(0.25)
+def test_to_control_gives_the_same_map_under_dlsim(examples):
+    def check(data, T):
+        A, B, C, D = data.draw(control_systems())
+        x = data.draw(_inputs(T, B.shape[1]))
+        y_ref = simulate_same_step(A, B, C, D, x)
+        y = simulate_control(*to_control(A, B, C, D), x)
+        _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+
+    run_examples(examples, check, data=st.data(), T=st.integers(1, 25))
 
 
-@given(data=st.data(), T=st.integers(1, 25))
-def test_from_control_gives_the_same_map_as_dlsim(data, T):
-    A, B, C, D = data.draw(control_systems())
-    u = data.draw(_inputs(T, B.shape[1]))
-    y_ref = simulate_control(A, B, C, D, u)
-    y = simulate_same_step(*from_control(A, B, C, D), u)
-    _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+@example_budgets(0.25)
+def test_from_control_gives_the_same_map_as_dlsim(examples):
+    def check(data, T):
+        A, B, C, D = data.draw(control_systems())
+        u = data.draw(_inputs(T, B.shape[1]))
+        y_ref = simulate_control(A, B, C, D, u)
+        y = simulate_same_step(*from_control(A, B, C, D), u)
+        _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+
+    run_examples(examples, check, data=st.data(), T=st.integers(1, 25))
 
 
 @pytest.mark.parametrize(
@@ -92,17 +100,20 @@ def test_from_control_handles_singular_A(A):
     assert np.array_equal(y[:1], D @ u[:1])  # y_1 = D x_1: the state is still zero
 
 
-@given(data=st.data(), T=st.integers(1, 20))
-def test_round_trips_keep_the_map(data, T):
-    A, B, C, D = data.draw(control_systems())
-    x = data.draw(_inputs(T, B.shape[1]))
-    scale = _error_scale(A, B, C, D, T)
-    # control → same-step → control (augmented state, same map under dlsim)
-    _assert_close(simulate_control(*to_control(*from_control(A, B, C, D)), x),
-                  simulate_control(A, B, C, D, x), scale)
-    # same-step → control → same-step
-    _assert_close(simulate_same_step(*from_control(*to_control(A, B, C, D)), x),
-                  simulate_same_step(A, B, C, D, x), scale)
+@example_budgets(0.25)
+def test_round_trips_keep_the_map(examples):
+    def check(data, T):
+        A, B, C, D = data.draw(control_systems())
+        x = data.draw(_inputs(T, B.shape[1]))
+        scale = _error_scale(A, B, C, D, T)
+        # control → same-step → control (augmented state, same map under dlsim)
+        _assert_close(simulate_control(*to_control(*from_control(A, B, C, D)), x),
+                      simulate_control(A, B, C, D, x), scale)
+        # same-step → control → same-step
+        _assert_close(simulate_same_step(*from_control(*to_control(A, B, C, D)), x),
+                      simulate_same_step(A, B, C, D, x), scale)
+
+    run_examples(examples, check, data=st.data(), T=st.integers(1, 20))
 
 
 _SMALL = (np.array([[0.5, 1.0], [0.0, -0.25]]), np.array([[1.0], [2.0]]),

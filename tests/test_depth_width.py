@@ -13,7 +13,7 @@ import sympy
 from error_reports import wrong_error_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import deep_models, scaled_examples, shallow_models
+from strategies import deep_models, example_budgets, run_examples, scaled_examples, shallow_models
 from sympy import I
 from sympy import Rational as R
 
@@ -341,14 +341,17 @@ def _shape_for(n: int, draw_depth: int) -> tuple[int, int]:
     return draw_depth, width
 
 
-@settings(max_examples=scaled_examples(0.5), deadline=None)
-@given(shallow_models(kind=NumberKind.EXACT, max_width=3, distinct_poles=True),
-       st.integers(1, 3))
-def test_algorithm_a_exact_for_low_degree(target: ShallowSSM, depth: int) -> None:
-    depth, width = _shape_for(target.width, depth)
-    deep = shallow_to_deep(target, depth, width)
-    assert (deep.depth, deep.width, deep.kind) == (depth, width, NumberKind.EXACT)
-    assert _exactly_equal(deep, target)
+@example_budgets(0.2, 0.5)  # exact Algorithm A, ~30 ms an example
+def test_algorithm_a_exact_for_low_degree(examples: int) -> None:
+    def check(target: ShallowSSM, depth: int) -> None:
+        depth, width = _shape_for(target.width, depth)
+        deep = shallow_to_deep(target, depth, width)
+        assert (deep.depth, deep.width, deep.kind) == (depth, width, NumberKind.EXACT)
+        assert _exactly_equal(deep, target)
+
+    run_examples(examples, check, target=shallow_models(kind=NumberKind.EXACT, max_width=3,
+                                                        distinct_poles=True),
+                 depth=st.integers(1, 3))
 
 
 def _factorable(n: int, seed: int) -> ShallowSSM:

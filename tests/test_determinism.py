@@ -5,11 +5,14 @@ hypothesis profile is derandomized.
 a set of spectrum styles drew different instances in different processes (the float64 worst
 margin of ``byjl25.lemma3.1`` at seed 0 varied between 1.79 and 1.94). Here two processes with
 different hash seeds must write the same JSON report once the wall times, the creation time and
-the host description are removed.
+the host description are removed. The tests that start processes carry the ``extended`` marker
+(CI runs them in its second step, ``python -m pytest -m extended``); the default run keeps
+in-process versions (two runs in one process, the configuration refusing an unknown profile).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -29,14 +32,18 @@ HASH_SEEDS = ("1", "4")
 VOLATILE = ("created", "versions")
 
 
-def _start(path: Path, hash_seed: str) -> subprocess.Popen[str]:
-    argv = [sys.executable, "-m", "verify", "--instances", "5", "--seed", "0", "--no-progress",
-            "--json", str(path)]
-    for claim in CLAIMS:
+def _argv(path: Path, claims: tuple[str, ...] = CLAIMS, instances: int = 5) -> list[str]:
+    """The arguments of ``python -m verify`` for a run of ``claims`` at seed 0 into ``path``."""
+    argv = ["--instances", str(instances), "--seed", "0", "--no-progress", "--json", str(path)]
+    for claim in claims:
         argv += ["--claim", claim]
+    return argv
+
+
+def _start(path: Path, hash_seed: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-m", "verify", *_argv(path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _stable_part(report: dict[str, Any]) -> str:
@@ -50,6 +57,7 @@ def _stable_part(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, sort_keys=True)
 
 
+@pytest.mark.extended  # two processes (seconds); in process: test_same_seed_same_json_in_process
 def test_same_seed_same_json_under_different_hash_seeds(tmp_path):
     paths = [tmp_path / f"hash{h}.json" for h in HASH_SEEDS]
     procs = [_start(p, h) for p, h in zip(paths, HASH_SEEDS)]  # both at once: half the time
@@ -58,6 +66,19 @@ def test_same_seed_same_json_under_different_hash_seeds(tmp_path):
         assert code in (0, 1), err
     texts = [_stable_part(json.loads(p.read_text())) for p in paths]
     assert [c["id"] for c in json.loads(texts[0])["claims"]] == list(CLAIMS)
+    assert texts[0] == texts[1]
+
+
+def test_same_seed_same_json_in_process(tmp_path):
+    """Smoke version of the test above: two runs in this process of the claim whose sampler
+    iterated over a set (on a few instances) write the same report."""
+    from verify.__main__ import main
+
+    paths = [tmp_path / f"run{i}.json" for i in (1, 2)]
+    for path in paths:
+        assert main(_argv(path, CLAIMS[:1], 2)) == 0
+    texts = [_stable_part(json.loads(p.read_text())) for p in paths]
+    assert [c["id"] for c in json.loads(texts[0])["claims"]] == list(CLAIMS[:1])
     assert texts[0] == texts[1]
 
 
@@ -113,6 +134,16 @@ def test_active_profile_is_the_selected_one():
         (selected.derandomize, selected.max_examples)
 
 
+def test_unknown_profile_is_refused_when_the_configuration_loads(monkeypatch):
+    """In process: the suite configuration, loaded again, refuses an unknown profile."""
+    spec = importlib.util.spec_from_file_location(
+        "conftest_again", Path(__file__).resolve().parent / "conftest.py")
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "bogus")
+    with pytest.raises(pytest.UsageError, match="HYPOTHESIS_PROFILE='bogus'"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+@pytest.mark.extended  # a pytest process (seconds); in process: the test above
 def test_unknown_profile_is_a_usage_error(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co",

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import sympy
 from error_reports import wrong_error_reports
-from hypothesis import find, given, settings
+from hypothesis import find, settings
 from hypothesis import strategies as st
 from strategies import (
     ALL_KINDS,
@@ -25,7 +25,6 @@ from strategies import (
     mismatches,
     run_examples,
     same_model_in_kinds,
-    scaled_examples,
     shallow_models,
     stable_spectra,
 )
@@ -118,19 +117,22 @@ def test_stack_of_diagonal_matrices_is_accepted(kind):
                  magnitude_bound(_deep(kind, lam, B, C), 6))
 
 
-@given(deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
-@settings(max_examples=scaled_examples(0.5))
-def test_transfer_function_series_equals_kernel_exactly(model):
-    T = 6
-    num, den = sympy.fraction(sympy.together(model.transfer_function()))
-    a = sympy.Poly(num, W).all_coeffs()[::-1]
-    d = sympy.Poly(den, W).all_coeffs()[::-1]
-    series = []  # Taylor coefficients of num/den at w = 0 by exact power-series division
-    for s in range(T):
-        acc = (a[s] if s < len(a) else 0) - sum(d[j] * series[s - j]
-                                               for j in range(1, min(s, len(d) - 1) + 1))
-        series.append(sympy.expand(acc / d[0]))
-    assert mismatches(model.kernel(T), series, NumberKind.EXACT) == []
+@example_budgets(0.2, 0.5)  # sympy's together(), ~20 ms an example
+def test_transfer_function_series_equals_kernel_exactly(examples):
+    def check(model):
+        T = 6
+        num, den = sympy.fraction(sympy.together(model.transfer_function()))
+        a = sympy.Poly(num, W).all_coeffs()[::-1]
+        d = sympy.Poly(den, W).all_coeffs()[::-1]
+        series = []  # Taylor coefficients of num/den at w = 0 by exact power-series division
+        for s in range(T):
+            acc = (a[s] if s < len(a) else 0) - sum(d[j] * series[s - j]
+                                                   for j in range(1, min(s, len(d) - 1) + 1))
+            series.append(sympy.expand(acc / d[0]))
+        assert mismatches(model.kernel(T), series, NumberKind.EXACT) == []
+
+    run_examples(examples, check, model=deep_models(kind=NumberKind.EXACT, max_depth=3,
+                                                    max_width=2))
 
 
 @KINDS

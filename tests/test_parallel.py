@@ -5,10 +5,11 @@ canonical JSON without the wall times, the creation time and the host (``_stable
 size is set to one batch (``CHUNK_INSTANCES = 1``) in the calling process, which plans the
 chunks, so each tier below runs in several chunks.
 
-The runs of all three ``CLAIMS`` on worker processes and on a Dask cluster carry the
-``extended`` marker (CI runs them in its second step, ``python -m pytest -m extended``); the
-default run keeps the same comparisons for one claim (``wx23.result_b1``) on two workers and
-for a merge of two shards.
+Every test that starts worker processes or a Dask cluster carries the ``extended`` marker (CI
+runs them in its second step, ``python -m pytest -m extended``); the default run keeps the same
+comparisons for one claim (``wx23.result_b1``) with the worker backend on a thread of this
+process (``_InProcessPool``), for a merge of two shards, and runs the workers' initializer
+(``_limit_threads``) in this process.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import json
 import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from strategies import smoke_and_full
 
 import verify.runner as runner
 from theory.numbers import InvalidParameterError
 from verify.__main__ import main
 from verify.parallel import (
+    THREAD_VARIABLES,
     ClusterError,
     DaskBackend,
     ProcessBackend,
@@ -119,9 +122,43 @@ def test_the_comparison_runs_several_chunks_per_tier():
 
 
 # ------------------------------------------------------------------ worker processes
+class _InProcessPool(ThreadPoolExecutor):
+    """``ProcessPoolExecutor``'s interface on one thread of this process: the worker
+    backend's submission, result and merge code without starting (spawning) a process.
+    ``opened`` lists the worker count asked for by each pool opened."""
+
+    opened: list[int] = []
+
+    def __init__(self, max_workers: int, mp_context: Any, initializer: Any) -> None:
+        super().__init__(max_workers=1)  # one thread: the claims share mpmath's precision
+        self.opened.append(max_workers)
+
+
+@pytest.fixture
+def in_process_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """``ProcessBackend`` runs its chunks on :class:`_InProcessPool`; ``_chunk_task`` loads
+    the claims into a registry that is restored and leaves this process's threads alone.
+    The worker counts of the pools opened during the test."""
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", _InProcessPool)
+    monkeypatch.setattr("verify.parallel._limit_threads", lambda: None)
+    monkeypatch.setattr("verify.parallel._CLAIMS", {})
+    monkeypatch.setattr(_InProcessPool, "opened", [])
+    return _InProcessPool.opened
+
+
+def test_the_worker_backend_gives_the_in_process_report(tmp_path, in_process_pool,
+                                                        in_process_b1):
+    """Smoke version of the test below, on ``_InProcessPool``."""
+    path = tmp_path / "w2.json"
+    assert main(_argv(path, "--workers", "2", claims=CLAIMS[1:2])) == 0
+    assert in_process_pool == [2]  # the run went through the worker backend
+    assert _stable(path) == in_process_b1
+
+
+@pytest.mark.extended  # worker processes (seconds); in process: the test above
 @pytest.mark.parametrize(("claims", "reference"), [
     pytest.param(CLAIMS[1:2], "in_process_b1", id="one-claim"),
-    pytest.param(CLAIMS, "in_process", id="all-claims", marks=pytest.mark.extended),
+    pytest.param(CLAIMS, "in_process", id="all-claims"),
 ])
 def test_two_workers_give_the_in_process_report(tmp_path, request, claims, reference):
     path = tmp_path / "w2.json"
@@ -146,10 +183,13 @@ def test_worker_count_dependent_seeding_is_caught(tmp_path, in_process_b1, monke
     assert changed == ["float64 (scan core)"]  # other draws (the exact tier stays 'exact')
 
 
-def test_a_claim_unknown_to_the_workers_is_a_worker_failure():
+@pytest.mark.parametrize("pool", smoke_and_full("in_process_pool", "worker processes"))
+def test_a_claim_unknown_to_the_workers_is_a_worker_failure(request, pool):
+    opened = request.getfixturevalue(pool) if pool == "in_process_pool" else None
     chunk = Chunk(0, "test.only.here", 0, 0, 1, 1)
     with ProcessBackend(1) as backend, pytest.raises(WorkerFailure, match="test.only.here"):
         list(backend.map_chunks([chunk], 0))
+    assert opened is None or opened == [1]  # the smoke version ran on _InProcessPool
 
 
 def test_a_worker_refuses_other_versions(monkeypatch):
@@ -164,8 +204,25 @@ def test_a_worker_refuses_other_versions(monkeypatch):
     assert limited == [True]  # once per worker process
 
 
-def test_workers_run_one_blas_thread():
+def test_limit_threads_leaves_one_thread_and_sets_the_variables(monkeypatch):
+    """In process, the initializer of every worker (spawned in the test below)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.setenv(name, "2")
+    with threadpool_limits(limits=2):  # restored afterwards
+        assert all(p["num_threads"] == 2 for p in threadpool_info())
+        _limit_threads()
+        pools = threadpool_info()
+    assert pools and all(p["num_threads"] == 1 for p in pools)
+    assert all(os.environ[name] == "1" for name in THREAD_VARIABLES)
+
+
+@pytest.mark.extended  # a worker process (seconds); in process: the test above
+def test_workers_run_one_blas_thread(monkeypatch):
     from threadpoolctl import threadpool_info
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)  # the worker must set it itself
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_limit_threads) as pool:
@@ -240,7 +297,7 @@ def test_scheduler_without_the_extra_names_it(monkeypatch, tmp_path, capsys):
 
 def test_unreachable_scheduler_exits_2(monkeypatch, tmp_path, capsys):
     pytest.importorskip("distributed", reason="the optional extra 'distributed' is not installed")
-    monkeypatch.setattr("verify.parallel.CONNECT_SECONDS", 1)
+    monkeypatch.setattr("verify.parallel.CONNECT_SECONDS", 0.2)
     assert main(_argv(tmp_path / "r.json", "--scheduler", "tcp://127.0.0.1:9")) == 2
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in \
         capsys.readouterr().err

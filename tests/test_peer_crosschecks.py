@@ -32,7 +32,6 @@ import math
 import numpy as np
 import pytest
 import scipy.linalg
-import scipy.signal
 from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -269,6 +268,8 @@ def _simulation_tolerance(A, B, C, D, x):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_to_control_matches_dlsim_and_forced_response(control, seed):
+    import scipy.signal  # here, not at collection: the import takes about a second
+
     A, B, C, D = _random_system(seed)
     x = np.random.default_rng(100 + seed).standard_normal((40, B.shape[1]))
     ours = _same_step(A, B, C, D, x)
@@ -289,6 +290,8 @@ def test_to_control_matches_dlsim_and_forced_response(control, seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_from_control_matches_dlsim_and_forced_response(control, seed):
+    import scipy.signal  # here, not at collection: the import takes about a second
+
     A, B, C, D = _random_system(seed)
     A[0] = 0.0  # a singular A: the direct conversion through A^{-1} would fail here
     x = np.random.default_rng(200 + seed).standard_normal((40, B.shape[1]))
@@ -333,6 +336,8 @@ def _residuez(deep):
     """``scipy.signal.residuez`` of ``ρ̂(w) = b(w)/a(w)``: ``a(w) = Π (1 - λ w)`` over all
     eigenvalues (``numpy.poly`` gives its coefficients in ascending powers of ``w``), and
     ``b = (a * ρ)`` truncated to degree ``lm - 1`` (the numerator has degree ``≤ l(m-1)``)."""
+    import scipy.signal  # here, not at collection: the import takes about a second
+
     n = deep.depth * deep.width
     a = np.poly(np.ravel(deep.eigenvalues))
     b = np.convolve(a, _deep_kernel(deep, n))[:n]
@@ -395,6 +400,8 @@ def test_random_deep_to_shallow_matches_residuez(seed, shape):
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), d=st.integers(1, 3),
        p=st.integers(1, 3), radius=st.floats(0.0, 0.99))
 def test_random_systems_converted_match_dlsim(seed, n, d, p, radius):
+    import scipy.signal  # here, not at collection: the import takes about a second
+
     # both converters against scipy on random sizes and spectral radii (A = 0 included)
     A, B, C, D = _random_system(seed, n, d, p, radius)
     x = np.random.default_rng(seed).standard_normal((30, d))

@@ -7,6 +7,7 @@ import math
 import sys
 import threading
 import types
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import scipy.optimize
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import smoke_and_full
 
 from theory.linear import UnstableModelError
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
@@ -862,13 +864,16 @@ def test_complex64_becomes_complex128():
 # ----------------------------------------------------------------------------------------------
 
 
-def test_benchmark_quick_smoke_run(capsys, monkeypatch):
+# Without the optional jax and numba peers in the default run (3 s of CPU); with them, when
+# installed, under ``extended`` (importing and compiling them takes about 25 s of CPU).
+@pytest.mark.parametrize("peers", smoke_and_full(("--no-peers",), ()))
+def test_benchmark_quick_smoke_run(capsys, monkeypatch, peers):
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scan.py"
     spec = importlib.util.spec_from_file_location("bench_scan", path)
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "bench_scan", module)  # dataclasses look the module up
     spec.loader.exec_module(module)
-    assert module.main(["--quick", "--repeats", "1"]) == 0
+    assert module.main(["--quick", "--repeats", "1", *peers]) == 0
     out = capsys.readouterr().out
     assert "S1 complex diagonal" in out and "of dgemm throughput" in out
 
@@ -1043,13 +1048,26 @@ def test_deep_batch_auto_equals_the_loop_and_needs_the_output_plus_a_constant():
         assert peak - y.nbytes <= scan._LOOP_STATE_BYTES + 256 * 1024
 
 
-def test_blas_runs_on_one_thread_for_small_products_only(monkeypatch):
+def _blas_threads() -> list[int]:
     from threadpoolctl import threadpool_info
 
-    def blas_threads():
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
-    original = blas_threads()
+
+@pytest.fixture
+def two_blas_threads() -> Iterator[list[int]]:
+    """BLAS on two threads during the test (xdist workers run one, see conftest), so that a
+    limit to one thread is visible; the thread counts per BLAS library."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        original = _blas_threads()
+        assert original and all(n == 2 for n in original)
+        yield original
+
+
+def test_blas_runs_on_one_thread_for_small_products_only(monkeypatch, two_blas_threads):
+    blas_threads, original = _blas_threads, two_blas_threads
     seen = []
     matmul = scan._matmul_into
 
@@ -1069,13 +1087,8 @@ def test_blas_runs_on_one_thread_for_small_products_only(monkeypatch):
     assert seen and all(threads == original for threads in seen)
 
 
-def test_concurrent_blas_limits_restore_the_original_once_all_leave():
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-    original, limit = blas_threads(), scan._OneBlasThread()
+def test_concurrent_blas_limits_restore_the_original_once_all_leave(two_blas_threads):
+    blas_threads, original, limit = _blas_threads, two_blas_threads, scan._OneBlasThread()
     limit.__enter__()
     limit.__enter__()  # a second thread
     limit.__exit__(None, None, None)
