@@ -11,12 +11,11 @@ choke point per module and answers a bad argument with a ``ValueError`` (the sui
   each parameter, or the documented reason why it has no checkable parameter.
   :func:`test_every_public_callable_has_cases` fails when a public callable has no entry (or an
   entry names a callable that no longer exists).
-* :func:`test_bad_value` substitutes each bad value into the valid call and asserts the error
-  (or the documented result); :func:`test_valid_call` checks that the valid call itself
+* :func:`test_bad_values` substitutes each bad value of a callable into its valid call and
+  asserts the error (or the documented result), one test per callable (its id is the
+  callable's key, e.g. ``theory.memory:power_bound``) that reports every failing value by its
+  case id ``key[param=label]``; :func:`test_valid_call` checks that the valid call itself
   succeeds, so that every failure is due to the substituted value.
-
-Cases that fail in modules owned by other engineers are marked ``xfail(strict=True)`` in
-:data:`OWNED_ELSEWHERE` until their owners add the validation.
 """
 
 from __future__ import annotations
@@ -41,19 +40,6 @@ import verify
 CALL_TIMEOUT = 20
 
 CASES = build_cases()
-
-#: Bad-value cases that fail in modules owned by other engineers: module → test ids.
-OWNED_ELSEWHERE: dict[str, tuple[str, ...]] = {
-}
-
-
-_XFAIL = {test_id: path for path, ids in OWNED_ELSEWHERE.items() for test_id in ids}
-
-
-def test_known_failures_are_cases() -> None:
-    """Every id in :data:`OWNED_ELSEWHERE` names a generated case (no stale entries)."""
-    generated = {p.id for p in _bad_params()}
-    assert not set(_XFAIL) - generated, sorted(set(_XFAIL) - generated)
 
 
 def _modules() -> list[Any]:
@@ -173,18 +159,11 @@ def _names(message: str, name: str) -> bool:
     return False
 
 
-def _bad_params() -> Iterator[Any]:
-    for key, entry in CASES.items():
-        if isinstance(entry, Reason):
-            continue
-        for param, values in entry.bad.items():
-            for bad in values:
-                test_id = f"{key}[{param}={label_of(bad)}]"
-                marks = ()
-                if test_id in _XFAIL:
-                    marks = (pytest.mark.xfail(
-                        strict=True, reason=f"owned elsewhere: {_XFAIL[test_id]}"),)
-                yield pytest.param(key, param, bad, id=test_id, marks=marks)
+def _bad_cases(key: str) -> Iterator[tuple[str, str, Any]]:
+    """``(case id, parameter, bad value)`` of every bad value of the entry ``key``."""
+    for param, values in CASES[key].bad.items():
+        for bad in values:
+            yield f"{key}[{param}={label_of(bad)}]", param, bad
 
 
 @pytest.mark.parametrize(
@@ -195,10 +174,8 @@ def test_valid_call(key: str) -> None:
     _invoke(fn, args, kwargs)
 
 
-@pytest.mark.parametrize(("key", "param", "bad"), list(_bad_params()))
-def test_bad_value(key: str, param: str, bad: Any) -> None:
+def _check_bad_value(case: Case, param: str, bad: Any) -> None:
     """A bad value raises a ValueError naming the parameter (or gives its documented result)."""
-    case = CASES[key]
     fn, args, kwargs, value = _substituted(case, param, bad)
     if isinstance(bad, Documented):
         if bad.raises is not None:
@@ -214,6 +191,28 @@ def test_bad_value(key: str, param: str, bad: Any) -> None:
     names = (param, *case.aliases.get(param, ()), *getattr(bad, "also", ()))
     assert any(_names(message, name) for name in names), (
         f"the error does not name {' or '.join(map(repr, names))}: {message!r}")
+
+
+@pytest.mark.parametrize("key", [k for k, e in CASES.items() if isinstance(e, Case)])
+def test_bad_values(key: str) -> None:
+    """Every bad value of the callable ``key`` is refused by name (or gives its documented
+    result); the failure lists each failing case with its error."""
+    failures = []
+    for case_id, param, bad in _bad_cases(key):
+        try:
+            _check_bad_value(CASES[key], param, bad)
+        except (Exception, pytest.fail.Exception) as exc:  # "DID NOT RAISE" is not an Exception
+            failures.append(f"{case_id}: {type(exc).__name__}: {exc}")
+    assert not failures, "\n".join(failures)
+
+
+def test_an_accepted_bad_value_is_reported_by_its_case_id(monkeypatch) -> None:
+    """The harness itself: a callable that accepts a bad value fails the callable's test,
+    and the failure names the case."""
+    monkeypatch.setitem(CASES, "fake:f", Case(lambda: ((lambda a: a), (1,), {}),
+                                              {"a": (Bad(float("nan"), "nan"),)}))
+    with pytest.raises(AssertionError, match=r"fake:f\[a=nan\]: Failed: DID NOT RAISE"):
+        test_bad_values("fake:f")
 
 
 def test_substitution_reaches_the_callable() -> None:
