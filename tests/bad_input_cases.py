@@ -423,24 +423,7 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
         assert key not in cases, key
         cases[key] = entry
 
-    # ------------------------------------------------------------------ theory.activations
-    add("theory.activations:Activation",
-        Case(call(act.Activation, "id", lambda x: x, 1.0),
-             {"lipschitz": (NAN, -1.0, INF), "fn": (Bad(3, "not-callable"),)}))
-    add("theory.activations:Activation.__call__",
-        Case(lazy(lambda: act.RELU, np.array([0.5])),
-             {"x": (Documented(np.array([NAN]), "nan", _is_nan,
-                               "σ is applied entrywise: NaN in, NaN out"),
-                    "0.5", np.array([1j]))}))
-    add("theory.activations:Activation.inv",
-        Case(lazy(lambda: act.TANH.inv, np.array([0.5])),
-             {"y": (np.array([2.0]), np.array([NAN]), "0.5", [2 + 0j])}))
-    add("theory.activations:custom_activation",
-        Case(call(act.custom_activation, np.tanh, 1.0),
-             {"lipschitz": (NAN, -1.0, INF), "fn": (Bad(3, "not-callable"),)}))
-    add("theory.activations:get_activation",
-        Case(call(act.get_activation, "relu"),
-             {"name_or_activation": ("bogus", 3)}))
+    _add_activations_cases(add)
 
     # ------------------------------------------------------------------ theory.approximation
     add("theory.approximation:MemorylessApproximant", record("memoryless_network"))
@@ -1895,6 +1878,51 @@ def build_cases() -> dict[str, Case | Reason]:  # noqa: C901, PLR0915 (a table)
     _add_scan_stream_cases(add)
     _add_catalog_cases(add)
     return cases
+
+
+def _add_activations_cases(add: Callable[[str, Case | Reason], None]) -> None:
+    """``theory.activations``: the fields of an activation, its argument (exact Python ints and
+    ``Fraction``s of any size included: exact or saturated values, or refused by name where
+    they lie outside an inverse's domain) and the lookup by name."""
+    from fractions import Fraction
+
+    import theory.activations as act
+
+    huge, huge_fraction = 10**400, Fraction(10**400, 3)
+    lipschitz = (NAN, -1.0, INF, Bad(huge, "int-1e400"), Bad(huge_fraction, "fraction-3e399"),
+                 Bad(10**5000, "int-1e5000"))
+    domain = (Bad((0.0, huge), "int-1e400-bound"), Bad((1.0, -1.0), "reversed"),
+              Bad((0.0, "1"), "str-bound"), Bad(5, "int"), Bad((0.0, 1.0, 2.0), "three"))
+    add("theory.activations:Activation",
+        Case(call(act.Activation, "id", lambda x: x, 1.0, inverse=lambda y: y),
+             {"lipschitz": lipschitz, "fn": (Bad(3, "not-callable"),),
+              "inverse_domain": domain}))
+    add("theory.activations:Activation.__call__",
+        Case(lazy(lambda: act.RELU, np.array([0.5])),
+             {"x": (Documented(np.array([NAN]), "nan", _is_nan,
+                               "σ is applied entrywise: NaN in, NaN out"),
+                    Documented(huge, "int-1e400", lambda out: out == huge,
+                               "Python ints are exact: ReLU returns them as they are"),
+                    Documented([huge, -1], "int-1e400-list",
+                               lambda out: out.dtype == object and out.tolist() == [huge, 0],
+                               "a list with an int beyond float64 becomes an object array"),
+                    "0.5", np.array([1j]))}))
+    add("theory.activations:Activation.inv",
+        Case(lazy(lambda: act.TANH.inv, np.array([0.5])),
+             {"y": (np.array([2.0]), np.array([NAN]), "0.5", [2 + 0j],
+                    Bad(huge, "int-1e400"), Bad(-huge, "int-minus-1e400"),
+                    Bad([0.5, huge], "int-1e400-list"), Bad((huge,), "int-1e400-tuple"),
+                    Bad(np.array([huge], dtype=object), "int-1e400-object-array"),
+                    Bad(huge_fraction, "fraction-3e399"), Bad([huge_fraction], "fraction-list"),
+                    Bad(10**5000, "int-1e5000"))}))
+    add("theory.activations:custom_activation",
+        Case(call(act.custom_activation, np.tanh, 1.0, inverse=np.arctanh,
+                  inverse_domain=(-1.0, 1.0)),
+             {"lipschitz": lipschitz, "fn": (Bad(3, "not-callable"),),
+              "inverse_domain": domain}))
+    add("theory.activations:get_activation",
+        Case(call(act.get_activation, "relu"),
+             {"name_or_activation": ("bogus", 3)}))
 
 
 def _add_report_dir_cases(add: Callable[[str, Case | Reason], None],

@@ -239,3 +239,169 @@ def test_real_entries_of_every_kind_are_accepted_in_one_list():
     out = IDENTITY.inv(entries)
     assert out.dtype == object and list(out) == entries
     assert np.array_equal(RELU(np.array([-1, 2], dtype=np.int64)), [0, 2])
+
+
+# ------------------------------------------------- exact Python ints and Fractions of any size
+HUGE = 10**400
+#: The smallest integer that float64 rounds to infinity (float() raises OverflowError on it).
+FLOAT_LIMIT = 2**1024 - 2**970
+
+
+def test_piecewise_linear_activations_keep_huge_ints_and_fractions_exact():
+    big = Fraction(HUGE, 3)
+    assert RELU(HUGE) == HUGE and RELU(-HUGE) == 0 and RELU(big) == big
+    assert HARDTANH(HUGE) == 1 and HARDTANH(-big) == -1 and IDENTITY(-HUGE) == -HUGE
+    for x in ([HUGE, -1], (HUGE, -1), np.array([HUGE, -1], dtype=object)):
+        out = RELU(x)
+        assert out.dtype == object and out.tolist() == [HUGE, 0]
+    assert IDENTITY([[1, -HUGE]]).tolist() == [[1, -HUGE]]
+    assert HARDTANH([0.5, big]).tolist() == [0.5, 1]
+
+
+def test_a_list_becomes_an_object_array_from_the_first_int_beyond_float64():
+    below = RELU([FLOAT_LIMIT - 1])  # rounds to the largest float
+    assert below.dtype == np.float64 and below[0] == np.finfo(float).max
+    at = RELU([FLOAT_LIMIT])
+    assert at.dtype == object and at[0] == FLOAT_LIMIT
+    assert RELU([-FLOAT_LIMIT]).tolist() == [0]
+
+
+@pytest.mark.parametrize("x", [HUGE, Fraction(HUGE, 3), FLOAT_LIMIT, 10**5000],
+                         ids=["1e400", "fraction-3e399", "float-limit", "1e5000"])
+def test_tanh_and_sigmoid_saturate_beyond_float64(x):
+    # the float64 values: tanh(±x) and σ(x) round to ±1.0 and 1.0, σ(-x) to 0.0
+    for value, expected in ((TANH(x), 1.0), (TANH(-x), -1.0), (SIGMOID(x), 1.0),
+                            (SIGMOID(-x), 0.0)):
+        assert type(value) is float and value == expected
+    assert TANH([0.5, x]).tolist() == [math.tanh(0.5), 1.0]
+    assert SIGMOID(np.array([x, -x], dtype=object)).tolist() == [1.0, 0.0]
+
+
+def test_tanh_and_sigmoid_take_fractions_in_float64():
+    assert TANH(Fraction(1, 2)) == math.tanh(0.5)
+    assert SIGMOID(Fraction(-1, 2)) == 1 / (1 + math.exp(0.5))
+    assert SIGMOID([Fraction(1, 2)]).tolist() == [SIGMOID(0.5)]
+    assert SIGMOID(FLOAT_LIMIT - 1) == 1.0 and SIGMOID(-(FLOAT_LIMIT - 1)) == 0.0
+
+
+def _reference(log_argument: Fraction, factor: Fraction) -> float:
+    """``factor · log(log_argument)`` at 1000 bits, rounded to float64."""
+    with mpmath.workprec(1000):
+        r = mpmath.mpf(log_argument.numerator) / log_argument.denominator
+        return float(mpmath.log(r) * factor.numerator / factor.denominator)
+
+
+@pytest.mark.parametrize("y", [
+    Fraction(HUGE - 1, HUGE), Fraction(1 - HUGE, HUGE), Fraction(1, 2), Fraction(-7, 10),
+    Fraction(10**20 - 1, 10**20), Fraction(999, 1000)])
+def test_atanh_of_a_fraction_is_computed_from_its_exact_value(y):
+    # atanh(1 - 10^-400) = log(2·10^400 - 1) / 2 ≈ 460.86; its float64 rounding 1.0 is outside
+    expected = _reference((1 + y) / (1 - y), Fraction(1, 2))
+    assert TANH.inv(y) == expected and type(TANH.inv(y)) is float
+    assert TANH.inv([y]).tolist() == [expected]
+    assert abs(TANH.inv(Fraction(HUGE - 1, HUGE)) - 460.8635921890891) < 1e-12
+
+
+@pytest.mark.parametrize("y", [
+    Fraction(1, HUGE), Fraction(HUGE - 1, HUGE), Fraction(1, 3), Fraction(500001, 1000000),
+    Fraction(1, 10**5000)], ids=["1e-400", "1-1e-400", "third", "half+1e-6", "1e-5000"])
+def test_logit_of_a_fraction_is_computed_from_its_exact_value(y):
+    assert SIGMOID.inv(y) == _reference(y / (1 - y), Fraction(1))
+    assert SIGMOID.inv(Fraction(1, 2)) == 0.0
+
+
+def test_inverses_of_fractions_near_their_fixed_point_keep_every_digit():
+    # atanh(y) = y + y³/3 + ...: for y = 10^-40 the ratio (1 + y)/(1 - y) is 1 + 2·10^-40,
+    # which a logarithm of its 96-bit rounding would give as 0
+    assert TANH.inv(Fraction(1, 10**40)) == 1e-40
+    assert TANH.inv(Fraction(-1, 10**310)) == -1e-310  # subnormal, rounded once
+    assert SIGMOID.inv(Fraction(10**40 + 1, 2 * 10**40)) == 2e-40  # logit(1/2 + ε) ≈ 4ε
+
+
+@pytest.mark.parametrize("act", [TANH, SIGMOID])
+@pytest.mark.parametrize(("y", "shown"), [
+    (HUGE, "int ~1.0e+400"), (-HUGE, "int ~-1.0e+400"), ([0.5, HUGE], "int ~1.0e+400"),
+    ((HUGE,), "int ~1.0e+400"), (np.array([HUGE], dtype=object), "int ~1.0e+400"),
+    (Fraction(HUGE, 3), "Fraction ~3.33333e+399"),
+    ([Fraction(-HUGE, 3)], "Fraction ~-3.33333e+399"),
+    (10**5000, "int ~1.0e+5000"), (sympy.Integer(10**5000), "Integer ~1.0e+5000"),
+    (Fraction(HUGE + 1, HUGE), "Fraction ~1.0"), (10**30, "int ~1.0e+30"),
+    (10**30 - 1, "9" * 30), (Fraction(10**30 - 1, 10**29), f"Fraction({'9' * 30}, {10**29})"),
+], ids=lambda v: v if isinstance(v, str) else type(v).__name__)
+def test_inverse_refuses_huge_exact_arguments_by_name_and_magnitude(act, y, shown):
+    lo, hi = act.inverse_domain
+    message = f"y: entry {shown} lies outside the domain ({lo}, {hi}) of {act.name}^-1"
+    with pytest.raises(InvalidParameterError, match="^" + re.escape(message) + "$"):
+        act.inv(y)
+
+
+def test_a_value_too_long_to_print_is_named_by_its_type():
+    y = sympy.sqrt(2) * 10**5000  # a number, finite, > 1; its repr exceeds Python's digit limit
+    with pytest.raises(InvalidParameterError, match=r"^y: entry a Mul holding a number too long "
+                                                    r"to print lies outside the domain"):
+        TANH.inv(y)
+
+
+def test_the_identity_inverse_returns_huge_numbers_of_every_kind():
+    assert IDENTITY.inv(HUGE) == HUGE and IDENTITY.inv(Fraction(-HUGE, 3)) == Fraction(-HUGE, 3)
+    assert IDENTITY.inv([1, HUGE]).tolist() == [1, HUGE]
+    assert IDENTITY.inv(sympy.Integer(HUGE)) == HUGE
+    assert IDENTITY.inv(mpmath.mpf(HUGE)) == mpmath.mpf(HUGE)
+    for infinite in (mpmath.inf, mpmath.nan, sympy.oo, -sympy.oo, sympy.nan, np.inf):
+        with pytest.raises(InvalidParameterError, match="^y: entry .* lies outside"):
+            IDENTITY.inv(infinite)
+
+
+def test_numpy_scalars_are_judged_by_their_values():
+    # float32(0.7) = 0.699999988... is inside (0, 0.7), in a list as in an object array
+    act = custom_activation(lambda x: x, 1, inverse=lambda y: y, inverse_domain=(0.0, 0.7))
+    y = np.float32(0.7)
+    assert act.inv([y]).tolist() == [float(y)]
+    assert act.inv(np.array([y], dtype=object))[0] == y
+    with pytest.raises(InvalidParameterError, match="^y: entry 0.7 lies outside"):
+        act.inv([0.7])
+
+
+@pytest.mark.parametrize(("lipschitz", "shown"), [
+    (FLOAT_LIMIT, "int ~1.79769e+308"), (-HUGE, "int ~-1.0e+400"),
+    (Fraction(HUGE, 3), "Fraction ~3.33333e+399"), (10**5000, "int ~1.0e+5000"),
+    (sympy.Integer(HUGE), "Integer ~1.0e+400")],
+    ids=lambda v: v if isinstance(v, str) else type(v).__name__)
+def test_a_lipschitz_constant_beyond_float64_is_refused_by_name(lipschitz, shown):
+    message = (f"lipschitz: expected a finite Lipschitz constant > 0 (required) within "
+               f"float64's range, got {shown}")
+    with pytest.raises(InvalidParameterError, match="^" + re.escape(message) + "$"):
+        custom_activation(np.sin, lipschitz)
+    assert custom_activation(np.sin, FLOAT_LIMIT - 1).lipschitz == np.finfo(float).max
+
+
+@pytest.mark.parametrize("domain", [
+    (0.0, HUGE), (-FLOAT_LIMIT, 0.0), (Fraction(-HUGE, 3), 1.0), 5, ("a", "b"), (0.0, "1"),
+    (0.0, 1j), (False, True), (0.0, float("nan"))],
+    ids=["int-1e400", "minus-float-limit", "fraction-3e399", "int", "str", "str-bound",
+         "complex-bound", "bools", "nan-bound"])
+def test_inverse_domain_bounds_must_be_real_numbers_within_float64(domain):
+    with pytest.raises(InvalidParameterError, match="^inverse_domain: expected an interval"):
+        custom_activation(np.tanh, 1, inverse=np.arctanh, inverse_domain=domain)
+
+
+def test_inverse_domain_accepts_infinite_and_exact_bounds():
+    log = custom_activation(np.exp, 1, inverse=np.log, inverse_domain=(0.0, math.inf))
+    assert log.inv(np.array([1.0]))[0] == 0.0
+    exact = custom_activation(lambda x: x, 1, inverse=lambda y: y,
+                              inverse_domain=(Fraction(0), Fraction(1, 3)))
+    assert exact.inv(Fraction(1, 3) - Fraction(1, HUGE)) == Fraction(1, 3) - Fraction(1, HUGE)
+    with pytest.raises(InvalidParameterError, match="outside the domain"):
+        exact.inv(Fraction(1, 3))
+    big = custom_activation(lambda x: x, 1, inverse=lambda y: y,
+                            inverse_domain=(0, FLOAT_LIMIT - 1))
+    assert big.inv([FLOAT_LIMIT - 2]).tolist() == [np.finfo(float).max]  # judged exactly
+    with pytest.raises(InvalidParameterError, match="outside the domain"):
+        big.inv(FLOAT_LIMIT - 1)
+
+
+def test_inverse_domain_message_shows_a_bound_too_long_to_print():
+    with pytest.raises(InvalidParameterError) as info:
+        custom_activation(np.tanh, 1, inverse=np.arctanh, inverse_domain=(0, 10**5000))
+    assert str(info.value) == ("inverse_domain: expected an interval (lo, hi) with lo < hi for "
+                               "a given inverse, got a tuple holding a number too long to print")

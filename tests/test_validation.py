@@ -49,6 +49,15 @@ def test_describe_cuts_long_reprs_at_max_repr():
     assert len(describe(long)) == MAX_REPR
 
 
+def test_describe_ints_beyond_the_digit_limit_by_their_bit_length():
+    huge = 10**5000  # more digits than Python converts to str by default
+    assert describe(huge) == f"an int of {huge.bit_length()} bits"
+    assert describe(-huge) == f"an int of {huge.bit_length()} bits"
+    assert describe((0, huge)) == "a tuple holding a number too long to print"
+    with pytest.raises(InvalidParameterError, match=r"^x: expected .*, got an int of 16610 bits"):
+        check_real(huge, "x", maximum=1)
+
+
 def test_fail_message_and_type():
     with pytest.raises(InvalidParameterError) as info:
         fail("N", "an integer >= 2", 1)

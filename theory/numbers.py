@@ -97,11 +97,18 @@ def describe(value: Any) -> str:
     """A short form of ``value`` for an error message.
 
     Arrays are described by shape and dtype; anything else by its ``repr``, cut to
-    :data:`MAX_REPR` characters (ending in ``...`` when cut).
+    :data:`MAX_REPR` characters (ending in ``...`` when cut); an ``int`` whose decimal form
+    Python refuses to print (beyond ``sys.get_int_max_str_digits()`` digits) by its bit length,
+    anything else holding one by its type.
     """
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} (dtype {value.dtype})"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # int -> str beyond the digit limit
+        if isinstance(value, int):
+            return f"an int of {abs(value).bit_length()} bits"
+        return f"a {type(value).__name__} holding a number too long to print"
     return text if len(text) <= MAX_REPR else text[:MAX_REPR - 3] + "..."
 
 
