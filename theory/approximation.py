@@ -246,7 +246,7 @@ def memoryless_network(
     return SSMStack([layer1, layer2], activation)
 
 
-def relu_interpolant(f: Callable[[Any], Any], a: Any, b: Any, N: int) -> MemorylessApproximant:
+def relu_interpolant(f: Callable[..., Any], a: Any, b: Any, N: int) -> MemorylessApproximant:
     """Piecewise-linear interpolant of ``f`` on ``N`` uniform knots, as a ReLU SSM stack.
 
     Widths ``(N - 1, N)``. See the module docstring for the construction and the bounds

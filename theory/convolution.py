@@ -232,6 +232,7 @@ def lagrange_inverse(nodes: Any) -> np.ndarray:
     kind = kind_of(nodes, names=["nodes"])
     lam = as_array(nodes, kind, "nodes", ndim=1)
     T = check_int(lam.shape[0], "nodes (count)", 1)
+    ld: np.ndarray | list[Any]  # the nodes: domain elements (exact) or the array itself
     if kind is NumberKind.EXACT:
         ring, (ld,) = to_domain(lam)
         K = ring.get_field()  # divide in QQ, not ZZ: integer nodes give rational inverses

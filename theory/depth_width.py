@@ -130,7 +130,7 @@ class KernelCheckError(ArithmeticError):
 
 
 # ============================================================================ validation
-def _is_int(value: Any, least: int) -> bool:
+def _is_int(value: Any, least: int) -> bool | np.bool_:
     return (not isinstance(value, bool) and isinstance(value, (int, np.integer))
             and value >= least)
 
@@ -1044,6 +1044,7 @@ def numerator_roots(shallow: ShallowSSM) -> tuple[Any, list[Any]]:
     Python complex numbers. For the zero target ``P = 0`` the result is ``(0, [])``.
     """
     _shallow_parts(shallow)
+    roots: list[Any] | None  # None: no exact roots (_exact_roots)
     if shallow.kind is NumberKind.FLOAT:
         with mpmath.workdps(FLOAT_WORKING_DPS):
             kappa, roots = numerator_roots(shallow.to_kind(NumberKind.MPMATH))

@@ -273,6 +273,8 @@ class _UnitBuilder:
     A quantity is the sum of the previous layer's units listed in one row of an index array.
     """
 
+    rows: list[np.ndarray]
+
     def __init__(self, width: int) -> None:
         self.width, self.rows, self.count = width, [], 0
 

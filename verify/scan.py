@@ -111,7 +111,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -177,6 +177,12 @@ class _Model:
         G, m, d = self.B.shape
         return G, m, d, self.C.shape[1]
 
+    @property
+    def dense_ladder(self) -> _Ladder:
+        """``ladder`` of a dense ``A``: set by :func:`_validate_model` for every dense model with
+        ``G ≥ 1``, the only models that reach the dense paths (``G = 0`` returns early)."""
+        return cast(_Ladder, self.ladder)
+
     def result_dtype(self, *others: np.ndarray) -> np.dtype:
         """dtype of an output: complex if any parameter or ``others`` is complex."""
         parts = [self.A, self.B, self.C, *others] + ([] if self.D is None else [self.D])
@@ -203,6 +209,11 @@ class _Problem:
     source: np.ndarray | None = None
     stream: bool = False
 
+    @property
+    def scan_x(self) -> np.ndarray:
+        """``x`` of a scan: :func:`_validate` leaves it ``None`` for a kernel only."""
+        return cast(np.ndarray, self.x)
+
 
 class _Ladder:
     """``A, A², A⁴, …`` of a batch of dense matrices ``(G, m, m)``, squared on demand."""
@@ -225,12 +236,10 @@ class _Ladder:
 
     def power(self, n: int) -> np.ndarray:
         """``A^n`` for ``n ≥ 1`` from the binary expansion of ``n``."""
-        result, k = None, 0
-        while n:
-            if n & 1:
-                result = self[k] if result is None else result @ self[k]
-            n >>= 1
-            k += 1
+        first, *later = [k for k in range(n.bit_length()) if n >> k & 1]
+        result = self[first]
+        for k in later:
+            result = result @ self[k]
         return result
 
 
@@ -244,6 +253,7 @@ def _numeric(value: object, name: str, extended: bool) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype == object or arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
         raise InvalidParameterError(f"{name}: entries must be numbers, got dtype {arr.dtype}")
+    dtype: type[np.inexact[Any]]
     if np.iscomplexobj(arr):
         dtype = np.clongdouble if extended else np.complex128
     else:
@@ -421,12 +431,11 @@ def _validate(
     which shares these rules, and each of its blocks through :func:`_stream_inputs`.
     """
     chunk, block, diagonal = _options(method, chunk, block, diagonal)
-    if x is None:
-        T = _positive_int(T, "T")
+    horizon = _positive_int(T, "T") if x is None else None  # set exactly for a kernel
     extended = method == "reference"
     model = _validate_model(A, B, C, D, diagonal, extended)
-    if x is None:
-        return _Problem(model, None, model.batch, list(range(len(model.batch))), T, chunk)
+    if horizon is not None:
+        return _Problem(model, None, model.batch, list(range(len(model.batch))), horizon, chunk)
     if block is None:
         x4, batch, perm = _validate_input(model, x, extended)
         return _Problem(model, x4, batch, perm, x4.shape[2], chunk)
@@ -543,7 +552,7 @@ def _check_comparable(y: object, reference: object) -> tuple[np.ndarray, np.ndar
 # ----------------------------------------------------------------------------------------------
 
 
-def _extended(dtype: np.dtype) -> type:
+def _extended(dtype: np.dtype) -> type[np.inexact[Any]]:
     return np.clongdouble if np.issubdtype(dtype, np.complexfloating) else np.longdouble
 
 
@@ -634,7 +643,7 @@ def _chunk_matrices(model: _Model, c: int) -> _ChunkMatrices:
         from_state = P[:, 1:, None, :].transpose(0, 3, 1, 2) * C.transpose(0, 2, 1)[:, :, None]
         step = _power_extended(model.A, c)
     else:
-        ladder = model.ladder
+        ladder = model.dense_ladder
         V = _krylov(ladder, B, c, left=False)  # A^s B, (G, c, m, d)
         U = _krylov(ladder, C, c, left=True)  # C A^s, (G, c, p, m)
         Ac = ladder.power(c)
@@ -704,7 +713,7 @@ def _dense_chunks_accurate(model: _Model, c: int, n_chunks: int) -> bool:
       rounding error of ``A^c`` and of each chunk's end state is carried, and re-added, over
       that many chunks; long memory or transient growth of ``A^c`` make it large).
     """
-    ladder = model.ladder
+    ladder = model.dense_ladder
     growth = [ladder.norm(k) for k in range(1, c.bit_length())]  # 2^k ≤ c
     if growth and not np.all(np.stack(growth) <= _GROWTH_LIMIT * np.maximum(1, ladder.norm(0))):
         return False
@@ -877,7 +886,8 @@ def _chunked(
     cd = c * d
     stateful = nch > 1 or h0 is not None or want_end
     real_views = stateful and not np.iscomplexobj(x) and (
-        np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step) or np.iscomplexobj(h0)
+        np.iscomplexobj(mats.to_state) or np.iscomplexobj(mats.step)
+        or (h0 is not None and np.iscomplexobj(h0))
     )
     W = cd + (0 if not stateful else 2 * m if real_views else m)
     buf = _workspace((G, N * nch, W), x.dtype)
@@ -1019,11 +1029,11 @@ def _blocked_kernel(model: _Model, c: int, T: int) -> np.ndarray:
     """
     G, m, d, p = model.shape
     nblocks = -(-T // c)
-    U = _krylov(model.ladder, model.C, c, left=True)  # C A^s, s < c
+    U = _krylov(model.dense_ladder, model.C, c, left=True)  # C A^s, s < c
     W = np.empty((G, nblocks, m, d), dtype=np.result_type(model.A, model.B, model.C))
     W[:, 0] = model.B
     if nblocks > 1:
-        Ac = model.ladder.power(c)
+        Ac = model.dense_ladder.power(c)
         for j in range(1, nblocks):
             W[:, j] = Ac @ W[:, j - 1]
     prod = U.reshape(G, c * p, m) @ W.transpose(0, 2, 1, 3).reshape(G, m, nblocks * d)
@@ -1084,7 +1094,7 @@ def _plan(problem: _Problem, method: str) -> _Plan:
     """
     model, T = problem.model, problem.T
     G, m, d, p = model.shape
-    N = problem.x.shape[1]
+    N = problem.scan_x.shape[1]
     span = T if problem.block is None else min(T, problem.block)
     if method in ("sequential", "reference"):
         return _Plan("loop" if method == "sequential" else "reference", 0, span)
@@ -1163,12 +1173,13 @@ def _blas_threads(plan: _Plan, model: _Model, N: int) -> AbstractContextManager[
 
 def _input_blocks(problem: _Problem, block: int, extended: bool) -> Iterator[np.ndarray]:
     """The input ``(G, N, ·, d)`` in time blocks of ``block`` steps (the last may be shorter)."""
+    x = problem.scan_x
     if problem.source is None:  # an unblocked scan: one block
-        yield problem.x
+        yield x
         return
     for t0 in range(0, problem.T, block):
-        if t0 == 0 and problem.x.shape[2] == min(block, problem.T):
-            yield problem.x
+        if t0 == 0 and x.shape[2] == min(block, problem.T):
+            yield x
         else:
             yield _validate_input(problem.model, problem.source, extended,
                                   slice(t0, t0 + block))[0]
@@ -1186,7 +1197,7 @@ def _scan_block(
     """
     if plan.path == "memoryless":
         return _memoryless(model, x), None
-    if plan.path != "chunked":
+    if plan.path != "chunked" or mats is None:  # mats are built for the chunked path only
         return _sequential(model, x, plan.path == "reference", h)
     K = x.shape[2]
     whole = K - K % plan.chunk if want_end else K
@@ -1208,15 +1219,15 @@ def _output_blocks(
     ``inputs`` are the arranged blocks of a stream (by default those of ``problem``, see
     :func:`_input_blocks`); a stream hands its state on after every block.
     """
-    model = problem.model
-    G, N = problem.x.shape[:2]
+    model, x = problem.model, problem.scan_x
+    G, N = x.shape[:2]
     _, m, d, p = model.shape
     if G * N == 0:
         span = problem.T if problem.block is None else problem.block
         steps = ((x4.shape[2] for x4 in inputs) if inputs is not None
                  else (min(span, problem.T - t0) for t0 in range(0, problem.T, span)))
         for K in steps:
-            yield np.zeros((G, N, K, p), dtype=model.result_dtype(problem.x))
+            yield np.zeros((G, N, K, p), dtype=model.result_dtype(x))
         return
     plan = _plan(problem, method)
     limit = _blas_threads(plan, model, N)
@@ -1324,14 +1335,11 @@ def linear_scan(
     """
     problem = _validate(A, B, C, D, diagonal, x=x, method=method, chunk=chunk, block=block)
     blocks = _output_blocks(problem, method)
-    if problem.source is None:
-        y = next(blocks)
-    else:  # blocks written into the result as they come
-        G, N = problem.x.shape[:2]
-        y, t0 = None, 0
-        for part in blocks:
-            if y is None:
-                y = np.empty((G, N, problem.T, part.shape[3]), dtype=part.dtype)
+    y = next(blocks)
+    if problem.source is not None:  # blocks written into the result as they come
+        first, t0 = y, 0
+        y = np.empty(first.shape[:2] + (problem.T, first.shape[3]), dtype=first.dtype)
+        for part in itertools.chain([first], blocks):
             y[:, :, t0 : t0 + part.shape[2]] = part
             t0 += part.shape[2]
     return _restore(y, problem.batch, problem.perm)
@@ -1551,16 +1559,24 @@ def scan_stack(
         As :func:`linear_scan`, the message prefixed with ``layers[i]:`` for layer ``i``.
     """
     _check_layers(layers, activation)
-    y = x
-    for i, layer in enumerate(layers):
-        if i and activation is not None:
-            y = activation(y)
-        try:
-            y = linear_scan(*layer[:3], y, *layer[3:], method=method, chunk=chunk,
-                            diagonal=diagonal)
-        except InvalidParameterError as exc:
-            raise type(exc)(f"layers[{i}]: {exc}") from None
+    y = _stack_layer(0, layers[0], x, method, chunk, diagonal)
+    for i in range(1, len(layers)):
+        y = _stack_layer(i, layers[i], y if activation is None else activation(y), method, chunk,
+                         diagonal)
     return y
+
+
+def _stack_layer(
+    i: int, layer: tuple[object, ...], x: object, method: str, chunk: int | None,
+    diagonal: bool | None,
+) -> np.ndarray:
+    """Layer ``i`` of :func:`scan_stack` (``(A, B, C)`` or ``(A, B, C, D)``) applied to ``x``."""
+    D = layer[3] if len(layer) == 4 else None
+    try:
+        return linear_scan(layer[0], layer[1], layer[2], x, D, method=method, chunk=chunk,
+                           diagonal=diagonal)
+    except InvalidParameterError as exc:
+        raise type(exc)(f"layers[{i}]: {exc}") from None
 
 
 def max_relative_error(y: np.ndarray, reference: np.ndarray) -> float:

@@ -62,7 +62,7 @@ def _is_kernel_array(v: Any) -> bool:
 _RULES: Rules = {
     "model": (lambda v: isinstance(v, DeepSSM), "a DeepSSM"),
     "batch": (lambda v: isinstance(v, DeepBatch), "a DeepBatch"),
-    "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1,
+    "T": (lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and bool(v >= 1),
           "a positive integer"),
     "closed": (_is_kernel_array, "a finite 2-D array (models x T)"),
     "other": (_is_kernel_array, "a finite 2-D array (models x T)"),

@@ -165,6 +165,9 @@ def ka_target(p: dict[str, Any], *, linear_outer: bool = False) -> KATarget:
     slopes = np.abs(amp) * omega
     spread = float(np.sum(np.abs(lam))) + 2
     domain = np.tile([-spread, spread], (Q, 1))
+    # "..." because mypy cannot match lambdas with default arguments to Callable[[ndarray], ...]
+    inner: tuple[Callable[..., np.ndarray], ...]
+    outer: tuple[Callable[..., np.ndarray], ...]
     if p["sharp"]:
         m = _ka_midpoint(p)
         inner = tuple((lambda z, b=b: b * np.abs(z - m)) for b in beta)
