@@ -58,28 +58,25 @@ def _inputs(T, d):
         lambda v: np.array(v, dtype=float).reshape(T, d))
 
 
-# The property tests below take ~20 ms per example (mostly drawing the systems and inputs):
+# The property test below takes ~20 ms per example (mostly drawing the systems and inputs):
 # a quarter of the profile's count in the default run, all of it under ``extended``.
+_ROUTES = {
+    # direction: (the reference simulation, the converted system's simulation)
+    "to_control": (simulate_same_step, lambda sys, x: simulate_control(*to_control(*sys), x)),
+    "from_control": (simulate_control, lambda sys, x: simulate_same_step(*from_control(*sys), x)),
+}
+
+
+@pytest.mark.parametrize("direction", list(_ROUTES))
 @example_budgets(0.25)
-def test_to_control_gives_the_same_map_under_dlsim(examples):
+def test_conversion_gives_the_same_map_under_dlsim(direction, examples):
+    reference, converted = _ROUTES[direction]
+
     def check(data, T):
         A, B, C, D = data.draw(control_systems())
         x = data.draw(_inputs(T, B.shape[1]))
-        y_ref = simulate_same_step(A, B, C, D, x)
-        y = simulate_control(*to_control(A, B, C, D), x)
-        _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
-
-    run_examples(examples, check, data=st.data(), T=st.integers(1, 25))
-
-
-@example_budgets(0.25)
-def test_from_control_gives_the_same_map_as_dlsim(examples):
-    def check(data, T):
-        A, B, C, D = data.draw(control_systems())
-        u = data.draw(_inputs(T, B.shape[1]))
-        y_ref = simulate_control(A, B, C, D, u)
-        y = simulate_same_step(*from_control(A, B, C, D), u)
-        _assert_close(y, y_ref, _error_scale(A, B, C, D, T))
+        _assert_close(converted((A, B, C, D), x), reference(A, B, C, D, x),
+                      _error_scale(A, B, C, D, T))
 
     run_examples(examples, check, data=st.data(), T=st.integers(1, 25))
 
