@@ -360,6 +360,19 @@ def _scratch(buffers: dict[tuple[Any, ...], np.ndarray], name: str, shape: tuple
     return buffers[key]
 
 
+def _closed_form_in_blocks(
+    batch: DeepBatch, T: int, buffers: dict[tuple[Any, ...], np.ndarray],
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """``(block, ρ(0..T-1))`` of each block of :func:`_lanes` instances of ``batch`` by
+    Lemma 3.1, the kernels ``(T, k)`` a view into the scratch space kept in ``buffers``
+    (valid until the next block)."""
+    params = _instances_last(batch)
+    dtype = np.result_type(*params)
+    for block in _lane_blocks(batch.size, _lanes(T, batch.width)):
+        work = _scratch(buffers, "closed", (3, T, batch.width, block.stop - block.start), dtype)
+        yield block, _closed_form_block(*_lanes_of(params, block), work)
+
+
 def _closed_form_kernels(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
     """``ρ(0..T-1)`` of every model of ``batch`` by Lemma 3.1 (Eq. 2), shape ``(n, T)``.
 
@@ -367,16 +380,14 @@ def _closed_form_kernels(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
     ``v_k(s) = Σ_{j ≤ s} A_k^j B_k v_{k-1}(s - j)`` with ``v_1(s) = A_1^s B_1`` and
     ``ρ(s) = C^T v_l(s)``, every power explicit (:func:`_powers`, :func:`_power_convolution`).
     The arrays are laid out time first and instances last, so that every numpy operation runs
-    along the batch, and processed in blocks of :func:`_lanes` instances that stay in cache.
-    Independent of the recurrence: no state is advanced by ``A``.
+    along the batch, and processed in blocks of :func:`_lanes` instances that stay in cache
+    (:func:`_closed_form_in_blocks`). Independent of the recurrence: no state is advanced by
+    ``A``.
     """
-    params = _instances_last(batch)
-    dtype = np.result_type(*params)
+    dtype = np.result_type(batch.eigenvalues, batch.B1, batch.Bk, batch.C)
     out = np.empty((T, batch.size), dtype=dtype)
-    buffers: dict[tuple[Any, ...], np.ndarray] = {}
-    for block in _lane_blocks(batch.size, _lanes(T, batch.width)):
-        work = _scratch(buffers, "closed", (3, T, batch.width, block.stop - block.start), dtype)
-        out[:, block] = _closed_form_block(*_lanes_of(params, block), work)
+    for block, closed in _closed_form_in_blocks(batch, T, {}):
+        out[:, block] = closed
     return out.T
 
 
@@ -385,24 +396,20 @@ def float_margins(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
     recurrence run by the scan core (``DeepBatch.kernel_scan``), relative to the kernel of the
     entrywise-absolute model (the rules of :func:`relative_errors`); fully vectorized.
 
-    The closed form and the scale (the absolute model's kernel, by
-    :func:`_absolute_kernel_block`) run block by block of :func:`_lanes` instances in reused
-    scratch space, each block compared with the scan core's kernels at once. A model whose
-    kernels are not finite gets margin ``nan`` (a violation).
+    The closed form (:func:`_closed_form_in_blocks`) and the scale (the absolute model's
+    kernel, by :func:`_absolute_kernel_block`) run block by block of :func:`_lanes` instances
+    in reused scratch space, each block compared with the scan core's kernels at once. A model
+    whose kernels are not finite gets margin ``nan`` (a violation).
     """
     _check(batch=batch, T=T)
     scanned = batch.kernel_scan(T)
-    params = _instances_last(batch)
-    lam, B1, Bk, C = params
+    lam, B1, Bk, C = _instances_last(batch)
     absolute = (np.abs(lam), np.abs(B1), np.abs(Bk), np.abs(C))
-    dtype = np.result_type(*params)
     err = np.empty(batch.size)
     buffers: dict[tuple[Any, ...], np.ndarray] = {}
-    for block in _lane_blocks(batch.size, _lanes(T, batch.width)):
-        shape = (3, T, batch.width, block.stop - block.start)
-        closed = _closed_form_block(*_lanes_of(params, block),
-                                    _scratch(buffers, "closed", shape, dtype))
-        real = _scratch(buffers, "scale", shape, np.float64)
+    for block, closed in _closed_form_in_blocks(batch, T, buffers):
+        real = _scratch(buffers, "scale", (3, T, batch.width, block.stop - block.start),
+                        np.float64)
         scale = _absolute_kernel_block(*_lanes_of(absolute, block), real)
         diff = np.subtract(closed, scanned[block].T, out=closed)
         finite = np.isfinite(diff).all(axis=0) & np.isfinite(scale).all(axis=0)
