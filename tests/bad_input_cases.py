@@ -2216,11 +2216,10 @@ def _add_certified_cases(add: Callable[[str, Case | Reason], None]) -> None:
 def _add_kolmogorov_certified_cases(add: Callable[[str, Case | Reason], None]) -> None:
     """The certified constructive superposition (``theory.kolmogorov``, Lorentz iteration) and
     its claims (``verify.claims.wx23_kolmogorov``)."""
+    from strategies import product_target as target
+
     import theory.kolmogorov as kol
     import verify.claims.wx23_kolmogorov as c_k
-
-    def target() -> Any:
-        return kol.LipschitzTarget(lambda y: y[:, 0] * y[:, 1], 2, (1.0, 1.0))
 
     def table() -> Any:
         return kol.psi_table(2, 6, 3, upper=1.0)

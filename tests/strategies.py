@@ -154,6 +154,14 @@ def run_examples(examples: int, check: Any, *args: Any, **strategies: Any) -> No
     settings(max_examples=examples)(given(**strategies)(check))(*args)
 
 
+def product_target() -> Any:
+    """The Kolmogorov tests' fixed target: ``F(y) = y_1 y_2`` on ``[0, 1]^2`` with Lipschitz
+    constants ``(1, 1)`` (a :class:`theory.kolmogorov.LipschitzTarget`)."""
+    from theory.kolmogorov import LipschitzTarget
+
+    return LipschitzTarget(lambda y: y[:, 0] * y[:, 1], 2, (1.0, 1.0))
+
+
 def number_kinds() -> st.SearchStrategy[NumberKind]:
     """One of the three number kinds (exact, mpmath, float)."""
     return st.sampled_from(ALL_KINDS)

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from strategies import product_target
 
 from theory.kolmogorov import (
     MEASURED,
@@ -147,10 +148,6 @@ from theory.kolmogorov import (  # noqa: E402
 )
 
 
-def _product() -> LipschitzTarget:
-    return LipschitzTarget(lambda y: y[:, 0] * y[:, 1], 2, (1.0, 1.0))
-
-
 def test_lorentz_weight_minimizes_the_worst_case_contraction():
     for n in (2, 3, 5):
         lam, theta = lorentz_constants(n)
@@ -221,7 +218,7 @@ def test_outer_extrema_are_exact_against_dense_sampling():
 def test_first_step_oscillation_term_is_the_lipschitz_term_exactly():
     R = RADIUS(2, 6)
     for k in (1, 2):
-        sup = certified_superpose(_product(), 6, [k], k + 2)
+        sup = certified_superpose(product_target(), 6, [k], k + 2)
         delta = 4 / 5 * 6.0**-k
         assert sup.omegas[0] == pytest.approx(delta / R, rel=1e-12)  # Σ_p L_p w_p/2, L = 1
         assert sup.values_max[0] <= 1 / 3 + 1e-15
@@ -230,7 +227,7 @@ def test_first_step_oscillation_term_is_the_lipschitz_term_exactly():
 
 
 def test_certified_bounds_hold_at_every_iteration_and_the_box_bound_is_consistent():
-    sup = certified_superpose(_product(), 6, [1, 2], 4)
+    sup = certified_superpose(product_target(), 6, [1, 2], 4)
     y = np.random.default_rng(2).random((3000, 2))
     for r in range(3):
         low, up = sup.error_enclosure(y, r)
@@ -254,7 +251,7 @@ def test_certified_bounds_hold_at_every_iteration_and_the_box_bound_is_consisten
 def test_repeating_a_level_or_refining_by_one_does_not_lower_the_certified_bound():
     # the finding behind wx23.result_c.kolmogorov_superposition.iteration, on y1*y2
     for levels in ([1, 1], [1, 2]):
-        sup = certified_superpose(_product(), 6, levels, 4)
+        sup = certified_superpose(product_target(), 6, levels, 4)
         assert sup.bounds[2] > sup.bounds[1]
         assert sup.omegas[1] > 0.25  # a full outer-value jump, not the Lipschitz term 0.03
 
@@ -292,19 +289,19 @@ def test_lipschitz_target_ranges_and_sup():
         (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0,)), "lipschitz"),
         (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, float("nan"))), "lipschitz"),
         (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, 1.0), sup=-1.0), "sup"),
-        (lambda: _product()(np.array([[1.5, 0.0]])), "y"),
-        (lambda: _product().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), "hi"),
-        (lambda: _product().sup_bound(0), "m"),
+        (lambda: product_target()(np.array([[1.5, 0.0]])), "y"),
+        (lambda: product_target().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), "hi"),
+        (lambda: product_target().sup_bound(0), "m"),
         (lambda: town_cubes(2, 6, 1, 5, psi_table(2, 6, 3, upper=1.0)), "q"),
         (lambda: town_cubes(2, 6, 3, 0, psi_table(2, 6, 3, upper=1.0)), "table"),
         (lambda: town_cubes(2, 6, 1, 0, psi_table(2, 6, 3, upper=0.5)), "table"),
         (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), -1, [[0.1, 0.2]]), "q"),
         (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), 0, [[0.1, -0.2]]), "y"),
         (lambda: certified_superpose("F", 6, [1], 3), "target"),
-        (lambda: certified_superpose(_product(), 5, [1], 3), "gamma"),
-        (lambda: certified_superpose(_product(), 6, [3], 3), "levels"),
-        (lambda: certified_superpose(_product(), 6, [], 3), "levels"),
-        (lambda: certified_superpose(_product(), 6, [1], 1), "K"),
+        (lambda: certified_superpose(product_target(), 5, [1], 3), "gamma"),
+        (lambda: certified_superpose(product_target(), 6, [3], 3), "levels"),
+        (lambda: certified_superpose(product_target(), 6, [], 3), "levels"),
+        (lambda: certified_superpose(product_target(), 6, [1], 1), "K"),
     ],
 )
 def test_certified_route_bad_arguments_name_the_parameter(call, name):
@@ -313,7 +310,7 @@ def test_certified_route_bad_arguments_name_the_parameter(call, name):
 
 
 def test_certified_superposition_refuses_bad_points_and_counts():
-    sup = certified_superpose(_product(), 6, [1], 3)
+    sup = certified_superpose(product_target(), 6, [1], 3)
     assert isinstance(sup, CertifiedSuperposition)
     for bad, name in ((dict(iterations=2), "iterations"), (dict(iterations=-1), "iterations")):
         with pytest.raises(InvalidParameterError, match=f"^{name}: "):

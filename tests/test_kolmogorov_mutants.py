@@ -12,6 +12,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from strategies import product_target
 
 from theory.kolmogorov import (
     RADIUS,
@@ -35,10 +36,6 @@ from theory.kolmogorov import (
 from theory.numbers import InvalidParameterError
 
 
-def _product() -> LipschitzTarget:
-    return LipschitzTarget(lambda y: y[:, 0] * y[:, 1], 2, (1.0, 1.0))
-
-
 @cache  # the built objects are only read
 def _table3():
     return psi_table(2, 6, 3, upper=1.0)
@@ -51,7 +48,7 @@ def _sup1():
 
 @cache
 def _csup1():
-    return certified_superpose(_product(), 6, [1], 3)
+    return certified_superpose(product_target(), 6, [1], 3)
 
 
 GAMMA = "gamma: expected an integer base >= 2n + 2 = 6, got 5"
@@ -123,11 +120,11 @@ _MESSAGES = [
      "lipschitz: expected 2 finite constants >= 0, got (1.0, -1.0)"),
     (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, 1.0), sup=-1.0),
      "sup: expected a finite real number >= 0, got -1.0"),
-    (lambda: _product()(np.array([[1.5, 0.0]])), WINDOW),
-    (lambda: _product().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), BOXES),
-    (lambda: _product().sup_bound(0), "m: expected an integer >= 1, got 0"),
-    (lambda: _product().box_range(np.array([[1.5, 0.0]]), np.array([[1.6, 0.0]])), LO),
-    (lambda: _product().box_range(np.array([[0.5, 0.5]]), np.array([[1.5, 0.5]])), HI),
+    (lambda: product_target()(np.array([[1.5, 0.0]])), WINDOW),
+    (lambda: product_target().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), BOXES),
+    (lambda: product_target().sup_bound(0), "m: expected an integer >= 1, got 0"),
+    (lambda: product_target().box_range(np.array([[1.5, 0.0]]), np.array([[1.6, 0.0]])), LO),
+    (lambda: product_target().box_range(np.array([[0.5, 0.5]]), np.array([[1.5, 0.5]])), HI),
     (lambda: _csup1().enclose(np.array([[-0.1, 0.2]])), LO),
     (lambda: _csup1().enclose(np.array([[0.1, 0.2]]), np.array([[0.1, 1.5]])), HI),
     (lambda: town_cubes(2, 6, 1, 5, _table3()),
@@ -146,9 +143,10 @@ _MESSAGES = [
      "table: expected a table covering [0, 1] (upper=1.0), got '110 values'"),
     (lambda: certified_superpose("F", 6, [1], 3),
      "target: expected a LipschitzTarget, got 'F'"),
-    (lambda: certified_superpose(_product(), 6, [], 3),
+    (lambda: certified_superpose(product_target(), 6, [], 3),
      "levels: expected a non-empty list of integer levels in [1, K) = [1, 3), got []"),
-    (lambda: certified_superpose(_product(), 6, [1], 1), "K: expected an integer >= 2, got 1"),
+    (lambda: certified_superpose(product_target(), 6, [1], 1),
+     "K: expected an integer >= 2, got 1"),
     (lambda: _csup1().enclose(np.array([[0.1, 0.2]]), iterations=2),
      "iterations: expected at most the 1 iterations made, got 2"),
     (lambda: _csup1().enclose(np.array([[0.1, 0.2]]), np.array([[0.0, 0.3]])), BOXES),
@@ -294,13 +292,13 @@ def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift(build, gamma)
 
 
 def test_default_sup_bound_uses_256_cells_per_axis():
-    target = _product()
+    target = product_target()
     assert target.sup_bound() == target.sup_bound(256) != target.sup_bound(257)
 
 
 def test_second_iteration_outer_values_are_lambda_times_the_centred_residual():
     # χ^2_q = λ (F(c_D) - Ŝ_D) on each town cube D, Ŝ_D the midpoint of the enclosure of S_1
-    sup = certified_superpose(_product(), 6, [1, 1], 3)
+    sup = certified_superpose(product_target(), 6, [1, 1], 3)
     lam, _ = lorentz_constants(2)
     for q in (0, 3):
         cubes = town_cubes(2, 6, 1, q, sup.table)
