@@ -14,19 +14,24 @@ has an entry keyed ``"module:qualname"``:
 A bad value is a plain value, a :class:`Bad` (a value with a readable label), a :class:`Mut`
 (a function of the valid argument, e.g. the valid array with one NaN entry) or a
 :class:`Documented` result.
+
+:func:`check_every_case` runs a check over a whole table of cases in one test (the tests' bad
+input tables and other tables of cheap cases) and fails once, naming every failing case.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import mpmath
 import numpy as np
+import pytest
 import sympy
 
 NAN, INF = float("nan"), float("inf")
@@ -133,6 +138,43 @@ def label_of(value: Any) -> str:
     # no memory addresses: every pytest-xdist worker must collect the same test ids
     text = re.sub(r"\s+at\s+0x[0-9a-fA-F]+", "", repr(value)).replace("\n", "").replace(" ", "")
     return text if len(text) <= 30 else text[:27] + "..."
+
+
+# ---------------------------------------------------------------------------- iterating a table
+def _describe(value: Any) -> str:
+    """A readable description of one element of a case: a lambda's source line, else its
+    :func:`label_of`."""
+    if inspect.isfunction(value) and value.__name__ == "<lambda>":
+        try:
+            return inspect.getsource(value).strip()
+        except (OSError, TypeError):
+            pass
+    return label_of(value)
+
+
+def check_every_case(check: Callable[..., Any], cases: Iterable[Any]) -> None:
+    """Run ``check(*case)`` on every case of a table and fail once, listing each failing case
+    (its index in the table and its arguments) with its error, so that no case masks another.
+
+    A case is a tuple of arguments: a row of a ``pytest.mark.parametrize``-style table, or of
+    ``itertools.product(...)`` over the columns of a grid. One test over a table of cheap
+    cases instead of one test per case saves pytest's per-item overhead.
+
+    A failure is any exception, a failed assertion or ``pytest.raises``' "DID NOT RAISE".
+    Like the tests' autouse fixture (``tests/conftest.py``), each case gets mpmath's precision
+    as it was before it, so that a case cannot change the tolerances of the cases after it.
+    """
+    failures = []
+    for i, args in enumerate(cases):
+        prec, pretty = mpmath.mp.prec, mpmath.mp.pretty
+        try:
+            check(*args)
+        except (Exception, pytest.fail.Exception) as exc:  # "DID NOT RAISE" is no Exception
+            failures.append(f"case {i} ({', '.join(map(_describe, args))}): "
+                            f"{type(exc).__name__}: {exc}")
+        finally:
+            mpmath.mp.prec, mpmath.mp.pretty = prec, pretty
+    assert not failures, f"{len(failures)} failing case(s):\n" + "\n".join(failures)
 
 
 # ---------------------------------------------------------------------------- common bad values

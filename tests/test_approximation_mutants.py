@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.activations import get_activation
 from theory.approximation import (
@@ -65,25 +67,32 @@ def test_check_in_domain_accepts_the_closed_box_channel_by_channel():
         check_in_domain([[above]], [R(0)], [R(1, 3)])
 
 
-@pytest.mark.parametrize(
-    ("x", "message"),
-    [
-        ([[1.5, 0.0]], "x: entry 1.5 at index (0, 0) lies outside the domain [0.0, 1.0]"),
-        ([[-0.5, 0.0]], "x: entry -0.5 at index (0, 0) lies outside the domain [0.0, 1.0]"),
-        ([[0.5, 3.5]], "x: entry 3.5 at index (0, 1) lies outside the domain [-2.0, 3.0]"),
-        ([[0.5, -2.5]], "x: entry -2.5 at index (0, 1) lies outside the domain [-2.0, 3.0]"),
-        # channel 1 would accept 2.0, channel 0 must not
-        ([[2.0, 2.0]], "x: entry 2.0 at index (0, 0) lies outside the domain [0.0, 1.0]"),
-        # the first offending entry in row-major order is named
-        ([[0.5, 0.0], [0.5, 9.0], [7.0, 0.0]],
-         "x: entry 9.0 at index (1, 1) lies outside the domain [-2.0, 3.0]"),
-        ([0.5, 9.0], "x: entry 9.0 at index (1,) lies outside the domain [-2.0, 3.0]"),
-        ([[np.nan, 0.0]], "x: entry nan at index (0, 0) lies outside the domain [0.0, 1.0]"),
-    ],
-)
-def test_check_in_domain_names_the_first_entry_outside(x, message):
+#: Cases ``(x, message)`` of :func:`test_check_in_domain_names_the_first_entry_outside`.
+FIRST_ENTRY_OUTSIDE = [
+    ([[1.5, 0.0]], "x: entry 1.5 at index (0, 0) lies outside the domain [0.0, 1.0]"),
+    ([[-0.5, 0.0]], "x: entry -0.5 at index (0, 0) lies outside the domain [0.0, 1.0]"),
+    ([[0.5, 3.5]], "x: entry 3.5 at index (0, 1) lies outside the domain [-2.0, 3.0]"),
+    ([[0.5, -2.5]], "x: entry -2.5 at index (0, 1) lies outside the domain [-2.0, 3.0]"),
+    # channel 1 would accept 2.0, channel 0 must not
+    ([[2.0, 2.0]], "x: entry 2.0 at index (0, 0) lies outside the domain [0.0, 1.0]"),
+    # the first offending entry in row-major order is named
+    ([[0.5, 0.0], [0.5, 9.0], [7.0, 0.0]],
+     "x: entry 9.0 at index (1, 1) lies outside the domain [-2.0, 3.0]"),
+    ([0.5, 9.0], "x: entry 9.0 at index (1,) lies outside the domain [-2.0, 3.0]"),
+    ([[np.nan, 0.0]], "x: entry nan at index (0, 0) lies outside the domain [0.0, 1.0]"),
+]
+
+
+def _check_in_domain_names_the_first_entry_outside(x, message):
     with _raises(message + " of the approximation"):
         check_in_domain(x, [0.0, -2.0], [1.0, 3.0])
+
+
+def test_check_in_domain_names_the_first_entry_outside() -> None:
+    """Check in domain names the first entry outside: every case of ``FIRST_ENTRY_OUTSIDE``."""
+    check_every_case(
+        _check_in_domain_names_the_first_entry_outside,
+        FIRST_ENTRY_OUTSIDE)
 
 
 def test_check_in_domain_refuses_bad_shapes_and_domains():
@@ -199,14 +208,18 @@ def test_memoryless_network_parameters_exactly():
                              for crow, c0i in zip(c, c0)]
 
 
-@pytest.mark.parametrize("position", range(4))
-def test_memoryless_network_kind_follows_every_argument(position):
+def _memoryless_network_kind_follows_every_argument(position):
     args = [[[1.0]], [0.5], [[2.0]], [-1.0]]
     args[position] = [mpmath.mpf(v) for v in args[position]] if position in (1, 3) else \
         [[mpmath.mpf(args[position][0][0])]]
     net = memoryless_network(*args, "identity")
     assert net.kind is NumberKind.MPMATH
     assert net.run([[mpmath.mpf(2)]])[0, 0] == 2 * (2 + 0.5) - 1
+
+
+def test_memoryless_network_kind_follows_every_argument() -> None:
+    """Memoryless network kind follows every argument: every case of the table."""
+    check_every_case(_memoryless_network_kind_follows_every_argument, product(range(4)))
 
 
 def test_memoryless_network_refusals():
@@ -318,8 +331,11 @@ def test_interpolation_bounds_exact_values_and_kinds():
         assert c2_interpolation_bound(1, third) == third**2 / 8
 
 
-@pytest.mark.parametrize("bound", [lipschitz_interpolation_bound, c2_interpolation_bound])
-def test_interpolation_bounds_refusals(bound):
+#: Values of ``bound`` in :func:`test_interpolation_bounds_refusals`.
+INTERPOLATION_BOUNDS = [lipschitz_interpolation_bound, c2_interpolation_bound]
+
+
+def _interpolation_bounds_refusals(bound):
     name = "lipschitz" if bound is lipschitz_interpolation_bound else "second_derivative"
     with _raises(f"{name}: expected a finite real number >= 0, got -1"):
         bound(-1, 0.1)
@@ -331,32 +347,37 @@ def test_interpolation_bounds_refusals(bound):
         bound(1, -0.5)
 
 
+def test_interpolation_bounds_refusals() -> None:
+    """Interpolation bounds refusals: every case of ``INTERPOLATION_BOUNDS``."""
+    check_every_case(_interpolation_bounds_refusals, product(INTERPOLATION_BOUNDS))
+
+
 # ------------------------------------------------------------------ relu_knots_for_error
-@pytest.mark.parametrize(
-    ("kwargs", "N"),
-    [
-        # L (b - a) / (2 eps) = 4 exactly: 4 cells give exactly eps, so N = 5
-        ({"lipschitz": 1.0}, 5),
-        ({"lipschitz": 1.5}, 7),  # 6 cells exactly
-        ({"lipschitz": 1.25}, 6),  # 5 cells exactly
-        ({"lipschitz": 1.125}, 6),  # 4.5 cells: rounded up
-        ({"lipschitz": 0.0}, 2),  # a constant target: one cell
-        ({"lipschitz": 0.125}, 2),  # half a cell: still one cell
-        # (b - a) sqrt(M / (8 eps)) = sqrt(2 M): M = 8 gives 4 cells exactly
-        ({"second_derivative": 8.0}, 5),
-        ({"second_derivative": 18.0}, 7),
-        ({"second_derivative": 12.5}, 6),
-        ({"second_derivative": 9.0}, 6),  # 4.24 cells: rounded up
-        ({"second_derivative": 0.0}, 2),
-        ({"second_derivative": 0.125}, 2),
-        # both declared: the better (smaller) count wins, either way round
-        ({"lipschitz": 1.0, "second_derivative": 18.0}, 5),
-        ({"lipschitz": 1.5, "second_derivative": 8.0}, 5),
-        ({"lipschitz": 0.0, "second_derivative": 18.0}, 2),
-        ({"lipschitz": 1.5, "second_derivative": 0.0}, 2),
-    ],
-)
-def test_relu_knots_for_error_exact_counts(kwargs, N):
+#: Cases ``(kwargs, N)`` of :func:`test_relu_knots_for_error_exact_counts`.
+KNOT_COUNTS = [
+    # L (b - a) / (2 eps) = 4 exactly: 4 cells give exactly eps, so N = 5
+    ({"lipschitz": 1.0}, 5),
+    ({"lipschitz": 1.5}, 7),  # 6 cells exactly
+    ({"lipschitz": 1.25}, 6),  # 5 cells exactly
+    ({"lipschitz": 1.125}, 6),  # 4.5 cells: rounded up
+    ({"lipschitz": 0.0}, 2),  # a constant target: one cell
+    ({"lipschitz": 0.125}, 2),  # half a cell: still one cell
+    # (b - a) sqrt(M / (8 eps)) = sqrt(2 M): M = 8 gives 4 cells exactly
+    ({"second_derivative": 8.0}, 5),
+    ({"second_derivative": 18.0}, 7),
+    ({"second_derivative": 12.5}, 6),
+    ({"second_derivative": 9.0}, 6),  # 4.24 cells: rounded up
+    ({"second_derivative": 0.0}, 2),
+    ({"second_derivative": 0.125}, 2),
+    # both declared: the better (smaller) count wins, either way round
+    ({"lipschitz": 1.0, "second_derivative": 18.0}, 5),
+    ({"lipschitz": 1.5, "second_derivative": 8.0}, 5),
+    ({"lipschitz": 0.0, "second_derivative": 18.0}, 2),
+    ({"lipschitz": 1.5, "second_derivative": 0.0}, 2),
+]
+
+
+def _relu_knots_for_error_exact_counts(kwargs, N):
     a, b, eps = -1.0, 1.0, 0.25
     assert relu_knots_for_error(a, b, eps, **kwargs) == N
     # N is the smallest count whose better bound is <= eps
@@ -370,6 +391,11 @@ def test_relu_knots_for_error_exact_counts(kwargs, N):
         return min(bounds)
     assert best(N) <= eps
     assert N == 2 or best(N - 1) > eps
+
+
+def test_relu_knots_for_error_exact_counts() -> None:
+    """Relu knots for error exact counts: every case of ``KNOT_COUNTS``."""
+    check_every_case(_relu_knots_for_error_exact_counts, KNOT_COUNTS)
 
 
 def test_relu_knots_for_error_underflow_and_exact_end_points():
@@ -408,8 +434,7 @@ def test_relu_knots_for_error_refusals():
 
 
 # ------------------------------------------------------------------ smooth_step_bound
-@pytest.mark.parametrize("s", [0.25, 1.0, 3.0, 20.0])
-def test_smooth_step_bound_exact_values(s):
+def _smooth_step_bound_exact_values(s):
     expected = 0.5 + np.exp(-s / 2) / np.tanh(s / 2)
     assert smooth_step_bound(1, 1, s) == pytest.approx(expected, rel=4 * EPS)
     assert smooth_step_bound(3, 0.5, s) == pytest.approx(1.5 * expected, rel=4 * EPS)
@@ -421,6 +446,11 @@ def test_smooth_step_bound_exact_values(s):
         exact = third * 2 * (mpmath.mpf(1) / 2 + mpmath.exp(-ms / 2) / mpmath.tanh(ms / 2))
         got = smooth_step_bound(third, mpmath.mpf(2), s)
         assert isinstance(got, mpmath.mpf) and mpmath.almosteq(got, exact, 1e-48)
+
+
+def test_smooth_step_bound_exact_values() -> None:
+    """Smooth step bound exact values: every case of the table."""
+    check_every_case(_smooth_step_bound_exact_values, product([0.25, 1.0, 3.0, 20.0]))
 
 
 def test_smooth_step_bound_refusals():
@@ -435,8 +465,7 @@ def test_smooth_step_bound_refusals():
 
 
 # ------------------------------------------------------------------ smooth_step_approximant
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-def test_smooth_step_approximant_exact_network(activation):
+def _smooth_step_approximant_exact_network(activation):
     # knots 0, 1/2, 1 of f(x) = x^2 (values 0, 1/4, 1), s = 2 so kappa = 4, thresholds 1/4, 3/4
     f = lambda x: x**2  # noqa: E731
     approx = smooth_step_approximant(f, R(0), R(1), 3, activation=activation, sharpness=2)
@@ -455,6 +484,11 @@ def test_smooth_step_approximant_exact_network(activation):
         expected = R(1, 4) * _sigmoid(4 * (x - R(1, 4))) + R(3, 4) * _sigmoid(4 * (x - R(3, 4)))
         # sigmoid and tanh forms of G agree (checked to 60 digits: simplify is slow here)
         assert abs(sympy.N(approx([[x]])[0, 0] - expected, 60)) < 1e-55
+
+
+def test_smooth_step_approximant_exact_network() -> None:
+    """Smooth step approximant exact network: every case of the table."""
+    check_every_case(_smooth_step_approximant_exact_network, product(["sigmoid", "tanh"]))
 
 
 def test_smooth_step_approximant_float_values_and_default_sharpness():

@@ -11,11 +11,12 @@ choke point per module and answers a bad argument with a ``ValueError`` (the sui
   each parameter, or the documented reason why it has no checkable parameter.
   :func:`test_every_public_callable_has_cases` fails when a public callable has no entry (or an
   entry names a callable that no longer exists).
-* :func:`test_bad_values` substitutes each bad value of a callable into its valid call and
-  asserts the error (or the documented result), one test per callable (its id is the
-  callable's key, e.g. ``theory.memory:power_bound``) that reports every failing value by its
-  case id ``key[param=label]``; :func:`test_valid_call` checks that the valid call itself
-  succeeds, so that every failure is due to the substituted value.
+* :func:`test_bad_values`, one test per module of the code under test (its id is the module,
+  e.g. ``theory.memory``), checks for every callable of the module that its valid call
+  succeeds (so that every failure is due to the substituted value; case id ``key[valid]``)
+  and substitutes each bad value into the valid call and asserts the error (or the
+  documented result); it reports every failing case by its id, e.g.
+  ``theory.memory:power_bound[T=0]``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import mpmath
 import pytest
-from bad_input_cases import Bad, Case, Documented, Mut, Reason, build_cases, label_of
+from bad_input_cases import (
+    Bad,
+    Case,
+    Documented,
+    Mut,
+    Reason,
+    build_cases,
+    check_every_case,
+    label_of,
+)
 
 import theory
 import verify
@@ -166,12 +177,38 @@ def _bad_cases(key: str) -> Iterator[tuple[str, str, Any]]:
             yield f"{key}[{param}={label_of(bad)}]", param, bad
 
 
-@pytest.mark.parametrize(
-    "key", [k for k, e in CASES.items() if isinstance(e, Case) and e.run_valid])
-def test_valid_call(key: str) -> None:
-    """The valid call of each entry succeeds (so a bad-value failure is the value's)."""
-    fn, args, kwargs = CASES[key].valid()
-    _invoke(fn, args, kwargs)
+def _module_of(key: str) -> str:
+    """The module of the code under test that a table key belongs to."""
+    return key.split(":")[0]
+
+
+def _case_keys(module: str) -> list[str]:
+    """Keys of the :class:`Case` entries of ``module``, in table order."""
+    return [k for k, e in CASES.items() if isinstance(e, Case) and _module_of(k) == module]
+
+
+def _modules_with_cases() -> list[str]:
+    return sorted({_module_of(k) for k, e in CASES.items() if isinstance(e, Case)})
+
+
+def _failure(case_id: str, exc: BaseException) -> str:
+    return f"{case_id}: {type(exc).__name__}: {exc}"
+
+
+#: Failures that a check collects: "DID NOT RAISE" (``pytest.fail``) is not an Exception.
+_CHECK_FAILURES = (Exception, pytest.fail.Exception)
+
+
+def _valid_call_failures(key: str) -> list[str]:
+    """The valid call of the entry ``key`` succeeds (so a bad-value failure is the value's),
+    unless the entry marks it as one not to make (``run_valid=False``)."""
+    if not CASES[key].run_valid:
+        return []
+    try:
+        _invoke(*CASES[key].valid())
+    except _CHECK_FAILURES as exc:
+        return [_failure(f"{key}[valid]", exc)]
+    return []
 
 
 def _check_bad_value(case: Case, param: str, bad: Any) -> None:
@@ -193,16 +230,25 @@ def _check_bad_value(case: Case, param: str, bad: Any) -> None:
         f"the error does not name {' or '.join(map(repr, names))}: {message!r}")
 
 
-@pytest.mark.parametrize("key", [k for k, e in CASES.items() if isinstance(e, Case)])
-def test_bad_values(key: str) -> None:
-    """Every bad value of the callable ``key`` is refused by name (or gives its documented
-    result); the failure lists each failing case with its error."""
+def _bad_value_failures(key: str) -> list[str]:
+    """Each bad value of the callable ``key`` that is not refused by name (and does not give
+    its documented result), by its case id with its error."""
     failures = []
     for case_id, param, bad in _bad_cases(key):
         try:
             _check_bad_value(CASES[key], param, bad)
-        except (Exception, pytest.fail.Exception) as exc:  # "DID NOT RAISE" is not an Exception
-            failures.append(f"{case_id}: {type(exc).__name__}: {exc}")
+        except _CHECK_FAILURES as exc:
+            failures.append(_failure(case_id, exc))
+    return failures
+
+
+@pytest.mark.parametrize("module", _modules_with_cases())
+def test_bad_values(module: str) -> None:
+    """For every callable of ``module``: its valid call succeeds, and every bad value is
+    refused by name (or gives its documented result); the failure lists each failing case
+    with its error."""
+    failures = [f for key in _case_keys(module)
+                for f in _valid_call_failures(key) + _bad_value_failures(key)]
     assert not failures, "\n".join(failures)
 
 
@@ -212,7 +258,48 @@ def test_an_accepted_bad_value_is_reported_by_its_case_id(monkeypatch) -> None:
     monkeypatch.setitem(CASES, "fake:f", Case(lambda: ((lambda a: a), (1,), {}),
                                               {"a": (Bad(float("nan"), "nan"),)}))
     with pytest.raises(AssertionError, match=r"fake:f\[a=nan\]: Failed: DID NOT RAISE"):
-        test_bad_values("fake:f")
+        test_bad_values("fake")
+
+
+def test_a_failing_valid_call_is_reported_by_its_key(monkeypatch) -> None:
+    """The harness itself: a valid call that fails fails the module's test, named by
+    ``key[valid]``, and the bad values of the callable are still tried."""
+
+    def fails(a: float) -> float:
+        raise RuntimeError("broken")
+
+    monkeypatch.setitem(CASES, "fake:g", Case(lambda: (fails, (1.0,), {}),
+                                              {"a": (Bad(float("nan"), "nan"),)}))
+    with pytest.raises(AssertionError) as info:
+        test_bad_values("fake")
+    assert "fake:g[valid]: RuntimeError: broken" in str(info.value)
+    assert "fake:g[a=nan]: " in str(info.value)
+
+
+def test_a_table_test_lists_every_failing_case() -> None:
+    """The table helper the tests share (``check_every_case``): every case runs, and one
+    failure names each failing case (an error, a failed assertion, "DID NOT RAISE") by its
+    index and arguments; mpmath's precision is restored after each case."""
+
+    def check(x: int) -> None:
+        mpmath.mp.dps = 50
+        if x == 1:
+            raise ValueError("one")
+        assert x != 2, "two"
+        if x == 3:
+            with pytest.raises(ValueError):
+                pass
+
+    prec = mpmath.mp.prec
+    with pytest.raises(AssertionError) as info:
+        check_every_case(check, [(0,), (1,), (2,), (3,), (4,)])
+    message = str(info.value)
+    assert message.startswith("3 failing case(s):")
+    assert "case 1 (1): ValueError: one" in message and "case 2 (2): AssertionError: two" in message
+    assert "case 3 (3): Failed: DID NOT RAISE" in message
+    assert "case 0 " not in message and "case 4 " not in message
+    assert mpmath.mp.prec == prec
+    check_every_case(lambda x: None, [(0,), (1,)])  # no failing case: passes
 
 
 def test_substitution_reaches_the_callable() -> None:
@@ -225,19 +312,25 @@ def test_substitution_reaches_the_callable() -> None:
     assert seen == [(1, 20)] and value == 20
 
 
-@pytest.mark.parametrize(
-    ("message", "name", "named"),
-    [("n: expected an integer >= 2, got 1", "n", True),
-     ("layers[1]: expected d_in = 2", "layers", True),
-     ("c, c0: expected shapes (d_out, 1) and (d_out,)", "c", True),
-     ("stack.layers[0].W: spectral radius 1.5 >= 1", "stack", True),
-     ("layers[0]: x: entries must be finite", "x", True),
-     ("kind: expected one of: a, b", "a", False),
-     ("gamma: expected an integer base >= 2n + 2 = 6, got 5", "n", False),
-     ("x: expected an integer, got 'an'", "n", False),
-     ("name_or_activation: unknown activation name 'bogus'", "activation", False),
-     ("complex() arg is a malformed string", "x", False),
-     ("U: entries must be finite", "values", False)],
-)
-def test_the_parameter_name_is_matched_as_a_word(message: str, name: str, named: bool) -> None:
-    assert _names(message, name) is named
+#: ``(message, name, named)``: whether :func:`_names` finds ``name`` in ``message``.
+NAMING_CASES = [
+    ("n: expected an integer >= 2, got 1", "n", True),
+    ("layers[1]: expected d_in = 2", "layers", True),
+    ("c, c0: expected shapes (d_out, 1) and (d_out,)", "c", True),
+    ("stack.layers[0].W: spectral radius 1.5 >= 1", "stack", True),
+    ("layers[0]: x: entries must be finite", "x", True),
+    ("kind: expected one of: a, b", "a", False),
+    ("gamma: expected an integer base >= 2n + 2 = 6, got 5", "n", False),
+    ("x: expected an integer, got 'an'", "n", False),
+    ("name_or_activation: unknown activation name 'bogus'", "activation", False),
+    ("complex() arg is a malformed string", "x", False),
+    ("U: entries must be finite", "values", False),
+]
+
+
+def test_the_parameter_name_is_matched_as_a_word() -> None:
+    """The parameter name is found only as a whole word of the message's subject; the
+    failure lists every message whose answer is wrong."""
+    wrong = [f"{name!r} in {message!r}: expected {named}, got {not named}"
+             for message, name, named in NAMING_CASES if _names(message, name) is not named]
+    assert not wrong, "\n".join(wrong)

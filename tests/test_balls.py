@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -57,10 +59,14 @@ def test_use_backend_forces_mpmath_iv_and_restores():
     assert balls.backend() == before
 
 
-@pytest.mark.parametrize("bad", ["arb ", "iv", 3, None])
-def test_use_backend_rejects_unknown_names(bad):
+def _use_backend_rejects_unknown_names(bad):
     with pytest.raises(InvalidParameterError, match="^name: expected"), balls.use_backend(bad):
         pass  # pragma: no cover
+
+
+def test_use_backend_rejects_unknown_names() -> None:
+    """Use backend rejects unknown names: every case of the table."""
+    check_every_case(_use_backend_rejects_unknown_names, product(["arb ", "iv", 3, None]))
 
 
 def test_precision_sets_and_restores_both_backends():
@@ -96,8 +102,7 @@ def test_rationals_are_enclosed_with_outward_rounded_float_ends(backend, p, q):
             assert Fraction(balls.lower(b)) <= value <= Fraction(balls.upper(b))
 
 
-@both
-def test_other_exact_kinds_are_points(backend):
+def _other_exact_kinds_are_points(backend):
     with balls.use_backend(backend), balls.precision():
         for x, v in ((np.float64(0.1), 0.1), (np.int64(-7), -7), (sympy.Float(0.1), 0.1),
                      (sympy.Float(-0.1), -0.1), (mpmath.mpf(0.25), 0.25),
@@ -108,15 +113,31 @@ def test_other_exact_kinds_are_points(backend):
         assert balls.ball(balls.ball(0.5)) is not None
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "1", True, 1j, sympy.sqrt(2),
-                                 None, [1.0]])
-def test_ball_rejects_what_it_cannot_convert_exactly(bad):
+def test_other_exact_kinds_are_points() -> None:
+    """Other exact kinds are points, on every ball back-end."""
+    check_every_case(_other_exact_kinds_are_points, product(BACKENDS))
+
+
+#: Values of ``bad`` in :func:`test_ball_rejects_what_it_cannot_convert_exactly`.
+NOT_CONVERTIBLE = (
+    [math.nan, math.inf, -math.inf, "1", True, 1j, sympy.sqrt(2),
+     None, [1.0]]
+)
+
+
+def _ball_rejects_what_it_cannot_convert_exactly(bad):
     with pytest.raises(InvalidParameterError, match="^x: expected"):
         balls.ball(bad)
 
 
-@both
-def test_complex_balls(backend):
+def test_ball_rejects_what_it_cannot_convert_exactly() -> None:
+    """Ball rejects what it cannot convert exactly: every case of ``NOT_CONVERTIBLE``."""
+    check_every_case(
+        _ball_rejects_what_it_cannot_convert_exactly,
+        product(NOT_CONVERTIBLE))
+
+
+def _complex_balls(backend):
     with balls.use_backend(backend), balls.precision():
         z = balls.cball(sympy.Rational(3, 4) + sympy.I * sympy.Rational(1, 2))
         w = balls.cball(0.5 - 2j)
@@ -131,10 +152,23 @@ def test_complex_balls(backend):
         assert "CBall" in repr(w)
 
 
-@pytest.mark.parametrize("bad", [sympy.sqrt(2) * sympy.I, complex(math.nan, 0), "z", None])
-def test_cball_rejects_non_numbers(bad):
+def test_complex_balls() -> None:
+    """Complex balls, on every ball back-end."""
+    check_every_case(_complex_balls, product(BACKENDS))
+
+
+#: Values of ``bad`` in :func:`test_cball_rejects_non_numbers`.
+NOT_COMPLEX_NUMBERS = [sympy.sqrt(2) * sympy.I, complex(math.nan, 0), "z", None]
+
+
+def _cball_rejects_non_numbers(bad):
     with pytest.raises(InvalidParameterError, match="^(z|x): expected"):
         balls.cball(bad)
+
+
+def test_cball_rejects_non_numbers() -> None:
+    """Cball rejects non numbers: every case of ``NOT_COMPLEX_NUMBERS``."""
+    check_every_case(_cball_rejects_non_numbers, product(NOT_COMPLEX_NUMBERS))
 
 
 def test_balls_converts_arrays_entrywise_and_rejects_nan():
@@ -146,10 +180,7 @@ def test_balls_converts_arrays_entrywise_and_rejects_nan():
 
 
 # ---------------------------------------------------------------------------- ends, straddling
-@both
-def test_a_ball_straddling_zero_has_a_negative_lower_end(backend):
-    """The certified verdict reads the lower end: a true margin of 0 computed inexactly is a
-    ball around 0, never rounded into a pass."""
+def _a_ball_straddling_zero_has_a_negative_lower_end(backend):
     with balls.use_backend(backend), balls.precision():
         third = balls.ball(1) / 3
         zero = third * 3 - 1
@@ -158,8 +189,13 @@ def test_a_ball_straddling_zero_has_a_negative_lower_end(backend):
         assert balls.lower(ratio) < 0 < balls.upper(ratio)
 
 
-@both
-def test_log10_ratio_edge_cases(backend):
+def test_a_ball_straddling_zero_has_a_negative_lower_end() -> None:
+    """The certified verdict reads the lower end: a true margin of 0 computed inexactly is a
+    ball around 0, never rounded into a pass."""
+    check_every_case(_a_ball_straddling_zero_has_a_negative_lower_end, product(BACKENDS))
+
+
+def _log10_ratio_edge_cases(backend):
     with balls.use_backend(backend), balls.precision():
         assert balls.lower(balls.log10_ratio(1.0, 0.0)) == math.inf  # measured exactly 0
         assert balls.lower(balls.log10_ratio(0.0, 1.0)) == -math.inf  # bound 0: undecided
@@ -169,6 +205,11 @@ def test_log10_ratio_edge_cases(backend):
         assert math.nextafter(2, 0) <= balls.lower(m) <= 2 <= balls.upper(m) <= math.nextafter(2, 3)
         assert balls.lower(balls.unbounded()) == -math.inf
         assert balls.upper(balls.unbounded()) == math.inf
+
+
+def test_log10_ratio_edge_cases() -> None:
+    """Log10 ratio edge cases, on every ball back-end."""
+    check_every_case(_log10_ratio_edge_cases, product(BACKENDS))
 
 
 # ---------------------------------------------------------------------------- functions
@@ -201,8 +242,7 @@ def test_log_sqrt_power_enclose_the_true_value(backend, x):
         assert _contains(balls.power(x, Fraction(1, 3)), mpmath.cbrt(v))
 
 
-@both
-def test_log_and_sqrt_of_non_positive_balls(backend):
+def _log_and_sqrt_of_non_positive_balls(backend):
     with balls.use_backend(backend), balls.precision():
         assert balls.lower(balls.log(0.0)) == -math.inf
         assert balls.lower(balls.sqrt(-1.0)) == -math.inf
@@ -211,8 +251,12 @@ def test_log_and_sqrt_of_non_positive_balls(backend):
         assert balls.lower(balls.sqrt(balls.unbounded())) == -math.inf
 
 
-@both
-def test_max_min_abs_norm(backend):
+def test_log_and_sqrt_of_non_positive_balls() -> None:
+    """Log and sqrt of non positive balls, on every ball back-end."""
+    check_every_case(_log_and_sqrt_of_non_positive_balls, product(BACKENDS))
+
+
+def _max_min_abs_norm(backend):
     with balls.use_backend(backend), balls.precision():
         assert balls.lower(balls.maximum(-1.0, 2.0)) == 2.0
         assert balls.upper(balls.minimum(-1.0, 2.0)) == -1.0
@@ -223,8 +267,12 @@ def test_max_min_abs_norm(backend):
         assert balls.lower(balls.relu(straddle)) >= -1e-30
 
 
-@both
-def test_matvec_and_its_shape_check(backend):
+def test_max_min_abs_norm() -> None:
+    """Max min abs norm, on every ball back-end."""
+    check_every_case(_max_min_abs_norm, product(BACKENDS))
+
+
+def _matvec_and_its_shape_check(backend):
     with balls.use_backend(backend), balls.precision():
         M, v = balls.balls([[1.0, 2.0], [3.0, 4.0]]), balls.balls([1.0, -1.0])
         assert [balls.lower(x) for x in balls.matvec(M, v)] == [-1.0, -1.0]
@@ -233,10 +281,17 @@ def test_matvec_and_its_shape_check(backend):
             balls.matvec(M, balls.balls([1.0]))
 
 
+def test_matvec_and_its_shape_check() -> None:
+    """Matvec and its shape check, on every ball back-end."""
+    check_every_case(_matvec_and_its_shape_check, product(BACKENDS))
+
+
 # ---------------------------------------------------------------------------- stacks
-@both
-@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "hardtanh", "identity"])
-def test_run_stack_encloses_the_exact_run_and_agrees_with_float(backend, activation):
+#: Values of ``activation`` in :func:`test_run_stack_encloses_the_exact_run_and_agrees_with_float`.
+STACK_ACTIVATIONS = ["tanh", "relu", "sigmoid", "hardtanh", "identity"]
+
+
+def _run_stack_encloses_the_exact_run_and_agrees_with_float(backend, activation):
     rng = np.random.default_rng(3)
     layers = [random_stable_layer(rng, 2, 3, 2, 0.9, dense=True, feedthrough=True, bias=True),
               random_stable_layer(rng, 2, 2, 1, 0.8, dense=False, feedthrough=False,
@@ -252,6 +307,14 @@ def test_run_stack_encloses_the_exact_run_and_agrees_with_float(backend, activat
                 lo, hi = balls.lower(y[j, t, 0]), balls.upper(y[j, t, 0])
                 assert hi - lo <= 2 * math.ulp(max(abs(lo), abs(hi)))
                 assert abs(ref[t, 0] - lo) <= 1e-12 * (1 + abs(ref[t, 0]))
+
+
+def test_run_stack_encloses_the_exact_run_and_agrees_with_float() -> None:
+    """Run stack encloses the exact run and agrees with float: every back-end ×
+    ``STACK_ACTIVATIONS``."""
+    check_every_case(
+        _run_stack_encloses_the_exact_run_and_agrees_with_float,
+        product(BACKENDS, STACK_ACTIVATIONS))
 
 
 def test_run_stack_is_exact_for_a_linear_stack_of_dyadic_numbers():

@@ -1,10 +1,12 @@
 """Tests of verify.cells: equations, initialization, causality, S4D-LegS parameters."""
 
 import math
+from itertools import product
 
 import numpy as np
 import pytest
 import scipy.special
+from bad_input_cases import check_every_case
 
 from theory.memory import step_differences
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
@@ -105,9 +107,7 @@ def test_legs_normal_part_and_s4d_eigenvalues():
         s4d_legs(7)
 
 
-@pytest.mark.parametrize("N", [2, 8, 64])
-def test_nplr_form_equals_the_full_legs_matrix(N):
-    """A = V (Λ - P̃P̃^*) V^* with V = [V_h, conj V_h] unitary, P̃ = V^* P, V B̃ = B."""
+def _nplr_form_equals_the_full_legs_matrix(N):
     A, B = legs_matrix(N)
     lam, P, Bt, V = legs_nplr(N, None).full()
     assert np.abs(V.conj().T @ V - np.eye(N)).max() < 1e-12
@@ -118,6 +118,11 @@ def test_nplr_form_equals_the_full_legs_matrix(N):
     # negative control: a wrong low-rank vector does not give back A
     wrong = V @ (np.diag(lam) - np.outer(1.01 * P, P.conj())) @ V.conj().T
     assert np.abs(wrong - A).max() > 1e-3
+
+
+def test_nplr_form_equals_the_full_legs_matrix() -> None:
+    """A = V (Λ - P̃P̃^*) V^* with V = [V_h, conj V_h] unitary, P̃ = V^* P, V B̃ = B."""
+    check_every_case(_nplr_form_equals_the_full_legs_matrix, product([2, 8, 64]))
 
 
 def test_reference_b_clipping():
@@ -136,8 +141,7 @@ def test_reference_b_clipping():
     assert np.abs(legs_nplr(64, 1.0).B.imag).max() == 1.0
 
 
-@pytest.mark.parametrize("clip", [2.0, None])
-def test_s4_full_and_nplr_forms_agree(clip):
+def _s4_full_and_nplr_forms_agree(clip):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 80, 3))
     full = S4(3, 16, np.random.default_rng(1), b_clip=clip)
@@ -148,6 +152,11 @@ def test_s4_full_and_nplr_forms_agree(clip):
     # and a different readout does not agree (the comparison can fail)
     other = S4(3, 16, np.random.default_rng(2), form="nplr", b_clip=clip)
     assert np.abs(other.run(x) - yf).max() > 1e-3
+
+
+def test_s4_full_and_nplr_forms_agree() -> None:
+    """S4 full and nplr forms agree: every case of the table."""
+    check_every_case(_s4_full_and_nplr_forms_agree, product([2.0, None]))
 
 
 def test_s4_is_the_bilinear_discretization_of_legs():
@@ -177,8 +186,7 @@ def test_fixed_step_gives_s4d_modes_of_modulus_exp_minus_half_dt():
     assert s4.spectral_radius < m.spectral_radius  # S4 forgets faster per step
 
 
-@pytest.mark.parametrize("disc", ["zoh", "bilinear"])
-def test_s4d_discretization(disc):
+def _s4d_discretization(disc):
     rng = np.random.default_rng(3)
     m = S4D(4, 16, rng, discretization=disc)
     assert np.all((m.dt >= 1e-3) & (m.dt <= 1e-1))
@@ -188,6 +196,11 @@ def test_s4d_discretization(disc):
     assert np.all(mod < 1)
     with pytest.raises(InvalidParameterError, match="discretization"):
         S4D(4, 16, rng, discretization="euler")
+
+
+def test_s4d_discretization() -> None:
+    """S4d discretization: every case of the table."""
+    check_every_case(_s4d_discretization, product(["zoh", "bilinear"]))
 
 
 def test_linear_models_memory_is_the_shifted_kernel():
@@ -216,48 +229,64 @@ def test_linear_models_memory_is_the_shifted_kernel():
 _RNG = np.random.default_rng
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: DiagonalSSM(1, 2, 1, "seed"), "rng"),
-        (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=np.nan), "max_modulus"),
-        (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=1.5), "max_modulus"),
-        (lambda: S4D(1, 2, "seed"), "rng"),
-        (lambda: S4D(1, 0, _RNG(0)), "state"),  # used to be reported as "N"
-        (lambda: S4D(1, 3, _RNG(0)), "state"),
-        (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1, np.inf)), "dt_range"),  # used to give inf
-        (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1,)), "dt_range"),
-        (lambda: S4D(1, 2, _RNG(0), dt_range=(np.nan, 0.1)), "dt_range"),
-        (lambda: S4D(1, 2, _RNG(0), dt_range="ab"), "dt_range"),
-        (lambda: S4D(1, 2, _RNG(0), dt=0.0), "dt"),
-        (lambda: S4D(1, 2, _RNG(0), dt=np.nan), "dt"),
-        (lambda: S4D(1, 2, _RNG(0), b_clip=-1.0), "b_clip"),
-        (lambda: S4D(1, 2, _RNG(0), b_clip=np.inf), "b_clip"),
-        (lambda: S4(1, 3, _RNG(0)), "state"),
-        (lambda: S4(0, 2, _RNG(0)), "channels"),
-        (lambda: S4(1, 2, _RNG(0), form="dense"), "form"),
-        (lambda: S4(1, 2, _RNG(0), dt=-0.1), "dt"),
-        (lambda: S4(1, 2, _RNG(0), b_clip=0.0), "b_clip"),
-        (lambda: S4(1, 2, "seed"), "rng"),
-        (lambda: legs_nplr(5), "N"),
-        (lambda: legs_nplr(4, b_clip=np.nan), "b_clip"),
-        (lambda: legs_matrix(0), "N"),
-        (lambda: RNN(1, 2, "seed"), "rng"),
-    ],
-)
-def test_bad_constructor_arguments_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_constructor_arguments_name_the_parameter`.
+BAD_CONSTRUCTOR_ARGUMENTS = [
+    (lambda: DiagonalSSM(1, 2, 1, "seed"), "rng"),
+    (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=np.nan), "max_modulus"),
+    (lambda: DiagonalSSM(1, 2, 1, _RNG(0), max_modulus=1.5), "max_modulus"),
+    (lambda: S4D(1, 2, "seed"), "rng"),
+    (lambda: S4D(1, 0, _RNG(0)), "state"),  # used to be reported as "N"
+    (lambda: S4D(1, 3, _RNG(0)), "state"),
+    (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1, np.inf)), "dt_range"),  # used to give inf
+    (lambda: S4D(1, 2, _RNG(0), dt_range=(0.1,)), "dt_range"),
+    (lambda: S4D(1, 2, _RNG(0), dt_range=(np.nan, 0.1)), "dt_range"),
+    (lambda: S4D(1, 2, _RNG(0), dt_range="ab"), "dt_range"),
+    (lambda: S4D(1, 2, _RNG(0), dt=0.0), "dt"),
+    (lambda: S4D(1, 2, _RNG(0), dt=np.nan), "dt"),
+    (lambda: S4D(1, 2, _RNG(0), b_clip=-1.0), "b_clip"),
+    (lambda: S4D(1, 2, _RNG(0), b_clip=np.inf), "b_clip"),
+    (lambda: S4(1, 3, _RNG(0)), "state"),
+    (lambda: S4(0, 2, _RNG(0)), "channels"),
+    (lambda: S4(1, 2, _RNG(0), form="dense"), "form"),
+    (lambda: S4(1, 2, _RNG(0), dt=-0.1), "dt"),
+    (lambda: S4(1, 2, _RNG(0), b_clip=0.0), "b_clip"),
+    (lambda: S4(1, 2, "seed"), "rng"),
+    (lambda: legs_nplr(5), "N"),
+    (lambda: legs_nplr(4, b_clip=np.nan), "b_clip"),
+    (lambda: legs_matrix(0), "N"),
+    (lambda: RNN(1, 2, "seed"), "rng"),
+]
+
+
+def _bad_constructor_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
 
 
-@pytest.mark.parametrize("model", [RNN(1, 2, _RNG(0)), GRU(1, 2, _RNG(0)), LSTM(1, 2, _RNG(0)),
-                                   DiagonalSSM(1, 2, 1, _RNG(0)), S4(1, 2, _RNG(0)),
-                                   S4D(1, 2, _RNG(0))],
-                         ids=lambda m: m.name)
-@pytest.mark.parametrize("x", [np.array([[np.nan]]), np.array([[np.inf], [1.0]]),
-                               np.ones((0, 1)), np.ones(3), np.ones((3, 2))],
-                         ids=["nan", "inf", "no-step", "1-D", "wrong-d_in"])
-def test_bad_inputs_are_refused_by_every_model(model, x):
-    """NaN/inf inputs used to flow through to NaN outputs; an empty sequence returned nothing."""
+def test_bad_constructor_arguments_name_the_parameter() -> None:
+    """Bad constructor arguments name the parameter: every case of ``BAD_CONSTRUCTOR_ARGUMENTS``."""
+    check_every_case(
+        _bad_constructor_arguments_name_the_parameter,
+        BAD_CONSTRUCTOR_ARGUMENTS)
+
+
+#: Values of ``model`` in :func:`test_bad_inputs_are_refused_by_every_model`.
+EVERY_MODEL = [RNN(1, 2, _RNG(0)), GRU(1, 2, _RNG(0)), LSTM(1, 2, _RNG(0)),
+                    DiagonalSSM(1, 2, 1, _RNG(0)), S4(1, 2, _RNG(0)),
+                    S4D(1, 2, _RNG(0))]
+
+
+#: Values of ``x`` in :func:`test_bad_inputs_are_refused_by_every_model`.
+BAD_INPUTS = [np.array([[np.nan]]), np.array([[np.inf], [1.0]]),
+                np.ones((0, 1)), np.ones(3), np.ones((3, 2))]
+
+
+def _bad_inputs_are_refused_by_every_model(model, x):
     with pytest.raises(InvalidParameterError, match="^x: "):
         model.run(x)
+
+
+def test_bad_inputs_are_refused_by_every_model() -> None:
+    """NaN/inf inputs used to flow through to NaN outputs; an empty sequence returned nothing."""
+    check_every_case(
+        _bad_inputs_are_refused_by_every_model, product(EVERY_MODEL, BAD_INPUTS))

@@ -6,8 +6,11 @@ of the rounding error growth of a linear recurrence (see :func:`_error_scale`).
 
 from __future__ import annotations
 
+from itertools import product
+
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from hypothesis import strategies as st
 from strategies import control_systems, example_budgets, run_examples
 
@@ -81,12 +84,13 @@ def test_conversion_gives_the_same_map_under_dlsim(direction, examples):
     run_examples(examples, check, data=st.data(), T=st.integers(1, 25))
 
 
-@pytest.mark.parametrize(
-    "A",
-    [np.zeros((2, 2)), np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1e-300, 0], [0, 0.5]])],
-    ids=["zero", "nilpotent", "nearly singular"],
+#: Values of ``A`` in :func:`test_from_control_handles_singular_A`.
+SINGULAR_A_CASES = (
+    [np.zeros((2, 2)), np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([[1e-300, 0], [0, 0.5]])]
 )
-def test_from_control_handles_singular_A(A):
+
+
+def _from_control_handles_singular_A(A):
     B = np.array([[1.0], [2.0]])
     C = np.array([[3.0, -1.0]])
     D = np.array([[0.5]])
@@ -95,6 +99,12 @@ def test_from_control_handles_singular_A(A):
     y = simulate_same_step(*from_control(A, B, C, D), u)
     _assert_close(y, simulate_control(A, B, C, D, u), _error_scale(A, B, C, D, len(u)))
     assert np.array_equal(y[:1], D @ u[:1])  # y_1 = D x_1: the state is still zero
+
+
+def test_from_control_handles_singular_A() -> None:
+    """From control handles singular A: every case of ``SINGULAR_A_CASES``."""
+    check_every_case(
+        _from_control_handles_singular_A, product(SINGULAR_A_CASES))
 
 
 @example_budgets(0.25)
@@ -146,8 +156,7 @@ def _expected_augmentation(A, B, C, D):
             D)
 
 
-@pytest.mark.parametrize("which", range(4), ids=["A", "B", "C", "D"])
-def test_a_complex_matrix_is_kept_exactly(which):
+def _a_complex_matrix_is_kept_exactly(which):
     system = list(_SMALL)
     system[which] = system[which] * (1 - 2j)
     A, B, C, D = system
@@ -161,8 +170,12 @@ def test_a_complex_matrix_is_kept_exactly(which):
     assert [M.dtype for M in from_control(*system)] == [np.dtype(complex)] * 4
 
 
-@pytest.mark.parametrize("convert", [to_control, from_control])
-def test_real_and_integer_input_gives_float64(convert):
+def test_a_complex_matrix_is_kept_exactly() -> None:
+    """A complex matrix is kept exactly: every case of the table."""
+    check_every_case(_a_complex_matrix_is_kept_exactly, product(range(4)))
+
+
+def _real_and_integer_input_gives_float64(convert):
     integer = [np.array([[3, 0], [1, 3]]), np.array([[1], [1]]), np.array([[1, -2]]),
                np.array([[4]])]
     as_float = convert(*[M.astype(float) for M in integer])
@@ -171,32 +184,44 @@ def test_real_and_integer_input_gives_float64(convert):
     assert [M.dtype for M in convert(*_SMALL)] == [np.dtype(np.float64)] * 4
 
 
+def test_real_and_integer_input_gives_float64() -> None:
+    """Real and integer input gives float64: every case of the table."""
+    check_every_case(_real_and_integer_input_gives_float64, product([to_control, from_control]))
+
+
 _GOOD = (np.eye(2) * 0.5, np.ones((2, 1)), np.ones((1, 2)), np.zeros((1, 1)))
 
 
-@pytest.mark.parametrize("convert", [to_control, from_control])
-@pytest.mark.parametrize(
-    ("index", "bad", "pattern"),
-    [
-        (0, np.ones((2, 3)), r"^A: expected a non-empty square matrix"),
-        (0, np.ones(2), r"^A: expected a 2-D array"),
-        (0, np.zeros((0, 0)), r"^A: expected a non-empty square"),
-        (0, [[0.5, np.nan], [0, 0.5]], r"^A: entries must be finite"),
-        (0, [["a", "b"], ["c", "d"]], r"^A: entries must be numbers"),
-        (0, [[True, False], [False, True]], r"^A: entries must be numbers"),
-        (0, [[0.5, 0], [0]], r"^A: not a rectangular array"),
-        (1, np.ones((3, 1)), r"^B: expected shape \(2, d\)"),
-        (1, np.ones((2, 0)), r"^B: expected shape \(2, d\)"),
-        (1, [[np.nan], [0.0]], r"^B: entries must be finite"),
-        (2, np.ones((1, 3)), r"^C: expected shape \(p, 2\)"),
-        (2, np.ones((0, 2)), r"^C: expected shape \(p, 2\) with p >= 1"),
-        (2, [[np.inf, 0]], r"^C: entries must be finite"),
-        (3, np.zeros((2, 1)), r"^D: expected shape \(1, 1\)"),
-        (3, np.zeros(1), r"^D: expected a 2-D array"),
-    ],
-)
-def test_bad_input_names_the_parameter(convert, index, bad, pattern):
+#: Values of ``index, bad, pattern`` of the test below.
+BAD_SYSTEMS = [
+    (0, np.ones((2, 3)), r"^A: expected a non-empty square matrix"),
+    (0, np.ones(2), r"^A: expected a 2-D array"),
+    (0, np.zeros((0, 0)), r"^A: expected a non-empty square"),
+    (0, [[0.5, np.nan], [0, 0.5]], r"^A: entries must be finite"),
+    (0, [["a", "b"], ["c", "d"]], r"^A: entries must be numbers"),
+    (0, [[True, False], [False, True]], r"^A: entries must be numbers"),
+    (0, [[0.5, 0], [0]], r"^A: not a rectangular array"),
+    (1, np.ones((3, 1)), r"^B: expected shape \(2, d\)"),
+    (1, np.ones((2, 0)), r"^B: expected shape \(2, d\)"),
+    (1, [[np.nan], [0.0]], r"^B: entries must be finite"),
+    (2, np.ones((1, 3)), r"^C: expected shape \(p, 2\)"),
+    (2, np.ones((0, 2)), r"^C: expected shape \(p, 2\) with p >= 1"),
+    (2, [[np.inf, 0]], r"^C: entries must be finite"),
+    (3, np.zeros((2, 1)), r"^D: expected shape \(1, 1\)"),
+    (3, np.zeros(1), r"^D: expected a 2-D array"),
+]
+
+
+def _bad_input_names_the_parameter(convert, index, bad, pattern):
     args = list(_GOOD)
     args[index] = bad
     with pytest.raises(InvalidParameterError, match=pattern):
         convert(*args)
+
+
+def test_bad_input_names_the_parameter() -> None:
+    """Bad input names the parameter: every case of ``BAD_SYSTEMS``."""
+    cases = [(convert, index, bad, pattern)
+             for convert in [to_control, from_control]
+             for (index, bad, pattern) in BAD_SYSTEMS]
+    check_every_case(_bad_input_names_the_parameter, cases)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from itertools import product
 
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.numbers import InvalidParameterError
 from verify.descriptions import (
@@ -26,10 +28,22 @@ def json_round_trip(value):
     return json.loads(json.dumps(value))
 
 
-@pytest.mark.parametrize("bad", ["0.5", "1/0", "1/-2", "2x", "1/2+1", " 1", "", 1, None])
-def test_read_rational_refuses_anything_but_p_over_q(bad):
+#: Values of ``bad`` in :func:`test_read_rational_refuses_anything_but_p_over_q`.
+NOT_P_OVER_Q = (
+    ["0.5", "1/0", "1/-2", "2x", "1/2+1", " 1", "", 1, None]
+)
+
+
+def _read_rational_refuses_anything_but_p_over_q(bad):
     with pytest.raises(InvalidParameterError, match="^r: "):
         read_rational(bad, "r")
+
+
+def test_read_rational_refuses_anything_but_p_over_q() -> None:
+    """Read rational refuses anything but p over q: every case of ``NOT_P_OVER_Q``."""
+    check_every_case(
+        _read_rational_refuses_anything_but_p_over_q,
+        product(NOT_P_OVER_Q))
 
 
 def test_read_rational_and_arrays_round_trip_exactly():
@@ -45,11 +59,20 @@ def test_read_rational_and_arrays_round_trip_exactly():
             read_array(2)(bad, "a")
 
 
-@pytest.mark.parametrize("bad", [1, True, float("nan"), float("inf"), "1.0", None])
-def test_read_real_takes_only_finite_floats(bad):
+#: Values of ``bad`` in :func:`test_read_real_takes_only_finite_floats`.
+NOT_FINITE_FLOATS = [1, True, float("nan"), float("inf"), "1.0", None]
+
+
+def _read_real_takes_only_finite_floats(bad):
     assert read_real(-0.25, "x") == -0.25
     with pytest.raises(InvalidParameterError, match="^x: "):
         read_real(bad, "x")
+
+
+def test_read_real_takes_only_finite_floats() -> None:
+    """Read real takes only finite floats: every case of ``NOT_FINITE_FLOATS``."""
+    check_every_case(
+        _read_real_takes_only_finite_floats, product(NOT_FINITE_FLOATS))
 
 
 def test_read_int_choice_and_optional():
@@ -78,7 +101,8 @@ def test_read_fields_reads_every_key_and_refuses_missing_and_unexpected_ones():
         read_fields({"n": 3, "x": 1}, readers)
 
 
-@pytest.mark.parametrize("call, name", [
+#: Cases ``(call, name)`` of :func:`test_bad_factory_arguments_name_the_parameter`.
+BAD_FACTORY_ARGUMENTS = [
     (lambda: read_int(1.5), "low"),
     (lambda: read_choice(), "options"),
     (lambda: read_choice("a", 3), "options"),
@@ -88,7 +112,15 @@ def test_read_fields_reads_every_key_and_refuses_missing_and_unexpected_ones():
     (lambda: read_fields({}, {"n": 3}), "readers"),
     (lambda: read_fields({}, [read_real]), "readers"),
     (lambda: read_fields({}, {}, derived=["f"]), "derived"),
-])
-def test_bad_factory_arguments_name_the_parameter(call, name):
+]
+
+
+def _bad_factory_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}"):
         call()
+
+
+def test_bad_factory_arguments_name_the_parameter() -> None:
+    """Bad factory arguments name the parameter: every case of ``BAD_FACTORY_ARGUMENTS``."""
+    check_every_case(
+        _bad_factory_arguments_name_the_parameter, BAD_FACTORY_ARGUMENTS)

@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.hammerstein import (
     HammersteinTarget,
@@ -144,10 +145,14 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES)
-def test_error_message_is_exact(call, message):
+def _error_message_is_exact(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_error_message_is_exact() -> None:
+    """Error message is exact: every case of the table."""
+    check_every_case(_error_message_is_exact, _MESSAGES)
 
 
 def test_piecewise_linear_values_slopes_and_end_points():

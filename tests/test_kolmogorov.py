@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import product
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from strategies import product_target
 
 from theory.kolmogorov import (
@@ -22,14 +24,24 @@ from theory.kolmogorov import (
 )
 from theory.numbers import InvalidParameterError
 
+#: Cases ``(n, gamma, K)`` of the test below.
+PSI_LEVELS = [(2, 6, 3), (3, 8, 2)]
 
-@pytest.mark.parametrize(("n", "gamma", "K"), [(2, 6, 3), (3, 8, 2)])
-def test_psi_is_exact_strictly_increasing_and_consistent_across_levels(n, gamma, K):
+
+def _psi_is_exact_strictly_increasing_and_consistent_across_levels(n, gamma, K):
     vals = [koppen_psi(n, gamma, K, j) for j in range(gamma**K + 1)]
     assert all(isinstance(v, Fraction) for v in vals)
     assert all(b > a for a, b in zip(vals, vals[1:]))
     for j in range(gamma ** (K - 1)):  # a grid point of level K-1 keeps its value
         assert koppen_psi(n, gamma, K, j * gamma) == koppen_psi(n, gamma, K - 1, j)
+
+
+def test_psi_is_exact_strictly_increasing_and_consistent_across_levels() -> None:
+    """Psi is exact strictly increasing and consistent across levels: every case of
+    ``PSI_LEVELS``."""
+    check_every_case(
+        _psi_is_exact_strictly_increasing_and_consistent_across_levels,
+        PSI_LEVELS)
 
 
 def test_good_cube_count_is_at_least_n_plus_one():
@@ -39,12 +51,16 @@ def test_good_cube_count_is_at_least_n_plus_one():
             assert good_counts(n, gamma, k, x).min() >= n + 1
 
 
-@pytest.mark.parametrize("n", [2, 3])
-def test_separation_holds_at_the_recorded_levels(n):
+def _separation_holds_at_the_recorded_levels(n):
     info = MEASURED[n]
     table = psi_table(n, info["gamma"], info["K"], upper=1.0)
     for k in info["levels_separated"][:2]:
         assert level(n, info["gamma"], k, table).min_gap > 0
+
+
+def test_separation_holds_at_the_recorded_levels() -> None:
+    """Separation holds at the recorded levels: every case of the table."""
+    check_every_case(_separation_holds_at_the_recorded_levels, product([2, 3]))
 
 
 def test_refining_levels_reduces_the_error_and_repeating_a_level_stalls():
@@ -91,34 +107,39 @@ def test_bad_inputs():
         sup(np.zeros((2, 3)))
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: koppen_psi(2, 6, 0, 1), "k"),  # k = 0 used to recurse without end
-        (lambda: koppen_psi(2, 6, 2, -1), "j"),
-        (lambda: beta(1, 3), "n"),  # used to divide by n - 1 = 0
-        (lambda: beta(2, 2.5), "k"),
-        (lambda: RADIUS(2, 5), "gamma"),
-        (lambda: psi_table(2, 6, 2, upper=float("nan")), "upper"),
-        (lambda: psi_table(2, 6, 2, upper=float("inf")), "upper"),
-        (lambda: psi_table(2, 6, 2, upper=0.0), "upper"),
-        (lambda: psi_float(psi_table(2, 6, 2), [float("nan")]), "x"),
-        (lambda: psi_float("table", [0.5]), "table"),
-        (lambda: level(3, 8, 1, psi_table(2, 6, 2)), "table"),  # a table of another (n, γ)
-        (lambda: level(2, 6, 0, psi_table(2, 6, 2)), "k"),
-        (lambda: good_counts(2, 6, 1, np.array([[float("nan"), 0.1]])), "x"),
-        (lambda: good_counts(2, 6, 1, np.array([[0.1]])), "x"),
-        (lambda: good_counts(2, 6, 0, np.array([[0.1, 0.2]])), "k"),
-        (lambda: superpose(3, 2, 6, [1], 2), "F"),
-        (lambda: superpose(lambda x: x, 2, 6, [1], 2), "F"),  # (m, n) values, not (m,)
-        (lambda: superpose(lambda x: np.full(len(x), np.nan), 2, 6, [1], 2), "F"),
-        (lambda: superpose(lambda x: x[:, 0], 2, 6, [1.5], 2), "levels"),
-        (lambda: superpose(lambda x: x[:, 0], 2, 6, [1], 1), "K"),
-    ],
-)
-def test_bad_arguments_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_arguments_name_the_parameter`.
+BAD_ARGUMENTS = [
+    (lambda: koppen_psi(2, 6, 0, 1), "k"),  # k = 0 used to recurse without end
+    (lambda: koppen_psi(2, 6, 2, -1), "j"),
+    (lambda: beta(1, 3), "n"),  # used to divide by n - 1 = 0
+    (lambda: beta(2, 2.5), "k"),
+    (lambda: RADIUS(2, 5), "gamma"),
+    (lambda: psi_table(2, 6, 2, upper=float("nan")), "upper"),
+    (lambda: psi_table(2, 6, 2, upper=float("inf")), "upper"),
+    (lambda: psi_table(2, 6, 2, upper=0.0), "upper"),
+    (lambda: psi_float(psi_table(2, 6, 2), [float("nan")]), "x"),
+    (lambda: psi_float("table", [0.5]), "table"),
+    (lambda: level(3, 8, 1, psi_table(2, 6, 2)), "table"),  # a table of another (n, γ)
+    (lambda: level(2, 6, 0, psi_table(2, 6, 2)), "k"),
+    (lambda: good_counts(2, 6, 1, np.array([[float("nan"), 0.1]])), "x"),
+    (lambda: good_counts(2, 6, 1, np.array([[0.1]])), "x"),
+    (lambda: good_counts(2, 6, 0, np.array([[0.1, 0.2]])), "k"),
+    (lambda: superpose(3, 2, 6, [1], 2), "F"),
+    (lambda: superpose(lambda x: x, 2, 6, [1], 2), "F"),  # (m, n) values, not (m,)
+    (lambda: superpose(lambda x: np.full(len(x), np.nan), 2, 6, [1], 2), "F"),
+    (lambda: superpose(lambda x: x[:, 0], 2, 6, [1.5], 2), "levels"),
+    (lambda: superpose(lambda x: x[:, 0], 2, 6, [1], 1), "K"),
+]
+
+
+def _bad_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_bad_arguments_name_the_parameter() -> None:
+    """Bad arguments name the parameter: every case of ``BAD_ARGUMENTS``."""
+    check_every_case(_bad_arguments_name_the_parameter, BAD_ARGUMENTS)
 
 
 def test_superposition_refuses_bad_points_and_iteration_counts():
@@ -170,8 +191,7 @@ def test_step_bound_is_exact_at_both_ends_of_the_good_count():
     assert step_bound(3, 2.0, 0.0, 0.5) == pytest.approx(1.5, rel=1e-15)
 
 
-@pytest.mark.parametrize("k", [1, 2])
-def test_town_cubes_separate_and_cover_the_window_with_n_plus_one_good_shifts(k):
+def _town_cubes_separate_and_cover_the_window_with_n_plus_one_good_shifts(k):
     table = psi_table(2, 6, k + 2, upper=1.0)
     cubes = [town_cubes(2, 6, k, q, table) for q in range(5)]
     for c in cubes:
@@ -185,6 +205,13 @@ def test_town_cubes_separate_and_cover_the_window_with_n_plus_one_good_shifts(k)
                              axis=2), axis=1) for c in cubes)
     assert good.min() >= 3
     assert [c.image_lo.size for c in cubes][0] == (36 if k == 1 else 1024)
+
+
+def test_town_cubes_separate_and_cover_the_window_with_n_plus_one_good_shifts() -> None:
+    """Town cubes separate and cover the window with n plus one good shifts: every case of the
+    table."""
+    check_every_case(
+        _town_cubes_separate_and_cover_the_window_with_n_plus_one_good_shifts, product([1, 2]))
 
 
 def test_inner_enclosures_are_nested_and_exact_at_grid_points():
@@ -278,35 +305,43 @@ def test_lipschitz_target_ranges_and_sup():
     assert LipschitzTarget(T.F, 2, (3.0, 1.0), sup=7.5).sup_bound() == 7.5
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: lorentz_constants(1), "n"),
-        (lambda: step_bound(2, float("nan"), 0.0, 0.0), "previous"),
-        (lambda: step_bound(2, 1.0, -1.0, 0.0), "omega"),
-        (lambda: step_bound(2, 1.0, 0.0, float("inf")), "values_max"),
-        (lambda: LipschitzTarget(3, 2, (1.0, 1.0)), "F"),
-        (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0,)), "lipschitz"),
-        (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, float("nan"))), "lipschitz"),
-        (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, 1.0), sup=-1.0), "sup"),
-        (lambda: product_target()(np.array([[1.5, 0.0]])), "y"),
-        (lambda: product_target().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), "hi"),
-        (lambda: product_target().sup_bound(0), "m"),
-        (lambda: town_cubes(2, 6, 1, 5, psi_table(2, 6, 3, upper=1.0)), "q"),
-        (lambda: town_cubes(2, 6, 3, 0, psi_table(2, 6, 3, upper=1.0)), "table"),
-        (lambda: town_cubes(2, 6, 1, 0, psi_table(2, 6, 3, upper=0.5)), "table"),
-        (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), -1, [[0.1, 0.2]]), "q"),
-        (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), 0, [[0.1, -0.2]]), "y"),
-        (lambda: certified_superpose("F", 6, [1], 3), "target"),
-        (lambda: certified_superpose(product_target(), 5, [1], 3), "gamma"),
-        (lambda: certified_superpose(product_target(), 6, [3], 3), "levels"),
-        (lambda: certified_superpose(product_target(), 6, [], 3), "levels"),
-        (lambda: certified_superpose(product_target(), 6, [1], 1), "K"),
-    ],
-)
-def test_certified_route_bad_arguments_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_certified_route_bad_arguments_name_the_parameter`.
+BAD_CERTIFIED_ARGUMENTS = [
+    (lambda: lorentz_constants(1), "n"),
+    (lambda: step_bound(2, float("nan"), 0.0, 0.0), "previous"),
+    (lambda: step_bound(2, 1.0, -1.0, 0.0), "omega"),
+    (lambda: step_bound(2, 1.0, 0.0, float("inf")), "values_max"),
+    (lambda: LipschitzTarget(3, 2, (1.0, 1.0)), "F"),
+    (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0,)), "lipschitz"),
+    (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, float("nan"))), "lipschitz"),
+    (lambda: LipschitzTarget(lambda y: y[:, 0], 2, (1.0, 1.0), sup=-1.0), "sup"),
+    (lambda: product_target()(np.array([[1.5, 0.0]])), "y"),
+    (lambda: product_target().box_range(np.array([[0.5, 0.5]]), np.array([[0.4, 0.6]])), "hi"),
+    (lambda: product_target().sup_bound(0), "m"),
+    (lambda: town_cubes(2, 6, 1, 5, psi_table(2, 6, 3, upper=1.0)), "q"),
+    (lambda: town_cubes(2, 6, 3, 0, psi_table(2, 6, 3, upper=1.0)), "table"),
+    (lambda: town_cubes(2, 6, 1, 0, psi_table(2, 6, 3, upper=0.5)), "table"),
+    (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), -1, [[0.1, 0.2]]), "q"),
+    (lambda: inner_enclosure(psi_table(2, 6, 3, upper=1.0), 0, [[0.1, -0.2]]), "y"),
+    (lambda: certified_superpose("F", 6, [1], 3), "target"),
+    (lambda: certified_superpose(product_target(), 5, [1], 3), "gamma"),
+    (lambda: certified_superpose(product_target(), 6, [3], 3), "levels"),
+    (lambda: certified_superpose(product_target(), 6, [], 3), "levels"),
+    (lambda: certified_superpose(product_target(), 6, [1], 1), "K"),
+]
+
+
+def _certified_route_bad_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_certified_route_bad_arguments_name_the_parameter() -> None:
+    """Certified route bad arguments name the parameter: every case of
+    ``BAD_CERTIFIED_ARGUMENTS``."""
+    check_every_case(
+        _certified_route_bad_arguments_name_the_parameter,
+        BAD_CERTIFIED_ARGUMENTS)
 
 
 def test_certified_superposition_refuses_bad_points_and_counts():

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from functools import cache
+from itertools import product
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from strategies import product_target
 
 from theory.kolmogorov import (
@@ -156,11 +158,14 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES,
-                         ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(_MESSAGES)])
-def test_messages_are_exact(call, message):
+def _messages_are_exact(call, message):
     with pytest.raises(InvalidParameterError, match="^" + re.escape(message) + "$"):
         call()
+
+
+def test_messages_are_exact() -> None:
+    """Messages are exact: every case of the table."""
+    check_every_case(_messages_are_exact, _MESSAGES)
 
 
 def test_tables_one_value_short_of_the_argument_one_are_refused():
@@ -173,14 +178,18 @@ def test_tables_one_value_short_of_the_argument_one_are_refused():
         inner_enclosure(short, 0, [[0.1, 0.2]])
 
 
-@pytest.mark.parametrize("k", [1, 2])
-def test_town_rise_is_the_exact_psi_increment_over_a_town(k):
+def _town_rise_is_the_exact_psi_increment_over_a_town(k):
     # ψ_K(d + δ_k) - ψ_K(d) at the level-K grid point whose digits k+1 … K are γ - 2 = 4;
     # the tail beyond K = 5 is 4 Σ_{r>5} 6^-(2^r - 1) < 1e-23
     K = 5
     end = sum(4 * 6 ** (K - r) for r in range(k + 1, K + 1))
     exact = koppen_psi(2, 6, K, end) - koppen_psi(2, 6, K, 0)
     assert abs(_town_rise(2, 6, k) - float(exact)) <= 1e-18 * float(exact)
+
+
+def test_town_rise_is_the_exact_psi_increment_over_a_town() -> None:
+    """Town rise is the exact psi increment over a town: every case of the table."""
+    check_every_case(_town_rise_is_the_exact_psi_increment_over_a_town, product([1, 2]))
 
 
 def test_alphas_are_the_series_of_the_weights():
@@ -266,13 +275,16 @@ def _sine_ramp() -> LipschitzTarget:
     return LipschitzTarget(lambda y: np.sin(7 * y[:, 0]) * y[:, 1], 2, (7.0, 1.0))
 
 
-@pytest.mark.parametrize("build, gamma", [
+#: Cases ``(build, gamma)`` of the test below.
+ALIGNED_BOX_CASES = [
     (_csup1, 6),
     # γ = 10: the town ends of the shifts q = 5 … 6 (which do not exist) would fall between
     # those of q = 0 … 4 and refine the grid further (for γ = 2n + 2 they coincide with them)
     (lambda: certified_superpose(_sine_ramp(), 10, [1, 1], 3), 10),
-], ids=["product-gamma-6", "sine-ramp-gamma-10"])
-def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift(build, gamma):
+]
+
+
+def _aligned_box_bound_refines_at_the_town_ends_of_every_shift(build, gamma):
     # the box bound on the grid {0, 1} refined at both ends of every town of all 2n + 1 = 5
     # shifts, computed from the public enclosures
     sup = build()
@@ -289,6 +301,14 @@ def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift(build, gamma)
     s_min, s_max = sup.enclose(lo, hi)
     worst = float(np.max(np.maximum(f_max - s_min, s_max - f_min)))
     assert sup.box_error_bound(1) == worst
+
+
+def test_aligned_box_bound_refines_at_the_town_ends_of_every_shift() -> None:
+    """Aligned box bound refines at the town ends of every shift: every case of
+    ``ALIGNED_BOX_CASES``."""
+    check_every_case(
+        _aligned_box_bound_refines_at_the_town_ends_of_every_shift,
+        ALIGNED_BOX_CASES)
 
 
 def test_default_sup_bound_uses_256_cells_per_axis():

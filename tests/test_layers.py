@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.layers import SSMLayer, SSMStack, UnstableLayerError
 from theory.numbers import InvalidParameterError, NumberKind
@@ -19,8 +22,7 @@ def _random_layer(rng, m, d_in, d_out, diagonal=False, bias=True):
                     rng.normal(size=(d_out, d_in)), rng.normal(size=m) if bias else None)
 
 
-@pytest.mark.parametrize("diagonal", [False, True])
-def test_run_is_kernel_convolution_plus_bias_response(diagonal):
+def _run_is_kernel_convolution_plus_bias_response(diagonal):
     rng = np.random.default_rng(0)
     layer = _random_layer(rng, 4, 2, 3, diagonal)
     x = rng.normal(size=(12, 2))
@@ -31,6 +33,11 @@ def test_run_is_kernel_convolution_plus_bias_response(diagonal):
     bias_only = layer.run(np.zeros((12, 2)))
     assert np.allclose(layer.run(x), conv + bias_only, atol=1e-12)
     assert not np.allclose(bias_only, 0)
+
+
+def test_run_is_kernel_convolution_plus_bias_response() -> None:
+    """Run is kernel convolution plus bias response: every case of the table."""
+    check_every_case(_run_is_kernel_convolution_plus_bias_response, product([False, True]))
 
 
 def test_exact_layer_hand_computed():
@@ -100,29 +107,34 @@ def test_stack_promotes_float_to_mpmath():
         assert y[0, 0] == 2 and y[1, 0] == 1  # relu(1)=1 -> 2; relu(-1)=0 -> 0.5*1*2
 
 
-@pytest.mark.parametrize(
-    ("args", "kwargs", "match", "error"),
-    [
-        ((np.eye(2) * 0.5, np.ones((3, 1)), np.ones((1, 3))), {}, "W", InvalidParameterError),
-        ((np.zeros(2), np.ones((2, 1)), np.ones((1, 3))), {}, "C", InvalidParameterError),
-        ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2)), np.ones((2, 2))), {}, "D",
-         InvalidParameterError),
-        ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2))), {"b": np.ones(3)}, "b",
-         InvalidParameterError),
-        ((np.array([np.nan, 0]), np.ones((2, 1)), np.ones((1, 2))), {}, "finite",
-         InvalidParameterError),
-        ((np.array([1.0, 0]), np.ones((2, 1)), np.ones((1, 2))), {}, "unstable",
-         UnstableLayerError),
-        ((np.array([0.5, 0]), np.ones((2, 1)), np.ones((1, 2))), {"time": "continuous"},
-         "unstable", UnstableLayerError),
-        ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2))), {"time": "hybrid"}, "time",
-         InvalidParameterError),
-        (([R(1, 2)], [[0.5]], [[1]]), {}, "mix", InvalidParameterError),
-    ],
-)
-def test_layer_validation(args, kwargs, match, error):
+#: Cases ``(args, kwargs, match, error)`` of :func:`test_layer_validation`.
+BAD_LAYERS = [
+    ((np.eye(2) * 0.5, np.ones((3, 1)), np.ones((1, 3))), {}, "W", InvalidParameterError),
+    ((np.zeros(2), np.ones((2, 1)), np.ones((1, 3))), {}, "C", InvalidParameterError),
+    ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2)), np.ones((2, 2))), {}, "D",
+     InvalidParameterError),
+    ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2))), {"b": np.ones(3)}, "b",
+     InvalidParameterError),
+    ((np.array([np.nan, 0]), np.ones((2, 1)), np.ones((1, 2))), {}, "finite",
+     InvalidParameterError),
+    ((np.array([1.0, 0]), np.ones((2, 1)), np.ones((1, 2))), {}, "unstable",
+     UnstableLayerError),
+    ((np.array([0.5, 0]), np.ones((2, 1)), np.ones((1, 2))), {"time": "continuous"},
+     "unstable", UnstableLayerError),
+    ((np.zeros(2), np.ones((2, 1)), np.ones((1, 2))), {"time": "hybrid"}, "time",
+     InvalidParameterError),
+    (([R(1, 2)], [[0.5]], [[1]]), {}, "mix", InvalidParameterError),
+]
+
+
+def _layer_validation(args, kwargs, match, error):
     with pytest.raises(error, match=match):
         SSMLayer(*args, **kwargs)
+
+
+def test_layer_validation() -> None:
+    """Layer validation: every case of ``BAD_LAYERS``."""
+    check_every_case(_layer_validation, BAD_LAYERS)
 
 
 def test_unstable_allowed_on_request_and_reported():
@@ -150,31 +162,36 @@ def test_stack_and_run_validation():
         cont.discretize(-1)
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]], require_stable="yes"), "require_stable"),
-        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).to_kind("float"), "kind"),
-        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel(2.5), "T"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize(np.nan),
-         "dt"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize("0.1"),
-         "dt"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
-            [[1.0], [1.0]], [0.0, 0.5, np.inf]), "t_grid"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
-            [[1.0]], 0.5), "t_grid"),
-        # kernel_at used to return NaN for a NaN time and e^{-Ws} growth for s < 0
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([np.nan]),
-         "s"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([-1.0]), "s"),
-        (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at("x"), "s"),
-        (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel_at([0.0]), "time"),
-    ],
-)
-def test_bad_arguments_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_arguments_name_the_parameter`.
+BAD_ARGUMENTS = [
+    (lambda: SSMLayer([0.5], [[1.0]], [[1.0]], require_stable="yes"), "require_stable"),
+    (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).to_kind("float"), "kind"),
+    (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel(2.5), "T"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize(np.nan),
+     "dt"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").discretize("0.1"),
+     "dt"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
+        [[1.0], [1.0]], [0.0, 0.5, np.inf]), "t_grid"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").run_continuous(
+        [[1.0]], 0.5), "t_grid"),
+    # kernel_at used to return NaN for a NaN time and e^{-Ws} growth for s < 0
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([np.nan]),
+     "s"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at([-1.0]), "s"),
+    (lambda: SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous").kernel_at("x"), "s"),
+    (lambda: SSMLayer([0.5], [[1.0]], [[1.0]]).kernel_at([0.0]), "time"),
+]
+
+
+def _bad_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_bad_arguments_name_the_parameter() -> None:
+    """Bad arguments name the parameter: every case of ``BAD_ARGUMENTS``."""
+    check_every_case(_bad_arguments_name_the_parameter, BAD_ARGUMENTS)
 
 
 def test_kernel_at_is_the_continuous_impulse_response_at_zero_and_later_times():

@@ -10,11 +10,13 @@ of each kind. All cases are small.
 from __future__ import annotations
 
 import re
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.layers import TIMES, SSMLayer, SSMStack, UnstableLayerError
 from theory.numbers import InvalidParameterError, NumberKind
@@ -66,29 +68,38 @@ _CONSTRUCTOR_MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("args", "kwargs", "message"), _CONSTRUCTOR_MESSAGES)
-def test_constructor_messages_are_exact(args, kwargs, message):
+def _constructor_messages_are_exact(args, kwargs, message):
     with _raises_exactly(message):
         SSMLayer(*args, **kwargs)
     assert TIMES == ("discrete", "continuous")
 
 
-@pytest.mark.parametrize(
-    ("W", "kwargs", "message"),
-    [
-        ([1.0], {}, "W: the discrete layer is unstable (spectral radius 1.0 >= 1); "
-                    "pass require_stable=False to build it anyway"),
-        ([R(1)], {}, "W: the discrete layer is unstable (spectral radius 1 >= 1); "
-                     "pass require_stable=False to build it anyway"),
-        ([0.5], {"time": "continuous"},
-         "W: the continuous layer is unstable (max real part of the eigenvalues 0.5 >= 0); "
-         "pass require_stable=False to build it anyway"),
-    ],
-)
-def test_unstable_messages_are_exact(W, kwargs, message):
+def test_constructor_messages_are_exact() -> None:
+    """Constructor messages are exact: every case of the table."""
+    check_every_case(_constructor_messages_are_exact, _CONSTRUCTOR_MESSAGES)
+
+
+#: Cases ``(W, kwargs, message)`` of :func:`test_unstable_messages_are_exact`.
+UNSTABLE_MESSAGES = [
+    ([1.0], {}, "W: the discrete layer is unstable (spectral radius 1.0 >= 1); "
+                "pass require_stable=False to build it anyway"),
+    ([R(1)], {}, "W: the discrete layer is unstable (spectral radius 1 >= 1); "
+                 "pass require_stable=False to build it anyway"),
+    ([0.5], {"time": "continuous"},
+     "W: the continuous layer is unstable (max real part of the eigenvalues 0.5 >= 0); "
+     "pass require_stable=False to build it anyway"),
+]
+
+
+def _unstable_messages_are_exact(W, kwargs, message):
     one = [[R(1)]] if isinstance(W[0], sympy.Basic) else _ONE
     with _raises_exactly(message, UnstableLayerError):
         SSMLayer(W, one, one, **kwargs)
+
+
+def test_unstable_messages_are_exact() -> None:
+    """Unstable messages are exact: every case of ``UNSTABLE_MESSAGES``."""
+    check_every_case(_unstable_messages_are_exact, UNSTABLE_MESSAGES)
 
 
 _CALL_MESSAGES = [
@@ -166,11 +177,14 @@ _CALL_MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _CALL_MESSAGES,
-                         ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(_CALL_MESSAGES)])
-def test_call_messages_are_exact(call, message):
+def _call_messages_are_exact(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_call_messages_are_exact() -> None:
+    """Call messages are exact: every case of the table."""
+    check_every_case(_call_messages_are_exact, _CALL_MESSAGES)
 
 
 def test_reprs_are_exact():
@@ -286,19 +300,26 @@ def test_mpmath_dense_spectrum():
         assert layer.is_stable()
 
 
-@pytest.mark.parametrize(
-    ("W", "inf"),
+#: Cases ``(W, inf)`` of :func:`test_nilpotent_layers_have_infinite_margin`.
+NILPOTENT_LAYERS = (
     [([[R(0), R(1)], [R(0), R(0)]], sympy.oo),
      (np.array([[mpmath.mpf(0), mpmath.mpf(1)], [mpmath.mpf(0), mpmath.mpf(0)]], dtype=object),
       mpmath.inf),
-     ([[0.0, 1.0], [0.0, 0.0]], float("inf"))],
-    ids=["exact", "mpmath", "float"],
+     ([[0.0, 1.0], [0.0, 0.0]], float("inf"))]
 )
-def test_nilpotent_layers_have_infinite_margin(W, inf):
+
+
+def _nilpotent_layers_have_infinite_margin(W, inf):
     layer = SSMLayer(W, [[1], [1]], [[1, 1]])
     assert layer.spectral_radius() == 0 and layer.decay_factor() == 0
     beta = layer.stability_margin()
     assert beta == inf and type(beta) is type(inf)
+
+
+def test_nilpotent_layers_have_infinite_margin() -> None:
+    """Nilpotent layers have infinite margin: every case of ``NILPOTENT_LAYERS``."""
+    check_every_case(
+        _nilpotent_layers_have_infinite_margin, NILPOTENT_LAYERS)
 
 
 def test_stability_margins_and_decay_factors_in_each_kind():
@@ -327,12 +348,16 @@ def test_stability_margins_and_decay_factors_in_each_kind():
         assert SSMLayer(np.array([tenth], dtype=object), _ONE, _ONE).decay_factor() == tenth
 
 
-@pytest.mark.parametrize("kind", list(NumberKind), ids=lambda k: k.value)
-def test_marginal_discrete_layer_has_zero_margin(kind):
+def _marginal_discrete_layer_has_zero_margin(kind):
     from theory.numbers import convert
     layer = SSMLayer(convert([-1], kind), convert(_ONE, kind), convert(_ONE, kind),
                      require_stable=False)
     assert layer.stability_margin() == 0 and layer.decay_factor() == 1
+
+
+def test_marginal_discrete_layer_has_zero_margin() -> None:
+    """Marginal discrete layer has zero margin: every case of the table."""
+    check_every_case(_marginal_discrete_layer_has_zero_margin, product(list(NumberKind)))
 
 
 def test_float_nilpotent_margin_without_a_division_by_zero():
@@ -343,8 +368,7 @@ def test_float_nilpotent_margin_without_a_division_by_zero():
         assert SSMLayer([0.0], _ONE, _ONE).stability_margin() == np.inf
 
 
-@pytest.mark.parametrize("kind", list(NumberKind), ids=lambda k: k.value)
-def test_stability_boundaries(kind):
+def _stability_boundaries(kind):
     def make(w, time):
         from theory.numbers import convert
         return SSMLayer(convert([w], kind), convert(_ONE, kind), convert(_ONE, kind),
@@ -359,8 +383,12 @@ def test_stability_boundaries(kind):
     assert SSMStack([make(R(1, 2), "discrete")] * 2, "relu").is_stable()
 
 
-@pytest.mark.parametrize("kind", list(NumberKind), ids=lambda k: k.value)
-def test_w_matrix_of_a_diagonal_layer(kind):
+def test_stability_boundaries() -> None:
+    """Stability boundaries: every case of the table."""
+    check_every_case(_stability_boundaries, product(list(NumberKind)))
+
+
+def _w_matrix_of_a_diagonal_layer(kind):
     from theory.numbers import convert
     layer = SSMLayer(convert([R(1, 2), R(1, 4)], kind), convert([[1], [1]], kind),
                      convert([[1, 1]], kind))
@@ -372,6 +400,11 @@ def test_w_matrix_of_a_diagonal_layer(kind):
     assert isinstance(Wm[0, 1], expected)
     dense = SSMLayer(Wm, layer.U, layer.C)
     assert dense.W_matrix() is dense.W and not dense.diagonal and layer.diagonal
+
+
+def test_w_matrix_of_a_diagonal_layer() -> None:
+    """W matrix of a diagonal layer: every case of the table."""
+    check_every_case(_w_matrix_of_a_diagonal_layer, product(list(NumberKind)))
 
 
 def test_to_kind_keeps_every_parameter_and_accepts_unstable_layers():
@@ -401,8 +434,7 @@ def test_exact_run_and_kernel_with_feed_through_and_bias():
     assert layer.kernel(1)[0, 0, 0] == R(16, 5)
 
 
-@pytest.mark.parametrize("kind", list(NumberKind), ids=lambda k: k.value)
-def test_empty_input_and_zero_length_kernel(kind):
+def _empty_input_and_zero_length_kernel(kind):
     from theory.numbers import convert
     layer = SSMLayer(convert([R(1, 2)], kind), convert([[1, 1]], kind), convert([[1], [2]], kind))
     y = layer.run(np.zeros((0, 2)))
@@ -410,6 +442,11 @@ def test_empty_input_and_zero_length_kernel(kind):
     K = layer.kernel(0)
     assert K.shape == (0, 2, 2)
     assert K.dtype == (np.float64 if kind is NumberKind.FLOAT else object)
+
+
+def test_empty_input_and_zero_length_kernel() -> None:
+    """Empty input and zero length kernel: every case of the table."""
+    check_every_case(_empty_input_and_zero_length_kernel, product(list(NumberKind)))
 
 
 def test_float_layer_accepts_an_object_array_of_numbers():
@@ -431,12 +468,16 @@ def test_mpmath_run_and_kernel_stay_mpmath():
         assert list(K) == [2, third, third**2]
 
 
-@pytest.mark.parametrize("diagonal", [False, True])
-def test_kernel_of_diagonal_and_dense_layers(diagonal):
+def _kernel_of_diagonal_and_dense_layers(diagonal):
     W = [R(1, 2), R(-1, 3)]
     layer = SSMLayer(W if diagonal else [[W[0], 0], [0, W[1]]], [[1], [1]], [[1, 1]])
     K = layer.kernel(4)[:, 0, 0]
     assert list(K) == [W[0] ** s + W[1] ** s for s in range(4)]
+
+
+def test_kernel_of_diagonal_and_dense_layers() -> None:
+    """Kernel of diagonal and dense layers: every case of the table."""
+    check_every_case(_kernel_of_diagonal_and_dense_layers, product([False, True]))
 
 
 def _van_loan(W: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
@@ -571,14 +612,19 @@ def test_stack_kind_promotion():
     assert exact.lipschitz == 1
 
 
-@pytest.mark.parametrize("name", ["W", "U", "C", "D", "b"])
-def test_to_float_names_the_entry_beyond_float_range(name):
+def _to_float_names_the_entry_beyond_float_range(name):
     one, huge = mpmath.mpf(1), mpmath.mpf("1e400")
     args = {"W": [one / 2], "U": [[one]], "C": [[one]], "D": [[one]], "b": [one]}
     args[name] = [huge] if name in "Wb" else [[huge]]
     layer = SSMLayer(*(np.array(args[k], dtype=object) for k in "WUCDb"), require_stable=False)
     with _raises_exactly(f"{name}: entries must be finite (no NaN or inf)"):
         layer.to_kind(NumberKind.FLOAT)
+
+
+def test_to_float_names_the_entry_beyond_float_range() -> None:
+    """To float names the entry beyond float range: every case of the table."""
+    check_every_case(
+        _to_float_names_the_entry_beyond_float_range, product(["W", "U", "C", "D", "b"]))
 
 
 def test_uniform_grid_is_discretized_once(monkeypatch):

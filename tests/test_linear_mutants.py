@@ -10,20 +10,19 @@ function, and the shapes at the boundaries. All cases are small and hand-compute
 from __future__ import annotations
 
 import re
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.linear import METHODS, NORMS, DeepSSM, ShallowSSM, UnstableModelError, W
 from theory.numbers import InvalidParameterError, NumberKind, convert, exact_equal, tolerance
 
 I = sympy.I  # noqa: E741 (the imaginary unit, as sympy names it)
 R = sympy.Rational
-KINDS = pytest.mark.parametrize("kind", list(NumberKind), ids=lambda k: k.value)
-
-
 def _raises_exactly(message: str, error: type[Exception] = InvalidParameterError):
     """``pytest.raises`` for this exact message (nothing before or after it)."""
     return pytest.raises(error, match="^" + re.escape(message) + "$")
@@ -43,9 +42,7 @@ def _depth_two(kind: NumberKind) -> DeepSSM:
 # -------------------------------------------------------------------- full error messages
 
 
-@KINDS
-@pytest.mark.parametrize("make", [_one_pole, _depth_two], ids=["shallow", "deep"])
-def test_option_messages_are_exact(kind, make):
+def _option_messages_are_exact(kind, make):
     model = make(kind)
     with _raises_exactly(f"method: unknown method 'fft'; choose one of {METHODS}"):
         model.kernel(3, method="fft")
@@ -58,6 +55,11 @@ def test_option_messages_are_exact(kind, make):
     with _raises_exactly("w: expected a sympy Symbol, got 'w'"):
         model.transfer_function("w")
     assert METHODS == ("closed_form", "recurrence") and NORMS == ("max_modulus", "row_sum")
+
+
+def test_option_messages_are_exact() -> None:
+    """Option messages are exact: every case of the table."""
+    check_every_case(_option_messages_are_exact, product(list(NumberKind), [_one_pole, _depth_two]))
 
 
 def test_structure_messages_are_exact():
@@ -155,8 +157,7 @@ def test_numpy_integer_length_is_accepted():
 # ------------------------------------------------------------------- kinds and dtypes (float)
 
 
-@pytest.mark.parametrize("where", ["eigenvalues", "B_1", "B_2", "C"])
-def test_float_model_takes_one_common_dtype(where):
+def _float_model_takes_one_common_dtype(where):
     # one complex entry anywhere makes every stored array complex (never a dropped imag part)
     lam = [[0.5, 0.25], [0.5, 0.0]]
     B = [[1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]]]
@@ -177,6 +178,12 @@ def test_float_model_takes_one_common_dtype(where):
         np.testing.assert_allclose(rho, model.kernel(4, method="recurrence"), rtol=1e-14)
 
 
+def test_float_model_takes_one_common_dtype() -> None:
+    """Float model takes one common dtype: every case of ``B_1`` × ``B_2``."""
+    check_every_case(
+        _float_model_takes_one_common_dtype, product(["eigenvalues", "B_1", "B_2", "C"]))
+
+
 def test_real_float_model_stays_real():
     model = _depth_two(NumberKind.FLOAT)
     assert {a.dtype for a in (model.eigenvalues, *model.B, model.C)} == {np.dtype(float)}
@@ -194,12 +201,16 @@ def test_complex_model_simulated_on_a_real_input_keeps_the_imaginary_part():
     assert y.tolist() == [1.0, 1.0 + 0.5j]
 
 
-@KINDS
-def test_empty_kernels_keep_the_model_dtype(kind):
+def _empty_kernels_keep_the_model_dtype(kind):
     for model in (_one_pole(kind), _depth_two(kind)):
         for method in ("closed_form", "recurrence"):
             rho = model.kernel(0, method=method)
             assert rho.shape == (0,) and rho.dtype == model.dtype
+
+
+def test_empty_kernels_keep_the_model_dtype() -> None:
+    """Empty kernels keep the model dtype: every case of the table."""
+    check_every_case(_empty_kernels_keep_the_model_dtype, product(list(NumberKind)))
 
 
 def test_shallow_kernel_methods_take_their_documented_paths():
@@ -246,8 +257,7 @@ def test_depth_three_kernel_by_hand():
                        30 / ((1 - w / 2) * (1 - w / 3) * (1 - w / 5)))
 
 
-@KINDS
-def test_row_sum_norm_is_exact_in_the_model_kind(kind):
+def _row_sum_norm_is_exact_in_the_model_kind(kind):
     # the row (1 + i, 1) of B_2 has row sum 1 + √2, the largest (entries: max modulus √2)
     c = lambda v: convert(v, kind)  # noqa: E731
     model = DeepSSM(c([[R(1, 2), 0], [R(1, 3), 0]]), [c([1, 1]), c([[1 + I, 1], [0, 1]])],
@@ -260,6 +270,11 @@ def test_row_sum_norm_is_exact_in_the_model_kind(kind):
     assert type(row_sum) is number and type(max_mod) is number
     assert abs(row_sum - (1 + mpmath.sqrt(2))) <= tolerance(kind, 3)
     assert abs(max_mod - mpmath.sqrt(2)) <= tolerance(kind, 2)
+
+
+def test_row_sum_norm_is_exact_in_the_model_kind() -> None:
+    """Row sum norm is exact in the model kind: every case of the table."""
+    check_every_case(_row_sum_norm_is_exact_in_the_model_kind, product(list(NumberKind)))
 
 
 def _error(got, want) -> sympy.Rational:
@@ -300,11 +315,16 @@ def test_from_residues_takes_real_roots_of_non_negative_residues():
     assert neg.B[0].tolist() == [2j] and neg.residues.tolist() == [-4.0 + 0j]
 
 
-@pytest.mark.parametrize("kind", [NumberKind.EXACT, NumberKind.MPMATH], ids=lambda k: k.value)
-def test_from_residues_roots_in_the_model_kind(kind):
+def _from_residues_roots_in_the_model_kind(kind):
     model = ShallowSSM.from_residues(convert([R(1, 2)], kind), convert([-4], kind))
     assert model.kind is kind
     assert exact_equal(convert(model.B[0], NumberKind.EXACT)[0], 2 * I)
+
+
+def test_from_residues_roots_in_the_model_kind() -> None:
+    """From residues roots in the model kind: every case of ``EXACT`` × ``MPMATH``."""
+    check_every_case(
+        _from_residues_roots_in_the_model_kind, product([NumberKind.EXACT, NumberKind.MPMATH]))
 
 
 def test_unstable_error_is_an_invalid_parameter_error():

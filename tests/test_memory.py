@@ -3,12 +3,14 @@
 import dataclasses
 import math
 import re
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
 import sympy
+from bad_input_cases import check_every_case
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -123,8 +125,7 @@ def test_continuous_memory_is_the_derivative_of_the_step_response():
 
 
 # ------------------------------------------------------------------ power bounds
-@pytest.mark.parametrize("method", ["eig", "schur"])
-def test_power_bound_holds(method):
+def _power_bound_holds(method):
     rng = np.random.default_rng(1)
     W = rng.standard_normal((4, 4))
     W *= 0.9 / np.abs(np.linalg.eigvals(W)).max()
@@ -133,6 +134,11 @@ def test_power_bound_holds(method):
     for k in range(300):
         assert np.linalg.norm(P, 2) <= pb(k) * (1 + 1e-9)
         P = W @ P
+
+
+def test_power_bound_holds() -> None:
+    """Power bound holds: every case of the table."""
+    check_every_case(_power_bound_holds, product(["eig", "schur"]))
 
 
 def test_schur_bound_for_a_defective_matrix_and_validation():
@@ -153,8 +159,7 @@ def test_schur_bound_for_a_defective_matrix_and_validation():
         power_bound(J, method="qr")
 
 
-@pytest.mark.parametrize("q", [1, 2])
-def test_schur_power_bound_is_attained_by_a_jordan_block(q):
+def _schur_power_bound_is_attained_by_a_jordan_block(q):
     # J = r I + a S (S the shift, q + 1 states): ‖J^k‖ ≥ C(k, q) a^q r^(k-q), and the bound
     # M (1+k)^q r^k with M = Σ_{j≤q} (a/r)^j / j! approaches it as a/r → ∞ and k → ∞: here
     # within 0.5 %, so dropping the top term of M (or any factor 1.005) is caught.
@@ -166,6 +171,11 @@ def test_schur_power_bound_is_attained_by_a_jordan_block(q):
                                  rel=1e-12)
     ratio = pb(k) / np.linalg.norm(np.linalg.matrix_power(J, k), 2)
     assert 1 <= ratio <= 1.005
+
+
+def test_schur_power_bound_is_attained_by_a_jordan_block() -> None:
+    """Schur power bound is attained by a jordan block: every case of the table."""
+    check_every_case(_schur_power_bound_is_attained_by_a_jordan_block, product([1, 2]))
 
 
 def test_eig_power_bound_is_attained_by_a_normal_matrix():
@@ -244,8 +254,7 @@ def test_fitted_factor_is_the_least_squares_factor_of_the_bound_shape():
                                                                                 rel=1e-12)
 
 
-@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "hardtanh"])
-def test_bound_holds_on_random_stacks(act):
+def _bound_holds_on_random_stacks(act):
     rng = np.random.default_rng(2)
     for _ in range(5):
         st = _random_stack(rng, act)
@@ -254,6 +263,12 @@ def test_bound_holds_on_random_stacks(act):
         for x, c in zip(X, rho):
             bound = memory_bound(st, np.linalg.norm(x), np.arange(199))
             assert np.all(c <= bound + tolerance(NumberKind.FLOAT, 1e3))
+
+
+def test_bound_holds_on_random_stacks() -> None:
+    """Bound holds on random stacks: every case of the table."""
+    check_every_case(
+        _bound_holds_on_random_stacks, product(["tanh", "relu", "sigmoid", "hardtanh"]))
 
 
 def test_polynomial_degree_and_rate():
@@ -297,8 +312,11 @@ def test_bad_activation_and_input_are_refused():
 
 
 # ------------------------------------------------------------------ differences and fits
-@pytest.mark.parametrize("act", [TANH, SIGMOID, RELU, HARDTANH, IDENTITY])
-def test_activation_difference_is_accurate(act):
+#: Values of ``act`` in :func:`test_activation_difference_is_accurate`.
+DIFFERENCE_ACTIVATIONS = [TANH, SIGMOID, RELU, HARDTANH, IDENTITY]
+
+
+def _activation_difference_is_accurate(act):
     rng = np.random.default_rng(4)
     a = rng.uniform(-3, 3, 200)
     d = rng.standard_normal(200) * 10.0 ** rng.uniform(-12, 0, 200)
@@ -316,8 +334,13 @@ def test_activation_difference_is_accurate(act):
         assert np.max(np.abs(direct - ref) / np.abs(ref)) > 1e-6
 
 
-@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "hardtanh"])
-def test_difference_recursion_matches_direct_differences(act):
+def test_activation_difference_is_accurate() -> None:
+    """Activation difference is accurate: every case of ``DIFFERENCE_ACTIVATIONS``."""
+    check_every_case(
+        _activation_difference_is_accurate, product(DIFFERENCE_ACTIVATIONS))
+
+
+def _difference_recursion_matches_direct_differences(act):
     rng = np.random.default_rng(5)
     st = _random_stack(rng, act)
     X = rng.standard_normal((3, 2))
@@ -325,6 +348,13 @@ def test_difference_recursion_matches_direct_differences(act):
     direct = step_differences(lambda u: run_stack_float(st, u), X, 150)
     scale = np.abs(run_stack_float(st, step_input(X, 150))).max()
     assert np.max(np.abs(rec - direct)) <= tolerance(NumberKind.FLOAT, 10 * scale)
+
+
+def test_difference_recursion_matches_direct_differences() -> None:
+    """Difference recursion matches direct differences: every case of the table."""
+    check_every_case(
+        _difference_recursion_matches_direct_differences,
+        product(["tanh", "relu", "sigmoid", "hardtanh"]))
 
 
 def test_fit_and_weighted_tail_follow_theorem_3_13():
@@ -352,7 +382,8 @@ _K = np.ones((4, 1, 2))
 _DECAY = 0.9 ** np.arange(100.0)
 
 
-@pytest.mark.parametrize(("call", "name"), [
+#: Cases ``(call, name)`` of :func:`test_bad_input_is_refused_naming_the_parameter`.
+BAD_INPUT = [
     (lambda: step_input([1.0], 0), "T"),
     (lambda: step_input([1.0], 2.5), "T"),
     (lambda: step_input([_NAN], 3), "x"),
@@ -422,19 +453,39 @@ _DECAY = 0.9 ** np.arange(100.0)
     (lambda: weighted_tail_sup([1.0, _NAN], 0.1), "rho"),
     (lambda: weighted_tail_sup(_DECAY, _NAN), "c0"),
     (lambda: weighted_tail_sup(_DECAY, np.inf), "c0"),
-])
-def test_bad_input_is_refused_naming_the_parameter(call, name):
+]
+
+
+def _bad_input_is_refused_naming_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}: "):
         call()
 
 
-@pytest.mark.parametrize("curve", [1.01 ** np.arange(200.0), np.ones(200),
-                                   np.r_[0.9 ** np.arange(120.0), 1.2 ** np.arange(80.0)]])
-def test_fit_decay_refuses_curves_without_decay(curve):
+def test_bad_input_is_refused_naming_the_parameter() -> None:
+    """Bad input is refused naming the parameter: every case of ``BAD_INPUT``."""
+    check_every_case(
+        _bad_input_is_refused_naming_the_parameter, BAD_INPUT)
+
+
+#: Values of ``curve`` in :func:`test_fit_decay_refuses_curves_without_decay`.
+CURVES_WITHOUT_DECAY = (
+    [1.01 ** np.arange(200.0), np.ones(200),
+     np.r_[0.9 ** np.arange(120.0), 1.2 ** np.arange(80.0)]]
+)
+
+
+def _fit_decay_refuses_curves_without_decay(curve):
     # growing, flat, or growing again in the window's second half: the envelope is flat over
     # the first half of the window, and no factor (the envelope's would be ≈ 1) is reported
     with pytest.raises(InvalidParameterError, match="decay"):
         fit_decay(curve, 0.0)
+
+
+def test_fit_decay_refuses_curves_without_decay() -> None:
+    """Fit decay refuses curves without decay: every case of ``CURVES_WITHOUT_DECAY``."""
+    check_every_case(
+        _fit_decay_refuses_curves_without_decay,
+        product(CURVES_WITHOUT_DECAY))
 
 
 def test_weighted_tail_sup_has_no_nan_beyond_the_float_range():

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.layers import SSMLayer, SSMStack, UnstableLayerError
 from theory.memory_continuous import (
@@ -119,19 +121,33 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES)
-def test_error_message_is_exact(call, message):
+def _error_message_is_exact(call, message):
     with _raises_exactly(message):
         call()
 
 
-@pytest.mark.parametrize("layers", [[_unstable(0.5)], [_ONE, _unstable(0.0)]])
-def test_unstable_layer_message_names_the_layer(layers):
+def test_error_message_is_exact() -> None:
+    """Error message is exact: every case of the table."""
+    check_every_case(_error_message_is_exact, _MESSAGES)
+
+
+#: Values of ``layers`` in :func:`test_unstable_layer_message_names_the_layer`.
+UNSTABLE_LAYER_LISTS = [[_unstable(0.5)], [_ONE, _unstable(0.0)]]
+
+
+def _unstable_layer_message_names_the_layer(layers):
     i, lam = len(layers) - 1, layers[-1].W[0]
     with _raises_exactly(f"stack.layers[{i}].W: not Hurwitz (max real part of the eigenvalues "
                          f"{lam} >= 0); Theorem 3.13 needs every layer stable",
                          UnstableLayerError):
         continuous_memory_bound(SSMStack(layers, "identity"), 1.0)
+
+
+def test_unstable_layer_message_names_the_layer() -> None:
+    """Unstable layer message names the layer: every case of ``UNSTABLE_LAYER_LISTS``."""
+    check_every_case(
+        _unstable_layer_message_names_the_layer,
+        product(UNSTABLE_LAYER_LISTS))
 
 
 def test_power_bound_coefficients_by_method():

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.special
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.activations import SIGMOID, TANH
 from theory.layers import SSMLayer, SSMStack
@@ -177,10 +179,14 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES)
-def test_error_message_is_exact(call, message):
+def _error_message_is_exact(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_error_message_is_exact() -> None:
+    """Error message is exact: every case of the table."""
+    check_every_case(_error_message_is_exact, _MESSAGES)
 
 
 class _System:
@@ -196,16 +202,27 @@ class _System:
         return "<system>"
 
 
-@pytest.mark.parametrize("fn", [
+#: Values of ``fn`` in :func:`test_system_output_of_a_wrong_shape_or_not_finite_is_refused`.
+BAD_SYSTEM_OUTPUTS = [
     lambda u: u * _NAN,  # not finite
     lambda u: u[..., 0],  # the channel axis dropped
     lambda u: u[:-1],  # a time step lost
     lambda u: u[..., :0],  # no output channel
     lambda u: u[None],  # an extra axis
-])
-def test_system_output_of_a_wrong_shape_or_not_finite_is_refused(fn):
+]
+
+
+def _system_output_of_a_wrong_shape_or_not_finite_is_refused(fn):
     with _raises_exactly("system: expected finite outputs of shape (2, 4) + (p,), got <system>"):
         step_differences(_System(fn), [[1.0], [2.0]], 4)
+
+
+def test_system_output_of_a_wrong_shape_or_not_finite_is_refused() -> None:
+    """System output of a wrong shape or not finite is refused: every case of
+    ``BAD_SYSTEM_OUTPUTS``."""
+    check_every_case(
+        _system_output_of_a_wrong_shape_or_not_finite_is_refused,
+        product(BAD_SYSTEM_OUTPUTS))
 
 
 _R = sympy.Rational

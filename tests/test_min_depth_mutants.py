@@ -17,6 +17,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 
 from theory.linear import ShallowSSM
 from theory.min_depth import (
@@ -50,14 +51,22 @@ def poles_with_unit_residues(n: int) -> ShallowSSM:
 # ----------------------------------------------------------------- width depth ⌈(n-1)/(m-1)⌉
 
 
-@pytest.mark.parametrize("n, m, depth", [(1, 1, 1), (2, 2, 1), (3, 2, 2), (4, 3, 2), (5, 3, 2),
-                                         (6, 3, 3), (7, 4, 2)])
-def test_width_depth_is_exact(n, m, depth):
+#: Cases ``(n, m, depth)`` of :func:`test_width_depth_is_exact`.
+WIDTH_DEPTHS = [(1, 1, 1), (2, 2, 1), (3, 2, 2), (4, 3, 2), (5, 3, 2),
+                              (6, 3, 3), (7, 4, 2)]
+
+
+def _width_depth_is_exact(n, m, depth):
     # residues far below the budget: every bound is the width depth
     target = ShallowSSM([0.1 * (i + 1) for i in range(n)], [1e-3] * n, [1.0] * n)
     assert depth_upper_bound(target, m, 3.0) == depth
     assert forest_depth_bound(target, m, 3.0) == depth
     assert constructive_depth(target, m, 3.0) == depth
+
+
+def test_width_depth_is_exact() -> None:
+    """Width depth is exact: every case of ``WIDTH_DEPTHS``."""
+    check_every_case(_width_depth_is_exact, WIDTH_DEPTHS)
 
 
 def test_zero_target_fits_at_depth_one_and_keeps_its_first_pole():
@@ -160,15 +169,25 @@ def _least_forest_depth(r: float, c: float) -> int:
     return depth
 
 
-@pytest.mark.parametrize("r, c, depth", [
+#: Cases ``(r, c, depth)`` of :func:`test_forest_bound_closed_form_is_corrected_by_one_step`.
+FOREST_BOUND_CASES = [
     (62.5 * (1 + 2.0 ** -52), 5.0, 3),  # just above the tie 2·62.5 = 5³: the closed form's
     #                                     ceiling says 2, one step up corrects it
     (7.8125, 2.5, 2),  # the tie 2·7.8125 = 2.5³ itself: the ceiling says 3, one step down
     (20.25, 3.0, 3),  # the tie 4·20.25 = 3⁴: the ceiling says 4, one step down
-])
-def test_forest_bound_closed_form_is_corrected_by_one_step(r, c, depth):
+]
+
+
+def _forest_bound_closed_form_is_corrected_by_one_step(r, c, depth):
     assert _least_forest_depth(r, c) == depth
     assert forest_depth_bound(one_pole(r), 1, c) == depth
+
+
+def test_forest_bound_closed_form_is_corrected_by_one_step() -> None:
+    """Forest bound closed form is corrected by one step: every case of ``FOREST_BOUND_CASES``."""
+    check_every_case(
+        _forest_bound_closed_form_is_corrected_by_one_step,
+        FOREST_BOUND_CASES)
 
 
 def test_budget_below_one_is_accepted():
@@ -403,12 +422,20 @@ def test_table_scales_a_float_target_by_an_exact_magnitude():
     assert row["magnitude"] == 0.1 and row["c1"] == 10.0 and row["shallow_width"] == 12
 
 
-@pytest.mark.parametrize("magnitudes, shown", [
+#: Cases ``(magnitudes, shown)`` of :func:`test_magnitudes_message_is_exact`.
+BAD_MAGNITUDES = [
     ("2", "'2'"), (2.0, "2.0"), ([], "[]"), (b"ab", "b'ab'"),
     (np.array(2.0), "an array of shape () (dtype float64)"),
     (np.array([[1.0]]), "an array of shape (1, 1) (dtype float64)"),
-])
-def test_magnitudes_message_is_exact(magnitudes, shown):
+]
+
+
+def _magnitudes_message_is_exact(magnitudes, shown):
     message = f"magnitudes: expected a non-empty sequence of finite real numbers > 0, got {shown}"
     with pytest.raises(InvalidParameterError, match="^" + re.escape(message) + "$"):
         depth_width_table(one_pole(1.0), 1, 3.0, magnitudes)
+
+
+def test_magnitudes_message_is_exact() -> None:
+    """Magnitudes message is exact: every case of ``BAD_MAGNITUDES``."""
+    check_every_case(_magnitudes_message_is_exact, BAD_MAGNITUDES)

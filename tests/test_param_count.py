@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,18 +69,26 @@ _SIZED = {
 }
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", None])
-@pytest.mark.parametrize(
-    ("function", "position", "name"),
-    [(f, i, name) for f, names in _SIZED.items() for i, name in enumerate(names)],
-    ids=lambda v: getattr(v, "__name__", str(v)),
+#: Values of ``function, position, name`` of the test below.
+SIZED_PARAMETERS = (
+    [(f, i, name) for f, names in _SIZED.items() for i, name in enumerate(names)]
 )
-def test_bad_size_error_names_the_parameter_and_the_value(function, position, name, bad) -> None:
+
+
+def _bad_size_error_names_the_parameter_and_the_value(function, position, name, bad) -> None:
     args: list[object] = [2] * len(_SIZED[function])
     args[position] = bad
     message = rf"^{name}: expected a positive integer, got {re.escape(repr(bad))}$"
     with pytest.raises(InvalidParameterError, match=message):
         function(*args)
+
+
+def test_bad_size_error_names_the_parameter_and_the_value() -> None:
+    """Bad size error names the parameter and the value: every case of ``SIZED_PARAMETERS``."""
+    cases = [(function, position, name, bad)
+             for bad in [0, -1, 1.5, True, "2", None]
+             for (function, position, name) in SIZED_PARAMETERS]
+    check_every_case(_bad_size_error_names_the_parameter_and_the_value, cases)
 
 
 def test_numpy_integers_are_sizes() -> None:

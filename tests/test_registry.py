@@ -1,9 +1,11 @@
 """Tests of verify.registry: claim validation, registration, lookup, margins."""
 
 import math
+from itertools import product
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -35,47 +37,76 @@ def _claim(**kw):
     return Claim(**defaults)
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
+#: Cases ``(field, value)`` of :func:`test_claim_rejects_bad_fields_naming_them`.
+BAD_CLAIM_FIELDS = (
     [("paper", "XYZ99"), ("provenance", "rumour"), ("expected", "maybe"), ("tiers", ()),
      ("tiers", [_tier()]), ("tiers", (_tier(), _tier())), ("tiers", ("float64",)),
      ("default_instances", 0), ("default_instances", -3), ("default_instances", 2.5),
      ("default_instances", True), ("id", ""), ("id", "two words"), ("id", 3),
      ("reference", ""), ("statement", " "), ("margin", None), ("notes", 3),
-     ("hypotheses", ["a list"]), ("hypotheses", (1,))],
+     ("hypotheses", ["a list"]), ("hypotheses", (1,))]
 )
-def test_claim_rejects_bad_fields_naming_them(field, value):
+
+
+def _claim_rejects_bad_fields_naming_them(field, value):
     with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
         _claim(**{field: value})
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
+def test_claim_rejects_bad_fields_naming_them() -> None:
+    """Claim rejects bad fields naming them: every case of ``BAD_CLAIM_FIELDS``."""
+    check_every_case(
+        _claim_rejects_bad_fields_naming_them, BAD_CLAIM_FIELDS)
+
+
+#: Cases ``(field, value)`` of :func:`test_tier_rejects_bad_fields_naming_them`.
+BAD_TIER_FIELDS = (
     [("name", ""), ("name", 3), ("sample", "f"), ("check", None), ("describe", 1),
      ("batch", 0), ("batch", -1), ("batch", 2.5), ("batch", float("nan")), ("batch", True),
      ("max_instances", 0), ("max_instances", 2.5), ("unit", "decade"), ("unit", ""),
      ("unit", 3), ("unit", ["decades"]), ("certified", 1), ("certified", "yes"),
-     ("certified", None)],
+     ("certified", None)]
 )
-def test_tier_rejects_bad_fields_naming_them(field, value):
+
+
+def _tier_rejects_bad_fields_naming_them(field, value):
     with pytest.raises(InvalidParameterError, match=f"^{field}: expected"):
         _tier(**{field: value})
 
 
-@pytest.mark.parametrize("requested", [0, -1, 2.5, float("nan"), None, "3"])
-def test_instances_for_rejects_bad_counts(requested):
+def test_tier_rejects_bad_fields_naming_them() -> None:
+    """Tier rejects bad fields naming them: every case of ``BAD_TIER_FIELDS``."""
+    check_every_case(
+        _tier_rejects_bad_fields_naming_them, BAD_TIER_FIELDS)
+
+
+def _instances_for_rejects_bad_counts(requested):
     with pytest.raises(InvalidParameterError, match="^requested:"):
         _tier().instances_for(requested)
 
 
-@pytest.mark.parametrize(
-    ("value", "minimum", "maximum"),
+def test_instances_for_rejects_bad_counts() -> None:
+    """Instances for rejects bad counts: every case of the table."""
+    check_every_case(
+        _instances_for_rejects_bad_counts, product([0, -1, 2.5, float("nan"), None, "3"]))
+
+
+#: Cases ``(value, minimum, maximum)`` of :func:`test_check_count_rejects_naming_the_parameter`.
+BAD_COUNTS = (
     [(0, 1, None), (-1, 0, None), (2.5, 1, None), (float("nan"), 1, None), (True, 0, None),
-     ("3", 1, None), (None, 1, None), (11, 1, 10)],
+     ("3", 1, None), (None, 1, None), (11, 1, 10)]
 )
-def test_check_count_rejects_naming_the_parameter(value, minimum, maximum):
+
+
+def _check_count_rejects_naming_the_parameter(value, minimum, maximum):
     with pytest.raises(InvalidParameterError, match=r"^n: expected an integer >= "):
         check_count("n", value, minimum, maximum)
+
+
+def test_check_count_rejects_naming_the_parameter() -> None:
+    """Check count rejects naming the parameter: every case of ``BAD_COUNTS``."""
+    check_every_case(
+        _check_count_rejects_naming_the_parameter, BAD_COUNTS)
 
 
 def test_check_count_accepts_the_bounds_and_numpy_integers():
@@ -102,10 +133,14 @@ def test_isolated_registry_forgets_test_claims(isolated_registry):
     assert "test.duplicate" not in isolated_registry  # registered by the test above
 
 
-@pytest.mark.parametrize("claim", ["byjl25.lemma3.1", None, {"id": "x"}])
-def test_register_refuses_a_non_claim(claim):
+def _register_refuses_a_non_claim(claim):
     with pytest.raises(InvalidParameterError, match="^claim: expected a Claim"):
         register(claim)
+
+
+def test_register_refuses_a_non_claim() -> None:
+    """Register refuses a non claim: every case of the table."""
+    check_every_case(_register_refuses_a_non_claim, product(["byjl25.lemma3.1", None, {"id": "x"}]))
 
 
 def test_all_claims_loads_claim_modules_and_sorts():
@@ -121,10 +156,14 @@ def test_get_claim_unknown_lists_known_ids():
         get_claim("no.such.claim")
 
 
-@pytest.mark.parametrize("claim_id", [3, None, ("byjl25.lemma3.1",)])
-def test_get_claim_refuses_a_non_string(claim_id):
+def _get_claim_refuses_a_non_string(claim_id):
     with pytest.raises(InvalidParameterError, match="^claim_id:"):
         get_claim(claim_id)
+
+
+def test_get_claim_refuses_a_non_string() -> None:
+    """Get claim refuses a non string: every case of the table."""
+    check_every_case(_get_claim_refuses_a_non_string, product([3, None, ("byjl25.lemma3.1",)]))
 
 
 def test_every_registered_claim_is_well_formed():
@@ -133,13 +172,20 @@ def test_every_registered_claim_is_well_formed():
         assert len({t.name for t in claim.tiers}) == len(claim.tiers), claim.id
 
 
-@pytest.mark.parametrize(
-    ("error", "tol", "expected"),
+#: Cases ``(error, tol, expected)`` of :func:`test_log_margin`.
+LOG_MARGINS = (
     [(0.0, 1e-12, math.inf), (1e-14, 1e-12, 2.0), (1e-10, 1e-12, -2.0), (1.0, 0.0, -math.inf),
-     (0.0, 0.0, math.inf), (math.inf, 1e-12, -math.inf), (np.float64(1e-13), 1e-12, 1.0)],
+     (0.0, 0.0, math.inf), (math.inf, 1e-12, -math.inf), (np.float64(1e-13), 1e-12, 1.0)]
 )
-def test_log_margin(error, tol, expected):
+
+
+def _log_margin(error, tol, expected):
     assert log_margin(error, tol) == pytest.approx(expected)
+
+
+def test_log_margin() -> None:
+    """Log margin: every case of ``LOG_MARGINS``."""
+    check_every_case(_log_margin, LOG_MARGINS)
 
 
 def test_log_margin_is_zero_exactly_at_the_tolerance():
@@ -147,15 +193,22 @@ def test_log_margin_is_zero_exactly_at_the_tolerance():
     assert log_margin(1e-12 * (1 + 2**-50), 1e-12) < 0  # just past it: a violation
 
 
-@pytest.mark.parametrize(
-    ("error", "tol", "name"),
+#: Cases ``(error, tol, name)`` of :func:`test_log_margin_rejects_bad_input`.
+BAD_LOG_MARGIN_INPUT = (
     [(-1e-3, 1e-12, "error"), ("0", 1e-12, "error"), (1j, 1e-12, "error"),
      (1e-3, float("nan"), "tol"), (1e-3, math.inf, "tol"), (1e-3, -1e-12, "tol"),
-     (1e-3, None, "tol")],
+     (1e-3, None, "tol")]
 )
-def test_log_margin_rejects_bad_input(error, tol, name):
+
+
+def _log_margin_rejects_bad_input(error, tol, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         log_margin(error, tol)
+
+
+def test_log_margin_rejects_bad_input() -> None:
+    """Log margin rejects bad input: every case of ``BAD_LOG_MARGIN_INPUT``."""
+    check_every_case(_log_margin_rejects_bad_input, BAD_LOG_MARGIN_INPUT)
 
 
 def test_log_margin_nan_is_not_a_pass():

@@ -4,10 +4,12 @@ import dataclasses
 import json
 import math
 import os
+from itertools import product
 from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 from theory.numbers import InvalidParameterError
 from verify import __version__
@@ -58,27 +60,41 @@ def test_wide_table_has_every_column_on_each_row():
     assert header.index("worst margin") == row.index("0.5 fraction")  # columns line up
 
 
-@pytest.mark.parametrize(
-    ("value", "unit", "text"),
+#: Cases ``(value, unit, text)`` of :func:`test_format_margin`.
+FORMATTED_MARGINS = (
     [(6.3148, "decades", "6.31 decades"), (0.0, "exact", "0 exact"), (0.0, "fraction",
      "0 fraction"), (-1.0, "pole order", "-1 pole order"), (math.inf, "exact", "exact"),
      (math.inf, "decades", "exact"), (-math.inf, "exact", "not exact"),
      (-math.inf, "layers", "-inf layers"), (math.nan, "decades", "nan"),
      (4.8e-05, "nepers/step", "4.8e-05 nepers/step"), (2.5, None, "2.5"),
-     (-1.234567e-300, "nepers/step", "-1.23e-300 nepers/step")],
+     (-1.234567e-300, "nepers/step", "-1.23e-300 nepers/step")]
 )
-def test_format_margin(value, unit, text):
+
+
+def _format_margin(value, unit, text):
     assert format_margin(value, unit) == text
 
 
-@pytest.mark.parametrize(
-    ("args", "name"),
+def test_format_margin() -> None:
+    """Format margin: every case of ``FORMATTED_MARGINS``."""
+    check_every_case(_format_margin, FORMATTED_MARGINS)
+
+
+#: Cases ``(args, name)`` of :func:`test_format_margin_rejects_bad_input`.
+BAD_FORMAT_MARGIN_INPUT = (
     [(("1", "decades"), "value"), ((True, "decades"), "value"), ((None, None), "value"),
-     ((1.0, "decade"), "unit"), ((1.0, ""), "unit"), ((1.0, 3), "unit")],
+     ((1.0, "decade"), "unit"), ((1.0, ""), "unit"), ((1.0, 3), "unit")]
 )
-def test_format_margin_rejects_bad_input(args, name):
+
+
+def _format_margin_rejects_bad_input(args, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         format_margin(*args)
+
+
+def test_format_margin_rejects_bad_input() -> None:
+    """Format margin rejects bad input: every case of ``BAD_FORMAT_MARGIN_INPUT``."""
+    check_every_case(_format_margin_rejects_bad_input, BAD_FORMAT_MARGIN_INPUT)
 
 
 def test_every_margin_cell_of_the_registry_shows_its_unit():
@@ -105,11 +121,13 @@ def _widest_results(claims, margin, instances=MAX_INSTANCES):
             for c in claims]
 
 
-@pytest.mark.parametrize("margin", [-1.234567e-300, -math.inf, math.inf, math.nan, 0.0])
-def test_default_table_fits_in_100_columns_at_the_default_claims(margin):
-    """Every registered claim at the widest cells a run can produce: the most instances, the
-    longest verdict, seconds up to a day, the widest numbers, and the longest unit name on every
-    tier (so that giving any tier any unit keeps the table within the width)."""
+#: Values of ``margin`` in :func:`test_default_table_fits_in_100_columns_at_the_default_claims`.
+TABLE_WIDTH_CASES = (
+    [-1.234567e-300, -math.inf, math.inf, math.nan, 0.0]
+)
+
+
+def _default_table_fits_in_100_columns_at_the_default_claims(margin):
     longest = max(UNITS, key=len)
     claims = [dataclasses.replace(c, tiers=tuple(dataclasses.replace(t, unit=longest)
                                                  for t in c.tiers)) for c in all_claims()]
@@ -121,6 +139,15 @@ def test_default_table_fits_in_100_columns_at_the_default_claims(margin):
     assert LINE_WIDTH == 100 and max(widths) <= LINE_WIDTH
     wide = format_table(results, wide=True)
     assert max(len(line) for line in wide.splitlines()) > LINE_WIDTH  # the details moved there
+
+
+def test_default_table_fits_in_100_columns_at_the_default_claims() -> None:
+    """Every registered claim at the widest cells a run can produce: the most instances, the
+    longest verdict, seconds up to a day, the widest numbers, and the longest unit name on every
+    tier (so that giving any tier any unit keeps the table within the width)."""
+    check_every_case(
+        _default_table_fits_in_100_columns_at_the_default_claims,
+        product(TABLE_WIDTH_CASES))
 
 
 def test_table_width_is_measured_on_the_table_itself():
@@ -169,10 +196,14 @@ def test_error_row_without_instances_shows_no_margin():
     assert "ZeroDivisionError: broken check" in text
 
 
-@pytest.mark.parametrize("wide", [False, True])
-def test_table_flags_unexpected_verdict_with_instance(wide):
+def _table_flags_unexpected_verdict_with_instance(wide):
     text = format_table([_result(lambda xs: [-1.0] * len(xs))], wide=wide)
     assert "VIOLATED" in text and "unexpected verdict" in text and '"i": 0' in text
+
+
+def test_table_flags_unexpected_verdict_with_instance() -> None:
+    """Table flags unexpected verdict with instance: every case of the table."""
+    check_every_case(_table_flags_unexpected_verdict_with_instance, product([False, True]))
 
 
 def test_claim_list_shows_statement_and_margin_unit():
@@ -196,13 +227,15 @@ def test_json_report_is_serialisable_and_complete():
     assert back["versions"]["ssm-theory-verify"] == __version__
 
 
-@pytest.mark.parametrize(
-    ("margins", "unit", "worst", "kind"),
+#: Cases ``(margins, unit, worst, kind)`` of the test below.
+WORST_MARGIN_CASES = (
     [([2.5, 1.5, 3.0, 2.0], "decades", 1.5, "finite"), ([0.0] * 4, "fraction", 0.0, "finite"),
      ([math.inf] * 4, "exact", None, "exact"), ([math.inf, -math.inf, 1, 1], None, None, "-inf"),
-     ([1.0, math.nan, 1, 1], "decades", None, "nan")],
+     ([1.0, math.nan, 1, 1], "decades", None, "nan")]
 )
-def test_json_worst_margin_is_a_number_or_null_with_its_kind(margins, unit, worst, kind):
+
+
+def _json_worst_margin_is_a_number_or_null_with_its_kind(margins, unit, worst, kind):
     rep = json.loads(json.dumps(json_report([_result(lambda xs: margins, unit=unit)], 0, 4),
                                 allow_nan=False))
     tier = rep["claims"][0]["tiers"][0]
@@ -210,6 +243,13 @@ def test_json_worst_margin_is_a_number_or_null_with_its_kind(margins, unit, wors
     assert tier["worst_margin_kind"] == kind
     assert type(tier["worst_margin"]) in ((float, int) if kind == "finite" else (type(None),))
     assert rep["units"] == UNITS
+
+
+def test_json_worst_margin_is_a_number_or_null_with_its_kind() -> None:
+    """Json worst margin is a number or null with its kind: every case of ``WORST_MARGIN_CASES``."""
+    check_every_case(
+        _json_worst_margin_is_a_number_or_null_with_its_kind,
+        WORST_MARGIN_CASES)
 
 
 def test_json_error_row_before_any_instance_has_kind_nan():
@@ -310,16 +350,25 @@ def test_failed_write_keeps_the_old_report_and_cleans_up(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
-@pytest.mark.parametrize(
-    ("report", "match"),
-    [({"x": float("nan")}, "^report: expected .*strict JSON.*Out of range float"),
-     ({"x": object()}, "^report: expected .*not JSON serializable"),
-     ([1, 2], "^report: expected a dict")],
-)
-def test_write_json_refuses_what_strict_json_cannot_hold(tmp_path, report, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        write_json(report, tmp_path / "r.json")
-    assert list(tmp_path.iterdir()) == []
+#: ``(report, match)``: a report strict JSON cannot hold and the error it gives.
+NOT_STRICT_JSON = [
+    ({"x": float("nan")}, "^report: expected .*strict JSON.*Out of range float"),
+    ({"x": object()}, "^report: expected .*not JSON serializable"),
+    ([1, 2], "^report: expected a dict"),
+]
+
+
+def test_write_json_refuses_what_strict_json_cannot_hold(tmp_path):
+    """Each report is refused, and nothing is written (each case in an empty directory)."""
+
+    def check(i, report, match):
+        out_dir = tmp_path / str(i)
+        out_dir.mkdir()
+        with pytest.raises(InvalidParameterError, match=match):
+            write_json(report, out_dir / "r.json")
+        assert list(out_dir.iterdir()) == []
+
+    check_every_case(check, [(i, *case) for i, case in enumerate(NOT_STRICT_JSON)])
 
 
 def test_write_json_refuses_a_non_path():
@@ -328,8 +377,8 @@ def test_write_json_refuses_a_non_path():
 
 
 # ------------------------------------------------------------------ bad input
-@pytest.mark.parametrize(
-    ("call", "name"),
+#: Cases ``(call, name)`` of :func:`test_rendering_rejects_bad_input`.
+BAD_RENDERING_INPUT = (
     [(lambda: format_table("results"), "results"), (lambda: format_table([3]), "results"),
      (lambda: format_table([], pending="test.a"), "pending"),
      (lambda: format_table([], pending=[3]), "pending"),
@@ -344,22 +393,42 @@ def test_write_json_refuses_a_non_path():
      (lambda: ResultTable("claims"), "claims"), (lambda: ResultTable([], 0), "instances"),
      (lambda: ResultTable([], None, 1), "wide"), (lambda: ResultTable([]).rows([]), "result"),
      (lambda: ResultTable([]).footer("r"), "results"),
-     (lambda: ResultTable([]).footer([], [3]), "pending")],
+     (lambda: ResultTable([]).footer([], [3]), "pending")]
 )
-def test_rendering_rejects_bad_input(call, name):
+
+
+def _rendering_rejects_bad_input(call, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         call()
 
 
-@pytest.mark.parametrize("fn", ["parameter_counts", "format_parameter_counts"])
-@pytest.mark.parametrize(
-    ("shapes", "name"),
+def test_rendering_rejects_bad_input() -> None:
+    """Rendering rejects bad input: every case of ``BAD_RENDERING_INPUT``."""
+    check_every_case(_rendering_rejects_bad_input, BAD_RENDERING_INPUT)
+
+
+#: Values of ``fn`` of the test below.
+COUNT_FUNCTIONS = ["parameter_counts", "format_parameter_counts"]
+
+
+#: Values of ``shapes, name`` of the test below.
+BAD_SHAPES = (
     [([(0, 2)], r"shapes\[0\] depth"), ([(2, -1)], r"shapes\[0\] width"),
      ([(2, 2), (2.5, 2)], r"shapes\[1\] depth"), ([(2,)], "shapes"), ("22", "shapes"),
-     ([[2, 2]], "shapes")],
+     ([[2, 2]], "shapes")]
 )
-def test_parameter_counts_reject_bad_shapes(fn, shapes, name):
+
+
+def _parameter_counts_reject_bad_shapes(fn, shapes, name):
     import verify.report as report
 
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         getattr(report, fn)(shapes)
+
+
+def test_parameter_counts_reject_bad_shapes() -> None:
+    """Parameter counts reject bad shapes: every case of ``COUNT_FUNCTIONS`` × ``BAD_SHAPES``."""
+    cases = [(fn, shapes, name)
+             for fn in COUNT_FUNCTIONS
+             for (shapes, name) in BAD_SHAPES]
+    check_every_case(_parameter_counts_reject_bad_shapes, cases)

@@ -2,9 +2,11 @@
 
 import math
 import zlib
+from itertools import product
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -150,7 +152,8 @@ def _budget_claim(default, max_instances=None):
     )
 
 
-@pytest.mark.parametrize(("default", "cap", "share", "expected"), [
+#: Cases ``(default, cap, share, expected)`` of the test below.
+TIER_BUDGETS = [
     (200, 30, 1, (200, 30)),      # the full budget
     (200, 30, 10, (20, 5)),       # a tenth, at least SHARE_FLOOR
     (201, 30, 10, (21, 5)),       # rounded up
@@ -159,28 +162,45 @@ def _budget_claim(default, max_instances=None):
     (49, 49, 10, (5, 5)),         # ceil(49/10) = 5 = the floor
     (60, 60, 10, (6, 6)),         # one above the floor: the share, not the floor
     (200, 30, 200, (5, 5)),
-])
-def test_tier_budget_is_a_share_of_the_full_budget_with_a_floor(default, cap, share, expected):
+]
+
+
+def _tier_budget_is_a_share_of_the_full_budget_with_a_floor(default, cap, share, expected):
     c = _budget_claim(default, cap)
     assert tuple(_tier_budget(c, i, None, share) for i in range(2)) == expected
     # an explicit count ignores the share; tiers still cap it
     assert tuple(_tier_budget(c, i, 40, share) for i in range(2)) == (40, min(40, cap or 40))
 
 
+def test_tier_budget_is_a_share_of_the_full_budget_with_a_floor() -> None:
+    """Tier budget is a share of the full budget with a floor: every case of ``TIER_BUDGETS``."""
+    check_every_case(
+        _tier_budget_is_a_share_of_the_full_budget_with_a_floor,
+        TIER_BUDGETS)
+
+
 def test_default_share_and_floor():
     assert DEFAULT_SHARE == 20 and SHARE_FLOOR == 5
 
 
-@pytest.mark.parametrize(("args", "name"), [
+#: Cases ``(args, name)`` of :func:`test_tier_budget_rejects_bad_share`.
+BAD_SHARES = [
     ((0,), "share"), ((-1,), "share"), ((1.5,), "share"), ((True,), "share"),
-])
-def test_tier_budget_rejects_bad_share(args, name):
+]
+
+
+def _tier_budget_rejects_bad_share(args, name):
     with pytest.raises(InvalidParameterError, match=name):
         _tier_budget(_budget_claim(200, 30), 0, None, *args)
     with pytest.raises(InvalidParameterError, match=name):
         run_claims([_budget_claim(200, 30)], None, 0, show_progress=False, share=args[0])
     with pytest.raises(InvalidParameterError, match=name):
         plan_chunks([_budget_claim(200, 30)], None, share=args[0])
+
+
+def test_tier_budget_rejects_bad_share() -> None:
+    """Tier budget rejects bad share: every case of ``BAD_SHARES``."""
+    check_every_case(_tier_budget_rejects_bad_share, BAD_SHARES)
 
 
 def test_tier_budget_rejects_bad_claim_tier_and_instances():
@@ -287,53 +307,81 @@ def test_tiers_stream_in_batches():
 _GOOD = _claim(lambda xs: np.ones(len(xs)))
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
+#: Cases ``(kwargs, name)`` of :func:`test_run_tier_rejects_bad_input`.
+BAD_RUN_TIER_INPUT = (
     [({"claim": "byjl25.lemma3.1"}, "claim"), ({"tier_index": 1}, "tier_index"),
      ({"tier_index": -1}, "tier_index"), ({"tier_index": 0.5}, "tier_index"),
      ({"instances": 0}, "instances"), ({"instances": -1}, "instances"),
      ({"instances": 2.5}, "instances"), ({"instances": float("nan")}, "instances"),
      ({"instances": None}, "instances"), ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
-     ({"progress": object()}, "progress")],
+     ({"progress": object()}, "progress")]
 )
-def test_run_tier_rejects_bad_input(kwargs, name):
+
+
+def _run_tier_rejects_bad_input(kwargs, name):
     args = {"claim": _GOOD, "tier_index": 0, "instances": 3, "seed": 0} | kwargs
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         run_tier(**args)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
+def test_run_tier_rejects_bad_input() -> None:
+    """Run tier rejects bad input: every case of ``BAD_RUN_TIER_INPUT``."""
+    check_every_case(_run_tier_rejects_bad_input, BAD_RUN_TIER_INPUT)
+
+
+#: Cases ``(kwargs, name)`` of :func:`test_run_claim_rejects_bad_input`.
+BAD_RUN_CLAIM_INPUT = (
     [({"claim": None}, "claim"), ({"instances": 0}, "instances"),
-     ({"instances": True}, "instances"), ({"seed": -2}, "seed"), ({"seed": "0"}, "seed")],
+     ({"instances": True}, "instances"), ({"seed": -2}, "seed"), ({"seed": "0"}, "seed")]
 )
-def test_run_claim_rejects_bad_input(kwargs, name):
+
+
+def _run_claim_rejects_bad_input(kwargs, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         run_claim(**({"claim": _GOOD} | kwargs))
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
+def test_run_claim_rejects_bad_input() -> None:
+    """Run claim rejects bad input: every case of ``BAD_RUN_CLAIM_INPUT``."""
+    check_every_case(_run_claim_rejects_bad_input, BAD_RUN_CLAIM_INPUT)
+
+
+#: Cases ``(kwargs, name)`` of :func:`test_run_claims_rejects_bad_input`.
+BAD_RUN_CLAIMS_INPUT = (
     [({"claims": "test.runner"}, "claims"), ({"claims": [_GOOD, 3]}, "claims"),
      ({"claims": _GOOD}, "claims"), ({"instances": 0}, "instances"),
      ({"instances": MAX_INSTANCES + 1}, "instances"), ({"seed": -1}, "seed"),
-     ({"show_progress": "yes"}, "show_progress"), ({"on_result": "print"}, "on_result")],
+     ({"show_progress": "yes"}, "show_progress"), ({"on_result": "print"}, "on_result")]
 )
-def test_run_claims_rejects_bad_input(kwargs, name):
+
+
+def _run_claims_rejects_bad_input(kwargs, name):
     args = {"claims": [_GOOD], "instances": 2, "show_progress": False} | kwargs
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         run_claims(**args)
 
 
-@pytest.mark.parametrize(
-    ("args", "name"),
+def test_run_claims_rejects_bad_input() -> None:
+    """Run claims rejects bad input: every case of ``BAD_RUN_CLAIMS_INPUT``."""
+    check_every_case(_run_claims_rejects_bad_input, BAD_RUN_CLAIMS_INPUT)
+
+
+#: Cases ``(args, name)`` of :func:`test_verdict_of_rejects_bad_input`.
+BAD_VERDICT_OF_INPUT = (
     [(("maybe", 3, 0), "expected"), (("holds", 0, 0), "instances"),
      (("holds", 2.5, 0), "instances"), (("holds", 3, -1), "violations"),
-     (("finding", 3, 4), "violations"), (("holds", 3, float("nan")), "violations")],
+     (("finding", 3, 4), "violations"), (("holds", 3, float("nan")), "violations")]
 )
-def test_verdict_of_rejects_bad_input(args, name):
+
+
+def _verdict_of_rejects_bad_input(args, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         verdict_of(*args)
+
+
+def test_verdict_of_rejects_bad_input() -> None:
+    """Verdict of rejects bad input: every case of ``BAD_VERDICT_OF_INPUT``."""
+    check_every_case(_verdict_of_rejects_bad_input, BAD_VERDICT_OF_INPUT)
 
 
 def test_iter_rows_rejects_non_results():
@@ -378,9 +426,7 @@ def test_exact_unit_accepts_only_infinite_margins():
     assert failed.tiers[0].verdict == "VIOLATED"
 
 
-@pytest.mark.parametrize("finite", [0.0, 2.5, -1.0])
-def test_finite_margin_at_an_exact_tier_is_an_error(finite):
-    """``0`` at an exact tier cannot be shown as if it meant something: it is an error row."""
+def _finite_margin_at_an_exact_tier_is_an_error(finite):
     res = run_claim(_claim(lambda xs: np.r_[np.inf, np.full(len(xs) - 1, finite)],
                            unit="exact"), instances=3)
     (t,) = res.tiers
@@ -388,6 +434,11 @@ def test_finite_margin_at_an_exact_tier_is_an_error(finite):
     assert "finite margin" in t.error and "'exact'" in t.error
     assert run_claim(_claim(lambda xs: np.full(len(xs), finite), unit="decades"),
                      instances=3).tiers[0].verdict != "ERROR"
+
+
+def test_finite_margin_at_an_exact_tier_is_an_error() -> None:
+    """``0`` at an exact tier cannot be shown as if it meant something: it is an error row."""
+    check_every_case(_finite_margin_at_an_exact_tier_is_an_error, product([0.0, 2.5, -1.0]))
 
 
 def test_error_before_the_first_batch_has_no_margin():
@@ -444,21 +495,34 @@ class _Stream:
         return self.tty
 
 
-@pytest.mark.parametrize(
-    ("show", "out_tty", "err_tty", "style"),
-    [(None, True, True, "bar"), (None, False, True, "lines"), (None, True, False, "lines"),
-     (None, None, True, "lines"), (False, True, True, "off"), (True, False, False, "bar")],
-)
-def test_progress_style(monkeypatch, show, out_tty, err_tty, style):
-    monkeypatch.setattr("sys.stdout", _Stream(out_tty))
-    monkeypatch.setattr("sys.stderr", _Stream(err_tty))
-    assert progress_style(show) == style
+#: ``(show, out_tty, err_tty, style)``: the progress style for ``show`` when standard output
+#: and standard error are (``True``) or are not terminals (``None``: a closed stream).
+PROGRESS_STYLES = [
+    (None, True, True, "bar"), (None, False, True, "lines"), (None, True, False, "lines"),
+    (None, None, True, "lines"), (False, True, True, "off"), (True, False, False, "bar"),
+]
 
 
-@pytest.mark.parametrize("show", ["yes", 1, 0])
-def test_progress_style_rejects_non_bools(show):
+def _progress_style(show, out_tty, err_tty, style):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr("sys.stdout", _Stream(out_tty))
+        monkeypatch.setattr("sys.stderr", _Stream(err_tty))
+        assert progress_style(show) == style
+
+
+def test_progress_style() -> None:
+    """Progress style: every case of ``PROGRESS_STYLES``."""
+    check_every_case(_progress_style, PROGRESS_STYLES)
+
+
+def _progress_style_rejects_non_bools(show):
     with pytest.raises(InvalidParameterError, match="^show_progress: expected"):
         progress_style(show)
+
+
+def test_progress_style_rejects_non_bools() -> None:
+    """Progress style rejects non bools: every case of the table."""
+    check_every_case(_progress_style_rejects_non_bools, product(["yes", 1, 0]))
 
 
 # ------------------------------------------------------------------ chunks and their reduction
@@ -563,14 +627,22 @@ def test_plan_chunks():
     assert [c.batches for c in plan_chunks([claim], 7 * (2 * per + 1))] == [per, per, 1]
 
 
-@pytest.mark.parametrize(("drop", "message"), [(1, "a chunk starting at batch 2"),
-                                               (None, "chunks covering all 30")])
-def test_reduce_chunks_refuses_gaps(drop, message):
+#: Cases ``(drop, message)`` of :func:`test_reduce_chunks_refuses_gaps`.
+CHUNK_GAPS = [(1, "a chunk starting at batch 2"),
+                                    (None, "chunks covering all 30")]
+
+
+def _reduce_chunks_refuses_gaps(drop, message):
     claim = _claim(lambda xs: np.ones(len(xs)), n_batch=7)
     results = [run_chunk(claim, c, 0) for c in plan_chunks([claim], 30, 14)]
     results = results[:drop] + results[drop + 1:] if drop is not None else results[:-1]
     with pytest.raises(InvalidParameterError, match=f"^results: expected {message}"):
         reduce_chunks(claim, 0, results)
+
+
+def test_reduce_chunks_refuses_gaps() -> None:
+    """Reduce chunks refuses gaps: every case of ``CHUNK_GAPS``."""
+    check_every_case(_reduce_chunks_refuses_gaps, CHUNK_GAPS)
 
 
 def test_reduce_chunks_refuses_overlaps_and_other_tiers():
@@ -585,24 +657,41 @@ def test_reduce_chunks_refuses_overlaps_and_other_tiers():
         reduce_chunks(claim, 0, [])
 
 
-@pytest.mark.parametrize(("args", "name"), [
+#: Cases ``(args, name)`` of :func:`test_chunk_rejects_bad_fields`.
+BAD_CHUNK_FIELDS = [
     ((-1, "c", 0, 0, 1, 1), "index"), ((0, 3, 0, 0, 1, 1), "claim_id"),
     ((0, "c", -1, 0, 1, 1), "tier_index"), ((0, "c", 0, 1.5, 1, 1), "first_batch"),
     ((0, "c", 0, 0, 0, 1), "batches"), ((0, "c", 0, 0, 1, 0), "total"),
-    ((0, "c", 0, 0, 1, MAX_INSTANCES + 1), "total")])
-def test_chunk_rejects_bad_fields(args, name):
+    ((0, "c", 0, 0, 1, MAX_INSTANCES + 1), "total")]
+
+
+def _chunk_rejects_bad_fields(args, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         Chunk(*args)
 
 
-@pytest.mark.parametrize(("chunk", "message"), [
+def test_chunk_rejects_bad_fields() -> None:
+    """Chunk rejects bad fields: every case of ``BAD_CHUNK_FIELDS``."""
+    check_every_case(_chunk_rejects_bad_fields, BAD_CHUNK_FIELDS)
+
+
+#: Cases ``(chunk, message)`` of :func:`test_run_chunk_refuses_chunks_of_other_runs`.
+CHUNKS_OF_OTHER_RUNS = [
     (Chunk(0, "test.other", 0, 0, 1, 5), "a chunk of claim 'test.runner'"),
     (Chunk(0, "test.runner", 1, 0, 1, 5), "a tier index below 1"),
     (Chunk(0, "test.runner", 0, 2, 1, 5), "batches of the 5 instances"),
-])
-def test_run_chunk_refuses_chunks_of_other_runs(chunk, message):
+]
+
+
+def _run_chunk_refuses_chunks_of_other_runs(chunk, message):
     with pytest.raises(InvalidParameterError, match=f"^chunk: expected {message}"):
         run_chunk(_claim(lambda xs: np.ones(len(xs)), n_batch=3), chunk, 0)
+
+
+def test_run_chunk_refuses_chunks_of_other_runs() -> None:
+    """Run chunk refuses chunks of other runs: every case of ``CHUNKS_OF_OTHER_RUNS``."""
+    check_every_case(
+        _run_chunk_refuses_chunks_of_other_runs, CHUNKS_OF_OTHER_RUNS)
 
 
 class _Reversed:
@@ -641,8 +730,7 @@ def test_an_interrupted_backend_keeps_the_finished_claims(monkeypatch):
     assert info.value.pending == ["test.a", "test.b"]
 
 
-@pytest.mark.parametrize("yielded", [[], ["foreign"]])
-def test_a_backend_must_yield_its_chunks(yielded):
+def _a_backend_must_yield_its_chunks(yielded):
     class Broken:
         def map_chunks(self, chunks, seed):
             for item in yielded:
@@ -651,6 +739,11 @@ def test_a_backend_must_yield_its_chunks(yielded):
 
     with pytest.raises(InvalidParameterError, match="^backend: expected a backend yielding"):
         run_claims([_GOOD], instances=2, show_progress=False, backend=Broken())
+
+
+def test_a_backend_must_yield_its_chunks() -> None:
+    """A backend must yield its chunks: every case of the table."""
+    check_every_case(_a_backend_must_yield_its_chunks, product([[], ["foreign"]]))
 
 
 def test_run_claims_rejects_a_backend_without_map_chunks():

@@ -1,8 +1,11 @@
 """Tests of verify.sampling: spectra are stable and have the advertised structure."""
 
+from itertools import product
+
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,12 +20,15 @@ from verify.sampling import (
 )
 
 
-@pytest.mark.parametrize("style", SPECTRUM_STYLES)
-@pytest.mark.parametrize("complex_", [True, False])
-def test_spectra_are_stable(style, complex_):
+def _spectra_are_stable(style, complex_):
     lam = stable_spectrum(np.random.default_rng(0), (50, 6), style, complex_)
     assert lam.shape == (50, 6) and np.all(np.abs(lam) < 1)
     assert np.iscomplexobj(lam) == complex_
+
+
+def test_spectra_are_stable() -> None:
+    """Spectra are stable: every case of ``SPECTRUM_STYLES``."""
+    check_every_case(_spectra_are_stable, product(SPECTRUM_STYLES, [True, False]))
 
 
 def test_style_structure():
@@ -76,13 +82,17 @@ def test_mpmath_models_use_current_precision():
         assert all(abs(x) < 1 for x in m.eigenvalues.flat)
 
 
-@pytest.mark.parametrize("dense", [True, False])
-def test_random_stable_layer_has_the_requested_radius(dense):
+def _random_stable_layer_has_the_requested_radius(dense):
     from verify.sampling import random_stable_layer
 
     layer = random_stable_layer(np.random.default_rng(6), 2, 5, 3, 0.8, dense=dense)
     assert layer.spectral_radius() == pytest.approx(0.8, rel=1e-12)
     assert (layer.d_in, layer.width, layer.d_out) == (2, 5, 3)
+
+
+def test_random_stable_layer_has_the_requested_radius() -> None:
+    """Random stable layer has the requested radius: every case of the table."""
+    check_every_case(_random_stable_layer_has_the_requested_radius, product([True, False]))
 
 
 def test_deep_batch_draws_styles_in_order_of_first_occurrence():
@@ -111,8 +121,8 @@ def _rng():
 SIZES = (0, -1, 2.5, float("nan"), True, None)
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
+#: Cases ``(call, name)`` of :func:`test_samplers_reject_bad_input`.
+BAD_SAMPLER_CALLS = (
     [(lambda: stable_spectrum(0, (2,), "disk"), "rng"),
      (lambda: stable_spectrum(_rng(), (0,), "disk"), "shape"),
      (lambda: stable_spectrum(_rng(), (3, -1), "disk"), "shape"),
@@ -134,28 +144,42 @@ SIZES = (0, -1, 2.5, float("nan"), True, None)
     + [(lambda v=v, p=p: random_deep_mpmath(_rng(), **({"depth": 2, "width": 2} | {p: v})), p)
        for p in ("depth", "width") for v in SIZES]
     + [(lambda v=v, p=p: gaussian_rational(_rng(), **{p: v}), p)
-       for p in ("max_den", "max_abs") for v in SIZES],
+       for p in ("max_den", "max_abs") for v in SIZES]
 )
-def test_samplers_reject_bad_input(call, name):
+
+
+def _samplers_reject_bad_input(call, name):
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         call()
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
+def test_samplers_reject_bad_input() -> None:
+    """Samplers reject bad input: every case of ``BAD_SAMPLER_CALLS``."""
+    check_every_case(_samplers_reject_bad_input, BAD_SAMPLER_CALLS)
+
+
+#: Cases ``(kwargs, name)`` of :func:`test_random_stable_layer_rejects_bad_input`.
+BAD_LAYER_ARGUMENTS = (
     [({"radius": 1.0}, "radius"), ({"radius": 1.5}, "radius"), ({"radius": -0.1}, "radius"),
      ({"radius": float("nan")}, "radius"), ({"radius": float("inf")}, "radius"),
      ({"radius": True}, "radius"), ({"d_in": 0}, "d_in"), ({"width": 2.5}, "width"),
      ({"d_out": -1}, "d_out"), ({"dense": "no"}, "dense"), ({"bias": None}, "bias"),
-     ({"rng": 0}, "rng")],
+     ({"rng": 0}, "rng")]
 )
-def test_random_stable_layer_rejects_bad_input(kwargs, name):
+
+
+def _random_stable_layer_rejects_bad_input(kwargs, name):
     from verify.sampling import random_stable_layer
 
     args = {"rng": _rng(), "d_in": 1, "width": 2, "d_out": 1, "radius": 0.5,
             "dense": False} | kwargs
     with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
         random_stable_layer(**args)
+
+
+def test_random_stable_layer_rejects_bad_input() -> None:
+    """Random stable layer rejects bad input: every case of ``BAD_LAYER_ARGUMENTS``."""
+    check_every_case(_random_stable_layer_rejects_bad_input, BAD_LAYER_ARGUMENTS)
 
 
 def test_random_stable_layer_accepts_radius_just_below_one_and_zero():
@@ -207,12 +231,12 @@ def _reference_deep_batch(rng, n, depth, width, complex_, styles):
         entries((n, width))
 
 
-@pytest.mark.parametrize("styles", [SPECTRUM_STYLES, ("tiny",), ("zeros", "disk", "zeros"),
-                                    ("near_unit", "clustered")])
-@pytest.mark.parametrize("complex_", [True, False])
-def test_deep_batch_draws_are_the_documented_ones(styles, complex_):
-    """Bit for bit (signs of zeros included), a style listed twice included: the draws, and so
-    every report of a seed, do not depend on how the sampler is vectorized."""
+#: Values of ``styles`` in :func:`test_deep_batch_draws_are_the_documented_ones`.
+DRAW_STYLES = [SPECTRUM_STYLES, ("tiny",), ("zeros", "disk", "zeros"),
+               ("near_unit", "clustered")]
+
+
+def _deep_batch_draws_are_the_documented_ones(styles, complex_):
     for seed in range(3):
         got = random_deep_batch(np.random.default_rng(seed), 40, 2, 3, complex_, styles)
         chosen, *arrays = _reference_deep_batch(np.random.default_rng(seed), 40, 2, 3,
@@ -222,3 +246,9 @@ def test_deep_batch_draws_are_the_documented_ones(styles, complex_):
             assert x.dtype == y.dtype and np.array_equal(x, y)
             assert np.array_equal(np.signbit(x.real), np.signbit(y.real))
             assert np.array_equal(np.signbit(np.imag(x)), np.signbit(np.imag(y)))
+
+
+def test_deep_batch_draws_are_the_documented_ones() -> None:
+    """Bit for bit (signs of zeros included), a style listed twice included: the draws, and so
+    every report of a seed, do not depend on how the sampler is vectorized."""
+    check_every_case(_deep_batch_draws_are_the_documented_ones, product(DRAW_STYLES, [True, False]))

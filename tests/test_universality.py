@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 from theory.layers import SSMLayer, SSMStack
 from theory.numbers import InvalidParameterError
@@ -28,8 +29,11 @@ def run(stack: SSMStack, x: np.ndarray) -> np.ndarray:
     return np.stack([stack.run(seq)[:, 0] for seq in x])
 
 
-@pytest.mark.parametrize(("n", "N"), [(1, 4), (2, 3), (3, 3)])
-def test_freudenthal_basis_is_nodal_partition_of_unity_with_linear_precision(n, N):
+#: Cases ``(n, N)`` of the test below.
+FREUDENTHAL_GRIDS = [(1, 4), (2, 3), (3, 3)]
+
+
+def _freudenthal_basis_is_nodal_partition_of_unity_with_linear_precision(n, N):
     rng = np.random.default_rng(n)
     grid = np.arange(N) / (N - 1)
     mesh = np.stack(np.meshgrid(*([grid] * n), indexing="ij"), axis=-1)
@@ -42,6 +46,14 @@ def test_freudenthal_basis_is_nodal_partition_of_unity_with_linear_precision(n, 
     vals = rng.normal(size=(N,) * n)
     nodal = SSMStack(freudenthal_layers(n, N, vals), "relu")
     assert np.max(np.abs(run(nodal, mesh.reshape(1, -1, n)) - vals.reshape(1, -1))) < 1e-13
+
+
+def test_freudenthal_basis_is_nodal_partition_of_unity_with_linear_precision() -> None:
+    """Freudenthal basis is nodal partition of unity with linear precision: every case of
+    ``FREUDENTHAL_GRIDS``."""
+    check_every_case(
+        _freudenthal_basis_is_nodal_partition_of_unity_with_linear_precision,
+        FREUDENTHAL_GRIDS)
 
 
 def test_window_of_pads_with_zeros_oldest_first():
@@ -124,8 +136,11 @@ def _ka(d=1, T=2, linear=False):
                     inner_lipschitz=beta)
 
 
-@pytest.mark.parametrize(("d", "T"), [(1, 1), (1, 2), (2, 1)])
-def test_ka_route_within_budget_and_five_layers(d, T):
+#: Cases ``(d, T)`` of :func:`test_ka_route_within_budget_and_five_layers`.
+KA_ROUTE_SIZES = [(1, 1), (1, 2), (2, 1)]
+
+
+def _ka_route_within_budget_and_five_layers(d, T):
     target = _ka(d, T)
     approx = ka_network(target, 9, 17)
     assert approx.stack.depth == 5
@@ -135,6 +150,12 @@ def test_ka_route_within_budget_and_five_layers(d, T):
     x = np.random.default_rng(d + T).random((3, 3 * T + 4, d))
     err = np.max(np.abs(run(approx.stack, x) - target(x)))
     assert err <= approx.budget
+
+
+def test_ka_route_within_budget_and_five_layers() -> None:
+    """Ka route within budget and five layers: every case of ``KA_ROUTE_SIZES``."""
+    check_every_case(
+        _ka_route_within_budget_and_five_layers, KA_ROUTE_SIZES)
 
 
 def test_ka_budget_rejects_injected_inner_error_and_tightening():
@@ -212,7 +233,8 @@ def test_ka_budget_is_attained_by_the_sharp_target():
     assert err == pytest.approx(float(np.sum(approx.propagation)), rel=1e-9)
 
 
-@pytest.mark.parametrize(("call", "name"), [
+#: Cases ``(call, name)`` of :func:`test_bad_input_names_the_parameter`.
+BAD_INPUT = [
     (lambda: window_of(np.zeros((2, 3, 1)), 0), "T"),
     (lambda: window_of(np.full((3, 1), np.nan), 2), "x"),
     (lambda: window_of(np.zeros(3), 2), "x"),
@@ -233,7 +255,14 @@ def test_ka_budget_is_attained_by_the_sharp_target():
     (lambda: ka_budget(_ka(), np.zeros(5), np.zeros(5), np.inf), "rounding_scale"),
     (lambda: _ka().inner_sums(np.full((1, 2), np.nan)), "z"),
     (lambda: _ka().F(np.full((1, 2), 2.0)), "z"),
-])
-def test_bad_input_names_the_parameter(call, name):
+]
+
+
+def _bad_input_names_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}"):
         call()
+
+
+def test_bad_input_names_the_parameter() -> None:
+    """Bad input names the parameter: every case of ``BAD_INPUT``."""
+    check_every_case(_bad_input_names_the_parameter, BAD_INPUT)

@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 from theory import universality
 from theory.layers import SSMLayer, SSMStack
@@ -170,11 +171,14 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES,
-                         ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(_MESSAGES)])
-def test_messages_are_exact(call, message):
+def _messages_are_exact(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_messages_are_exact() -> None:
+    """Messages are exact: every case of the table."""
+    check_every_case(_messages_are_exact, _MESSAGES)
 
 
 def test_outer_domain_messages_are_exact():
@@ -493,7 +497,8 @@ def _complex_at(q: int, which: str, where=lambda z: True):
 COMPLEX = "expected an array of real numbers, got an array of shape ({}) (dtype complex128)"
 
 
-@pytest.mark.parametrize(("call", "message"), [
+#: Cases ``(call, message)`` of :func:`test_complex_values_of_the_target_functions_are_refused`.
+COMPLEX_TARGET_VALUES = [
     (lambda: WindowTarget(lambda z: z[..., 0] + 1j, 1, 1, lipschitz=1.0)(np.array([[0.5]])),
      "F: " + COMPLEX.format("1,")),
     (lambda: _complex_at(1, "inner").inner_sums(np.array([[0.5]])),
@@ -503,7 +508,17 @@ COMPLEX = "expected an array of real numbers, got an array of shape ({}) (dtype 
     (lambda: ka_network(_complex_at(1, "inner", np.any), 2, 2),
      "inner[1]: " + COMPLEX.format("2,")),
     (lambda: ka_network(_complex_at(1, "outer"), 2, 2), "outer[1]: " + COMPLEX.format("2,")),
-], ids=["window F", "inner_sums", "F", "phi(0)", "phi on the knots", "Phi on the knots"])
-def test_complex_values_of_the_target_functions_are_refused(call, message):
+]
+
+
+def _complex_values_of_the_target_functions_are_refused(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_complex_values_of_the_target_functions_are_refused() -> None:
+    """Complex values of the target functions are refused: every case of
+    ``COMPLEX_TARGET_VALUES``."""
+    check_every_case(
+        _complex_values_of_the_target_functions_are_refused,
+        COMPLEX_TARGET_VALUES)

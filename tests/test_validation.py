@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from itertools import product
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from bad_input_cases import check_every_case
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -65,30 +67,56 @@ def test_fail_message_and_type():
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.parametrize("ok", [True, 1, [0], "x"])
-def test_require_passes_when_ok_is_true(ok):
+def _require_passes_when_ok_is_true(ok):
     assert require(ok, "N", "an integer >= 2", 1) is None
 
 
-@pytest.mark.parametrize("ok", [False, 0, [], "", None])
-def test_require_fails_with_the_fail_message_when_ok_is_false(ok):
+def test_require_passes_when_ok_is_true() -> None:
+    """Require passes when ok is true: every case of the table."""
+    check_every_case(_require_passes_when_ok_is_true, product([True, 1, [0], "x"]))
+
+
+def _require_fails_with_the_fail_message_when_ok_is_false(ok):
     with pytest.raises(InvalidParameterError) as info:
         require(ok, "N", "an integer >= 2", "x" * 500)
     assert str(info.value) == f"N: expected an integer >= 2, got {describe('x' * 500)}"
 
 
+def test_require_fails_with_the_fail_message_when_ok_is_false() -> None:
+    """Require fails with the fail message when ok is false: every case of the table."""
+    check_every_case(
+        _require_fails_with_the_fail_message_when_ok_is_false, product([False, 0, [], "", None]))
+
+
 # ------------------------------------------------------------------------------ check_int
-@pytest.mark.parametrize("value", [0, 5, np.int64(7), np.uint8(3), sympy.Integer(4)])
-def test_check_int_accepts_integers_as_int(value):
+#: Values of ``value`` in :func:`test_check_int_accepts_integers_as_int`.
+INTEGERS = [0, 5, np.int64(7), np.uint8(3), sympy.Integer(4)]
+
+
+def _check_int_accepts_integers_as_int(value):
     out = check_int(value, "n", 0)
     assert out == int(value) and type(out) is int
 
 
-@pytest.mark.parametrize("value", [True, False, np.bool_(True), 2.0, 2.5, "2", None, math.nan,
-                                   math.inf, np.array([2]), Fraction(2, 1), 1 + 0j])
-def test_check_int_rejects_non_integers(value):
+def test_check_int_accepts_integers_as_int() -> None:
+    """Check int accepts integers as int: every case of ``INTEGERS``."""
+    check_every_case(
+        _check_int_accepts_integers_as_int, product(INTEGERS))
+
+
+#: Values of ``value`` in :func:`test_check_int_rejects_non_integers`.
+NON_INTEGERS = [True, False, np.bool_(True), 2.0, 2.5, "2", None, math.nan,
+                                        math.inf, np.array([2]), Fraction(2, 1), 1 + 0j]
+
+
+def _check_int_rejects_non_integers(value):
     with _raises("n", "an integer >= 0"):
         check_int(value, "n", 0)
+
+
+def test_check_int_rejects_non_integers() -> None:
+    """Check int rejects non integers: every case of ``NON_INTEGERS``."""
+    check_every_case(_check_int_rejects_non_integers, product(NON_INTEGERS))
 
 
 def test_check_int_minimum_is_inclusive():
@@ -114,21 +142,45 @@ def test_check_int_matches_the_bound(value, minimum):
 
 
 # ------------------------------------------------------------------------------ check_real
-@pytest.mark.parametrize("value", [0, 1.5, -2, np.float32(0.25), np.int64(3), Fraction(1, 3),
-                                   sympy.Rational(2, 3), sympy.sqrt(2), mpmath.mpf("0.1"),
-                                   np.array(1.5)])
-def test_check_real_accepts_finite_reals_as_float(value):
+#: Values of ``value`` in :func:`test_check_real_accepts_finite_reals_as_float`.
+FINITE_REALS = (
+    [0, 1.5, -2, np.float32(0.25), np.int64(3), Fraction(1, 3),
+     sympy.Rational(2, 3), sympy.sqrt(2), mpmath.mpf("0.1"),
+     np.array(1.5)]
+)
+
+
+def _check_real_accepts_finite_reals_as_float(value):
     out = check_real(value, "x")
     assert type(out) is float and out == float(value)
 
 
-@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, np.float64("nan"), True,
-                                   np.bool_(False), "1.5", b"1", None, 1 + 0j,
-                                   np.complex128(1), mpmath.mpc(1, 0), sympy.I, sympy.Symbol("a"),
-                                   sympy.nan, sympy.oo, np.array([1.0]), [1.0], 10**400])
-def test_check_real_rejects_non_finite_or_non_real(value):
+def test_check_real_accepts_finite_reals_as_float() -> None:
+    """Check real accepts finite reals as float: every case of ``FINITE_REALS``."""
+    check_every_case(
+        _check_real_accepts_finite_reals_as_float,
+        product(FINITE_REALS))
+
+
+#: Values of ``value`` in :func:`test_check_real_rejects_non_finite_or_non_real`.
+NON_FINITE_OR_NON_REAL = (
+    [math.nan, math.inf, -math.inf, np.float64("nan"), True,
+     np.bool_(False), "1.5", b"1", None, 1 + 0j,
+     np.complex128(1), mpmath.mpc(1, 0), sympy.I, sympy.Symbol("a"),
+     sympy.nan, sympy.oo, np.array([1.0]), [1.0], 10**400]
+)
+
+
+def _check_real_rejects_non_finite_or_non_real(value):
     with _raises("x", "a finite real number"):
         check_real(value, "x")
+
+
+def test_check_real_rejects_non_finite_or_non_real() -> None:
+    """Check real rejects non finite or non real: every case of ``NON_FINITE_OR_NON_REAL``."""
+    check_every_case(
+        _check_real_rejects_non_finite_or_non_real,
+        product(NON_FINITE_OR_NON_REAL))
 
 
 def test_check_real_exact_returns_the_value_itself():
@@ -160,15 +212,18 @@ def test_check_real_rejects_a_value_that_cannot_be_compared_with_a_bound():
         check_real(_FloatOnly(), "x", maximum=2)
 
 
-@pytest.mark.parametrize(("kwargs", "expected"), [
+#: Cases ``(kwargs, expected)`` of :func:`test_check_real_bound_boundaries`.
+BOUND_BOUNDARIES = [
     ({"minimum": 0}, "a finite real number >= 0"),
     ({"minimum": 0, "strict": True}, "a finite real number > 0"),
     ({"maximum": 1}, "a finite real number <= 1"),
     ({"maximum": 1, "strict": True}, "a finite real number < 1"),
     ({"minimum": 0, "maximum": 1}, "a finite real number in [0, 1]"),
     ({"minimum": 0, "maximum": 1, "strict": True}, "a finite real number in (0, 1)"),
-])
-def test_check_real_bound_boundaries(kwargs, expected):
+]
+
+
+def _check_real_bound_boundaries(kwargs, expected):
     strict = kwargs.get("strict", False)
     for edge in (kwargs.get("minimum"), kwargs.get("maximum")):
         if edge is None:
@@ -184,6 +239,11 @@ def test_check_real_bound_boundaries(kwargs, expected):
         if not lo <= outside <= hi:
             with _raises("x", expected):
                 check_real(outside, "x", **kwargs)
+
+
+def test_check_real_bound_boundaries() -> None:
+    """Check real bound boundaries: every case of ``BOUND_BOUNDARIES``."""
+    check_every_case(_check_real_bound_boundaries, BOUND_BOUNDARIES)
 
 
 def test_check_real_custom_expected_text():
@@ -215,20 +275,37 @@ def test_check_array_converts_to_float():
     assert check_array(3.0, "a").shape == ()
 
 
-@pytest.mark.parametrize("value", [[1.0, math.nan], [math.inf], np.array([[0.0, -np.inf]])])
-def test_check_array_rejects_non_finite(value):
+#: Values of ``value`` in :func:`test_check_array_rejects_non_finite`.
+NON_FINITE_ARRAYS = [[1.0, math.nan], [math.inf], np.array([[0.0, -np.inf]])]
+
+
+def _check_array_rejects_non_finite(value):
     with _raises("a", "finite entries"):
         check_array(value, "a")
 
 
-@pytest.mark.parametrize("value", [[True, False], ["1", "2"], [[1.0], [1.0, 2.0]], None,
-                                   [1 + 1j], np.array([sympy.I], dtype=object),
-                                   np.array([mpmath.mpc(1, 1)], dtype=object),
-                                   np.array([1j, 2.0], dtype=object),
-                                   np.array([True, 2.0], dtype=object)])
-def test_check_array_rejects_non_real_arrays(value):
+def test_check_array_rejects_non_finite() -> None:
+    """Check array rejects non finite: every case of ``NON_FINITE_ARRAYS``."""
+    check_every_case(_check_array_rejects_non_finite, product(NON_FINITE_ARRAYS))
+
+
+#: Values of ``value`` in :func:`test_check_array_rejects_non_real_arrays`.
+NON_REAL_ARRAYS = [[True, False], ["1", "2"], [[1.0], [1.0, 2.0]], None,
+                                             [1 + 1j], np.array([sympy.I], dtype=object),
+                                             np.array([mpmath.mpc(1, 1)], dtype=object),
+                                             np.array([1j, 2.0], dtype=object),
+                                             np.array([True, 2.0], dtype=object)]
+
+
+def _check_array_rejects_non_real_arrays(value):
     with _raises("a", "an array of real numbers"):
         check_array(value, "a")
+
+
+def test_check_array_rejects_non_real_arrays() -> None:
+    """Check array rejects non real arrays: every case of ``NON_REAL_ARRAYS``."""
+    check_every_case(
+        _check_array_rejects_non_real_arrays, product(NON_REAL_ARRAYS))
 
 
 def test_check_array_complex_only_when_allowed():
@@ -248,19 +325,27 @@ def test_check_array_nonneg():
     assert check_array([-1.0], "w").shape == (1,)
 
 
-@pytest.mark.parametrize(("shape", "good", "bad", "text"), [
+#: Cases ``(shape, good, bad, text)`` of :func:`test_check_array_shapes`.
+ARRAY_SHAPES = [
     ((2, 3), (2, 3), [(3, 2), (2, 3, 1), (6,)], "(2, 3)"),
     ((None,), (5,), [(0,), (), (5, 1)], "(n,)"),
     ((None, 3), (1, 3), [(0, 3), (2, 2), (3,)], "(n, 3)"),
     ((..., None), (4,), [(), (4, 0)], "(..., n)"),
     ((..., None, None), (2, 3), [(3,), (2, 0), (0, 2)], "(..., n, n)"),
     ((), (), [(1,)], "()"),
-])
-def test_check_array_shapes(shape, good, bad, text):
+]
+
+
+def _check_array_shapes(shape, good, bad, text):
     assert check_array(np.ones(good), "a", shape).shape == good
     for b in bad:
         with _raises("a", f"an array of shape {text}"):
             check_array(np.ones(b), "a", shape)
+
+
+def test_check_array_shapes() -> None:
+    """Check array shapes: every case of ``ARRAY_SHAPES``."""
+    check_every_case(_check_array_shapes, ARRAY_SHAPES)
 
 
 def test_check_array_leading_axes_of_any_length():
@@ -300,7 +385,8 @@ def test_check_real_rejects_a_sequence_even_when_it_converts_to_float():
         check_real(_FloatList([1.0]), "x")
 
 
-@pytest.mark.parametrize(("call", "message"), [
+#: Cases ``(call, message)`` of :func:`test_messages_quote_the_bad_value`.
+QUOTED_BAD_VALUES = [
     (lambda: check_int(2.5, "n", 0), "n: expected an integer >= 0, got 2.5"),
     (lambda: check_int(1, "n", 2), "n: expected an integer >= 2, got 1"),
     (lambda: check_real("1.5", "x"), "x: expected a finite real number, got '1.5'"),
@@ -314,12 +400,18 @@ def test_check_real_rejects_a_sequence_even_when_it_converts_to_float():
     (lambda: check_array([-1], "a", nonneg=True),
      "a: expected non-negative entries, got an array of shape (1,) (dtype float64)"),
     (lambda: check_instance(1.0, "v", int), "v: expected a int, got 1.0"),
-])
-def test_messages_quote_the_bad_value(call, message):
-    """Each check's every failure path ends its message with the offending value."""
+]
+
+
+def _messages_quote_the_bad_value(call, message):
     with pytest.raises(InvalidParameterError) as info:
         call()
     assert str(info.value) == message
+
+
+def test_messages_quote_the_bad_value() -> None:
+    """Each check's every failure path ends its message with the offending value."""
+    check_every_case(_messages_quote_the_bad_value, QUOTED_BAD_VALUES)
 
 
 def test_check_array_object_arrays_keep_their_shape_and_complex_entries():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from itertools import product
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from theory.volterra import (
@@ -133,7 +135,8 @@ def test_tail_bound_is_attained_by_a_single_term():
             assert np.sum(np.abs(k(s[S:]))) == pytest.approx(k.tail_bound(S), rel=1e-12)
 
 
-@pytest.mark.parametrize(("call", "name"), [
+#: Cases ``(call, name)`` of :func:`test_bad_input_names_the_parameter`.
+BAD_INPUT = [
     (lambda: fit_kernel(np.ones(8), -1.0, [0.5], horizon=8), "tail"),
     (lambda: fit_kernel(np.ones(8), float("nan"), [0.5], horizon=8), "tail"),
     (lambda: fit_kernel(np.ones(3), 0.0, [0.5], horizon=8), "values"),
@@ -156,10 +159,17 @@ def test_tail_bound_is_attained_by_a_single_term():
     (lambda: volterra_network(wiener_target(KERNEL, 1.0, 0.5), RATES, 9, horizon=0),
      "horizon"),
     (lambda: volterra_network(wiener_target(KERNEL, 1.0, 0.5), [0.5, 0.5], 9), "rates"),
-])
-def test_bad_input_names_the_parameter(call, name):
+]
+
+
+def _bad_input_names_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{re.escape(name)}"):
         call()
+
+
+def test_bad_input_names_the_parameter() -> None:
+    """Bad input names the parameter: every case of ``BAD_INPUT``."""
+    check_every_case(_bad_input_names_the_parameter, BAD_INPUT)
 
 
 def test_fit_kernel_certified_error_is_never_negative():
@@ -198,10 +208,7 @@ def _fft_convolution_tolerance(h, row):
     return 8 * u * L * (2 * h1 * x2 + x1 * h2) + 3 * u * h1 * x2
 
 
-@pytest.mark.parametrize("T", [1, 2, 5, 37, 64])
-def test_causal_filter_matches_the_direct_sum(T):
-    """Against the exact sum at the FFT's rounding bound, on a batch ``(2, 2, T)`` (rows
-    bitwise as when filtered alone) and on one sequence; real float64 out, shape of ``x``."""
+def _causal_filter_matches_the_direct_sum(T):
     from theory.volterra import _causal_filter
 
     rng = np.random.default_rng(T)
@@ -217,3 +224,9 @@ def test_causal_filter_matches_the_direct_sum(T):
     # a kernel longer than T: the values past T cannot reach the first T outputs
     longer = damped_kernel([(0.7, -0.9, 0.4, 1)])(np.arange(3 * T))
     assert np.array_equal(_causal_filter(longer, x), _causal_filter(longer[:T], x))
+
+
+def test_causal_filter_matches_the_direct_sum() -> None:
+    """Against the exact sum at the FFT's rounding bound, on a batch ``(2, 2, T)`` (rows
+    bitwise as when filtered alone) and on one sequence; real float64 out, shape of ``x``."""
+    check_every_case(_causal_filter_matches_the_direct_sum, product([1, 2, 5, 37, 64]))

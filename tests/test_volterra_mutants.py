@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 from theory.approximation import c2_interpolation_bound
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
@@ -160,11 +161,14 @@ _MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("call", "message"), _MESSAGES,
-                         ids=[m.split(":")[0] + str(i) for i, (_, m) in enumerate(_MESSAGES)])
-def test_messages_are_exact(call, message):
+def _messages_are_exact(call, message):
     with _raises_exactly(message):
         call()
+
+
+def test_messages_are_exact() -> None:
+    """Messages are exact: every case of the table."""
+    check_every_case(_messages_are_exact, _MESSAGES)
 
 
 def test_target_without_readout_term_is_refused_by_name():
