@@ -2,24 +2,36 @@
 
 import numpy as np
 import pytest
+from error_reports import wrong_error_reports
 
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from verify.batch import DeepBatch
 from verify.sampling import random_deep_batch
 
 
-@pytest.mark.parametrize(("depth", "width"), [(1, 1), (1, 3), (2, 2), (3, 1), (4, 3)])
-@pytest.mark.parametrize("T", [0, 1, 2, 17])
-def test_batched_kernels_match_single_models(depth, width, T):
+def _single_model_mismatches(depth, width, T):
+    """Where the batched kernels of a 6-model batch miss the models' own recurrences."""
     batch = random_deep_batch(np.random.default_rng(depth * 10 + width), 6, depth, width)
     closed = batch.kernel_closed_form(T)
     scanned = batch.kernel_scan(T)
-    assert closed.shape == scanned.shape == (6, T)
+    if not closed.shape == scanned.shape == (6, T):
+        return [f"shapes {closed.shape}, {scanned.shape}"]
+    out = []
     for i in range(6):
         ref = batch.model(i).kernel(T, "recurrence")
         scale = batch.absolute().model(i).kernel(T).real + 1e-300
-        assert np.all(np.abs(closed[i] - ref) <= tolerance(NumberKind.FLOAT) * scale)
-        assert np.all(np.abs(scanned[i] - ref) <= tolerance(NumberKind.FLOAT) * scale)
+        for name, got in (("closed form", closed[i]), ("scan", scanned[i])):
+            if not np.all(np.abs(got - ref) <= tolerance(NumberKind.FLOAT) * scale):
+                out.append(f"model {i}, {name}")
+    return out
+
+
+def test_batched_kernels_match_single_models():
+    failures = [f"depth={depth}, width={width}, T={T}: {m}"
+                for depth, width in [(1, 1), (1, 3), (2, 2), (3, 1), (4, 3)]
+                for T in [0, 1, 2, 17]
+                for m in _single_model_mismatches(depth, width, T)]
+    assert not failures, "\n".join(failures)
 
 
 def test_real_batches_stay_real():
@@ -53,32 +65,36 @@ def _with_first(arr, value):
     return out
 
 
-@pytest.mark.parametrize(
-    ("change", "name"),
-    [
-        (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], np.nan)}, "eigenvalues"),
-        (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], 1.0)}, "eigenvalues"),
-        (lambda f: {**f, "eigenvalues": f["eigenvalues"][0]}, "eigenvalues"),
-        (lambda f: {**f, "B1": _with_first(f["B1"], np.inf)}, "B1"),
-        (lambda f: {**f, "B1": f["B1"][:, :1]}, "B1"),
-        (lambda f: {**f, "Bk": f["Bk"][:, :, :1]}, "Bk"),
-        (lambda f: {**f, "C": _with_first(f["C"], np.nan)}, "C"),
-        (lambda f: {**f, "styles": f["styles"][:1]}, "styles"),
-    ],
-)
-def test_batch_validates_its_arrays(change, name):
+#: ``(change, name)``: each change of valid fields must be refused naming the field.
+_BAD_FIELDS = [
+    (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], np.nan)}, "eigenvalues"),
+    (lambda f: {**f, "eigenvalues": _with_first(f["eigenvalues"], 1.0)}, "eigenvalues"),
+    (lambda f: {**f, "eigenvalues": f["eigenvalues"][0]}, "eigenvalues"),
+    (lambda f: {**f, "B1": _with_first(f["B1"], np.inf)}, "B1"),
+    (lambda f: {**f, "B1": f["B1"][:, :1]}, "B1"),
+    (lambda f: {**f, "Bk": f["Bk"][:, :, :1]}, "Bk"),
+    (lambda f: {**f, "C": _with_first(f["C"], np.nan)}, "C"),
+    (lambda f: {**f, "styles": f["styles"][:1]}, "styles"),
+]
+
+
+def test_batch_validates_its_arrays():
     fields = _fields(random_deep_batch(np.random.default_rng(0), 2, 2, 2))
     DeepBatch(**fields)  # the unchanged fields are valid
-    with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
-        DeepBatch(**change(fields))
+    failures = wrong_error_reports(
+        (f"case {i} ({name})", lambda change=change: DeepBatch(**change(fields)),
+         InvalidParameterError, rf"^{name}: ") for i, (change, name) in enumerate(_BAD_FIELDS))
+    assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("T", [-1, 2.5, np.nan, True])
-def test_batch_kernels_refuse_bad_lengths(T):
+def test_batch_kernels_refuse_bad_lengths():
     batch = random_deep_batch(np.random.default_rng(0), 2, 2, 2)
-    for method in (batch.kernel_closed_form, batch.kernel_scan):
-        with pytest.raises(InvalidParameterError, match="^T: "):
-            method(T)
+    failures = wrong_error_reports(
+        (f"{method.__name__}({T!r})", lambda method=method, T=T: method(T),
+         InvalidParameterError, "^T: ")
+        for T in [-1, 2.5, np.nan, True]
+        for method in (batch.kernel_closed_form, batch.kernel_scan))
+    assert not failures, "\n".join(failures)
 
 
 def test_batch_kernels_of_length_zero_are_empty_and_indices_are_checked():
@@ -122,7 +138,8 @@ def test_deep_batch_shape_scans_with_the_output_plus_a_constant(monkeypatch):
     assert peak() > 10 * bound
 
 
-@pytest.mark.parametrize(("depth", "width"), [(1, 1), (2, 4), (3, 2)])
+@pytest.mark.parametrize(("depth", "width"), [
+    (1, 1), (2, 4), pytest.param(3, 2, marks=pytest.mark.extended)])  # (3, 2): ~0.4 s
 def test_kernel_scan_in_group_blocks_equals_one_block(monkeypatch, depth, width):
     """The loop runs many small models in blocks of groups (``scan._loop_groups``): the same
     kernels, to a few roundings, as one block of all groups and as the models one by one."""
@@ -145,17 +162,19 @@ def test_kernel_scan_in_group_blocks_equals_one_block(monkeypatch, depth, width)
                       * scale[i])
 
 
-@pytest.mark.parametrize(("G", "step_bytes", "T", "want"),
-                         [(1, 64, 10**6, 1), (10_000, 64, 48, 512), (10_000, 16, 48, 2048),
-                          (100, 64, 48, 100), (10_000, 2**15, 48, 10_000), (3, 2**40, 1, 3),
-                          (10_000, 2**10, 48, 32)])
-def test_loop_groups_fit_the_cache_budget_with_a_minimum_step(G, step_bytes, T, want):
+def test_loop_groups_fit_the_cache_budget_with_a_minimum_step():
     # all groups when they fit, or when not even one group's horizon fits (time sub-blocks);
     # else as many as fit, but at least _LOOP_MIN_STEP_BYTES per step
     from verify import scan
 
     assert (scan._LOOP_GROUP_BYTES, scan._LOOP_MIN_STEP_BYTES) == (2**19, 2**15)
-    assert scan._loop_groups(G, step_bytes, T) == want
+    cases = [(1, 64, 10**6, 1), (10_000, 64, 48, 512), (10_000, 16, 48, 2048),
+             (100, 64, 48, 100), (10_000, 2**15, 48, 10_000), (3, 2**40, 1, 3),
+             (10_000, 2**10, 48, 32)]
+    failures = [f"(G, step_bytes, T) = {(G, step_bytes, T)}: {got}, want {want}"
+                for G, step_bytes, T, want in cases
+                if (got := scan._loop_groups(G, step_bytes, T)) != want]
+    assert not failures, "\n".join(failures)
 
 
 def test_identity_maps_of_the_loop_copy_bit_for_bit():

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
+from strategies import smoke_and_full
 from sympy import Rational as R
 from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
@@ -18,14 +19,16 @@ from verify.claims import byjl25_depth_width as claims
 from verify.registry import get_claim
 from verify.runner import run_claim
 
+#: Instances per claim run: (smoke, full); the full counts run under ``extended``.
+CLAIM_INSTANCES = {"byjl25.thm4.1.i": (2, 12), "byjl25.thm4.1.i.shared": (1, 4),
+                   "byjl25.thm4.1.ii": (1, 6), "byjl25.thm4.1.iii": (2, 5)}
 
-@pytest.mark.parametrize(
-    ("claim_id", "instances"),
-    [("byjl25.thm4.1.i", 12), ("byjl25.thm4.1.i.shared", 4), ("byjl25.thm4.1.ii", 6),
-     ("byjl25.thm4.1.iii", 5)],
-)
-def test_claim_runs_as_expected(claim_id: str, instances: int) -> None:
-    result = run_claim(get_claim(claim_id), instances=instances, seed=3)
+
+@pytest.mark.parametrize("claim_id", list(CLAIM_INSTANCES))
+@pytest.mark.parametrize("full", smoke_and_full(False, True))
+def test_claim_runs_as_expected(claim_id: str, full: bool) -> None:
+    smoke, full_count = CLAIM_INSTANCES[claim_id]
+    result = run_claim(get_claim(claim_id), instances=full_count if full else smoke, seed=3)
     assert result.ok, [(t.tier, t.verdict, t.error, t.first_violation) for t in result.tiers]
 
 
@@ -232,9 +235,11 @@ def test_rebuild_reads_cover_every_tier() -> None:
 
 
 @pytest.mark.parametrize(("claim_id", "tier_name"), sorted(REBUILD_READS))
-def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id: str, tier_name: str) -> None:
+@pytest.mark.parametrize("n", smoke_and_full(1, 2))
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id: str, tier_name: str,
+                                                        n: int) -> None:
     tier = next(t for t in get_claim(claim_id).tiers if t.name == tier_name)
-    d = assert_rebuilds(tier, seed=5)[0]
+    d = assert_rebuilds(tier, seed=5, n=n)[0]
     reads = REBUILD_READS[(claim_id, tier_name)]
     assert_rebuild_rejects(tier, d, tuple(k for k in d if k not in reads))
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import sympy
+from strategies import smoke_and_full
 
 from theory.linear import DeepSSM
 from theory.numbers import NumberKind, tolerance
@@ -15,8 +16,9 @@ from verify.runner import run_claim
 from verify.sampling import random_deep_batch
 
 
-def test_claim_holds_at_all_tiers():
-    res = run_claim(get_claim("byjl25.lemma3.1"), instances=30, seed=1)
+@pytest.mark.parametrize("instances", smoke_and_full(3, 30))
+def test_claim_holds_at_all_tiers(instances):
+    res = run_claim(get_claim("byjl25.lemma3.1"), instances=instances, seed=1)
     assert res.ok, [(t.tier, t.verdict, t.error) for t in res.tiers]
     assert [t.tier.split()[0] for t in res.tiers] == ["exact", "mpmath", "float64"]
     assert math.isinf(res.tiers[0].worst_margin)
@@ -122,17 +124,26 @@ def test_relative_errors_refuses_bad_arrays_and_float_margins_flags_nan(monkeypa
     assert np.isnan(margins[2]) and np.all(margins[[0, 1, 3, 4, 5]] >= 0)
 
 
-@pytest.mark.parametrize(("depth", "width"), [(1, 1), (1, 3), (2, 2), (3, 1), (4, 4)])
-@pytest.mark.parametrize("T", [1, 2, 3, 7, 17, 48])
-def test_vectorized_closed_form_equals_the_direct_sum(depth, width, T):
+#: Shapes ``(depth, width)`` and horizons of the closed form against the direct sum.
+_DIRECT_SUM_SHAPES = [(1, 1), (1, 3), (2, 2), (3, 1), (4, 4)]
+_DIRECT_SUM_HORIZONS = [1, 2, 3, 7, 17, 48]
+
+
+@pytest.mark.parametrize("max_T", smoke_and_full(17, 48))  # T = 48: 90% of the cost
+def test_vectorized_closed_form_equals_the_direct_sum(max_T):
     # the blocked explicit-power grouping against DeepBatch's direct sum, within rounding
     # relative to the absolute model; more instances than LANES to cross a block boundary
-    batch = random_deep_batch(np.random.default_rng(depth * 10 + width), mod.LANES + 3, depth,
-                              width)
-    scale = batch.absolute().kernel_closed_form(T).real
-    rel = mod.relative_errors(mod._closed_form_kernels(batch, T), batch.kernel_closed_form(T),
-                              scale)
-    assert np.all(rel <= 1e-14)
+    failures = []
+    for depth, width in _DIRECT_SUM_SHAPES:
+        batch = random_deep_batch(np.random.default_rng(depth * 10 + width), mod.LANES + 3,
+                                  depth, width)
+        for T in (T for T in _DIRECT_SUM_HORIZONS if T <= max_T):
+            scale = batch.absolute().kernel_closed_form(T).real
+            rel = mod.relative_errors(mod._closed_form_kernels(batch, T),
+                                      batch.kernel_closed_form(T), scale)
+            if not np.all(rel <= 1e-14):
+                failures.append(f"depth={depth}, width={width}, T={T}: max {np.max(rel)}")
+    assert not failures, "\n".join(failures)
 
 
 def test_vectorized_closed_form_by_hand():
@@ -212,19 +223,36 @@ def test_float_margins_use_the_scale_of_the_absolute_model(monkeypatch):
                                math.log10(2), rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("T", [1, 2, 3, 5, 8, 17, 48, 64])
-def test_powers_are_the_explicit_powers(T):
+def _wrong_powers(T):
+    """What is wrong with ``mod._powers`` at horizon ``T`` (empty: nothing)."""
     lam = np.array([[0.5 + 0.25j, -0.9j, 0, 1e-6 - 1e-6j]])
     got = mod._powers(lam, np.empty((T, *lam.shape), dtype=complex))
     want = np.array([lam**s for s in range(T)])
-    np.testing.assert_allclose(got, want, rtol=8 * np.finfo(float).eps, atol=0)
-    assert np.all(got[0] == 1) and (T == 1 or np.array_equal(got[1], lam))
+    out = []
+    try:
+        np.testing.assert_allclose(got, want, rtol=8 * np.finfo(float).eps, atol=0)
+    except AssertionError as exc:
+        out.append(str(exc).strip())
+    if not (np.all(got[0] == 1) and (T == 1 or np.array_equal(got[1], lam))):
+        out.append("the first two powers are not exactly 1 and lambda")
+    return out
 
 
-@pytest.mark.parametrize("width", [1, 2, 3, 4, 16, 100])
-def test_lanes_are_powers_of_two_that_fit_the_cache_budget(width):
-    lanes = mod._lanes(mod.FLOAT_T, width)
-    assert 64 <= lanes <= mod.LANES and lanes & (lanes - 1) == 0
-    fits = 16 * mod.FLOAT_T * width * lanes <= mod.LANE_BYTES
-    assert fits or lanes == 64
-    assert lanes == mod.LANES or lanes == 64 or 32 * mod.FLOAT_T * width * lanes > mod.LANE_BYTES
+def test_powers_are_the_explicit_powers():
+    failures = [f"T={T}: {f}" for T in [1, 2, 3, 5, 8, 17, 48, 64] for f in _wrong_powers(T)]
+    assert not failures, "\n".join(failures)
+
+
+def test_lanes_are_powers_of_two_that_fit_the_cache_budget():
+    failures = []
+    for width in [1, 2, 3, 4, 16, 100]:
+        lanes = mod._lanes(mod.FLOAT_T, width)
+        fits = 16 * mod.FLOAT_T * width * lanes <= mod.LANE_BYTES
+        if not (64 <= lanes <= mod.LANES and lanes & (lanes - 1) == 0):
+            failures.append(f"width={width}: {lanes} lanes, not a power of two in [64, LANES]")
+        if not (fits or lanes == 64):
+            failures.append(f"width={width}: {lanes} lanes exceed the budget")
+        if not (lanes == mod.LANES or lanes == 64
+                or 32 * mod.FLOAT_T * width * lanes > mod.LANE_BYTES):
+            failures.append(f"width={width}: {lanes} lanes, twice as many would fit")
+    assert not failures, "\n".join(failures)

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
+from strategies import smoke_and_full
 from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 import verify.claims.byjl25_norm as mod
@@ -17,17 +19,22 @@ from verify import balls
 from verify.registry import get_claim
 from verify.runner import run_claim
 
+#: Instances per claim run (smoke; the full run, under ``extended``, takes 8 of each).
+SMOKE_INSTANCES = {mod.ALG_B.id: 2, mod.THM_4_2.id: 2, mod.WIDTH_1.id: 2, mod.BRACKET.id: 1}
+
 
 @pytest.mark.parametrize("claim", [mod.ALG_B, mod.THM_4_2, mod.WIDTH_1, mod.BRACKET],
                          ids=lambda c: c.id)
-def test_claims_hold(claim) -> None:
-    result = run_claim(claim, instances=8, seed=3)
+@pytest.mark.parametrize("full", smoke_and_full(False, True))
+def test_claims_hold(claim, full: bool) -> None:
+    result = run_claim(claim, instances=8 if full else SMOKE_INSTANCES[claim.id], seed=3)
     assert result.ok, [(t.tier, t.verdict, t.error, t.first_violation) for t in result.tiers]
 
 
-def test_negative_control_tightened_constant_reports_violations() -> None:
+@pytest.mark.parametrize("n", smoke_and_full(8, 40))  # the first 8 hold a tight instance
+def test_negative_control_tightened_constant_reports_violations(n: int) -> None:
     rng = np.random.default_rng(0)
-    instances = mod._sample_thm42_float(rng, 40)
+    instances = mod._sample_thm42_float(rng, n)
     # ratio 1 is reached exactly (one-pole targets are tight), so a constant below 1 must be
     # rejected; on random targets the best construction stays at or below 1
     margins = [mod.thm42_margin(*x, constant=0.9) for x in instances]
@@ -35,9 +42,10 @@ def test_negative_control_tightened_constant_reports_violations() -> None:
     assert min(mod.thm42_margin(*x) for x in instances) >= 0
 
 
-def test_negative_control_exact_tier_tightened_constant() -> None:
+@pytest.mark.parametrize("n", smoke_and_full(4, 12))  # the 4th instance violates
+def test_negative_control_exact_tier_tightened_constant(n: int) -> None:
     rng = np.random.default_rng(1)
-    instances = mod._sample_thm42_exact(rng, 12)
+    instances = mod._sample_thm42_exact(rng, n)
     margins = [mod.thm42_exact_margin(*x, constant=1) for x in instances]
     assert min(margins) < 0
 
@@ -72,9 +80,10 @@ def test_negative_control_width_one() -> None:
     assert mod.width1_margin(target, depth, 0) == 0
 
 
-def test_negative_control_bracket(monkeypatch) -> None:
+@pytest.mark.parametrize("n", smoke_and_full(2, 5))
+def test_negative_control_bracket(monkeypatch, n: int) -> None:
     rng = np.random.default_rng(5)
-    instances = mod._sample_bracket(rng, 5)
+    instances = mod._sample_bracket(rng, n)
     assert min(mod.bracket_margin(*x) for x in instances) >= 0
     monkeypatch.setattr(mod, "constructive_depth",
                         lambda t, w, c, max_depth: mod.depth_upper_bound(t, w, c) + 1)
@@ -119,9 +128,10 @@ def test_thm42_exact_forest_constant_is_approached_at_depth_three() -> None:
                                   forest_bound=forest_constant(3) * (1 - 1e-11)) < 0
 
 
-def test_thm42_float_tier_checks_the_forest_constant() -> None:
+@pytest.mark.parametrize("n", smoke_and_full(5, 12))  # the 5th instance has one layer
+def test_thm42_float_tier_checks_the_forest_constant(n: int) -> None:
     rng = np.random.default_rng(6)
-    instances = mod._sample_thm42_float(rng, 12)
+    instances = mod._sample_thm42_float(rng, n)
     assert min(mod.thm42_margin(*x) for x in instances) >= 0
     # a forest bound below the forest's ratio on some instance must be rejected, even though
     # the Theorem 4.2 constant 2 still holds there
@@ -163,7 +173,8 @@ _EXACT1 = ShallowSSM([sympy.Rational(1, 2)], [sympy.Integer(4)], [1])
 _RNG = np.random.default_rng(0)
 
 
-@pytest.mark.parametrize(("call", "name"), [
+#: ``(call, parameter)``: each call must raise InvalidParameterError naming the parameter.
+_BAD_CALLS = [
     (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=0.0), "constant"),
     (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=-1.0), "constant"),
     (lambda: mod.thm42_margin(_TARGET, 2, 2, constant=math.inf), "constant"),
@@ -193,10 +204,13 @@ _RNG = np.random.default_rng(0)
     (lambda: mod.width1_margin(_TARGET, 2, construction=lambda t, d: None), "target"),
     (lambda: mod.width1_margin(_EXACT1, 0, construction=lambda t, d: None), "depth"),
     (lambda: mod.algb_float_margin(DeepSSM([[0.5]], [[1.0]], [1.0]), balancer=3), "balancer"),
-])
-def test_bad_input_names_the_parameter(call, name: str) -> None:
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        call()
+]
+
+
+def test_bad_input_names_the_parameter() -> None:
+    failures = wrong_error_reports((f"case {i} ({name})", call, InvalidParameterError,
+                                    f"^{name}:") for i, (call, name) in enumerate(_BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 def test_tight_forest_target_poles_are_distinct_for_every_admissible_k() -> None:
@@ -221,14 +235,16 @@ def test_certified_tiers_hold_and_are_marked(claim) -> None:
     assert min(tier.check(tier.sample(np.random.default_rng(4), 6))) >= 0
 
 
-def test_thm42_certified_margins_agree_with_the_float_margins() -> None:
-    for x in mod._sample_thm42_float(np.random.default_rng(8), 10):
+@pytest.mark.parametrize("n", smoke_and_full(3, 10))  # the 3rd instance is tight (~6e-13)
+def test_thm42_certified_margins_agree_with_the_float_margins(n: int) -> None:
+    for x in mod._sample_thm42_float(np.random.default_rng(8), n):
         cert, flt = mod.thm42_certified_margin(*x), mod.thm42_margin(*x)
         assert cert >= 0 and abs(cert - flt) < 1e-9, (cert, flt)
 
 
-def test_thm42_certified_rejects_tightened_constants() -> None:
-    instances = mod._sample_thm42_float(np.random.default_rng(6), 8)
+@pytest.mark.parametrize("n", smoke_and_full(5, 8))  # the 5th instance has one layer
+def test_thm42_certified_rejects_tightened_constants(n: int) -> None:
+    instances = mod._sample_thm42_float(np.random.default_rng(6), n)
     assert min(mod.thm42_certified_margin(*x, forest_bound=0.5) for x in instances) < 0
     # the forest meets its constant 2^0 = 1 on every one-layer target: its certified margin is
     # the float allowance (about 6e-13), and a constant lower by 1e-9 is rejected
@@ -263,8 +279,9 @@ def test_thm42_certified_rejects_a_construction_that_misses_the_kernel(monkeypat
     assert mod.thm42_certified_margin(target, depth, width) == -math.inf
 
 
-def test_algb_certified_margins_agree_with_the_float_margins_and_reject_broken_balancers():
-    models = mod._sample_algb_float(np.random.default_rng(2), 8)
+@pytest.mark.parametrize("n", smoke_and_full(3, 8))
+def test_algb_certified_margins_agree_with_the_float_margins_and_reject_broken_balancers(n):
+    models = mod._sample_algb_float(np.random.default_rng(2), n)
     for m in models:
         cert, flt = mod.algb_certified_margin(m), mod.algb_float_margin(m)
         # both measure rounding noise (~1e-16) against tolerance(float, l+1) (~1e-12)
@@ -289,9 +306,10 @@ def test_algb_certified_zero_path_weight() -> None:
         [0.0, 1.0])], np.array([0.0, 0.5]))) == -math.inf
 
 
-def test_certified_tiers_agree_across_backends() -> None:
+@pytest.mark.parametrize("n", smoke_and_full(1, 2))
+def test_certified_tiers_agree_across_backends(n: int) -> None:
     rng = np.random.default_rng(12)
-    targets, models = mod._sample_thm42_float(rng, 2), mod._sample_algb_float(rng, 2)
+    targets, models = mod._sample_thm42_float(rng, n), mod._sample_algb_float(rng, n)
     results = []
     for backend in balls.available_backends():
         with balls.use_backend(backend):
@@ -316,9 +334,10 @@ def test_certified_tiers_recheck_from_their_json_description(claim) -> None:
         assert tier.check(tier.rebuild(description))[0] == margins[i]
 
 
-def test_width1_instances_rebuild_from_their_json_descriptions():
+@pytest.mark.parametrize("n", smoke_and_full(1, 2))
+def test_width1_instances_rebuild_from_their_json_descriptions(n):
     """``--recheck``: the width-one tier's description carries the exact target and the seed of
     the random realizations, so the margin is reproduced bit for bit."""
     (tier,) = mod.WIDTH_1.tiers
-    (description, _) = assert_rebuilds(tier, seed=4)
+    description = assert_rebuilds(tier, seed=4, n=n)[0]
     assert_rebuild_rejects(tier, description, derived=("pole", "residue"))

@@ -13,7 +13,14 @@ import sympy
 from error_reports import wrong_error_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import deep_models, example_budgets, run_examples, scaled_examples, shallow_models
+from strategies import (
+    deep_models,
+    example_budgets,
+    run_examples,
+    scaled_examples,
+    shallow_models,
+    smoke_and_full,
+)
 from sympy import I
 from sympy import Rational as R
 
@@ -63,19 +70,22 @@ def _abs_scale(model: DeepSSM, T: int) -> np.ndarray:
 
 
 # ============================================================================ (i)
-@settings(max_examples=scaled_examples(0.5), deadline=None)
-@given(deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
-def test_deep_to_shallow_is_exact_or_certifies_a_double_pole(model: DeepSSM) -> None:
-    try:
-        shallow = deep_to_shallow(model)
-    except SharedEigenvalueError:
-        # the refusal must be backed by an exact pole of order >= 2 at some shared eigenvalue
-        orders = [pole_multiplicity_certificate(model, x).order
-                  for x in set(model.eigenvalues.flat) if x != 0]
-        assert max(orders) >= 2
-        return
-    assert shallow.width <= model.depth * model.width
-    assert _exactly_equal(model, shallow)
+@example_budgets(0.1, 0.5)
+def test_deep_to_shallow_is_exact_or_certifies_a_double_pole(examples: int) -> None:
+    def check(model: DeepSSM) -> None:
+        try:
+            shallow = deep_to_shallow(model)
+        except SharedEigenvalueError:
+            # the refusal must be backed by an exact pole of order >= 2 at a shared eigenvalue
+            orders = [pole_multiplicity_certificate(model, x).order
+                      for x in set(model.eigenvalues.flat) if x != 0]
+            assert max(orders) >= 2
+            return
+        assert shallow.width <= model.depth * model.width
+        assert _exactly_equal(model, shallow)
+
+    run_examples(examples, check,
+                 model=deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
 
 
 def _float_accuracy(model: DeepSSM, T: int) -> float:
@@ -95,22 +105,25 @@ def _worst_bound_over_kabs(model: DeepSSM, T: int) -> float:
     return float(np.max(np.finfo(float).eps * size / _abs_scale(model, T)))
 
 
-@settings(max_examples=scaled_examples(0.5), deadline=None)
-@given(deep_models(kind=NumberKind.FLOAT, max_depth=3, max_width=3, dyadic=True))
-def test_deep_to_shallow_float_within_roundoff_bound(model: DeepSSM) -> None:
-    exact = model.to_kind(NumberKind.EXACT)  # dyadic: the same model exactly
-    try:
-        margin = margin_i_float(model)
-    except SharedEigenvalueError:
-        with pytest.raises(SharedEigenvalueError):
-            deep_to_shallow(exact)
-        return
-    except IllConditionedError:
-        # a refusal must be justified by the exact residues: rounding them costs > rtol/2
-        T = certifying_length(model, deep_to_shallow(exact))
-        assert _worst_bound_over_kabs(model, T) > float(default_rtol(NumberKind.FLOAT)) / 2
-        return
-    assert margin >= 0
+@example_budgets(0.1, 0.5)
+def test_deep_to_shallow_float_within_roundoff_bound(examples: int) -> None:
+    def check(model: DeepSSM) -> None:
+        exact = model.to_kind(NumberKind.EXACT)  # dyadic: the same model exactly
+        try:
+            margin = margin_i_float(model)
+        except SharedEigenvalueError:
+            with pytest.raises(SharedEigenvalueError):
+                deep_to_shallow(exact)
+            return
+        except IllConditionedError:
+            # a refusal must be justified by the exact residues: rounding them costs > rtol/2
+            T = certifying_length(model, deep_to_shallow(exact))
+            assert _worst_bound_over_kabs(model, T) > float(default_rtol(NumberKind.FLOAT)) / 2
+            return
+        assert margin >= 0
+
+    run_examples(examples, check, model=deep_models(kind=NumberKind.FLOAT, max_depth=3,
+                                                    max_width=3, dyadic=True))
 
 
 def test_deep_to_shallow_mpmath_keeps_kind_and_precision() -> None:
@@ -341,7 +354,7 @@ def _shape_for(n: int, draw_depth: int) -> tuple[int, int]:
     return draw_depth, width
 
 
-@example_budgets(0.2, 0.5)  # exact Algorithm A, ~30 ms an example
+@example_budgets(0.1, 0.5)  # exact Algorithm A, ~30 ms an example
 def test_algorithm_a_exact_for_low_degree(examples: int) -> None:
     def check(target: ShallowSSM, depth: int) -> None:
         depth, width = _shape_for(target.width, depth)
@@ -369,19 +382,20 @@ def test_algorithm_a_exact_when_numerator_splits(depth: int, width: int) -> None
     assert deep.kind is NumberKind.EXACT and _exactly_equal(deep, target)
 
 
-def test_every_valid_split_is_exact() -> None:
+@pytest.mark.parametrize("step", smoke_and_full(5, 1))  # smoke: 3 splits, both orders
+def test_every_valid_split_is_exact(step: int) -> None:
     target = _factorable(3, 1)  # (l, m) = (2, 2): 3 poles, 2 rational roots
     _, roots = numerator_roots(target)
-    count = 0
+    splits = []
     for first in itertools.combinations(range(3), 2):
         rest = [i for i in range(3) if i not in first]
         for pole_groups in ([list(first), rest], [rest, list(first)]):
             for root_groups in ([[0], [1]], [[1], [0]]):
-                deep = shallow_to_deep(target, 2, 2, pole_groups=pole_groups,
-                                       root_groups=root_groups)
-                assert _exactly_equal(deep, target)
-                count += 1
-    assert count == 12 and len(roots) == 2
+                splits.append((pole_groups, root_groups))
+    assert len(splits) == 12 and len(roots) == 2
+    for pole_groups, root_groups in splits[::step]:
+        deep = shallow_to_deep(target, 2, 2, pole_groups=pole_groups, root_groups=root_groups)
+        assert _exactly_equal(deep, target), (pole_groups, root_groups)
 
 
 def test_invalid_splits_are_refused() -> None:
@@ -420,10 +434,11 @@ def test_negative_controls_perturbed_realizations_are_rejected() -> None:
     assert not _exactly_equal(mixed, small)
 
 
-def test_algorithm_a_mpmath_agrees_to_the_working_precision() -> None:
+@pytest.mark.parametrize("shapes", smoke_and_full(1, 3))  # smoke: the first (deepest) shape
+def test_algorithm_a_mpmath_agrees_to_the_working_precision(shapes: int) -> None:
     rng = np.random.default_rng(11)
     with mpmath.workdps(50):
-        for depth, width in [(4, 3), (3, 3), (2, 4)]:
+        for depth, width in [(4, 3), (3, 3), (2, 4)][:shapes]:
             n = depth * (width - 1) + 1
             z = rng.uniform(0.05, 0.95, n) * np.exp(1j * rng.uniform(-np.pi, np.pi, n))
             poles = [mpmath.mpc(complex(x)) for x in z]
@@ -706,12 +721,15 @@ def _sympy_vanishing_order(model: DeepSSM) -> int | float:
     return orders(num)[0] - orders(den)[0] if orders(num) else math.inf
 
 
-@settings(max_examples=scaled_examples(0.15), deadline=None)
-@given(deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
-def test_transfer_fraction_and_vanishing_order_match_the_sympy_paths(model: DeepSSM) -> None:
-    # the domain route gives sympy.cancel's normal form of rho-hat and the same orders
-    assert depth_width._reduced_transfer(model) == _sympy_fraction(model)
-    assert vanishing_order_at_infinity(model) == _sympy_vanishing_order(model)
+@example_budgets(0.05, 0.15)
+def test_transfer_fraction_and_vanishing_order_match_the_sympy_paths(examples: int) -> None:
+    def check(model: DeepSSM) -> None:
+        # the domain route gives sympy.cancel's normal form of rho-hat and the same orders
+        assert depth_width._reduced_transfer(model) == _sympy_fraction(model)
+        assert vanishing_order_at_infinity(model) == _sympy_vanishing_order(model)
+
+    run_examples(examples, check,
+                 model=deep_models(kind=NumberKind.EXACT, max_depth=3, max_width=2))
 
 
 def test_zero_kernel_vanishes_to_infinite_order() -> None:

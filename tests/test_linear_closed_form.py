@@ -19,8 +19,9 @@ from types import ModuleType
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example
 from hypothesis import strategies as st
+from strategies import run_examples, smoke_and_full
 
 from theory import linear
 from theory.linear import DeepSSM, ShallowSSM
@@ -134,24 +135,35 @@ def random_model(seed: int, depth: int, width: int, families: list[str],
     return DeepSSM(lam, B, rng.standard_normal(width))
 
 
-@settings(max_examples=25)
-@given(seed=st.integers(0, 2**32 - 1), depth=st.integers(1, 4), width=st.integers(1, 4),
-       families=st.lists(st.sampled_from(FAMILIES), min_size=1, max_size=3),
-       complex_=st.booleans(), T=st.sampled_from([0, 1, 2, 15, 16, 17, 40, 255, 256, 257, 300]))
-@example(seed=0, depth=3, width=3, families=["near-unit"], complex_=True, T=300)
-@example(seed=1, depth=4, width=2, families=["repeated"], complex_=False, T=257)
-@example(seed=2, depth=2, width=4, families=["zero", "tiny"], complex_=True, T=256)
-def test_blocked_closed_form_agrees_with_the_direct_sum(seed, depth, width, families,
-                                                        complex_, T):
-    assert_agree(random_model(seed, depth, width, families, complex_), T)
+@pytest.mark.parametrize("examples", smoke_and_full(8, 25))
+def test_blocked_closed_form_agrees_with_the_direct_sum(examples):
+    @example(seed=0, depth=3, width=3, families=["near-unit"], complex_=True, T=300)
+    @example(seed=1, depth=4, width=2, families=["repeated"], complex_=False, T=257)
+    @example(seed=2, depth=2, width=4, families=["zero", "tiny"], complex_=True, T=256)
+    def check(seed, depth, width, families, complex_, T):
+        assert_agree(random_model(seed, depth, width, families, complex_), T)
+
+    run_examples(examples, check, seed=st.integers(0, 2**32 - 1), depth=st.integers(1, 4),
+                 width=st.integers(1, 4),
+                 families=st.lists(st.sampled_from(FAMILIES), min_size=1, max_size=3),
+                 complex_=st.booleans(),
+                 T=st.sampled_from([0, 1, 2, 15, 16, 17, 40, 255, 256, 257, 300]))
 
 
-@pytest.mark.parametrize("complex_", [False, True])
-@pytest.mark.parametrize("family", FAMILIES)
-def test_each_spectrum_family_over_three_levels(family, complex_):
+# smoke: each family once, real and complex in turn; full: each family both ways
+@pytest.mark.parametrize("cases", smoke_and_full(
+    [(family, i % 2 == 1) for i, family in enumerate(FAMILIES)],
+    [(family, complex_) for family in FAMILIES for complex_ in (False, True)]))
+def test_each_spectrum_family_over_three_levels(cases):
     """``T = 600``: blocks of 16, then 37 block totals, then 2: three levels of the sum."""
     assert levels(600) == 3
-    assert_agree(random_model(FAMILIES.index(family), 3, 3, [family], complex_), 600)
+    failures = []
+    for family, complex_ in cases:
+        try:
+            assert_agree(random_model(FAMILIES.index(family), 3, 3, [family], complex_), 600)
+        except AssertionError as exc:
+            failures.append(f"{family}, complex={complex_}: {exc}")
+    assert not failures, "\n".join(failures)
 
 
 def test_the_tolerance_is_tight_enough_to_see_a_wrong_term():
@@ -167,20 +179,27 @@ def test_the_tolerance_is_tight_enough_to_see_a_wrong_term():
 
 
 # ---------------------------------------------------------------------------- exact cases
-@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0)])
-@pytest.mark.parametrize("T", [1, 15, 16, 17, 33, 40])
-def test_blocked_convolution_is_the_direct_sum_exactly_on_dyadic_data(order, T):
-    """Powers of ±1/2, 0 and 1 and small integer inputs: every term and partial sum is exact in
-    float64 (at most 5 + 39 + 6 < 53 significant bits), so both groupings give the same
-    numbers."""
+def _dyadic_convolution_mismatches(order: tuple[int, ...], T: int) -> list[str]:
+    """Where the blocked convolution of the dyadic data differs from the direct sums."""
     rng = np.random.default_rng(T)
     u = rng.integers(-16, 17, (T, 4)).astype(float)
     lams = np.array([0.5, -0.5, 0.0, 1.0])[list(order)]
     got = linear._blocked_convolution(lams, u)
-    assert np.array_equal(got, linear._direct_convolution(lams, u))
     want = np.array([[sum(x**j * u[s - j, i] for j in range(s + 1)) for i, x in enumerate(lams)]
                      for s in range(T)])
-    assert np.array_equal(got, want)
+    return [name for name, ref in (("_direct_convolution", linear._direct_convolution(lams, u)),
+                                   ("the written-out sum", want))
+            if not np.array_equal(got, ref)]
+
+
+def test_blocked_convolution_is_the_direct_sum_exactly_on_dyadic_data():
+    """Powers of ±1/2, 0 and 1 and small integer inputs: every term and partial sum is exact in
+    float64 (at most 5 + 39 + 6 < 53 significant bits), so both groupings give the same
+    numbers."""
+    failures = [f"order={order}, T={T}: differs from {m}"
+                for order in [(0, 1, 2, 3), (3, 2, 1, 0)] for T in [1, 15, 16, 17, 33, 40]
+                for m in _dyadic_convolution_mismatches(order, T)]
+    assert not failures, "\n".join(failures)
 
 
 def test_blocked_convolution_with_a_stride_uses_the_strided_powers():
@@ -222,11 +241,13 @@ def oracle(model: DeepSSM, T: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("complex_", [False, True])
-def test_near_unit_modes_stay_within_the_bound_of_a_30_digit_oracle(complex_):
-    """Eigenvalues of modulus ``1 - 10^-3 … 1 - 10^-9``, ``T = 1500`` (three levels): the new
-    path is within its own bound of the 30-digit recurrence, entry by entry."""
+@pytest.mark.parametrize("T", smoke_and_full(600, 1500))  # both three levels
+def test_near_unit_modes_stay_within_the_bound_of_a_30_digit_oracle(complex_, T):
+    """Eigenvalues of modulus ``1 - 10^-3 … 1 - 10^-9``, ``T = 1500`` (three levels; 600 in
+    the smoke run): the new path is within its own bound of the 30-digit recurrence, entry by
+    entry."""
+    assert levels(T) == 3
     model = random_model(7, 2, 3, ["near-unit"], complex_)
-    T = 1500
     err = np.abs(model.kernel(T) - oracle(model, T))
     scale = old_closed_form(absolute(model), T).real
     assert np.all(err <= new_bound(model, T) * scale)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mpmath
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from strategies import example_budgets, run_examples
+from strategies import run_examples, scaled_examples, smoke_and_full
 
 from theory.linear import ShallowSSM
 from theory.min_depth import (
@@ -94,11 +96,13 @@ def test_effective_target_drops_zero_residues() -> None:
     assert effective_target(target).width == 2
 
 
-@example_budgets(0.05, full=0.2)
-def test_bracket_lower_constructive_forest_formula(examples: int) -> None:
-    # c close to 2 and c_1 large: the forest bound is 284 layers; a max_depth of 256 used to
-    # make forest_depth_bound return None although the bound holds (found by hypothesis)
-    @example(seed=47, width=2, c=2.1015625, n=1, decades=2.0)
+# full: the hypothesis regression below as well (~0.7 s: a constructive search over 19
+# depths); the smoke run keeps the cap's regression in test_forest_depth_bound_has_no_depth_cap
+@pytest.mark.parametrize("budget", smoke_and_full((scaled_examples(0.05), False),
+                                                  (scaled_examples(0.2), True)))
+def test_bracket_lower_constructive_forest_formula(budget: tuple[int, bool]) -> None:
+    examples, regression = budget
+
     def check(seed: int, width: int, c: float, n: int, decades: float) -> None:
         rng = np.random.default_rng(seed)
         target = random_target(rng, n, "disk")
@@ -112,6 +116,10 @@ def test_bracket_lower_constructive_forest_formula(examples: int) -> None:
         assert float(small_norm_deep(effective_target(target), built, width,
                                      ("width_one", "forest")).norm()) <= c
 
+    if regression:
+        # c close to 2 and c_1 large: the forest bound is 284 layers; a max_depth of 256 used
+        # to make forest_depth_bound return None although the bound holds (found by hypothesis)
+        check = example(seed=47, width=2, c=2.1015625, n=1, decades=2.0)(check)
     run_examples(examples, check, seed=st.integers(0, 10_000), width=st.integers(2, 3),
                  c=st.floats(2.1, 8.0), n=st.integers(1, 5), decades=st.floats(0, 5))
 
@@ -143,19 +151,21 @@ def _forest_condition(target: ShallowSSM, depth: int, c: float) -> bool:
     return _forest_condition_logs(depth, math.log(_c1(target)), math.log(c))
 
 
-def _forest_condition_logs(depth: int, log_c1: float, log_c: float) -> bool:
+def _forest_condition_logs(depth: Any, log_c1: float, log_c: float) -> Any:
+    """The condition at ``depth`` (an int, or an integer array: one bool per depth)."""
     return (depth - 1) * math.log(2) + 2 * log_c1 <= (depth + 1) * log_c
 
 
 def _forest_bound_by_search(target: ShallowSSM, width: int, c: float, top: int) -> int | None:
-    """The forest bound by linear search (the definition), for comparison."""
+    """The forest bound by exhaustive search (the definition), for comparison: the condition
+    at every depth up to ``top`` at once (numpy evaluates it with the same float operations
+    as a loop over the depths would)."""
     from theory.min_depth import _c1, _n_modes, _width_depth
 
     log_c1, log_c = math.log(_c1(target)), math.log(c)  # once: the search is long
-    for depth in range(_width_depth(_n_modes(target), width), top + 1):
-        if _forest_condition_logs(depth, log_c1, log_c):
-            return depth
-    return None
+    depths = np.arange(_width_depth(_n_modes(target), width), top + 1)
+    holds = np.flatnonzero(_forest_condition_logs(depths, log_c1, log_c))
+    return int(depths[holds[0]]) if holds.size else None
 
 
 @settings(max_examples=40, deadline=None)
@@ -211,7 +221,9 @@ def test_constructive_depth_does_not_start_at_the_lower_bound(monkeypatch) -> No
     assert md.constructive_depth(target, 1, 3.0) == expected
 
 
-@pytest.mark.parametrize("call, name", [
+#: ``(call, parameter)``: each call on a valid target must raise InvalidParameterError naming
+#: the parameter.
+_BAD_CALLS = [
     (lambda t: depth_upper_bound(t, 2, math.nan), "c"),
     (lambda t: depth_upper_bound(t, 2, math.inf), "c"),
     (lambda t: depth_lower_bound(t, 2, 0.0), "c"),
@@ -239,11 +251,15 @@ def test_constructive_depth_does_not_start_at_the_lower_bound(monkeypatch) -> No
     (lambda t: shallow_width_needed(t, sympy.Rational(-1)), "c"),
     (lambda t: depth_width_table(t, 0, 3.0, [1.0]), "width"),
     (lambda t: effective_target([0.5]), "shallow"),
-])
-def test_bad_input_names_the_parameter(call, name: str) -> None:
+]
+
+
+def test_bad_input_names_the_parameter() -> None:
     target = ShallowSSM([0.1, 0.2], [1.0, 1.0], [1.0, 1.0])
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        call(target)
+    failures = wrong_error_reports(
+        (f"case {i} ({name})", lambda call=call: call(target), InvalidParameterError,
+         f"^{name}:") for i, (call, name) in enumerate(_BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 def test_exact_budget_is_taken_at_its_exact_value() -> None:

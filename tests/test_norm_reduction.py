@@ -9,9 +9,10 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import example_budgets, run_examples
+from strategies import example_budgets, run_examples, smoke_and_full
 
 from theory.linear import DeepSSM, ShallowSSM
 from theory.norm_reduction import (
@@ -94,21 +95,23 @@ def test_max_path_weight_exact_is_exact() -> None:
     assert max_path_weight(model) == 2 * sympy.sqrt(2)
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000))
-def test_balance_reaches_optimum_and_keeps_kernel(seed: int) -> None:
-    model = float_model(seed)
-    W = max_path_weight(model)
-    bal = balance(model)
-    tol = tolerance(NumberKind.FLOAT, model.depth + 1)
-    if W == 0:
-        assert bal.norm() == 0
-        return
-    target = W ** (1 / (model.depth + 1))
-    assert abs(bal.norm() - target) <= tol * target
-    assert kernel_rel_error(model, bal) <= tol
-    assert abs(math.log(bal.norm()) - gauge_lp_log_norm(model)) <= 1e-9
-    np.testing.assert_array_equal(bal.eigenvalues, model.eigenvalues)
+@pytest.mark.parametrize("examples", smoke_and_full(8, 30))
+def test_balance_reaches_optimum_and_keeps_kernel(examples: int) -> None:
+    def check(seed: int) -> None:
+        model = float_model(seed)
+        W = max_path_weight(model)
+        bal = balance(model)
+        tol = tolerance(NumberKind.FLOAT, model.depth + 1)
+        if W == 0:
+            assert bal.norm() == 0
+            return
+        target = W ** (1 / (model.depth + 1))
+        assert abs(bal.norm() - target) <= tol * target
+        assert kernel_rel_error(model, bal) <= tol
+        assert abs(math.log(bal.norm()) - gauge_lp_log_norm(model)) <= 1e-9
+        np.testing.assert_array_equal(bal.eigenvalues, model.eigenvalues)
+
+    run_examples(examples, check, seed=st.integers(0, 10_000))
 
 
 def test_balance_exact_certificate_and_mpmath_model() -> None:
@@ -338,21 +341,23 @@ def decade_spread_targets(draw: st.DrawFn, n: int) -> ShallowSSM:
     return ShallowSSM.from_residues(poles, res)
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.data())
-def test_forest_constant_under_targeted_search(data: st.DataObject) -> None:
+@pytest.mark.parametrize("examples", smoke_and_full(10, 30))
+def test_forest_constant_under_targeted_search(examples: int) -> None:
     """Hypothesis steers towards large ratios (``target``) and shrinks any failure; the forest
     must stay under its proven constant ``2^((l-1)/(l+1))`` on every drawn target."""
     from hypothesis import target as steer
 
-    depth, width = data.draw(st.sampled_from([(2, 2), (3, 2)]))
-    shallow = data.draw(decade_spread_targets(depth * (width - 1) + 1))
-    deep = forest_deep(shallow, depth, width)
-    err, tol = kernel_agreement(deep, shallow)
-    assert err <= tol
-    ratio = norm_ratio(deep, shallow)
-    steer(ratio, label=f"forest ratio at {(depth, width)}")
-    assert ratio <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+    def check(data: st.DataObject) -> None:
+        depth, width = data.draw(st.sampled_from([(2, 2), (3, 2)]))
+        shallow = data.draw(decade_spread_targets(depth * (width - 1) + 1))
+        deep = forest_deep(shallow, depth, width)
+        err, tol = kernel_agreement(deep, shallow)
+        assert err <= tol
+        ratio = norm_ratio(deep, shallow)
+        steer(ratio, label=f"forest ratio at {(depth, width)}")
+        assert ratio <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
+
+    run_examples(examples, check, data=st.data())
 
 
 # ---------------------------------------------------------------- exact decisions
@@ -368,17 +373,19 @@ def test_radical_zero_is_decided_exactly() -> None:
     assert kernel_agreement(broken, target)[0] == math.inf
 
 
-@pytest.mark.parametrize(("x", "kind", "zero"), [
-    (sympy.root(-2 + 2 * IM, 3) - (1 + IM), NumberKind.EXACT, True),
-    (R(1, 10**40) * IM, NumberKind.EXACT, False),
-    (sympy.Integer(10) ** 400 - sympy.Integer(10) ** 400, NumberKind.EXACT, True),
-    (mpmath.mpf("1e-400"), NumberKind.MPMATH, False),
-    (mpmath.mpc(0, 0), NumberKind.MPMATH, True),
-    (np.complex128(0), NumberKind.FLOAT, True),
-    (5e-324, NumberKind.FLOAT, False),
-])
-def test_is_zero_in_kind_accepts_every_finite_number(x, kind: NumberKind, zero: bool) -> None:
-    assert is_zero_in_kind(x, kind) is zero
+def test_is_zero_in_kind_accepts_every_finite_number() -> None:
+    cases = [
+        (sympy.root(-2 + 2 * IM, 3) - (1 + IM), NumberKind.EXACT, True),
+        (R(1, 10**40) * IM, NumberKind.EXACT, False),
+        (sympy.Integer(10) ** 400 - sympy.Integer(10) ** 400, NumberKind.EXACT, True),
+        (mpmath.mpf("1e-400"), NumberKind.MPMATH, False),
+        (mpmath.mpc(0, 0), NumberKind.MPMATH, True),
+        (np.complex128(0), NumberKind.FLOAT, True),
+        (5e-324, NumberKind.FLOAT, False),
+    ]
+    failures = [f"{x!r} ({kind.value}): {got!r}, want {zero}" for x, kind, zero in cases
+                if (got := is_zero_in_kind(x, kind)) is not zero]
+    assert not failures, "\n".join(failures)
 
 
 def test_forest_betas_checks_its_own_arguments_and_keeps_the_kind() -> None:
@@ -565,7 +572,9 @@ def test_small_norm_deep_time_budget_on_a_deep_wide_target() -> None:
 
 
 # ---------------------------------------------------------------- bad input, one per example
-@pytest.mark.parametrize("call, name", [
+#: ``(call, parameter)``: each ``call(target, start)`` must raise InvalidParameterError naming
+#: the parameter.
+_BAD_CALLS = [
     (lambda t, d: forest_deep(t, 0, 2), "depth"),
     (lambda t, d: forest_deep(t, 2, True), "width"),
     (lambda t, d: forest_deep(t, 2.0, 2), "depth"),
@@ -614,12 +623,16 @@ def test_small_norm_deep_time_budget_on_a_deep_wide_target() -> None:
     (lambda t, d: is_zero_in_kind(mpmath.mpf("nan"), NumberKind.MPMATH), "x"),
     (lambda t, d: is_zero_in_kind(0.0, "float"), "kind"),
     (lambda t, d: forest_constant(2, exact="yes"), "exact"),
-])
-def test_bad_input_names_the_parameter(call, name: str) -> None:
+]
+
+
+def test_bad_input_names_the_parameter() -> None:
     target = ShallowSSM([0.1, 0.2, 0.3], [1.0, 2.0, 3.0], [1.0] * 3)
     start = forest_deep(target, 2, 2)
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        call(target, start)
+    failures = wrong_error_reports(
+        (f"case {i} ({name})", lambda call=call: call(target, start), InvalidParameterError,
+         f"^{name}:") for i, (call, name) in enumerate(_BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize(("b1", "b2", "c"), [

@@ -8,6 +8,7 @@ Jacobians handed to SLSQP, its options, its start point and its defaults).
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 import scipy.optimize
 import sympy
+from strategies import smoke_and_full
 
 import theory.norm_reduction as nr
 from theory.linear import DeepSSM, ShallowSSM
@@ -254,19 +256,26 @@ def test_placement_constraints_keep_the_residue_at_a_zero_pole() -> None:
     np.testing.assert_allclose(G[0], [[1, 0], [0.5 / 0.3, 1]], rtol=1e-15)  # μ = 0.5 at (0, 0)
 
 
-def test_optimizer_passes_scipy_no_unknown_option() -> None:
+@pytest.fixture(scope="module")
+def decades_optimum() -> tuple[ShallowSSM, DeepSSM, DeepSSM | None, list[str]]:
+    """The optimizer's default run from the forest on :func:`_decades_target`, built once for
+    the tests that read it: ``(target, start, result, messages of the warnings it raised)``."""
     target = _decades_target()
     start = best_forest_deep(target, 2, 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         out = optimize_realization(target, start)
+    return target, start, out, [str(w.message) for w in caught]
+
+
+def test_optimizer_passes_scipy_no_unknown_option(decades_optimum) -> None:
+    _, _, out, warned = decades_optimum
+    assert warned == []
     assert out is not None
 
 
-def test_optimizer_reaches_its_local_optimum() -> None:
-    target = _decades_target()
-    start = best_forest_deep(target, 2, 2)
-    out = optimize_realization(target, start)
+def test_optimizer_reaches_its_local_optimum(decades_optimum) -> None:
+    target, start, out, _ = decades_optimum
     assert out is not None and float(max_path_weight(start)) > 6.9
     assert max_path_weight(out) == pytest.approx(5.0271962737, rel=1e-8)
     err, tol = kernel_agreement(out, target)
@@ -318,12 +327,10 @@ def test_optimizer_hands_slsqp_correct_jacobians(monkeypatch: pytest.MonkeyPatch
                                    rtol=1e-6, atol=1e-7)
 
 
-def test_optimizer_defaults() -> None:
+def test_optimizer_defaults(decades_optimum) -> None:
     """The defaults are ``max_iter=200`` and ``newton_steps=8`` (on this target a ninth Newton
     step moves the last bits of the result)."""
-    target = _decades_target()
-    start = best_forest_deep(target, 2, 2)
-    default = optimize_realization(target, start)
+    target, start, default, _ = decades_optimum
     assert _same_model(default, optimize_realization(target, start, max_iter=200,
                                                      newton_steps=8))
 
@@ -383,19 +390,33 @@ def test_error_messages_in_full(call, message: str) -> None:
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize("shape", [(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)])
-@pytest.mark.parametrize("style", ["disk", "clustered", "decades", "tiny", "near_unit"])
-def test_small_norm_deep_meets_forest_bound_on_every_shape_and_style(shape, style):
-    """The forest bound on one fixed target per (shape, style): deterministic coverage that
-    does not depend on which examples a hypothesis profile draws."""
+_SHAPES = [(2, 2), (3, 2), (2, 3), (4, 2), (3, 3)]
+_STYLES = ["disk", "clustered", "decades", "tiny", "near_unit"]
+
+
+def _forest_bound_failures(shape: tuple[int, int], style: str) -> list[str]:
+    """What goes wrong on the fixed target of ``(shape, style)`` (empty: nothing)."""
     depth, width = shape
     target = random_target(np.random.default_rng(7), depth * (width - 1) + 1, style)
     deep, record = nr.small_norm_deep_report(target, depth, width,
                                              ("width_one", "norm_aware_2x2", "forest"))
     err, tol = nr.kernel_agreement(deep, target)
-    assert err <= tol
-    assert record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12)
-    assert record["winner"] in ("norm_aware_2x2", "forest")
+    failures = [] if err <= tol else [f"kernel error {err} > {tol}"]
+    if not record["ratio"] <= 2 ** ((depth - 1) / (depth + 1)) * (1 + 1e-12):
+        failures.append(f"ratio {record['ratio']} above the forest constant")
+    if record["winner"] not in ("norm_aware_2x2", "forest"):
+        failures.append(f"winner {record['winner']}")
+    return [f"{shape} {style}: {f}" for f in failures]
+
+
+# smoke: every shape and every style once (shape i with style i); full: all 25 pairs
+@pytest.mark.parametrize("cases", smoke_and_full(list(zip(_SHAPES, _STYLES)),
+                                                 list(itertools.product(_SHAPES, _STYLES))))
+def test_small_norm_deep_meets_forest_bound_on_every_shape_and_style(cases):
+    """The forest bound on one fixed target per (shape, style): deterministic coverage that
+    does not depend on which examples a hypothesis profile draws."""
+    failures = [f for shape, style in cases for f in _forest_bound_failures(shape, style)]
+    assert not failures, "\n".join(failures)
 
 
 # ---------------------------------------------------------------- constructions run by the report
