@@ -6,8 +6,10 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import run_examples, smoke_and_full
 
 from theory.approximation import (
     c2_interpolation_bound,
@@ -49,15 +51,19 @@ def test_relu_interpolant_is_exact_network_in_exact_arithmetic():
     assert y == (f(knots[2]) + f(knots[3])) / 2
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.floats(0.2, 4), st.integers(2, 40), st.floats(-2, 2))
-def test_relu_bounds_hold_on_dense_grid(omega, N, a):
+def _relu_bounds_hold_on_dense_grid(omega, N, a):
     b = a + 3.0
     approx = relu_interpolant(lambda x: np.sin(omega * x), a, b, N)
     h = 3.0 / (N - 1)
     err = sup_error(lambda r: np.sin(omega * r), approx, _dense(a, b, N))
     assert err <= lipschitz_interpolation_bound(omega, h) + 1e-12
     assert err <= c2_interpolation_bound(omega**2, h) + 1e-12
+
+
+@pytest.mark.parametrize("examples", smoke_and_full(6, 25))  # ~40 ms an example
+def test_relu_bounds_hold_on_dense_grid(examples):
+    run_examples(examples, _relu_bounds_hold_on_dense_grid, omega=st.floats(0.2, 4),
+                 N=st.integers(2, 40), a=st.floats(-2, 2))
 
 
 def test_relu_bounds_are_attained_and_tightened_bounds_fail():
@@ -151,24 +157,31 @@ def test_declared_lipschitz_is_checked():
         check_declared_lipschitz(lambda x: 3 * x, 0, 1, 2.0)
 
 
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: relu_interpolant(3, 0.0, 1.0, 5), "f"),
-        (lambda: relu_interpolant(np.sin, 1.0, 0.0, 5), "b"),
-        (lambda: relu_interpolant(np.sin, 0.0, 1.0, 1), "N"),
-        (lambda: lipschitz_interpolation_bound(None, 0.1), "lipschitz"),
-        (lambda: c2_interpolation_bound(-1, 0.1), "second_derivative"),
-        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="relu"), "activation"),
-        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=0), "sharpness"),
-        (lambda: uniform_knots(0.0, float("inf"), 3), "b: entries must be finite"),
-        (lambda: uniform_knots(float("nan"), 1.0, 3), "a: entries must be finite"),
-        (lambda: memoryless_network([[1.0]], [0.0], [[1.0, 2.0]], [0.0], "relu"), "c, c0"),
-    ],
-)
-def test_validation(call, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        call()
+#: Bad calls of the constructions and the parameter each must name.
+VALIDATION_CALLS = [
+    (lambda: relu_interpolant(3, 0.0, 1.0, 5), "f"),
+    (lambda: relu_interpolant(np.sin, 1.0, 0.0, 5), "b"),
+    (lambda: relu_interpolant(np.sin, 0.0, 1.0, 1), "N"),
+    (lambda: lipschitz_interpolation_bound(None, 0.1), "lipschitz"),
+    (lambda: c2_interpolation_bound(-1, 0.1), "second_derivative"),
+    (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="relu"), "activation"),
+    (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=0), "sharpness"),
+    (lambda: uniform_knots(0.0, float("inf"), 3), "b: entries must be finite"),
+    (lambda: uniform_knots(float("nan"), 1.0, 3), "a: entries must be finite"),
+    (lambda: memoryless_network([[1.0]], [0.0], [[1.0, 2.0]], [0.0], "relu"), "c, c0"),
+]
+
+
+def _assert_all_refused(calls):
+    """Every ``(call, match)`` raises InvalidParameterError matching ``match``; lists all
+    misses at once."""
+    failures = wrong_error_reports((f"case {i} ({match})", call, InvalidParameterError, match)
+                                   for i, (call, match) in enumerate(calls))
+    assert not failures, "\n".join(failures)
+
+
+def test_validation():
+    _assert_all_refused(VALIDATION_CALLS)
 
 
 def test_target_outside_domain_is_refused():
@@ -240,44 +253,43 @@ def test_smooth_step_bound_needs_coth_not_tanh():
 
 
 # ------------------------------------------------------------------ bad input
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: lipschitz_interpolation_bound(1, -1), "h"),
-        (lambda: lipschitz_interpolation_bound(1, 0), "h"),
-        (lambda: lipschitz_interpolation_bound(float("nan"), 0.1), "lipschitz"),
-        (lambda: lipschitz_interpolation_bound(1, float("inf")), "h"),
-        (lambda: c2_interpolation_bound(1, float("nan")), "h"),
-        (lambda: c2_interpolation_bound(float("inf"), 0.1), "second_derivative"),
-        (lambda: smooth_step_bound(1, -0.1, 5), "h"),
-        (lambda: smooth_step_bound(1, 0.1, float("nan")), "sharpness"),
-        (lambda: smooth_step_bound(1, 0.1, float("inf")), "sharpness"),
-        (lambda: smooth_step_bound(-1, 0.1, 5), "lipschitz"),
-        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=float("nan")),
-         "sharpness"),
-        (lambda: relu_knots_for_error(0.0, 1.0, float("nan"), lipschitz=1), "eps"),
-        (lambda: relu_knots_for_error(0.0, 1.0, float("inf"), lipschitz=1), "eps"),
-        (lambda: relu_knots_for_error(1.0, 0.0, 0.1, lipschitz=1), "b"),
-        (lambda: relu_knots_for_error(float("nan"), 1.0, 0.1, lipschitz=1), "a"),
-        (lambda: relu_knots_for_error(0.0, 1.0, 0.1, lipschitz=float("nan")), "lipschitz"),
-        (lambda: uniform_knots(0.0, 1.0, 2.5), "N"),
-        (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="bogus"), "activation"),
-        (lambda: relu_interpolant(lambda x: x * np.nan, 0.0, 1.0, 3), "f"),
-        (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, 1.0, n=1), "n"),
-        (lambda: check_declared_lipschitz(np.sin, 1.0, 0.0, 1.0), "b"),
-        (lambda: check_declared_lipschitz(lambda x: x * np.nan, 0.0, 1.0, 1.0), "f"),
-        (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, float("nan")), "lipschitz"),
-        (lambda: memoryless_network([[1.0]], [0.0, 1.0], [[1.0]], [0.0], "relu"), "b1"),
-        (lambda: memoryless_network([[1.0]], [np.nan], [[1.0]], [0.0], "relu"), "b1"),
-        (lambda: check_in_domain([[0.5]], [np.nan], [1.0]), "lower"),
-        (lambda: check_in_domain([[0.5]], [0.0], [-1.0]), "upper"),
-        (lambda: check_in_domain([[np.nan]], [0.0], [1.0]), "x"),
-        (lambda: sup_error(np.sin, "approx", [[0.5]]), "approximant"),
-        (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[2.0]]), "points"),
-        (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[np.nan]]),
-         "points"),
-    ],
-)
-def test_bad_input_names_the_parameter(call, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        call()
+#: Bad calls (non-finite, negative, wrong kinds) and the parameter each must name.
+BAD_CALLS = [
+    (lambda: lipschitz_interpolation_bound(1, -1), "h"),
+    (lambda: lipschitz_interpolation_bound(1, 0), "h"),
+    (lambda: lipschitz_interpolation_bound(float("nan"), 0.1), "lipschitz"),
+    (lambda: lipschitz_interpolation_bound(1, float("inf")), "h"),
+    (lambda: c2_interpolation_bound(1, float("nan")), "h"),
+    (lambda: c2_interpolation_bound(float("inf"), 0.1), "second_derivative"),
+    (lambda: smooth_step_bound(1, -0.1, 5), "h"),
+    (lambda: smooth_step_bound(1, 0.1, float("nan")), "sharpness"),
+    (lambda: smooth_step_bound(1, 0.1, float("inf")), "sharpness"),
+    (lambda: smooth_step_bound(-1, 0.1, 5), "lipschitz"),
+    (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, sharpness=float("nan")),
+     "sharpness"),
+    (lambda: relu_knots_for_error(0.0, 1.0, float("nan"), lipschitz=1), "eps"),
+    (lambda: relu_knots_for_error(0.0, 1.0, float("inf"), lipschitz=1), "eps"),
+    (lambda: relu_knots_for_error(1.0, 0.0, 0.1, lipschitz=1), "b"),
+    (lambda: relu_knots_for_error(float("nan"), 1.0, 0.1, lipschitz=1), "a"),
+    (lambda: relu_knots_for_error(0.0, 1.0, 0.1, lipschitz=float("nan")), "lipschitz"),
+    (lambda: uniform_knots(0.0, 1.0, 2.5), "N"),
+    (lambda: smooth_step_approximant(np.sin, 0.0, 1.0, 5, activation="bogus"), "activation"),
+    (lambda: relu_interpolant(lambda x: x * np.nan, 0.0, 1.0, 3), "f"),
+    (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, 1.0, n=1), "n"),
+    (lambda: check_declared_lipschitz(np.sin, 1.0, 0.0, 1.0), "b"),
+    (lambda: check_declared_lipschitz(lambda x: x * np.nan, 0.0, 1.0, 1.0), "f"),
+    (lambda: check_declared_lipschitz(np.sin, 0.0, 1.0, float("nan")), "lipschitz"),
+    (lambda: memoryless_network([[1.0]], [0.0, 1.0], [[1.0]], [0.0], "relu"), "b1"),
+    (lambda: memoryless_network([[1.0]], [np.nan], [[1.0]], [0.0], "relu"), "b1"),
+    (lambda: check_in_domain([[0.5]], [np.nan], [1.0]), "lower"),
+    (lambda: check_in_domain([[0.5]], [0.0], [-1.0]), "upper"),
+    (lambda: check_in_domain([[np.nan]], [0.0], [1.0]), "x"),
+    (lambda: sup_error(np.sin, "approx", [[0.5]]), "approximant"),
+    (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[2.0]]), "points"),
+    (lambda: sup_error(np.sin, relu_interpolant(np.sin, 0.0, 1.0, 3), [[np.nan]]),
+     "points"),
+]
+
+
+def test_bad_input_names_the_parameter():
+    _assert_all_refused(BAD_CALLS)

@@ -9,8 +9,10 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import smoke_and_full
 from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory.approximation import relu_interpolant, smooth_step_approximant, smooth_step_bound
@@ -37,9 +39,16 @@ CLAIM_IDS = [
 ]
 
 
+#: Instances per tier in the default run (smoke); 4 for every claim under ``extended``.
+SMOKE_INSTANCES = {"wx23.result_a.relu": 2, "wx23.result_a.smooth": 2, "wx23.result_b1": 2,
+                   "wx23.result_b2.balanced_truncation": 1, "wx23.result_b2.exponential_sum": 1}
+
+
+@pytest.mark.parametrize("full", smoke_and_full(False, True))
 @pytest.mark.parametrize("claim_id", CLAIM_IDS)
-def test_claim_holds_on_a_few_instances(claim_id):
-    result = run_claim(get_claim(claim_id), instances=4, seed=11)
+def test_claim_holds_on_a_few_instances(claim_id, full):
+    n = 4 if full else SMOKE_INSTANCES[claim_id]
+    result = run_claim(get_claim(claim_id), instances=n, seed=11)
     assert result.ok, [(t.tier, t.verdict, t.error, t.worst_instance) for t in result.tiers]
 
 
@@ -50,13 +59,15 @@ def test_relu_exact_bound_is_attained_and_tightening_fails():
     assert mod.relu_exact_margin(inst, bound_factor=R(1, 2)) < 0
 
 
-def test_relu_and_smooth_float_reject_tightened_bounds():
+@pytest.mark.parametrize("counts", smoke_and_full((10, 3), (30, 10)))
+def test_relu_and_smooth_float_reject_tightened_bounds(counts):
+    n_relu, n_smooth = counts  # instances checked with the relu and the smooth margins
     rng = np.random.default_rng(3)
     insts = mod._sample_float_a(rng, 30, 40)
-    assert min(mod.relu_float_margin(i) for i in insts) >= 0
-    assert min(mod.relu_float_margin(i, bound_factor=0.25) for i in insts) < 0
-    assert min(mod.smooth_float_margin(i) for i in insts[:10]) >= 0
-    assert min(mod.smooth_float_margin(i, bound_factor=0.25) for i in insts[:10]) < 0
+    assert min(mod.relu_float_margin(i) for i in insts[:n_relu]) >= 0
+    assert min(mod.relu_float_margin(i, bound_factor=0.25) for i in insts[:n_relu]) < 0
+    assert min(mod.smooth_float_margin(i) for i in insts[:n_smooth]) >= 0
+    assert min(mod.smooth_float_margin(i, bound_factor=0.25) for i in insts[:n_smooth]) < 0
 
 
 def test_smooth_mpmath_rejects_tightened_bound():
@@ -144,29 +155,30 @@ def test_smooth_sampler_draws_worst_cases_and_soft_steps():
     assert all(0 <= i["target"]["cell"] <= i["N"] - 2 for i in vees)
 
 
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: mod.relative_margin(math.nan, 1.0), "bound"),
-        (lambda: mod.relative_margin(-1.0, 1.0), "bound"),
-        (lambda: mod.relative_margin(1.0, -1.0), "error"),
-        (lambda: mod.relative_margin(1.0, 0.5, math.nan), "slack"),
-        (lambda: mod.smooth_float_margin({}), "inst"),
-        (lambda: mod.smooth_float_margin(_vee_instance(1.0, N=1)), "inst"),
-        (lambda: mod.smooth_float_margin(_vee_instance(1.0), bound_factor=math.nan),
-         "bound_factor"),
-        (lambda: mod.relu_exact_margin({"a": R(0)}), "inst"),
-        (lambda: mod.expsum_target({"family": "bogus", "amp": 1.0, "lam": 1.0, "omega": 1.0,
-                                    "phi": 0.0}), "family"),
-        (lambda: mod.expsum_margin({"n": 0}), "inst"),
-        (lambda: mod.b1_float_margin({"T": 0, "p": 1, "d": 1, "seed": 0, "length": 8}), "inst"),
-        (lambda: mod.b1_exact_margin([R(1)], [[R(1)]], layer="layer"), "layer"),
-        (lambda: mod.bt_margin(np.array([1.0, 0.5, 0.25]), 1, seed=-1), "seed"),
-    ],
-)
-def test_bad_input_names_the_parameter(call, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        call()
+#: Bad calls and the parameter each must name (one test runs them all, reporting every miss).
+BAD_CALLS = [
+    (lambda: mod.relative_margin(math.nan, 1.0), "bound"),
+    (lambda: mod.relative_margin(-1.0, 1.0), "bound"),
+    (lambda: mod.relative_margin(1.0, -1.0), "error"),
+    (lambda: mod.relative_margin(1.0, 0.5, math.nan), "slack"),
+    (lambda: mod.smooth_float_margin({}), "inst"),
+    (lambda: mod.smooth_float_margin(_vee_instance(1.0, N=1)), "inst"),
+    (lambda: mod.smooth_float_margin(_vee_instance(1.0), bound_factor=math.nan),
+     "bound_factor"),
+    (lambda: mod.relu_exact_margin({"a": R(0)}), "inst"),
+    (lambda: mod.expsum_target({"family": "bogus", "amp": 1.0, "lam": 1.0, "omega": 1.0,
+                                "phi": 0.0}), "family"),
+    (lambda: mod.expsum_margin({"n": 0}), "inst"),
+    (lambda: mod.b1_float_margin({"T": 0, "p": 1, "d": 1, "seed": 0, "length": 8}), "inst"),
+    (lambda: mod.b1_exact_margin([R(1)], [[R(1)]], layer="layer"), "layer"),
+    (lambda: mod.bt_margin(np.array([1.0, 0.5, 0.25]), 1, seed=-1), "seed"),
+]
+
+
+def test_bad_input_names_the_parameter():
+    failures = wrong_error_reports((f"case {i} ({match})", call, InvalidParameterError, match)
+                                   for i, (call, match) in enumerate(BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 # ------------------------------------------------------------------ certified tiers (★)
@@ -179,12 +191,13 @@ def _tier(claim):
     return next(t for t in claim.tiers if t.certified)
 
 
+@pytest.mark.parametrize("n", smoke_and_full(1, 3))
 @pytest.mark.parametrize("claim", [mod.RESULT_A_RELU, mod.RESULT_A_SMOOTH, mod.RESULT_B2_EXP,
                                    mod.RESULT_B2_BT], ids=lambda c: c.id)
-def test_certified_tiers_hold_and_are_marked(claim):
+def test_certified_tiers_hold_and_are_marked(claim, n):
     tier = _tier(claim)
     assert tier.name.startswith(balls.tier_name()) and tier.unit == "fraction"
-    assert min(tier.check(tier.sample(np.random.default_rng(21), 3))) >= 0
+    assert min(tier.check(tier.sample(np.random.default_rng(21), n))) >= 0
 
 
 def _float_a_margin(inst, approx, f, L, M2=None):
@@ -310,10 +323,11 @@ def _named_tier(claim_id, name):
     return next(t for t in get_claim(claim_id).tiers if t.name == name)
 
 
+@pytest.mark.parametrize("n", smoke_and_full(1, 2))
 @pytest.mark.parametrize(("claim_id", "tier_name"), REBUILD_TIERS)
-def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name):
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name, n):
     tier = _named_tier(claim_id, tier_name)
-    descriptions = assert_rebuilds(tier, seed=29)
+    descriptions = assert_rebuilds(tier, seed=29, n=n)
     assert_rebuild_rejects(tier, descriptions[0], DERIVED)
 
 

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from strategies import smoke_and_full
 
 from theory.hammerstein import hammerstein_network
 from theory.layers import SSMLayer
@@ -14,8 +15,9 @@ from verify.registry import get_claim
 from verify.runner import run_claim
 
 
-def test_claim_holds():
-    res = run_claim(get_claim("wx23.hammerstein.budget"), instances=12, seed=5)
+@pytest.mark.parametrize("n", smoke_and_full(3, 12))
+def test_claim_holds(n):
+    res = run_claim(get_claim("wx23.hammerstein.budget"), instances=n, seed=5)
     assert res.ok, [(t.tier, t.verdict, t.error, t.first_violation) for t in res.tiers]
     assert all(t.instances > 0 and t.worst_margin >= 0 for t in res.tiers)
 
@@ -63,9 +65,11 @@ def test_each_tier_rejects_a_broken_construction(kind):
     assert margin(spec, network=_without_minus_channel) < 0
 
 
-def test_random_specs_hold_and_describe_round_trips():
+@pytest.mark.parametrize("n", smoke_and_full(1, 4))
+def test_random_specs_hold_and_describe_round_trips(n):
     rng = np.random.default_rng(7)
-    for spec in mod._sample_exact(rng, 4) + mod._sample_float(rng, 4):
+    exact, flt = mod._sample_exact(rng, 4), mod._sample_float(rng, 4)
+    for spec in exact[:n] + flt[:n]:
         margin = mod.exact_margin if spec["kind"] == "exact" else mod.float_margin
         m = margin(spec)
         assert m >= 0

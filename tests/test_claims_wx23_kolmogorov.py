@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 import pytest
+from strategies import smoke_and_full
 
 from theory.kolmogorov import RADIUS, psi_table, town_cubes
 from verify.claims import wx23_kolmogorov as mod
@@ -15,12 +16,15 @@ from verify.registry import get_claim
 from verify.runner import run_claim
 
 
-def test_superposition_claim_holds_and_iteration_finding_is_confirmed():
-    res = run_claim(get_claim("wx23.result_c.kolmogorov_superposition"), instances=4, seed=3)
+@pytest.mark.parametrize("counts", smoke_and_full((2, 1), (4, 2)))
+def test_superposition_claim_holds_and_iteration_finding_is_confirmed(counts):
+    n_claim, n_finding = counts  # instances of the claim and of the iteration finding
+    res = run_claim(get_claim("wx23.result_c.kolmogorov_superposition"), instances=n_claim,
+                    seed=3)
     assert res.ok and all(t.worst_margin >= 0 for t in res.tiers), \
         [(t.verdict, t.error, t.worst_margin) for t in res.tiers]
     res = run_claim(get_claim("wx23.result_c.kolmogorov_superposition.iteration"),
-                    instances=2, seed=3)
+                    instances=n_finding, seed=3)
     assert res.ok and all(t.worst_margin < 0 for t in res.tiers), \
         [(t.verdict, t.error, t.worst_margin) for t in res.tiers]
 

@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
+from strategies import smoke_and_full
 from test_recheck import assert_rebuild_rejects, assert_rebuilds
 
 from theory.layers import SSMLayer, SSMStack
@@ -16,12 +18,15 @@ from verify.claims import wx23_memory as mod
 from verify.registry import get_claim
 from verify.runner import run_claim
 
+#: Instances per tier: a smoke count in the default run, today's count under ``extended``.
+CLAIM_COUNTS = {"wx23.thm3.13.bound": (10, 40), "wx23.thm3.13.rate": (2, 10),
+                "wx23.memory.linear_equals_kernel": (5, 20)}
 
-@pytest.mark.parametrize(("claim_id", "n"), [("wx23.thm3.13.bound", 40),
-                                             ("wx23.thm3.13.rate", 10),
-                                             ("wx23.memory.linear_equals_kernel", 20)])
-def test_claims_hold(claim_id, n):
-    res = run_claim(get_claim(claim_id), instances=n, seed=3)
+
+@pytest.mark.parametrize("size", smoke_and_full(0, 1))
+@pytest.mark.parametrize("claim_id", list(CLAIM_COUNTS))
+def test_claims_hold(claim_id, size):
+    res = run_claim(get_claim(claim_id), instances=CLAIM_COUNTS[claim_id][size], seed=3)
     assert res.ok, [(t.tier, t.verdict, t.error, t.first_violation) for t in res.tiers]
     for t in res.tiers:
         assert t.instances > 0 and t.worst_margin >= 0
@@ -42,7 +47,8 @@ def test_bound_check_rejects_a_tenfold_smaller_constant():
     assert mod.bound_margin(inst, _tightened(K=lambda K: K / 10)) == pytest.approx(-1, abs=1e-6)
 
 
-def test_bound_and_rate_checks_reject_a_smaller_radius():
+@pytest.mark.parametrize("n_rate", smoke_and_full(1, 3))
+def test_bound_and_rate_checks_reject_a_smaller_radius(n_rate):
     rng = np.random.default_rng(0)
     insts = [mod.sample_instance(rng) for _ in range(10)]
     shrink = _tightened(r=lambda r: 0.9 * r)
@@ -51,7 +57,7 @@ def test_bound_and_rate_checks_reject_a_smaller_radius():
     # or fast layers) are not long enough for 0.9^k to eat the slack: most, not all, fail
     assert sum(m < 0 for m in tight) >= 6
     assert all(t <= mod.bound_margin(i) for t, i in zip(tight, insts))
-    rate_insts = [mod.sample_instance(rng, mod.RATE_HORIZON) for _ in range(3)]
+    rate_insts = [mod.sample_instance(rng, mod.RATE_HORIZON) for _ in range(n_rate)]
     assert all(mod.rate_margin(i) >= 0 for i in rate_insts)
     assert all(mod.rate_margin(i, shrink) < -0.05 for i in rate_insts)
 
@@ -191,7 +197,8 @@ def test_exact_linear_check_accepts_an_equal_kernel_written_with_a_radical(monke
 _ST = SSMStack([SSMLayer([0.5], [[1.0]], [[1.0]])], "tanh")
 
 
-@pytest.mark.parametrize(("call", "name"), [
+#: Bad calls and the parameter each must name (one test runs them all, reporting every miss).
+BAD_CALLS = [
     (lambda: mod.StackInstance("stack", np.ones((1, 1)), 8), "stack"),
     (lambda: mod.StackInstance(_ST, np.full((1, 1), np.nan), 8), "directions"),
     (lambda: mod.StackInstance(_ST, np.ones((1, 2)), 8), "directions"),
@@ -209,10 +216,13 @@ _ST = SSMStack([SSMLayer([0.5], [[1.0]], [[1.0]])], "tanh")
     (lambda: mod.composed_kernel([]), "kernels"),
     (lambda: mod.composed_kernel([np.ones((3, 1, 1)), np.ones((2, 1, 1))]), "kernels"),
     (lambda: mod.composed_kernel([np.ones((3, 1, 1)), np.ones((3, 2, 2))]), "kernels"),
-])
-def test_bad_input_names_the_parameter(call, name):
-    with pytest.raises(InvalidParameterError, match=rf"^{name}"):
-        call()
+]
+
+
+def test_bad_input_names_the_parameter():
+    failures = wrong_error_reports((f"case {i} ({name})", call, InvalidParameterError, rf"^{name}")
+                                   for i, (call, name) in enumerate(BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 def test_rate_check_refuses_a_growing_curve_instead_of_passing_it():
@@ -290,12 +300,13 @@ def _named_tier(claim_id, name):
     return next(t for t in get_claim(claim_id).tiers if t.name == name)
 
 
+@pytest.mark.parametrize("n", smoke_and_full(1, 2))
 @pytest.mark.parametrize(("claim_id", "tier_name"), [
     pytest.param(c, t.name, marks=[pytest.mark.slow] if c == "wx23.thm3.13.rate" else [])
     for c in CLAIM_IDS for t in get_claim(c).tiers])
-def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name):
+def test_every_tier_rebuilds_its_instances_bit_for_bit(claim_id, tier_name, n):
     tier = _named_tier(claim_id, tier_name)
-    descriptions = assert_rebuilds(tier, seed=31)
+    descriptions = assert_rebuilds(tier, seed=31, n=n)
     d = descriptions[0]
     assert_rebuild_rejects(tier, d, tuple(k for k in d if k not in INSTANCE_KEYS))
     layer = d["layers"][0]

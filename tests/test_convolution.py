@@ -8,6 +8,8 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
+from error_reports import wrong_error_reports
+from strategies import smoke_and_full
 
 from theory.convolution import (
     balanced_truncation,
@@ -166,14 +168,15 @@ def _damped_sine(t):
     return mpmath.exp(-t) * mpmath.sin(3 * t)
 
 
-def _g_grid(rho, alpha, n_pts=5001):
+def _g_grid(rho, alpha, n_pts):
     u = np.linspace(1e-9, 1, n_pts)
     return u, np.array([float(rho(mpmath.log(1 / mpmath.mpf(v)) / alpha)) / v for v in u])
 
 
-def test_bernstein_exponential_sum_bounds_and_realization():
+@pytest.mark.parametrize("n_pts", smoke_and_full(1001, 5001))  # g at mpmath precision per point
+def test_bernstein_exponential_sum_bounds_and_realization(n_pts):
     alpha, L = 0.5, math.sqrt(1 + 36)  # g(u) = u sin(6 ln(1/u)), |g'| <= sqrt(37)
-    u, g = _g_grid(_damped_sine, alpha)
+    u, g = _g_grid(_damped_sine, alpha, n_pts)
     for n in (4, 16, 30):
         es = bernstein_exponential_sum(_damped_sine, alpha, n, 0)
         assert es.modes == n + 1
@@ -306,58 +309,59 @@ def _unstable_layer():
     return SSMLayer([1.5], [[1.0]], [[1.0]], require_stable=False)
 
 
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=0), "horizon"),
-        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=1), "horizon"),
-        (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=2.5), "horizon"),
-        (lambda: l1_error_norm([1.0, 0.5], _unstable_layer()), "layer"),
-        (lambda: l1_error_norm(np.ones((2, 2, 1)), _zero_layer()), "layer"),
-        (lambda: hinf_error(np.ones((2, 2, 1)), _zero_layer()), "layer"),
-        (lambda: hinf_error([1.0, 0.5], _unstable_layer()), "layer"),
-        (lambda: hinf_error([1.0, 0.5], SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")),
-         "discrete"),
-        (lambda: hinf_error([1.0, 0.5], "layer"), "layer"),
-        (lambda: hinf_error([1.0, 0.5], _zero_layer(), n_grid=1), "n_grid"),
-        (lambda: hinf_error([1.0, 0.5], _zero_layer(), refine=-1), "refine"),
-        (lambda: hinf_error([1.0, np.nan], _zero_layer()), "taps"),
-        (lambda: frequency_response(_zero_layer(), [np.nan]), "omegas"),
-        (lambda: frequency_response(_zero_layer(), [1j]), "omegas"),
-        (lambda: frequency_response(_unstable_layer(), [0.0]), "layer"),
-        (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=float("nan")), "min_gap"),
-        (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=-1.0), "min_gap"),
-        (lambda: balanced_truncation([1.0, 0.5, 0.25], 2.0), "order"),
-        (lambda: causal_convolution([1.0, 0.5], [[np.nan], [1.0]]), "x"),
-        (lambda: causal_convolution([1.0, 0.5], [[np.inf], [1.0]]), "x"),
-        (lambda: causal_convolution([1.0, 0.5], [[1.0, 2.0]]), "x"),
-        (lambda: causal_convolution([1.0, np.nan], [[1.0]]), "taps"),
-        (lambda: lagrange_inverse([]), "nodes"),
-        (lambda: uniform_nodes(0), "T"),
-        (lambda: chebyshev_nodes(-1), "T"),
-        (lambda: vandermonde_realization([1.0, 0.5], [0.5, 1.5]), "nodes"),
-        (lambda: vandermonde_table(()), "Ts"),
-        (lambda: vandermonde_table((0,)), "Ts"),
-        (lambda: vandermonde_table((2,), rng=3), "rng"),
-        (lambda: bernstein_sup_bound(0, lipschitz=1), "n"),
-        (lambda: bernstein_sup_bound(2.5, lipschitz=1), "n"),
-        (lambda: bernstein_sup_bound(4, lipschitz=float("nan")), "lipschitz"),
-        (lambda: bernstein_sup_bound(4, modulus=lambda d: float("nan")), "modulus"),
-        (lambda: bernstein_l1_bound(4, 0.0, lipschitz=1), "alpha"),
-        (lambda: bernstein_l1_bound(4, float("inf"), lipschitz=1), "alpha"),
-        (lambda: bernstein_exponential_sum(_damped_sine, float("inf"), 3, 0), "alpha"),
-        (lambda: bernstein_exponential_sum(_damped_sine, 0.5, 3, float("nan")), "g_at_zero"),
-        (lambda: bernstein_exponential_sum(lambda t: mpmath.nan, 0.5, 3, 0), "rho"),
-        (lambda: l2_exponential_fit(_damped_sine, [1.0, 1.0]), "rates"),
-        (lambda: l2_exponential_fit(_damped_sine, [-1.0, 1.0]), "rates"),
-        (lambda: l2_exponential_fit(_damped_sine, []), "rates"),
-        (lambda: exponential_sum_table(_damped_sine, 0.5, 0, 1.0, degrees=()), "degrees"),
-        (lambda: exponential_sum_table(_damped_sine, 0.5, 0, float("nan")), "lipschitz"),
-    ],
-)
-def test_bad_input_names_the_parameter(call, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        call()
+#: Bad calls and the parameter each must name (one test runs them all, reporting every miss).
+BAD_CALLS = [
+    (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=0), "horizon"),
+    (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=1), "horizon"),
+    (lambda: l1_error_norm([1.0, 0.5], _zero_layer(), horizon=2.5), "horizon"),
+    (lambda: l1_error_norm([1.0, 0.5], _unstable_layer()), "layer"),
+    (lambda: l1_error_norm(np.ones((2, 2, 1)), _zero_layer()), "layer"),
+    (lambda: hinf_error(np.ones((2, 2, 1)), _zero_layer()), "layer"),
+    (lambda: hinf_error([1.0, 0.5], _unstable_layer()), "layer"),
+    (lambda: hinf_error([1.0, 0.5], SSMLayer([-1.0], [[1.0]], [[1.0]], time="continuous")),
+     "discrete"),
+    (lambda: hinf_error([1.0, 0.5], "layer"), "layer"),
+    (lambda: hinf_error([1.0, 0.5], _zero_layer(), n_grid=1), "n_grid"),
+    (lambda: hinf_error([1.0, 0.5], _zero_layer(), refine=-1), "refine"),
+    (lambda: hinf_error([1.0, np.nan], _zero_layer()), "taps"),
+    (lambda: frequency_response(_zero_layer(), [np.nan]), "omegas"),
+    (lambda: frequency_response(_zero_layer(), [1j]), "omegas"),
+    (lambda: frequency_response(_unstable_layer(), [0.0]), "layer"),
+    (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=float("nan")), "min_gap"),
+    (lambda: balanced_truncation([1.0, 0.5, 0.25], 1, min_gap=-1.0), "min_gap"),
+    (lambda: balanced_truncation([1.0, 0.5, 0.25], 2.0), "order"),
+    (lambda: causal_convolution([1.0, 0.5], [[np.nan], [1.0]]), "x"),
+    (lambda: causal_convolution([1.0, 0.5], [[np.inf], [1.0]]), "x"),
+    (lambda: causal_convolution([1.0, 0.5], [[1.0, 2.0]]), "x"),
+    (lambda: causal_convolution([1.0, np.nan], [[1.0]]), "taps"),
+    (lambda: lagrange_inverse([]), "nodes"),
+    (lambda: uniform_nodes(0), "T"),
+    (lambda: chebyshev_nodes(-1), "T"),
+    (lambda: vandermonde_realization([1.0, 0.5], [0.5, 1.5]), "nodes"),
+    (lambda: vandermonde_table(()), "Ts"),
+    (lambda: vandermonde_table((0,)), "Ts"),
+    (lambda: vandermonde_table((2,), rng=3), "rng"),
+    (lambda: bernstein_sup_bound(0, lipschitz=1), "n"),
+    (lambda: bernstein_sup_bound(2.5, lipschitz=1), "n"),
+    (lambda: bernstein_sup_bound(4, lipschitz=float("nan")), "lipschitz"),
+    (lambda: bernstein_sup_bound(4, modulus=lambda d: float("nan")), "modulus"),
+    (lambda: bernstein_l1_bound(4, 0.0, lipschitz=1), "alpha"),
+    (lambda: bernstein_l1_bound(4, float("inf"), lipschitz=1), "alpha"),
+    (lambda: bernstein_exponential_sum(_damped_sine, float("inf"), 3, 0), "alpha"),
+    (lambda: bernstein_exponential_sum(_damped_sine, 0.5, 3, float("nan")), "g_at_zero"),
+    (lambda: bernstein_exponential_sum(lambda t: mpmath.nan, 0.5, 3, 0), "rho"),
+    (lambda: l2_exponential_fit(_damped_sine, [1.0, 1.0]), "rates"),
+    (lambda: l2_exponential_fit(_damped_sine, [-1.0, 1.0]), "rates"),
+    (lambda: l2_exponential_fit(_damped_sine, []), "rates"),
+    (lambda: exponential_sum_table(_damped_sine, 0.5, 0, 1.0, degrees=()), "degrees"),
+    (lambda: exponential_sum_table(_damped_sine, 0.5, 0, float("nan")), "lipschitz"),
+]
+
+
+def test_bad_input_names_the_parameter():
+    failures = wrong_error_reports((f"case {i} ({match})", call, InvalidParameterError, match)
+                                   for i, (call, match) in enumerate(BAD_CALLS))
+    assert not failures, "\n".join(failures)
 
 
 def test_exponential_sum_methods_refuse_bad_arguments():

@@ -5,9 +5,8 @@ import itertools
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import scaled_examples
+from strategies import example_budgets, run_examples
 
 from theory.hammerstein import (
     HammersteinTarget,
@@ -175,9 +174,7 @@ def test_broken_construction_exceeds_the_budget():
     assert max(abs(v) for v in diff[:, 0]) > hammerstein_budget(target, bad, T).total
 
 
-@settings(max_examples=scaled_examples(0.2))
-@given(st.data())
-def test_random_exact_instances_stay_within_budget(data):
+def _random_exact_instance_stays_within_budget(data):
     n_pts = data.draw(st.integers(2, 5))
     points = sorted({R(data.draw(st.integers(0, 16)), 8) for _ in range(n_pts)} | {R(0), R(2)})
     values = [R(data.draw(st.integers(-8, 8)), 4) for _ in points]
@@ -193,6 +190,11 @@ def test_random_exact_instances_stay_within_budget(data):
     assert worst.error <= hammerstein_budget(target, approx, T).total
     diff = target(worst.u) - approx.stack.run(worst.u)
     assert worst.sign * diff[worst.t, 0] == worst.error
+
+
+@example_budgets(0.05, 0.2)  # exact worst-case search, ~15 ms an example
+def test_random_exact_instances_stay_within_budget(examples):
+    run_examples(examples, _random_exact_instance_stays_within_budget, data=st.data())
 
 
 @pytest.mark.parametrize(("fn", "args", "name"), [
