@@ -8,7 +8,9 @@
 * registration and :func:`verify.registry.from_catalog` refuse a claim that drifts from its entry
   (negative controls);
 * ``python -m verify --list`` imports neither numpy, sympy, mpmath nor :mod:`theory` (from the
-  ``-X importtime`` log of a fresh interpreter: deterministic, not a wall-clock limit).
+  ``-X importtime`` log of a fresh interpreter: deterministic, not a wall-clock limit); the
+  negative control of the log parser imports mpmath in the default run, and runs the full
+  command-line path (seconds of imports) under the ``extended`` marker.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bad_input_cases import check_every_case
 
 from theory.numbers import InvalidParameterError
 from verify.claims.catalog import (
@@ -83,10 +86,17 @@ def test_list_imports_neither_numpy_nor_sympy() -> None:
     assert "verify" in loaded
 
 
+@pytest.mark.extended  # imports numpy, sympy and theory (seconds); smoke version: below
 def test_the_import_check_sees_numpy_and_sympy() -> None:
     """Negative control: the log parser reports them when they are imported (the full CLI
     path, ``--list`` with another option, loads the parser's modules)."""
     assert {"numpy", "sympy", "theory"} <= _imported("-m", "verify", "--list", "--seed", "1")
+
+
+def test_the_import_check_sees_mpmath() -> None:
+    """Negative control, smoke version of the test above: a forbidden package that is quick
+    to import is reported."""
+    assert _imported("-c", "import mpmath") & set(LIGHT_FORBIDDEN) == {"mpmath"}
 
 
 def _tiers_of(claim_id: str) -> tuple[Tier, ...]:
@@ -99,18 +109,21 @@ def test_from_catalog_builds_the_registered_claim() -> None:
     assert again == claim
 
 
-@pytest.mark.parametrize("change", ["rename", "unit", "order", "drop", "add"])
-def test_from_catalog_refuses_tiers_that_differ(change: str) -> None:
+def test_from_catalog_refuses_tiers_that_differ() -> None:
     tiers = _tiers_of("byjl25.thm4.1.ii")
-    changed = {
+    changes = {
         "rename": (dataclasses.replace(tiers[0], name="exact"), *tiers[1:]),
         "unit": (dataclasses.replace(tiers[0], unit="decades"), *tiers[1:]),
         "order": (tiers[1], tiers[0], *tiers[2:]),
         "drop": tiers[:-1],
         "add": (*tiers, dataclasses.replace(tiers[0], name="another tier")),
-    }[change]
-    with pytest.raises(InvalidParameterError, match="^tiers: expected the catalog's tiers"):
-        from_catalog("byjl25.thm4.1.ii", tiers=changed)
+    }
+
+    def check(change: str) -> None:
+        with pytest.raises(InvalidParameterError, match="^tiers: expected the catalog's tiers"):
+            from_catalog("byjl25.thm4.1.ii", tiers=changes[change])
+
+    check_every_case(check, [(change,) for change in changes])
 
 
 def test_from_catalog_refuses_an_unknown_id() -> None:
@@ -120,15 +133,18 @@ def test_from_catalog_refuses_an_unknown_id() -> None:
         from_catalog(3, tiers=_tiers_of("byjl25.thm4.1.ii"))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("field", ["statement", "margin", "reference", "notes", "expected",
-                                   "provenance", "hypotheses"])
-def test_register_refuses_a_claim_that_drifts_from_its_entry(field: str) -> None:
+def test_register_refuses_a_claim_that_drifts_from_its_entry() -> None:
     claim = get_claim("wx23.thm3.13.bound")
-    value = {"hypotheses": ("another",), "expected": "finding", "provenance": "paper"}.get(
-        field, "another text")
-    with pytest.raises(InvalidParameterError, match=f"^{field}: expected the catalog's"):
-        register(dataclasses.replace(claim, **{field: value}))
-    assert get_claim(claim.id) is claim
+
+    def check(field: str) -> None:
+        value = {"hypotheses": ("another",), "expected": "finding", "provenance": "paper"}.get(
+            field, "another text")
+        with pytest.raises(InvalidParameterError, match=f"^{field}: expected the catalog's"):
+            register(dataclasses.replace(claim, **{field: value}))
+        assert get_claim(claim.id) is claim
+
+    fields = ["statement", "margin", "reference", "notes", "expected", "provenance", "hypotheses"]
+    check_every_case(check, [(field,) for field in fields])
 
 
 def test_register_refuses_tiers_that_drift_from_the_entry() -> None:
@@ -145,7 +161,7 @@ def test_text_table_and_listing_shapes() -> None:
     assert format_listing([entry]).endswith("margins:\n  x.y: m\n    units: t = not stated")
 
 
-@pytest.mark.parametrize(("call", "name"), [
+BAD_INPUT = [
     (lambda: catalog_entry(3), "claim_id"),
     (lambda: text_table("ab", []), "header"),
     (lambda: text_table((), []), "header"),
@@ -153,10 +169,15 @@ def test_text_table_and_listing_shapes() -> None:
     (lambda: text_table(("a",), [(3,)]), "rows"),
     (lambda: format_listing("claims"), "claims"),
     (lambda: format_listing([3]), "claims"),
-])
-def test_bad_input_is_refused(call, name: str) -> None:
-    with pytest.raises(InvalidParameterError, match=f"^{name}: "):
-        call()
+]
+
+
+def test_bad_input_is_refused() -> None:
+    def check(call, name) -> None:
+        with pytest.raises(InvalidParameterError, match=f"^{name}: "):
+            call()
+
+    check_every_case(check, BAD_INPUT)
 
 
 def test_unknown_id_has_no_entry() -> None:

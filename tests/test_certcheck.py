@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from bad_input_cases import check_every_case
 from hypothesis import strategies as st
+from strategies import example_budgets, run_examples
 
 from theory.linear import DeepSSM
 from verify.certcheck import (
@@ -131,10 +132,12 @@ CORRUPTIONS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
-def test_a_corrupted_certificate_is_refuted(name: str) -> None:
-    status, reason = _corrupt(*CORRUPTIONS[name])
-    assert status == "refuted", reason
+def test_a_corrupted_certificate_is_refuted() -> None:
+    def check(name: str) -> None:
+        status, reason = _corrupt(*CORRUPTIONS[name])
+        assert status == "refuted", reason
+
+    check_every_case(check, [(name,) for name in sorted(CORRUPTIONS)])
 
 
 def _one_pole_forest(a: Fraction) -> dict[str, Any]:
@@ -185,11 +188,13 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(MALFORMED))
-def test_a_malformed_certificate_is_reported(name: str) -> None:
-    case = MALFORMED[name]
-    status, reason = _corrupt(*case) if isinstance(case, tuple) else check_certificate(case)
-    assert status == "malformed", reason
+def test_a_malformed_certificate_is_reported() -> None:
+    def check(name: str) -> None:
+        case = MALFORMED[name]
+        status, reason = _corrupt(*case) if isinstance(case, tuple) else check_certificate(case)
+        assert status == "malformed", reason
+
+    check_every_case(check, [(name,) for name in sorted(MALFORMED)])
 
 
 def test_check_report_rejects_a_non_report() -> None:
@@ -222,13 +227,18 @@ def exact_models(draw: Any) -> DeepSSM:
     return DeepSSM(lam, B, [draw(gaussians) for _ in range(width)])
 
 
-@settings(max_examples=25, deadline=None)
-@given(model=exact_models(), where=st.integers(0, 100), by=st.fractions(
-    min_value=Fraction(-1), max_value=Fraction(1)).filter(lambda x: x != 0))
-def test_the_checker_agrees_with_the_sympy_kernel(model: DeepSSM, where: int,
-                                                  by: Fraction) -> None:
+# 25 examples before the profile-scaled budgets: ``full`` keeps at least as many (half of the
+# profile's 50 or 100), the default run a fifth of that.
+@example_budgets(0.1, 0.5)
+def test_the_checker_agrees_with_the_sympy_kernel(examples: int) -> None:
     """The stdlib closed form and simulation reproduce the sympy kernel of random exact models,
     and every change of one kernel entry is refuted."""
+    run_examples(examples, check_against_the_sympy_kernel, model=exact_models(),
+                 where=st.integers(0, 100), by=st.fractions(
+                     min_value=Fraction(-1), max_value=Fraction(1)).filter(lambda x: x != 0))
+
+
+def check_against_the_sympy_kernel(model: DeepSSM, where: int, by: Fraction) -> None:
     T = 2 * model.depth * model.width + 1
     kernel = [gaussian(x) for x in model.kernel(T, "recurrence")]
     cert = certificate("lemma3.1", model=deep_json(model), terms=T, kernel=kernel)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bad_input_cases import check_every_case
 from hypothesis import settings
 
 #: Fast claims whose float64 tiers draw mixed-style spectra (``random_deep_batch``) or exact
@@ -108,20 +109,21 @@ def test_local_profiles_are_randomized():
     assert thorough.max_examples >= 10 * dev.max_examples
 
 
-@pytest.mark.parametrize(
-    ("env", "expected"),
-    [({}, "dev"), ({"CI": "true"}, "ci"), ({"CI": "1"}, "ci"), ({"CI": "false"}, "dev"),
-     ({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}, "dev"),
-     ({"HYPOTHESIS_PROFILE": "thorough"}, "thorough")],
-)
-def test_profile_selection(monkeypatch, env, expected):
+def test_profile_selection():
     from conftest import _profile_name
 
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.delenv("HYPOTHESIS_PROFILE", raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    assert _profile_name() == expected
+    def check(env, expected):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("CI", raising=False)
+            mp.delenv("HYPOTHESIS_PROFILE", raising=False)
+            for key, value in env.items():
+                mp.setenv(key, value)
+            assert _profile_name() == expected
+
+    check_every_case(check, [({}, "dev"), ({"CI": "true"}, "ci"), ({"CI": "1"}, "ci"),
+                             ({"CI": "false"}, "dev"),
+                             ({"CI": "true", "HYPOTHESIS_PROFILE": "dev"}, "dev"),
+                             ({"HYPOTHESIS_PROFILE": "thorough"}, "thorough")])
 
 
 def test_active_profile_is_the_selected_one():

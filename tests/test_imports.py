@@ -6,15 +6,23 @@ load ``scipy.signal`` (about 1 s of a 2 s startup before it was made lazy), ``sc
 them import ``scipy`` only; its submodules load on first attribute access (SciPy's lazy
 submodules). The checks are deterministic (which modules a fresh interpreter loads), never a
 wall-clock limit.
+
+Importing every module in a fresh interpreter and the negative control that imports
+``scipy.linalg`` take seconds: they carry the ``extended`` marker (CI runs them in its second
+step, ``python -m pytest -m extended``). The default run keeps a static check of the
+module-level import statements of every module and a negative control that imports ``tqdm``.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scipy.signal", "scipy.optimize", "scipy.linalg", "scipy.special", "scipy.stats",
@@ -69,12 +77,69 @@ def test_list_loads_no_heavy_module():
     assert heavy_in_importtime("-m", "verify", "--list") == []
 
 
-def test_the_importtime_check_sees_a_heavy_import():
+@pytest.mark.parametrize("module", [
+    "tqdm", pytest.param("scipy.linalg", marks=pytest.mark.extended)])  # a second of imports
+def test_the_importtime_check_sees_a_heavy_import(module):
     """Negative control: the log parser does report a heavy module that is imported."""
-    assert heavy_in_importtime("-c", "import scipy.linalg") == ["scipy.linalg"]
+    assert heavy_in_importtime("-c", f"import {module}") == [module]
 
 
+@pytest.mark.extended  # a fresh interpreter imports every module (seconds); in process: below
 def test_no_module_imports_a_heavy_module_at_import():
     importers = json.loads(_run("-c", _ATTRIBUTE.format(heavy=HEAVY, modules=MODULES))
                            .stdout.splitlines()[-1])
     assert importers == PENDING
+
+
+def heavy_imported_at_module_level(source: str) -> list[str]:
+    """The modules of :data:`HEAVY` that the import statements of ``source`` name outside
+    function bodies and ``if TYPE_CHECKING:`` blocks (the statements that run when the module
+    is imported)."""
+    if not any(h.split(".")[0] in source for h in HEAVY):  # nothing to parse (parsing is slow)
+        return []
+    found = set()
+    pending = list(ast.parse(source).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            pending.extend(node.orelse)
+            continue
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found.update(h for h in HEAVY for n in names if n == h or n.startswith(h + "."))
+        # import statements sit in the bodies of compound statements (and of their handlers
+        # and cases), never inside expressions
+        pending.extend(child for child in ast.iter_child_nodes(node)
+                       if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
+    return sorted(found)
+
+
+def test_no_module_has_a_module_level_heavy_import():
+    """Smoke version of the test above: the module-level import statements of every module
+    (direct imports only; the test above also sees imports through other packages)."""
+    importers = {}
+    for name in MODULES:
+        path = ROOT.joinpath(*name.split("."))
+        source = (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text()
+        if heavy := heavy_imported_at_module_level(source):
+            importers[name] = heavy
+    assert importers == PENDING
+
+
+def test_the_static_check_sees_a_module_level_heavy_import():
+    """Negative control: module-level imports (also inside ``if``, ``try``, ``except``,
+    ``with`` and class bodies) are reported, imports inside functions and for type checkers
+    only are not."""
+    source = ("import os\nfrom scipy import signal\ntry:\n    import tqdm.auto\nexcept "
+              "ImportError:\n    import scipy.integrate\nclass A:\n    from matplotlib import "
+              "pyplot\ndef f():\n    import scipy.optimize\nfrom . import linalg\nif "
+              "TYPE_CHECKING:\n    import scipy.sparse\nelse:\n    import scipy.stats\nwith x:\n"
+              "    import scipy.interpolate as si\n")
+    assert heavy_imported_at_module_level(source) == [
+        "matplotlib", "scipy.integrate", "scipy.interpolate", "scipy.signal", "scipy.stats",
+        "tqdm"]

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
+from strategies import smoke_and_full
 
 from verify.__main__ import EXIT_INTERRUPTED, build_parser, json_target_problem, main
 from verify.registry import Claim, Tier
@@ -35,6 +37,9 @@ def test_single_claim_run_and_json(tmp_path, capsys):
     assert all(t["instances"] == 4 for t in rep["claims"][0]["tiers"])
 
 
+# Two runs of byjl25.lemma3.1; the default run has the same check at two instances:
+# test_determinism.py's test_same_seed_same_json_in_process.
+@pytest.mark.extended
 def test_same_seed_same_report(tmp_path):
     reps = []
     for name in ("a.json", "b.json"):
@@ -49,18 +54,19 @@ def test_same_seed_same_report(tmp_path):
     assert reps[0] == reps[1]
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [["--claim", "no.such.claim"], ["--instances", "0"], ["--instances", "x"], ["--seed", "-1"],
-     ["--json", "/nonexistent-dir/r.json"], ["--bogus"]],
-)
-def test_bad_usage_exits_2(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    assert code == 2
-    assert "error" in capsys.readouterr().err
+def test_bad_usage_exits_2(capsys):
+    def check(argv):
+        capsys.readouterr()
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse errors
+            code = exc.code
+        assert code == 2
+        assert "error" in capsys.readouterr().err
+
+    check_every_case(check, [(["--claim", "no.such.claim"],), (["--instances", "0"],),
+                             (["--instances", "x"],), (["--seed", "-1"],),
+                             (["--json", "/nonexistent-dir/r.json"],), (["--bogus"],)])
 
 
 def test_failing_check_exits_1(monkeypatch, capsys):
@@ -126,6 +132,7 @@ def test_piped_run_prints_plain_progress_lines_to_stderr():
     assert "exact" in proc.stdout and "decades" in proc.stdout
 
 
+@pytest.mark.extended  # a subprocess; the same command: test_catalog.py's test_module_list_...
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "verify", "--list"], capture_output=True,
                           text=True, check=False)
@@ -233,19 +240,18 @@ def _refuse_to_run(*args, **kwargs):
     raise AssertionError("the run must not start")
 
 
-@pytest.mark.parametrize(
-    ("relative", "message"),
-    [("missing/r.json", "does not exist"), (".", "is a directory"),
-     ("file/r.json", "is not a directory")],
-)
-def test_bad_json_path_exits_2_before_running(tmp_path, monkeypatch, capsys, relative,
-                                              message):
+def test_bad_json_path_exits_2_before_running(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("verify.__main__.run_claims", _refuse_to_run)
     (tmp_path / "file").touch()
-    path = tmp_path / relative
-    assert main(["--claim", "byjl25.lemma3.1", "--json", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "error: --json: " in err and message in err
+
+    def check(relative, message):
+        capsys.readouterr()
+        assert main(["--claim", "byjl25.lemma3.1", "--json", str(tmp_path / relative)]) == 2
+        err = capsys.readouterr().err
+        assert "error: --json: " in err and message in err
+
+    check_every_case(check, [("missing/r.json", "does not exist"), (".", "is a directory"),
+                             ("file/r.json", "is not a directory")])
 
 
 def test_bad_json_path_messages(tmp_path):
@@ -320,12 +326,15 @@ def test_quick_runs_the_quick_budget_unless_instances_is_given(tmp_path):
         assert {t["instances"] for t in rep["claims"][0]["tiers"]} == {expected}
 
 
-def test_json_records_the_budget_share_of_the_default_run(tmp_path):
+# A default-budget run of Theorem 4.1(iii) in the default run (a quarter of the cost), of
+# Lemma 3.1 under ``extended``.
+@pytest.mark.parametrize("claim", smoke_and_full("byjl25.thm4.1.iii", "byjl25.lemma3.1"))
+def test_json_records_the_budget_share_of_the_default_run(tmp_path, claim):
     from verify.__main__ import _share
     from verify.runner import DEFAULT_SHARE
 
     path = tmp_path / "r.json"
-    assert main(["--claim", "byjl25.lemma3.1", "--no-progress", "--json", str(path)]) == 0
+    assert main(["--claim", claim, "--no-progress", "--json", str(path)]) == 0
     rep = json.loads(path.read_text())
     assert rep["instances_requested"] is None and rep["budget_share"] == DEFAULT_SHARE
     parser = build_parser()
@@ -383,17 +392,20 @@ def test_search_exits_1_when_a_proved_bound_is_exceeded(monkeypatch, capsys):
     assert main(["--search", "byjl25.thm4.2", "--budget", "1"]) == 0
 
 
-@pytest.mark.parametrize("argv", [["--search", "byjl25.lemma3.1"],
-                                  ["--search", "byjl25.thm4.2", "--budget", "0"],
-                                  ["--search", "byjl25.thm4.2", "--budget", "inf"],
-                                  ["--search", "byjl25.thm4.2", "--budget", "soon"]])
-def test_search_bad_usage_exits_2(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    assert code == 2
-    assert "--search" in capsys.readouterr().err or "--budget" in argv
+def test_search_bad_usage_exits_2(capsys):
+    def check(argv):
+        capsys.readouterr()
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        assert code == 2
+        assert "--search" in capsys.readouterr().err or "--budget" in argv
+
+    check_every_case(check, [(["--search", "byjl25.lemma3.1"],),
+                             (["--search", "byjl25.thm4.2", "--budget", "0"],),
+                             (["--search", "byjl25.thm4.2", "--budget", "inf"],),
+                             (["--search", "byjl25.thm4.2", "--budget", "soon"],)])
 
 
 def test_help_names_the_scale_out_options():

@@ -7,6 +7,7 @@ The same assertions run over the three number kinds (the pattern of sympy's
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -16,7 +17,8 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from hypothesis import example, given, settings
+from bad_input_cases import check_every_case
+from hypothesis import given
 from hypothesis import strategies as st
 from strategies import (
     ALL_KINDS,
@@ -25,7 +27,6 @@ from strategies import (
     gaussian_rationals,
     mismatches,
     run_examples,
-    scaled_examples,
     stable_spectra,
 )
 
@@ -46,7 +47,6 @@ from theory.numbers import (
 
 I = sympy.I  # noqa: E741 (the imaginary unit, as sympy names it)
 R = sympy.Rational
-KINDS = pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.value)
 
 
 def in_kind(values, kind: NumberKind) -> np.ndarray:
@@ -57,29 +57,33 @@ def in_kind(values, kind: NumberKind) -> np.ndarray:
 # ------------------------------------------------------------------------------------- kind_of
 
 
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ((1, 2, [3, 4]), NumberKind.FLOAT),  # integers alone are float
-        ((0.5, 1), NumberKind.FLOAT),
-        ((np.array([1.0, 2.0]),), NumberKind.FLOAT),
-        ((1 + 2j,), NumberKind.FLOAT),
-        ((R(1, 2), 3), NumberKind.EXACT),
-        ((Fraction(1, 3),), NumberKind.EXACT),
-        ((sympy.sqrt(2) * I, [1, 2]), NumberKind.EXACT),
-        ((mpmath.mpf(1), 2), NumberKind.MPMATH),
-        ((mpmath.mpc(1, 2), 0.5), NumberKind.MPMATH),  # float entries join an mpmath model
-        ((np.array([mpmath.mpf(1)], dtype=object),), NumberKind.MPMATH),
-    ],
-)
-def test_kind_of_rules(values, expected):
-    assert kind_of(*values) is expected
+KIND_OF_RULES = [
+    ((1, 2, [3, 4]), NumberKind.FLOAT),  # integers alone are float
+    ((0.5, 1), NumberKind.FLOAT),
+    ((np.array([1.0, 2.0]),), NumberKind.FLOAT),
+    ((1 + 2j,), NumberKind.FLOAT),
+    ((R(1, 2), 3), NumberKind.EXACT),
+    ((Fraction(1, 3),), NumberKind.EXACT),
+    ((sympy.sqrt(2) * I, [1, 2]), NumberKind.EXACT),
+    ((mpmath.mpf(1), 2), NumberKind.MPMATH),
+    ((mpmath.mpc(1, 2), 0.5), NumberKind.MPMATH),  # float entries join an mpmath model
+    ((np.array([mpmath.mpf(1)], dtype=object),), NumberKind.MPMATH),
+]
 
 
-@pytest.mark.parametrize("other", [0.5, 1j, np.float64(0.25), mpmath.mpf("0.5")])
-def test_kind_of_refuses_exact_mixed_with_rounded_numbers_and_names_them(other):
-    with pytest.raises(InvalidParameterError, match=r"^eigenvalues: exact .* in C"):
-        kind_of([R(1, 2)], [1, 2], [other], names=["eigenvalues", "B", "C"])
+def test_kind_of_rules():
+    def check(values, expected):
+        assert kind_of(*values) is expected
+
+    check_every_case(check, KIND_OF_RULES)
+
+
+def test_kind_of_refuses_exact_mixed_with_rounded_numbers_and_names_them():
+    def check(other):
+        with pytest.raises(InvalidParameterError, match=r"^eigenvalues: exact .* in C"):
+            kind_of([R(1, 2)], [1, 2], [other], names=["eigenvalues", "B", "C"])
+
+    check_every_case(check, [(0.5,), (1j,), (np.float64(0.25),), (mpmath.mpf("0.5"),)])
 
 
 def test_kind_of_names_must_match_values():
@@ -90,21 +94,25 @@ def test_kind_of_names_must_match_values():
 # ------------------------------------------------------------------------------------ as_array
 
 
-@KINDS
-def test_as_array_keeps_the_kind(kind):
-    arr = as_array(in_kind([R(1, 2), -3], kind), kind, "v", ndim=1)
-    assert arr.shape == (2,)
-    if kind is NumberKind.FLOAT:
-        assert arr.dtype == float
-    else:
-        expected = sympy.Basic if kind is NumberKind.EXACT else mpmath.mpf
-        assert all(isinstance(x, expected) for x in arr)
+def test_as_array_keeps_the_kind():
+    def check(kind):
+        arr = as_array(in_kind([R(1, 2), -3], kind), kind, "v", ndim=1)
+        assert arr.shape == (2,)
+        if kind is NumberKind.FLOAT:
+            assert arr.dtype == float
+        else:
+            expected = sympy.Basic if kind is NumberKind.EXACT else mpmath.mpf
+            assert all(isinstance(x, expected) for x in arr)
+
+    check_every_case(check, [(kind,) for kind in ALL_KINDS])
 
 
-@KINDS
-def test_as_array_checks_ndim_and_names_the_parameter(kind):
-    with pytest.raises(InvalidParameterError, match=r"^vec: expected a 1-dimensional array"):
-        as_array(in_kind([[1, 2]], kind), kind, "vec", ndim=1)
+def test_as_array_checks_ndim_and_names_the_parameter():
+    def check(kind):
+        with pytest.raises(InvalidParameterError, match=r"^vec: expected a 1-dimensional array"):
+            as_array(in_kind([[1, 2]], kind), kind, "vec", ndim=1)
+
+    check_every_case(check, [(kind,) for kind in ALL_KINDS])
 
 
 _NON_FINITE = {
@@ -114,30 +122,30 @@ _NON_FINITE = {
 }
 
 
-@KINDS
-def test_as_array_refuses_nan_and_inf(kind):
-    for bad in _NON_FINITE[kind]:
+def test_as_array_refuses_nan_and_inf():
+    def check(kind, bad):
         with pytest.raises(InvalidParameterError, match=r"^B: entries must be finite"):
             as_array([1, bad], kind, "B")
 
-
-@KINDS
-@pytest.mark.parametrize("bad", ["1/2", None, [1, [2, 3]]], ids=["str", "None", "ragged"])
-def test_as_array_refuses_non_numbers(kind, bad):
-    with pytest.raises(InvalidParameterError, match=r"^C: "):
-        as_array([1, bad], kind, "C")
+    check_every_case(check, [(kind, bad) for kind in ALL_KINDS for bad in _NON_FINITE[kind]])
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [0.5, 1j, np.float64(0.5), mpmath.mpf(1), sympy.Float(0.5), sympy.Float(0.5) * I,
-     sympy.Symbol("x"), sympy.true],
-    ids=["float", "complex", "np.float64", "mpf", "sympy.Float", "sympy.Float*I", "Symbol",
-         "true"],
-)
-def test_exact_arrays_refuse_rounded_or_symbolic_entries(bad):
-    with pytest.raises(InvalidParameterError, match=r"^lam: "):
-        as_array([R(1, 2), bad], NumberKind.EXACT, "lam")
+def test_as_array_refuses_non_numbers():
+    def check(kind, bad):
+        with pytest.raises(InvalidParameterError, match=r"^C: "):
+            as_array([1, bad], kind, "C")
+
+    check_every_case(check, itertools.product(ALL_KINDS, ["1/2", None, [1, [2, 3]]]))
+
+
+def test_exact_arrays_refuse_rounded_or_symbolic_entries():
+    def check(bad):
+        with pytest.raises(InvalidParameterError, match=r"^lam: "):
+            as_array([R(1, 2), bad], NumberKind.EXACT, "lam")
+
+    check_every_case(check, [(0.5,), (1j,), (np.float64(0.5),), (mpmath.mpf(1),),
+                             (sympy.Float(0.5),), (sympy.Float(0.5) * I,), (sympy.Symbol("x"),),
+                             (sympy.true,)])
 
 
 def test_as_array_float_refuses_booleans():
@@ -156,31 +164,53 @@ def test_is_finite_across_kinds():
 # ------------------------------------------------------------------------------------- convert
 
 
-@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), max_size=6),
-       st.lists(st.floats(-1e300, 1e300), max_size=6))
-def test_float_to_exact_and_mpmath_and_back_is_identical(re_parts, im_parts):
+# The conversion properties: a quarter of the profile's examples in the default run, all of
+# them under ``extended``.
+@example_budgets(0.25)
+def test_float_to_exact_and_mpmath_and_back_is_identical(examples):
+    run_examples(examples, check_float_round_trip,
+                 re_parts=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64),
+                                   max_size=6),
+                 im_parts=st.lists(st.floats(-1e300, 1e300), max_size=6))
+
+
+def check_float_round_trip(re_parts, im_parts):
     vals = np.array([complex(a, b) for a, b in zip(re_parts, im_parts)] or [0.0])
     for kind in (NumberKind.EXACT, NumberKind.MPMATH):
         back = convert(convert(vals, kind), NumberKind.FLOAT)
         assert np.array_equal(back.astype(complex), vals.astype(complex))
 
 
-@given(stable_spectra(NumberKind.MPMATH, 4))
-def test_mpmath_to_exact_and_back_is_identical(values):
+@example_budgets(0.25)
+def test_mpmath_to_exact_and_back_is_identical(examples):
+    run_examples(examples, check_mpmath_round_trip, values=stable_spectra(NumberKind.MPMATH, 4))
+
+
+def check_mpmath_round_trip(values):
     exact = convert(values, NumberKind.EXACT)
     assert all(isinstance(x, sympy.Expr) and not x.has(sympy.Float) for x in exact)
     back = convert(exact, NumberKind.MPMATH)
     assert all(a == b for a, b in zip(back, values))
 
 
-@given(stable_spectra(NumberKind.EXACT, 4, dyadic=True))
-def test_dyadic_exact_survives_float(values):
+@example_budgets(0.25)
+def test_dyadic_exact_survives_float(examples):
+    run_examples(examples, check_dyadic_round_trip,
+                 values=stable_spectra(NumberKind.EXACT, 4, dyadic=True))
+
+
+def check_dyadic_round_trip(values):
     back = convert(convert(values, NumberKind.FLOAT), NumberKind.EXACT)
     assert mismatches(back, values, NumberKind.EXACT) == []
 
 
-@given(gaussian_rationals(max_modulus=3, max_denominator=97))
-def test_exact_to_mpmath_rounds_within_tolerance_at_50_digits(z):
+@example_budgets(0.25)
+def test_exact_to_mpmath_rounds_within_tolerance_at_50_digits(examples):
+    run_examples(examples, check_exact_to_mpmath_rounding,
+                 z=gaussian_rationals(max_modulus=3, max_denominator=97))
+
+
+def check_exact_to_mpmath_rounding(z):
     with mpmath.workdps(50):
         approx = convert([z], NumberKind.MPMATH)[0]
         err = abs(mpmath.mpf(sympy.re(z).p) / sympy.re(z).q - mpmath.re(approx)) + abs(
@@ -201,14 +231,16 @@ def test_convert_refuses_non_finite_mpmath_to_exact():
 # ----------------------------------------------------------------------- moduli and tolerance
 
 
-@KINDS
-def test_moduli_on_hand_computable_values(kind):
-    z = in_kind([3 + 4 * I, R(-5, 13) + R(12, 13) * I, -2, 0], kind)
-    assert_agree([abs_squared(x) for x in z], [25, 1, 4, 0], kind, 25)
-    assert_agree([real_part(x) for x in z], [3, R(-5, 13), -2, 0], kind, 5)
-    assert_agree([max_abs(z)], [5], kind, 5)
-    if kind is NumberKind.EXACT:
-        assert abs_squared(z[1]) == 1 and max_abs(z) == 5  # exact values, not approximations
+def test_moduli_on_hand_computable_values():
+    def check(kind):
+        z = in_kind([3 + 4 * I, R(-5, 13) + R(12, 13) * I, -2, 0], kind)
+        assert_agree([abs_squared(x) for x in z], [25, 1, 4, 0], kind, 25)
+        assert_agree([real_part(x) for x in z], [3, R(-5, 13), -2, 0], kind, 5)
+        assert_agree([max_abs(z)], [5], kind, 5)
+        if kind is NumberKind.EXACT:
+            assert abs_squared(z[1]) == 1 and max_abs(z) == 5  # exact values, not approximations
+
+    check_every_case(check, [(kind,) for kind in ALL_KINDS])
 
 
 def test_exact_modulus_of_roots_is_exact():
@@ -256,22 +288,24 @@ def _match_roots(found, expected, scale):
         remaining.pop(k)
 
 
-@pytest.mark.parametrize(
-    ("coeffs", "roots"),
-    [
-        ([-6, 11, -6, 1], [1, 2, 3]),
-        ([1, -3, 2], [R(1, 2), 1]),  # 1 - 3w + 2w²: ascending order matters (descending: 1, 2)
-        ([1, 0, 1], [I, -I]),
-        ([-2, 0, 1], [sympy.sqrt(2), -sympy.sqrt(2)]),
-        ([R(1, 3), -R(4, 3), 1], [R(1, 3), 1]),
-        ([-2, 1, 0, 0], [2]),  # vanishing leading coefficients are dropped
-        ([0, 0, 1], [0, 0]),
-        ([1, -2, 1], [1, 1]),  # a double root
-    ],
-)
-def test_polyroots_of_known_polynomials_at_50_digits(coeffs, roots):
-    with mpmath.workdps(50):
-        _match_roots(polyroots(coeffs), roots, 4)
+KNOWN_POLYNOMIALS = [
+    ([-6, 11, -6, 1], [1, 2, 3]),
+    ([1, -3, 2], [R(1, 2), 1]),  # 1 - 3w + 2w²: ascending order matters (descending: 1, 2)
+    ([1, 0, 1], [I, -I]),
+    ([-2, 0, 1], [sympy.sqrt(2), -sympy.sqrt(2)]),
+    ([R(1, 3), -R(4, 3), 1], [R(1, 3), 1]),
+    ([-2, 1, 0, 0], [2]),  # vanishing leading coefficients are dropped
+    ([0, 0, 1], [0, 0]),
+    ([1, -2, 1], [1, 1]),  # a double root
+]
+
+
+def test_polyroots_of_known_polynomials_at_50_digits():
+    def check(coeffs, roots):
+        with mpmath.workdps(50):
+            _match_roots(polyroots(coeffs), roots, 4)
+
+    check_every_case(check, KNOWN_POLYNOMIALS)
 
 
 def test_polyroots_negative_control_descending_order_is_detected():
@@ -338,14 +372,14 @@ def test_polyroots_retry_schedule_and_final_error(monkeypatch):
     assert str(calls) in str(exc.value)
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [
-    ({"maxsteps": 0}, "maxsteps"), ({"maxsteps": 2.5}, "maxsteps"),
-    ({"extraprec": -1}, "extraprec"), ({"extraprec": "10"}, "extraprec"),
-    ({"retries": -1}, "retries"), ({"retries": True}, "retries"),
-])
-def test_polyroots_bad_options(kwargs, name):
-    with pytest.raises(InvalidParameterError, match=f"^{name}: "):
-        polyroots([1, 1], **kwargs)
+def test_polyroots_bad_options():
+    def check(kwargs, name):
+        with pytest.raises(InvalidParameterError, match=f"^{name}: "):
+            polyroots([1, 1], **kwargs)
+
+    check_every_case(check, [({"maxsteps": 0}, "maxsteps"), ({"maxsteps": 2.5}, "maxsteps"),
+                             ({"extraprec": -1}, "extraprec"), ({"extraprec": "10"}, "extraprec"),
+                             ({"retries": -1}, "retries"), ({"retries": True}, "retries")])
 
 
 def test_polyroots_detects_the_mpmath_coefficient_order_api():
@@ -380,28 +414,30 @@ def test_polyroots_passes_the_right_order_to_either_mpmath_api(monkeypatch, has_
 
 
 # ------------------------------------------------------------------ exact zero decisions
-@pytest.mark.parametrize(
-    ("value", "zero"),
-    [
-        (sympy.Integer(0), True),
-        (sympy.Rational(1, 10**30), False),
-        (sympy.Rational(3, 7) * sympy.I - sympy.Rational(6, 14) * sympy.I, True),
-        (sympy.Rational(3, 7) + 2 * sympy.I, False),
-        # zero, but sympy.expand leaves it as a radical expression
-        ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I), True),
-        ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I) + sympy.Rational(1, 10**40),
-         False),
-        (sympy.sqrt(2) * sympy.sqrt(3) - sympy.sqrt(6), True),
-        (sympy.sqrt(2) + sympy.sqrt(3) - sympy.sqrt(5 + 2 * sympy.sqrt(6)), True),
-        (sympy.exp(1) - 2, False),
-        (Fraction(0), True),
-        (0, True),
-    ],
-)
-def test_is_exact_zero_decides_without_false_answers(value: Any, zero: bool) -> None:
+EXACT_ZERO_CASES = [
+    (sympy.Integer(0), True),
+    (sympy.Rational(1, 10**30), False),
+    (sympy.Rational(3, 7) * sympy.I - sympy.Rational(6, 14) * sympy.I, True),
+    (sympy.Rational(3, 7) + 2 * sympy.I, False),
+    # zero, but sympy.expand leaves it as a radical expression
+    ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I), True),
+    ((-2 + 2 * sympy.I) ** sympy.Rational(1, 3) - (1 + sympy.I) + sympy.Rational(1, 10**40),
+     False),
+    (sympy.sqrt(2) * sympy.sqrt(3) - sympy.sqrt(6), True),
+    (sympy.sqrt(2) + sympy.sqrt(3) - sympy.sqrt(5 + 2 * sympy.sqrt(6)), True),
+    (sympy.exp(1) - 2, False),
+    (Fraction(0), True),
+    (0, True),
+]
+
+
+def test_is_exact_zero_decides_without_false_answers() -> None:
     from theory.numbers import is_exact_zero
 
-    assert is_exact_zero(value) is zero
+    def check(value, zero) -> None:
+        assert is_exact_zero(value) is zero
+
+    check_every_case(check, EXACT_ZERO_CASES)
 
 
 def test_expand_alone_would_call_a_zero_radical_nonzero() -> None:
@@ -443,7 +479,7 @@ _F = NumberKind.FLOAT
 _ONE_EXACT = np.array([R(1)], dtype=object)
 
 
-@pytest.mark.parametrize(("call", "name"), [
+BAD_INPUT = [
     (lambda: as_array([1.0], "float", "v"), "kind"),
     (lambda: as_array([1.0], _F, "v", ndim=-1), "ndim"),
     (lambda: as_array([1.0], _F, "v", ndim=1.0), "ndim"),
@@ -485,10 +521,15 @@ _ONE_EXACT = np.array([R(1)], dtype=object)
     (lambda: tn.to_domain([R(1)]), "arrays[0]"),
     (lambda: tn.from_domain("x", _ONE_EXACT), "K"),
     (lambda: tn.from_domain(sympy.QQ, [1]), "arr"),
-])
-def test_bad_input_names_the_parameter(call, name: str) -> None:
-    with pytest.raises(InvalidParameterError, match=f"^{re.escape(name)}: "):
-        call()
+]
+
+
+def test_bad_input_names_the_parameter() -> None:
+    def check(call, name) -> None:
+        with pytest.raises(InvalidParameterError, match=f"^{re.escape(name)}: "):
+            call()
+
+    check_every_case(check, BAD_INPUT)
 
 
 def test_is_finite_judges_every_entry_of_an_object_array() -> None:
@@ -551,10 +592,13 @@ def unexpanded_gaussians(draw: st.DrawFn) -> sympy.Expr:
     return _unexpanded(draw, 2)
 
 
-@settings(max_examples=scaled_examples(0.3), deadline=None)
-@given(unexpanded_gaussians())
-@example(I + (1 + I) ** 2)  # sympy leaves Abs(x)**2 unevaluated here (its value is 9)
-def test_gaussian_fast_paths_agree_with_sympy(x: sympy.Expr) -> None:
+@example_budgets(0.1, 0.3)
+def test_gaussian_fast_paths_agree_with_sympy(examples: int) -> None:
+    check_gaussian_fast_paths(I + (1 + I) ** 2)  # sympy leaves Abs(x)**2 unevaluated (it is 9)
+    run_examples(examples, check_gaussian_fast_paths, x=unexpanded_gaussians())
+
+
+def check_gaussian_fast_paths(x: sympy.Expr) -> None:
     # abs_squared, is_exact_zero and to_domain evaluate Gaussian rationals in QQ_I; the
     # answers are sympy's values (Abs(x)**2, expand, construct_domain on the canonical form)
     from sympy.polys.constructor import construct_domain
@@ -572,17 +616,19 @@ def test_gaussian_fast_paths_agree_with_sympy(x: sympy.Expr) -> None:
         assert list(from_domain(K, arr)) == [canonical, R(1, 2)]
 
 
-@pytest.mark.parametrize(("values", "domain"), [
-    ([2, Fraction(-3)], sympy.ZZ), ([R(1, 2), 1], sympy.QQ), ([I, 3], sympy.ZZ_I),
-    ([I / 2, 1], sympy.QQ_I), ([(1 + I) * (1 - I)], sympy.ZZ), ([(1 + I) / (1 - I)], sympy.ZZ_I),
-    ([(2 + I) ** -1], sympy.QQ_I), ([np.int64(4), R(-7)], sympy.ZZ),
-])
-def test_to_domain_picks_the_smallest_gaussian_domain(values: list[Any], domain: Any) -> None:
+def test_to_domain_picks_the_smallest_gaussian_domain() -> None:
     from theory.numbers import from_domain, to_domain
 
-    K, (arr,) = to_domain(np.array(values, dtype=object))
-    assert K == domain
-    assert list(from_domain(K, arr)) == [sympy.expand(sympy.sympify(v)) for v in values]
+    def check(values, domain) -> None:
+        K, (arr,) = to_domain(np.array(values, dtype=object))
+        assert K == domain
+        assert list(from_domain(K, arr)) == [sympy.expand(sympy.sympify(v)) for v in values]
+
+    check_every_case(check, [
+        ([2, Fraction(-3)], sympy.ZZ), ([R(1, 2), 1], sympy.QQ), ([I, 3], sympy.ZZ_I),
+        ([I / 2, 1], sympy.QQ_I), ([(1 + I) * (1 - I)], sympy.ZZ),
+        ([(1 + I) / (1 - I)], sympy.ZZ_I), ([(2 + I) ** -1], sympy.QQ_I),
+        ([np.int64(4), R(-7)], sympy.ZZ)])
 
 
 def test_radicals_still_take_the_sympy_paths() -> None:
@@ -599,9 +645,12 @@ def test_radicals_still_take_the_sympy_paths() -> None:
     assert K == sympy.EXRAW and list(from_domain(K, arr)) == [many, 0, R(1, 2)]
 
 
-@settings(max_examples=scaled_examples(0.3), deadline=None)
-@given(unexpanded_gaussians())
-def test_exact_to_mpmath_conversion_keeps_its_rounding(x: sympy.Expr) -> None:
+@example_budgets(0.1, 0.3)
+def test_exact_to_mpmath_conversion_keeps_its_rounding(examples: int) -> None:
+    run_examples(examples, check_exact_to_mpmath_conversion, x=unexpanded_gaussians())
+
+
+def check_exact_to_mpmath_conversion(x: sympy.Expr) -> None:
     # the Gaussian fast path takes the parts from QQ_I; the digits are sympy's as before
     with mpmath.workdps(30):
         dps = mpmath.mp.dps + 5

@@ -3,13 +3,17 @@
 Every way of running gives the report of the in-process run with the same seed, compared as
 canonical JSON without the wall times, the creation time and the host (``_stable``). The chunk
 size is set to one batch (``CHUNK_INSTANCES = 1``) in the calling process, which plans the
-chunks, so each tier below runs in several chunks.
+chunks, so each tier of the full comparisons runs in several chunks (and the exact tier of the
+smoke versions below).
 
 Every test that starts worker processes or a Dask cluster carries the ``extended`` marker (CI
 runs them in its second step, ``python -m pytest -m extended``); the default run keeps the same
-comparisons for one claim (``wx23.result_b1``) with the worker backend on a thread of this
-process (``_InProcessPool``), for a merge of two shards, and runs the workers' initializer
-(``_limit_threads``) in this process.
+comparisons for one claim (``wx23.result_b1``, at ``SMOKE_INSTANCES``) with the worker backend
+on a thread of this process (``_InProcessPool``), for a merge of two shards, and runs the
+workers' initializer (``_limit_threads``) in this process. Likewise, an unreachable scheduler
+is refused through a stand-in for ``distributed`` in the default run (through ``distributed``
+under ``extended``), and the refusal of missing shards and of another seed use the shards made
+once for the module in the default run (new shard runs under ``extended``).
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from bad_input_cases import check_every_case
 from strategies import smoke_and_full
 
 import verify.runner as runner
@@ -47,6 +54,9 @@ from verify.shards import MergeError, Shard, merge_shards, parse_shard
 CLAIMS = ("byjl25.lemma3.1", "wx23.result_b1", "wx23.result_a.relu")
 #: Instances per tier: 1 to 3 batches per tier for the batch sizes of ``CLAIMS``.
 INSTANCES = "26"
+#: Instances per tier of the default run's smoke versions (``wx23.result_b1`` alone): the exact
+#: tier in two chunks (batches of 10), the float64 tier in one (batches of 20), at half the cost.
+SMOKE_INSTANCES = "12"
 #: Fields that legitimately differ between runs: wall times, creation time, host.
 VOLATILE = ("created", "versions")
 
@@ -56,8 +66,9 @@ def _one_batch_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "CHUNK_INSTANCES", 1)
 
 
-def _argv(path: Path, *extra: str, claims: tuple[str, ...] = CLAIMS) -> list[str]:
-    argv = ["--instances", INSTANCES, "--seed", "7", "--no-progress", "--json", str(path)]
+def _argv(path: Path, *extra: str, claims: tuple[str, ...] = CLAIMS,
+          instances: str = INSTANCES) -> list[str]:
+    argv = ["--instances", instances, "--seed", "7", "--no-progress", "--json", str(path)]
     for claim in claims:
         argv += ["--claim", claim]
     return argv + list(extra)
@@ -74,12 +85,12 @@ def _stable(path: Path) -> str:
     return json.dumps(report, indent=2, sort_keys=True)
 
 
-def _in_process(directory: Path, claims: tuple[str, ...]) -> str:
+def _in_process(directory: Path, claims: tuple[str, ...], instances: str = INSTANCES) -> str:
     """The in-process report of ``claims`` (seed 7), as ``_stable`` gives it."""
     path = directory / "r.json"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(runner, "CHUNK_INSTANCES", 1)
-        assert main(_argv(path, claims=claims)) == 0
+        assert main(_argv(path, claims=claims, instances=instances)) == 0
     text = _stable(path)
     report = json.loads(text)
     assert [c["id"] for c in report["claims"]] == list(claims)
@@ -97,6 +108,12 @@ def in_process(tmp_path_factory: pytest.TempPathFactory) -> str:
 def in_process_b1(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The in-process report of ``wx23.result_b1`` alone (seed 7), made once for the module."""
     return _in_process(tmp_path_factory.mktemp("in_process_b1"), CLAIMS[1:2])
+
+
+@pytest.fixture(scope="module")
+def smoke_b1(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The in-process report of ``wx23.result_b1`` at ``SMOKE_INSTANCES`` (seed 7)."""
+    return _in_process(tmp_path_factory.mktemp("smoke_b1"), CLAIMS[1:2], SMOKE_INSTANCES)
 
 
 def _subset(report: str, claims: tuple[str, ...]) -> str:
@@ -146,13 +163,13 @@ def in_process_pool(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return _InProcessPool.opened
 
 
-def test_the_worker_backend_gives_the_in_process_report(tmp_path, in_process_pool,
-                                                        in_process_b1):
+def test_the_worker_backend_gives_the_in_process_report(tmp_path, in_process_pool, smoke_b1):
     """Smoke version of the test below, on ``_InProcessPool``."""
     path = tmp_path / "w2.json"
-    assert main(_argv(path, "--workers", "2", claims=CLAIMS[1:2])) == 0
+    assert main(_argv(path, "--workers", "2", claims=CLAIMS[1:2],
+                      instances=SMOKE_INSTANCES)) == 0
     assert in_process_pool == [2]  # the run went through the worker backend
-    assert _stable(path) == in_process_b1
+    assert _stable(path) == smoke_b1
 
 
 @pytest.mark.extended  # worker processes (seconds); in process: the test above
@@ -287,7 +304,7 @@ def test_dask_workers_with_other_versions_are_refused():
 
 
 def test_scheduler_without_the_extra_names_it(monkeypatch, tmp_path, capsys):
-    monkeypatch.setitem(__import__("sys").modules, "distributed", None)
+    monkeypatch.setitem(sys.modules, "distributed", None)
     assert main(_argv(tmp_path / "r.json", "--scheduler", "tcp://127.0.0.1:8786")) == 2
     err = capsys.readouterr().err
     assert "--scheduler needs the optional extra 'distributed'" in err
@@ -295,8 +312,22 @@ def test_scheduler_without_the_extra_names_it(monkeypatch, tmp_path, capsys):
     assert not (tmp_path / "r.json").exists()
 
 
-def test_unreachable_scheduler_exits_2(monkeypatch, tmp_path, capsys):
-    pytest.importorskip("distributed", reason="the optional extra 'distributed' is not installed")
+class _RefusingClient:
+    """``distributed.Client`` for a port where no scheduler listens: connecting times out."""
+
+    def __init__(self, address: str, timeout: float, set_as_default: bool) -> None:
+        raise OSError(f"Timed out trying to connect to {address} after {timeout} s")
+
+
+# The smoke version puts a stand-in for distributed in place (importing distributed takes a
+# second); the full version connects with distributed itself.
+@pytest.mark.parametrize("dask", smoke_and_full("stand-in", "distributed"))
+def test_unreachable_scheduler_exits_2(monkeypatch, tmp_path, capsys, dask):
+    if dask == "stand-in":
+        monkeypatch.setitem(sys.modules, "distributed", SimpleNamespace(Client=_RefusingClient))
+    else:
+        pytest.importorskip("distributed",
+                            reason="the optional extra 'distributed' is not installed")
     monkeypatch.setattr("verify.parallel.CONNECT_SECONDS", 0.2)
     assert main(_argv(tmp_path / "r.json", "--scheduler", "tcp://127.0.0.1:9")) == 2
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in \
@@ -310,10 +341,11 @@ def test_dask_backend_rejects_a_bad_address():
 
 # ------------------------------------------------------------------ shards and merge
 def _shard(directory: Path, shard: str, layout: str = "interleaved", seed: str = "7",
-           claims: tuple[str, ...] = CLAIMS, *extra: str) -> Path:
+           claims: tuple[str, ...] = CLAIMS, *extra: str, instances: str = INSTANCES) -> Path:
     """Run shard ``shard`` ("I/N") of the run of ``claims``; the path of its report."""
     path = directory / f"shard{shard.replace('/', 'of')}-{layout}-{seed}-{len(claims)}.json"
-    argv = _argv(path, "--shard", shard, "--shard-layout", layout, *extra, claims=claims)
+    argv = _argv(path, "--shard", shard, "--shard-layout", layout, *extra, claims=claims,
+                 instances=instances)
     argv[argv.index("--seed") + 1] = seed
     assert main(argv) == 0
     return path
@@ -321,12 +353,13 @@ def _shard(directory: Path, shard: str, layout: str = "interleaved", seed: str =
 
 @pytest.fixture(scope="module")
 def small_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Shards 0/2 and 1/2 of a run of ``wx23.result_b1`` alone (made once for the module)."""
+    """Shards 0/2 and 1/2 of a run of ``wx23.result_b1`` alone at ``SMOKE_INSTANCES`` (made
+    once for the module)."""
     directory = tmp_path_factory.mktemp("shards")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(runner, "CHUNK_INSTANCES", 1)
-        return _shard(directory, "0/2", claims=CLAIMS[1:2]), \
-            _shard(directory, "1/2", claims=CLAIMS[1:2])
+        return tuple(_shard(directory, shard, claims=CLAIMS[1:2], instances=SMOKE_INSTANCES)
+                     for shard in ("0/2", "1/2"))
 
 
 @pytest.mark.extended
@@ -352,13 +385,12 @@ def test_merged_shards_give_the_in_process_report(tmp_path, in_process, layout, 
     assert _stable(out) == in_process
 
 
-def test_merged_small_pair_gives_the_in_process_report(tmp_path, small_pair, in_process_b1,
-                                                      capsys):
+def test_merged_small_pair_gives_the_in_process_report(tmp_path, small_pair, smoke_b1, capsys):
     """Smoke version of the test above: the two shards of one claim, merged."""
     out = tmp_path / "merged.json"
     assert main(["--merge", *map(str, reversed(small_pair)), "--json", str(out)]) == 0
     assert re.search(r"\b(\d+) checks, \1 as expected", capsys.readouterr().out)
-    assert _stable(out) == in_process_b1
+    assert _stable(out) == smoke_b1
 
 
 def test_merge_refuses_overlapping_shards(small_pair, capsys):
@@ -368,24 +400,38 @@ def test_merge_refuses_overlapping_shards(small_pair, capsys):
         capsys.readouterr().err
 
 
-def test_merge_refuses_missing_shards(tmp_path, capsys):
-    paths = [_shard(tmp_path, f"{i}/3", "contiguous", claims=CLAIMS[1:2]) for i in (0, 2)]
+# The smoke version merges the first shard of ``small_pair`` alone; the full version runs two
+# new shards (the first and the last of three, contiguous).
+@pytest.mark.parametrize("given", smoke_and_full("0 of 2", "0 and 2 of 3"))
+def test_merge_refuses_missing_shards(tmp_path, small_pair, capsys, given):
+    if given == "0 of 2":
+        paths, missing = [small_pair[0]], "1/2 (interleaved)"
+    else:
+        paths = [_shard(tmp_path, f"{i}/3", "contiguous", claims=CLAIMS[1:2]) for i in (0, 2)]
+        missing = "1/3 (contiguous)"
     assert main(["--merge", *map(str, paths)]) == 2
     err = capsys.readouterr().err
-    assert f"the shards given ({paths[0]}, {paths[1]}) do not cover" in err
-    assert "missing shard(s) 1/3 (contiguous)" in err
+    assert f"the shards given ({', '.join(map(str, paths))}) do not cover" in err
+    assert f"missing shard(s) {missing}" in err
 
 
-def test_merge_refuses_shards_of_another_seed(tmp_path, small_pair, capsys):
-    other = _shard(tmp_path, "1/2", seed="8", claims=CLAIMS[1:2])
+# The smoke version changes the seed recorded in the second shard of ``small_pair``; the full
+# version runs that shard with seed 8.
+@pytest.mark.parametrize("made", smoke_and_full("edited", "run"))
+def test_merge_refuses_shards_of_another_seed(tmp_path, small_pair, capsys, made):
+    if made == "edited":
+        other = tmp_path / "seed8.json"
+        other.write_text(json.dumps(json.loads(small_pair[1].read_text()) | {"seed": 8}))
+    else:
+        other = _shard(tmp_path, "1/2", seed="8", claims=CLAIMS[1:2], instances=SMOKE_INSTANCES)
     assert main(["--merge", str(small_pair[0]), str(other)]) == 2
     assert f"--merge: {other}: seed 8 differs from 7 in {small_pair[0]} (shards of different " \
            "runs)" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("edit", "message"), [
+EDITS = [
     (lambda r: r.update(instances_requested=44), f"instances_requested 44 differs from "
-     f"{INSTANCES}"),
+     f"{SMOKE_INSTANCES}"),
     (lambda r: r.update(claims=["wx23.result_a.relu"]), "claims ['wx23.result_a.relu'] differs"),
     (lambda r: r["versions"].update(numpy="0.0.1"), "versions {"),
     (lambda r: r["chunks"][0].update(first_batch=99), "is not the chunk of that index"),
@@ -393,15 +439,20 @@ def test_merge_refuses_shards_of_another_seed(tmp_path, small_pair, capsys):
     (lambda r: r["chunks"][0].update(worst_margin="big"), "worst_margin 'big' is not a number"),
     (lambda r: r["shard"].update(chunks=[]), "are not the chunks its shard lists"),
     (lambda r: r.update(kind="report"), "not a shard report"),
-])
-def test_merge_refuses_edited_shards_naming_the_file(tmp_path, small_pair, capsys, edit,
-                                                     message):
-    b = tmp_path / "edited.json"
-    report = json.loads(small_pair[1].read_text())
-    edit(report)
-    b.write_text(json.dumps(report))
-    assert main(["--merge", str(small_pair[0]), str(b)]) == 2
-    assert f"--merge: {b}: " in (err := capsys.readouterr().err) and message in err
+]
+
+
+def test_merge_refuses_edited_shards_naming_the_file(tmp_path, small_pair, capsys):
+    def check(edit, message):
+        b = tmp_path / "edited.json"
+        report = json.loads(small_pair[1].read_text())
+        edit(report)
+        b.write_text(json.dumps(report))
+        capsys.readouterr()
+        assert main(["--merge", str(small_pair[0]), str(b)]) == 2
+        assert f"--merge: {b}: " in (err := capsys.readouterr().err) and message in err
+
+    check_every_case(check, EDITS)
 
 
 def test_merge_refuses_other_versions_than_its_own(tmp_path, small_pair, capsys, monkeypatch):
@@ -422,7 +473,7 @@ def test_merge_refuses_unreadable_files(tmp_path, capsys):
 
 def test_merge_api(tmp_path, small_pair):
     merged = merge_shards(list(small_pair))
-    assert merged.seed == 7 and merged.instances == int(INSTANCES)
+    assert merged.seed == 7 and merged.instances == int(SMOKE_INSTANCES)
     assert [r.claim.id for r in merged.results] == [CLAIMS[1]] and merged.results[0].ok
     with pytest.raises(MergeError, match="cannot read"):
         merge_shards([tmp_path / "missing.json"])
@@ -440,7 +491,7 @@ def test_shard_selection():
 
 
 # ------------------------------------------------------------------ bad usage
-@pytest.mark.parametrize(("argv", "message"), [
+BAD_USAGE = [
     (["--workers", "0"], "--workers: expected an integer >= 1, got 0"),
     (["--workers", "two"], "--workers: expected an integer >= 1, got 'two'"),
     (["--shard", "3/2"], "--shard: expected I/N with integers 0 <= I < N (shard I of N), got "
@@ -457,24 +508,32 @@ def test_shard_selection():
     (["--search", "byjl25.thm4.2", "--workers", "2"], "--workers applies to a run of the "
      "claims"),
     (["--shard", "0/2", "--report", "out"], "--report"),
-])
-def test_bad_scale_out_usage_exits_2(argv, message, capsys, monkeypatch):
+]
+
+
+def test_bad_scale_out_usage_exits_2(capsys, monkeypatch):
     monkeypatch.setattr("verify.__main__.run_claims", _refuse_to_run)
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors
-        code = exc.code
-    assert code == 2
-    assert message in capsys.readouterr().err
+
+    def check(argv, message):
+        capsys.readouterr()
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's own usage errors
+            code = exc.code
+        assert code == 2
+        assert message in capsys.readouterr().err
+
+    check_every_case(check, BAD_USAGE)
 
 
 def _refuse_to_run(*args: Any, **kwargs: Any) -> None:
     raise AssertionError("the run must not start")
 
 
-@pytest.mark.parametrize(("args", "name"), [((-1, 2), "index"), ((2, 2), "index"),
-                                            ((0, 0), "count"), ((0, 2, "random"), "layout"),
-                                            ((0.5, 2), "index")])
-def test_shard_rejects_bad_input(args, name):
-    with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
-        Shard(*args)
+def test_shard_rejects_bad_input():
+    def check(args, name):
+        with pytest.raises(InvalidParameterError, match=f"^{name}: expected"):
+            Shard(*args)
+
+    check_every_case(check, [((-1, 2), "index"), ((2, 2), "index"), ((0, 0), "count"),
+                             ((0, 2, "random"), "layout"), ((0.5, 2), "index")])

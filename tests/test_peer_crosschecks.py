@@ -23,6 +23,13 @@ constant factor for the accumulation of rounding errors; each comparison has a n
 showing that a perturbation well above the tolerance (but tiny on the problem's scale) is
 detected. Tests that need the ``peer`` extra are skipped, with the reason shown by
 ``pytest -rs``, when it is not installed.
+
+The default run checks the first case of each table (:func:`first_in_default`) and a quarter of
+the hypothesis examples, without importing python-control (a second): ``AB13DD`` is called
+directly, as ``control.linfnorm`` calls it, and the conventions are compared with ``dlsim``
+alone. The other cases, ``control.linfnorm``, ``control.forced_response`` and the full example
+counts carry the ``extended`` marker (CI runs them in its second step, ``python -m pytest -m
+extended``).
 """
 
 from __future__ import annotations
@@ -32,10 +39,10 @@ import math
 import numpy as np
 import pytest
 import scipy.linalg
-from hypothesis import assume, given
-from hypothesis import settings as hsettings
+from bad_input_cases import check_every_case
+from hypothesis import assume
 from hypothesis import strategies as st
-from strategies import scaled_examples
+from strategies import example_budgets, run_examples
 
 from theory.conventions import from_control, to_control
 from theory.convolution import (
@@ -64,6 +71,14 @@ def control():
 
 
 # --------------------------------------------------------------------------- helpers
+def first_in_default(cases):
+    """``cases`` for ``pytest.mark.parametrize``: the first in the default run, the others
+    (each with its usual id) under the ``extended`` marker."""
+    values = [case if isinstance(case, tuple) else (case,) for case in cases]
+    return [pytest.param(*values[0]),
+            *(pytest.param(*v, marks=pytest.mark.extended) for v in values[1:])]
+
+
 def _markov(A, B, C, count):
     """``C A^s B`` for ``s < count`` (the kernel of a same-step layer), written out here."""
     out, V = [], np.asarray(B, dtype=float)
@@ -113,7 +128,7 @@ def _hsv_tolerance(sv):
     return 4 * sv.size * EPS * sv[0]
 
 
-@pytest.mark.parametrize(("seed", "T", "order"), CASES)
+@pytest.mark.parametrize(("seed", "T", "order"), first_in_default(CASES))
 def test_hankel_singular_values_match_ab09ad(slycot, seed, T, order):
     taps = _taps(seed, T)
     ours = hankel_singular_values(taps)
@@ -126,10 +141,14 @@ def test_hankel_singular_values_match_ab09ad(slycot, seed, T, order):
     assert np.max(np.abs(hankel_singular_values(bumped) - peer)) > tol
 
 
-@hsettings(max_examples=scaled_examples(0.2))
-@given(seed=st.integers(0, 2**32 - 1), T=st.integers(4, 20), data=st.data())
-def test_random_taps_hsv_and_reduction_match_ab09ad(slycot, seed, T, data):
+@example_budgets(0.05, 0.2)
+def test_random_taps_hsv_and_reduction_match_ab09ad(slycot, examples):
     # the positive comparisons of the two tests above on random taps, lengths and orders
+    run_examples(examples, check_random_taps, slycot, seed=st.integers(0, 2**32 - 1),
+                 T=st.integers(4, 20), data=st.data())
+
+
+def check_random_taps(slycot, seed, T, data):
     order = data.draw(st.integers(1, T - 2), label="order")
     taps = _taps(seed, T)
     sv = hankel_singular_values(taps)
@@ -148,7 +167,7 @@ def _reduction_tolerance(sv, order):
     return 4 * sv.size * EPS * sv[0] * sv[0] / (sv[order - 1] - sv[order])
 
 
-@pytest.mark.parametrize(("seed", "T", "order"), CASES)
+@pytest.mark.parametrize(("seed", "T", "order"), first_in_default(CASES))
 def test_balanced_truncation_matches_ab09ad(slycot, seed, T, order):
     taps = _taps(seed, T)
     bt = balanced_truncation(taps, order)
@@ -201,12 +220,34 @@ def _grid_slack(A, B, C, peak, fpeak, n_grid, refine):
     return 0.5 * (L2 + L1 * L1 / peak) * delta**2
 
 
-@pytest.mark.parametrize(("seed", "T", "order"), CASES)
-def test_hinf_error_matches_linfnorm(control, seed, T, order):
+def _peak(request, peer, A, B, C):
+    """The peak gain of the same-step system ``(A, B, C)`` and its frequency, from SLICOT
+    ``AB13DD`` (relative tolerance ``1e-10``): through ``control.linfnorm`` (``peer =
+    "linfnorm"``), or called as ``linfnorm`` calls it for a discrete-time system (``peer =
+    "ab13dd"``; the same numbers, bit for bit, without importing python-control, which takes
+    a second: the default run's peer)."""
+    if peer == "linfnorm":
+        control = request.getfixturevalue("control")
+        return control.linfnorm(control.ss(*to_control(A, B, C), dt=True), tol=1e-10)
+    slycot = request.getfixturevalue("slycot")
+    a, b, c, d = (np.asarray(v, dtype=float) for v in to_control(A, B, C))
+    n = a.shape[0]
+    return slycot.ab13dd("D", "I", "S", "D" if d.any() else "Z", n, b.shape[1], c.shape[0], a,
+                         np.eye(n), b, c, d, 1e-10)
+
+
+#: The first case with ``AB13DD`` called directly in the default run; every case through
+#: ``control.linfnorm`` under ``extended``.
+HINF_RUNS = [pytest.param(*CASES[0], "ab13dd"),
+             *(pytest.param(*case, "linfnorm", marks=pytest.mark.extended) for case in CASES)]
+
+
+@pytest.mark.parametrize(("seed", "T", "order", "peer"), HINF_RUNS)
+def test_hinf_error_matches_linfnorm(request, seed, T, order, peer):
     taps = _taps(seed, T)
     bt = balanced_truncation(taps, order)
     A, B, C = _error_system(taps, bt.layer)
-    peak, fpeak = control.linfnorm(control.ss(*to_control(A, B, C), dt=True), tol=1e-10)
+    peak, fpeak = _peak(request, peer, A, B, C)
     n_grid, refine = 4096, 4
     ours = hinf_error(taps, bt.layer, n_grid=n_grid, refine=refine)
     # a grid maximum never exceeds the peak (up to AB13DD's relative tolerance and rounding)
@@ -222,13 +263,15 @@ def test_hinf_error_matches_linfnorm(control, seed, T, order):
         slack + rounding + 1e-10 * peak)
 
 
-def test_hinf_grid_slack_is_needed_on_a_coarse_grid(control):
+@pytest.mark.parametrize("peer", ["ab13dd", pytest.param("linfnorm",
+                                                          marks=pytest.mark.extended)])
+def test_hinf_grid_slack_is_needed_on_a_coarse_grid(request, peer):
     # the slack of _grid_slack is not vacuous: on a 3-point grid without refinement the grid
     # maximum misses the peak by more than 1e-10 relative, and stays within the slack
     taps = _taps(0, 8)
     bt = balanced_truncation(taps, 3)
     A, B, C = _error_system(taps, bt.layer)
-    peak, fpeak = control.linfnorm(control.ss(*to_control(A, B, C), dt=True), tol=1e-10)
+    peak, fpeak = _peak(request, peer, A, B, C)
     coarse = hinf_error(taps, bt.layer, n_grid=3, refine=0)
     assert peak - coarse > 1e-10 * peak
     assert coarse >= peak - _grid_slack(A, B, C, peak, fpeak, 3, 0)
@@ -266,8 +309,23 @@ def _simulation_tolerance(A, B, C, D, x):
     return 2 * (n + d) * EPS * (gain * local + readout)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_to_control_matches_dlsim_and_forced_response(control, seed):
+#: ``(seed, with_control)``: the first seed against dlsim alone in the default run; every seed
+#: against dlsim and ``control.forced_response`` under ``extended`` (importing python-control
+#: takes a second).
+CONVERSION_RUNS = [pytest.param(0, False, id="0-dlsim"),
+                   *(pytest.param(seed, True, id=str(seed), marks=pytest.mark.extended)
+                     for seed in (0, 1, 2))]
+
+
+def _forced_response(request, A, B, C, D, x):
+    """``control.forced_response`` of the control-convention system ``(A, B, C, D)``."""
+    control = request.getfixturevalue("control")
+    return control.forced_response(control.ss(A, B, C, D, dt=1), T=np.arange(len(x)),
+                                   U=x.T).outputs.T
+
+
+@pytest.mark.parametrize(("seed", "with_control"), CONVERSION_RUNS)
+def test_to_control_matches_dlsim_and_forced_response(request, seed, with_control):
     import scipy.signal  # here, not at collection: the import takes about a second
 
     A, B, C, D = _random_system(seed)
@@ -275,11 +333,10 @@ def test_to_control_matches_dlsim_and_forced_response(control, seed):
     ours = _same_step(A, B, C, D, x)
     Ac, Bc, Cc, Dc = to_control(A, B, C, D)
     _, y_dlsim, _ = scipy.signal.dlsim((Ac, Bc, Cc, Dc, 1), x)
-    response = control.forced_response(control.ss(Ac, Bc, Cc, Dc, dt=1),
-                                       T=np.arange(len(x)), U=x.T)
     tol = _simulation_tolerance(A, B, C, D, x)
     assert np.max(np.abs(y_dlsim - ours)) <= tol
-    assert np.max(np.abs(response.outputs.T - ours)) <= tol
+    if with_control:
+        assert np.max(np.abs(_forced_response(request, Ac, Bc, Cc, Dc, x) - ours)) <= tol
     # negative controls: the naive conversion (A, B, C, D) is off by a step, and A changed by
     # 1e4 tolerances is detected
     _, naive, _ = scipy.signal.dlsim((A, B, C, D, 1), x)
@@ -288,21 +345,20 @@ def test_to_control_matches_dlsim_and_forced_response(control, seed):
     assert np.max(np.abs(bumped - ours)) > tol
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_from_control_matches_dlsim_and_forced_response(control, seed):
+@pytest.mark.parametrize(("seed", "with_control"), CONVERSION_RUNS)
+def test_from_control_matches_dlsim_and_forced_response(request, seed, with_control):
     import scipy.signal  # here, not at collection: the import takes about a second
 
     A, B, C, D = _random_system(seed)
     A[0] = 0.0  # a singular A: the direct conversion through A^{-1} would fail here
     x = np.random.default_rng(200 + seed).standard_normal((40, B.shape[1]))
     _, y_dlsim, _ = scipy.signal.dlsim((A, B, C, D, 1), x)
-    response = control.forced_response(control.ss(A, B, C, D, dt=1), T=np.arange(len(x)),
-                                       U=x.T)
     At, Bt, Ct, Dt = from_control(A, B, C, D)
     ours = _same_step(At, Bt, Ct, Dt, x)
     tol = _simulation_tolerance(At, Bt, Ct, Dt, x)
     assert np.max(np.abs(ours - y_dlsim)) <= tol
-    assert np.max(np.abs(ours - response.outputs.T)) <= tol
+    if with_control:
+        assert np.max(np.abs(ours - _forced_response(request, A, B, C, D, x))) <= tol
     # negative control: the same-step reading of the control matrices is off by a step
     assert np.max(np.abs(_same_step(A, B, C, D, x) - y_dlsim)) > 1e6 * tol
 
@@ -361,7 +417,8 @@ def _residue_tolerance(poles, residues):
     return 16 * (np.max(np.abs(residues)) * (spread + n * EPS) + n * EPS)
 
 
-@pytest.mark.parametrize(("seed", "depth", "width"), [(0, 2, 2), (1, 3, 2), (2, 2, 3), (3, 4, 2)])
+@pytest.mark.parametrize(("seed", "depth", "width"),
+                         first_in_default([(0, 2, 2), (1, 3, 2), (2, 2, 3), (3, 4, 2)]))
 def test_deep_to_shallow_matches_residuez(seed, depth, width):
     deep = _deep_model(seed, depth, width)
     shallow = deep_to_shallow(deep)
@@ -380,11 +437,14 @@ def test_deep_to_shallow_matches_residuez(seed, depth, width):
     assert np.max(np.abs(residues - r_bumped)) > tol
 
 
-@hsettings(max_examples=scaled_examples(0.2))
-@given(seed=st.integers(0, 2**32 - 1), shape=st.sampled_from([(1, 3), (2, 2), (3, 2), (2, 3),
-                                                               (4, 2), (2, 4), (3, 3)]))
-def test_random_deep_to_shallow_matches_residuez(seed, shape):
+@example_budgets(0.05, 0.2)
+def test_random_deep_to_shallow_matches_residuez(examples):
     # the positive comparison of the test above on random models of several shapes
+    run_examples(examples, check_random_deep_to_shallow, seed=st.integers(0, 2**32 - 1),
+                 shape=st.sampled_from([(1, 3), (2, 2), (3, 2), (2, 3), (4, 2), (2, 4), (3, 3)]))
+
+
+def check_random_deep_to_shallow(seed, shape):
     deep = _deep_model(seed, *shape)
     shallow = deep_to_shallow(deep)
     order = np.argsort(shallow.poles)
@@ -396,13 +456,17 @@ def test_random_deep_to_shallow_matches_residuez(seed, shape):
     assert np.all(np.abs(k_ref) <= tol)
 
 
-@hsettings(max_examples=scaled_examples(0.2))
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), d=st.integers(1, 3),
-       p=st.integers(1, 3), radius=st.floats(0.0, 0.99))
-def test_random_systems_converted_match_dlsim(seed, n, d, p, radius):
+@example_budgets(0.05, 0.2)
+def test_random_systems_converted_match_dlsim(examples):
+    # both converters against scipy on random sizes and spectral radii (A = 0 included)
+    run_examples(examples, check_random_system, seed=st.integers(0, 2**32 - 1),
+                 n=st.integers(1, 6), d=st.integers(1, 3), p=st.integers(1, 3),
+                 radius=st.floats(0.0, 0.99))
+
+
+def check_random_system(seed, n, d, p, radius):
     import scipy.signal  # here, not at collection: the import takes about a second
 
-    # both converters against scipy on random sizes and spectral radii (A = 0 included)
     A, B, C, D = _random_system(seed, n, d, p, radius)
     x = np.random.default_rng(seed).standard_normal((30, d))
     same = _same_step(A, B, C, D, x)
@@ -434,8 +498,11 @@ def _legs_reference(N):
 SIZES = [2, 4, 8, 16, 64]
 
 
-@pytest.mark.parametrize("N", SIZES)
-def test_legs_matrix_matches_the_formula(N):
+def test_legs_matrix_matches_the_formula():
+    check_every_case(check_legs_matrix, [(N,) for N in SIZES])
+
+
+def check_legs_matrix(N):
     A_ref, B_ref, P_ref = _legs_reference(N)
     A, B = legs_matrix(N)
     # every entry is one rounded product: agreement to 2 ulp of the entry
@@ -461,8 +528,11 @@ def _eigen_reference(N):
     return M, lam[keep], V[:, keep] / np.linalg.norm(V[:, keep], axis=0), B_ref, P_ref
 
 
-@pytest.mark.parametrize("N", SIZES)
-def test_legs_nplr_matches_an_independent_eigendecomposition(N):
+def test_legs_nplr_matches_an_independent_eigendecomposition():
+    check_every_case(check_legs_nplr, [(N,) for N in SIZES])
+
+
+def check_legs_nplr(N):
     M, lam_ref, V_ref, B_ref, P_ref = _eigen_reference(N)
     nplr = legs_nplr(N, b_clip=None)
     norm = np.linalg.norm(M, 2)
@@ -496,8 +566,11 @@ def test_legs_nplr_matches_an_independent_eigendecomposition(N):
     assert np.max(np.abs(wrong - A_ref)) > 1e6 * rebuild_tol
 
 
-@pytest.mark.parametrize("N", SIZES)
-def test_clipping_and_s4d_legs_follow_the_reference(N):
+def test_clipping_and_s4d_legs_follow_the_reference():
+    check_every_case(check_clipping_and_s4d_legs, [(N,) for N in SIZES])
+
+
+def check_clipping_and_s4d_legs(N):
     free = legs_nplr(N, b_clip=None)
     clipped = legs_nplr(N, b_clip=2.0)
     # the reference clips the imaginary part only: B̃ ↦ Re B̃ + i clip(Im B̃, -2, 2)

@@ -24,6 +24,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 
 import verify.__main__ as cli
 from theory.numbers import InvalidParameterError
@@ -165,12 +166,13 @@ def test_claim_sections_show_statement_hypotheses_margin_and_certificates(tiny_r
     assert max(map(len, blocks[0].splitlines())) <= 100  # readable lines
 
 
-def test_same_seed_same_report(tmp_path, monkeypatch):
+def test_same_seed_same_report(tiny_report, tmp_path, monkeypatch):
+    """A second run with the seed of :func:`tiny_report` writes the same report."""
     _stub_runner(monkeypatch)
+    assert cli.main(_tiny_argv(tmp_path / "again", "--seed", "4")) == 0
     reports = []
-    for name in ("a", "b"):
-        assert cli.main(_tiny_argv(tmp_path / name, "--seed", "7")) == 0
-        rep = _load(tmp_path / name)
+    for out in (tiny_report, tmp_path / "again"):
+        rep = _load(out)
         for key in ("created", "run", "environment"):
             rep.pop(key)
         for e in rep["experiments"]:
@@ -194,7 +196,7 @@ def test_plain_json_report_validates_against_the_same_schema(tmp_path, capsys):
     assert "experiments" not in rep and "environment" not in rep
 
 
-@pytest.mark.parametrize(("where", "value", "message"), [
+BROKEN_REPORTS = [
     (("claims", 0, "tiers", 0, "worst_margin"), "inf", "is not of type"),
     (("claims", 0, "tiers", 0, "worst_margin_kind"), "finite", "is not of type 'number'"),
     (("claims", 0, "tiers", 0, "unit"), "decade", "is not one of"),
@@ -202,30 +204,38 @@ def test_plain_json_report_validates_against_the_same_schema(tmp_path, capsys):
     (("environment", "git", "commit"), "main", "does not match"),
     (("experiments", 0, "figure"), "/abs/stub.png", "is not valid under any"),
     (("seed",), -1, "less than the minimum"),
-])
-def test_schema_rejects_a_broken_report(tiny_report, where, value, message):
+]
+
+
+def test_schema_rejects_a_broken_report(tiny_report):
     rep = _load(tiny_report)
     validate(rep)
-    broken = copy.deepcopy(rep)
-    target = broken
-    for key in where[:-1]:
-        target = target[key]
-    if where[-1] == "worst_margin_kind":  # an exact tier claiming a finite margin
-        target = next(t for t in broken["claims"][0]["tiers"] if t["worst_margin"] is None)
-    target[where[-1]] = value
-    with pytest.raises(jsonschema.ValidationError, match=re.escape(message)):
-        validate(broken)
+
+    def check(where, value, message):
+        broken = copy.deepcopy(rep)
+        target = broken
+        for key in where[:-1]:
+            target = target[key]
+        if where[-1] == "worst_margin_kind":  # an exact tier claiming a finite margin
+            target = next(t for t in broken["claims"][0]["tiers"] if t["worst_margin"] is None)
+        target[where[-1]] = value
+        with pytest.raises(jsonschema.ValidationError, match=re.escape(message)):
+            validate(broken)
+
+    check_every_case(check, BROKEN_REPORTS)
 
 
-@pytest.mark.parametrize(("key", "message"), [
-    ("claims", "is a required property"), ("ok", "is a required property"),
-    ("environment", "is a dependency of 'experiments'"),
-    ("run", "is a dependency of 'experiments'")])
-def test_schema_requires_the_top_level_members(tiny_report, key, message):
-    rep = _load(tiny_report)
-    rep.pop(key)
-    with pytest.raises(jsonschema.ValidationError, match=re.escape(message)):
-        validate(rep)
+def test_schema_requires_the_top_level_members(tiny_report):
+    def check(key, message):
+        rep = _load(tiny_report)
+        rep.pop(key)
+        with pytest.raises(jsonschema.ValidationError, match=re.escape(message)):
+            validate(rep)
+
+    check_every_case(check, [("claims", "is a required property"),
+                             ("ok", "is a required property"),
+                             ("environment", "is a dependency of 'experiments'"),
+                             ("run", "is a dependency of 'experiments'")])
 
 
 def test_schema_is_valid_draft_2020_12_and_ships_in_the_package():

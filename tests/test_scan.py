@@ -15,9 +15,9 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.optimize
-from hypothesis import given, settings
+from bad_input_cases import check_every_case
 from hypothesis import strategies as st
-from strategies import smoke_and_full
+from strategies import example_budgets, run_examples, smoke_and_full
 
 from theory.linear import UnstableModelError
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
@@ -28,6 +28,8 @@ TOL = tolerance(NumberKind.FLOAT)  # eps^0.8 relative to the magnitude bound of 
 LONG_TOL = 1e-14  # the accuracy target of the spec at |λ| = 1 - 1e-5, T = 65536
 SPECIAL_T = (1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 63, 64, 65)  # {1, 2, 2^k, 2^k ± 1}; no T = 0
 EPS = float(np.finfo(np.float64).eps)
+KINDS = ("real-diagonal", "complex-diagonal", "real-dense", "complex-dense")
+METHODS = ("auto", "chunked", "sequential", "reference")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,11 +119,7 @@ def make_model(rng, m, d, p, *, dense=False, complex_=False, with_d=False, radiu
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("T", SPECIAL_T)
-@pytest.mark.parametrize(
-    "kind", ["real-diagonal", "complex-diagonal", "real-dense", "complex-dense"]
-)
-def test_special_lengths_match_loop_and_mpmath(T, kind):
+def check_special_length(T, kind):
     rng = np.random.default_rng(T)
     dense, complex_ = kind.endswith("dense"), kind.startswith("complex")
     A, B, C, D = make_model(rng, 3, 2, 2, dense=dense, complex_=complex_, with_d=True)
@@ -136,6 +134,14 @@ def test_special_lengths_match_loop_and_mpmath(T, kind):
             assert y.shape == (2, T, 2)
             assert_scan_close(y, ref, scale)
             assert_scan_close(y, seq, scale)
+
+
+# The mpmath oracle costs O(T) per case: the default run stops at T = 9 (one and two chunks of
+# 4, one chunk of 7 and one step more, a part of a chunk of 16), all lengths run under
+# ``extended``.
+@pytest.mark.parametrize("lengths", smoke_and_full(SPECIAL_T[:8], SPECIAL_T))
+def test_special_lengths_match_loop_and_mpmath(lengths):
+    check_every_case(check_special_length, [(T, kind) for T in lengths for kind in KINDS])
 
 
 def test_pass_through_mode_lambda_zero():
@@ -176,14 +182,17 @@ def test_real_inputs_give_real_output_and_complex_otherwise():
     assert linear_scan(A, B, C, x, method="reference").dtype == np.longdouble
 
 
-@pytest.mark.parametrize("T", [1, 5])
-def test_empty_batch_and_short_sequences_shape(T):
+def test_empty_batch_and_short_sequences_shape():
     rng = np.random.default_rng(4)
     A, B, C, _ = make_model(rng, 3, 2, 4)
-    for method in ("auto", "sequential", "reference"):
-        y = linear_scan(A, B, C, np.ones((2, 3, T, 2)), method=method)
-        assert y.shape == (2, 3, T, 4)
-    assert linear_scan(A, B, C, np.ones((0, T, 2))).shape == (0, T, 4)
+
+    def check(T):
+        for method in ("auto", "sequential", "reference"):
+            y = linear_scan(A, B, C, np.ones((2, 3, T, 2)), method=method)
+            assert y.shape == (2, 3, T, 4)
+        assert linear_scan(A, B, C, np.ones((0, T, 2))).shape == (0, T, 4)
+
+    check_every_case(check, [(1,), (5,)])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -201,7 +210,9 @@ def long_memory():
     return lam, B, C, x, linear_scan(lam, B, C, x, method="reference")
 
 
-@pytest.mark.parametrize("chunk", [None, 16, 64, 256])
+# The automatic chunk in the default run, the fixed chunks under ``extended``.
+@pytest.mark.parametrize("chunk", [None, *(pytest.param(c, marks=pytest.mark.extended)
+                                           for c in (16, 64, 256))])
 def test_long_memory_accuracy(long_memory, chunk):
     lam, B, C, x, ref = long_memory
     assert max_relative_error(linear_scan(lam, B, C, x, chunk=chunk), ref) <= LONG_TOL
@@ -420,7 +431,8 @@ def test_carry_bound_is_an_upper_bound_and_detects_overflow(monkeypatch):
         assert exact * (1 - 1e-12) <= bound < np.inf
 
 
-@pytest.mark.parametrize("T", [8192, pytest.param(65536, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("T", [2048, pytest.param(8192, marks=pytest.mark.extended),
+                               pytest.param(65536, marks=pytest.mark.slow)])
 def test_long_double_reference_agrees_with_mpmath(T):
     """The reference itself: one slow mode against 30-digit mpmath.
 
@@ -447,12 +459,15 @@ def test_long_double_reference_agrees_with_mpmath(T):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dense", [False, True])
-@pytest.mark.parametrize(
-    "param_batch, x_batch",
-    [((5,), (5,)), ((4, 1), (4, 3)), ((3,), (2, 1)), ((), (2, 3)), ((2, 3), ())],
-)
-def test_batched_parameters_match_loop_over_instances(dense, param_batch, x_batch):
+BATCH_SHAPES = [((5,), (5,)), ((4, 1), (4, 3)), ((3,), (2, 1)), ((), (2, 3)), ((2, 3), ())]
+
+
+def test_batched_parameters_match_loop_over_instances():
+    check_every_case(check_batched_parameters, [(dense, *shapes) for shapes in BATCH_SHAPES
+                                                for dense in (False, True)])
+
+
+def check_batched_parameters(dense, param_batch, x_batch):
     rng = np.random.default_rng(8)
     m, d, p, T = 3, 2, 2, 37
     models = [make_model(rng, m, d, p, dense=dense, complex_=True, with_d=True)
@@ -490,23 +505,28 @@ def test_batched_square_diagonal_needs_the_keyword():
 # ----------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    m=st.integers(1, 6),
-    d=st.integers(1, 3),
-    p=st.integers(1, 3),
-    T=st.integers(1, 70),
-    batch=st.lists(st.integers(1, 3), max_size=2).map(tuple),
-    dense=st.booleans(),
-    complex_params=st.booleans(),
-    complex_x=st.booleans(),
-    with_d=st.booleans(),
-    chunk=st.one_of(st.none(), st.integers(1, 9)),
-)
-def test_random_shapes_chunked_equals_loop(
-    seed, m, d, p, T, batch, dense, complex_params, complex_x, with_d, chunk
-):
+# 40 examples before the profile-scaled budgets: ``full`` keeps at least as many (0.8 of the
+# profile's 50 or 100), the default run a quarter of that.
+@example_budgets(0.2, 0.8)
+def test_random_shapes_chunked_equals_loop(examples):
+    run_examples(
+        examples, check_random_shapes,
+        seed=st.integers(0, 2**32 - 1),
+        m=st.integers(1, 6),
+        d=st.integers(1, 3),
+        p=st.integers(1, 3),
+        T=st.integers(1, 70),
+        batch=st.lists(st.integers(1, 3), max_size=2).map(tuple),
+        dense=st.booleans(),
+        complex_params=st.booleans(),
+        complex_x=st.booleans(),
+        with_d=st.booleans(),
+        chunk=st.one_of(st.none(), st.integers(1, 9)),
+    )
+
+
+def check_random_shapes(seed, m, d, p, T, batch, dense, complex_params, complex_x, with_d,
+                        chunk):
     rng = np.random.default_rng(seed)
     A, B, C, D = make_model(rng, m, d, p, dense=dense, complex_=complex_params, with_d=with_d,
                             radius=rng.uniform(0, 0.99))
@@ -635,9 +655,12 @@ def test_max_relative_error_definition():
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dense", [False, True])
-@pytest.mark.parametrize("T", [1, 5, 300])
-def test_kernel_is_the_impulse_response(dense, T):
+def test_kernel_is_the_impulse_response():
+    check_every_case(check_kernel_impulse_response,
+                     [(dense, T) for T in (1, 5, 300) for dense in (False, True)])
+
+
+def check_kernel_impulse_response(dense, T):
     rng = np.random.default_rng(12)
     A, B, C, D = make_model(rng, 5, 2, 3, dense=dense, complex_=True, with_d=True)
     K = kernel(A, B, C, T, D)
@@ -712,48 +735,54 @@ def test_choose_chunk_follows_the_shape():
 GOOD = dict(A=np.array([0.5, -0.2]), B=np.ones((2, 1)), C=np.ones((1, 2)), x=np.ones((3, 1)))
 
 
-@pytest.mark.parametrize(
-    "change, name",
-    [
-        (dict(A=np.array([0.5, 0.2, 0.1])), "A"),  # m from A disagrees with B
-        (dict(B=np.ones(2)), "B"),
-        (dict(C=np.ones((1, 3))), "C"),
-        (dict(D=np.ones((2, 1))), "D"),
-        (dict(x=np.ones((3, 2))), "x"),
-        (dict(x=np.ones(3)), "x"),
-        (dict(A=np.array(0.5)), "A"),
-        (dict(A=np.array([0.5, np.nan])), "A"),
-        (dict(B=np.array([[1.0], [np.inf]])), "B"),
-        (dict(C=np.array([[np.nan, 1.0]])), "C"),
-        (dict(D=np.array([[np.inf]])), "D"),
-        (dict(x=np.array([[1.0], [np.nan], [2.0]])), "x"),
-        (dict(x=np.array([["a"], ["b"], ["c"]])), "x"),
-        (dict(B=np.ones((2, 1), dtype=bool)), "B"),
-        (dict(A=np.ones((4, 2)) * 0.1, B=np.ones((3, 2, 1))), "A, B, C, D"),
-        (dict(A=np.ones((4, 2)) * 0.1, x=np.ones((3, 3, 1))), "x"),
-        (dict(x=np.ones((0, 1))), "x"),  # T = 0
-        (dict(x=np.ones((2, 0, 1))), "x"),
-        (dict(x=np.full((3, 1), np.longdouble(2.0) ** 1100)), "x"),  # overflows float64
-        (dict(B=[[1.0], ["b"]]), "B"),
-        (dict(C=np.array([[mpmath.mpf(1), 1.0]], dtype=object)), "C"),
-        (dict(A=np.array([0.5, np.inf])), "A"),
-    ],
-)
-def test_bad_input_names_the_parameter(change, name):
-    args = {**GOOD, **change}
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        linear_scan(args["A"], args["B"], args["C"], args["x"], args.get("D"))
+BAD_INPUT = [
+    (dict(A=np.array([0.5, 0.2, 0.1])), "A"),  # m from A disagrees with B
+    (dict(B=np.ones(2)), "B"),
+    (dict(C=np.ones((1, 3))), "C"),
+    (dict(D=np.ones((2, 1))), "D"),
+    (dict(x=np.ones((3, 2))), "x"),
+    (dict(x=np.ones(3)), "x"),
+    (dict(A=np.array(0.5)), "A"),
+    (dict(A=np.array([0.5, np.nan])), "A"),
+    (dict(B=np.array([[1.0], [np.inf]])), "B"),
+    (dict(C=np.array([[np.nan, 1.0]])), "C"),
+    (dict(D=np.array([[np.inf]])), "D"),
+    (dict(x=np.array([[1.0], [np.nan], [2.0]])), "x"),
+    (dict(x=np.array([["a"], ["b"], ["c"]])), "x"),
+    (dict(B=np.ones((2, 1), dtype=bool)), "B"),
+    (dict(A=np.ones((4, 2)) * 0.1, B=np.ones((3, 2, 1))), "A, B, C, D"),
+    (dict(A=np.ones((4, 2)) * 0.1, x=np.ones((3, 3, 1))), "x"),
+    (dict(x=np.ones((0, 1))), "x"),  # T = 0
+    (dict(x=np.ones((2, 0, 1))), "x"),
+    (dict(x=np.full((3, 1), np.longdouble(2.0) ** 1100)), "x"),  # overflows float64
+    (dict(B=[[1.0], ["b"]]), "B"),
+    (dict(C=np.array([[mpmath.mpf(1), 1.0]], dtype=object)), "C"),
+    (dict(A=np.array([0.5, np.inf])), "A"),
+]
 
 
-@pytest.mark.parametrize(
-    "A", [np.array([0.5, 1.0]), np.array([0.5, 0.6 + 0.8j]), np.array([[0.5, 0.0], [0.0, -1.2]]),
-          np.array([[0.0, 1.0], [-1.0, 0.0]]), np.array([[0.9, 10.0], [0.0, 1.0]])]
-)
-def test_unstable_transition_is_refused(A):
-    with pytest.raises(UnstableModelError, match="^A:"):
-        linear_scan(A, GOOD["B"], GOOD["C"], GOOD["x"])
-    with pytest.raises(UnstableModelError, match="^A:"):
-        kernel(A, GOOD["B"], GOOD["C"], 4)
+def test_bad_input_names_the_parameter():
+    def check(change, name):
+        args = {**GOOD, **change}
+        with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+            linear_scan(args["A"], args["B"], args["C"], args["x"], args.get("D"))
+
+    check_every_case(check, BAD_INPUT)
+
+
+UNSTABLE = [np.array([0.5, 1.0]), np.array([0.5, 0.6 + 0.8j]),
+            np.array([[0.5, 0.0], [0.0, -1.2]]), np.array([[0.0, 1.0], [-1.0, 0.0]]),
+            np.array([[0.9, 10.0], [0.0, 1.0]])]
+
+
+def test_unstable_transition_is_refused():
+    def check(A):
+        with pytest.raises(UnstableModelError, match="^A:"):
+            linear_scan(A, GOOD["B"], GOOD["C"], GOOD["x"])
+        with pytest.raises(UnstableModelError, match="^A:"):
+            kernel(A, GOOD["B"], GOOD["C"], 4)
+
+    check_every_case(check, [(A,) for A in UNSTABLE])
 
 
 def test_stable_non_normal_dense_is_accepted():
@@ -764,33 +793,41 @@ def test_stable_non_normal_dense_is_accepted():
                       magnitude(A, GOOD["B"], GOOD["C"], np.ones((100, 1))))
 
 
-@pytest.mark.parametrize(
-    "kwargs, name",
-    [(dict(method="fast"), "method"), (dict(chunk=0), "chunk"), (dict(chunk=2.5), "chunk"),
-     (dict(chunk=True), "chunk"), (dict(chunk=-3), "chunk"), (dict(method=None), "method"),
-     (dict(method=["auto"]), "method"), (dict(diagonal="yes"), "diagonal"),
-     (dict(diagonal=1), "diagonal")],
-)
-def test_bad_options_name_the_option(kwargs, name):
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+BAD_OPTIONS = [
+    (dict(method="fast"), "method"), (dict(chunk=0), "chunk"), (dict(chunk=2.5), "chunk"),
+    (dict(chunk=True), "chunk"), (dict(chunk=-3), "chunk"), (dict(method=None), "method"),
+    (dict(method=["auto"]), "method"), (dict(diagonal="yes"), "diagonal"),
+    (dict(diagonal=1), "diagonal")]
 
 
-@pytest.mark.parametrize("T", [0, -1, 2.0, True, None, np.int64(0)])
-def test_kernel_bad_length(T):
-    with pytest.raises(InvalidParameterError, match="^T:"):
-        kernel(GOOD["A"], GOOD["B"], GOOD["C"], T)
+def test_bad_options_name_the_option():
+    def check(kwargs, name):
+        with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+            linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+
+    check_every_case(check, BAD_OPTIONS)
 
 
-@pytest.mark.parametrize(
-    "change, name",
-    [(dict(A=np.array([0.5, np.nan])), "A"), (dict(B=np.ones(2)), "B"),
-     (dict(D=np.ones((1, 2))), "D"), (dict(diagonal="no"), "diagonal")],
-)
-def test_kernel_bad_parameters_name_the_parameter(change, name):
-    args = {**GOOD, "D": None, "diagonal": None, **change}
-    with pytest.raises(InvalidParameterError, match=f"^{name}:"):
-        kernel(args["A"], args["B"], args["C"], 4, args["D"], diagonal=args["diagonal"])
+def test_kernel_bad_length():
+    def check(T):
+        with pytest.raises(InvalidParameterError, match="^T:"):
+            kernel(GOOD["A"], GOOD["B"], GOOD["C"], T)
+
+    check_every_case(check, [(0,), (-1,), (2.0,), (True,), (None,), (np.int64(0),)])
+
+
+KERNEL_BAD_PARAMETERS = [
+    (dict(A=np.array([0.5, np.nan])), "A"), (dict(B=np.ones(2)), "B"),
+    (dict(D=np.ones((1, 2))), "D"), (dict(diagonal="no"), "diagonal")]
+
+
+def test_kernel_bad_parameters_name_the_parameter():
+    def check(change, name):
+        args = {**GOOD, "D": None, "diagonal": None, **change}
+        with pytest.raises(InvalidParameterError, match=f"^{name}:"):
+            kernel(args["A"], args["B"], args["C"], 4, args["D"], diagonal=args["diagonal"])
+
+    check_every_case(check, KERNEL_BAD_PARAMETERS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -798,11 +835,15 @@ def test_kernel_bad_parameters_name_the_parameter(change, name):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["auto", "chunked", "sequential"])
-@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int64, np.longdouble])
-def test_real_inputs_become_float64(method, dtype):
+def test_real_inputs_become_float64():
     """float16/32 and small integers convert exactly, long double is rounded once: the result
     equals the one from the float64-converted input, bit for bit, and is float64."""
+    check_every_case(check_real_input_becomes_float64,
+                     [(method, dtype) for dtype in (np.float32, np.float16, np.int64, np.longdouble)
+                      for method in ("auto", "chunked", "sequential")])
+
+
+def check_real_input_becomes_float64(method, dtype):
     rng = np.random.default_rng(23)
     A, B, C, D = make_model(rng, 3, 2, 2, with_d=True)
     x = rng.integers(-8, 8, (2, 40, 2)) if dtype is np.int64 else rng.standard_normal((2, 40, 2))
@@ -832,10 +873,13 @@ def test_reference_keeps_long_double_input():
     assert scan_stack(layers, x, method="reference").dtype == np.longdouble
 
 
-@pytest.mark.parametrize("method", ["auto", "chunked", "sequential", "reference"])
-def test_complex_feed_through_alone_makes_the_output_complex(method):
+def test_complex_feed_through_alone_makes_the_output_complex():
     """Regression: a complex ``D`` with real ``A, B, C, x`` lost its imaginary part (loop) or
     crashed (chunked)."""
+    check_every_case(check_complex_feed_through, [(method,) for method in METHODS])
+
+
+def check_complex_feed_through(method):
     rng = np.random.default_rng(24)
     A, B, C, _ = make_model(rng, 3, 2, 2)
     D = rng.standard_normal((2, 2)) + 1j * rng.standard_normal((2, 2))
@@ -864,23 +908,49 @@ def test_complex64_becomes_complex128():
 # ----------------------------------------------------------------------------------------------
 
 
-# Without the optional jax and numba peers in the default run (3 s of CPU); with them, when
-# installed, under ``extended`` (importing and compiling them takes about 25 s of CPU).
-@pytest.mark.parametrize("peers", smoke_and_full(("--no-peers",), ()))
-def test_benchmark_quick_smoke_run(capsys, monkeypatch, peers):
+def bench_scan_module(monkeypatch):
+    """``benchmarks/bench_scan.py``, loaded as the module ``bench_scan`` for the test."""
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scan.py"
     spec = importlib.util.spec_from_file_location("bench_scan", path)
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "bench_scan", module)  # dataclasses look the module up
     spec.loader.exec_module(module)
+    return module
+
+
+# The timed runs under ``extended``: without the optional jax and numba peers (3 s of CPU) and
+# with them, when installed (importing and compiling them takes about 25 s of CPU). The default
+# run checks the benchmarked methods themselves (the test below).
+@pytest.mark.extended
+@pytest.mark.parametrize("peers", [pytest.param(("--no-peers",), id="no-peers"),
+                                   pytest.param((), id="peers")])
+def test_benchmark_quick_smoke_run(capsys, monkeypatch, peers):
+    module = bench_scan_module(monkeypatch)
     assert module.main(["--quick", "--repeats", "1", *peers]) == 0
     out = capsys.readouterr().out
     assert "S1 complex diagonal" in out and "of dgemm throughput" in out
 
 
-@pytest.mark.parametrize("with_D", [False, True])
-@pytest.mark.parametrize("diagonal", [True, False])
-def test_memoryless_fast_path_matches_the_loop(with_D, diagonal):
+def test_benchmarked_methods_agree_with_the_reference_on_the_quick_shapes(monkeypatch):
+    """Smoke version of the benchmark run (no timing): every method it times on the quick
+    S1-S3 shapes gives the long-double reference's result (measured: below 1e-15)."""
+    module = bench_scan_module(monkeypatch)
+    cases = module.make_cases(True, np.random.default_rng(0))
+    assert [case.name[:2] for case in cases] == ["S1", "S2", "S3"]
+    for case in cases:
+        ref = module.reference(case)
+        runs = module.methods(case)
+        assert set(runs) == {"core", "loop", "fft"} | ({"lfilter"} if case.diagonal else set())
+        for name, run in runs.items():
+            assert max_relative_error(run()[: ref.shape[0]], ref) <= TOL, (case.name, name)
+
+
+def test_memoryless_fast_path_matches_the_loop():
+    check_every_case(check_memoryless_fast_path,
+                     [(with_D, diagonal) for diagonal in (True, False) for with_D in (False, True)])
+
+
+def check_memoryless_fast_path(with_D, diagonal):
     rng = np.random.default_rng(11)
     m, d, p, T = 40, 3, 2, 33
     A = np.zeros(m) if diagonal else np.zeros((m, m))
@@ -903,11 +973,12 @@ def test_memoryless_fast_path_matches_the_loop(with_D, diagonal):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["auto", "chunked", "sequential", "reference"])
-@pytest.mark.parametrize("kind", ["real-diagonal", "complex-diagonal", "real-dense",
-                                  "complex-dense"])
-def test_time_blocks_agree_with_the_unblocked_scan(method, kind):
+def test_time_blocks_agree_with_the_unblocked_scan():
     """Blocks of 1 step, of a non-multiple of the chunk, of a multiple, and longer than T."""
+    check_every_case(check_time_blocks, [(method, kind) for kind in KINDS for method in METHODS])
+
+
+def check_time_blocks(method, kind):
     rng = np.random.default_rng(41)
     dense, complex_ = kind.endswith("dense"), kind.startswith("complex")
     A, B, C, D = make_model(rng, 4, 2, 3, dense=dense, complex_=complex_, with_d=True)
@@ -981,9 +1052,12 @@ def _peak_bytes(run):
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("method", ["chunked", "sequential"])
+# The loop takes 3/4 of the cost and its streamed peak needs the long run to show the margin of
+# 5 to the whole output: it runs under ``extended``.
+@pytest.mark.parametrize("method", ["chunked", pytest.param("sequential",
+                                                            marks=pytest.mark.extended)])
 def test_blocked_memory_is_bounded_by_the_block_not_by_T(method):
-    """Streaming 4x more steps in blocks of 512 needs no more memory (tracemalloc, no timing);
+    """Streaming 4x more steps in blocks of 256 needs no more memory (tracemalloc, no timing);
     the unblocked scan needs its whole output and more."""
     rng = np.random.default_rng(44)
     A, B, C, _ = make_model(rng, 16, 4, 4, complex_=True)
@@ -1097,13 +1171,14 @@ def test_concurrent_blas_limits_restore_the_original_once_all_leave(two_blas_thr
     assert blas_threads() == original
 
 
-@pytest.mark.parametrize("kwargs", [dict(block=0), dict(block=-2), dict(block=2.5),
-                                    dict(block=True), dict(block="8")])
-def test_bad_block_names_the_block(kwargs):
-    with pytest.raises(InvalidParameterError, match="^block:"):
-        linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
-    with pytest.raises(InvalidParameterError, match="^block:"):
-        scan.scan_blocks(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], **kwargs)
+def test_bad_block_names_the_block():
+    def check(block):
+        with pytest.raises(InvalidParameterError, match="^block:"):
+            linear_scan(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], block=block)
+        with pytest.raises(InvalidParameterError, match="^block:"):
+            scan.scan_blocks(GOOD["A"], GOOD["B"], GOOD["C"], GOOD["x"], block=block)
+
+    check_every_case(check, [(0,), (-2,), (2.5,), (True,), ("8",)])
 
 
 def test_one_blas_thread_reinspects_the_libraries_after_an_import(

@@ -7,10 +7,13 @@ memory bounded by the block, not by ``T``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from bad_input_cases import check_every_case
 from hypothesis import strategies as st
+from strategies import example_budgets, run_examples
 from test_scan import _peak_bytes
 
 from theory.linear import UnstableModelError
@@ -68,9 +71,12 @@ def streamed(A, B, C, blocks, D=None, **kwargs):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["auto", "chunked", "sequential"])
-@pytest.mark.parametrize("kind", KINDS)
-def test_uneven_blocks_give_the_whole_array_scan(kind, method):
+def test_uneven_blocks_give_the_whole_array_scan():
+    check_every_case(check_uneven_blocks,
+                     itertools.product(KINDS, ("auto", "chunked", "sequential")))
+
+
+def check_uneven_blocks(kind, method):
     rng = np.random.default_rng(KINDS.index(kind))
     A, B, C, D = model(rng, kind)
     x = rng.standard_normal((3, 500, 2))
@@ -82,10 +88,13 @@ def test_uneven_blocks_give_the_whole_array_scan(kind, method):
     assert_close(y, linear_scan(A, B, C, x, D, method="reference").astype(y.dtype), scale)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_blocks_of_whole_chunks_carry_the_state_as_scan_blocks(kind):
+def test_blocks_of_whole_chunks_carry_the_state_as_scan_blocks():
     """Blocks that are multiples of the chunk stay chunked: the outputs of scan_blocks, bit for
     bit (the same chunk products, the same state rounded once per block)."""
+    check_every_case(check_whole_chunks, [(kind,) for kind in KINDS])
+
+
+def check_whole_chunks(kind):
     rng = np.random.default_rng(10 + KINDS.index(kind))
     A, B, C, D = model(rng, kind)
     x = rng.standard_normal((2, 640, 2))
@@ -109,11 +118,18 @@ def test_a_chunked_block_hands_its_tail_to_the_loop():
     assert not np.all(np.abs(fresh - y).max(axis=-2) <= TOL * scale)
 
 
-@settings(max_examples=30)
-@given(sizes=st.lists(st.integers(1, 70), min_size=1, max_size=8),
-       kind=st.sampled_from(KINDS), method=st.sampled_from(["auto", "chunked", "sequential"]),
-       seed=st.integers(0, 2**16))
-def test_any_partition_of_time_gives_the_whole_array_scan(sizes, kind, method, seed):
+# 30 examples before the profile-scaled budgets: ``full`` keeps at least as many (0.6 of the
+# profile's 50 or 100), the default run a quarter of that.
+@example_budgets(0.15, 0.6)
+def test_any_partition_of_time_gives_the_whole_array_scan(examples):
+    run_examples(examples, check_partition,
+                 sizes=st.lists(st.integers(1, 70), min_size=1, max_size=8),
+                 kind=st.sampled_from(KINDS),
+                 method=st.sampled_from(["auto", "chunked", "sequential"]),
+                 seed=st.integers(0, 2**16))
+
+
+def check_partition(sizes, kind, method, seed):
     rng = np.random.default_rng(seed)
     A, B, C, D = model(rng, kind, m=3, d=2, p=2)
     x = rng.standard_normal((2, sum(sizes), 2))
@@ -186,29 +202,31 @@ def _blocks(*shapes, dtype=float):
     return [np.ones(shape, dtype=dtype) for shape in shapes]
 
 
-@pytest.mark.parametrize(
-    ("blocks", "index", "match"),
-    [
-        ([np.ones((4, 2)), np.ones((4, 2)), np.array([[1.0, np.nan]] * 3)], 2, "finite"),
-        ([np.ones((4, 2)), np.array([[np.inf, 0.0]])], 1, "finite"),
-        (_blocks((4, 2), (4, 3)), 1, "d = 2"),
-        (_blocks((3, 4, 2), (2, 4, 2)), 1, r"shape \(3, K, 2\) of blocks\[0\]"),
-        (_blocks((4, 2), (3, 4, 2)), 1, r"shape \(K, 2\) of blocks\[0\]"),
-        (_blocks((4, 2), (0, 2)), 1, "at least one time step"),
-        (_blocks((0, 2)), 0, "at least one time step"),
-        (_blocks((4, 2), (4,)), 1, "expected shape"),
-        ([np.ones((4, 2)), np.ones((4, 2)) + 1j], 1, "complex entries after real"),
-        ([np.ones((4, 2)) + 1j, np.ones((4, 2))], 1, "real entries after complex"),
-        ([np.ones((4, 2)), np.array([["a", "b"]])], 1, "numbers"),
-        ([np.ones((4, 2)), np.ones((4, 2), dtype=bool)], 1, "numbers"),
-    ],
-)
-def test_a_bad_block_is_refused_with_its_index(blocks, index, match):
-    stream = scan_stream(*GOOD[:3], iter(blocks), GOOD[3], method="chunked", chunk=4)
-    for _ in range(index):  # the blocks before the bad one are scanned and yielded
-        next(stream)
-    with pytest.raises(InvalidParameterError, match=rf"^blocks\[{index}\]: .*{match}"):
-        next(stream)
+BAD_BLOCKS = [
+    ([np.ones((4, 2)), np.ones((4, 2)), np.array([[1.0, np.nan]] * 3)], 2, "finite"),
+    ([np.ones((4, 2)), np.array([[np.inf, 0.0]])], 1, "finite"),
+    (_blocks((4, 2), (4, 3)), 1, "d = 2"),
+    (_blocks((3, 4, 2), (2, 4, 2)), 1, r"shape \(3, K, 2\) of blocks\[0\]"),
+    (_blocks((4, 2), (3, 4, 2)), 1, r"shape \(K, 2\) of blocks\[0\]"),
+    (_blocks((4, 2), (0, 2)), 1, "at least one time step"),
+    (_blocks((0, 2)), 0, "at least one time step"),
+    (_blocks((4, 2), (4,)), 1, "expected shape"),
+    ([np.ones((4, 2)), np.ones((4, 2)) + 1j], 1, "complex entries after real"),
+    ([np.ones((4, 2)) + 1j, np.ones((4, 2))], 1, "real entries after complex"),
+    ([np.ones((4, 2)), np.array([["a", "b"]])], 1, "numbers"),
+    ([np.ones((4, 2)), np.ones((4, 2), dtype=bool)], 1, "numbers"),
+]
+
+
+def test_a_bad_block_is_refused_with_its_index():
+    def check(blocks, index, match):
+        stream = scan_stream(*GOOD[:3], iter(blocks), GOOD[3], method="chunked", chunk=4)
+        for _ in range(index):  # the blocks before the bad one are scanned and yielded
+            next(stream)
+        with pytest.raises(InvalidParameterError, match=rf"^blocks\[{index}\]: .*{match}"):
+            next(stream)
+
+    check_every_case(check, BAD_BLOCKS)
 
 
 def test_float32_and_integer_blocks_follow_the_dtype_rules():
@@ -226,23 +244,27 @@ def test_an_empty_stream_is_refused_when_it_ends():
         next(stream)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "match"),
-    [({"blocks": np.ones((4, 2))}, "^blocks: .*ndarray"),
-     ({"blocks": "abc"}, "^blocks: .*str"),
-     ({"blocks": 5}, "^blocks: expected an iterable"),
-     ({"method": "bogus"}, "^method:"),
-     ({"chunk": 0}, "^chunk:"),
-     ({"diagonal": "yes"}, "^diagonal:"),
-     ({"D": np.ones((3, 3))}, "^D:"),
-     ({"A": np.array([0.5, np.nan, 0.1, 0.2])}, "^A:")],
-)
-def test_bad_arguments_are_refused_on_calling(kwargs, match):
+BAD_ARGUMENTS = [
+    ({"blocks": np.ones((4, 2))}, "^blocks: .*ndarray"),
+    ({"blocks": "abc"}, "^blocks: .*str"),
+    ({"blocks": 5}, "^blocks: expected an iterable"),
+    ({"method": "bogus"}, "^method:"),
+    ({"chunk": 0}, "^chunk:"),
+    ({"diagonal": "yes"}, "^diagonal:"),
+    ({"D": np.ones((3, 3))}, "^D:"),
+    ({"A": np.array([0.5, np.nan, 0.1, 0.2])}, "^A:"),
+]
+
+
+def test_bad_arguments_are_refused_on_calling():
     """Options, parameters and the type of ``blocks`` are checked before any block is read."""
-    args = {"A": GOOD[0], "B": GOOD[1], "C": GOOD[2], "D": GOOD[3],
-            "blocks": _never_read()} | kwargs
-    with pytest.raises(InvalidParameterError, match=match):
-        scan_stream(**args)
+    def check(kwargs, match):
+        args = {"A": GOOD[0], "B": GOOD[1], "C": GOOD[2], "D": GOOD[3],
+                "blocks": _never_read()} | kwargs
+        with pytest.raises(InvalidParameterError, match=match):
+            scan_stream(**args)
+
+    check_every_case(check, BAD_ARGUMENTS)
 
 
 def test_an_unstable_model_is_refused_on_calling():
@@ -263,7 +285,10 @@ def _never_read():
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method", ["chunked", "sequential"])
+# The loop's streamed peak (1.2 MB) needs the long run to show the margin of 5 to the whole
+# output, and the loop takes 3/4 of the cost: it runs under ``extended``.
+@pytest.mark.parametrize("method", ["chunked", pytest.param("sequential",
+                                                            marks=pytest.mark.extended)])
 def test_memory_is_bounded_by_the_block_not_by_T(method):
     """Streaming 4x more steps of generated blocks needs no more memory (tracemalloc, no
     timing); the whole-array scan needs its whole input and output."""
