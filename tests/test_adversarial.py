@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
+from strategies import smoke_and_full
 
 from theory.numbers import InvalidParameterError
 from verify.adversarial import (
@@ -39,9 +41,13 @@ def test_bad_inputs() -> None:
         worst_ratio_search(0, 2, np.random.default_rng(0))
 
 
-def test_small_search_stays_under_forest_bound() -> None:
+@pytest.mark.parametrize("budget", smoke_and_full(
+    {"maxiter": 1, "popsize": 1, "polish_iter": 10},  # 42 evaluations
+    {"maxiter": 2, "popsize": 3, "polish_iter": 20},  # 212 evaluations
+))
+def test_small_search_stays_under_forest_bound(budget: dict[str, int]) -> None:
     res = worst_ratio_search(2, 2, np.random.default_rng(0), constructions=("forest",),
-                             maxiter=2, popsize=3, polish_iter=20)
+                             **budget)
     assert 0 < res.ratio <= 2 ** (1 / 3) * (1 + 1e-12)
     assert res.evaluations > 10 and not res.failures
     again, _ = ratio_of(res.target, 2, 2, ("forest",))
@@ -68,7 +74,8 @@ def test_best_construction_stays_under_two(shape: tuple[int, int]) -> None:
     assert res.ratio <= 2 ** ((shape[0] - 1) / (shape[0] + 1)) * (1 + 1e-12)
 
 
-@pytest.mark.parametrize("call, name", [
+#: Cases ``(call, name)`` of :func:`test_bad_input_names_the_parameter`.
+BAD_INPUT_NAMES_THE_PARAMETER_CASES = [
     (lambda: search_bounds(0, 4.0), "n"),
     (lambda: search_bounds(3, math.nan), "decades"),
     (lambda: search_bounds(3, math.inf), "decades"),
@@ -93,7 +100,14 @@ def test_best_construction_stays_under_two(shape: tuple[int, int]) -> None:
      "constructions"),
     (lambda: worst_ratio_search(2, 2, 0), "rng"),
     (lambda: ratio_of(target_from_vector([0.1] * 12, 3), 2, True, ("forest",)), "width"),
-])
-def test_bad_input_names_the_parameter(call, name: str) -> None:
+]
+
+
+def _bad_input_names_the_parameter(call, name: str) -> None:
     with pytest.raises(InvalidParameterError, match=f"^{name}:"):
         call()
+
+
+def test_bad_input_names_the_parameter() -> None:
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_input_names_the_parameter, BAD_INPUT_NAMES_THE_PARAMETER_CASES)

@@ -1,16 +1,23 @@
 """Tests of the BYJL25 experiments: quick runs write their figure, print the expected table, and
 show the qualitative results; the verdict lines react to violations (negative controls); the
 figures have complete legends, mathtext labels and integer depth ticks; the command line
-honours ``--seed``."""
+honours ``--seed``.
+
+Drawing a figure takes most of a quick run's time: in the default run only the fit record's
+figure is written (smoke versions elsewhere: :func:`stand_in_for_plot` keeps what would be
+drawn, the figure tests check the content); the full versions under the ``extended`` marker
+write every PNG. :func:`stand_in_for_plot` and :func:`check_record` serve the other
+experiments' tests too."""
 
 import dataclasses
 import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from matplotlib.colors import to_hex
 from strategies import smoke_and_full
-from test_experiments_common import check_record
+from test_experiments_common import check_record, drawn_paths, stand_in_for_plot
 
 from theory.numbers import InvalidParameterError
 from verify.experiments import byjl25_fit, byjl25_norm_vs_depth
@@ -33,12 +40,21 @@ def _cli(module, monkeypatch, tmp_path, capsys, tiny, seed):
     return status, capsys.readouterr().out
 
 
+@pytest.mark.parametrize("draw", smoke_and_full(False, True))
 @pytest.mark.parametrize(("module", "tiny"), [(byjl25_fit, TINY_FIT),
                                               (byjl25_norm_vs_depth, TINY_NORM)])
-def test_cli_same_seed_same_table_and_the_seed_matters(module, tiny, monkeypatch, tmp_path,
+def test_cli_same_seed_same_table_and_the_seed_matters(module, tiny, draw, monkeypatch, tmp_path,
                                                        capsys):
+    """Drawing is most of a tiny run's time: the smoke version hands the figure to a stand-in
+    that keeps its arguments (the records' tests write the figures), the full version writes
+    the PNG of ``--out`` first."""
+    drawn = [] if draw else stand_in_for_plot(monkeypatch, module)
     status, first = _cli(module, monkeypatch, tmp_path, capsys, tiny, 7)
-    assert status == 0 and "seed=7" in first and (tmp_path / "f.png").stat().st_size > 1000
+    assert status == 0 and "seed=7" in first
+    if draw:
+        assert (tmp_path / "f.png").stat().st_size > 1000
+    else:  # drawn once, to the path of --out
+        assert drawn_paths(drawn) == [[tmp_path / "f.png"]]
     monkeypatch.setattr(module, "plot", lambda *args: None)  # the tables only, from here on
     assert _cli(module, monkeypatch, tmp_path, capsys, tiny, 7)[1] == first
     other = _cli(module, monkeypatch, tmp_path, capsys, tiny, 8)[1]
@@ -219,37 +235,51 @@ def test_large_norm_targets_have_the_requested_shallow_norm():
     np.testing.assert_allclose(ker[:, 0], res.sum(axis=1), rtol=1e-14)
 
 
-@pytest.mark.parametrize(("n", "depth", "width"), [(4, 1, 4), (4, 2, 3), (4, 3, 2), (5, 2, 3),
-                                                    (5, 4, 2), (1, 3, 1)])
-def test_minimal_width(n, depth, width):
+#: Cases ``(n, depth, width)`` of :func:`test_minimal_width`.
+MINIMAL_WIDTH_CASES = [(4, 1, 4), (4, 2, 3), (4, 3, 2), (5, 2, 3), (5, 4, 2), (1, 3, 1)]
+
+
+def _minimal_width(n, depth, width):
     assert minimal_width(n, depth) == width
     assert depth * (width - 1) + 1 >= n
     assert width == 1 or depth * (width - 2) + 1 < n
 
 
+def test_minimal_width():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_minimal_width, MINIMAL_WIDTH_CASES)
+
+
 # --------------------------------------------------------------------------- norm experiment
 #: The quick run's settings in the default run (Algorithm A on at most 2 splits instead of 5,
-#: the same targets and depths); the real ``QUICK`` settings run under the ``extended`` marker.
-SMOKE_NORM = byjl25_norm_vs_depth.Config(shallow_norms=(10.0, 1000.0), depths=(1, 2, 3, 4),
+#: the same targets, depths 1, 2 and 4 of 1-4); the real ``QUICK`` settings run under the
+#: ``extended`` marker.
+SMOKE_NORM = byjl25_norm_vs_depth.Config(shallow_norms=(10.0, 1000.0), depths=(1, 2, 4),
                                          max_splits=2)
 
 
-@pytest.fixture(scope="module", params=smoke_and_full(SMOKE_NORM, byjl25_norm_vs_depth.QUICK))
-def norm_config(request):
-    return request.param
-
-
-@pytest.fixture(scope="module")
-def norm_dir(tmp_path_factory, norm_config):
-    return tmp_path_factory.mktemp("norm")
-
-
-@pytest.fixture(scope="module")
-def norm_record(norm_dir, norm_config):
-    """The record of ``reproduce(quick=True)`` on the settings ``norm_config``."""
+@pytest.fixture(scope="module",
+                params=smoke_and_full((SMOKE_NORM, False), (byjl25_norm_vs_depth.QUICK, True)))
+def norm_quick(request, tmp_path_factory):
+    """``(settings, directory, record, drawn)`` of ``reproduce(quick=True)``: the smoke
+    version on ``SMOKE_NORM``, drawn by :func:`stand_in_for_plot` (``drawn``: its calls), the
+    full version on ``QUICK``, written (``drawn`` is ``None``)."""
+    config, draw = request.param
+    out = tmp_path_factory.mktemp("norm")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(byjl25_norm_vs_depth, "QUICK", norm_config)
-        return byjl25_norm_vs_depth.reproduce(norm_dir, quick=True, seed=0)
+        mp.setattr(byjl25_norm_vs_depth, "QUICK", config)
+        drawn = None if draw else stand_in_for_plot(mp, byjl25_norm_vs_depth)
+        return config, out, byjl25_norm_vs_depth.reproduce(out, quick=True, seed=0), drawn
+
+
+@pytest.fixture(scope="module")
+def norm_config(norm_quick):
+    return norm_quick[0]
+
+
+@pytest.fixture(scope="module")
+def norm_record(norm_quick):
+    return norm_quick[2]
 
 
 @pytest.fixture(scope="module")
@@ -257,8 +287,9 @@ def norm_run(norm_record):
     return (0 if norm_record["ok"] else 1), norm_record["table"]
 
 
-def test_norm_record(norm_record, norm_dir, norm_config):
-    check_record(norm_record, byjl25_norm_vs_depth, norm_dir, quick=True, seed=0)
+def test_norm_record(norm_quick):
+    norm_config, norm_dir, norm_record, drawn = norm_quick
+    check_record(norm_record, byjl25_norm_vs_depth, norm_dir, quick=True, seed=0, drawn=drawn)
     assert norm_record["settings"]["max_splits"] == norm_config.max_splits
     printed = _norm_rows(norm_record["table"])
     assert len(printed) == len(norm_record["rows"])
@@ -379,36 +410,41 @@ def test_norm_report_flags_violations_and_mismatches():
     assert "measured norms satisfy" in byjl25_norm_vs_depth.format_report([good], config, 0)
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: byjl25_fit.Config(poles=0), "poles"),
-        (lambda: byjl25_fit.Config(length=-1), "length"),
-        (lambda: byjl25_fit.Config(budget=float("nan")), "budget"),
-        (lambda: byjl25_fit.Config(budget=0.0), "budget"),
-        (lambda: byjl25_fit.Config(magnitudes=()), "magnitudes"),
-        (lambda: byjl25_fit.Config(magnitudes=(25.0, float("inf"))), "magnitudes"),
-        (lambda: byjl25_fit.Config(depths=(2, 0)), "depths"),
-        (lambda: byjl25_fit.Config(restarts=2.5), "restarts"),
-        (lambda: byjl25_fit.Config(iterations=0), "iterations"),
-        (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [-1.0], 3),
-         "magnitudes"),
-        (lambda: byjl25_fit.large_norm_targets(0, 2, [4.0], 3), "rng"),
-        (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [4.0], 0),
-         "length"),
-        (lambda: minimal_width(0, 2), "poles"),
-        (lambda: minimal_width(4, 0), "depth"),
-        (lambda: byjl25_fit.run("config", 0), "config"),
-        (lambda: byjl25_fit.run(byjl25_fit.QUICK, -1), "seed"),
-        (lambda: byjl25_norm_vs_depth.Config(poles=0), "poles"),
-        (lambda: byjl25_norm_vs_depth.Config(shallow_norms=(float("nan"),)), "shallow_norms"),
-        (lambda: byjl25_norm_vs_depth.Config(depths=()), "depths"),
-        (lambda: byjl25_norm_vs_depth.Config(width=0), "width"),
-        (lambda: byjl25_norm_vs_depth.Config(max_splits=0), "max_splits"),
-        (lambda: byjl25_norm_vs_depth.run("config", 0), "config"),
-        (lambda: byjl25_norm_vs_depth.run(byjl25_norm_vs_depth.QUICK, 2.5), "seed"),
-    ],
-)
-def test_bad_settings_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_settings_name_the_parameter`.
+BAD_SETTINGS_NAME_THE_PARAMETER_CASES = [
+    (lambda: byjl25_fit.Config(poles=0), "poles"),
+    (lambda: byjl25_fit.Config(length=-1), "length"),
+    (lambda: byjl25_fit.Config(budget=float("nan")), "budget"),
+    (lambda: byjl25_fit.Config(budget=0.0), "budget"),
+    (lambda: byjl25_fit.Config(magnitudes=()), "magnitudes"),
+    (lambda: byjl25_fit.Config(magnitudes=(25.0, float("inf"))), "magnitudes"),
+    (lambda: byjl25_fit.Config(depths=(2, 0)), "depths"),
+    (lambda: byjl25_fit.Config(restarts=2.5), "restarts"),
+    (lambda: byjl25_fit.Config(iterations=0), "iterations"),
+    (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [-1.0], 3),
+     "magnitudes"),
+    (lambda: byjl25_fit.large_norm_targets(0, 2, [4.0], 3), "rng"),
+    (lambda: byjl25_fit.large_norm_targets(np.random.default_rng(0), 2, [4.0], 0),
+     "length"),
+    (lambda: minimal_width(0, 2), "poles"),
+    (lambda: minimal_width(4, 0), "depth"),
+    (lambda: byjl25_fit.run("config", 0), "config"),
+    (lambda: byjl25_fit.run(byjl25_fit.QUICK, -1), "seed"),
+    (lambda: byjl25_norm_vs_depth.Config(poles=0), "poles"),
+    (lambda: byjl25_norm_vs_depth.Config(shallow_norms=(float("nan"),)), "shallow_norms"),
+    (lambda: byjl25_norm_vs_depth.Config(depths=()), "depths"),
+    (lambda: byjl25_norm_vs_depth.Config(width=0), "width"),
+    (lambda: byjl25_norm_vs_depth.Config(max_splits=0), "max_splits"),
+    (lambda: byjl25_norm_vs_depth.run("config", 0), "config"),
+    (lambda: byjl25_norm_vs_depth.run(byjl25_norm_vs_depth.QUICK, 2.5), "seed"),
+]
+
+
+def _bad_settings_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_bad_settings_name_the_parameter():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_settings_name_the_parameter, BAD_SETTINGS_NAME_THE_PARAMETER_CASES)

@@ -1,14 +1,19 @@
 """Tests of the BYJL25 S4D depth experiment (verify/experiments/byjl25_s4d_depth.py): the quick
 run writes its figure and table, the hand-written backpropagation matches finite differences,
 the FFT convolution matches the diagonal recurrence it stands for, a seed fixes the numbers,
-parameter counts are matched, and the verdict reacts to reversed results (negative control)."""
+parameter counts are matched, and the verdict reacts to reversed results (negative control).
+
+Drawing a figure takes most of a quick run's time: the default run draws none of them (smoke
+versions; a stand-in keeps what would be drawn, the figure test checks the content), the full
+versions under the ``extended`` marker write the PNGs."""
 
 import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from strategies import smoke_and_full
-from test_experiments_common import check_record
+from test_experiments_common import check_record, drawn_paths, stand_in_for_plot
 
 from theory.numbers import InvalidParameterError
 from verify.experiments import byjl25_s4d_depth as sd
@@ -19,23 +24,28 @@ TINY = sd.Config(depths=(1, 2), base_channels=2, modes=2, length=12, train=6, te
                  iterations=5)
 
 
-#: The quick run's settings in the default run (under a second, four depths); the real
-#: ``QUICK`` settings (about 5 s) run under the ``extended`` marker.
-SMOKE = sd.Config(length=16, train=16, test=16, seeds=1, iterations=30)
+#: The quick run's settings in the default run (a fraction of a second, four depths, not
+#: drawn); the real ``QUICK`` settings (about 5 s, the figure written) run under the
+#: ``extended`` marker.
+SMOKE = sd.Config(length=16, train=16, test=16, seeds=1, iterations=15)
 
 
-@pytest.fixture(scope="module", params=smoke_and_full(SMOKE, sd.QUICK))
+@pytest.fixture(scope="module", params=smoke_and_full((SMOKE, False), (sd.QUICK, True)))
 def quick(request, tmp_path_factory):
-    """``(directory, record, settings)`` of ``reproduce(quick=True)`` on the given settings."""
+    """``(directory, record, settings, drawn)`` of ``reproduce(quick=True)``: the smoke version
+    drawn by ``stand_in_for_plot`` (``drawn``: its calls; the figure test checks the content),
+    the full version written (``drawn`` is ``None``)."""
+    config, draw = request.param
     out = tmp_path_factory.mktemp("s4d")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sd, "QUICK", request.param)
-        return out, sd.reproduce(out, quick=True, seed=0), request.param
+        mp.setattr(sd, "QUICK", config)
+        drawn = None if draw else stand_in_for_plot(mp, sd)
+        return out, sd.reproduce(out, quick=True, seed=0), config, drawn
 
 
 def test_quick_record_and_table(quick):
-    out, record, config = quick
-    check_record(record, sd, out, quick=True, seed=0)
+    out, record, config, drawn = quick
+    check_record(record, sd, out, quick=True, seed=0, drawn=drawn)
     assert record["ok"] and PAPER_NUMBERS_NOTE in record["table"]
     assert [r["depth"] for r in record["rows"]] == list(config.depths)
     budget = sd.Model(max(config.depths), config.base_channels, config.modes).size
@@ -121,23 +131,39 @@ def test_same_seed_same_numbers_and_the_seed_matters():
     assert not np.array_equal(first[0].test_errors, other[0].test_errors)
 
 
-def test_cli_same_seed_same_table(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("draw", smoke_and_full(False, True))
+def test_cli_same_seed_same_table(draw, monkeypatch, tmp_path, capsys):
+    """Drawing is most of a tiny run's time: the smoke version hands the figure to a stand-in
+    that keeps its arguments, the full version writes the PNG of ``--out`` first."""
     monkeypatch.setattr(sd, "QUICK", TINY)
+    drawn = [] if draw else stand_in_for_plot(monkeypatch, sd)
     tables = []
     for seed in (3, 3, 4):  # the command line of the quick run, on the tiny settings
         assert sd.main(["--quick", "--seed", str(seed), "--out", str(tmp_path / "f.png")]) == 0
         tables.append(re.sub(r"seed=\d+", "", capsys.readouterr().out))
         monkeypatch.setattr(sd, "plot", lambda *args: None)  # the tables only, from here on
     assert tables[0] == tables[1] != tables[2]
+    if draw:
+        assert (tmp_path / "f.png").stat().st_size > 1000
+    else:  # drawn once, to the path of --out
+        assert drawn_paths(drawn) == [[tmp_path / "f.png"]]
 
 
 # --------------------------------------------------------------------------- counts, verdict
-@pytest.mark.parametrize(("depth", "budget", "modes"), [(1, 365, 4), (2, 365, 4), (3, 365, 4),
-                                                         (4, 365, 4), (1, 10, 1), (3, 40, 2)])
-def test_matched_channels_is_the_closest_count(depth, budget, modes):
+#: Cases ``(depth, budget, modes)`` of :func:`test_matched_channels_is_the_closest_count`.
+MATCHED_CHANNELS_CASES = [(1, 365, 4), (2, 365, 4), (3, 365, 4), (4, 365, 4), (1, 10, 1),
+                          (3, 40, 2)]
+
+
+def _matched_channels_is_the_closest_count(depth, budget, modes):
     d = sd.matched_channels(depth, budget, modes)
     best = min(abs(sd.Model(depth, c, modes).size - budget) for c in range(1, 64))
     assert abs(sd.Model(depth, d, modes).size - budget) == best
+
+
+def test_matched_channels_is_the_closest_count():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_matched_channels_is_the_closest_count, MATCHED_CHANNELS_CASES)
 
 
 def test_model_size_counts_every_parameter():
@@ -168,11 +194,15 @@ def test_a_diverged_run_is_not_ok():
 
 
 # --------------------------------------------------------------------------- figure
-def test_figure_has_integer_depth_ticks_mathtext_and_a_complete_legend(tmp_path):
+@pytest.mark.parametrize("write", smoke_and_full(False, True))
+def test_figure_has_integer_depth_ticks_mathtext_and_a_complete_legend(write, tmp_path):
+    """The figure's content; the full version also writes it (most of the test's time)."""
     rows = [sd.Row(d, 8 - d, 300 + d, np.array([0.2, 0.3]), np.array([0.3, 0.5]))
             for d in (1, 2, 3, 4)]
-    fig = sd.plot(rows, tmp_path / "f.png")
-    assert (tmp_path / "f.png").stat().st_size > 1000
+    fig = sd.plot(rows, tmp_path / "f.png" if write else None)
+    assert (tmp_path / "f.png").exists() == write
+    if write:
+        assert (tmp_path / "f.png").stat().st_size > 1000
     (ax,) = fig.axes
     assert list(ax.get_xticks()) == [1, 2, 3, 4]
     assert "$L$" in ax.get_xlabel() and "$" in ax.get_ylabel()
@@ -197,39 +227,44 @@ def test_uniform_interface_and_help(capsys):
     assert info.value.code == 0 and "--quick" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: sd.Config(depths=()), "depths"),
-        (lambda: sd.Config(depths=(1, 0)), "depths"),
-        (lambda: sd.Config(base_channels=0), "base_channels"),
-        (lambda: sd.Config(modes=2.5), "modes"),
-        (lambda: sd.Config(length=-1), "length"),
-        (lambda: sd.Config(train=0), "train"),
-        (lambda: sd.Config(test=0), "test"),
-        (lambda: sd.Config(seeds=0), "seeds"),
-        (lambda: sd.Config(iterations=0), "iterations"),
-        (lambda: sd.Model(0, 2, 2), "depth"),
-        (lambda: sd.Model(1, 2, 2).unpack(np.zeros(3)), "theta"),
-        (lambda: sd.Model(1, 2, 2).unpack(np.full(sd.Model(1, 2, 2).size, np.nan)), "theta"),
-        (lambda: sd.Model(1, 2, 2).initial("rng"), "rng"),
-        (lambda: sd.filtered_square_task("rng", 2, 3), "rng"),
-        (lambda: sd.filtered_square_task(np.random.default_rng(0), 0, 3), "sequences"),
-        (lambda: sd.filtered_square_task(np.random.default_rng(0), 2, 0), "length"),
-        (lambda: sd.loss_and_gradient("model", np.zeros(3), np.zeros((1, 2)), np.zeros((1, 2))),
-         "model"),
-        (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(sd.Model(1, 1, 1).size),
-                                      np.full((1, 2), np.nan), np.zeros((1, 2))), "x"),
-        (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(sd.Model(1, 1, 1).size),
-                                      np.zeros((1, 2)), np.zeros((1, 3))), "y"),
-        (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(2), np.zeros((1, 2)),
-                                      np.zeros((1, 2))), "theta"),
-        (lambda: sd.matched_channels(0, 10, 1), "depth"),
-        (lambda: sd.matched_channels(1, 0, 1), "budget"),
-        (lambda: sd.run("config", 0), "config"),
-        (lambda: sd.run(TINY, -1), "seed"),
-    ],
-)
-def test_bad_settings_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_settings_name_the_parameter`.
+BAD_SETTINGS_NAME_THE_PARAMETER_CASES = [
+    (lambda: sd.Config(depths=()), "depths"),
+    (lambda: sd.Config(depths=(1, 0)), "depths"),
+    (lambda: sd.Config(base_channels=0), "base_channels"),
+    (lambda: sd.Config(modes=2.5), "modes"),
+    (lambda: sd.Config(length=-1), "length"),
+    (lambda: sd.Config(train=0), "train"),
+    (lambda: sd.Config(test=0), "test"),
+    (lambda: sd.Config(seeds=0), "seeds"),
+    (lambda: sd.Config(iterations=0), "iterations"),
+    (lambda: sd.Model(0, 2, 2), "depth"),
+    (lambda: sd.Model(1, 2, 2).unpack(np.zeros(3)), "theta"),
+    (lambda: sd.Model(1, 2, 2).unpack(np.full(sd.Model(1, 2, 2).size, np.nan)), "theta"),
+    (lambda: sd.Model(1, 2, 2).initial("rng"), "rng"),
+    (lambda: sd.filtered_square_task("rng", 2, 3), "rng"),
+    (lambda: sd.filtered_square_task(np.random.default_rng(0), 0, 3), "sequences"),
+    (lambda: sd.filtered_square_task(np.random.default_rng(0), 2, 0), "length"),
+    (lambda: sd.loss_and_gradient("model", np.zeros(3), np.zeros((1, 2)), np.zeros((1, 2))),
+     "model"),
+    (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(sd.Model(1, 1, 1).size),
+                                  np.full((1, 2), np.nan), np.zeros((1, 2))), "x"),
+    (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(sd.Model(1, 1, 1).size),
+                                  np.zeros((1, 2)), np.zeros((1, 3))), "y"),
+    (lambda: sd.loss_and_gradient(sd.Model(1, 1, 1), np.zeros(2), np.zeros((1, 2)),
+                                  np.zeros((1, 2))), "theta"),
+    (lambda: sd.matched_channels(0, 10, 1), "depth"),
+    (lambda: sd.matched_channels(1, 0, 1), "budget"),
+    (lambda: sd.run("config", 0), "config"),
+    (lambda: sd.run(TINY, -1), "seed"),
+]
+
+
+def _bad_settings_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_bad_settings_name_the_parameter():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_settings_name_the_parameter, BAD_SETTINGS_NAME_THE_PARAMETER_CASES)

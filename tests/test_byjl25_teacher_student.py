@@ -1,16 +1,21 @@
 """Tests of the BYJL25 teacher–student experiment (verify/experiments/byjl25_teacher_student.py):
 the quick run writes its figure and table, the analytic gradient matches finite differences, a
 seed fixes the numbers, the students respect their budget and the certified error floor, and the
-verdict and the ``ok`` flag react to broken runs (negative controls)."""
+verdict and the ``ok`` flag react to broken runs (negative controls).
+
+Drawing a figure takes most of a quick run's time: the default run draws none of them (smoke
+versions; a stand-in keeps what would be drawn, the figure test checks the content), the full
+versions under the ``extended`` marker write the PNGs."""
 
 import re
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 from strategies import smoke_and_full
-from test_experiments_common import check_record
+from test_experiments_common import check_record, drawn_paths, stand_in_for_plot
 
 from theory.numbers import InvalidParameterError
 from theory.param_count import deep_parameters, shallow_parameters
@@ -22,23 +27,28 @@ from verify.fitting import Layout
 TINY = ts.Config(shapes=((2, 2),), length=16, seeds=2, iterations=15)
 
 
-#: The quick run's settings in the default run (a fraction of a second, one teacher); the real
-#: ``QUICK`` settings (two teachers, about 3 s) run under the ``extended`` marker.
+#: The quick run's settings in the default run (a fraction of a second, one teacher, not
+#: drawn); the real ``QUICK`` settings (two teachers, about 3 s, the figure written) run under
+#: the ``extended`` marker.
 SMOKE = ts.Config(shapes=((2, 2),), length=24, seeds=2, iterations=60)
 
 
-@pytest.fixture(scope="module", params=smoke_and_full(SMOKE, ts.QUICK))
+@pytest.fixture(scope="module", params=smoke_and_full((SMOKE, False), (ts.QUICK, True)))
 def quick(request, tmp_path_factory):
-    """``(directory, record, settings)`` of ``reproduce(quick=True)`` on the given settings."""
+    """``(directory, record, settings, drawn)`` of ``reproduce(quick=True)``: the smoke version
+    drawn by ``stand_in_for_plot`` (``drawn``: its calls; the figure test checks the content),
+    the full version written (``drawn`` is ``None``)."""
+    config, draw = request.param
     out = tmp_path_factory.mktemp("ts")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ts, "QUICK", request.param)
-        return out, ts.reproduce(out, quick=True, seed=0), request.param
+        mp.setattr(ts, "QUICK", config)
+        drawn = None if draw else stand_in_for_plot(mp, ts)
+        return out, ts.reproduce(out, quick=True, seed=0), config, drawn
 
 
 def test_quick_record_and_table(quick):
-    out, record, config = quick
-    check_record(record, ts, out, quick=True, seed=0)
+    out, record, config, drawn = quick
+    check_record(record, ts, out, quick=True, seed=0, drawn=drawn)
     assert record["ok"]
     assert PAPER_NUMBERS_NOTE in record["table"]
     assert len(record["rows"]) == 2 * len(config.shapes)
@@ -107,14 +117,22 @@ def test_same_seed_same_numbers_and_the_seed_matters():
     assert not np.array_equal(first[0][2][0].errors, other[0][2][0].errors)
 
 
-def test_cli_same_seed_same_table(monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("draw", smoke_and_full(False, True))
+def test_cli_same_seed_same_table(draw, monkeypatch, tmp_path, capsys):
+    """Drawing is most of a tiny run's time: the smoke version hands the figure to a stand-in
+    that keeps its arguments, the full version writes the PNG of ``--out`` first."""
     monkeypatch.setattr(ts, "QUICK", TINY)
+    drawn = [] if draw else stand_in_for_plot(monkeypatch, ts)
     tables = []
     for seed in (5, 5, 6):  # the command line of the quick run, on the tiny settings
         assert ts.main(["--quick", "--seed", str(seed), "--out", str(tmp_path / "f.png")]) == 0
         tables.append(re.sub(r"seed=\d+", "", capsys.readouterr().out))
         monkeypatch.setattr(ts, "plot", lambda *args: None)  # the tables only, from here on
     assert tables[0] == tables[1] != tables[2]
+    if draw:
+        assert (tmp_path / "f.png").stat().st_size > 1000
+    else:  # drawn once, to the path of --out
+        assert drawn_paths(drawn) == [[tmp_path / "f.png"]]
 
 
 # --------------------------------------------------------------------------- the fits
@@ -133,10 +151,12 @@ def test_shallow_student_respects_the_budget_and_the_certified_floor(seed):
     assert curve.shape == (41,) and np.all(curve >= floor * (1 - 1e-12))
 
 
-def test_deep_student_realizes_its_teacher():
+@pytest.mark.parametrize("iterations", smoke_and_full(75, 150))
+def test_deep_student_realizes_its_teacher(iterations):
     # the deep student can represent the teacher within the budget (c = the teacher's norm):
-    # on the quick setting the best seed reaches a small error
-    (_, _, (deep, _)), = ts.run(ts.Config(shapes=((2, 2),), seeds=3, iterations=150), 0)
+    # on the quick setting the best seed reaches a small error (7.5e-9, after 75 steps as
+    # after 150)
+    (_, _, (deep, _)), = ts.run(ts.Config(shapes=((2, 2),), seeds=3, iterations=iterations), 0)
     assert np.min(deep.final) < 1e-6
 
 
@@ -170,11 +190,19 @@ def test_verdict_counts_the_seeds_where_deep_wins():
 
 
 # --------------------------------------------------------------------------- helpers
-@pytest.mark.parametrize(("depth", "width", "n"), [(2, 2, 4), (3, 2, 6), (4, 2, 8), (2, 3, 7),
-                                                   (1, 1, 1), (4, 1, 3), (3, 3, 11)])
-def test_equal_shallow_width(depth, width, n):
+#: Cases ``(depth, width, n)`` of :func:`test_equal_shallow_width`.
+EQUAL_SHALLOW_WIDTH_CASES = [(2, 2, 4), (3, 2, 6), (4, 2, 8), (2, 3, 7), (1, 1, 1), (4, 1, 3),
+                             (3, 3, 11)]
+
+
+def _equal_shallow_width(depth, width, n):
     assert ts.equal_shallow_width(depth, width) == n
     assert shallow_parameters(n) == deep_parameters(depth, width) == Layout(depth, width).size
+
+
+def test_equal_shallow_width():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_equal_shallow_width, EQUAL_SHALLOW_WIDTH_CASES)
 
 
 def test_equal_shallow_width_refuses_counts_not_divisible_by_three():
@@ -193,12 +221,16 @@ def test_random_teacher():
 
 
 # --------------------------------------------------------------------------- figure
-def test_figure_has_a_complete_legend_mathtext_and_integer_depth_ticks(tmp_path):
+@pytest.mark.parametrize("write", smoke_and_full(False, True))
+def test_figure_has_a_complete_legend_mathtext_and_integer_depth_ticks(write, tmp_path):
+    """The figure's content; the full version also writes it (most of the test's time)."""
     results = [((2, 2), 1.0, _curves([1e-3, 1e-1], [1e-2, 1e-2])),
                ((3, 2), 1.0, _curves([1e-3, 1e-2], [1e-2, 1e-1])),
                ((2, 3), 1.0, _curves([1e-4, 1e-2], [1e-2, 1e-1]))]
-    fig = ts.plot(results, tmp_path / "f.png")
-    assert (tmp_path / "f.png").stat().st_size > 1000
+    fig = ts.plot(results, tmp_path / "f.png" if write else None)
+    assert (tmp_path / "f.png").exists() == write
+    if write:
+        assert (tmp_path / "f.png").stat().st_size > 1000
     ax, ax_depth = fig.axes
     assert list(ax_depth.get_xticks()) == [2, 3]
     assert "$l$" in ax_depth.get_xlabel() and "$" in ax.get_ylabel()
@@ -231,27 +263,32 @@ def test_uniform_interface_and_help(capsys):
     assert info.value.code == 2
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: ts.Config(shapes=()), "shapes"),
-        (lambda: ts.Config(shapes=((2,),)), "shapes"),
-        (lambda: ts.Config(shapes=((0, 2),)), "depth"),
-        (lambda: ts.Config(shapes=((2, 4),)), "width"),
-        (lambda: ts.Config(length=0), "length"),
-        (lambda: ts.Config(seeds=2.5), "seeds"),
-        (lambda: ts.Config(iterations=-1), "iterations"),
-        (lambda: ts.Config(budget_factor=float("nan")), "budget_factor"),
-        (lambda: ts.Config(teacher_scale=0.0), "teacher_scale"),
-        (lambda: ts.random_teacher("rng", 2, 2), "rng"),
-        (lambda: ts.random_teacher(np.random.default_rng(0), 5, 4), "width"),
-        (lambda: ts.random_teacher(np.random.default_rng(0), 2, 2, float("inf")), "scale"),
-        (lambda: ts.equal_shallow_width(2, 0), "width"),
-        (lambda: ts.run("config", 0), "config"),
-        (lambda: ts.run(TINY, -1), "seed"),
-        (lambda: ts.reproduce(3, quick=True), "out_dir"),
-    ],
-)
-def test_bad_settings_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_settings_name_the_parameter`.
+BAD_SETTINGS_NAME_THE_PARAMETER_CASES = [
+    (lambda: ts.Config(shapes=()), "shapes"),
+    (lambda: ts.Config(shapes=((2,),)), "shapes"),
+    (lambda: ts.Config(shapes=((0, 2),)), "depth"),
+    (lambda: ts.Config(shapes=((2, 4),)), "width"),
+    (lambda: ts.Config(length=0), "length"),
+    (lambda: ts.Config(seeds=2.5), "seeds"),
+    (lambda: ts.Config(iterations=-1), "iterations"),
+    (lambda: ts.Config(budget_factor=float("nan")), "budget_factor"),
+    (lambda: ts.Config(teacher_scale=0.0), "teacher_scale"),
+    (lambda: ts.random_teacher("rng", 2, 2), "rng"),
+    (lambda: ts.random_teacher(np.random.default_rng(0), 5, 4), "width"),
+    (lambda: ts.random_teacher(np.random.default_rng(0), 2, 2, float("inf")), "scale"),
+    (lambda: ts.equal_shallow_width(2, 0), "width"),
+    (lambda: ts.run("config", 0), "config"),
+    (lambda: ts.run(TINY, -1), "seed"),
+    (lambda: ts.reproduce(3, quick=True), "out_dir"),
+]
+
+
+def _bad_settings_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
+
+
+def test_bad_settings_name_the_parameter():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_settings_name_the_parameter, BAD_SETTINGS_NAME_THE_PARAMETER_CASES)

@@ -6,22 +6,37 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
+from strategies import smoke_and_full
 
 from theory.memory import fit_decay, memory_curve
 from theory.numbers import InvalidParameterError, NumberKind, tolerance
 from verify.cells import S4D
 from verify.experiments import memory_curves as mc
+from verify.experiments._checks import json_number
 
 DT = mc.DEFAULT_DT
 SMALL = {"T": 1024, "D": 4, "hidden": 16}  # the acceptance checks at a small, fast size
 LINEAR = ("diagonal SSM", "S4 (LegS)", "S4D (LegS)")
 
 
-@pytest.fixture(scope="module", params=[0, 3])
-def small(request):
-    """Both protocols at the small size, for two seeds (diagonal SSM settled at both)."""
-    return {name: {r.name: r for r in mc.run_experiment(request.param, protocol=name, **SMALL)}
+def _both_protocols(seed: int) -> dict[str, dict[str, mc.CurveResult]]:
+    """Both protocols at the small size: protocol name -> model name -> result."""
+    return {name: {r.name: r for r in mc.run_experiment(seed, protocol=name, **SMALL)}
             for name in mc.PROTOCOLS}
+
+
+@pytest.fixture(scope="module")
+def seed0():
+    return _both_protocols(0)
+
+
+@pytest.fixture(scope="module", params=smoke_and_full(0, 3))
+def small(request):
+    """Both protocols at the small size, for seed 0 (smoke, the run of ``seed0``) and seed 3
+    (full); the diagonal SSM settles at both."""
+    return request.getfixturevalue("seed0") if request.param == 0 else \
+        _both_protocols(request.param)
 
 
 def test_s4_and_s4d_factors_match_their_slowest_modes(small):
@@ -109,11 +124,13 @@ def test_protocols_differ_as_documented():
     assert memory_curve(gru.run, zero, 30).max() > 0
 
 
-def test_s4d_is_asymptotically_exponential_at_its_slowest_mode():
+# The slowest mode decays like exp(-Δ_min k / 2) with Δ_min ≥ 1e-3. The resolved tail ends at
+# k = 17090 (the float floor), so the smoke horizon fits the same window as the full one.
+@pytest.mark.parametrize("T", smoke_and_full(20000, 40000))
+def test_s4d_is_asymptotically_exponential_at_its_slowest_mode(T):
     rng = np.random.default_rng(0)
     m = S4D(16, 64, rng)
     x = rng.standard_normal(16)
-    T = 40000  # the slowest mode decays like exp(-Δ_min k / 2) with Δ_min ≥ 1e-3
     curve = memory_curve(m.run, x[None], T)[0]
     y_scale = float(np.linalg.norm(m.run(np.broadcast_to(x, (T, 16))), axis=-1).max())
     floor = tolerance(NumberKind.FLOAT, y_scale)
@@ -127,12 +144,6 @@ def test_s4d_is_asymptotically_exponential_at_its_slowest_mode():
 
 def _line_data(fig):
     return [line for ax in fig.axes for line in ax.get_lines() if len(line.get_ydata())]
-
-
-@pytest.fixture(scope="module")
-def seed0():
-    return {name: {r.name: r for r in mc.run_experiment(0, protocol=name, **SMALL)}
-            for name in mc.PROTOCOLS}
 
 
 def test_figure_clips_zeros_marks_floor_windows_and_protocols(seed0):
@@ -186,39 +197,75 @@ def test_cli_prints_both_protocols_and_meets_the_acceptance_at_full_size(tmp_pat
             assert by[lin].margin >= 0
 
 
-@pytest.mark.parametrize(
-    ("call", "name"),
-    [
-        (lambda: mc.build_models(np.random.default_rng(0), 2, 3), "hidden"),  # S4: even
-        (lambda: mc.build_models(np.random.default_rng(0), 0, 4), "D"),
-        (lambda: mc.build_models(0, 2, 4), "rng"),
-        (lambda: mc.build_models(np.random.default_rng(0), 2, 4, 0.0), "dt"),
-        (lambda: mc.build_models(np.random.default_rng(0), 2, 4, math.nan), "dt"),
-        (lambda: mc.build_models(np.random.default_rng(0), 2, 4, 0.1, -2.0), "b_clip"),
-        (lambda: mc.run_experiment(0, 1, 2, 4), "T"),
-        (lambda: mc.run_experiment(-1, 16, 2, 4), "seed"),
-        (lambda: mc.run_experiment(0, 16, 2, 5), "hidden"),
-        (lambda: mc.run_experiment(0, 16, 2, 4, protocol="paper"), "protocol"),
-        (lambda: mc.run_experiment(0, 16, 2, 4, settle=0.0), "settle"),
-        (lambda: mc.run_experiment(0, 16, 2, 4, settle=math.inf), "settle"),
-        (lambda: mc.format_table(["row"]), "results"),
-        (lambda: mc.figure([]), "runs"),
-        (lambda: mc.figure({"paper": []}), "runs"),
-        (lambda: mc.figure({"authors": []}), "runs"),
-        (lambda: mc.figure({"authors": ["row"]}), "runs"),
-    ],
-)
-def test_bad_arguments_name_the_parameter(call, name):
+#: Cases ``(call, name)`` of :func:`test_bad_arguments_name_the_parameter`.
+BAD_ARGUMENTS_NAME_THE_PARAMETER_CASES = [
+    (lambda: mc.build_models(np.random.default_rng(0), 2, 3), "hidden"),  # S4: even
+    (lambda: mc.build_models(np.random.default_rng(0), 0, 4), "D"),
+    (lambda: mc.build_models(0, 2, 4), "rng"),
+    (lambda: mc.build_models(np.random.default_rng(0), 2, 4, 0.0), "dt"),
+    (lambda: mc.build_models(np.random.default_rng(0), 2, 4, math.nan), "dt"),
+    (lambda: mc.build_models(np.random.default_rng(0), 2, 4, 0.1, -2.0), "b_clip"),
+    (lambda: mc.run_experiment(0, 1, 2, 4), "T"),
+    (lambda: mc.run_experiment(-1, 16, 2, 4), "seed"),
+    (lambda: mc.run_experiment(0, 16, 2, 5), "hidden"),
+    (lambda: mc.run_experiment(0, 16, 2, 4, protocol="paper"), "protocol"),
+    (lambda: mc.run_experiment(0, 16, 2, 4, settle=0.0), "settle"),
+    (lambda: mc.run_experiment(0, 16, 2, 4, settle=math.inf), "settle"),
+    (lambda: mc.format_table(["row"]), "results"),
+    (lambda: mc.figure([]), "runs"),
+    (lambda: mc.figure({"paper": []}), "runs"),
+    (lambda: mc.figure({"authors": []}), "runs"),
+    (lambda: mc.figure({"authors": ["row"]}), "runs"),
+]
+
+
+def _bad_arguments_name_the_parameter(call, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         call()
 
 
-def test_reproduce_writes_the_figure_and_a_json_ready_record(tmp_path):
+def test_bad_arguments_name_the_parameter():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_arguments_name_the_parameter, BAD_ARGUMENTS_NAME_THE_PARAMETER_CASES)
+
+
+@pytest.fixture(scope="module")
+def quick_smoke(tmp_path_factory):
+    """``(directory, record, drawn)`` of ``reproduce(quick=True)`` with the figure handed to a
+    stand-in that keeps what it was given (``drawn``: the runs and the path). Drawing is most
+    of the run's time (the caption's wrapped mathtext); the full test below draws."""
+    out = tmp_path_factory.mktemp("memory_curves")
+    drawn = {}
+
+    def keep(runs, path):
+        drawn.update(runs=runs, path=Path(path))
+        return Path(path)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mc, "plot_curves", keep)
+        return out, mc.reproduce(out / "figs", quick=True, seed=0), drawn
+
+
+@pytest.mark.parametrize("draw", smoke_and_full(False, True))
+def test_reproduce_writes_the_figure_and_a_json_ready_record(draw, request, tmp_path):
+    """The record of a quick run, and its figure: the smoke version the record of
+    ``quick_smoke`` (drawn by the stand-in), the full version a run that writes the PNG."""
     import json
 
-    record = mc.reproduce(tmp_path / "figs", quick=True, seed=0)
+    if draw:
+        out, record = tmp_path, mc.reproduce(tmp_path / "figs", quick=True, seed=0)
+    else:
+        out, record, drawn = request.getfixturevalue("quick_smoke")
     assert record["ok"] and record["quick"] and record["settings"]["T"] == mc.QUICK_T
-    assert (tmp_path / "figs" / "memory_curves.png").read_bytes()[:4] == b"\x89PNG"
+    png = out / "figs" / "memory_curves.png"
+    assert record["figure"] == str(png)
+    if draw:
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    else:  # both protocols' curves, the recorded ones, to the recorded path
+        assert drawn["path"] == png and list(drawn["runs"]) == list(mc.PROTOCOLS)
+        assert [(p, r.name, json_number(r.factor)) for p, res in drawn["runs"].items()
+                for r in res] == [(r["protocol"], r["model"], r["factor"])
+                                  for r in record["rows"]]
     json.dumps(record, allow_nan=False)
     linear = [r for r in record["rows"] if r["slowest_factor"] is not None]
     assert {(r["protocol"], r["model"]) for r in linear} == {
@@ -227,22 +274,24 @@ def test_reproduce_writes_the_figure_and_a_json_ready_record(tmp_path):
     assert "protocol definition" in record["table"] and "protocol authors" in record["table"]
 
 
+def _squared(r: mc.CurveResult) -> mc.CurveResult:
+    """``r`` claiming the square of its slowest factor (the squared reading)."""
+    return r if r.radius is None else dataclasses.replace(r, radius=r.radius ** 2)
+
+
 @pytest.fixture
 def squared_radii(monkeypatch):
-    """Claiming the square of each slowest factor (the squared reading) in every measurement."""
+    """Claiming the square of each slowest factor in every measurement."""
     real = mc._measure
-
-    def squared_radius(*args, **kwargs):
-        r = real(*args, **kwargs)
-        return r if r.radius is None else dataclasses.replace(r, radius=r.radius ** 2)
-
-    monkeypatch.setattr(mc, "_measure", squared_radius)
+    monkeypatch.setattr(mc, "_measure", lambda *args, **kwargs: _squared(real(*args, **kwargs)))
 
 
-@pytest.mark.usefixtures("squared_radii")
-def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(tmp_path, monkeypatch):
-    # the verdict only: the figure (most of the run's time, mathtext) is the test's above
-    monkeypatch.setattr(mc, "plot_curves", lambda runs, path: Path(path))
+def test_reproduce_fails_a_fit_faster_than_the_slowest_mode(quick_smoke, tmp_path, monkeypatch):
+    """The verdict of a quick run whose every measurement claims the square of its slowest
+    factor: the curves of ``quick_smoke`` (the same run), measured once for both tests."""
+    runs = {name: [_squared(r) for r in res] for name, res in quick_smoke[2]["runs"].items()}
+    monkeypatch.setattr(mc, "run_experiment", lambda *args, protocol, **kwargs: runs[protocol])
+    monkeypatch.setattr(mc, "plot_curves", lambda runs, path: Path(path))  # the verdict only
     record = mc.reproduce(tmp_path, quick=True, seed=0)
     assert not record["ok"] and "faster than Theorem 3.13 allows" in record["verdict"]
 

@@ -9,6 +9,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from bad_input_cases import check_every_case
+from strategies import smoke_and_full
 
 from theory.depth_width import numerator_roots
 from theory.linear import ShallowSSM
@@ -42,13 +44,28 @@ def _random_points(task, rng: np.random.Generator, count: int) -> list[np.ndarra
     return out
 
 
-@pytest.mark.parametrize("shape", [(2, 2), (3, 2)])
-@pytest.mark.parametrize("case", ["forest", "algorithm_a", "best"])
-def test_cheap_score_equals_the_suites_ratio(shape: tuple[int, int], case: str) -> None:
+#: Random points per case of :func:`test_cheap_score_equals_the_suites_ratio` (Algorithm A's
+#: best split is the expensive suite ratio).
+POINTS = {"forest": 6, "algorithm_a": 2, "best": 6}
+
+
+#: Cases ``(case, shape, points)``: at (3, 2) Algorithm A takes about half a second per point,
+#: so the default run checks its first point (smoke) and ``extended`` all of them (full).
+CHEAP_SCORE_CASES = [
+    pytest.param(case, shape, POINTS[case], id=f"{case}-shape{i}")
+    for case in POINTS for i, shape in enumerate([(2, 2), (3, 2)])
+    if (case, shape) != ("algorithm_a", (3, 2))
+] + [pytest.param("algorithm_a", (3, 2), *p.values, id=f"algorithm_a-shape1-{p.id}", marks=p.marks)
+     for p in smoke_and_full(1, POINTS["algorithm_a"])]
+
+
+@pytest.mark.parametrize(("case", "shape", "points"), CHEAP_SCORE_CASES)
+def test_cheap_score_equals_the_suites_ratio(case: str, shape: tuple[int, int],
+                                             points: int) -> None:
     """The search's vectorized scores are the balanced norms of the constructions themselves."""
     task = _make_task(*shape, case)
     rng = np.random.default_rng(11)
-    for x in _random_points(task, rng, 2 if case == "algorithm_a" else 6):
+    for x in _random_points(task, rng, points):
         want, _ = ratio_of(task.shallow(x), *shape, CONSTRUCTIONS[case])
         assert task.score(x[None, :])[0] == pytest.approx(want, rel=1e-12)
 
@@ -92,11 +109,13 @@ def test_search_beats_a_trivial_start_and_respects_the_forest_bound() -> None:
     assert row.search_ratio == pytest.approx(row.ratio, rel=1e-12)
 
 
-def test_search_finds_algorithm_a_above_two() -> None:
+@pytest.mark.parametrize("hypothesis_phase", smoke_and_full(False, True))
+def test_search_finds_algorithm_a_above_two(hypothesis_phase: bool) -> None:
     """Algorithm A + best split misses the constant 2 (the finding byjl25.thm4.2.algorithm_a),
-    found from scratch; the row's ratio is the suite's own (re-scored) value."""
+    found from scratch; the row's ratio is the suite's own (re-scored) value. The smoke
+    version leaves out the hypothesis phase (most of the search's time at this cap)."""
     (row,) = search("byjl25.thm4.2", 600, 0, max_evaluations=1500, shapes=[(2, 2)],
-                    cases=["algorithm_a"])
+                    cases=["algorithm_a"], hypothesis_phase=hypothesis_phase)
     assert row.ratio > 2 and row.ratio / row.constants["2"] > 1
     target = ShallowSSM.from_residues(
         [complex(float(p["re"]), float(p["im"])) for p in row.instance["poles"]],
@@ -107,8 +126,11 @@ def test_search_finds_algorithm_a_above_two() -> None:
     assert forest <= FOREST_22 * (1 + 1e-12)
 
 
-def test_search_is_reproducible_given_seed_and_cap() -> None:
-    kwargs = {"max_evaluations": 120, "shapes": [(2, 2)], "cases": ["algorithm_a", "best"]}
+@pytest.mark.parametrize("cases", smoke_and_full(["forest", "best"], ["algorithm_a", "best"]))
+def test_search_is_reproducible_given_seed_and_cap(cases: list[str]) -> None:
+    """Same seed and cap, same rows (hypothesis phase included); another seed, other ratios.
+    The smoke version searches the cheap cases (Algorithm A's rows take ten times longer)."""
+    kwargs = {"max_evaluations": 120, "shapes": [(2, 2)], "cases": cases}
     a = search("byjl25.thm4.2", 600, 7, **kwargs)
     b = search("byjl25.thm4.2", 600, 7, **kwargs)
     c = search("byjl25.thm4.2", 600, 8, **kwargs)
@@ -176,7 +198,8 @@ def test_acceptance_sixty_seconds() -> None:
     assert rows["algorithm_a"].ratio > 2
 
 
-@pytest.mark.parametrize("kwargs, name", [
+#: Cases ``(kwargs, name)`` of :func:`test_bad_input_names_the_parameter`.
+BAD_INPUT_NAMES_THE_PARAMETER_CASES = [
     ({"claim_id": "byjl25.thm9"}, "claim_id"),
     ({"claim_id": 3}, "claim_id"),
     ({"budget_seconds": 0}, "budget_seconds"),
@@ -196,14 +219,29 @@ def test_acceptance_sixty_seconds() -> None:
     ({"shapes": "22"}, "shapes"),
     ({"cases": ["magic"]}, "cases"),
     ({"cases": []}, "cases"),
-])
-def test_bad_input_names_the_parameter(kwargs: dict, name: str) -> None:
+]
+
+
+def _bad_input_names_the_parameter(kwargs: dict, name: str) -> None:
     args = {"claim_id": "byjl25.thm4.2", "budget_seconds": 1.0} | kwargs
     with pytest.raises(InvalidParameterError, match=f"^{name}:"):
         search(**args)
 
 
-@pytest.mark.parametrize("rows", ["x", [3], None])
-def test_format_rejects_bad_rows(rows) -> None:
+def test_bad_input_names_the_parameter() -> None:
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_input_names_the_parameter, BAD_INPUT_NAMES_THE_PARAMETER_CASES)
+
+
+#: Values of ``rows`` in :func:`test_format_rejects_bad_rows`.
+FORMAT_REJECTS_BAD_ROWS_CASES = ["x", [3], None]
+
+
+def _format_rejects_bad_rows(rows) -> None:
     with pytest.raises(InvalidParameterError, match="^rows:"):
         format_tightness(rows)
+
+
+def test_format_rejects_bad_rows() -> None:
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_format_rejects_bad_rows, [(rows,) for rows in FORMAT_REJECTS_BAD_ROWS_CASES])

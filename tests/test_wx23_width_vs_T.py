@@ -1,5 +1,9 @@
 """Tests of the width-vs-T experiment (Result D against the window route): the record and the
-figure of a quick run, the seed, exact widths, and the width panel's scale."""
+figure of a quick run, the seed, exact widths, and the width panel's scale.
+
+Drawing the figure takes most of a quick run's time: the default run does not draw it (smoke
+version; a stand-in keeps what would be drawn, the width panel's test checks the content), the
+full version under the ``extended`` marker writes the PNG."""
 
 from __future__ import annotations
 
@@ -7,25 +11,32 @@ import math
 
 import numpy as np
 import pytest
-from test_experiments_common import check_record
+from bad_input_cases import check_every_case
+from strategies import smoke_and_full
+from test_experiments_common import check_record, stand_in_for_plot
 
 from theory.numbers import InvalidParameterError
 from theory.universality import window_width_counts
 from verify.experiments import wx23_width_vs_T as exp
 
 
-@pytest.fixture(scope="module")
-def quick_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("wx23")
+@pytest.fixture(scope="module", params=smoke_and_full(False, True))
+def quick(request, tmp_path_factory):
+    """``(directory, record, drawn)`` of ``reproduce(quick=True)``. Drawing is most of the
+    run's time (three panels of log axes, constrained layout): the smoke version is drawn by
+    ``stand_in_for_plot`` (``drawn``: its calls; the width panel's test below checks the
+    content), the full version writes the PNG (``drawn`` is ``None``)."""
+    out = tmp_path_factory.mktemp("wx23")
+    with pytest.MonkeyPatch.context() as mp:
+        drawn = None if request.param else stand_in_for_plot(mp, exp)
+        return out, exp.reproduce(out, quick=True, seed=0), drawn
 
 
-@pytest.fixture(scope="module")
-def record(quick_dir):
-    return exp.reproduce(quick_dir, quick=True, seed=0)
-
-
-def test_quick_record_and_flat_volterra_error(record, quick_dir):
-    check_record(record, exp, quick_dir, quick=True, seed=0)
+def test_quick_record_and_flat_volterra_error(quick):
+    out, record, drawn = quick
+    check_record(record, exp, out, quick=True, seed=0, drawn=drawn)
+    if drawn is not None:  # the stand-in drew the recorded rows
+        assert [r.as_dict() for r in drawn[0][0]] == record["rows"]
     assert record["ok"] and record["verdict"] == "Volterra error <= bound at every T"
     assert [r["T"] for r in record["rows"]] == list(exp.QUICK_LENGTHS)
     for row in record["rows"]:
@@ -74,7 +85,7 @@ def test_verdict_reports_a_violation():
 
 def test_width_panel_has_a_sensible_scale_and_marks_every_clipped_point():
     rows = exp.run((1, 2, 3, 16, 256, 1024), batch=1)
-    fig = exp.plot(rows)  # not written: the quick record above writes the figure
+    fig = exp.plot(rows)  # not written: the quick record above writes the figure (full)
     ax_err, ax_width, ax_log = fig.axes
     fixed = max(max(r.volterra_width, r.window_fixed_width) for r in rows)
     low, top = ax_width.get_ylim()
@@ -95,16 +106,21 @@ def test_width_panel_has_a_sensible_scale_and_marks_every_clipped_point():
         assert ax.get_xlabel() == "sequence length $T$"
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "name"),
-    [
-        ({"lengths": ()}, "lengths"),
-        ({"lengths": (4, 0)}, "lengths"),
-        ({"lengths": (2.5,)}, "lengths"),
-        ({"batch": 0}, "batch"),
-        ({"seed": -1}, "seed"),
-    ],
-)
-def test_bad_arguments_name_the_parameter(kwargs, name):
+#: Cases ``(kwargs, name)`` of :func:`test_bad_arguments_name_the_parameter`.
+BAD_ARGUMENTS_NAME_THE_PARAMETER_CASES = [
+    ({"lengths": ()}, "lengths"),
+    ({"lengths": (4, 0)}, "lengths"),
+    ({"lengths": (2.5,)}, "lengths"),
+    ({"batch": 0}, "batch"),
+    ({"seed": -1}, "seed"),
+]
+
+
+def _bad_arguments_name_the_parameter(kwargs, name):
     with pytest.raises(InvalidParameterError, match=rf"^{name}: "):
         exp.run(**{"lengths": (1,), "batch": 1, **kwargs})
+
+
+def test_bad_arguments_name_the_parameter():
+    """Every case of the table (a failure lists each failing case)."""
+    check_every_case(_bad_arguments_name_the_parameter, BAD_ARGUMENTS_NAME_THE_PARAMETER_CASES)
