@@ -54,14 +54,18 @@ def test_same_seed_same_report(tmp_path):
     assert reps[0] == reps[1]
 
 
+def exit_code(argv):
+    """``main(argv)``'s exit status, also for argparse's own usage errors (``SystemExit``)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
 def test_bad_usage_exits_2(capsys):
     def check(argv):
         capsys.readouterr()
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse errors
-            code = exc.code
-        assert code == 2
+        assert exit_code(argv) == 2
         assert "error" in capsys.readouterr().err
 
     check_every_case(check, [(["--claim", "no.such.claim"],), (["--instances", "0"],),
@@ -395,11 +399,7 @@ def test_search_exits_1_when_a_proved_bound_is_exceeded(monkeypatch, capsys):
 def test_search_bad_usage_exits_2(capsys):
     def check(argv):
         capsys.readouterr()
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse's own usage errors
-            code = exc.code
-        assert code == 2
+        assert exit_code(argv) == 2
         assert "--search" in capsys.readouterr().err or "--budget" in argv
 
     check_every_case(check, [(["--search", "byjl25.lemma3.1"],),

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 from bad_input_cases import check_every_case
 from strategies import smoke_and_full
+from test_main import exit_code
 
 import verify.runner as runner
 from theory.numbers import InvalidParameterError
@@ -516,11 +517,7 @@ def test_bad_scale_out_usage_exits_2(capsys, monkeypatch):
 
     def check(argv, message):
         capsys.readouterr()
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse's own usage errors
-            code = exc.code
-        assert code == 2
+        assert exit_code(argv) == 2
         assert message in capsys.readouterr().err
 
     check_every_case(check, BAD_USAGE)
