@@ -968,6 +968,27 @@ def check_memoryless_fast_path(with_D, diagonal):
     assert max_relative_error(linear_scan(A2, B, C, x, D), fast) > tolerance(NumberKind.FLOAT)
 
 
+def test_auto_takes_the_memoryless_path_exactly_when_every_A_is_zero():
+    """The stability check tells ``auto`` that every ``A`` is 0; one nonzero entry in one
+    group of a batch (even a subnormal one) keeps the recurrence."""
+    rng = np.random.default_rng(12)
+    m, G = 3, 4
+    B, C = rng.standard_normal((m, 2)), rng.standard_normal((1, m))
+    x = rng.standard_normal((G, 5, 2))
+
+    def path(A, diagonal):
+        return scan._plan(scan._validate(A, B, C, None, diagonal, x=x), "auto").path
+
+    def check(diagonal, entry):
+        A = np.zeros((G, m) if diagonal else (G, m, m), dtype=type(entry))
+        assert path(A, diagonal) == "memoryless"
+        A[2].flat[1] = entry
+        assert path(A, diagonal) != "memoryless"
+
+    check_every_case(check, [(diagonal, entry) for diagonal in (True, False)
+                             for entry in (0.5, -5e-324, 1e-300j)])
+
+
 # ----------------------------------------------------------------------------------------------
 # time blocks, method="auto" on parameter batches, BLAS threads (issue 10, item 4)
 # ----------------------------------------------------------------------------------------------

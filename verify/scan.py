@@ -170,6 +170,7 @@ class _Model:
     diagonal: bool
     batch: tuple[int, ...]
     ladder: _Ladder | None  # powers A^(2^k) of a dense A, shared by validation and the scan
+    zero_A: bool = False  # every A is 0 (found by the stability check, which bounds |A|)
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -289,18 +290,23 @@ def _check_core(arr: np.ndarray, name: str, core: tuple[str, ...], sizes: dict[s
             raise InvalidParameterError(f"{name}: axis {axis} must be at least 1, got {arr.shape}")
 
 
-def _check_diagonal_stable(lam: np.ndarray) -> None:
+def _check_diagonal_stable(lam: np.ndarray) -> bool:
+    """``|λ| < 1`` for every eigenvalue; returns whether all of them are 0."""
     moduli = np.abs(lam)
-    if moduli.size and moduli.max() >= 1:
+    top = moduli.max() if moduli.size else 0.0
+    if top >= 1:
         where = np.unravel_index(int(np.argmax(moduli)), lam.shape)
         raise UnstableModelError(
             f"A: eigenvalue {lam[where]} at index {tuple(int(i) for i in where)} has modulus "
             f"{moduli[where]!r} >= 1; the recurrence requires |λ| < 1"
         )
+    return bool(top == 0)
 
 
-def _check_dense_stable(ladder: _Ladder) -> None:
-    """Spectral radius < 1 for each ``A[g]``: certified by a norm of a power, else by eigvals."""
+def _check_dense_stable(ladder: _Ladder) -> bool:
+    """Spectral radius < 1 for each ``A[g]``: certified by a norm of a power, else by eigvals.
+    Returns whether every ``A[g]`` is 0 (its ∞-norm is)."""
+    zero = not np.any(ladder.norm(0))
     open_ = np.ones(ladder[0].shape[0], dtype=bool)
     for k in range(_NORM_CERTIFY_SQUARINGS + 1):
         norms = ladder.norm(k)  # induced ∞-norm ≥ ρ(A)^(2^k)
@@ -308,7 +314,7 @@ def _check_dense_stable(ladder: _Ladder) -> None:
         if not open_.any() or not np.all(np.isfinite(norms[open_]) & (norms[open_] < 1e150)):
             break
     if not open_.any():
-        return
+        return zero
     index = np.flatnonzero(open_)
     rho = np.abs(np.linalg.eigvals(ladder[0][index])).max(axis=-1)
     if np.any(rho >= 1):
@@ -317,6 +323,7 @@ def _check_dense_stable(ladder: _Ladder) -> None:
             f"A: dense transition matrix {g} (flattened batch index) has spectral radius "
             f"{rho.max()!r} >= 1; the recurrence requires ρ(A) < 1"
         )
+    return zero
 
 
 def _validate_model(
@@ -357,13 +364,13 @@ def _validate_model(
         flat.append(full.reshape((G,) + full.shape[len(batch):]))  # broadcasting: a view
     A, B, C = flat[:3]
     D = flat[3] if D is not None else None
-    ladder = None
+    ladder, zero_A = None, True
     if diagonal:
-        _check_diagonal_stable(A)
+        zero_A = _check_diagonal_stable(A)
     elif G:  # float64 also for the long-double reference, which uses it only for this test
         ladder = _Ladder(A.astype(np.complex128 if np.iscomplexobj(A) else np.float64))
-        _check_dense_stable(ladder)
-    return _Model(A, B, C, D, diagonal, tuple(batch), ladder)
+        zero_A = _check_dense_stable(ladder)
+    return _Model(A, B, C, D, diagonal, tuple(batch), ladder, zero_A)
 
 
 def _validate_input(
@@ -1098,9 +1105,9 @@ def _plan(problem: _Problem, method: str) -> _Plan:
     span = T if problem.block is None else min(T, problem.block)
     if method in ("sequential", "reference"):
         return _Plan("loop" if method == "sequential" else "reference", 0, span)
-    if method == "auto" and not np.any(model.A):
+    if method == "auto" and model.zero_A:
         return _Plan("memoryless", 0, span)
-    c = problem.chunk or choose_chunk(m, d, p, span, diagonal=model.diagonal)
+    c = problem.chunk or _chunk_length(m, d, p, span, model.diagonal)
     if method == "auto" and (
         _loop_is_cheaper(G, N, T, m, d, p, c, model.diagonal)
         or (not model.diagonal and not _dense_chunks_accurate(
@@ -1258,6 +1265,11 @@ def choose_chunk(m: int, d: int, p: int, T: int, *, diagonal: bool = True) -> in
         If ``m``, ``d``, ``p`` or ``T`` is not a positive integer.
     """
     m, d, p, T = (_positive_int(v, n) for v, n in ((m, "m"), (d, "d"), (p, "p"), (T, "T")))
+    return _chunk_length(m, d, p, T, diagonal)
+
+
+def _chunk_length(m: int, d: int, p: int, T: int, diagonal: bool) -> int:
+    """:func:`choose_chunk` of sizes already checked (the choice of ``method="auto"``)."""
     base = 64 if diagonal else max(64, m)
     c = 2 ** round(math.log2(base / math.sqrt(p * d)))
     return max(1, min(max(4, min(256, c)), T))
