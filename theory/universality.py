@@ -379,9 +379,12 @@ def window_network(
     N = check_int(N, "N", 2)
     d, T, n = target.d, target.T, target.n
     window_error = check_real(window_error, "window_error", minimum=0)
-    if window_error and target.lipschitz is None:
-        fail("window_error", "0 for a target without Lipschitz constants (propagation needs "
-              "them)", window_error)
+    prop = 0.0
+    if window_error:
+        if target.lipschitz is None:
+            fail("window_error", "0 for a target without Lipschitz constants (propagation "
+                 "needs them)", window_error)
+        prop = window_error * float(np.sum(target.lipschitz))
     offset = check_int(lag_offset, "lag_offset", 0)
     taps = np.zeros((T + offset, n, d))
     for j in range(T):
@@ -393,7 +396,6 @@ def window_network(
     layers = [shift_register(taps)] + freudenthal_layers(n, N, values)
     stack = SSMStack(layers, RELU)
     interp = window_interpolation_bound(target, N)
-    prop = 0.0 if not window_error else window_error * float(np.sum(target.lipschitz))
     scale = (stack.depth + n) * (float(np.max(np.abs(values))) + 1)
     budget = interp + prop + tolerance(NumberKind.FLOAT, scale)
     return WindowApproximant(stack, target, N, interp, prop, budget)
@@ -516,7 +518,9 @@ class KATarget:
         if np.any(u < dom[:, 0]) or np.any(u > dom[:, 1]):
             raise InvalidParameterError("outer_domain: an inner sum leaves the declared domain "
                                         "of its outer function")
-        return sum(check_array(g(u[..., q]), f"outer[{q}]") for q, g in enumerate(self.outer))
+        first, *later = (check_array(g(u[..., q]), f"outer[{q}]")
+                         for q, g in enumerate(self.outer))
+        return sum(later, start=first)  # 2n+1 >= 3 terms (checked on construction)
 
     def __call__(self, x: Any) -> np.ndarray:
         """Target outputs ``(..., K)`` on sequences ``x (..., K, d)`` in ``[0, 1]``."""
