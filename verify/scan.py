@@ -170,7 +170,7 @@ class _Model:
     diagonal: bool
     batch: tuple[int, ...]
     ladder: _Ladder | None  # powers A^(2^k) of a dense A, shared by validation and the scan
-    zero_A: bool = False  # every A is 0 (found by the stability check, which bounds |A|)
+    zero_A: bool  # every A is 0 (found by the stability check, which bounds |A|)
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
