@@ -1011,8 +1011,6 @@ def _sequential(
     h = None if h0 is None else h0.astype(dtype)
     gb = _loop_groups(G, N * m * dtype.itemsize, T)
     span = _loop_span(gb * N * m * dtype.itemsize, T)
-    if gb == G:
-        return y, _loop_block(factor, Bt, Ct, Dt, x, y, h, span, model.diagonal)
     last = np.empty((G, N, m), dtype=dtype)
     for g0 in range(0, G, gb):
         g = slice(g0, g0 + gb)

@@ -361,15 +361,15 @@ def _scratch(buffers: dict[tuple[Any, ...], np.ndarray], name: str, shape: tuple
 
 
 def _closed_form_in_blocks(
-    batch: DeepBatch, T: int, buffers: dict[tuple[Any, ...], np.ndarray],
+    params: _Params, T: int, buffers: dict[tuple[Any, ...], np.ndarray],
 ) -> Iterator[tuple[slice, np.ndarray]]:
-    """``(block, ρ(0..T-1))`` of each block of :func:`_lanes` instances of ``batch`` by
-    Lemma 3.1, the kernels ``(T, k)`` a view into the scratch space kept in ``buffers``
-    (valid until the next block)."""
-    params = _instances_last(batch)
+    """``(block, ρ(0..T-1))`` of each block of :func:`_lanes` instances of the models
+    ``params`` (stored by :func:`_instances_last`) by Lemma 3.1, the kernels ``(T, k)`` a view
+    into the scratch space kept in ``buffers`` (valid until the next block)."""
+    _, width, size = params[0].shape
     dtype = np.result_type(*params)
-    for block in _lane_blocks(batch.size, _lanes(T, batch.width)):
-        work = _scratch(buffers, "closed", (3, T, batch.width, block.stop - block.start), dtype)
+    for block in _lane_blocks(size, _lanes(T, width)):
+        work = _scratch(buffers, "closed", (3, T, width, block.stop - block.start), dtype)
         yield block, _closed_form_block(*_lanes_of(params, block), work)
 
 
@@ -386,7 +386,7 @@ def _closed_form_kernels(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
     """
     dtype = np.result_type(batch.eigenvalues, batch.B1, batch.Bk, batch.C)
     out = np.empty((T, batch.size), dtype=dtype)
-    for block, closed in _closed_form_in_blocks(batch, T, {}):
+    for block, closed in _closed_form_in_blocks(_instances_last(batch), T, {}):
         out[:, block] = closed
     return out.T
 
@@ -403,11 +403,12 @@ def float_margins(batch: DeepBatch, T: int = FLOAT_T) -> np.ndarray:
     """
     _check(batch=batch, T=T)
     scanned = batch.kernel_scan(T)
-    lam, B1, Bk, C = _instances_last(batch)
+    params = _instances_last(batch)
+    lam, B1, Bk, C = params
     absolute = (np.abs(lam), np.abs(B1), np.abs(Bk), np.abs(C))
     err = np.empty(batch.size)
     buffers: dict[tuple[Any, ...], np.ndarray] = {}
-    for block, closed in _closed_form_in_blocks(batch, T, buffers):
+    for block, closed in _closed_form_in_blocks(params, T, buffers):
         real = _scratch(buffers, "scale", (3, T, batch.width, block.stop - block.start),
                         np.float64)
         scale = _absolute_kernel_block(*_lanes_of(absolute, block), real)
